@@ -1,0 +1,316 @@
+"""The one parameter schema of dmzsim.
+
+Every parameter is declared once, here, with its unit, its default, the valid range and
+where the default comes from: a section of ``docs/sources.md`` (facts with their
+sources) or ``assumption: <why>``. The CLI, the experiment runner, the browser app and
+the docs all read this schema; nothing restates a default.
+
+The schema is strict on purpose: an unknown key (a typo) or a value out of range is an
+error that names the key and the value, never a silent default.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+Sequencing = Literal[
+    "no_deal", "frozen_line", "territory_first", "guarantees_first", "simultaneous"
+]
+DmzShape = Literal["unilateral", "mirrored"]
+
+SEQUENCING_ARMS: tuple[str, ...] = (
+    "no_deal",
+    "frozen_line",
+    "territory_first",
+    "guarantees_first",
+    "simultaneous",
+)
+
+
+def P(default: Any, unit: str, source: str, doc: str, **bounds: Any) -> Any:
+    """Declare a parameter: default, unit, source and meaning travel together."""
+    return Field(default, description=doc, json_schema_extra={"unit": unit, "source": source},
+                 **bounds)
+
+
+class Params(BaseModel):
+    """All model parameters. Frozen; build variants with ``params.replace(**changes)``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+    # --- the deal -----------------------------------------------------------------------
+    sequencing: Sequencing = P(
+        "territory_first", "choice", "DESIGN table; seed article (US-favoured order)",
+        "Order of withdrawal and guarantees (see docs/ODD.md, 'Agreement').")
+    dmz_shape: DmzShape = P(
+        "unilateral", "choice", "sources §2.1 (28-point plan, point 21(d))",
+        "unilateral: Ukraine leaves what it holds of the oblast, Russia may not enter; "
+        "mirrored: both sides pull back dmz_width_km from the line.")
+    dmz_width_km: float = P(
+        10.0, "km", "sources §2.3 (Zelensky: mirrored pullback of 5, 10 or 40 km)",
+        "Pullback of each side from the line in a mirrored DMZ.", ge=1.0, le=80.0)
+    withdrawal_days: int = P(
+        14, "days", "sources §2.3 (Minsk II: heavy weapons out within 14 days)",
+        "Days the withdrawal from the zone takes.", ge=1, le=365)
+    withdrawal_start_day: int = P(
+        -1, "day", "assumption: -1 means the sequencing table decides",
+        "Override the day withdrawal starts (for controlled comparisons).", ge=-1, le=3650)
+    guarantee_delay_days: int = P(
+        90, "days", "assumption: Paris Declaration needs national votes (sources §3); "
+        "a 60-day ceasefire window was floated (sources §2.2)",
+        "Days from the ceasefire until guarantees can be in force.", ge=0, le=3650)
+    guarantee_delivery_prob: float = P(
+        0.8, "probability", "assumption: guarantees were offered but not ratified (§3)",
+        "Probability that the guarantees ever arrive.", ge=0.0, le=1.0)
+    guarantee_credibility: float = P(
+        0.5, "probability", "assumption: Article-5-like text, no US troops (sources §3)",
+        "Probability the guarantor responds to an attack or a detected violation.",
+        ge=0.0, le=1.0)
+    guarantee_half_life_days: float = P(
+        1825.0, "days", "sources §6.3 (Kenwick: leverage wanes); assumption: half the "
+        "10-year term of the 28-point plan (§2.1)",
+        "Half-life of credibility unless refreshed by a response.", ge=30.0, le=36500.0)
+    guarantor_combat_support: float = P(
+        0.5, "fraction", "assumption: air shield and ISR 'strategic enablers' (sources §3)",
+        "Added defender combat power when the guarantor responds to an attack.",
+        ge=0.0, le=5.0)
+    arms_support: float = P(
+        0.0, "fraction", "assumption: arms aid scales Ukraine's regeneration (DESIGN §3)",
+        "Extra Ukrainian regeneration while guarantees are in force (0.5 = +50%).",
+        ge=0.0, le=3.0)
+    reassurance_force_personnel: float = P(
+        0.0, "personnel", "sources §3 (UK/France plan: fewer than 30,000, none near "
+        "the front)", "Reassurance force deployed while guarantees are in force.",
+        ge=0.0, le=200_000.0)
+    tripwire_credibility_per_10k: float = P(
+        0.1, "probability per 10,000 personnel",
+        "assumption: troops on the ground are a costly signal (Walter, sources §6.3)",
+        "How much a reassurance force raises the chance the guarantor responds.",
+        ge=0.0, le=1.0)
+    monitoring_coverage: float = P(
+        0.5, "probability per day", "assumption: OSCE-style drones were jammed and "
+        "blocked (sources §2.4); a US-led technical mechanism is planned",
+        "Daily chance that a monitored sector detects a build-up or presence in it.",
+        ge=0.0, le=1.0)
+    violation_rate_per_sector_day: float = P(
+        0.02, "events per sector per day", "assumption: Donbas 2014-22 ceasefires saw "
+        "constant low-level breaches (sources §6.2)",
+        "Rate of small ceasefire violations in each zone sector.", ge=0.0, le=1.0)
+
+    # --- forces -------------------------------------------------------------------------
+    ru_initial_personnel: float = P(
+        300_000.0, "personnel", "sources §4.6 (155k in the Pokrovsk sector alone; "
+        "~700k theatre-wide); assumption: ~43% in Donetsk",
+        "Russian personnel in the Donetsk theatre at day 0.", ge=10_000.0, le=2_000_000.0)
+    ua_initial_personnel: float = P(
+        150_000.0, "personnel", "assumption: about a sixth of ~880-900k (sources §4.6) "
+        "holds the Donetsk wedge", "Ukrainian personnel in the Donetsk theatre at day 0.",
+        ge=10_000.0, le=2_000_000.0)
+    unit_personnel: float = P(
+        4_000.0, "personnel", "assumption: brigade-sized units (DESIGN, ForceUnit)",
+        "Nominal strength of one unit.", ge=500.0, le=20_000.0)
+    ru_reserve_fraction: float = P(
+        0.3, "fraction", "assumption: second echelon held back for main efforts",
+        "Share of Russian units in reserve at day 0.", ge=0.0, le=0.9)
+    ua_reserve_fraction: float = P(
+        0.2, "fraction", "assumption: Ukraine is stretched thin on the line",
+        "Share of Ukrainian units in reserve at day 0.", ge=0.0, le=0.9)
+    ru_recruits_per_month: float = P(
+        35_000.0, "personnel per month", "sources §4.1 (30-38k/month gross, 2025)",
+        "Russian gross recruitment, all theatres.", ge=0.0, le=200_000.0)
+    ua_recruits_per_month: float = P(
+        27_000.0, "personnel per month", "sources §4.2 (25-27k/month mobilised)",
+        "Ukrainian gross mobilisation, all theatres.", ge=0.0, le=200_000.0)
+    ua_awol_per_month: float = P(
+        10_000.0, "personnel per month", "sources §4.2 (~20k AWOL cases in Oct 2025, "
+        "the peak); assumption: half that as a steady drain",
+        "Ukrainian losses to desertion and AWOL, all theatres.", ge=0.0, le=100_000.0)
+    ru_theatre_share: float = P(
+        0.43, "fraction", "sources §4.6 (~300k of ~700k in Donetsk, see ru_initial)",
+        "Share of Russian recruitment that reaches the Donetsk theatre.", ge=0.0, le=1.0)
+    ua_theatre_share: float = P(
+        0.17, "fraction", "assumption: as ua_initial_personnel, ~150k of ~880k",
+        "Share of Ukrainian mobilisation that reaches the Donetsk theatre.", ge=0.0, le=1.0)
+    ru_theatre_cap_personnel: float = P(
+        600_000.0, "personnel", "assumption: twice the day-0 grouping; logistics and "
+        "other fronts bound it (sources §4.8: DDIS, IISS)",
+        "Most Russian personnel the Donetsk theatre can hold.", ge=10_000.0,
+        le=5_000_000.0)
+    ua_theatre_cap_personnel: float = P(
+        300_000.0, "personnel", "assumption: twice the day-0 force; the 600-800k army "
+        "caps of the plans (sources §2.1-2.2) bound it",
+        "Most Ukrainian personnel the Donetsk theatre can hold.", ge=10_000.0,
+        le=5_000_000.0)
+    initial_readiness: float = P(
+        0.6, "fraction", "assumption: both sides worn after the 2025 campaign (§4.3)",
+        "Readiness of every unit at day 0 (combat power = strength x readiness).",
+        ge=0.05, le=1.0)
+    readiness_recovery_days: float = P(
+        180.0, "days", "sources §4.8 (DDIS: capable of local war ~6 months after a "
+        "freeze)", "Days a unit out of combat needs to recover full readiness.",
+        ge=1.0, le=3650.0)
+    readiness_loss_per_combat_day: float = P(
+        0.01, "fraction per day", "assumption: sustained assault wears units out within "
+        "months (sources §4.5: units relieved after 3-4 days forward)",
+        "Readiness lost per day in active combat.", ge=0.0, le=0.5)
+
+    # --- combat -------------------------------------------------------------------------
+    attrition_rate_per_day: float = P(
+        0.0045, "fraction of opposing combat power per day",
+        "calibrated: no-deal Russian losses ~400-700/day in Donetsk, about half the "
+        "front-wide ~1,000-1,300/day (sources §4.3)",
+        "Lanchester aimed-fire coefficient on an axis in active combat.", ge=0.0, le=0.1)
+    defender_vulnerability: float = P(
+        0.6, "factor", "sources §5.3 (Dupuy: prepared defence vulnerability 0.6)",
+        "Defender losses relative to the attacker's at equal fire.", ge=0.05, le=2.0)
+    quiet_sector_intensity: float = P(
+        0.15, "fraction", "assumption: holding sectors still see shelling and drones "
+        "(sources §4.3)", "Attrition on axes without an assault, relative to one.",
+        ge=0.0, le=1.0)
+    hasty_multiplier: float = P(
+        1.3, "factor", "sources §5.3 (Dupuy hasty defence 1.3)",
+        "Defender strength multiplier with no fortification.", ge=1.0, le=3.0)
+    fortified_multiplier: float = P(
+        1.6, "factor", "sources §5.3 (Dupuy fortified defence 1.6)",
+        "Defender strength multiplier on fully fortified ground.", ge=1.0, le=5.0)
+    urban_multiplier: float = P(
+        1.4, "factor", "sources §5.3 (Dupuy urban terrain 1.4)",
+        "Defender strength multiplier in towns.", ge=1.0, le=3.0)
+    breakthrough_ratio: float = P(
+        3.0, "ratio", "sources §5.2 (3:1 rule; Lawrence: >=2.71 always advanced)",
+        "Local effective force ratio the attacker needs to break through.",
+        ge=1.0, le=10.0)
+    era_advance_multiplier: float = P(
+        0.02, "factor", "sources §5.3 (QJM rates x 0.01-0.05 for the drone-saturated "
+        "front); calibrated within that range to 15-70 m/day (§4.5)",
+        "Scales WWII-era QJM advance rates to today's front.", ge=0.001, le=1.0)
+    breakthrough_speed_km_per_day: float = P(
+        2.5, "km per day", "sources §4.5 (breakthrough pulses 2-3 km/day, Dobropillia)",
+        "Advance rate once the local ratio exceeds the breakthrough ratio.",
+        ge=0.1, le=30.0)
+    dmz_crossing_km_per_day: float = P(
+        5.0, "km per day", "assumption: an empty zone is crossed under drone fire, "
+        "faster than assault but far slower than a road march (sources §4.3)",
+        "Attacker advance through an empty demilitarized zone.", ge=0.1, le=100.0)
+    axis_width_km: float = P(
+        20.0, "km", "assumption: a brigade-group attack frontage; the fortress belt "
+        "(~50 km, sources §1.3) spans 2-3 axes",
+        "Width of one axis (sector of the front) along the line.", ge=4.0, le=100.0)
+
+    # --- fortification ------------------------------------------------------------------
+    initial_fortification: float = P(
+        0.8, "fraction", "sources §1.3 (multi-layer lines, fortress belt since 2014)",
+        "Fortification of Ukrainian-held ground within the oblast at day 0.",
+        ge=0.0, le=1.0)
+    rear_fortification: float = P(
+        0.2, "fraction", "sources §1.3 (FT: 'open terrain' behind the belt); "
+        "some lines exist (Telegraph: 965 km of new works)",
+        "Fortification of Ukrainian-held ground outside the oblast at day 0.",
+        ge=0.0, le=1.0)
+    dig_days_to_full: float = P(
+        240.0, "days", "assumption: multi-layer lines up to 200 m wide (sources §1.3) "
+        "take months per sector",
+        "Days for the defender to bring its line from 0 to full fortification.",
+        ge=1.0, le=3650.0)
+    fortification_decay_days: float = P(
+        365.0, "days", "assumption: abandoned earthworks erode over a year",
+        "Days for unmanned works to lose all their value.", ge=1.0, le=36500.0)
+
+    # --- decisions ----------------------------------------------------------------------
+    decision_noise: float = P(
+        0.25, "log-ratio s.d.", "assumption: bounded rationality in reading the balance "
+        "(DESIGN §6)", "Noise on Russia's estimate of the local force ratio.",
+        ge=0.0, le=3.0)
+    review_interval_days: int = P(
+        14, "days", "assumption: a fortnightly staff-planning cycle",
+        "Days between Russia's reviews of whether to resume.", ge=1, le=365)
+    concentration_days: int = P(
+        21, "days", "assumption: moving brigades to one axis under observation takes "
+        "weeks", "Days Russia needs to mass its reserve on the chosen axis.",
+        ge=1, le=365)
+    ua_alert_response_days: int = P(
+        5, "days", "assumption: reserve brigades move within a week on warning",
+        "Days a Ukrainian reserve needs to reach a threatened axis.", ge=1, le=90)
+    horizon_days: int = P(
+        730, "days", "DESIGN (two years of daily steps)",
+        "Length of a run.", ge=1, le=7300)
+    cell_km: float = P(
+        2.0, "km", "DESIGN (default cell size)",
+        "Grid cell size.", ge=0.5, le=20.0)
+
+    # ------------------------------------------------------------------------------------
+    def replace(self, **changes: Any) -> Params:
+        """A validated copy with some values changed (unknown keys are errors)."""
+        return Params.build({**self.model_dump(), **changes})
+
+    @classmethod
+    def build(cls, values: dict[str, Any] | None = None) -> Params:
+        """Validate ``values`` into Params, raising :class:`ParamError` naming bad keys."""
+        try:
+            return cls.model_validate(values or {})
+        except ValidationError as err:
+            raise ParamError.from_validation(err, values or {}) from None
+
+    @classmethod
+    def from_toml(cls, path: str | Path, section: str | None = None) -> Params:
+        """Read Params from a TOML file (optionally one table of it)."""
+        data = tomllib.loads(Path(path).read_text())
+        if section is not None:
+            data = data.get(section, {})
+        return cls.build(data)
+
+
+class ParamError(ValueError):
+    """Bad parameters; the message names every offending key and value."""
+
+    @classmethod
+    def from_validation(cls, err: ValidationError, values: dict[str, Any]) -> ParamError:
+        lines = []
+        for e in err.errors():
+            key = ".".join(str(p) for p in e["loc"]) or "<root>"
+            if e["type"] == "extra_forbidden":
+                hint = _closest(key)
+                lines.append(f"unknown parameter {key!r} (value {e['input']!r})"
+                             + (f"; did you mean {hint!r}?" if hint else ""))
+            else:
+                lines.append(f"parameter {key!r} = {values.get(key, e.get('input'))!r}: "
+                             f"{e['msg']}")
+        return cls("; ".join(lines))
+
+
+def _closest(key: str) -> str | None:
+    import difflib
+
+    match = difflib.get_close_matches(key, list(Params.model_fields), n=1)
+    return match[0] if match else None
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """Parse ``key=value`` from the command line; the value is read as TOML."""
+    if "=" not in text:
+        raise ParamError(f"override {text!r} is not of the form key=value")
+    key, raw = (s.strip() for s in text.split("=", 1))
+    try:
+        value = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw  # bare words such as territory_first
+    return key, value
+
+
+def parameter_table() -> list[dict[str, Any]]:
+    """Rows (name, default, unit, range, source, meaning) for docs and the app."""
+    rows = []
+    for name, f in Params.model_fields.items():
+        extra = f.json_schema_extra or {}
+        lo = hi = None
+        for m in f.metadata:
+            lo = getattr(m, "ge", lo)
+            hi = getattr(m, "le", hi)
+        rows.append({"name": name, "default": f.default, "unit": extra.get("unit"),
+                     "min": lo, "max": hi, "source": extra.get("source"),
+                     "doc": f.description})
+    return rows
