@@ -31,7 +31,7 @@ SEQUENCING_ARMS: tuple[str, ...] = (
 )
 
 
-def P(default: Any, unit: str, source: str, doc: str, **bounds: Any) -> Any:
+def P(  # noqa: N802 - reads as a declaration in the class bodydefault: Any, unit: str, source: str, doc: str, **bounds: Any) -> Any:
     """Declare a parameter: default, unit, source and meaning travel together."""
     return Field(default, description=doc, json_schema_extra={"unit": unit, "source": source},
                  **bounds)
@@ -164,9 +164,6 @@ class Params(BaseModel):
         "calibrated: no-deal Russian losses ~400-700/day in Donetsk, about half the "
         "front-wide ~1,000-1,300/day (sources §4.3)",
         "Lanchester aimed-fire coefficient on an axis in active combat.", ge=0.0, le=0.1)
-    defender_vulnerability: float = P(
-        0.6, "factor", "sources §5.3 (Dupuy: prepared defence vulnerability 0.6)",
-        "Defender losses relative to the attacker's at equal fire.", ge=0.05, le=2.0)
     quiet_sector_intensity: float = P(
         0.15, "fraction", "assumption: holding sectors still see shelling and drones "
         "(sources §4.3)", "Attrition on axes without an assault, relative to one.",
@@ -174,6 +171,12 @@ class Params(BaseModel):
     hasty_multiplier: float = P(
         1.3, "factor", "sources §5.3 (Dupuy hasty defence 1.3)",
         "Defender strength multiplier with no fortification.", ge=1.0, le=3.0)
+    prepared_multiplier: float = P(
+        1.5, "factor", "sources §5.3 (Dupuy prepared defence 1.5)",
+        "Defender strength multiplier on half-fortified ground.", ge=1.0, le=4.0)
+    withdrawal_multiplier: float = P(
+        1.15, "factor", "sources §5.3 (Dupuy withdrawal 1.15)",
+        "Defender strength multiplier while its units are withdrawing.", ge=0.5, le=3.0)
     fortified_multiplier: float = P(
         1.6, "factor", "sources §5.3 (Dupuy fortified defence 1.6)",
         "Defender strength multiplier on fully fortified ground.", ge=1.0, le=5.0)
@@ -211,6 +214,16 @@ class Params(BaseModel):
         "some lines exist (Telegraph: 965 km of new works)",
         "Fortification of Ukrainian-held ground outside the oblast at day 0.",
         ge=0.0, le=1.0)
+    defence_zone_km: float = P(
+        4.0, "km", "assumption: a main line plus second positions; the fortress-belt "
+        "works are up to 200 m per line, several lines deep (sources §1.3)",
+        "Depth behind the defender's forward edge whose works count for its posture.",
+        ge=0.5, le=30.0)
+    obstacle_delay_factor: float = P(
+        2.0, "factor", "assumption: ditches, dragon's teeth and mines left in the zone "
+        "slow a crossing (sources §1.3)",
+        "Crossing time of a zone is multiplied by 1 + this x its remaining works.",
+        ge=0.0, le=20.0)
     dig_days_to_full: float = P(
         240.0, "days", "assumption: multi-layer lines up to 200 m wide (sources §1.3) "
         "take months per sector",

@@ -1,0 +1,64 @@
+"""ForceUnit: a brigade-sized unit of one side, placed on the grid."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from mesa.discrete_space import CellAgent
+
+from model.forces import SIDE_NAMES, Posture
+
+if TYPE_CHECKING:
+    from model.model import CeasefireModel
+
+
+class ForceUnit(CellAgent):
+    """A unit whose numbers live in the model's ForceTable row ``row``.
+
+    The agent owns its place on the map and its behaviour (where to stand for its
+    posture); the arithmetic of strength and readiness is done column-wise by the model,
+    so these attributes are views, not copies.
+    """
+
+    def __init__(self, model: CeasefireModel, row: int) -> None:
+        super().__init__(model)
+        self.row = row
+
+    @property
+    def side(self) -> str:
+        return SIDE_NAMES[int(self.model.forces.side[self.row])]
+
+    @property
+    def strength(self) -> float:
+        return float(self.model.forces.strength[self.row])
+
+    @property
+    def readiness(self) -> float:
+        return float(self.model.forces.readiness[self.row])
+
+    @property
+    def posture(self) -> Posture:
+        return Posture(int(self.model.forces.posture[self.row]))
+
+    @property
+    def axis(self) -> int:
+        return int(self.model.forces.axis[self.row])
+
+    def order(self, posture: Posture, axis: int, arrive_day: int) -> None:
+        """Take a new posture on an axis; the unit counts there from ``arrive_day``."""
+        f = self.model.forces
+        f.posture[self.row], f.axis[self.row], f.arrive_day[self.row] = posture, axis, arrive_day
+        self.model.dirty_rows.add(self.row)
+
+    def take_position(self) -> None:
+        """Stand where the posture puts the unit: on its axis's front, or behind it."""
+        coord = self.model.position_for(self.row)
+        if coord is not None and (self.cell is None or self.cell.coordinate != coord):
+            self.cell = self.model.grid[coord]
+
+    def disband(self) -> None:
+        """Leave the map; the remnant's personnel is returned to the side's depot."""
+        f = self.model.forces
+        f.alive[self.row] = False
+        f.strength[self.row] = 0.0
+        self.remove()

@@ -1,0 +1,89 @@
+"""Force state as arrays: one row per unit, read and written through ForceUnit agents.
+
+Units are Mesa agents (they have a cell, a side, a posture), but the daily arithmetic of
+regeneration, attrition and readiness runs on whole columns at once. The ForceUnit
+agent's attributes are views of its row here, so there is one source of truth.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+import numpy as np
+
+RU, UA = 0, 1
+SIDE_NAMES = ("RU", "UA")
+
+
+class Posture(IntEnum):
+    """What a unit is doing; decides whether it fights, and how well it defends."""
+
+    DEFEND = 0
+    RESERVE = 1
+    WITHDRAW = 2
+    CONCENTRATE = 3
+    ATTACK = 4
+
+
+class ForceTable:
+    """Columns of unit state, grown by doubling when new units are formed."""
+
+    def __init__(self, capacity: int = 64) -> None:
+        self.n = 0
+        self.side = np.zeros(capacity, dtype=np.int8)
+        self.strength = np.zeros(capacity)
+        self.readiness = np.zeros(capacity)
+        self.posture = np.zeros(capacity, dtype=np.int8)
+        self.axis = np.full(capacity, -1, dtype=int)
+        self.arrive_day = np.zeros(capacity, dtype=int)
+        self.alive = np.zeros(capacity, dtype=bool)
+
+    _COLUMNS = ("side", "strength", "readiness", "posture", "axis", "arrive_day", "alive")
+
+    def add(self, side: int, strength: float, readiness: float, posture: Posture,
+            axis: int, arrive_day: int = 0) -> int:
+        """Append a unit and return its row."""
+        if self.n == self.side.size:
+            self._grow()
+        i = self.n
+        self.side[i], self.strength[i], self.readiness[i] = side, strength, readiness
+        self.posture[i], self.axis[i], self.arrive_day[i] = posture, axis, arrive_day
+        self.alive[i] = True
+        self.n += 1
+        return i
+
+    def _grow(self) -> None:
+        for name in self._COLUMNS:
+            col = getattr(self, name)
+            new = np.zeros(col.size * 2, dtype=col.dtype)
+            new[: col.size] = col
+            setattr(self, name, new)
+
+    def view(self, name: str) -> np.ndarray:
+        """The live part of a column."""
+        return getattr(self, name)[: self.n]
+
+    def mask(self, side: int, *postures: Posture, present_on: int | None = None) -> np.ndarray:
+        """Alive units of a side in the given postures (and arrived by day, if given)."""
+        m = self.view("alive") & (self.view("side") == side)
+        if postures:
+            m &= np.isin(self.view("posture"), [int(p) for p in postures])
+        if present_on is not None:
+            m &= self.view("arrive_day") <= present_on
+        return m
+
+    def personnel(self, side: int) -> float:
+        m = self.view("alive") & (self.view("side") == side)
+        return float(self.view("strength")[m].sum())
+
+    def mean_readiness(self, side: int) -> float:
+        m = self.view("alive") & (self.view("side") == side)
+        s = self.view("strength")[m]
+        return float((s * self.view("readiness")[m]).sum() / s.sum()) if s.sum() > 0 else 0.0
+
+    def power_by_axis(self, mask: np.ndarray, n_axes: int) -> np.ndarray:
+        """Combat power (strength x readiness) of the masked units, summed per axis."""
+        axis = self.view("axis")
+        m = mask & (axis >= 0)
+        w = self.view("strength")[m] * self.view("readiness")[m]
+        return np.bincount(axis[m], weights=w, minlength=n_axes)[:n_axes]

@@ -1,0 +1,151 @@
+"""Pure numpy kernels of the model's mechanisms.
+
+Each function is a small, stateless rule that agents and the model call. Keeping them
+free of Mesa objects lets the tests check each rule on hand-made numbers, and keeps the
+daily step vectorised (no Python loops over cells).
+
+Tables from Dupuy's QJM are module constants with their source; the scalars that a
+user may want to vary are parameters in ``model/params.py``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+DAYS_PER_MONTH = 365.25 / 12
+
+# Dupuy QJM advance rates for infantry, km/day, by combat-power ratio and defender
+# posture (docs/sources.md §5.3). Below a ratio of 1.0 an attack does not advance
+# (Lawrence: every attack at 0.55-1.01 failed, §5.2).
+QJM_RATIOS = np.array([1.00, 1.46, 2.26, 3.01, 4.26])
+QJM_RATE_HASTY = np.array([4.0, 6.5, 10.0, 12.0, 18.0])
+QJM_RATE_PREPARED = np.array([2.0, 3.0, 5.0, 6.0, 10.0])
+QJM_RATE_FORTIFIED = np.array([1.0, 1.75, 2.5, 3.0, 6.0])
+# Dupuy defender vulnerability by posture: hasty 0.7, prepared 0.6, fortified 0.5 (§5.3).
+VULNERABILITY = np.array([0.7, 0.6, 0.5])
+# Fortification levels at which the posture is hasty, prepared, fortified.
+POSTURE_FORT_LEVELS = np.array([0.0, 0.5, 1.0])
+
+
+def posture_multiplier(fort: np.ndarray | float, hasty: float, prepared: float,
+                       fortified: float) -> np.ndarray:
+    """Defender strength multiplier for a fortification level in [0, 1].
+
+    0 is a hasty defence, 0.5 a prepared one and 1 a fortified one (Dupuy's postures);
+    in between we interpolate linearly.
+    """
+    return np.interp(fort, POSTURE_FORT_LEVELS, [hasty, prepared, fortified])
+
+
+def defender_vulnerability(fort: np.ndarray | float) -> np.ndarray:
+    """Dupuy's defender vulnerability: how exposed the defender is to fire."""
+    return np.interp(fort, POSTURE_FORT_LEVELS, VULNERABILITY)
+
+
+def terrain_multiplier(urban_fraction: np.ndarray | float, urban: float) -> np.ndarray:
+    """Defence bonus of towns, weighted by the urban share of the defended ground."""
+    return 1.0 + (urban - 1.0) * np.asarray(urban_fraction, dtype=float)
+
+
+def qjm_advance_rate(ratio: np.ndarray, fort: np.ndarray) -> np.ndarray:
+    """QJM advance rate (km/day, WWII era) for effective ratio and fortification."""
+    ratio = np.asarray(ratio, dtype=float)
+    fort = np.asarray(fort, dtype=float)
+    hasty = np.interp(ratio, QJM_RATIOS, QJM_RATE_HASTY)
+    prepared = np.interp(ratio, QJM_RATIOS, QJM_RATE_PREPARED)
+    fortified = np.interp(ratio, QJM_RATIOS, QJM_RATE_FORTIFIED)
+    lo = np.where(fort < 0.5, hasty, prepared)
+    hi = np.where(fort < 0.5, prepared, fortified)
+    w = np.where(fort < 0.5, fort / 0.5, (fort - 0.5) / 0.5)
+    rate = lo + (hi - lo) * np.clip(w, 0.0, 1.0)
+    return np.where(ratio < QJM_RATIOS[0], 0.0, rate)
+
+
+def advance_km(ratio: np.ndarray, fort: np.ndarray, era: float, breakthrough_ratio: float,
+               breakthrough_speed: float) -> np.ndarray:
+    """Daily advance (km) of an attack at the given effective force ratio.
+
+    The grinding rate is the QJM rate scaled by the era multiplier (the drone-saturated
+    front moves 15-70 m/day, §4.5). Once the ratio reaches the breakthrough ratio, the
+    defence is broken locally and the attacker moves at breakthrough speed until the
+    ratio falls again (reserves arrive, or the attacker is worn down).
+    """
+    grinding = qjm_advance_rate(ratio, fort) * era
+    return np.where(np.asarray(ratio) >= breakthrough_ratio,
+                    np.maximum(grinding, breakthrough_speed), grinding)
+
+
+def lanchester_losses(att_power: np.ndarray, def_power: np.ndarray, def_mult: np.ndarray,
+                      vulnerability: np.ndarray, coeff: float,
+                      intensity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One day of aimed-fire (Lanchester square-law) attrition on each axis.
+
+    Each side loses in proportion to the other side's effective combat power. The
+    defender's posture multiplier makes its fire count for more; its vulnerability
+    makes it lose less to the same fire. ``intensity`` is 1 for an assault, less on
+    holding sectors. Returns (attacker losses, defender losses) in personnel.
+    """
+    att_loss = coeff * intensity * def_power * def_mult
+    def_loss = coeff * intensity * att_power * vulnerability
+    return att_loss, def_loss
+
+
+def daily_inflow(recruits_per_month: float, drain_per_month: float, theatre_share: float,
+                 current: float, cap: float, boost: float = 0.0) -> float:
+    """Net personnel reaching the theatre today, never beyond the theatre's capacity.
+
+    Gross recruitment minus desertion, times the theatre's share, times (1 + boost) for
+    arms support. A negative net (desertion above recruitment) drains the force.
+    """
+    net = (recruits_per_month * (1.0 + boost) - drain_per_month) * theatre_share
+    net /= DAYS_PER_MONTH
+    if net > 0:
+        return float(min(net, max(cap - current, 0.0)))
+    return float(max(net, -current))
+
+
+def fill_units(strength: np.ndarray, nominal: float, inflow: float) -> tuple[np.ndarray, float]:
+    """Give new personnel to units below nominal strength, neediest first in proportion.
+
+    Returns (per-unit additions, leftover). Leftover goes to the side's depot, from
+    which new units are formed; nothing is created or lost here.
+    """
+    deficit = np.maximum(nominal - strength, 0.0)
+    need = deficit.sum()
+    if need <= 0 or inflow <= 0:
+        return np.zeros_like(strength), max(inflow, 0.0)
+    given = min(inflow, need)
+    return deficit * (given / need), inflow - given
+
+
+def take_losses(strength: np.ndarray, loss: float) -> np.ndarray:
+    """Spread a loss over units in proportion to strength; never below zero."""
+    total = strength.sum()
+    if total <= 0 or loss <= 0:
+        return np.zeros_like(strength)
+    return strength * min(loss / total, 1.0)
+
+
+def recover_readiness(readiness: np.ndarray, in_combat: np.ndarray, recovery_days: float,
+                      combat_loss: float, boost: float = 0.0) -> np.ndarray:
+    """Readiness recovers out of combat (regrouping) and wears down in it."""
+    up = (1.0 + boost) / recovery_days
+    new = np.where(in_combat, readiness - combat_loss, readiness + up)
+    return np.clip(new, 0.05, 1.0)
+
+
+def detection_prob(coverage: float, days: int = 1) -> float:
+    """Chance that a monitor with daily coverage sees something present for ``days``."""
+    return 1.0 - (1.0 - coverage) ** days
+
+
+def effective_credibility(base: float, days_since_refresh: float, half_life: float,
+                          reassurance_personnel: float, per_10k: float) -> float:
+    """Probability the guarantor responds, after decay and the tripwire of a force.
+
+    Credibility halves every ``half_life`` days without a refresh (Kenwick: leverage
+    wanes). Troops on the ground independently raise the chance of a response.
+    """
+    decayed = base * 0.5 ** (max(days_since_refresh, 0.0) / half_life)
+    tripwire = min(1.0, per_10k * reassurance_personnel / 10_000.0)
+    return 1.0 - (1.0 - decayed) * (1.0 - tripwire)

@@ -1,0 +1,36 @@
+"""Step 5: monitoring. Sectors look for a build-up on their axis and for small breaches.
+
+All sectors draw every day whether or not anything is there, so the random streams stay
+aligned between arms (common random numbers).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from model.forces import RU, Posture
+
+if TYPE_CHECKING:
+    from model.model import CeasefireModel
+
+
+def observe(m: CeasefireModel) -> int:
+    """Run today's monitoring; return the number of violations detected today."""
+    if not m.in_ceasefire:
+        return 0
+    n = len(m.sectors)
+    f = m.forces
+    massing = f.mask(RU, Posture.CONCENTRATE)
+    buildup = np.zeros(n, dtype=bool)
+    buildup[np.unique(f.view("axis")[massing & (f.view("axis") >= 0)])] = True
+    draws = m.streams.monitoring.random(n)
+    counts = m.streams.violations.poisson(m.p.violation_rate_per_sector_day, n)
+    seen_counts = m.streams.monitoring.binomial(counts, m.coverage)
+    for a in np.flatnonzero(buildup | (counts > 0)):
+        first = m.sectors[a].observe(m.day, bool(buildup[a]), float(draws[a]),
+                                     int(counts[a]), int(seen_counts[a]))
+        if first:
+            m.ukraine.warn(int(a))
+    return int(seen_counts.sum())
