@@ -31,7 +31,7 @@ SEQUENCING_ARMS: tuple[str, ...] = (
 )
 
 
-def P(  # noqa: N802 - reads as a declaration in the class bodydefault: Any, unit: str, source: str, doc: str, **bounds: Any) -> Any:
+def P(default: Any, unit: str, source: str, doc: str, **bounds: Any) -> Any:  # noqa: N802
     """Declare a parameter: default, unit, source and meaning travel together."""
     return Field(default, description=doc, json_schema_extra={"unit": unit, "source": source},
                  **bounds)
