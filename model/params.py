@@ -125,6 +125,14 @@ class Params(BaseModel):
     ua_recruits_per_month: float = P(
         27_000.0, "personnel per month", "sources §4.2 (25-27k/month mobilised)",
         "Ukrainian gross mobilisation, all theatres.", ge=0.0, le=200_000.0)
+    ru_pause_recruitment_factor: float = P(
+        1.0, "fraction", "sources §4.8 (RAND: Russia likely keeps a war economy after a "
+        "ceasefire)", "Russian recruitment during a ceasefire, relative to wartime.",
+        ge=0.0, le=3.0)
+    ua_pause_mobilisation_factor: float = P(
+        0.5, "fraction", "assumption: the plans cap Ukraine's army at 600-800k, below its "
+        "~880-900k (sources §2.1-2.2), and call elections within 100 days",
+        "Ukrainian mobilisation during a ceasefire, relative to wartime.", ge=0.0, le=3.0)
     ua_awol_per_month: float = P(
         10_000.0, "personnel per month", "sources §4.2 (~20k AWOL cases in Oct 2025, "
         "the peak); assumption: half that as a steady drain",
@@ -133,7 +141,8 @@ class Params(BaseModel):
         0.43, "fraction", "sources §4.6 (~300k of ~700k in Donetsk, see ru_initial)",
         "Share of Russian recruitment that reaches the Donetsk theatre.", ge=0.0, le=1.0)
     ua_theatre_share: float = P(
-        0.17, "fraction", "assumption: as ua_initial_personnel, ~150k of ~880k",
+        0.4, "fraction", "assumption: reinforcements follow the fighting; Donetsk drew "
+        "about half of Russian gains (sources §4.4) and of its glide bombs (§1.5)",
         "Share of Ukrainian mobilisation that reaches the Donetsk theatre.", ge=0.0, le=1.0)
     ru_theatre_cap_personnel: float = P(
         600_000.0, "personnel", "assumption: twice the day-0 grouping; logistics and "
@@ -160,8 +169,8 @@ class Params(BaseModel):
 
     # --- combat -------------------------------------------------------------------------
     attrition_rate_per_day: float = P(
-        0.0045, "fraction of opposing combat power per day",
-        "calibrated: no-deal Russian losses ~400-700/day in Donetsk, about half the "
+        0.016, "fraction of opposing combat power per day",
+        "calibrated: no-deal Russian losses ~400/day in Donetsk, a third to half of the "
         "front-wide ~1,000-1,300/day (sources §4.3)",
         "Lanchester aimed-fire coefficient on an axis in active combat.", ge=0.0, le=0.1)
     quiet_sector_intensity: float = P(

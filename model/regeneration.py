@@ -20,9 +20,13 @@ if TYPE_CHECKING:
 def regenerate(m: CeasefireModel) -> None:
     p = m.p
     boost = p.arms_support if m.guarantor.in_force else 0.0
-    _inflow(m, RU, kernels.daily_inflow(p.ru_recruits_per_month, 0.0, p.ru_theatre_share,
+    ru_rate, ua_rate = p.ru_recruits_per_month, p.ua_recruits_per_month
+    if m.in_ceasefire:
+        ru_rate *= p.ru_pause_recruitment_factor
+        ua_rate *= p.ua_pause_mobilisation_factor
+    _inflow(m, RU, kernels.daily_inflow(ru_rate, 0.0, p.ru_theatre_share,
                                          total_personnel(m, RU), p.ru_theatre_cap_personnel))
-    _inflow(m, UA, kernels.daily_inflow(p.ua_recruits_per_month, p.ua_awol_per_month,
+    _inflow(m, UA, kernels.daily_inflow(ua_rate, p.ua_awol_per_month,
                                          p.ua_theatre_share, total_personnel(m, UA),
                                          p.ua_theatre_cap_personnel, boost=boost))
     _recover(m, boost)

@@ -77,10 +77,20 @@ class Theatre:
         self.urban_flat = self.grid.urban.data.reshape(-1)
 
     def _build_axes(self, width: float) -> None:
-        """Cut the front into bands; keep only bands where Ukraine holds ground."""
+        """Cut the front into bands; keep the bands whose stretch of line is in the oblast.
+
+        The theatre's margin lets fighting spill past the oblast's border, but the line
+        of contact beyond the oblast belongs to other fronts, which the model holds
+        still: bands whose stretch of line lies mostly outside the oblast are not axes.
+        """
         band = np.floor(np.maximum(self.along, 0.0) / width).astype(int)
         ua = self.control_flat == UA
-        kept = [b for b in np.unique(band) if np.any(ua & (band == b))]
+        on_line = np.abs(self.depth) <= self.cell_km
+        kept = []
+        for b in np.unique(band):
+            line = on_line & (band == b)
+            if np.any(ua & (band == b)) and line.any() and self.in_oblast[line].mean() >= 0.5:
+                kept.append(b)
         self.n_axes = len(kept)
         self.axis_of_cell = np.full(self.depth.shape, -1, dtype=int)
         self.band_cells: list[np.ndarray] = []

@@ -1,0 +1,60 @@
+"""The parameter schema: strict, documented, round-trips."""
+
+import pytest
+
+from model.params import ParamError, Params, parameter_table, parse_override
+
+
+def test_every_parameter_has_unit_source_and_doc():
+    for row in parameter_table():
+        assert row["unit"], row["name"]
+        assert row["source"], row["name"]
+        assert row["doc"], row["name"]
+
+
+def test_numeric_parameters_have_ranges():
+    for row in parameter_table():
+        if isinstance(row["default"], int | float) and not isinstance(row["default"], bool):
+            assert row["min"] is not None and row["max"] is not None, row["name"]
+
+
+def test_unknown_key_is_an_error_naming_it_and_suggesting_the_right_one():
+    expected = r"guarantee_credibilty.*did you mean 'guarantee_credibility'"
+    with pytest.raises(ParamError, match=expected):
+        Params.build({"guarantee_credibilty": 0.3})
+
+
+def test_out_of_range_names_key_and_value():
+    with pytest.raises(ParamError, match=r"'dmz_width_km' = 200"):
+        Params.build({"dmz_width_km": 200})
+
+
+def test_wrong_type_and_unknown_choice():
+    with pytest.raises(ParamError, match="withdrawal_days"):
+        Params.build({"withdrawal_days": "two weeks"})
+    with pytest.raises(ParamError, match="sequencing"):
+        Params.build({"sequencing": "territory_frist"})
+
+
+def test_params_are_frozen_and_replace_validates():
+    p = Params()
+    with pytest.raises(Exception):  # noqa: B017 - pydantic's frozen error type
+        p.dmz_width_km = 5  # type: ignore[misc]
+    assert p.replace(dmz_width_km=5).dmz_width_km == 5
+    with pytest.raises(ParamError):
+        p.replace(dmz_widht_km=5)
+
+
+def test_toml_round_trip(tmp_path):
+    f = tmp_path / "s.toml"
+    f.write_text('sequencing = "guarantees_first"\nguarantee_delay_days = 30\n')
+    p = Params.from_toml(f)
+    assert p.sequencing == "guarantees_first" and p.guarantee_delay_days == 30
+
+
+def test_parse_override():
+    assert parse_override("dmz_width_km=40") == ("dmz_width_km", 40)
+    assert parse_override("sequencing=no_deal") == ("sequencing", "no_deal")
+    assert parse_override('dmz_shape="mirrored"') == ("dmz_shape", "mirrored")
+    with pytest.raises(ParamError):
+        parse_override("dmz_width_km")
