@@ -1,0 +1,30 @@
+"""Shared test helpers: the small synthetic map keeps model tests fast."""
+
+from pathlib import Path
+
+from model.params import Params
+
+ROOT = Path(__file__).resolve().parent.parent
+SMALL_MAP = ROOT / "model" / "maps" / "synthetic_small.toml"
+
+
+def small(**changes) -> Params:
+    """Parameters sized for the small map (a few units a side)."""
+    base = {"ru_initial_personnel": 40_000.0, "ua_initial_personnel": 20_000.0,
+            "ru_theatre_cap_personnel": 80_000.0, "ua_theatre_cap_personnel": 40_000.0,
+            "ru_theatre_share": 0.06, "ua_theatre_share": 0.05, "axis_width_km": 10.0,
+            "horizon_days": 365}
+    return Params.build({**base, **changes})
+
+
+def same_records(a: list[dict], b: list[dict]) -> bool:
+    """Exact equality of run records, with NaN equal to NaN."""
+    import math
+
+    def eq(x, y):
+        if isinstance(x, float) and isinstance(y, float) and math.isnan(x) and math.isnan(y):
+            return True
+        return x == y
+
+    return len(a) == len(b) and all(
+        ra.keys() == rb.keys() and all(eq(ra[k], rb[k]) for k in ra) for ra, rb in zip(a, b, strict=True))
