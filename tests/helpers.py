@@ -26,5 +26,7 @@ def same_records(a: list[dict], b: list[dict]) -> bool:
             return True
         return x == y
 
-    return len(a) == len(b) and all(
-        ra.keys() == rb.keys() and all(eq(ra[k], rb[k]) for k in ra) for ra, rb in zip(a, b, strict=True))
+    if len(a) != len(b):
+        return False
+    pairs = zip(a, b, strict=True)
+    return all(ra.keys() == rb.keys() and all(eq(ra[k], rb[k]) for k in ra) for ra, rb in pairs)
