@@ -7,7 +7,6 @@ from typing import Any
 
 import mesa
 import numpy as np
-from mesa.discrete_space import OrthogonalMooreGrid
 
 from agents.commands import Guarantor, RussiaCommand, UkraineCommand
 from agents.dmz_sector import DMZSector
@@ -17,7 +16,7 @@ from model.agreement import NEVER, build_timeline
 from model.forces import RU, UA, ForceTable, Posture
 from model.params import Params
 from model.rng import SeedLike, Streams, mesa_seed
-from model.theatre import Theatre, cached_raster
+from model.theatre import Theatre, TheatreGrid, cached_raster
 
 WAR_PHASES = ("war", "resumed")
 CEASEFIRE_PHASES = ("ceasefire", "withdrawal", "dmz")
@@ -49,7 +48,7 @@ class CeasefireModel(mesa.Model):
     # --- construction ---------------------------------------------------------------------
     def _build_theatre(self, map_path: str | Path | None) -> None:
         raster = cached_raster(map_path, self.p.cell_km)
-        self.grid = OrthogonalMooreGrid(raster.shape, torus=False, capacity=None,
+        self.grid = TheatreGrid(raster.shape, torus=False, capacity=None,
                                         random=self.random)
         self.theatre = Theatre(raster, self.grid, self.p.axis_width_km,
                                self.p.initial_fortification, self.p.rear_fortification)

@@ -1,0 +1,38 @@
+"""The theatre's grid and axis bookkeeping."""
+
+import numpy as np
+from mesa.discrete_space import OrthogonalMooreGrid
+
+from model.model import CeasefireModel
+from model.theatre import TheatreGrid
+from tests.helpers import SMALL_MAP, small
+
+
+def test_fast_grid_has_exactly_mesas_connections():
+    ours, mesas = TheatreGrid((7, 5)), OrthogonalMooreGrid((7, 5))
+    for coord, cell in mesas._cells.items():
+        got = {k: c.coordinate for k, c in ours._cells[coord].connections.items()}
+        want = {k: c.coordinate for k, c in cell.connections.items()}
+        assert got == want
+    assert len(ours[(3, 2)].neighborhood) == 8
+
+
+def test_axes_partition_the_line_and_capture_is_monotone():
+    m = CeasefireModel(small(), rng=0, map_path=SMALL_MAP)
+    th = m.theatre
+    cells = np.concatenate(th.band_cells)
+    assert len(np.unique(cells)) == cells.size
+    area0 = th.ua_area_km2()
+    taken, _ = th.capture_to(0, 3.0)
+    assert taken > 0 and th.ua_area_km2() == area0 - taken
+    again, _ = th.capture_to(0, 2.0)  # going back captures nothing
+    assert again == 0.0
+
+
+def test_property_layers_are_the_model_arrays():
+    m = CeasefireModel(small(), rng=0, map_path=SMALL_MAP)
+    cell = m.grid[(0, 0)]
+    m.theatre.fort[0, 0] = 0.123
+    assert cell.fortification == 0.123
+    assert set(m.grid._mesa_property_layers) >= {"control", "fortification", "urban", "dmz",
+                                                  "monitored"}
