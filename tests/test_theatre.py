@@ -1,5 +1,7 @@
 """The theatre's grid and axis bookkeeping."""
 
+import random
+
 import numpy as np
 from mesa.discrete_space import OrthogonalMooreGrid
 
@@ -9,7 +11,8 @@ from tests.helpers import SMALL_MAP, small
 
 
 def test_fast_grid_has_exactly_mesas_connections():
-    ours, mesas = TheatreGrid((7, 5)), OrthogonalMooreGrid((7, 5))
+    rng = random.Random(0)
+    ours, mesas = TheatreGrid((7, 5), random=rng), OrthogonalMooreGrid((7, 5), random=rng)
     for coord, cell in mesas._cells.items():
         got = {k: c.coordinate for k, c in ours._cells[coord].connections.items()}
         want = {k: c.coordinate for k, c in cell.connections.items()}
