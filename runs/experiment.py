@@ -1,0 +1,189 @@
+"""The experiment config: one TOML file under ``runs/`` describes a whole study.
+
+An experiment is *arms x design points x replicates* runs:
+
+* ``base``: model parameters shared by every run (fields of :class:`model.params.Params`);
+* ``arms``: named variants of the base (e.g. the sequencing options), compared with
+  common random numbers;
+* ``design``: the swept parameters and how their values are chosen (grid, lhs, sobol,
+  morris or an explicit table); each distinct setting is a *design point*;
+* ``replicates``: a number, or ``"auto"`` to add replicates until the confidence interval
+  on P(resumption) is narrow enough (see ``[adaptive]``).
+
+Validation is strict: unknown keys, wrong types, values out of range and references to
+arms that do not exist are errors naming the key path and the value, collected all at
+once so a user fixes the file in one pass. The schema lives in
+:mod:`runs.experiment_schema`; the checks that need the model's parameter schema live in
+:mod:`runs.experiment_checks`.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from runs import seeds, tomlout
+from runs.experiment_checks import check_semantics
+from runs.experiment_schema import ExperimentError as ExperimentError
+from runs.experiment_schema import ExperimentSpec, closest_key, format_issue
+
+DEFAULT_ARM = "base"
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A validated, resolved experiment: what the runner needs and what gets hashed."""
+
+    spec: ExperimentSpec
+    source: str
+    resolved: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def arm_names(self) -> list[str]:
+        return list(self.spec.arms) or [DEFAULT_ARM]
+
+    def arm_overrides(self, arm: str) -> dict[str, Any]:
+        """Parameter values that distinguish ``arm`` from the base."""
+        return dict(self.spec.arms.get(arm, {}))
+
+    def base_params(self) -> dict[str, Any]:
+        """The fully resolved base parameters (every Params field, defaults filled in)."""
+        return dict(self.resolved["base"])
+
+    @property
+    def config_hash(self) -> str:
+        """sha256 of the canonical resolved config; results from another hash never mix."""
+        canonical = json.dumps(self.resolved, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+    def to_toml(self) -> str:
+        """The resolved config as TOML; loading it back gives the same config hash."""
+        header = (f"# Resolved config of experiment {self.name!r} (from {self.source}).\n"
+                  "# Every model parameter is spelled out so later changes to defaults\n"
+                  "# cannot silently change what these results mean.\n\n")
+        return header + tomlout.dumps(self.resolved)
+
+
+def load(path: str | Path, *, quick: bool = False) -> Experiment:
+    """Read, validate and resolve an experiment TOML file (``quick``: its [quick] subset)."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        raise ExperimentError(f"experiment {path}: file not found") from None
+    except tomllib.TOMLDecodeError as err:
+        raise ExperimentError(f"experiment {path}: not valid TOML: {err}") from None
+    return from_dict(data, source=str(path), quick=quick, base_dir=path.parent)
+
+
+def from_dict(data: dict[str, Any], *, source: str = "<dict>", quick: bool = False,
+              base_dir: Path | None = None) -> Experiment:
+    """Validate a config dict (as read from TOML) and resolve it."""
+    spec = _validate_structure(data, source)
+    if spec.design.file is not None:
+        spec = _inline_table_file(spec, source, base_dir or Path("."))
+    issues = check_semantics(spec)
+    if issues:
+        raise ExperimentError.from_issues(source, issues)
+    if quick:
+        spec = _apply_quick(spec, source)
+    spec = _fix_design_seed(spec)
+    return Experiment(spec=spec, source=source, resolved=_resolve(spec))
+
+
+def _fix_design_seed(spec: ExperimentSpec) -> ExperimentSpec:
+    """Sampled designs get a seed derived from the root seed, so every session (and a
+    resume) draws the very same design points."""
+    if spec.design.method not in ("lhs", "sobol", "morris") or spec.design.seed is not None:
+        return spec
+    design = spec.design.model_copy(update={"seed": seeds.design_seed(spec.root_seed)})
+    return spec.model_copy(update={"design": design})
+
+
+def _validate_structure(data: dict[str, Any], source: str) -> ExperimentSpec:
+    try:
+        return ExperimentSpec.model_validate(data)
+    except ValidationError as err:
+        issues = []
+        for e in err.errors():
+            path = ".".join(str(p) for p in e["loc"])
+            if e["type"] == "missing":
+                issues.append(f"{path}: required key is missing")
+                continue
+            if e["type"] == "extra_forbidden":
+                hint = closest_key(str(e["loc"][-1]))
+                msg = "unknown key" + (f"; did you mean {hint!r}?" if hint else "")
+            else:
+                msg = e["msg"]
+            issues.append(format_issue(path, e.get("input"), msg))
+        raise ExperimentError.from_issues(source, issues) from None
+
+
+def _inline_table_file(spec: ExperimentSpec, source: str, base_dir: Path) -> ExperimentSpec:
+    """Read ``design.file`` (CSV) into ``design.rows`` so the resolved config is whole."""
+    file = base_dir / str(spec.design.file)
+    try:
+        with file.open(newline="") as fh:
+            rows = [{k: _csv_value(v) for k, v in row.items()} for row in csv.DictReader(fh)]
+    except OSError as err:
+        raise ExperimentError.from_issues(
+            source, [format_issue("design.file", spec.design.file, str(err))]) from None
+    design = spec.design.model_copy(update={"rows": rows, "file": None})
+    return spec.model_copy(update={"design": design})
+
+
+def _csv_value(text: str) -> Any:
+    """CSV cells are text; read them as TOML values so 3 is an int and 0.5 a float."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def _apply_quick(spec: ExperimentSpec, source: str) -> ExperimentSpec:
+    """Shrink the experiment to its declared [quick] subset, under a name of its own."""
+    q = spec.quick
+    if q is None:
+        raise ExperimentError(f"experiment {source}: --quick needs a [quick] table")
+    update: dict[str, Any] = {"name": f"{spec.name}_quick", "quick": None,
+                              "description": f"{spec.description} (quick subset)".strip()}
+    if q.arms is not None:
+        update["arms"] = {a: spec.arms[a] for a in q.arms}
+        if spec.baseline_arm not in q.arms:
+            update["baseline_arm"] = None
+    if q.replicates is not None:
+        update["replicates"] = q.replicates
+    if q.horizon_days is not None:
+        update["horizon_days"] = q.horizon_days
+    if q.samples is not None:
+        update["design"] = spec.design.model_copy(update={"samples": q.samples})
+    if q.max_replicates is not None and spec.adaptive is not None:
+        update["adaptive"] = spec.adaptive.model_copy(
+            update={"max_replicates": q.max_replicates,
+                    "initial": min(spec.adaptive.initial, q.max_replicates)})
+    return spec.model_copy(update=update)
+
+
+def _resolve(spec: ExperimentSpec) -> dict[str, Any]:
+    """The canonical config: defaults filled in, model parameters spelled out in full."""
+    from model.params import Params
+
+    base = dict(spec.base)
+    if spec.horizon_days is not None:
+        base["horizon_days"] = spec.horizon_days
+    data = spec.model_dump(mode="json", exclude_none=True)
+    data["base"] = Params.build(base).model_dump(mode="json")
+    data["horizon_days"] = data["base"]["horizon_days"]
+    data["arms"] = {a: spec.arms.get(a, {}) for a in (list(spec.arms) or [DEFAULT_ARM])}
+    return data

@@ -1,0 +1,147 @@
+"""The shape of an experiment TOML file (pydantic, strict, unknown keys forbidden).
+
+Strict mode on purpose: ``replicates = "200"`` in a TOML file is a type mistake the user
+should hear about, not a string we quietly turn into a number. Checks that need the
+model's parameter schema (names, ranges) are in :mod:`runs.experiment_checks`.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_+-]*$"  # used in folder and file names
+
+Name = Annotated[str, Field(pattern=NAME_PATTERN, max_length=80)]
+
+
+class ExperimentError(ValueError):
+    """A bad experiment config; the message names every offending key path and value."""
+
+    @classmethod
+    def from_issues(cls, source: str, issues: list[str]) -> ExperimentError:
+        lines = [f"experiment {source}: {issue}" for issue in issues]
+        return cls("\n".join(lines))
+
+
+def format_issue(path: str, value: Any, msg: str) -> str:
+    """One line of an error report: ``key.path = value: what is wrong``."""
+    shown = repr(value)
+    if len(shown) > 80:
+        shown = shown[:77] + "..."
+    return f"{path} = {shown}: {msg}"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+def _replicates(value: Any) -> Any:
+    ok = value == "auto" or (isinstance(value, int) and not isinstance(value, bool)
+                             and value >= 1)
+    if not ok:
+        raise ValueError('must be a whole number >= 1 or "auto"')
+    return value
+
+
+Replicates = Annotated[int | Literal["auto"], BeforeValidator(_replicates)]
+
+
+class Axis(_Strict):
+    """One swept parameter: a list of values (grid) or a range (lhs, sobol, morris)."""
+
+    values: list[Any] | None = Field(None, min_length=1)
+    min: float | None = None
+    max: float | None = None
+    scale: Literal["linear", "log"] = "linear"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        return {"values": data} if isinstance(data, list) else data
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Axis:
+        has_range = self.min is not None or self.max is not None
+        if (self.values is None) == (not has_range):
+            raise ValueError("give either a list of values or both min and max")
+        if has_range:
+            if self.min is None or self.max is None or not self.min < self.max:
+                raise ValueError("a range needs min < max")
+            if self.scale == "log" and self.min <= 0:
+                raise ValueError("a log-scale range needs min > 0")
+        return self
+
+    @property
+    def is_range(self) -> bool:
+        return self.values is None
+
+
+class DesignSpec(_Strict):
+    """How the swept parameters are sampled into design points."""
+
+    method: Literal["none", "grid", "lhs", "sobol", "morris", "table"] = "none"
+    parameters: dict[str, Axis] = Field(default_factory=dict)
+    samples: int | None = Field(None, ge=1, description="lhs: points; sobol: N; morris: "
+                                "trajectories")
+    second_order: bool = False
+    levels: int = Field(4, ge=2, description="morris grid levels")
+    seed: int | None = Field(None, ge=0)
+    rows: list[dict[str, Any]] | None = None
+    file: str | None = None
+
+
+class AdaptiveSpec(_Strict):
+    """replicates = "auto": add replicates per cell until the CI is narrow enough."""
+
+    metric: str = Field("resumed", pattern=r"^[a-z_][a-z0-9_]*$")
+    target_half_width: float = Field(gt=0.0, lt=0.5)
+    confidence: float = Field(0.95, gt=0.5, lt=1.0)
+    initial: int = Field(50, ge=2)
+    batch: int = Field(50, ge=1)
+    max_replicates: int = Field(1000, ge=2)
+
+
+class OutputsSpec(_Strict):
+    """What to keep per run besides the summary record."""
+
+    series_every: int = Field(0, ge=0, description="0: summary only; k: series every k days")
+
+
+class QuickSpec(_Strict):
+    """A small subset for a smoke run (``dmzsim run --quick``)."""
+
+    replicates: int | None = Field(None, ge=1)
+    arms: list[str] | None = Field(None, min_length=1)
+    samples: int | None = Field(None, ge=1)
+    horizon_days: int | None = Field(None, ge=1)
+    max_replicates: int | None = Field(None, ge=2)
+
+
+class ExperimentSpec(_Strict):
+    """The whole experiment file."""
+
+    name: Name
+    description: str = ""
+    root_seed: int = Field(ge=0)
+    horizon_days: int | None = Field(None, ge=1)
+    replicates: Replicates
+    baseline_arm: str | None = None
+    base: dict[str, Any] = Field(default_factory=dict)
+    arms: dict[Name, dict[str, Any]] = Field(default_factory=dict)
+    design: DesignSpec = Field(default_factory=DesignSpec)
+    outputs: OutputsSpec = Field(default_factory=OutputsSpec)
+    adaptive: AdaptiveSpec | None = None
+    quick: QuickSpec | None = None
+
+
+_ALL_KEYS = sorted({k for m in (ExperimentSpec, DesignSpec, Axis, AdaptiveSpec, OutputsSpec,
+                                QuickSpec) for k in m.model_fields})
+
+
+def closest_key(key: str) -> str | None:
+    """The known config key nearest to a misspelt one, for 'did you mean' hints."""
+    match = difflib.get_close_matches(key, _ALL_KEYS, n=1)
+    return match[0] if match else None

@@ -1,0 +1,215 @@
+"""Experiment configs: strict validation with key paths, designs, resolution, published files."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from model.params import SEQUENCING_ARMS
+from runs import experiment
+from runs.design import build_design
+from runs.experiment import ExperimentError
+from runs.sweep import param_types
+from tests.fake_model import tiny_config
+
+RUNS = Path(__file__).resolve().parent.parent / "runs"
+PUBLISHED = ["sequencing", "guarantee_delay", "dmz_design", "regeneration", "sensitivity"]
+
+
+def error_of(config: dict, **kwargs: object) -> str:
+    with pytest.raises(ExperimentError) as info:
+        experiment.from_dict(config, source="runs/x.toml", **kwargs)
+    return str(info.value)
+
+
+# --- strict errors --------------------------------------------------------------------------
+def test_bad_arm_value_names_the_key_path_and_value() -> None:
+    cfg = tiny_config(arms={"tf": {"sequencing": "territory_frist"}})
+    msg = error_of(cfg)
+    assert msg.startswith("experiment runs/x.toml: arms.tf.sequencing = 'territory_frist': ")
+    assert "territory_first" in msg  # the allowed values are listed
+
+
+def test_typo_in_top_level_key_suggests_the_right_one() -> None:
+    cfg = tiny_config()
+    cfg["replicats"] = cfg.pop("replicates")
+    msg = error_of(cfg)
+    assert "replicats = 3: unknown key; did you mean 'replicates'?" in msg
+    assert "runs/x.toml: replicates: required key is missing" in msg  # every problem in one report
+
+
+def test_typo_in_model_parameter_suggests_the_right_one() -> None:
+    msg = error_of(tiny_config(base={"dmz_widht_km": 12.0}))
+    assert "base.dmz_widht_km = 12.0: unknown model parameter; did you mean 'dmz_width_km'?" \
+        in msg
+
+
+@pytest.mark.parametrize(("changes", "needle"), [
+    ({"replicates": "200"}, "replicates = '200': Value error, must be a whole number"),
+    ({"replicates": 0}, "replicates = 0: Value error"),
+    ({"root_seed": 1.5}, "root_seed = 1.5: Input should be a valid integer"),
+    ({"horizon_days": "730"}, "horizon_days = '730': Input should be a valid integer"),
+    ({"outputs": {"series_every": True}}, "outputs.series_every = True"),
+    ({"base": {"withdrawal_days": "fourteen"}}, "base.withdrawal_days = 'fourteen'"),
+])
+def test_wrong_types_are_errors(changes: dict, needle: str) -> None:
+    assert needle in error_of(tiny_config(**changes))
+
+
+@pytest.mark.parametrize(("changes", "needle"), [
+    ({"base": {"dmz_width_km": 200.0}},
+     "base.dmz_width_km = 200.0: Input should be less than or equal to 80"),
+    ({"design": {"method": "grid", "parameters": {"dmz_width_km": [10.0, 99.0]}}},
+     "design.parameters.dmz_width_km.values[1] = 99.0: Input should be less than or equal"),
+    ({"design": {"method": "lhs", "samples": 8,
+                 "parameters": {"monitoring_coverage": {"min": 0.1, "max": 1.5}}}},
+     "design.parameters.monitoring_coverage.max = 1.5"),
+    ({"root_seed": -1}, "root_seed = -1: Input should be greater than or equal to 0"),
+    ({"horizon_days": 99999}, "horizon_days = 99999: Input should be less than or equal"),
+])
+def test_out_of_range_values_are_errors(changes: dict, needle: str) -> None:
+    assert needle in error_of(tiny_config(**changes))
+
+
+@pytest.mark.parametrize(("changes", "needle"), [
+    ({"baseline_arm": "nope"}, "baseline_arm = 'nope': unknown arm; arms are ['tf', 'gf']"),
+    ({"quick": {"arms": ["tf", "gg"]}}, "quick.arms[1] = 'gg': unknown arm"),
+])
+def test_unknown_arm_references_are_errors(changes: dict, needle: str) -> None:
+    assert needle in error_of(tiny_config(**changes))
+
+
+@pytest.mark.parametrize(("changes", "needle"), [
+    ({"replicates": "auto"}, 'replicates = \'auto\': needs an [adaptive] table'),
+    ({"design": {"method": "sobol", "samples": 100,
+                 "parameters": {"decision_noise": {"min": 0.1, "max": 0.5}}}},
+     "design.samples = 100: Sobol' N must be a power of 2"),
+    ({"design": {"method": "lhs", "samples": 4, "parameters": {"decision_noise": [0.1]}}},
+     "'lhs' needs min and max"),
+    ({"design": {"method": "grid", "parameters": {"sequencing": ["no_deal"]}}},
+     "arms.tf.sequencing = 'territory_first': also swept by design.parameters.sequencing"),
+    ({"design": {"method": "grid", "parameters": {"decision_noise": {"min": 1, "max": 0}}}},
+     "a range needs min < max"),
+    ({"arms": {"bad.name": {}}}, "arms.bad.name"),
+])
+def test_inconsistent_configs_are_errors(changes: dict, needle: str) -> None:
+    assert needle in error_of(tiny_config(**changes))
+
+
+def test_toml_syntax_error_is_an_experiment_error(tmp_path: Path) -> None:
+    path = tmp_path / "broken.toml"
+    path.write_text("name = 'x'\nreplicates = \n")
+    with pytest.raises(ExperimentError, match=r"broken.toml: not valid TOML"):
+        experiment.load(path)
+
+
+# --- resolution and hashing ------------------------------------------------------------------
+def test_resolved_config_round_trips_with_the_same_hash(tmp_path: Path) -> None:
+    exp = experiment.from_dict(tiny_config())
+    path = tmp_path / "experiment.toml"
+    path.write_text(exp.to_toml())
+    again = experiment.load(path)
+    assert again.config_hash == exp.config_hash
+    assert tomllib.loads(path.read_text())["base"]["dmz_width_km"] == 10.0  # spelled out
+
+
+def test_hash_ignores_spelled_out_defaults_but_not_changes() -> None:
+    plain = experiment.from_dict(tiny_config())
+    explicit = experiment.from_dict(tiny_config(base={"dmz_width_km": 10.0}))
+    changed = experiment.from_dict(tiny_config(base={"dmz_width_km": 12.0}))
+    assert plain.config_hash == explicit.config_hash != changed.config_hash
+
+
+def test_quick_subset_has_its_own_name_and_size() -> None:
+    cfg = tiny_config(quick={"arms": ["gf"], "replicates": 1}, baseline_arm="tf")
+    exp = experiment.from_dict(cfg, quick=True)
+    assert exp.name == "tiny_quick"
+    assert exp.arm_names == ["gf"]
+    assert exp.spec.replicates == 1
+    assert exp.spec.baseline_arm is None  # it referred to an arm left out
+
+
+def test_quick_without_quick_table_is_an_error() -> None:
+    assert "--quick needs a [quick] table" in error_of(tiny_config(), quick=True)
+
+
+def test_table_design_from_csv(tmp_path: Path) -> None:
+    (tmp_path / "points.csv").write_text("dmz_width_km,withdrawal_days\n5.0,7\n40.0,30\n")
+    (tmp_path / "x.toml").write_text(
+        'name = "t"\nroot_seed = 1\nreplicates = 1\n[design]\nmethod = "table"\n'
+        'file = "points.csv"\n')
+    exp = experiment.load(tmp_path / "x.toml")
+    assert exp.resolved["design"]["rows"] == [
+        {"dmz_width_km": 5.0, "withdrawal_days": 7}, {"dmz_width_km": 40.0, "withdrawal_days": 30}]
+    design = build_design(exp.spec.design, param_types())
+    assert design.point_params(1) == {"dmz_width_km": 40.0, "withdrawal_days": 30}
+
+
+def test_table_rows_are_validated() -> None:
+    cfg = tiny_config(design={"method": "table", "rows": [{"dmz_width_km": 5.0},
+                                                         {"dmz_width_km": -1.0}]})
+    assert "design.rows[1].dmz_width_km = -1.0" in error_of(cfg)
+
+
+# --- designs ---------------------------------------------------------------------------------
+def design_of(design: dict) -> object:
+    exp = experiment.from_dict(tiny_config(design=design))
+    return build_design(exp.spec.design, param_types()), exp
+
+
+def test_grid_is_the_full_factorial_in_declared_order() -> None:
+    design, _ = design_of({"method": "grid", "parameters": {
+        "dmz_width_km": [5.0, 10.0, 40.0], "withdrawal_days": [7, 14]}})
+    assert design.n_points == 6
+    assert design.point_params(0) == {"dmz_width_km": 5.0, "withdrawal_days": 7}
+    assert design.point_params(1) == {"dmz_width_km": 5.0, "withdrawal_days": 14}
+    assert design.point_params(5) == {"dmz_width_km": 40.0, "withdrawal_days": 14}
+
+
+def test_lhs_respects_bounds_rounds_integers_and_is_seeded() -> None:
+    spec = {"method": "lhs", "samples": 20, "parameters": {
+        "guarantee_delay_days": {"min": 0, "max": 365},
+        "readiness_recovery_days": {"min": 30.0, "max": 900.0, "scale": "log"}}}
+    design, exp = design_of(spec)
+    again, _ = design_of(spec)
+    pts = design.points
+    assert design.n_points == 20
+    assert pts["guarantee_delay_days"].between(0, 365).all()
+    assert pts["guarantee_delay_days"].dtype == np.int64
+    assert pts["readiness_recovery_days"].between(30.0, 900.0).all()
+    assert exp.resolved["design"]["seed"] is not None  # recorded for reproduction
+    assert pts.equals(again.points)
+    # log scale: the sample lives in log10 units, as the SALib problem says
+    assert design.problem["bounds"][1] == pytest.approx([np.log10(30.0), np.log10(900.0)])
+
+
+def test_sobol_and_morris_sizes_match_salib() -> None:
+    params = {"decision_noise": {"min": 0.05, "max": 0.6},
+              "monitoring_coverage": {"min": 0.1, "max": 0.9},
+              "concentration_days": {"min": 7, "max": 42}}
+    sobol, _ = design_of({"method": "sobol", "samples": 16, "parameters": params})
+    assert sobol.n_points == 16 * (3 + 2)
+    assert sobol.sample.shape == (80, 3)
+    morris, _ = design_of({"method": "morris", "samples": 5, "parameters": params})
+    assert morris.n_points == 5 * (3 + 1)
+    assert set(morris.points["concentration_days"]) <= set(range(7, 43))
+
+
+# --- the published experiments ---------------------------------------------------------------
+@pytest.mark.parametrize("name", PUBLISHED)
+@pytest.mark.parametrize("quick", [False, True])
+def test_published_experiments_validate(name: str, quick: bool) -> None:
+    exp = experiment.load(RUNS / f"{name}.toml", quick=quick)
+    assert exp.name == (f"{name}_quick" if quick else name)
+    build_design(exp.spec.design, param_types())
+
+
+def test_sequencing_is_five_options_by_two_shapes_with_200_paired_replicates() -> None:
+    exp = experiment.load(RUNS / "sequencing.toml")
+    combos = {(a["sequencing"], a["dmz_shape"]) for a in exp.spec.arms.values()}
+    assert combos == {(s, d) for s in SEQUENCING_ARMS for d in ("unilateral", "mirrored")}
+    assert exp.spec.replicates >= 200
+    assert exp.spec.design.method == "none"  # one point: all arms share every seed
