@@ -1,0 +1,145 @@
+"""Open an experiment's output folder with one call: ``load_experiment(folder)``.
+
+Reads only the files the runner writes (see ``docs/experiments.md``, "Folder layout"),
+never the model or the runner, so results stay readable whatever the code does next.
+A folder of a sweep that is still running, or was killed, loads fine: it holds exactly
+the runs that finished.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+META = ["run_id", "arm", "point", "replicate", "seed", "status"]
+TIMING = ["wall_s", "worker"]
+
+
+@dataclass(frozen=True)
+class DesignInfo:
+    """The design the runs were made from: enough to compute Sobol or Morris indices.
+
+    ``sample`` is the raw sampler matrix (rows in point order, log10 units for log-scale
+    parameters) and ``problem`` the SALib problem; ``points`` holds the values the model
+    received (integer parameters rounded).
+    """
+
+    method: str
+    names: list[str]
+    points: pd.DataFrame
+    problem: dict[str, Any] | None = None
+    sample: np.ndarray | None = None
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def outputs(self, summary: pd.DataFrame, column: str, arm: str | None = None,
+                agg: str = "mean") -> np.ndarray:
+        """``column`` aggregated over replicates, one value per point in point order.
+
+        This is the ``Y`` SALib's analysers take together with ``sample``; e.g. with
+        ``column="resumed"`` and ``agg="mean"``, P(resumption) at each design point.
+        A point with no finished run gives NaN (SALib will then refuse, as it should).
+        """
+        df = summary if arm is None else summary[summary["arm"] == arm]
+        per_point = df.groupby("point")[column].agg(agg)
+        return per_point.reindex(range(len(self.points))).to_numpy(dtype=float)
+
+
+@dataclass
+class Experiment:
+    """One experiment's results; ``summary`` and ``series`` are read on first use."""
+
+    folder: Path
+    config: dict[str, Any]
+    manifest: dict[str, Any]
+    design: DesignInfo
+
+    @cached_property
+    def summary(self) -> pd.DataFrame:
+        """One row per finished run: ids, seed, parameters that vary, summary fields."""
+        df = _read_many(sorted((self.folder / "runs" / "parts").glob("[!.]*.parquet"))
+                        + sorted((self.folder / "runs").glob("[!.]*.parquet")))
+        if df is None:
+            return pd.DataFrame(columns=META)
+        df = df.drop_duplicates("run_id", keep="last")
+        df, params = self._add_parameters(df)
+        return self._order(df, params)
+
+    @cached_property
+    def series(self) -> pd.DataFrame | None:
+        """Per-day rows of every finished run (run_id, arm, point, replicate, ...), or None."""
+        df = _read_many(sorted((self.folder / "series").glob("[!.]*.parquet")))
+        if df is None:
+            return None
+        finished = self.summary[["run_id", "arm", "point", "replicate"]]
+        df = finished.merge(df, on="run_id", how="inner")
+        return df.sort_values(["run_id", "day"], kind="stable").reset_index(drop=True)
+
+    @cached_property
+    def failures(self) -> pd.DataFrame:
+        """One row per run whose last attempt failed: error type, message, traceback."""
+        df = _read_many(sorted((self.folder / "failures").glob("[!.]*.parquet")))
+        if df is None:
+            return pd.DataFrame(columns=[*META, "error_type", "message", "traceback"])
+        return self._order(df)
+
+    @property
+    def arms(self) -> list[str]:
+        return list(self.config.get("arms", {}))
+
+    def _add_parameters(self, df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+        """Columns for the parameters the arms set and for the swept ones."""
+        base, arms = self.config.get("base", {}), self.config.get("arms", {})
+        arm_keys = sorted({k for overrides in arms.values() for k in overrides})
+        for key in arm_keys:
+            values = {a: arms[a].get(key, base.get(key)) for a in arms}
+            df[key] = df["arm"].map(values)
+        points = self.design.points
+        if self.design.names:
+            df = df.merge(points, on="point", how="left", validate="many_to_one")
+        return df, [*arm_keys, *self.design.names]
+
+    def _order(self, df: pd.DataFrame, params: Sequence[str] = ()) -> pd.DataFrame:
+        rank = {a: i for i, a in enumerate(self.arms)}
+        df = df.assign(_arm_rank=df["arm"].map(rank))
+        df = df.sort_values(["_arm_rank", "point", "replicate"], kind="stable")
+        df = df.drop(columns="_arm_rank").reset_index(drop=True)
+        first = [c for c in [*META, *params] if c in df.columns]
+        last = [c for c in TIMING if c in df.columns]
+        middle = [c for c in df.columns if c not in first and c not in last]
+        return df[first + middle + last]
+
+
+def load_experiment(folder: str | Path) -> Experiment:
+    """Open ``<out>/<experiment>/`` as written by ``dmzsim run``."""
+    folder = Path(folder)
+    if not (folder / "experiment.toml").exists():
+        raise FileNotFoundError(f"{folder} is not an experiment folder (no experiment.toml)")
+    config = tomllib.loads((folder / "experiment.toml").read_text())
+    manifest_path = folder / "manifest.json"
+    manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+    return Experiment(folder, config, manifest, _load_design(folder))
+
+
+def _load_design(folder: Path) -> DesignInfo:
+    info = json.loads((folder / "design.json").read_text())
+    points = pd.read_parquet(folder / "design.parquet")
+    sample = None
+    if (folder / "design_sample.parquet").exists():
+        raw = pd.read_parquet(folder / "design_sample.parquet")
+        sample = raw[info["names"]].to_numpy(dtype=float)
+    return DesignInfo(info["method"], info["names"], points, info.get("problem"), sample,
+                      info.get("settings") or {})
+
+
+def _read_many(files: list[Path]) -> pd.DataFrame | None:
+    frames = [pd.read_parquet(p) for p in files]
+    frames = [f for f in frames if len(f)]
+    return pd.concat(frames, ignore_index=True) if frames else None

@@ -1,0 +1,134 @@
+"""Where runs execute: in-process (serial), local processes, or a Dask cluster.
+
+Everything is a plain :class:`concurrent.futures.Executor`, the contract Mesa's planned
+runner also uses, so the sweep loop is the same whatever runs the tasks. Results do not
+depend on the choice: a run's output depends only on its parameters and its seed.
+
+Local processes use the ``forkserver`` start method: ``fork`` is unsafe once the parent
+has threads (the progress bar has one), and ``spawn`` re-imports Mesa in every worker.
+Dask is an optional extra (``pip install 'dmzsim[cluster]'``) imported only when asked for.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Literal
+
+PRELOAD = ["runs.worker", "model.params", "model.api"]
+
+
+class ExecutorError(RuntimeError):
+    """An executor cannot be started (missing extra, unreachable scheduler, ...)."""
+
+
+@dataclass(frozen=True)
+class ExecutorSpec:
+    """Which executor to use; ``address`` is a Dask scheduler or ``local[:N]``."""
+
+    kind: Literal["serial", "processes", "dask"] = "processes"
+    workers: int | None = None
+    address: str | None = None
+
+    def describe(self) -> dict[str, Any]:
+        """For the manifest: what ran the runs."""
+        return {"kind": self.kind, "workers": self.workers, "address": self.address}
+
+
+class SerialExecutor(cf.Executor):
+    """Runs each task at submit time, in this process: for debugging and tiny sweeps."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> cf.Future:
+        future: cf.Future = cf.Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as err:
+            future.set_exception(err)
+        return future
+
+
+class ExecutorHandle:
+    """An executor plus how many tasks to keep in flight and how to replace it."""
+
+    def __init__(self, make: Callable[[], cf.Executor], slots: int,
+                 close: Callable[[], None] | None = None) -> None:
+        self._make = make
+        self._close_extra = close
+        self.slots = slots
+        self.executor = make()
+
+    def restart(self) -> None:
+        """Replace a broken pool (a worker process died) with a fresh one."""
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        self.executor = self._make()
+
+    def close(self) -> None:
+        """Shut down, dropping queued tasks (finished runs are already on disk)."""
+        try:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+        except TypeError:  # Dask's ClientExecutor has no cancel_futures
+            self.executor.shutdown(wait=True)
+        if self._close_extra is not None:
+            self._close_extra()
+
+
+@contextmanager
+def open_executor(spec: ExecutorSpec) -> Iterator[ExecutorHandle]:
+    """Start the executor described by ``spec`` and shut it down afterwards."""
+    if spec.kind == "serial":
+        handle = ExecutorHandle(SerialExecutor, slots=1)
+    elif spec.kind == "processes":
+        workers = spec.workers or os.cpu_count() or 1
+        handle = ExecutorHandle(lambda: _process_pool(workers), slots=2 * workers)
+    elif spec.kind == "dask":
+        handle = _dask_handle(spec)
+    else:
+        raise ExecutorError(f"unknown executor kind {spec.kind!r}")
+    try:
+        yield handle
+    finally:
+        handle.close()
+
+
+def _process_pool(workers: int) -> cf.ProcessPoolExecutor:
+    method = "forkserver" if sys.platform != "win32" else "spawn"
+    ctx = multiprocessing.get_context(method)
+    if method == "forkserver":
+        ctx.set_forkserver_preload(PRELOAD)
+    return cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+
+
+def _dask_handle(spec: ExecutorSpec) -> ExecutorHandle:
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise ExecutorError("--dask needs Dask distributed: pip install 'dmzsim[cluster]'"
+                            ) from None
+    address = spec.address or "local"
+    cluster = None
+    try:
+        if address == "local" or address.startswith("local:"):
+            n = int(address.split(":", 1)[1]) if ":" in address else spec.workers
+            cluster = LocalCluster(n_workers=n or os.cpu_count() or 1, threads_per_worker=1,
+                                   processes=True, host="127.0.0.1", dashboard_address=None)
+            client = Client(cluster)
+        else:
+            client = Client(address, timeout="20s")
+    except (OSError, TimeoutError, ValueError) as err:
+        if cluster is not None:
+            cluster.close()
+        raise ExecutorError(f"cannot reach Dask scheduler {address!r}: {err}") from None
+    threads = sum(client.nthreads().values()) or 1
+
+    def close() -> None:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+    return ExecutorHandle(lambda: client.get_executor(pure=False), slots=2 * threads,
+                          close=close)

@@ -1,0 +1,115 @@
+"""manifest.json: everything needed to trust, trace and repeat an experiment's results.
+
+It records the code (git commit, dirty flag), the environment (dmzsim, Mesa, NumPy,
+Python ... versions), the config hash and root seed, every session that worked on the
+folder (executor, timings, counts, how it ended), and one row per run with its seed,
+status and wall time. A session with no recorded end was killed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import socket
+import subprocess
+import sys
+import time
+import tomllib
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from runs.store import write_text_atomic
+
+PACKAGES = ["dmzsim", "mesa", "numpy", "pandas", "pyarrow", "scipy", "SALib", "pydantic",
+            "dask", "distributed"]
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def now() -> str:
+    """Local time with offset, to the second: readable and sortable."""
+    return time.strftime("%Y-%m-%dT%H:%M:%S%z")
+
+
+def environment() -> dict[str, Any]:
+    """Package versions (None if absent), Python, platform, host and CPU count."""
+    versions = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    if versions["dmzsim"] is None:
+        versions["dmzsim"] = _source_version()
+    return {"versions": versions, "python": sys.version.split()[0],
+            "platform": platform.platform(), "host": socket.gethostname(),
+            "cpu_count": os.cpu_count()}
+
+
+def _source_version() -> str | None:
+    """dmzsim's version from pyproject.toml when it runs from a checkout, not installed."""
+    try:
+        project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
+        return f"{project['version']} (source)"
+    except (OSError, KeyError, tomllib.TOMLDecodeError):
+        return None
+
+
+def git_info(root: Path = REPO_ROOT) -> dict[str, Any]:
+    """Commit and dirty flag of the source tree; tolerates a missing git or repo."""
+    def git(*args: str) -> str:
+        out = subprocess.run(["git", "-C", str(root), *args], capture_output=True,
+                             text=True, timeout=10, check=True)
+        return out.stdout.strip()
+
+    try:
+        commit = git("rev-parse", "HEAD")
+        dirty = bool(git("status", "--porcelain"))
+    except (OSError, subprocess.SubprocessError):
+        return {"available": False, "commit": None, "dirty": None}
+    return {"available": True, "commit": commit, "dirty": dirty}
+
+
+class Manifest:
+    """Load-modify-save wrapper around manifest.json (always written atomically)."""
+
+    def __init__(self, path: Path, data: dict[str, Any]) -> None:
+        self.path = path
+        self.data = data
+
+    @classmethod
+    def open(cls, folder: Path, header: dict[str, Any]) -> Manifest:
+        """Read the folder's manifest, or start one from ``header``."""
+        path = folder / "manifest.json"
+        if path.exists():
+            data = json.loads(path.read_text())
+            for s in data.get("sessions", []):
+                if s.get("ended") is None:
+                    s["status"] = "killed (no end recorded)"
+        else:
+            data = {**header, "created": now(), "sessions": [], "runs": []}
+        return cls(path, data)
+
+    def start_session(self, executor: dict[str, Any], resume: bool, argv: list[str]) -> None:
+        self.data["sessions"].append({
+            "started": now(), "ended": None, "status": "running", "resume": resume,
+            "executor": executor, "argv": argv, "environment": environment(),
+            "git": git_info()})
+        self.save()
+
+    def end_session(self, status: str, counts: dict[str, Any], wall_s: float) -> None:
+        session = self.data["sessions"][-1]
+        session.update({"ended": now(), "status": status, "wall_s": round(wall_s, 3),
+                        **counts})
+        self.save()
+
+    def set_runs(self, runs: list[dict[str, Any]]) -> None:
+        """The per-run table: id, arm, point, replicate, seed, status, wall time."""
+        self.data["runs"] = runs
+        statuses = [r["status"] for r in runs]
+        self.data["counts"] = {s: statuses.count(s) for s in ("ok", "failed", "pending")}
+        self.data["updated"] = now()
+
+    def save(self) -> None:
+        write_text_atomic(json.dumps(self.data, indent=1, default=str) + "\n", self.path)

@@ -1,0 +1,237 @@
+"""Run an experiment: plan its runs, skip the finished ones, execute, store, account.
+
+The parent process only plans, dispatches and writes: tasks are generated lazily, at most
+a few per worker are in flight, and each finished run is written to disk at once, so
+memory stays flat however large the sweep and a crash loses at most the runs in flight.
+
+Runs are dispatched replicate by replicate (all arms and points of replicate 0, then
+replicate 1, ...), so an interrupted sweep leaves a balanced, paired subset behind.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import sys
+import time
+from collections import deque
+from collections.abc import Iterator
+from pathlib import Path
+
+from tqdm import tqdm
+
+from runs import seeds
+from runs.adaptive import AdaptivePlan, Cell, cell_stats
+from runs.design import Design, build_design
+from runs.executors import ExecutorHandle, ExecutorSpec, open_executor
+from runs.experiment import Experiment
+from runs.manifest import Manifest, now
+from runs.outputs import SweepReport, manifest_header, prepare_folder, run_table, write_config
+from runs.store import Store
+from runs.worker import RunOutcome, RunTask, SimulateFn, execute
+
+MAX_POOL_RESTARTS = 20
+
+
+class SweepAbortedError(RuntimeError):
+    """The sweep cannot go on (e.g. worker processes keep dying)."""
+
+
+def run_id(arm: str, point: int, replicate: int) -> str:
+    """Stable, file-name-safe id of a run (arm names cannot contain dots)."""
+    return f"{arm}.p{point:04d}.r{replicate:04d}"
+
+
+def param_types() -> dict[str, type]:
+    """Python type of each model parameter (int parameters are rounded in designs)."""
+    from model.params import Params
+
+    return {n: f.annotation for n, f in Params.model_fields.items()}  # type: ignore[misc]
+
+
+def run_experiment(exp: Experiment, out: str | Path, *, executor: ExecutorSpec | None = None,
+                   resume: bool = False, simulate: SimulateFn | None = None,
+                   progress: bool = True, argv: list[str] | None = None) -> SweepReport:
+    """Run (or resume) ``exp`` into ``<out>/<name>/``; returns the accounting."""
+    executor = executor or ExecutorSpec()
+    store = Store(Path(out) / exp.name)
+    notes = prepare_folder(store, exp, resume)
+    design = build_design(exp.spec.design, param_types())
+    write_config(store.folder, exp, design)
+    manifest = Manifest.open(store.folder, manifest_header(exp, design))
+    manifest.start_session(executor.describe(), resume, argv if argv is not None else sys.argv)
+    sweep = _Sweep(exp, design, store, simulate, progress)
+    status, start = "crashed", time.perf_counter()
+    try:
+        with open_executor(executor) as handle:
+            sweep.run(handle)
+        status = "completed"
+    except KeyboardInterrupt:
+        status = "interrupted"
+    except SweepAbortedError as err:
+        status, notes = "aborted", [*notes, str(err)]
+    finally:
+        sweep.close()
+        store.compact()
+        runs = run_table(exp, sweep.planned, store, run_id)
+        report = SweepReport.build(store.folder, status, runs, sweep, notes,
+                                   time.perf_counter() - start)
+        manifest.set_runs(runs)
+        manifest.data["adaptive"] = sweep.adaptive_log or None
+        manifest.end_session(status, report.counts(), report.wall_s)
+    return report
+
+
+class _Sweep:
+    """Mutable state of one session: what is planned, done, failed, in quarantine."""
+
+    def __init__(self, exp: Experiment, design: Design, store: Store,
+                 simulate: SimulateFn | None, progress: bool) -> None:
+        self.exp, self.design, self.store, self.simulate = exp, design, store, simulate
+        self.finished = store.finished_ids()
+        self.planned: dict[Cell, int] = {}
+        self.ran_ok = self.ran_failed = self.skipped = self.pool_restarts = 0
+        self.adaptive_log: dict[str, str] = {}
+        self.bar = tqdm(total=0, unit="run", desc=exp.name, disable=not progress,
+                        file=sys.stderr, mininterval=0.5, smoothing=0.05, dynamic_ncols=True,
+                        delay=0.5)
+        self.bar.set_postfix(failed=0, refresh=False)
+        self._alone: set[str] = set()
+
+    @property
+    def cells(self) -> list[Cell]:
+        return [(a, p) for p in range(self.design.n_points) for a in self.exp.arm_names]
+
+    def run(self, handle: ExecutorHandle) -> None:
+        if self.exp.spec.replicates == "auto":
+            self._run_adaptive(handle)
+        else:
+            n = int(self.exp.spec.replicates)
+            self._execute(handle, self._plan({c: range(n) for c in self.cells}))
+
+    def close(self) -> None:
+        self.bar.close()
+
+    # --- planning -------------------------------------------------------------------------
+    def _run_adaptive(self, handle: ExecutorHandle) -> None:
+        spec = self.exp.spec.adaptive
+        assert spec is not None  # guaranteed by the config checks
+        plan, stats = AdaptivePlan(spec, self.cells), None
+        while ranges := plan.next_round(stats):
+            self._execute(handle, self._plan(ranges))
+            self.store.compact()  # keeps the per-round read of results cheap
+            columns = ["arm", "point", "replicate", spec.metric]
+            stats = cell_stats(self.store.summaries(columns), spec.metric, plan.planned)
+        self.adaptive_log = {f"{a}.p{p}": why for (a, p), why in plan.done.items()}
+
+    def _plan(self, ranges: dict[Cell, range]) -> Iterator[RunTask]:
+        """Register ``ranges`` as planned, update the bar, and yield the unfinished runs."""
+        for cell, reps in ranges.items():
+            self.planned[cell] = max(self.planned.get(cell, 0), reps.stop)
+            done = sum(run_id(*cell, r) in self.finished for r in reps)
+            self.skipped += done
+            self.bar.total += len(reps)
+            self._count_as_initial(done)
+        return self._tasks(ranges)
+
+    def _count_as_initial(self, done: int) -> None:
+        """Runs finished in an earlier session fill the bar without inflating the rate."""
+        if self.bar.disable:
+            return
+        self.bar.n += done
+        self.bar.initial += done
+        self.bar.last_print_n = self.bar.n
+
+    def _tasks(self, ranges: dict[Cell, range]) -> Iterator[RunTask]:
+        lo = min(r.start for r in ranges.values())
+        hi = max(r.stop for r in ranges.values())
+        base, root = self.exp.base_params(), self.exp.spec.root_seed
+        every = self.exp.spec.outputs.series_every
+        for rep in range(lo, hi):
+            for point in range(self.design.n_points):
+                swept = self.design.point_params(point)
+                seed = seeds.run_seed(root, point, rep)
+                for arm in self.exp.arm_names:
+                    rid = run_id(arm, point, rep)
+                    if rep not in ranges.get((arm, point), ()) or rid in self.finished:
+                        continue
+                    params = {**base, **self.exp.arm_overrides(arm), **swept}
+                    yield RunTask(rid, arm, point, rep, seed, params, every)
+
+    # --- executing ------------------------------------------------------------------------
+    def _execute(self, handle: ExecutorHandle, tasks: Iterator[RunTask]) -> None:
+        inflight: dict[cf.Future, RunTask] = {}
+        suspects: deque[RunTask] = deque()
+        while True:
+            self._fill(handle, tasks, inflight, suspects)
+            if not inflight:
+                return
+            done, _ = cf.wait(inflight, return_when=cf.FIRST_COMPLETED)
+            broken = False
+            for fut in done:
+                broken |= self._collect(fut, inflight.pop(fut), suspects)
+            if broken:
+                suspects.extend(inflight.values())  # they died with the pool
+                inflight.clear()
+                self._restart(handle)
+
+    def _fill(self, handle: ExecutorHandle, tasks: Iterator[RunTask],
+              inflight: dict[cf.Future, RunTask], suspects: deque[RunTask]) -> None:
+        """Top up the in-flight set; after a worker death, retry suspects one by one."""
+        if suspects:
+            if not inflight:
+                task = suspects.popleft()
+                self._alone.add(task.run_id)
+                inflight[handle.executor.submit(execute, task, self.simulate)] = task
+            return
+        while len(inflight) < handle.slots and (task := next(tasks, None)) is not None:
+            inflight[handle.executor.submit(execute, task, self.simulate)] = task
+
+    def _collect(self, fut: cf.Future, task: RunTask, suspects: deque[RunTask]) -> bool:
+        """Store one finished future; True if it reports a broken process pool."""
+        try:
+            outcome: RunOutcome = fut.result()
+        except cf.BrokenExecutor:
+            if task.run_id in self._alone:  # it broke the pool on its own: the culprit
+                self._fail(task, "WorkerDied", "the worker process died running this run "
+                           "(crash, os._exit or out of memory)", "", "executor")
+            else:
+                suspects.append(task)
+            return True
+        except cf.CancelledError:
+            suspects.append(task)
+            return False
+        except Exception as err:  # e.g. Dask's KilledWorker, a pickling error
+            self._fail(task, type(err).__name__, str(err), "", "executor")
+            return False
+        self._record(task, outcome)
+        return False
+
+    def _restart(self, handle: ExecutorHandle) -> None:
+        self.pool_restarts += 1
+        if self.pool_restarts > MAX_POOL_RESTARTS:
+            raise SweepAbortedError(f"worker processes died {self.pool_restarts} times; stopped. "
+                               "Finished runs are saved: fix the cause, then --resume.")
+        handle.restart()
+
+    # --- recording ------------------------------------------------------------------------
+    def _record(self, task: RunTask, outcome: RunOutcome) -> None:
+        if not outcome.ok:
+            self._fail(task, outcome.error_type or "Error", outcome.message or "",
+                       outcome.traceback or "", "model", outcome.wall_s, outcome.worker)
+            return
+        meta = {**task.meta(), "status": "ok"}
+        summary = {k: v for k, v in (outcome.summary or {}).items() if k not in meta}
+        record = {**meta, **summary, "wall_s": outcome.wall_s, "worker": outcome.worker}
+        self.store.write_ok(record, outcome.series)
+        self.ran_ok += 1
+        self.bar.update(1)
+
+    def _fail(self, task: RunTask, error_type: str, message: str, tb: str, origin: str,
+              wall_s: float = float("nan"), worker: str = "") -> None:
+        self.store.write_failure({
+            **task.meta(), "status": "failed", "error_type": error_type, "message": message,
+            "traceback": tb, "origin": origin, "wall_s": wall_s, "worker": worker,
+            "time": now()})
+        self.ran_failed += 1
+        self.bar.set_postfix(failed=self.ran_failed, refresh=False)
+        self.bar.update(1)
