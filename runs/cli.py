@@ -1,0 +1,80 @@
+"""The ``dmzsim`` command: ``dmzsim sim | run | params`` (and more as they are added).
+
+Each subcommand lives in its own module exposing ``HELP``, ``add_arguments(parser)`` and
+``run(args) -> int``; :data:`SUBCOMMANDS` maps names to modules, so adding ``viz``,
+``report`` or ``verify`` is one line here plus a module. Heavy imports (Mesa, the model,
+Dask) happen inside ``run``, so ``dmzsim --help`` stays instant.
+
+Exit status: 0 success; 1 some runs failed; 2 bad input (parameters, config, options),
+reported on stderr without a traceback; 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Callable
+from types import ModuleType
+
+SUBCOMMANDS: dict[str, str] = {
+    "sim": "runs.cmd_sim",
+    "run": "runs.cmd_run",
+    "params": "runs.cmd_params",
+    # "viz": "...", "report": "...", "verify": "...": added by their owners.
+}
+
+# Matched by name so that building the parser needs neither the model nor pydantic.
+USER_ERRORS = {"ParamError", "ExperimentError", "StoreError", "ExecutorError", "UsageError"}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full parser, with one subparser per registered subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="dmzsim", description="Ceasefire/DMZ model of Donetsk oblast: single runs, "
+        "experiments, parameters.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, module_name in SUBCOMMANDS.items():
+        module = _load(module_name)
+        if module is None:
+            p = sub.add_parser(name, help=f"(unavailable: {module_name} failed to import)")
+            p.set_defaults(handler=_unavailable(name, module_name))
+            continue
+        p = sub.add_parser(name, help=module.HELP, description=module.HELP)
+        module.add_arguments(p)
+        p.set_defaults(handler=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``dmzsim`` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except Exception as err:
+        if type(err).__name__ not in USER_ERRORS:
+            raise
+        print(f"dmzsim {args.command}: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"dmzsim {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+def _load(module_name: str) -> ModuleType | None:
+    try:
+        return importlib.import_module(module_name)
+    except ImportError:
+        return None
+
+
+def _unavailable(name: str, module_name: str) -> Callable[[argparse.Namespace], int]:
+    def handler(args: argparse.Namespace) -> int:
+        importlib.import_module(module_name)  # re-raise the real ImportError
+        return 2
+
+    return handler
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,184 @@
+"""``dmzsim run EXPERIMENT.toml``: run (or resume) an experiment and report on it."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import shlex
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+from runs.errors import UsageError
+
+HELP = "run an experiment (runs/<name>.toml) into <out>/<name>/"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("experiment", type=Path, help="experiment TOML file, e.g. runs/sequencing.toml")
+    p.add_argument("--out", type=Path, default=Path("results"),
+                   help="parent folder of the results (default: results/)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--serial", action="store_true",
+                       help="run in this process, one run at a time (debugging)")
+    where.add_argument("--dask", metavar="ADDRESS",
+                       help="Dask scheduler, e.g. tcp://scheduler:8786, or 'local' for a "
+                            "local Dask cluster (needs the 'cluster' extra)")
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="local worker processes (default: all cores); with --dask local, "
+                        "the cluster size")
+    p.add_argument("--resume", action="store_true",
+                   help="continue an interrupted sweep: finished runs are skipped, failed "
+                        "ones retried")
+    p.add_argument("--quick", action="store_true",
+                   help="run the experiment's [quick] subset (results in <name>_quick/)")
+    p.add_argument("--no-report", action="store_true", help="do not write figures/report")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--simulate", metavar="MODULE:FUNCTION",
+                   help="use another simulate function with model.api.simulate's "
+                        "signature (testing, model variants)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from runs import experiment
+    from runs.sweep import run_experiment
+
+    exp = experiment.load(args.experiment, quick=args.quick)
+    report = run_experiment(exp, args.out, executor=executor_spec(args),
+                            resume=args.resume, simulate=_simulate_fn(args.simulate),
+                            progress=not args.no_progress, argv=sys.argv)
+    for note in report.notes:
+        print(note)
+    print(summary_text(report, exp.name))
+    code = report.exit_code
+    if report.status == "interrupted":
+        print(f"continue with: {_command(args, resume=True)}")
+    elif not args.no_report and report.ok:
+        code = max(code, _report_safely(report.folder))
+    if args.quick:
+        print(full_run_hint(args, report))
+    return code
+
+
+def executor_spec(args: argparse.Namespace) -> Any:
+    """Translate --serial / --workers / --dask into an ExecutorSpec."""
+    from runs.executors import ExecutorSpec
+
+    if args.workers is not None and args.workers < 1:
+        raise UsageError(f"--workers must be >= 1, got {args.workers}")
+    if args.serial:
+        if args.workers not in (None, 1):
+            raise UsageError("--serial runs one run at a time; drop --workers")
+        return ExecutorSpec("serial", 1)
+    if args.dask:
+        return ExecutorSpec("dask", args.workers, args.dask)
+    return ExecutorSpec("processes", args.workers)
+
+
+def _simulate_fn(path: str | None) -> Any:
+    if path is None:
+        return None
+    module, _, name = path.partition(":")
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError, ValueError) as err:
+        raise UsageError(f"--simulate {path!r}: {err}") from None
+
+
+def summary_text(report: Any, name: str) -> str:
+    """The closing lines: what ran, what failed, where the results are."""
+    rate = (report.ran_ok + report.ran_failed) / report.wall_s if report.wall_s else 0.0
+    lines = [f"{name}: {report.status} in {_duration(report.wall_s)}: {report.planned} runs "
+             f"planned, {report.ok} ok, {report.failed} failed, {report.pending} pending "
+             f"(this session ran {report.ran_ok + report.ran_failed} at {rate:.1f} runs/s; "
+             f"{report.skipped} were already done)"]
+    if report.failed:
+        kinds = ", ".join(f"{k} x{n}" for k, n in sorted(report.error_types.items()))
+        lines.append(f"FAILED: {report.failed} runs ({kinds}); details in "
+                     f"{report.folder / 'failures'}; after a fix, --resume reruns only them")
+    if report.pool_restarts:
+        lines.append(f"worker processes died {report.pool_restarts} times; the pool was "
+                     "restarted and the runs involved retried one by one")
+    lines.append(f"results: {report.folder}  (Python: from analysis.loader import "
+                 f"load_experiment; load_experiment({str(report.folder)!r}))")
+    return "\n".join(lines)
+
+
+def full_run_hint(args: argparse.Namespace, report: Any) -> str:
+    """After --quick: the command for the full experiment and a rough time estimate."""
+    from runs import experiment
+
+    full = experiment.load(args.experiment)
+    n = full_size(full)
+    per_run = report.wall_s / max(report.ran_ok + report.ran_failed, 1)
+    est = f"; about {_duration(n * per_run)} at this session's speed" if report.ran_ok else ""
+    return (f"this was the quick subset. The full experiment ({n} runs{est}):\n"
+            f"  {_command(args, quick=False)}")
+
+
+def full_size(exp: Any) -> int:
+    """Runs in an experiment (for replicates = "auto", the most it can take)."""
+    from runs.design import build_design
+    from runs.sweep import param_types
+
+    points = build_design(exp.spec.design, param_types()).n_points
+    reps = exp.spec.replicates
+    per_cell = exp.spec.adaptive.max_replicates if reps == "auto" else int(reps)
+    return len(exp.arm_names) * points * per_cell
+
+
+def _command(args: argparse.Namespace, *, resume: bool = False, quick: bool | None = None
+             ) -> str:
+    parts = ["dmzsim", "run", str(args.experiment)]
+    if args.out != Path("results"):
+        parts += ["--out", str(args.out)]
+    if args.serial:
+        parts.append("--serial")
+    if args.dask:
+        parts += ["--dask", args.dask]
+    if args.workers:
+        parts += ["--workers", str(args.workers)]
+    if args.quick if quick is None else quick:
+        parts.append("--quick")
+    if resume:
+        parts.append("--resume")
+    return shlex.join(parts)
+
+
+def _duration(seconds: float) -> str:
+    seconds = round(seconds)
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}h{m:02d}m" if h else (f"{m}m{s:02d}s" if m else f"{s}s")
+
+
+def _report_safely(folder: Path) -> int:
+    """A failing report must not hide that the runs themselves are safely stored."""
+    try:
+        _write_report(folder)
+    except Exception:
+        traceback.print_exc()
+        print(f"the report failed (traceback above); the results in {folder} are complete",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+def _write_report(folder: Path) -> None:
+    """Figures and report: analysis.report.write_report when it exists, else a stopgap."""
+    try:
+        report_module = importlib.import_module("analysis.report")  # built separately
+    except ModuleNotFoundError as err:
+        if err.name not in ("analysis.report", "analysis"):
+            raise
+        report_module = None
+    write = getattr(report_module, "write_report", None)
+    if write is not None:
+        write(folder)
+        return
+    from runs.stopgap_figure import p_resumed_by_arm
+
+    path = p_resumed_by_arm(folder)
+    if path is not None:
+        print(f"figure: {path}")
