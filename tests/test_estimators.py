@@ -180,8 +180,9 @@ def test_kaplan_meier_hand_worked() -> None:
     assert km.at(1.9) == 1.0 and km.at(2) == 0.8 and km.at(9.9) == pytest.approx(0.8 * 2 / 3)
     r = km.rmst()
     assert r.estimate == pytest.approx(2 + 2.4 + 5 * 0.8 * 2 / 3)
-    assert r.hi - r.estimate == pytest.approx(1.959964 * math.sqrt(1.28356 + 1.18519),
+    assert r.estimate - r.lo == pytest.approx(1.959964 * math.sqrt(1.28356 + 1.18519),
                                               rel=1e-4)
+    assert r.hi == 10.0  # the upper limit is capped at the horizon
     assert km.rmst(4).estimate == pytest.approx(2 + 2 * 0.8)
     assert math.isinf(km.median().estimate)
     # all three early runs resumed: S = 0.8, 0.6, 0.4 at days 2, 3, 5, so the median is 5
