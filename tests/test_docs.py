@@ -1,0 +1,48 @@
+"""The documentation says what the code does."""
+
+import re
+from pathlib import Path
+
+from model.model import CeasefireModel
+from model.params import Params
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+def _numbered(text: str) -> list[str]:
+    items, current = [], None
+    for line in text.splitlines():
+        m = re.match(r"\s*(\d+)\.\s+(.*)", line)
+        if m:
+            current = [m.group(2).strip()]
+            items.append(current)
+        elif current is not None and line.strip():
+            current.append(line.strip())
+        else:
+            current = None
+    return [" ".join(i) for i in items]
+
+
+def test_odd_step_order_matches_the_step_docstring():
+    doc_steps = _numbered(CeasefireModel.step.__doc__)
+    odd = (DOCS / "ODD.md").read_text()
+    section = odd.split("## 3. Process overview and scheduling")[1].split("**Phases.**")[0]
+    assert _numbered(section) == doc_steps
+    assert len(doc_steps) == 9
+
+
+def test_odd_mentions_every_parameter():
+    odd = (DOCS / "ODD.md").read_text() + (DOCS / "parameters.md").read_text()
+    missing = [n for n in Params.model_fields if f"`{n}`" not in odd and n not in odd]
+    assert not missing
+
+
+def test_parameter_table_is_current(capsys):
+    import argparse
+
+    from runs import cmd_params
+
+    cmd_params.run(argparse.Namespace(markdown=True))
+    table = capsys.readouterr().out.strip()
+    text = (DOCS / "parameters.md").read_text()
+    assert text[text.index("| name"):].strip() == table, "regenerate: dmzsim params --markdown"
