@@ -1,0 +1,210 @@
+"""Per-arm tables from an experiment's summary records (``Experiment.summary``).
+
+Every function takes the summary DataFrame (one row per finished run, with ``arm``,
+``point``, ``replicate`` and the model's summary fields) and returns a tidy DataFrame, so
+the same numbers feed the report, the figures and a researcher's notebook.
+
+Conventions:
+
+* A run that did not resume is censored at the horizon H (``horizon_days`` of the config).
+* Arms are compared *paired*: the run of arm A at (point, replicate) is matched with the
+  run of arm B at the same (point, replicate), which had the same seed (common random
+  numbers). Only pairs present in both arms count.
+* With several design points, per-arm numbers pool over the points (each point weighted
+  by its number of finished runs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analysis.estimators import (
+    KaplanMeier,
+    kaplan_meier,
+    mean_interval,
+    paired_bootstrap,
+    paired_counts,
+    quantile_band,
+    tango_paired_difference,
+    wilson,
+)
+
+PAIR_KEY = ["point", "replicate"]
+
+# Continuous or count outcomes reported per arm: column -> (label, unit).
+OUTCOMES: dict[str, tuple[str, str]] = {
+    "ceasefire_days": ("days without an offensive (within the horizon)", "days"),
+    "territory_lost_km2": ("territory lost after resumption", "km²"),
+    "belt_towns_lost": ("fortress-belt towns lost", "towns"),
+    "towns_lost": ("towns lost", "towns"),
+    "ru_losses": ("Russian losses", "personnel"),
+    "ua_losses": ("Ukrainian losses", "personnel"),
+    "warning_days": ("warning days before an attack (runs that resumed)", "days"),
+}
+
+
+def arm_label(arm: str) -> str:
+    """``territory_first-unilateral`` -> ``Territory first (unilateral)``."""
+    head, _, tail = arm.partition("-")
+    text = head.replace("_", " ")
+    text = text[:1].upper() + text[1:]
+    return f"{text} ({tail.replace('_', ' ')})" if tail else text
+
+
+def arms_in(summary: pd.DataFrame, arms: Sequence[str] | None = None) -> list[str]:
+    """The arms to report, in the given order (default: order of first appearance)."""
+    present = list(dict.fromkeys(summary["arm"])) if len(summary) else []
+    return [a for a in arms if a in present] if arms is not None else present
+
+
+def with_derived(summary: pd.DataFrame, horizon: float) -> pd.DataFrame:
+    """Add ``ceasefire_days`` = min(day resumed, H): the survival time, censored at H.
+
+    Because the only censoring is at the horizon, the Kaplan-Meier restricted mean to H
+    equals the plain mean of this column, which is what makes paired RMST differences
+    a simple paired bootstrap.
+    """
+    df = summary.copy()
+    resumed = df["resumed"].astype(bool).to_numpy()
+    day = pd.to_numeric(df["day_resumed"], errors="coerce").to_numpy(dtype=float)
+    df["ceasefire_days"] = np.where(resumed, np.minimum(day, horizon), horizon)
+    return df
+
+
+# --- risk ---------------------------------------------------------------------------------
+def risk_table(summary: pd.DataFrame, arms: Sequence[str] | None = None,
+               conf: float = 0.95) -> pd.DataFrame:
+    """P(resumption within H) per arm with Wilson intervals."""
+    rows = []
+    for arm in arms_in(summary, arms):
+        r = summary.loc[summary["arm"] == arm, "resumed"].astype(bool)
+        est = wilson(int(r.sum()), len(r), conf)
+        rows.append({"arm": arm, "runs": len(r), "resumed": int(r.sum()),
+                     "p": est.estimate, "lo": est.lo, "hi": est.hi})
+    return pd.DataFrame(rows, columns=["arm", "runs", "resumed", "p", "lo", "hi"])
+
+
+def paired(summary: pd.DataFrame, arm: str, other: str, column: str
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """Values of ``column`` for the runs of two arms that share (point, replicate)."""
+    a = summary.loc[summary["arm"] == arm, [*PAIR_KEY, column]]
+    b = summary.loc[summary["arm"] == other, [*PAIR_KEY, column]]
+    m = a.merge(b, on=PAIR_KEY, suffixes=("_a", "_b"), validate="one_to_one")
+    return m[f"{column}_a"].to_numpy(), m[f"{column}_b"].to_numpy()
+
+
+def risk_differences(summary: pd.DataFrame, baseline: str,
+                     arms: Sequence[str] | None = None, conf: float = 0.95) -> pd.DataFrame:
+    """P(arm) - P(baseline) over paired runs, with Tango's score interval.
+
+    ``b``: pairs where only the arm resumed; ``c``: only the baseline resumed.
+    """
+    rows = []
+    for arm in arms_in(summary, arms):
+        if arm == baseline:
+            continue
+        x, y = paired(summary, arm, baseline, "resumed")
+        a, b, c, d = paired_counts(x.astype(bool), y.astype(bool))
+        n = a + b + c + d
+        est = tango_paired_difference(b, c, n, conf)
+        rows.append({"arm": arm, "baseline": baseline, "pairs": n, "both": a,
+                     "only_arm": b, "only_baseline": c, "neither": d,
+                     "p_arm": (a + b) / n if n else np.nan,
+                     "p_baseline": (a + c) / n if n else np.nan,
+                     "diff": est.estimate, "lo": est.lo, "hi": est.hi})
+    cols = ["arm", "baseline", "pairs", "both", "only_arm", "only_baseline", "neither",
+            "p_arm", "p_baseline", "diff", "lo", "hi"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+# --- survival -------------------------------------------------------------------------------
+def survival_curves(summary: pd.DataFrame, horizon: float,
+                    arms: Sequence[str] | None = None, conf: float = 0.95
+                    ) -> dict[str, KaplanMeier]:
+    """Kaplan-Meier curve of "the ceasefire still holds" per arm."""
+    df = with_derived(summary, horizon)
+    out = {}
+    for arm in arms_in(df, arms):
+        sub = df[df["arm"] == arm]
+        out[arm] = kaplan_meier(sub["ceasefire_days"].to_numpy(),
+                                sub["resumed"].astype(bool).to_numpy(), horizon, conf)
+    return out
+
+
+def survival_table(curves: Mapping[str, KaplanMeier]) -> pd.DataFrame:
+    """Per arm: S(H) with its band, median time to resumption, RMST to H (all with CIs)."""
+    rows = []
+    for arm, km in curves.items():
+        s, med, rm = km.band_at(km.horizon), km.median(), km.rmst()
+        rows.append({"arm": arm, "runs": km.n, "S_H": s.estimate, "S_H_lo": s.lo,
+                     "S_H_hi": s.hi, "median": med.estimate, "median_lo": med.lo,
+                     "median_hi": med.hi, "rmst": rm.estimate, "rmst_lo": rm.lo,
+                     "rmst_hi": rm.hi})
+    return pd.DataFrame(rows)
+
+
+# --- continuous outcomes ------------------------------------------------------------------
+def outcome_table(summary: pd.DataFrame, horizon: float,
+                  outcomes: Mapping[str, Any] = OUTCOMES, arms: Sequence[str] | None = None,
+                  conf: float = 0.95, seed: int = 0) -> pd.DataFrame:
+    """Mean (bootstrap CI) and 5/25/50/75/95% quantiles of each outcome, per arm.
+
+    NaN values are left out (``warning_days`` is NaN where no offensive came), so ``n``
+    can be smaller than the number of runs.
+    """
+    df = with_derived(summary, horizon)
+    rows = []
+    for arm in arms_in(df, arms):
+        sub = df[df["arm"] == arm]
+        for col in outcomes:
+            if col not in sub:
+                continue
+            x = pd.to_numeric(sub[col], errors="coerce").to_numpy(dtype=float)
+            x = x[np.isfinite(x)]
+            est = mean_interval(x, conf, seed=seed)
+            rows.append({"arm": arm, "outcome": col, "n": len(x), "mean": est.estimate,
+                         "lo": est.lo, "hi": est.hi, **quantile_band(x)})
+    cols = ["arm", "outcome", "n", "mean", "lo", "hi", "q05", "q25", "q50", "q75", "q95"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def outcome_differences(summary: pd.DataFrame, baseline: str, horizon: float,
+                        outcomes: Sequence[str] = ("ceasefire_days", "territory_lost_km2",
+                                                   "belt_towns_lost", "ru_losses",
+                                                   "ua_losses"),
+                        arms: Sequence[str] | None = None, conf: float = 0.95,
+                        seed: int = 0) -> pd.DataFrame:
+    """Mean(arm) - mean(baseline) over paired runs, percentile bootstrap over pairs."""
+    df = with_derived(summary, horizon)
+    rows = []
+    for arm in arms_in(df, arms):
+        if arm == baseline:
+            continue
+        for col in outcomes:
+            if col not in df:
+                continue
+            x, y = paired(df, arm, baseline, col)
+            est = paired_bootstrap(x.astype(float), y.astype(float), conf, seed=seed)
+            rows.append({"arm": arm, "baseline": baseline, "outcome": col, "pairs": len(x),
+                         "diff": est.estimate, "lo": est.lo, "hi": est.hi})
+    return pd.DataFrame(rows, columns=["arm", "baseline", "outcome", "pairs", "diff", "lo",
+                                       "hi"])
+
+
+# --- swept parameters ----------------------------------------------------------------------
+def risk_by(summary: pd.DataFrame, params: Sequence[str], arm: str | None = None,
+            conf: float = 0.95) -> pd.DataFrame:
+    """P(resumption) with Wilson intervals for each combination of ``params`` values."""
+    df = summary if arm is None else summary[summary["arm"] == arm]
+    rows = []
+    for key, sub in df.groupby(list(params), sort=True):
+        key = key if isinstance(key, tuple) else (key,)
+        r = sub["resumed"].astype(bool)
+        est = wilson(int(r.sum()), len(r), conf)
+        rows.append({**dict(zip(params, key, strict=True)), "runs": len(r),
+                     "p": est.estimate, "lo": est.lo, "hi": est.hi})
+    return pd.DataFrame(rows, columns=[*params, "runs", "p", "lo", "hi"])
