@@ -67,10 +67,21 @@ class ForceTable:
         """Alive units of a side in the given postures (and arrived by day, if given)."""
         m = self.view("alive") & (self.view("side") == side)
         if postures:
-            m &= np.isin(self.view("posture"), [int(p) for p in postures])
+            allowed = np.zeros(len(Posture), dtype=bool)
+            allowed[[int(p) for p in postures]] = True
+            m &= allowed[self.view("posture")]
         if present_on is not None:
             m &= self.view("arrive_day") <= present_on
         return m
+
+    def by_side(self) -> tuple[np.ndarray, np.ndarray]:
+        """Personnel and strength-weighted mean readiness of each side, in one pass."""
+        alive = self.view("alive")
+        side = self.view("side")[alive]
+        s = self.view("strength")[alive]
+        personnel = np.bincount(side, weights=s, minlength=2)
+        ready = np.bincount(side, weights=s * self.view("readiness")[alive], minlength=2)
+        return personnel, np.divide(ready, personnel, out=np.zeros(2), where=personnel > 0)
 
     def personnel(self, side: int) -> float:
         m = self.view("alive") & (self.view("side") == side)
