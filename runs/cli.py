@@ -70,7 +70,10 @@ def _load(module_name: str) -> ModuleType | None:
 
 def _unavailable(name: str, module_name: str) -> Callable[[argparse.Namespace], int]:
     def handler(args: argparse.Namespace) -> int:
-        importlib.import_module(module_name)  # re-raise the real ImportError
+        try:
+            importlib.import_module(module_name)
+        except ImportError as err:
+            print(f"dmzsim {name}: unavailable ({module_name}: {err})", file=sys.stderr)
         return 2
 
     return handler

@@ -34,6 +34,7 @@ class ExecutorSpec:
     kind: Literal["serial", "processes", "dask"] = "processes"
     workers: int | None = None
     address: str | None = None
+    connect_timeout_s: float = 20.0
 
     def describe(self) -> dict[str, Any]:
         """For the manifest: what ran the runs."""
@@ -115,10 +116,10 @@ def _dask_handle(spec: ExecutorSpec) -> ExecutorHandle:
         if address == "local" or address.startswith("local:"):
             n = int(address.split(":", 1)[1]) if ":" in address else spec.workers
             cluster = LocalCluster(n_workers=n or os.cpu_count() or 1, threads_per_worker=1,
-                                   processes=True, host="127.0.0.1", dashboard_address=None)
+                                   processes=True, host="127.0.0.1", dashboard_address=":0")
             client = Client(cluster)
         else:
-            client = Client(address, timeout="20s")
+            client = Client(address, timeout=f"{spec.connect_timeout_s}s")
     except (OSError, TimeoutError, ValueError) as err:
         if cluster is not None:
             cluster.close()

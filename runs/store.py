@@ -116,10 +116,7 @@ class Store:
     # --- reading --------------------------------------------------------------------------
     def finished_ids(self) -> set[str]:
         """Run ids with a summary record: the runs a resume skips."""
-        ids = {p.stem for p in self._single_files()}
-        for part in self._part_files():
-            ids.update(pq.read_table(part, columns=["run_id"]).column(0).to_pylist())
-        return ids
+        return {p.stem for p in self._single_files()} | self._ids_in_parts()
 
     def summaries(self, columns: list[str] | None = None) -> pd.DataFrame:
         """All summary records (duplicates from an interrupted compaction dropped)."""
@@ -141,8 +138,13 @@ class Store:
     # --- housekeeping ---------------------------------------------------------------------
     def compact(self, max_rows: int = 20_000) -> int:
         """Merge per-run summary files into part files; returns how many were merged."""
-        singles = sorted(self._single_files())
-        merged = 0
+        in_parts = self._ids_in_parts()
+        singles = []
+        for p in sorted(self._single_files()):
+            if p.stem in in_parts:  # left by a compaction killed before its cleanup
+                p.unlink(missing_ok=True)
+            else:
+                singles.append(p)
         for start in range(0, len(singles), max_rows):
             chunk = singles[start:start + max_rows]
             df = pd.concat([pd.read_parquet(p) for p in chunk], ignore_index=True)
@@ -150,8 +152,13 @@ class Store:
             write_parquet_atomic(df, self.folder / PARTS / name)
             for p in chunk:  # only after the part file is safely in place
                 p.unlink(missing_ok=True)
-            merged += len(chunk)
-        return merged
+        return len(singles)
+
+    def _ids_in_parts(self) -> set[str]:
+        ids: set[str] = set()
+        for part in self._part_files():
+            ids.update(pq.read_table(part, columns=["run_id"]).column(0).to_pylist())
+        return ids
 
     def _run_files(self) -> list[Path]:
         return self._single_files() + self._part_files()

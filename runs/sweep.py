@@ -95,7 +95,10 @@ class _Sweep:
                         file=sys.stderr, mininterval=0.5, smoothing=0.05, dynamic_ncols=True,
                         delay=0.5)
         self.bar.set_postfix(failed=0, refresh=False)
-        self._alone: set[str] = set()
+        self._alone: set[str] = set()  # run ids retried alone after a worker death
+        self._inflight: dict[cf.Future, RunTask] = {}
+        self._suspects: deque[RunTask] = deque()
+        self._requeue: deque[RunTask] = deque()
 
     @property
     def cells(self) -> list[Cell]:
@@ -159,34 +162,56 @@ class _Sweep:
 
     # --- executing ------------------------------------------------------------------------
     def _execute(self, handle: ExecutorHandle, tasks: Iterator[RunTask]) -> None:
-        inflight: dict[cf.Future, RunTask] = {}
-        suspects: deque[RunTask] = deque()
+        """Keep up to ``handle.slots`` runs in flight until ``tasks`` is exhausted.
+
+        When a worker process dies, the pool breaks and every run in flight fails with it.
+        Those runs become *suspects* and are retried one at a time on a fresh pool, so the
+        run that kills its worker is identified and recorded, and the others succeed.
+        """
+        self._inflight = {}
+        self._suspects = deque()  # were running when a worker died
+        self._requeue = deque()  # never ran (cancelled, or submit refused)
         while True:
-            self._fill(handle, tasks, inflight, suspects)
-            if not inflight:
-                return
-            done, _ = cf.wait(inflight, return_when=cf.FIRST_COMPLETED)
-            broken = False
+            broken = self._fill(handle, tasks)
+            if not self._inflight:
+                if not broken:
+                    return
+                self._restart(handle)
+                continue
+            done, _ = cf.wait(self._inflight, return_when=cf.FIRST_COMPLETED)
             for fut in done:
-                broken |= self._collect(fut, inflight.pop(fut), suspects)
+                broken |= self._collect(fut, self._inflight.pop(fut))
             if broken:
-                suspects.extend(inflight.values())  # they died with the pool
-                inflight.clear()
+                self._suspects.extend(self._inflight.values())  # they died with the pool
+                self._inflight.clear()
                 self._restart(handle)
 
-    def _fill(self, handle: ExecutorHandle, tasks: Iterator[RunTask],
-              inflight: dict[cf.Future, RunTask], suspects: deque[RunTask]) -> None:
-        """Top up the in-flight set; after a worker death, retry suspects one by one."""
-        if suspects:
-            if not inflight:
-                task = suspects.popleft()
-                self._alone.add(task.run_id)
-                inflight[handle.executor.submit(execute, task, self.simulate)] = task
-            return
-        while len(inflight) < handle.slots and (task := next(tasks, None)) is not None:
-            inflight[handle.executor.submit(execute, task, self.simulate)] = task
+    def _fill(self, handle: ExecutorHandle, tasks: Iterator[RunTask]) -> bool:
+        """Top up the in-flight set; True if the pool refused work because it is broken."""
+        if self._suspects:
+            if self._inflight:
+                return False
+            return not self._submit(handle, self._suspects.popleft(), alone=True)
+        while len(self._inflight) < handle.slots:
+            task = self._requeue.popleft() if self._requeue else next(tasks, None)
+            if task is None:
+                return False
+            if not self._submit(handle, task):
+                return True
+        return False
 
-    def _collect(self, fut: cf.Future, task: RunTask, suspects: deque[RunTask]) -> bool:
+    def _submit(self, handle: ExecutorHandle, task: RunTask, alone: bool = False) -> bool:
+        try:
+            fut = handle.executor.submit(execute, task, self.simulate)
+        except cf.BrokenExecutor:
+            (self._suspects if alone else self._requeue).appendleft(task)
+            return False
+        if alone:
+            self._alone.add(task.run_id)
+        self._inflight[fut] = task
+        return True
+
+    def _collect(self, fut: cf.Future, task: RunTask) -> bool:
         """Store one finished future; True if it reports a broken process pool."""
         try:
             outcome: RunOutcome = fut.result()
@@ -195,10 +220,10 @@ class _Sweep:
                 self._fail(task, "WorkerDied", "the worker process died running this run "
                            "(crash, os._exit or out of memory)", "", "executor")
             else:
-                suspects.append(task)
+                self._suspects.append(task)
             return True
         except cf.CancelledError:
-            suspects.append(task)
+            self._requeue.append(task)
             return False
         except Exception as err:  # e.g. Dask's KilledWorker, a pickling error
             self._fail(task, type(err).__name__, str(err), "", "executor")
@@ -209,8 +234,9 @@ class _Sweep:
     def _restart(self, handle: ExecutorHandle) -> None:
         self.pool_restarts += 1
         if self.pool_restarts > MAX_POOL_RESTARTS:
-            raise SweepAbortedError(f"worker processes died {self.pool_restarts} times; stopped. "
-                               "Finished runs are saved: fix the cause, then --resume.")
+            raise SweepAbortedError(f"worker processes died {self.pool_restarts} times; "
+                                    "stopped. Finished runs are saved: fix the cause, "
+                                    "then --resume.")
         handle.restart()
 
     # --- recording ------------------------------------------------------------------------

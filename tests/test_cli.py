@@ -1,0 +1,196 @@
+"""The dmzsim command: sim, run, params; exit codes; the report hook; the real model."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis.loader import load_experiment
+from model.params import Params
+from runs import cli, tomlout
+from runs.cli import main
+from tests.fake_model import comparable, tiny_config
+
+ROOT = Path(__file__).resolve().parent.parent
+FAKE = ["--simulate", "tests.fake_model:simulate"]
+
+
+def write_toml(tmp_path: Path, config: dict, name: str = "exp.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(tomlout.dumps(config))
+    return path
+
+
+# --- params ----------------------------------------------------------------------------------
+def test_params_lists_every_parameter(capsys: pytest.CaptureFixture) -> None:
+    assert main(["params"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].split() == ["name", "default", "unit", "range", "source"]
+    for name in Params.model_fields:
+        assert f"\n{name} " in out
+
+
+def test_params_markdown(capsys: pytest.CaptureFixture) -> None:
+    assert main(["params", "--markdown"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "| name | default | unit | range | source |"
+    assert len(lines) == 2 + len(Params.model_fields)
+    assert any(line.startswith("| dmz_width_km | 10.0 | km | 1.0 .. 80.0 |") for line in lines)
+
+
+# --- sim -------------------------------------------------------------------------------------
+def test_sim_prints_a_readable_summary(capsys: pytest.CaptureFixture) -> None:
+    assert main(["sim", "--set", "horizon_days=30", "--set", "sequencing=no_deal",
+                 "--seed", "3"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("seed 3, 30 days; parameters changed: sequencing = 'no_deal', "
+                          "horizon_days = 30\n")
+    assert "\n  resumed " in out
+
+
+def test_sim_json_and_series_out(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    scenario = tmp_path / "s.toml"
+    scenario.write_text('sequencing = "simultaneous"\nhorizon_days = 40\n')
+    series = tmp_path / "out" / "series.parquet"
+    code = main(["sim", str(scenario), "--set", "dmz_width_km=20", "--json",
+                 "--series-every", "10", "--series-out", str(series)])
+    assert code == 0
+    record = json.loads(capsys.readouterr().out)
+    from model.api import SUMMARY_FIELDS
+
+    assert list(record["summary"]) == list(SUMMARY_FIELDS)
+    assert record["parameters_changed"] == {"sequencing": "simultaneous",
+                                            "dmz_width_km": 20.0, "horizon_days": 40}
+    df = pd.read_parquet(series)
+    assert df["day"].tolist() == [0, 10, 20, 30, 40] and df.columns[0] == "day"
+
+
+@pytest.mark.parametrize(("argv", "needle"), [
+    (["sim", "--set", "dmz_widht_km=5"], "unknown parameter 'dmz_widht_km'"),
+    (["sim", "--set", "dmz_width_km=500"], "parameter 'dmz_width_km' = 500"),
+    (["sim", "--set", "novalue"], "not of the form key=value"),
+    (["sim", "--series-every", "5"], "--series-every needs --series-out"),
+    (["sim", "missing.toml"], "scenario missing.toml"),
+])
+def test_sim_bad_input_exits_2_without_traceback(argv: list[str], needle: str,
+                                                 capsys: pytest.CaptureFixture) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("dmzsim sim: error: ") and needle in err
+
+
+def test_console_entry_point_reports_bad_keys_cleanly() -> None:
+    proc = subprocess.run([sys.executable, "-m", "runs.cli", "sim", "--set",
+                           "sequencing=territory_frist"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 2
+    assert "parameter 'sequencing' = 'territory_frist'" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+# --- run -------------------------------------------------------------------------------------
+def test_run_reports_results_and_makes_a_figure(tmp_path: Path,
+                                                capsys: pytest.CaptureFixture) -> None:
+    toml = write_toml(tmp_path, tiny_config(quick={"replicates": 1}))
+    code = main(["run", str(toml), "--out", str(tmp_path / "res"), "--serial", "--quick",
+                 "--no-progress", *FAKE])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "tiny_quick: completed" in out and "4 runs planned, 4 ok, 0 failed" in out
+    assert "load_experiment(" in out
+    assert "The full experiment (12 runs" in out and f"dmzsim run {toml}" in out
+    folder = tmp_path / "res" / "tiny_quick"
+    assert (folder / "figures" / "p_resumed_by_arm.png").stat().st_size > 1000
+    assert len(load_experiment(folder).summary) == 4
+
+
+def test_run_with_failures_exits_1_and_counts_them(tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture) -> None:
+    toml = write_toml(tmp_path, tiny_config(replicates=10))
+    code = main(["run", str(toml), "--out", str(tmp_path), "--workers", "2", "--no-progress",
+                 "--no-report", "--simulate", "tests.fake_model:simulate_flaky"])
+    out = capsys.readouterr().out
+    assert code == 1
+    failed = len(load_experiment(tmp_path / "tiny").failures)
+    assert f"{40 - failed} ok, {failed} failed" in out
+    assert f"FAILED: {failed} runs (ZeroDivisionError x{failed})" in out
+
+
+def test_run_calls_analysis_report_when_it_exists(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[Path] = []
+    fake = types.ModuleType("analysis.report")
+    fake.write_report = calls.append  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "analysis.report", fake)
+    toml = write_toml(tmp_path, tiny_config(replicates=1))
+    base = ["run", str(toml), "--out", str(tmp_path), "--serial", "--no-progress", *FAKE]
+    assert main(base) == 0
+    assert calls == [tmp_path / "tiny"]
+    assert not (tmp_path / "tiny" / "figures").exists()  # the stopgap stayed out of the way
+    assert main([*base, "--no-report"]) == 0
+    assert len(calls) == 1
+
+
+@pytest.mark.parametrize(("argv", "needle"), [
+    (["--serial", "--workers", "2"], "--serial runs one run at a time"),
+    (["--workers", "0"], "--workers must be >= 1"),
+    (["--simulate", "tests.fake_model:nope"], "--simulate 'tests.fake_model:nope'"),
+    (["--quick"], "--quick needs a [quick] table"),
+])
+def test_run_bad_options_exit_2(tmp_path: Path, argv: list[str], needle: str,
+                                capsys: pytest.CaptureFixture) -> None:
+    toml = write_toml(tmp_path, tiny_config())
+    assert main(["run", str(toml), "--out", str(tmp_path), *argv]) == 2
+    assert needle in capsys.readouterr().err
+
+
+def test_run_bad_config_exits_2_naming_the_key(tmp_path: Path,
+                                               capsys: pytest.CaptureFixture) -> None:
+    toml = write_toml(tmp_path, tiny_config(arms={"tf": {"sequencing": "territory_frist"}}))
+    assert main(["run", str(toml), "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert f"experiment {toml}: arms.tf.sequencing = 'territory_frist'" in err
+
+
+def test_registry_leaves_room_for_more_subcommands(monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture) -> None:
+    assert {"sim", "run", "params"} <= set(cli.SUBCOMMANDS)
+    monkeypatch.setitem(cli.SUBCOMMANDS, "viz", "not_yet_written.viz_cli")
+    assert main(["viz"]) == 2
+    assert "dmzsim viz: unavailable" in capsys.readouterr().err
+
+
+# --- the real model --------------------------------------------------------------------------
+REAL = tiny_config(name="real", replicates=3, horizon_days=45,
+                   arms={"tf": {"sequencing": "territory_first"},
+                         "nd": {"sequencing": "no_deal", "dmz_shape": "mirrored"}},
+                   design={"method": "grid", "parameters": {"monitoring_coverage": [0.2]}})
+
+
+@pytest.mark.slow
+def test_real_model_sweep_same_on_one_and_two_workers_and_reproducible_by_sim(
+        tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    toml = write_toml(tmp_path, REAL)
+    for where in (["--serial"], ["--workers", "2"]):
+        out = tmp_path / where[-1]
+        assert main(["run", str(toml), "--out", str(out), "--no-progress", "--no-report",
+                     *where]) == 0
+    one = load_experiment(tmp_path / "--serial" / "real").summary
+    two = load_experiment(tmp_path / "2" / "real").summary
+    assert len(one) == 6
+    pd.testing.assert_frame_equal(comparable(one), comparable(two))
+
+    row = one[one.arm == "nd"].iloc[-1]  # any run can be repeated alone from its seed
+    capsys.readouterr()
+    assert main(["sim", "--json", "--seed", str(row["seed"]), "--set", "horizon_days=45",
+                 "--set", "sequencing=no_deal", "--set", "dmz_shape=mirrored",
+                 "--set", "monitoring_coverage=0.2"]) == 0
+    alone = json.loads(capsys.readouterr().out)["summary"]
+    for key, value in alone.items():
+        assert (pd.isna(row[key]) and value is None) or row[key] == value, key

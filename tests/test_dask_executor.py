@@ -1,0 +1,84 @@
+"""Dask distributed: a real LocalCluster on loopback gives the same results as local runs."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis.loader import load_experiment
+from runs import experiment
+from runs.executors import ExecutorError, ExecutorSpec, open_executor
+from runs.sweep import run_experiment
+from tests import fake_model
+from tests.fake_model import comparable, tiny_config
+
+distributed = pytest.importorskip("distributed")
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[object]:
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  host="127.0.0.1", dashboard_address=":0") as c:
+        yield c
+
+
+@pytest.mark.slow
+def test_dask_cluster_gives_the_same_results_as_local_processes(tmp_path: Path, cluster
+                                                                ) -> None:
+    config = tiny_config(replicates=6, outputs={"series_every": 30})
+    exp = experiment.from_dict(config)
+    local = run_experiment(exp, tmp_path / "local", executor=ExecutorSpec("processes", 2),
+                           simulate=fake_model.simulate_flaky, progress=False)
+    dask = run_experiment(exp, tmp_path / "dask",
+                          executor=ExecutorSpec("dask", address=cluster.scheduler_address),
+                          simulate=fake_model.simulate_flaky, progress=False)
+    assert (dask.ok, dask.failed) == (local.ok, local.failed)
+    a, b = load_experiment(tmp_path / "local" / "tiny"), load_experiment(tmp_path / "dask" /
+                                                                         "tiny")
+    assert b.summary["worker"].nunique() == 2  # both Dask workers took runs
+    pd.testing.assert_frame_equal(comparable(a.summary), comparable(b.summary))
+    pd.testing.assert_frame_equal(a.series, b.series)
+    cols = ["run_id", "seed", "error_type", "message"]
+    pd.testing.assert_frame_equal(a.failures[cols], b.failures[cols])
+    assert b.manifest["sessions"][-1]["executor"]["kind"] == "dask"
+
+
+@pytest.mark.slow
+def test_resume_on_dask_after_a_local_start(tmp_path: Path, cluster) -> None:
+    exp = experiment.from_dict(tiny_config(replicates=4))
+    run_experiment(exp, tmp_path, executor=ExecutorSpec("serial"),
+                   simulate=fake_model.simulate_flaky, progress=False)
+    report = run_experiment(exp, tmp_path, resume=True, simulate=fake_model.simulate,
+                            executor=ExecutorSpec("dask", address=cluster.scheduler_address),
+                            progress=False)
+    assert report.failed == 0 and report.ok == 16 and report.ran_ok < 16
+
+
+def test_missing_dask_extra_gives_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as if not installed
+    with pytest.raises(ExecutorError, match=r"pip install 'dmzsim\[cluster\]'"), \
+            open_executor(ExecutorSpec("dask", address="tcp://127.0.0.1:1")):
+        pass
+
+
+def test_unreachable_scheduler_gives_a_clear_error() -> None:
+    spec = ExecutorSpec("dask", address="tcp://127.0.0.1:9", connect_timeout_s=1.0)
+    with pytest.raises(ExecutorError, match="cannot reach Dask scheduler"), \
+            open_executor(spec):
+        pass
+
+
+@pytest.mark.slow
+def test_dask_local_starts_its_own_loopback_cluster(tmp_path: Path) -> None:
+    exp = experiment.from_dict(tiny_config(replicates=2))
+    report = run_experiment(exp, tmp_path / "d", executor=ExecutorSpec("dask", 2, "local"),
+                            simulate=fake_model.simulate, progress=False)
+    ref = run_experiment(exp, tmp_path / "s", executor=ExecutorSpec("serial"),
+                         simulate=fake_model.simulate, progress=False)
+    assert report.ok == ref.ok == 8
+    pd.testing.assert_frame_equal(comparable(load_experiment(tmp_path / "d" / "tiny").summary),
+                                  comparable(load_experiment(tmp_path / "s" / "tiny").summary))

@@ -1,0 +1,180 @@
+"""Storage that loses nothing: atomic writes, kill -9 and Ctrl-C midway, resume, retries."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from analysis.loader import load_experiment
+from runs import experiment, tomlout
+from runs.cli import main
+from runs.executors import ExecutorSpec
+from runs.store import Store, StoreError, write_parquet_atomic
+from runs.sweep import run_experiment
+from tests import fake_model
+from tests.fake_model import comparable, tiny_config
+
+ROOT = Path(__file__).resolve().parent.parent
+SERIAL = ExecutorSpec("serial")
+# 3 arms x 2 points x 20 replicates = 120 runs of 50 ms on 2 workers: about 3 s.
+KILL_CONFIG = tiny_config(name="killme", replicates=20, arms={
+    "tf": {"sequencing": "territory_first"}, "gf": {"sequencing": "guarantees_first"},
+    "si": {"sequencing": "simultaneous"}}, outputs={"series_every": 30})
+
+
+def write_config(tmp_path: Path, config: dict) -> Path:
+    path = tmp_path / f"{config['name']}.toml"
+    path.write_text(tomlout.dumps(config))
+    return path
+
+
+def start_sweep(toml: Path, out: Path) -> subprocess.Popen:
+    """``dmzsim run`` in its own process group, as a user would start it."""
+    cmd = [sys.executable, "-m", "runs.cli", "run", str(toml), "--out", str(out),
+           "--workers", "2", "--simulate", "tests.fake_model:simulate_slow",
+           "--no-progress", "--no-report"]
+    return subprocess.Popen(cmd, cwd=ROOT, start_new_session=True, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def wait_for_runs(proc: subprocess.Popen, folder: Path, n: int, timeout: float = 60) -> int:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        done = len(list((folder / "runs").glob("*.parquet")))
+        if done >= n:
+            return done
+        if proc.poll() is not None:
+            pytest.fail(f"sweep ended early: {proc.communicate()}")
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    pytest.fail("sweep too slow to reach the kill point")
+
+
+def reference(tmp_path: Path, config: dict) -> pd.DataFrame:
+    """The same experiment run without interruption (serial, plain fake)."""
+    exp = experiment.from_dict(config)
+    run_experiment(exp, tmp_path / "ref", executor=SERIAL, simulate=fake_model.simulate,
+                   progress=False)
+    return load_experiment(tmp_path / "ref" / config["name"]).summary
+
+
+def raw_run_ids(folder: Path) -> list[str]:
+    files = list((folder / "runs").glob("*.parquet")) + list(
+        (folder / "runs" / "parts").glob("*.parquet"))
+    return [i for f in files for i in pq.read_table(f, columns=["run_id"])["run_id"].to_pylist()]
+
+
+@pytest.mark.slow
+def test_kill_minus_nine_midway_then_resume_loses_and_duplicates_nothing(tmp_path: Path
+                                                                         ) -> None:
+    toml, out = write_config(tmp_path, KILL_CONFIG), tmp_path / "out"
+    folder = out / "killme"
+    proc = start_sweep(toml, out)
+    done_at_kill = wait_for_runs(proc, folder, 30)
+    os.killpg(proc.pid, signal.SIGKILL)  # the sweep and its workers, no chance to clean up
+    proc.wait(timeout=10)
+    (folder / "runs" / ".half-written.parquet.123.tmp").write_bytes(b"PAR1 garbage")
+
+    killed = load_experiment(folder)
+    assert done_at_kill <= len(killed.summary) < 120  # partial, and readable as is
+    assert killed.manifest["sessions"][-1]["status"] == "running"  # no end was recorded
+
+    exp = experiment.load(toml)
+    report = run_experiment(exp, out, executor=ExecutorSpec("processes", 2), resume=True,
+                            simulate=fake_model.simulate, progress=False)
+    assert report.status == "completed" and report.skipped == len(killed.summary)
+    assert report.ran_ok == 120 - report.skipped
+
+    ids = raw_run_ids(folder)
+    assert len(ids) == len(set(ids)) == 120  # no duplicates, no gaps, even on disk
+    assert not list(folder.rglob("*.tmp"))
+    resumed = load_experiment(folder)
+    pd.testing.assert_frame_equal(comparable(resumed.summary),
+                                  comparable(reference(tmp_path, KILL_CONFIG)))
+    assert resumed.series is not None and resumed.series["run_id"].nunique() == 120
+    sessions = resumed.manifest["sessions"]
+    assert [s["status"] for s in sessions] == ["killed (no end recorded)", "completed"]
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_cleanly_and_says_how_to_resume(tmp_path: Path) -> None:
+    toml, out = write_config(tmp_path, KILL_CONFIG), tmp_path / "out"
+    proc = start_sweep(toml, out)
+    wait_for_runs(proc, out / "killme", 20)
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal sends
+    stdout, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 130, stderr
+    assert "interrupted" in stdout and "--resume" in stdout
+    manifest = json.loads((out / "killme" / "manifest.json").read_text())
+    assert manifest["sessions"][-1]["status"] == "interrupted"
+    assert manifest["counts"]["pending"] > 0
+
+    code = main(["run", str(toml), "--out", str(out), "--serial", "--resume", "--no-progress",
+                 "--no-report", "--simulate", "tests.fake_model:simulate"])
+    assert code == 0
+    assert len(set(raw_run_ids(out / "killme"))) == len(raw_run_ids(out / "killme")) == 120
+
+
+def test_failed_runs_are_retried_on_resume(tmp_path: Path) -> None:
+    exp = experiment.from_dict(tiny_config(replicates=10))
+    first = run_experiment(exp, tmp_path, executor=SERIAL, simulate=fake_model.simulate_flaky,
+                           progress=False)
+    assert first.failed > 0
+    second = run_experiment(exp, tmp_path, executor=SERIAL, resume=True,
+                            simulate=fake_model.simulate, progress=False)
+    assert (second.ran_ok, second.skipped, second.failed) == (first.failed, first.ok, 0)
+    done = load_experiment(tmp_path / "tiny")
+    assert done.failures.empty and len(done.summary) == 40
+
+
+def test_resume_refuses_results_of_another_config(tmp_path: Path) -> None:
+    run_experiment(experiment.from_dict(tiny_config()), tmp_path, executor=SERIAL,
+                   simulate=fake_model.simulate, progress=False)
+    changed = experiment.from_dict(tiny_config(base={"dmz_width_km": 30.0}))
+    with pytest.raises(StoreError, match=r"different config .*base\.dmz_width_km: 10\.0 -> 30\.0"):
+        run_experiment(changed, tmp_path, executor=SERIAL, resume=True,
+                       simulate=fake_model.simulate, progress=False)
+
+
+def test_a_fresh_run_moves_old_results_aside_instead_of_deleting_them(tmp_path: Path) -> None:
+    exp = experiment.from_dict(tiny_config())
+    for _ in range(2):
+        report = run_experiment(exp, tmp_path, executor=SERIAL, simulate=fake_model.simulate,
+                                progress=False)
+    archived = [p for p in tmp_path.iterdir() if p.name.startswith("tiny.prev-")]
+    assert len(archived) == 1 and "moved to" in report.notes[0]
+    assert len(load_experiment(archived[0]).summary) == 12
+
+
+def test_atomic_write_leaves_no_partial_file(tmp_path: Path) -> None:
+    target = tmp_path / "x.parquet"
+    bad = pd.DataFrame({"a": [object()]})  # pyarrow cannot write this
+    with pytest.raises(Exception, match="object"):
+        write_parquet_atomic(bad, target)
+    assert list(tmp_path.iterdir()) == []
+    write_parquet_atomic(pd.DataFrame({"a": [1]}), target)
+    assert pd.read_parquet(target)["a"].tolist() == [1]
+
+
+def test_crash_during_compaction_duplicates_are_harmless(tmp_path: Path) -> None:
+    store = Store(tmp_path / "e")
+    store.create()
+    for i in range(5):
+        store.write_ok({"run_id": f"a.p0000.r{i:04d}", "arm": "a", "point": 0,
+                        "replicate": i, "x": float(i)}, None)
+    keep = {p.name: p.read_bytes() for p in (store.folder / "runs").glob("*.parquet")}
+    store.compact()
+    for name, data in keep.items():  # as if killed after the part file, before deleting
+        (store.folder / "runs" / name).write_bytes(data)
+    assert len(store.summaries()) == 5 and len(store.finished_ids()) == 5
+    assert store.compact() == 0  # the next compaction tidies up without re-adding them
+    assert raw_run_ids(store.folder) == [f"a.p0000.r{i:04d}" for i in range(5)]
