@@ -287,7 +287,8 @@ def kaplan_meier(time: np.ndarray, event: np.ndarray, horizon: float | None = No
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where(at_risk > events, events / (at_risk * (at_risk - events)), np.inf)
     gw = np.cumsum(terms)  # Greenwood's sum: var(log S)
-    se = surv * np.sqrt(gw)
+    with np.errstate(invalid="ignore"):
+        se = np.where(surv > 0, surv * np.sqrt(gw), 0.0)  # S = 0: no variance left
     lo, hi = _loglog_band(surv, gw, conf)
     if len(times) == 0 or times[0] > 0:  # prepend S(0) = 1
         times = np.insert(times, 0, 0.0)

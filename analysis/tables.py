@@ -94,6 +94,7 @@ def paired(summary: pd.DataFrame, arm: str, other: str, column: str
     a = summary.loc[summary["arm"] == arm, [*PAIR_KEY, column]]
     b = summary.loc[summary["arm"] == other, [*PAIR_KEY, column]]
     m = a.merge(b, on=PAIR_KEY, suffixes=("_a", "_b"), validate="one_to_one")
+    m = m.sort_values(PAIR_KEY, kind="stable")  # row order must not change a bootstrap
     return m[f"{column}_a"].to_numpy(), m[f"{column}_b"].to_numpy()
 
 

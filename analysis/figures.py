@@ -1,0 +1,338 @@
+"""Figures for the report: one small function per figure, each saving one PNG.
+
+Every figure carries a :class:`Stamp` -- experiment name, config hash, dmzsim version and
+git commit from the manifest -- printed in its bottom margin and written into the PNG's
+metadata, so a figure pasted into a paper can be traced to the exact results.
+
+Matplotlib is used through ``Figure`` objects only (no pyplot state), so these functions
+are safe to call from any thread or process and never open a window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from analysis.estimators import KaplanMeier
+from analysis.tables import OUTCOMES, arm_label
+
+DPI = 150
+PALETTE = ["#1f4e79", "#c0504d", "#4f9a52", "#8064a2", "#e69f00", "#2aa5b8", "#7f7f7f",
+           "#b5651d", "#d16ba5", "#365e2b"]
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """Where a figure comes from; printed on it and stored in the PNG metadata."""
+
+    experiment: str
+    config_hash: str
+    version: str
+    commit: str
+
+    @classmethod
+    def from_manifest(cls, manifest: Mapping[str, Any], config: Mapping[str, Any]
+                      ) -> Stamp:
+        env = manifest.get("environment") or {}
+        git = manifest.get("git") or {}
+        commit = str(git.get("commit") or "unknown")[:10]
+        if git.get("dirty"):
+            commit += "+dirty"
+        return cls(str(manifest.get("experiment") or config.get("name") or "?"),
+                   str(manifest.get("config_hash") or "unknown"),
+                   str((env.get("versions") or {}).get("dmzsim") or "unknown"), commit)
+
+    @property
+    def text(self) -> str:
+        return (f"{self.experiment} · config {self.config_hash[:12]} · dmzsim "
+                f"{self.version} · git {self.commit}")
+
+    def metadata(self, title: str) -> dict[str, str]:
+        return {"Title": title, "Software": f"dmzsim {self.version}",
+                "Description": f"experiment={self.experiment} config_hash={self.config_hash} "
+                               f"git={self.commit}"}
+
+
+def arm_colors(arms: Sequence[str]) -> dict[str, str]:
+    """A stable colour per arm (by position in the experiment's arm list)."""
+    return {a: PALETTE[i % len(PALETTE)] for i, a in enumerate(arms)}
+
+
+def _figure(width: float, height: float) -> Figure:
+    fig = Figure(figsize=(width, height), layout="constrained")
+    fig.get_layout_engine().set(h_pad=0.08)
+    return fig
+
+
+def _save(fig: Figure, path: Path, stamp: Stamp, title: str) -> Path:
+    fig.text(0.995, 0.003, stamp.text, ha="right", va="bottom", fontsize=6, color="0.45")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=DPI, metadata=stamp.metadata(title))
+    return path
+
+
+# --- risk -----------------------------------------------------------------------------------
+def risk_bars(risk: pd.DataFrame, horizon: float, path: Path, stamp: Stamp) -> Path:
+    """P(resumption within H) per arm, 95% Wilson intervals (table: risk_table)."""
+    colors = arm_colors(list(risk["arm"]))
+    fig = _figure(7, 0.42 * len(risk) + 1.3)
+    ax = fig.add_subplot()
+    ypos = np.arange(len(risk))
+    err = np.vstack([risk["p"] - risk["lo"], risk["hi"] - risk["p"]])
+    ax.barh(ypos, risk["p"], xerr=err, color=[colors[a] for a in risk["arm"]], capsize=3,
+            height=0.6)
+    for yi, (p, n) in enumerate(zip(risk["p"], risk["runs"], strict=True)):
+        ax.text(min(p + 0.02, 0.9), yi, f"{p:.2f} (n={n})", va="center", fontsize=7)
+    ax.set_yticks(ypos, [arm_label(a) for a in risk["arm"]])
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.set_xlabel(f"P(offensive resumes within {horizon:g} days), 95% Wilson interval")
+    ax.grid(axis="x", alpha=0.3)
+    return _save(fig, path, stamp, "P(resumption) by arm")
+
+
+def survival(curves: Mapping[str, KaplanMeier], path: Path, stamp: Stamp) -> Path:
+    """Kaplan-Meier curves of the ceasefire by arm with 95% log-log bands."""
+    colors = arm_colors(list(curves))
+    fig = _figure(7.5, 4.6)
+    ax = fig.add_subplot()
+    horizon = 0.0
+    for arm, km in curves.items():
+        t = np.append(km.time, km.horizon)
+        s, lo, hi = (np.append(v, v[-1]) for v in (km.surv, km.lo, km.hi))
+        ax.step(t, s, where="post", color=colors[arm], lw=1.6,
+                label=f"{arm_label(arm)} (n={km.n})")
+        ax.fill_between(t, lo, hi, step="post", color=colors[arm], alpha=0.15, lw=0)
+        horizon = max(horizon, km.horizon)
+    ax.set_xlim(0, horizon)
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlabel("days since the ceasefire")
+    ax.set_ylabel("P(no offensive yet)")
+    ax.set_title("Ceasefire survival (Kaplan–Meier, 95% log-log bands; censored at the "
+                 "horizon)", fontsize=9)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="lower left", frameon=False)
+    return _save(fig, path, stamp, "Ceasefire survival by arm")
+
+
+def risk_heatmap(grid: pd.DataFrame, x: str, y: str, path: Path, stamp: Stamp,
+                 title: str) -> Path:
+    """P(resumption) over two swept parameters; cells show P and its Wilson interval."""
+    p = grid.pivot_table(index=y, columns=x, values="p", aggfunc="mean").sort_index(
+        ascending=False)
+    lo = grid.pivot_table(index=y, columns=x, values="lo").reindex_like(p)
+    hi = grid.pivot_table(index=y, columns=x, values="hi").reindex_like(p)
+    fig = _figure(1.0 * p.shape[1] + 2.6, 0.62 * p.shape[0] + 1.6)
+    ax = fig.add_subplot()
+    im = ax.imshow(p.to_numpy(dtype=float), cmap="OrRd", vmin=0, vmax=1, aspect="auto")
+    for i in range(p.shape[0]):
+        for j in range(p.shape[1]):
+            v = p.iat[i, j]
+            if np.isfinite(v):
+                ax.text(j, i, f"{v:.2f}\n{lo.iat[i, j]:.2f}–{hi.iat[i, j]:.2f}",
+                        ha="center", va="center", fontsize=6.5,
+                        color="white" if v > 0.6 else "black")
+    ax.set_xticks(range(p.shape[1]), [f"{c:g}" for c in p.columns])
+    ax.set_yticks(range(p.shape[0]), [f"{r:g}" for r in p.index])
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+    ax.set_title(title, fontsize=9)
+    fig.colorbar(im, ax=ax, label="P(resumption), 95% Wilson CI in cells", shrink=0.9)
+    return _save(fig, path, stamp, title)
+
+
+def risk_lines(by_param: pd.DataFrame, param: str, horizon: float, path: Path,
+               stamp: Stamp) -> Path:
+    """P(resumption) against one swept parameter, one line per arm, Wilson bands."""
+    arms = list(dict.fromkeys(by_param["arm"]))
+    colors = arm_colors(arms)
+    fig = _figure(6.5, 4.0)
+    ax = fig.add_subplot()
+    for arm in arms:
+        d = by_param[by_param["arm"] == arm].sort_values(param)
+        ax.plot(d[param], d["p"], "o-", color=colors[arm], label=arm_label(arm), ms=3)
+        ax.fill_between(d[param], d["lo"], d["hi"], color=colors[arm], alpha=0.15, lw=0)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel(param)
+    ax.set_ylabel(f"P(resumption within {horizon:g} days)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, frameon=False)
+    return _save(fig, path, stamp, f"P(resumption) by {param}")
+
+
+# --- outcomes -------------------------------------------------------------------------------
+def outcome_bands(table: pd.DataFrame, path: Path, stamp: Stamp,
+                  outcomes: Sequence[str] = ("ceasefire_days", "territory_lost_km2",
+                                             "belt_towns_lost", "ru_losses", "ua_losses",
+                                             "warning_days")) -> Path:
+    """Per outcome and arm: 5-95% (thin) and 25-75% (thick) bands, median |, mean ◆ + CI."""
+    outcomes = [o for o in outcomes if o in set(table["outcome"])]
+    arms = list(dict.fromkeys(table["arm"]))
+    colors = arm_colors(arms)
+    ncol = 2
+    nrow = int(np.ceil(len(outcomes) / ncol))
+    fig = _figure(10, 0.3 * len(arms) * nrow + 1.0 * nrow + 0.4)
+    axes = fig.subplots(nrow, ncol, squeeze=False).ravel()
+    for ax, col in zip(axes, outcomes, strict=False):
+        d = table[table["outcome"] == col].set_index("arm").reindex(arms)
+        ypos = np.arange(len(arms))
+        for yi, arm in enumerate(arms):
+            r = d.loc[arm]
+            c = colors[arm]
+            ax.plot([r["q05"], r["q95"]], [yi, yi], color=c, lw=1, alpha=0.7)
+            ax.plot([r["q25"], r["q75"]], [yi, yi], color=c, lw=5, alpha=0.5,
+                    solid_capstyle="butt")
+            ax.plot([r["q50"]], [yi], "|", color="black", ms=9)
+            ax.errorbar([r["mean"]], [yi], xerr=[[r["mean"] - r["lo"]], [r["hi"] - r["mean"]]],
+                        fmt="D", color=c, ms=4, mec="black", mew=0.5, capsize=2)
+        label, unit = OUTCOMES.get(col, (col, ""))
+        ax.set_title(f"{label} ({unit})", fontsize=8)
+        ax.set_yticks(ypos, [arm_label(a) for a in arms], fontsize=7)
+        ax.invert_yaxis()
+        ax.tick_params(axis="x", labelsize=7)
+        ax.grid(axis="x", alpha=0.3)
+    for ax in axes[len(outcomes):]:
+        ax.set_visible(False)
+    return _save(fig, path, stamp, "Outcomes by arm")
+
+
+def fan_chart(series: pd.DataFrame, column: str, path: Path, stamp: Stamp,
+              ylabel: str | None = None, arms: Sequence[str] | None = None,
+              cap: float | None = None, log: bool = False) -> Path:
+    """Median and 50% / 90% bands of a per-day series across runs, one panel per arm.
+
+    ``cap``: values above it (including +inf, e.g. a force ratio against an empty axis)
+    are drawn at the cap, which is marked with a dotted line.
+    """
+    arms = list(arms or dict.fromkeys(series["arm"]))
+    series = series.assign(**{column: pd.to_numeric(series[column], errors="coerce")})
+    if cap is not None:
+        series[column] = series[column].clip(upper=cap)
+    colors = arm_colors(arms)
+    ncol = min(len(arms), 2)
+    nrow = int(np.ceil(len(arms) / ncol))
+    fig = _figure(5.2 * ncol, 2.8 * nrow + 0.6)
+    axes = fig.subplots(nrow, ncol, squeeze=False, sharex=True, sharey=True).ravel()
+    for ax, arm in zip(axes, arms, strict=False):
+        d = series[series["arm"] == arm]
+        q = d.groupby("day")[column].quantile([0.05, 0.25, 0.5, 0.75, 0.95]).unstack()
+        c = colors[arm]
+        ax.fill_between(q.index, q[0.05], q[0.95], color=c, alpha=0.15, lw=0, label="90%")
+        ax.fill_between(q.index, q[0.25], q[0.75], color=c, alpha=0.35, lw=0, label="50%")
+        ax.plot(q.index, q[0.5], color=c, lw=1.5, label="median")
+        ax.set_title(f"{arm_label(arm)} ({d['run_id'].nunique()} runs)", fontsize=8)
+        ax.grid(alpha=0.3)
+        ax.tick_params(labelsize=7)
+        if log:
+            ax.set_yscale("log")
+        if cap is not None:
+            ax.axhline(cap, color="0.3", lw=0.8, ls=":")
+    for ax in axes[len(arms):]:
+        ax.set_visible(False)
+    axes[0].legend(fontsize=7, frameon=False)
+    fig.supxlabel("days since the ceasefire", fontsize=8)
+    fig.supylabel(ylabel or column, fontsize=8)
+    return _save(fig, path, stamp, f"Fan chart of {column}")
+
+
+# --- sensitivity ------------------------------------------------------------------------------
+def sobol_bars(df: pd.DataFrame, path: Path, stamp: Stamp, output: str) -> Path:
+    """First-order and total Sobol' indices with 95% bootstrap intervals."""
+    d = df.sort_values("ST")
+    fig = _figure(7, 0.32 * len(d) + 1.4)
+    ax = fig.add_subplot()
+    ypos = np.arange(len(d))
+    ax.barh(ypos + 0.2, d["ST"], xerr=d["ST_conf"], height=0.38, color="#1f4e79",
+            capsize=2, label="total (ST)")
+    ax.barh(ypos - 0.2, d["S1"], xerr=d["S1_conf"], height=0.38, color="#e69f00",
+            capsize=2, label="first order (S1)")
+    ax.set_yticks(ypos, d["name"], fontsize=7)
+    ax.axvline(0, color="black", lw=0.6)
+    ax.set_xlabel(f"Sobol' index of {output} (95% bootstrap interval)")
+    ax.legend(fontsize=7, frameon=False, loc="lower right")
+    ax.grid(axis="x", alpha=0.3)
+    return _save(fig, path, stamp, "Sobol indices")
+
+
+def morris_plot(df: pd.DataFrame, path: Path, stamp: Stamp, output: str) -> Path:
+    """Morris screening: tornado of mu* with 95% intervals, and sigma against mu*."""
+    d = df.sort_values("mu_star")
+    fig = _figure(10, 0.3 * len(d) + 1.6)
+    ax, ax2 = fig.subplots(1, 2, width_ratios=[1.3, 1])
+    ypos = np.arange(len(d))
+    ax.barh(ypos, d["mu_star"], xerr=d["mu_star_conf"], color="#1f4e79", capsize=2)
+    ax.set_yticks(ypos, d["name"], fontsize=7)
+    ax.set_xlabel(f"μ* of {output} (mean |elementary effect| over the range)")
+    ax.grid(axis="x", alpha=0.3)
+    ax2.scatter(d["mu_star"], d["sigma"], color="#c0504d", s=14)
+    for _, r in d.iterrows():
+        ax2.annotate(r["name"], (r["mu_star"], r["sigma"]), fontsize=6, xytext=(2, 2),
+                     textcoords="offset points")
+    ax2.set_xlabel("μ*")
+    ax2.set_ylabel("σ (interactions / non-linearity)")
+    ax2.grid(alpha=0.3)
+    return _save(fig, path, stamp, "Morris screening")
+
+
+# --- map ------------------------------------------------------------------------------------
+def attack_map(summary: pd.DataFrame, path: Path, stamp: Stamp,
+               map_path: str | Path | None = None, arms: Sequence[str] | None = None
+               ) -> Path:
+    """Where resumed offensives broke through: attack points by arm over the map outline.
+
+    Points are the model's attack_lat/attack_lon (one per resumed run, at its main axis);
+    marker area grows with the number of runs at the same point.
+    """
+    arms = list(arms or dict.fromkeys(summary["arm"]))
+    colors = arm_colors(arms)
+    fig = _figure(7.5, 6.2)
+    ax = fig.add_subplot()
+    spec = _load_map(map_path)
+    if spec is not None:
+        ring = np.array([*spec.oblast.outline, spec.oblast.outline[0]])
+        ax.plot(ring[:, 1], ring[:, 0], color="0.4", lw=1)
+        loc = np.array(spec.line_of_contact.points)
+        ax.plot(loc[:, 1], loc[:, 0], color="0.2", lw=1.2, ls="--", label="line of contact")
+        for t in spec.towns:
+            ax.plot(t.lon, t.lat, "s" if t.fortress_belt else ".", color="0.25",
+                    ms=4 if t.fortress_belt else 3)
+            ax.annotate(t.name, (t.lon, t.lat), fontsize=6, color="0.3", xytext=(3, 2),
+                        textcoords="offset points")
+    pts = summary[summary["resumed"].astype(bool)].dropna(subset=["attack_lat", "attack_lon"])
+    n_arms = max(len(arms), 1)
+    for i, arm in enumerate(arms):
+        d = pts[pts["arm"] == arm]
+        if d.empty:
+            continue
+        g = d.groupby(["attack_lat", "attack_lon"]).size().reset_index(name="n")
+        dx = (i - (n_arms - 1) / 2) * 0.01  # small offset so arms at one point stay visible
+        ax.scatter(g["attack_lon"] + dx, g["attack_lat"], s=10 + 10 * g["n"],
+                   color=colors[arm], alpha=0.6, edgecolor="black", lw=0.3,
+                   label=f"{arm_label(arm)} ({len(d)} offensives)")
+    ax.set_xlabel("longitude (°E)")
+    ax.set_ylabel("latitude (°N)")
+    mid_lat = float(pts["attack_lat"].mean()) if len(pts) else 48.5
+    ax.set_aspect(1 / np.cos(np.radians(mid_lat)))
+    title = "Where resumed offensives were aimed (marker area ∝ runs)"
+    if spec is not None:
+        title += f"; map: {spec.map.name}, {spec.map.date}"
+    ax.set_title(title, fontsize=9)
+    ax.grid(alpha=0.2)
+    ax.legend(fontsize=7, frameon=False, loc="best")
+    return _save(fig, path, stamp, "Attack points")
+
+
+def _load_map(map_path: str | Path | None) -> Any:
+    """The map file's data (outline, towns, line), or None if it cannot be read."""
+    try:
+        from model.theatre_map import default_map_path, load_map
+
+        return load_map(map_path or default_map_path())
+    except Exception:  # the map is decoration; the points are the data
+        return None

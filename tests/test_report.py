@@ -1,0 +1,213 @@
+"""Per-arm tables on hand-made summaries, and the report on small real experiment folders.
+
+The real folders are written by the runner (``runs.sweep.run_experiment``, serial) with
+the real model on the small synthetic map, and with the instant fake model for a Sobol'
+design, then reported on exactly as ``dmzsim report`` would.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+from analysis.loader import load_experiment
+from analysis.report import report_main, write_report
+from analysis.tables import (
+    arm_label,
+    outcome_differences,
+    risk_by,
+    risk_differences,
+    risk_table,
+    survival_curves,
+    with_derived,
+)
+
+SMALL_MAP = Path(__file__).resolve().parent.parent / "model" / "maps" / "synthetic_small.toml"
+
+
+# --- tables on a hand-made summary ------------------------------------------------------------
+def _summary() -> pd.DataFrame:
+    """Two arms x 6 replicates; pairs: (1,1) x2, (1,0) x1, (0,1) x2, (0,0) x1."""
+    a = [True, True, True, False, False, False]
+    b = [True, True, False, True, True, False]
+    rows = []
+    for arm, res in (("territory_first", a), ("guarantees_first", b)):
+        for rep, r in enumerate(res):
+            rows.append({"arm": arm, "point": 0, "replicate": rep, "resumed": r,
+                         "day_resumed": 100.0 + rep if r else np.nan,
+                         "territory_lost_km2": 50.0 * r + rep})
+    return pd.DataFrame(rows)
+
+
+def test_risk_table_and_paired_differences() -> None:
+    s = _summary()
+    risk = risk_table(s).set_index("arm")
+    assert risk.loc["territory_first", "p"] == 0.5 and risk.loc["guarantees_first", "p"] == 4 / 6
+    d = risk_differences(s, baseline="territory_first").iloc[0]
+    assert (d["both"], d["only_arm"], d["only_baseline"], d["neither"]) == (2, 2, 1, 1)
+    assert d["diff"] == pytest.approx(1 / 6)
+    assert d["lo"] < d["diff"] < d["hi"]
+
+
+def test_pairs_match_on_point_and_replicate_not_row_order() -> None:
+    """Shuffling rows must not change a paired difference."""
+    s = _summary()
+    shuffled = s.sample(frac=1.0, random_state=3)
+    a = outcome_differences(s, "territory_first", 730.0)
+    b = outcome_differences(shuffled, "territory_first", 730.0)
+    pd.testing.assert_frame_equal(a, b)
+    terr = a.set_index("outcome").loc["territory_lost_km2"]
+    assert terr["diff"] == pytest.approx((4 * 50 - 3 * 50) / 6)
+
+
+def test_ceasefire_days_and_survival() -> None:
+    s = with_derived(_summary(), 730.0)
+    tf = s[s["arm"] == "territory_first"]["ceasefire_days"].tolist()
+    assert tf == [100, 101, 102, 730, 730, 730]
+    km = survival_curves(s, 730.0)["territory_first"]
+    assert km.rmst().estimate == pytest.approx(np.mean(tf))  # only censoring is at H
+    assert km.at(729) == pytest.approx(0.5)
+
+
+def test_risk_by_and_labels() -> None:
+    s = _summary().assign(credibility=[0.1, 0.1, 0.1, 0.9, 0.9, 0.9] * 2)
+    df = risk_by(s, ["credibility"], arm="territory_first")
+    assert df["p"].tolist() == [1.0, 0.0] and df["runs"].tolist() == [3, 3]
+    assert arm_label("territory_first-unilateral") == "Territory first (unilateral)"
+    assert arm_label("no_deal") == "No deal"
+
+
+# --- a real experiment folder -------------------------------------------------------------------
+def simulate_small(params: Any, seed: int, *, series_every: int = 0,
+                   map_path: Any = None) -> Any:
+    """The real model on the synthetic test map (the experiment file has no map key)."""
+    from model.api import simulate
+
+    return simulate(params, seed, series_every=series_every, map_path=SMALL_MAP)
+
+
+def _run(config: dict[str, Any], out: Path, simulate: Any) -> Path:
+    from runs.executors import ExecutorSpec
+    from runs.experiment import from_dict
+    from runs.sweep import run_experiment
+
+    exp = from_dict(config, source="test")
+    report = run_experiment(exp, out, executor=ExecutorSpec("serial", 1), simulate=simulate,
+                            progress=False, argv=["test"])
+    assert report.failed == 0
+    return report.folder
+
+
+@pytest.fixture(scope="module")
+def small_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    config = {
+        "name": "small", "description": "two arms on the synthetic map", "root_seed": 5,
+        "horizon_days": 200, "replicates": 4, "baseline_arm": "frozen_line",
+        "base": {"readiness_recovery_days": 30.0, "concentration_days": 7,
+                 "decision_noise": 0.6, "guarantee_delay_days": 30},
+        "arms": {"frozen_line": {"sequencing": "frozen_line"},
+                 "guarantees_first": {"sequencing": "guarantees_first"}},
+        "design": {"method": "grid", "parameters": {
+            "breakthrough_ratio": [1.5, 4.0], "guarantee_credibility": [0.0, 0.9]}},
+        "outputs": {"series_every": 10},
+    }
+    return _run(config, tmp_path_factory.mktemp("exp"), simulate_small)
+
+
+def test_report_on_real_folder(small_folder: Path) -> None:
+    md_path = write_report(small_folder)
+    md = md_path.read_text()
+    html = (small_folder / "report.html").read_text()
+    exp = load_experiment(small_folder)
+    s = exp.summary
+    # the headline for the baseline carries the same numbers as the data
+    p = s.loc[s["arm"] == "frozen_line", "resumed"].mean()
+    line = next(x for x in md.splitlines() if x.startswith("- **Frozen line**"))
+    assert f"P(offensive resumes within 200 days) = {p:.2f} (95% CI " in line
+    assert re.search(r"\*\*Guarantees first\*\* vs Frozen line: P\(resumption\) "
+                     r"(\d\.\d\d (higher|lower)|not clearly different)", md)
+    assert "paired over 16 runs with the same seeds" in md
+    for section in ("## Headline comparisons", "## Time to resumption", "## Risk by swept "
+                    "parameter", "## Force ratio over time", "## Scenario discovery",
+                    "## Manifest"):
+        assert section in md
+    assert exp.manifest["config_hash"] in md
+    assert "<h2>Headline comparisons</h2>" in html and "<strong>Frozen line</strong>" in html
+    # every figure referenced exists, and carries the stamp in its metadata
+    figs = re.findall(r"!\[[^\]]*\]\((figures/[^)]+\.png)\)", md)
+    assert {"figures/survival.png", "figures/p_resumed_by_arm.png",
+            "figures/heatmap_frozen_line.png", "figures/fan_ratio.png"} <= set(figs)
+    for rel in figs:
+        assert f'src="{rel}"' in html
+        info = Image.open(small_folder / rel).info
+        assert exp.manifest["config_hash"] in info["Description"]
+
+
+def test_report_map_when_offensives_resumed(small_folder: Path) -> None:
+    exp = load_experiment(small_folder)
+    write_report(small_folder)
+    has_attacks = exp.summary["attack_lat"].notna().any()
+    assert has_attacks  # the design includes a low breakthrough ratio with no guarantor
+    assert (small_folder / "figures" / "attack_map.png").exists()
+
+
+def test_report_cli(small_folder: Path, capsys: pytest.CaptureFixture[str],
+                    tmp_path: Path) -> None:
+    assert report_main([str(small_folder)]) == 0
+    assert "report.md" in capsys.readouterr().out
+    assert report_main([str(tmp_path)]) == 2
+    assert "not an experiment folder" in capsys.readouterr().err
+
+
+def simulate_step(params: Any, seed: int, **kwargs: Any) -> Any:
+    """The instant fake model, made to resume exactly when credibility is below 0.4."""
+    from tests import fake_model
+
+    result = fake_model.simulate(params, seed, **kwargs)
+    resumed = params.guarantee_credibility < 0.4
+    result.summary.update(resumed=resumed, day_resumed=50.0 if resumed else np.nan)
+    return result
+
+
+def test_report_sobol_design(tmp_path: Path) -> None:
+    """A Sobol' design: the report ranks the one parameter that matters first (its ST > 0,
+    the other's ST is exactly 0) and describes the high-risk box in words."""
+    config = {
+        "name": "sens", "root_seed": 9, "horizon_days": 100, "replicates": 2,
+        "base": {"sequencing": "territory_first"},
+        "design": {"method": "sobol", "samples": 16, "parameters": {
+            "guarantee_credibility": {"min": 0.0, "max": 1.0},
+            "guarantee_delivery_prob": {"min": 0.2, "max": 1.0}}},
+    }
+    folder = _run(config, tmp_path, simulate_step)
+    md = write_report(folder).read_text()
+    assert "## Sensitivity of P(resumption)" in md and "figures/sobol.png" in md
+    table = md.split("## Sensitivity of P(resumption)")[1]
+    first = next(x for x in table.splitlines() if x.startswith("| guarantee"))
+    assert first.startswith("| guarantee_credibility")
+    assert "| guarantee_delivery_prob | 0.000 | 0.000 | 0.000 | 0.000 |" in table
+    assert re.search(r"Box 1: guarantee_credibility <= 0\.3\d+\. In this box P\(resumption "
+                     r"within 100 days\) = 1\.00", md)
+    design = json.loads((folder / "design.json").read_text())
+    assert design["method"] == "sobol"
+
+
+def test_report_on_folder_without_finished_runs(tmp_path: Path) -> None:
+    from analysis.report import build
+
+    empty = SimpleNamespace(
+        folder=tmp_path, config={"name": "empty", "horizon_days": 10, "arms": {"base": {}}},
+        manifest={}, failures=pd.DataFrame(), series=None, arms=["base"],
+        summary=pd.DataFrame(columns=["run_id", "arm", "point", "replicate", "resumed"]),
+        design=SimpleNamespace(method="none", names=[], points=pd.DataFrame(index=range(1))))
+    doc = build(empty)
+    texts = [b[1] for b in doc.blocks if b[0] == "p"]
+    assert any("No run has finished yet" in t for t in texts)
