@@ -233,8 +233,10 @@ def fan_chart(series: pd.DataFrame, column: str, path: Path, stamp: Stamp,
             ax.set_yscale("log")
         if cap is not None:
             ax.axhline(cap, color="0.3", lw=0.8, ls=":")
-    for ax in axes[len(arms):]:
-        ax.set_visible(False)
+    for i in range(len(arms), len(axes)):
+        axes[i].set_visible(False)
+        if i >= ncol:  # the panel above an empty slot shows the day axis
+            axes[i - ncol].xaxis.set_tick_params(labelbottom=True)
     axes[0].legend(fontsize=7, frameon=False)
     fig.supxlabel("days since the ceasefire", fontsize=8)
     fig.supylabel(ylabel or column, fontsize=8)
@@ -284,10 +286,12 @@ def morris_plot(df: pd.DataFrame, path: Path, stamp: Stamp, output: str) -> Path
 def attack_map(summary: pd.DataFrame, path: Path, stamp: Stamp,
                map_path: str | Path | None = None, arms: Sequence[str] | None = None
                ) -> Path:
-    """Where resumed offensives broke through: attack points by arm over the map outline.
+    """Where resumed offensives went: attack points by arm over the map outline.
 
-    Points are the model's attack_lat/attack_lon (one per resumed run, at its main axis);
-    marker area grows with the number of runs at the same point.
+    Points are the model's attack_lat/attack_lon, one per resumed run: the cell on the
+    run's main attack axis at the depth the Russian front had reached when the run ended
+    (so a deep breakthrough shows far behind the line). Marker area grows with the number
+    of runs at the same point.
     """
     arms = list(arms or dict.fromkeys(summary["arm"]))
     colors = arm_colors(arms)
@@ -319,7 +323,7 @@ def attack_map(summary: pd.DataFrame, path: Path, stamp: Stamp,
     ax.set_ylabel("latitude (°N)")
     mid_lat = float(pts["attack_lat"].mean()) if len(pts) else 48.5
     ax.set_aspect(1 / np.cos(np.radians(mid_lat)))
-    title = "Where resumed offensives were aimed (marker area ∝ runs)"
+    title = "Resumed offensives: main axis, front position at the end (area ∝ runs)"
     if spec is not None:
         title += f"; map: {spec.map.name}, {spec.map.date}"
     ax.set_title(title, fontsize=9)

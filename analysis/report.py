@@ -308,7 +308,9 @@ def _outcomes(doc: Doc, ctx: _Context) -> None:
                      outcome=table["outcome"].map(lambda c: OUTCOMES.get(c, (c, ""))[0]))
     doc.table(_pretty(t, dict.fromkeys(("mean", "lo", "hi", "q05", "q25", "q50", "q75", "q95"), 1)),
               "Over all runs of the arm (0 where nothing was lost); mean with a 95% "
-              "bootstrap interval; qNN: quantiles. Warning days count only runs with an "
+              "bootstrap interval; qNN: quantiles. Territory and towns lost count only what "
+              "the offensive took after it resumed, not ground ceded by the deal itself "
+              "(e.g. a unilateral withdrawal). Warning days count only runs with an "
               "offensive.")
     if ctx.odiff is not None and len(ctx.odiff):
         d = ctx.odiff.assign(arm=ctx.odiff["arm"].map(arm_label),
@@ -379,8 +381,11 @@ def _attack_map(doc: Doc, ctx: _Context) -> None:
     path = figures.attack_map(s, ctx.figures / "attack_map.png", ctx.stamp,
                               ctx.exp.config.get("map_path"), ctx.arms)
     doc.img(path, ctx.folder, "Attack points of resumed offensives")
-    doc.p("Runs without a resumption, and no-deal runs (war from day 0), have no attack "
-          "point. Points sit on the model's attack axes, so many runs share a point.")
+    doc.p("Each point is one resumed run: the place on its main attack axis that the "
+          "Russian front had reached when the run ended (the model's attack_lat/lon), so "
+          "distance behind the line of contact shows how deep the offensive went. Runs "
+          "without a resumption, and no-deal runs (war from day 0, no single attack axis), "
+          "have no point. Points sit on the model's axes, so many runs share one.")
 
 
 def _sensitivity(doc: Doc, ctx: _Context) -> None:
