@@ -66,7 +66,8 @@ def arm_colors(arms: Sequence[str]) -> dict[str, str]:
 
 def _figure(width: float, height: float) -> Figure:
     fig = Figure(figsize=(width, height), layout="constrained")
-    fig.get_layout_engine().set(h_pad=0.08)
+    margin = 0.16 / height  # keep ~0.16 in at the bottom for the stamp
+    fig.get_layout_engine().set(h_pad=0.08, rect=(0, margin, 1, 1 - margin))
     return fig
 
 
@@ -87,8 +88,12 @@ def risk_bars(risk: pd.DataFrame, horizon: float, path: Path, stamp: Stamp) -> P
     err = np.vstack([risk["p"] - risk["lo"], risk["hi"] - risk["p"]])
     ax.barh(ypos, risk["p"], xerr=err, color=[colors[a] for a in risk["arm"]], capsize=3,
             height=0.6)
-    for yi, (p, n) in enumerate(zip(risk["p"], risk["runs"], strict=True)):
-        ax.text(min(p + 0.02, 0.9), yi, f"{p:.2f} (n={n})", va="center", fontsize=7)
+    for yi, (p, hi, n) in enumerate(zip(risk["p"], risk["hi"], risk["runs"], strict=True)):
+        label = f"{p:.2f} (n={n})"
+        if hi <= 0.8:  # right of the interval
+            ax.text(hi + 0.015, yi, label, va="center", fontsize=7)
+        else:  # inside the bar, at its start
+            ax.text(0.01, yi, label, va="center", fontsize=7, color="white")
     ax.set_yticks(ypos, [arm_label(a) for a in risk["arm"]])
     ax.invert_yaxis()
     ax.set_xlim(0, 1)

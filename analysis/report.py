@@ -417,6 +417,11 @@ def _sensitivity(doc: Doc, ctx: _Context) -> None:
                           dict.fromkeys(("mu_star", "mu_star_conf", "mu", "sigma"), 3)),
                   "μ*: mean absolute elementary effect over the parameter's range; σ: "
                   "spread of the effects (interactions, non-linearity).")
+    est, conf = ((df["ST"], df["ST_conf"]) if design.method == "sobol"
+                 else (df["mu_star"], df["mu_star_conf"]))
+    if float(conf.median()) > float(est.abs().median()):
+        doc.p("**Caution:** most confidence intervals are wider than the indices themselves; "
+              "this design is too small to rank the parameters (more samples are needed).")
     share = df.attrs.get("noise_share", float("nan"))
     if math.isfinite(share):
         doc.p(f"Replicate noise makes up about {share:.0%} of the variance of the per-point "
