@@ -245,8 +245,8 @@ def _headlines(doc: Doc, ctx: _Context) -> None:
                      f"{_compare_words(c['diff'], c['lo'], c['hi'], 'days', 0)}")
         if "territory_lost_km2" in o.index:
             c = o.loc["territory_lost_km2"]
-            text += (f"; territory lost {_compare_words(c['diff'], c['lo'], c['hi'], 'km²', 0)}"
-                     )
+            words = _compare_words(c["diff"], c["lo"], c["hi"], "km²", 0)
+            text += f"; territory lost after resumption {words}"
         items.append(text + ".")
     doc.p(f"Each arm against the baseline, **{base}** (differences are arm minus baseline):")
     doc.ul(items)

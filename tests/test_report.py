@@ -167,6 +167,16 @@ def test_report_cli(small_folder: Path, capsys: pytest.CaptureFixture[str],
     assert "not an experiment folder" in capsys.readouterr().err
 
 
+def test_report_as_dmzsim_subcommand(small_folder: Path, monkeypatch: pytest.MonkeyPatch,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """The module fits runs/cli.py's subcommand contract (HELP, add_arguments, run)."""
+    from runs import cli
+
+    monkeypatch.setitem(cli.SUBCOMMANDS, "report", "analysis.report")
+    assert cli.main(["report", str(small_folder)]) == 0
+    assert "report.md" in capsys.readouterr().out
+
+
 def simulate_step(params: Any, seed: int, **kwargs: Any) -> Any:
     """The instant fake model, made to resume exactly when credibility is below 0.4."""
     from tests import fake_model
