@@ -210,6 +210,23 @@ def test_report_sobol_design(tmp_path: Path) -> None:
     assert design["method"] == "sobol"
 
 
+def test_report_morris_design(tmp_path: Path) -> None:
+    """A Morris design: mu* ranks credibility first; the other parameter's mu* is 0."""
+    config = {
+        "name": "screen", "root_seed": 4, "horizon_days": 100, "replicates": 1,
+        "base": {"sequencing": "territory_first"},
+        "design": {"method": "morris", "samples": 6, "levels": 4, "parameters": {
+            "guarantee_credibility": {"min": 0.0, "max": 1.0},
+            "guarantee_delivery_prob": {"min": 0.2, "max": 1.0}}},
+    }
+    md = write_report(_run(config, tmp_path, simulate_step)).read_text()
+    assert "figures/morris.png" in md
+    table = md.split("## Sensitivity of P(resumption)")[1]
+    rows = [x for x in table.splitlines() if x.startswith("| guarantee")]
+    assert rows[0].startswith("| guarantee_credibility")
+    assert rows[1].startswith("| guarantee_delivery_prob | 0.000 |")
+
+
 def test_report_on_folder_without_finished_runs(tmp_path: Path) -> None:
     from analysis.report import build
 
