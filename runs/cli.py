@@ -21,7 +21,9 @@ SUBCOMMANDS: dict[str, str] = {
     "sim": "runs.cmd_sim",
     "run": "runs.cmd_run",
     "params": "runs.cmd_params",
-    # "viz": "...", "report": "...", "verify": "...": added by their owners.
+    "report": "analysis.report",
+    "viz": "runs.viz_cli",
+    # "verify": "...": to be added by its owner.
 }
 
 # Matched by name so that building the parser needs neither the model nor pydantic.
@@ -37,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name, module_name in SUBCOMMANDS.items():
         module = _load(module_name)
         if module is None:
-            p = sub.add_parser(name, help=f"(unavailable: {module_name} failed to import)")
+            p = sub.add_parser(name, help=f"(unavailable: {module_name} did not load)")
             p.set_defaults(handler=_unavailable(name, module_name))
             continue
         p = sub.add_parser(name, help=module.HELP, description=module.HELP)
@@ -62,18 +64,23 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _load(module_name: str) -> ModuleType | None:
+    """The subcommand's module, or None if it cannot be imported or lacks the contract."""
     try:
-        return importlib.import_module(module_name)
+        module = importlib.import_module(module_name)
     except ImportError:
         return None
+    contract = all(hasattr(module, a) for a in ("HELP", "add_arguments", "run"))
+    return module if contract else None
 
 
 def _unavailable(name: str, module_name: str) -> Callable[[argparse.Namespace], int]:
     def handler(args: argparse.Namespace) -> int:
         try:
             importlib.import_module(module_name)
+            why = "it lacks HELP, add_arguments or run"
         except ImportError as err:
-            print(f"dmzsim {name}: unavailable ({module_name}: {err})", file=sys.stderr)
+            why = str(err)
+        print(f"dmzsim {name}: unavailable ({module_name}: {why})", file=sys.stderr)
         return 2
 
     return handler

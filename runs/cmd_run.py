@@ -166,19 +166,14 @@ def _report_safely(folder: Path) -> int:
 
 
 def _write_report(folder: Path) -> None:
-    """Figures and report: analysis.report.write_report when it exists, else a stopgap."""
+    """Figures and report via analysis.report.write_report; skipped if it is not there."""
     try:
-        report_module = importlib.import_module("analysis.report")  # built separately
+        report_module = importlib.import_module("analysis.report")
     except ModuleNotFoundError as err:
         if err.name not in ("analysis.report", "analysis"):
             raise
-        report_module = None
+        return
     write = getattr(report_module, "write_report", None)
     if write is not None:
-        write(folder)
-        return
-    from runs.stopgap_figure import p_resumed_by_arm
-
-    path = p_resumed_by_arm(folder)
-    if path is not None:
-        print(f"figure: {path}")
+        path = write(folder)
+        print(f"report: {path if path is not None else folder}")
