@@ -45,17 +45,27 @@ class StoreError(RuntimeError):
 
 def write_parquet_atomic(df: pd.DataFrame, path: Path) -> None:
     """Write ``df`` to ``path`` so that ``path`` is either absent or complete."""
+    write_table_atomic(pa.Table.from_pandas(df, preserve_index=False), path)
+
+
+def write_record_atomic(record: dict[str, Any], path: Path) -> None:
+    """One-row file from a dict; skips pandas, which costs more than the write itself."""
+    write_table_atomic(pa.Table.from_pylist([record]), path)
+
+
+def write_table_atomic(table: pa.Table, path: Path) -> None:
+    """Temporary name, flush to disk, then rename: readers never see a partial file."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-    table = pa.Table.from_pandas(df, preserve_index=False)
     try:
         with tmp.open("wb") as fh:
             pq.write_table(table, fh)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    finally:
+    except BaseException:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+        raise
 
 
 def write_text_atomic(text: str, path: Path) -> None:
@@ -73,6 +83,7 @@ class Store:
 
     def __init__(self, folder: str | Path) -> None:
         self.folder = Path(folder)
+        self._failed: set[str] | None = None  # ids with a failure record (lazily listed)
 
     # --- setting up -----------------------------------------------------------------------
     def has_results(self) -> bool:
@@ -105,13 +116,21 @@ class Store:
             frame = series.copy()
             frame.insert(0, "run_id", run_id)
             write_parquet_atomic(frame, self.folder / SERIES / f"{run_id}.parquet")
-        write_parquet_atomic(pd.DataFrame([record]), self.folder / RUNS / f"{run_id}.parquet")
-        (self.folder / FAILURES / f"{run_id}.parquet").unlink(missing_ok=True)
+        write_record_atomic(record, self.folder / RUNS / f"{run_id}.parquet")
+        if run_id in self._failed_ids():  # it failed before and now succeeded
+            (self.folder / FAILURES / f"{run_id}.parquet").unlink(missing_ok=True)
+            self._failed_ids().discard(run_id)
 
     def write_failure(self, record: dict[str, Any]) -> None:
         """Record a failed run (replacing an older failure of the same run)."""
         path = self.folder / FAILURES / f"{record['run_id']}.parquet"
-        write_parquet_atomic(pd.DataFrame([record]), path)
+        write_record_atomic(record, path)
+        self._failed_ids().add(record["run_id"])
+
+    def _failed_ids(self) -> set[str]:
+        if self._failed is None:
+            self._failed = {p.stem for p in (self.folder / FAILURES).glob("[!.]*.parquet")}
+        return self._failed
 
     # --- reading --------------------------------------------------------------------------
     def finished_ids(self) -> set[str]:
@@ -147,9 +166,10 @@ class Store:
                 singles.append(p)
         for start in range(0, len(singles), max_rows):
             chunk = singles[start:start + max_rows]
-            df = pd.concat([pd.read_parquet(p) for p in chunk], ignore_index=True)
+            table = pa.concat_tables([pq.read_table(p) for p in chunk],
+                                     promote_options="permissive")
             name = f"part-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}.parquet"
-            write_parquet_atomic(df, self.folder / PARTS / name)
+            write_table_atomic(table, self.folder / PARTS / name)
             for p in chunk:  # only after the part file is safely in place
                 p.unlink(missing_ok=True)
         return len(singles)

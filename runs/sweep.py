@@ -29,7 +29,8 @@ from runs.outputs import SweepReport, manifest_header, prepare_folder, run_table
 from runs.store import Store
 from runs.worker import RunOutcome, RunTask, SimulateFn, execute
 
-MAX_POOL_RESTARTS = 20
+MAX_POOL_RESTARTS = 20  # worker deaths in one session before giving up
+MAX_BREAKS_IN_A_ROW = 4  # pool deaths with no run finishing in between: workers cannot start
 
 
 class SweepAbortedError(RuntimeError):
@@ -90,6 +91,7 @@ class _Sweep:
         self.finished = store.finished_ids()
         self.planned: dict[Cell, int] = {}
         self.ran_ok = self.ran_failed = self.skipped = self.pool_restarts = 0
+        self._breaks_in_a_row = 0
         self.adaptive_log: dict[str, str] = {}
         self.bar = tqdm(total=0, unit="run", desc=exp.name, disable=not progress,
                         file=sys.stderr, mininterval=0.5, smoothing=0.05, dynamic_ncols=True,
@@ -228,11 +230,19 @@ class _Sweep:
         except Exception as err:  # e.g. Dask's KilledWorker, a pickling error
             self._fail(task, type(err).__name__, str(err), "", "executor")
             return False
+        self._breaks_in_a_row = 0
         self._record(task, outcome)
         return False
 
     def _restart(self, handle: ExecutorHandle) -> None:
         self.pool_restarts += 1
+        self._breaks_in_a_row += 1
+        if self._breaks_in_a_row >= MAX_BREAKS_IN_A_ROW:
+            raise SweepAbortedError(
+                f"the worker processes died {self._breaks_in_a_row} times in a row without "
+                "finishing a run: they probably cannot start (see the errors above). If you "
+                "call run_experiment from a script, put the call under "
+                "`if __name__ == \"__main__\":`. Finished runs are saved; --resume later.")
         if self.pool_restarts > MAX_POOL_RESTARTS:
             raise SweepAbortedError(f"worker processes died {self.pool_restarts} times; "
                                     "stopped. Finished runs are saved: fix the cause, "
