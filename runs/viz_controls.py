@@ -1,0 +1,313 @@
+"""The visual run's controls, generated from the parameter schema (``model/params.py``).
+
+Nothing here restates a default, a bound or a unit: a slider's range is the field's
+``ge``/``le``, a chooser's options are its ``Literal`` choices, labels are the parameter
+names a TOML file uses, and the help text is the field's description, unit and source.
+This module only decides *which* parameters get a slider in the front panel
+(:data:`FRONT_PANEL`); every other one is an exact, validated text field under "All
+parameters".
+
+Scenarios come from the experiment files: any arm of a published experiment
+(``runs/*.toml``), or a TOML file of one's own (an experiment file, or plain
+``key = value`` model parameters).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import solara
+
+from model.params import ParamError, Params
+
+FRONT_PANEL: dict[str, tuple[str, ...]] = {
+    "The deal": ("sequencing", "dmz_shape", "dmz_width_km", "guarantee_delay_days",
+                 "guarantee_credibility", "guarantee_delivery_prob"),
+    "Monitoring": ("monitoring_coverage", "violation_rate_per_sector_day"),
+    "Regeneration": ("ru_recruits_per_month", "ua_recruits_per_month",
+                     "ru_pause_recruitment_factor", "ua_pause_mobilisation_factor",
+                     "readiness_recovery_days"),
+}
+SEED_MAX = 2**63 - 1  # the runner's seeds are 63-bit (runs/seeds.py)
+EXPERIMENTS_DIR = Path(__file__).resolve().parent
+
+
+# --- the schema, read ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ControlSpec:
+    """How one parameter is shown: all of it read off ``Params.model_fields``."""
+
+    name: str
+    kind: str  # "choice" | "int" | "float" | "bool"
+    default: Any
+    unit: str
+    doc: str
+    source: str
+    lo: float | None = None
+    hi: float | None = None
+    choices: tuple[str, ...] = ()
+
+    @property
+    def help(self) -> str:
+        return f"{self.doc} Unit: {self.unit}. Default {self.default}. Source: {self.source}."
+
+    @property
+    def step(self) -> float:
+        """A slider step on whose grid the bounds and the default all lie."""
+        return slider_step(self)
+
+
+def control_spec(name: str) -> ControlSpec:
+    """The control of parameter ``name``, from its type, bounds and metadata."""
+    field = Params.model_fields[name]
+    extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+    lo = hi = None
+    for m in field.metadata:
+        lo = getattr(m, "ge", lo)
+        hi = getattr(m, "le", hi)
+    ann = field.annotation
+    if typing.get_origin(ann) is typing.Literal:
+        kind, choices = "choice", tuple(str(c) for c in typing.get_args(ann))
+    else:
+        kind, choices = {bool: "bool", int: "int"}.get(ann, "float"), ()  # type: ignore[arg-type]
+    return ControlSpec(name, kind, field.default, str(extra.get("unit", "")),
+                       field.description or "", str(extra.get("source", "")), lo, hi, choices)
+
+
+def all_specs() -> list[ControlSpec]:
+    return [control_spec(n) for n in Params.model_fields]
+
+
+def slider_step(spec: ControlSpec) -> float:
+    """The coarsest 1-2-5 step (at most 1/50 of the range) that hits bounds and default."""
+    if spec.lo is None or spec.hi is None:
+        return 1.0
+    span = spec.hi - spec.lo
+    for exp in range(math.floor(math.log10(span / 50)), -7, -1):
+        for mult in (5, 2, 1):
+            step = mult * 10.0**exp
+            if step > span / 50 or (spec.kind == "int" and step < 1):
+                continue
+            if all(_on_grid(v - spec.lo, step) for v in (spec.hi, float(spec.default))):
+                return float(int(step)) if spec.kind == "int" else step
+    return 1.0 if spec.kind == "int" else span / 1000
+
+
+def snap(spec: ControlSpec, v: float) -> int | float:
+    """A slider position as a clean value on the step grid (no 0.54000000001)."""
+    lo, step = float(spec.lo or 0.0), spec.step
+    grid = lo + round((v - lo) / step) * step
+    return round(grid) if spec.kind == "int" else round(grid, 10)
+
+
+def _on_grid(x: float, step: float) -> bool:
+    return abs(x / step - round(x / step)) < 1e-6
+
+
+# --- strict parsing of what users type ---------------------------------------------------------
+class InputError(ValueError):
+    """Text that is not a valid value; the message says what is expected."""
+
+
+_INT_TEXT = re.compile(r"^[+]?\d(?:_?\d)*$")
+
+
+def parse_seed(text: str) -> int:
+    """A seed as typed: a whole number 0..2^63-1 (spaces around it and 1_000 are fine)."""
+    t = (text or "").strip()
+    if not _INT_TEXT.match(t):
+        raise InputError(f"seed must be a whole number from 0 to {SEED_MAX}, like 42; "
+                         f"got {text!r}")
+    value = int(t.replace("_", ""))
+    if value > SEED_MAX:
+        raise InputError(f"seed must be at most {SEED_MAX}; got {value}")
+    return value
+
+
+def parse_value(spec: ControlSpec, text: str) -> Any:
+    """A parameter value from text, checked against the schema's type and bounds."""
+    t = (text or "").strip()
+    try:
+        if spec.kind == "choice":
+            if t not in spec.choices:
+                raise InputError(f"choose one of {', '.join(spec.choices)}")
+            value: Any = t
+        elif spec.kind == "bool":
+            if t.lower() not in ("true", "false"):
+                raise InputError("write true or false")
+            value = t.lower() == "true"
+        elif spec.kind == "int":
+            if not _INT_TEXT.match(t.lstrip("-")):
+                raise InputError("must be a whole number")
+            value = int(t.replace("_", ""))
+        else:
+            value = float(t.replace("_", ""))
+            if not math.isfinite(value):
+                raise InputError("must be a finite number")
+    except ValueError as err:
+        msg = str(err) if isinstance(err, InputError) else "must be a number"
+        raise InputError(f"{spec.name}: {msg}; got {text!r}") from None
+    if spec.lo is not None and spec.hi is not None and not spec.lo <= value <= spec.hi:
+        raise InputError(f"{spec.name}: must be within {spec.lo:g}..{spec.hi:g} {spec.unit}; "
+                         f"got {value}")
+    return value
+
+
+def format_value(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:g}" if abs(value) < 1e6 else f"{value:.0f}"
+    return str(value)
+
+
+# --- scenarios ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Scenario:
+    """Parameter values (every field) and the seed a scenario starts from."""
+
+    label: str
+    values: dict[str, Any]
+    seed: int
+
+
+def default_scenario() -> Scenario:
+    return Scenario("model defaults", Params().model_dump(), 0)
+
+
+def load_scenarios(path: str | Path) -> list[Scenario]:
+    """Every arm of an experiment file, or the one scenario of a parameters file.
+
+    An experiment arm starts from the experiment's base and root seed. Raises
+    ``ValueError`` (ExperimentError, ParamError, ...) with the file's own message.
+    """
+    from runs import experiment
+
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        raise InputError(f"scenario file not found: {path}") from None
+    except tomllib.TOMLDecodeError as err:
+        raise InputError(f"{path}: not valid TOML: {err}") from None
+    if "name" not in data and "root_seed" not in data:
+        return [Scenario(path.name, Params.build(data).model_dump(), 0)]
+    exp = experiment.from_dict(data, source=str(path), base_dir=path.parent)
+    base = exp.base_params()
+    return [Scenario(f"{path.name} › {arm}",
+                     Params.build({**base, **exp.arm_overrides(arm)}).model_dump(),
+                     exp.spec.root_seed) for arm in exp.arm_names]
+
+
+def published_scenarios(extra: str | Path | None = None) -> tuple[list[Scenario], list[str]]:
+    """Defaults, the given file's scenarios, and every arm of ``runs/*.toml``.
+
+    Returns the scenarios and a note for each file that could not be read.
+    """
+    found, notes = [default_scenario()], []
+    files = ([Path(extra)] if extra else []) + sorted(EXPERIMENTS_DIR.glob("*.toml"))
+    for path in files:
+        try:
+            found += load_scenarios(path)
+        except (ValueError, OSError) as err:
+            notes.append(f"{path.name}: {err}")
+    unique = {s.label: s for s in reversed(found)}  # the first of equal labels wins
+    return [unique[label] for label in dict.fromkeys(s.label for s in found)], notes
+
+
+# --- components ---------------------------------------------------------------------------------
+@solara.component
+def ParamSlider(spec: ControlSpec, value: Any,  # noqa: N802
+                on_value: Callable[[Any], None]) -> None:
+    """A chooser or slider for one front-panel parameter, with its exact value shown."""
+    mark = " (changed)" if value != spec.default else ""
+    if spec.kind == "choice":
+        with solara.Tooltip(spec.help):
+            solara.Select(label=spec.name + mark, values=list(spec.choices), value=value,
+                          on_value=on_value, dense=True, classes=[f"dmz-param-{spec.name}"])
+        return
+    with solara.Tooltip(spec.help):
+        solara.Text(f"{spec.name} = {format_value(value)} {spec.unit}{mark}",
+                    style={"font-size": "12px", "font-weight": "600" if mark else "400"})
+    step = spec.step
+
+    def from_slider(v: float) -> None:
+        # Vuetify snaps a value off the step grid; that echo is not a user's change.
+        if abs(float(v) - float(value)) > 0.75 * step:
+            on_value(snap(spec, float(v)))
+
+    slider = solara.SliderInt if spec.kind == "int" else solara.SliderFloat
+    slider(label="", value=value, min=spec.lo, max=spec.hi, step=step,
+           on_value=from_slider, thumb_label=False)
+
+
+@solara.component
+def ParamText(spec: ControlSpec, value: Any, on_value: Callable[[Any], None]) -> None:  # noqa: N802
+    """An exact text field for one parameter; bad input is shown and not applied."""
+    text, set_text = solara.use_state(format_value(value))
+    error, set_error = solara.use_state("")
+
+    def submit(new: str | None) -> None:
+        set_text(new or "")
+        try:
+            parsed = parse_value(spec, new or "")
+        except InputError as err:
+            set_error(str(err))
+            return
+        set_error("")
+        on_value(parsed)
+
+    unit = f" [{spec.unit}]" if spec.kind in ("int", "float") else ""
+    solara.InputText(label=spec.name + unit, value=text, on_value=submit,
+                     error=error or False, message=error or None, dense=True)
+
+
+@solara.component
+def SeedField(seed: int, on_seed: Callable[[int], None]) -> None:  # noqa: N802
+    """The seed, typed freely and parsed strictly: non-numbers are refused with a reason."""
+    text, set_text = solara.use_state(str(seed))
+    error, set_error = solara.use_state("")
+
+    def submit(new: str | None) -> None:
+        set_text(new or "")
+        try:
+            value = parse_seed(new or "")
+        except InputError as err:
+            set_error(f"{err} (the run keeps seed {seed})")
+            return
+        set_error("")
+        on_seed(value)
+
+    solara.InputText(label="seed", value=text, on_value=submit, error=error or False,
+                     message=error or "whole number; press Enter to apply",
+                     classes=["dmz-seed"])
+
+
+@solara.component
+def ParameterPanel(values: dict[str, Any],  # noqa: N802
+                   on_value: Callable[[str, Any], None]) -> None:
+    """Front-panel sliders by group, then every parameter as an exact field."""
+    specs = solara.use_memo(lambda: {s.name: s for s in all_specs()}, [])
+    for group, names in FRONT_PANEL.items():
+        solara.Text(group, style={"font-weight": "700", "margin-top": "6px"})
+        for name in names:
+            ParamSlider(specs[name], values[name],
+                        lambda v, n=name: on_value(n, v)).key(f"s-{name}")
+    with solara.Details(summary=f"All parameters ({len(specs)})"):
+        for name, spec in specs.items():
+            ParamText(spec, values[name],
+                      lambda v, n=name: on_value(n, v)).key(f"t-{name}={values[name]!r}")
+
+
+def validate(values: dict[str, Any]) -> str | None:
+    """None if ``values`` is a valid parameter set, else the schema's message."""
+    try:
+        Params.build(values)
+    except ParamError as err:
+        return str(err)
+    return None
