@@ -1,0 +1,135 @@
+"""``dmzsim viz``: start the visual run in the browser (a Solara server on this machine).
+
+The server listens on 127.0.0.1 unless ``--host`` says otherwise: the page can change
+and run the model, so exposing it on a network is a choice the user makes explicitly.
+The command starts ``solara run runs/app.py`` as a child process, waits until the port
+answers, prints the address, and stops the server on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from runs.errors import UsageError
+
+HELP = "open the visual run: a browser page to run one scenario day by day"
+APP = Path(__file__).resolve().parent / "app.py"
+PROJECT_ROOT = APP.parent.parent
+START_TIMEOUT_S = 90.0
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default 127.0.0.1, this machine only; "
+                        "0.0.0.0 exposes the page to the network)")
+    p.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    p.add_argument("--scenario", type=Path, metavar="FILE.toml",
+                   help="start from this scenario: an experiment file (its first arm) "
+                        "or a TOML file of model parameters")
+    p.add_argument("--map", type=Path, metavar="PATH",
+                   help="map file (default: the model's Donetsk map)")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Start the server and wait for it; the exit status is the server's."""
+    if not 1 <= args.port <= 65535:
+        raise UsageError(f"--port must be 1..65535, got {args.port}")
+    env = server_env(args)
+    command = server_command(args.host, args.port)
+    if port_in_use(args.host, args.port):
+        raise UsageError(f"port {args.port} on {args.host} is in use; choose another "
+                         "with --port")
+    proc = subprocess.Popen(command, env=env, cwd=os.getcwd())
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        if not wait_for_port(args.host, args.port, proc, START_TIMEOUT_S):
+            code = proc.poll()
+            print(f"dmzsim viz: the server did not start (exit status {code})",
+                  file=sys.stderr)
+            return 1
+        print(f"dmzsim viz: open http://{args.host}:{args.port}/", flush=True)
+        print("dmzsim viz: press Ctrl-C to stop", flush=True)
+        return proc.wait()
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        stop(proc)
+
+
+def viz_main(argv: list[str] | None = None) -> int:
+    """``dmzsim viz [--host H] [--port P] [--scenario FILE.toml]`` on its own."""
+    parser = argparse.ArgumentParser(prog="dmzsim viz", description=HELP)
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    try:
+        return run(args)
+    except UsageError as err:
+        print(f"dmzsim viz: error: {err}", file=sys.stderr)
+        return 2
+
+
+def server_command(host: str, port: int) -> list[str]:
+    return [sys.executable, "-m", "solara", "run", str(APP), "--host", host,
+            "--port", str(port), "--production", "--no-open"]
+
+
+def server_env(args: argparse.Namespace) -> dict[str, str]:
+    """The child's environment: the project importable, scenario and map passed on."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PROJECT_ROOT),
+                                                    env.get("PYTHONPATH", "")) if p)
+    for flag, var in ((args.scenario, "DMZSIM_SCENARIO"), (args.map, "DMZSIM_MAP")):
+        if flag is not None:
+            if not flag.is_file():
+                raise UsageError(f"file not found: {flag}")
+            env[var] = str(flag.resolve())
+    return env
+
+
+def port_in_use(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.settimeout(0.5)
+        return s.connect_ex((_connect_host(host), port)) == 0
+
+
+def wait_for_port(host: str, port: int, proc: subprocess.Popen, timeout_s: float) -> bool:
+    """True once the server accepts connections; False if it exits or times out."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            return False
+        if port_in_use(host, port):
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # so that ``run`` stops the server on its way out
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """Ask the server to stop; kill it if it does not within a few seconds."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def _connect_host(host: str) -> str:
+    return "127.0.0.1" if host in ("0.0.0.0", "") else host
+
+
+if __name__ == "__main__":
+    sys.exit(viz_main())
