@@ -1,0 +1,443 @@
+"""The visual run without a browser: controls from the schema, renderers, the page in solara.
+
+The page is rendered with ``solara.render`` inside an ``AppLayout`` (which gives the
+sidebar a place), its buttons are clicked as widgets, and the images it shows are
+compared before and after. Everything runs on the small synthetic map.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import tomllib
+import typing
+
+import numpy as np
+import pandas as pd
+import pytest
+
+solara = pytest.importorskip("solara")
+ipyvuetify = pytest.importorskip("ipyvuetify")
+import ipywidgets  # noqa: E402
+
+from analysis.estimators import wilson  # noqa: E402
+from model.forces import RU, UA  # noqa: E402
+from model.model import CeasefireModel  # noqa: E402
+from model.params import SEQUENCING_ARMS, Params, parameter_table  # noqa: E402
+from runs import viz_cli, viz_controls  # noqa: E402
+from runs.viz_components import (  # noqa: E402
+    DMZ_GOLD,
+    MapRenderer,
+    PlotsRenderer,
+    monitor_values,
+    phase_spans,
+    unit_stacks,
+)
+from runs.viz_controls import InputError, control_spec, parse_seed, parse_value  # noqa: E402
+from runs.viz_replicates import (  # noqa: E402
+    export_toml,
+    run_replicates,
+    summarise,
+    write_export,
+)
+from tests.helpers import SMALL_MAP  # noqa: E402
+
+v = ipyvuetify
+FAST = {"horizon_days": 40}
+
+
+def small_model(**overrides: typing.Any) -> CeasefireModel:
+    return CeasefireModel(rng=3, map_path=SMALL_MAP, **overrides)
+
+
+# --- controls come from the schema ----------------------------------------------------------------
+def test_every_control_is_read_off_the_schema():
+    """Bounds, defaults and choices of the controls are the schema's, for every field."""
+    for row in parameter_table():
+        spec = control_spec(row["name"])
+        assert spec.default == row["default"]
+        assert (spec.lo, spec.hi) == (row["min"], row["max"])
+        assert spec.unit == row["unit"] and spec.doc == row["doc"]
+    assert control_spec("sequencing").choices == SEQUENCING_ARMS
+    assert control_spec("dmz_shape").choices == typing.get_args(
+        Params.model_fields["dmz_shape"].annotation)
+
+
+def test_slider_steps_hit_bounds_and_default():
+    for spec in viz_controls.all_specs():
+        if spec.kind in ("int", "float"):
+            for value in (spec.hi, spec.default):
+                k = (value - spec.lo) / spec.step
+                assert abs(k - round(k)) < 1e-6, (spec.name, spec.step)
+            assert (spec.hi - spec.lo) / spec.step <= 40_000
+
+
+def test_front_panel_has_the_issue_controls():
+    names = {n for group in viz_controls.FRONT_PANEL.values() for n in group}
+    assert names <= set(Params.model_fields)
+    wanted = {"sequencing", "dmz_shape", "dmz_width_km", "guarantee_delay_days",
+              "guarantee_credibility", "guarantee_delivery_prob", "monitoring_coverage",
+              "ru_recruits_per_month", "ua_recruits_per_month"}
+    assert wanted <= names
+
+
+@pytest.mark.parametrize(("text", "seed"), [("42", 42), (" 42 ", 42), ("1_000", 1000),
+                                           ("+7", 7), ("0", 0), (str(2**63 - 1), 2**63 - 1)])
+def test_seed_accepts_what_users_type(text, seed):
+    assert parse_seed(text) == seed
+
+
+@pytest.mark.parametrize("text", ["abc", "4.2", "-1", "", "1e3", "42abc", "0x10",
+                                  str(2**63), "4 2"])
+def test_seed_rejects_non_numbers_clearly(text):
+    with pytest.raises(InputError, match="seed must be"):
+        parse_seed(text)
+
+
+def test_parameter_text_is_checked_against_type_and_bounds():
+    spec = control_spec("dmz_width_km")
+    assert parse_value(spec, " 12.5 ") == 12.5
+    with pytest.raises(InputError, match=r"within 1..80 km"):
+        parse_value(spec, "0.5")
+    with pytest.raises(InputError, match="must be a number"):
+        parse_value(spec, "ten")
+    with pytest.raises(InputError, match="whole number"):
+        parse_value(control_spec("withdrawal_days"), "3.5")
+    with pytest.raises(InputError, match="choose one of"):
+        parse_value(control_spec("sequencing"), "territory-first")
+
+
+def test_published_arms_are_scenarios():
+    scenarios, notes = viz_controls.published_scenarios()
+    labels = {s.label: s for s in scenarios}
+    arm = labels["sequencing.toml › guarantees_first-mirrored"]
+    assert arm.values["sequencing"] == "guarantees_first"
+    assert arm.values["dmz_shape"] == "mirrored"
+    assert arm.seed == tomllib.loads(
+        (viz_controls.EXPERIMENTS_DIR / "sequencing.toml").read_text())["root_seed"]
+    assert scenarios[0].values == Params().model_dump()
+    assert not notes, notes
+
+
+def test_plain_parameter_file_is_a_scenario(tmp_path):
+    path = tmp_path / "mine.toml"
+    path.write_text('sequencing = "frozen_line"\nmonitoring_coverage = 0.9\n')
+    [scenario] = viz_controls.load_scenarios(path)
+    assert scenario.values["monitoring_coverage"] == 0.9 and scenario.seed == 0
+    path.write_text("monitoring_coverag = 0.9\n")
+    with pytest.raises(ValueError, match="did you mean 'monitoring_coverage'"):
+        viz_controls.load_scenarios(path)
+
+
+# --- renderers ------------------------------------------------------------------------------------
+def test_map_shows_control_dmz_and_real_aspect_ratio():
+    m = small_model(dmz_shape="mirrored", sequencing="territory_first")
+    renderer = MapRenderer(m)
+    png0 = renderer.frame(m)
+    for _ in range(20):  # withdrawal done: the zone exists
+        m.step()
+    rgba = renderer.colours(m)
+    th = m.theatre
+    assert th.dmz.any() and rgba.shape[:2] == th.control.shape
+    dmz = rgba[th.dmz & m.theatre.raster.in_oblast][:, :3] / 255.0
+    assert np.all(np.linalg.norm(dmz - DMZ_GOLD, axis=1) < 0.45)
+    assert renderer.frame(m) != png0
+    ax = renderer.ax.get_window_extent()
+    nx, ny = th.raster.shape
+    assert ax.width / ax.height == pytest.approx(nx / ny, rel=0.02)
+
+
+def test_fallen_towns_are_marked_again():
+    m = small_model(sequencing="no_deal", horizon_days=365)
+    renderer = MapRenderer(m)
+    renderer.frame(m)
+
+    def red_pixels() -> int:
+        _, premultiplied, keep = renderer.overlay
+        rgb = premultiplied / np.maximum(1.0 - keep, 1e-6)
+        return int(np.sum((rgb[:, 0] > 140) & (rgb[:, 1] < 90) & (keep[:, 0] < 0.5)))
+
+    before = red_pixels()
+    held0 = m.theatre.towns_held.copy()
+    while not np.any(held0 & ~m.theatre.towns_held) and m.running:
+        m.step()
+    assert np.any(held0 & ~m.theatre.towns_held), "expected a town to fall in a no-deal war"
+    renderer.frame(m)
+    assert red_pixels() > before + 20  # a red cross and a red label
+
+
+def test_units_are_stacked_by_cell_side_and_posture():
+    m = small_model()
+    stacks = unit_stacks(m)
+    f = m.forces
+    on_map = [r for r, u in m.units.items() if u.cell is not None and f.alive[r]]
+    for side in (RU, UA):
+        expected = sum(f.strength[r] for r in on_map if f.side[r] == side)
+        assert stacks[stacks[:, 2] == side, 4].sum() == pytest.approx(expected)
+    keys = {tuple(row[:4]) for row in stacks}
+    assert len(keys) == len(stacks)
+
+
+def test_plots_mark_the_resumption():
+    m = small_model(sequencing="no_deal")
+    renderer = PlotsRenderer(m)
+    renderer.frame(m)
+    m.step()
+    renderer.frame(m)
+    assert all(mark.get_visible() for mark in renderer.marks)
+    assert renderer.note.get_text() == "offensive resumed on day 0"
+    quiet = small_model(sequencing="guarantees_first")
+    PlotsRenderer(quiet).frame(quiet)
+    assert math.isnan(quiet.record["day_resumed"])
+
+
+def test_phase_spans():
+    phases = ["ceasefire", "withdrawal", "withdrawal", "dmz", "dmz", "resumed"]
+    assert phase_spans(phases, np.arange(6)) == [
+        ("withdrawal", 1, 2), ("dmz", 3, 4), ("resumed", 5, 5)]
+
+
+def test_monitors_read_the_model():
+    m = small_model()
+    m.step()
+    shown = dict(monitor_values(m))
+    assert shown["Day"] == f"1 / {m.p.horizon_days}"
+    assert shown["Phase"] == m.phase
+    assert shown["UA territory"] == f"{m.ua_area:,.0f} km²"
+
+
+def test_frames_are_cheap():
+    """A frame (map + plots) on the small map stays far below a human's frame budget."""
+    m = small_model()
+    maps, plots = MapRenderer(m), PlotsRenderer(m)
+    maps.frame(m), plots.frame(m)
+    start = time.perf_counter()
+    for _ in range(20):
+        m.step()
+        maps.frame(m)
+        plots.frame(m)
+    per_frame_ms = (time.perf_counter() - start) / 20 * 1000
+    assert per_frame_ms < 400, per_frame_ms
+
+
+# --- the page -------------------------------------------------------------------------------------
+@pytest.fixture
+def viz_page(monkeypatch, tmp_path):
+    monkeypatch.setenv("DMZSIM_MAP", str(SMALL_MAP))
+    monkeypatch.setenv("DMZSIM_VIZ_OUT", str(tmp_path / "viz"))
+    monkeypatch.setenv("DMZSIM_EXPORT_DIR", str(tmp_path / "exports"))
+    monkeypatch.delenv("DMZSIM_SCENARIO", raising=False)
+    from runs import app
+
+    _, rc = solara.render(solara.AppLayout(children=[app.Page()]), handle_error=False)
+    yield rc
+    pause = rc.find(v.Btn, children=["❚❚ Pause"])
+    if pause:
+        pause.widget.click()
+    rc.close()
+
+
+def day_text(rc) -> str:
+    return rc.find(v.Html, class_="dmz-day").widget.children[0]
+
+
+def images(rc) -> list[bytes]:
+    return [img.widget.value for img in rc.find(ipywidgets.Image)]
+
+
+def wait_until(predicate, timeout=30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out")
+        time.sleep(0.05)
+
+
+def enter(rc, label: str, text: str) -> None:
+    field = rc.find(v.TextField, label=label).widget
+    field.v_model = text
+    field.fire_event("keyup.enter", None)  # what pressing Enter sends
+
+
+def test_page_shows_map_plots_and_controls(viz_page):
+    assert len(images(viz_page)) == 2
+    assert day_text(viz_page).startswith("Day 0 of 730")
+    for label in ("Reset", "▶ Play", "Step"):
+        viz_page.find(v.Btn, children=[label]).assert_single()
+    viz_page.find(v.Select, label="sequencing").assert_single()
+    viz_page.find(v.TextField, label="seed").assert_single()
+    assert len(viz_page.find(v.Html, class_="dmz-monitor-value")) == 14
+
+
+def test_step_and_play_advance_the_day_and_change_the_pictures(viz_page):
+    before = images(viz_page)
+    viz_page.find(v.Btn, children=["Step"]).widget.click()
+    assert day_text(viz_page).startswith("Day 1 of")
+    after_step = images(viz_page)
+    assert all(a != b for a, b in zip(before, after_step, strict=True))
+    viz_page.find(v.Btn, children=["▶ Play"]).widget.click()
+    wait_until(lambda: int(day_text(viz_page).split()[1]) >= 10)
+    viz_page.find(v.Btn, children=["❚❚ Pause"]).widget.click()
+    wait_until(lambda: viz_page.find(v.Btn, children=["▶ Play"]).widgets)
+    assert all(a != b for a, b in zip(after_step, images(viz_page), strict=True))
+
+
+def test_bad_seed_is_refused_and_a_good_one_applied(viz_page):
+    enter(viz_page, "seed", "forty-two")
+    field = viz_page.find(v.TextField, label="seed").widget
+    assert field.error and "seed must be a whole number" in field.messages[0]
+    assert day_text(viz_page).endswith("seed 0")
+    enter(viz_page, "seed", " 7 ")
+    assert day_text(viz_page).endswith("seed 7")  # day 0: applied at once
+
+
+def test_changes_after_the_start_wait_for_reset(viz_page):
+    viz_page.find(v.Btn, children=["Step"]).widget.click()
+    viz_page.find(v.Select, label="sequencing").widget.v_model = "frozen_line"
+    viz_page.find(v.Alert, class_="dmz-pending").assert_single()
+    assert day_text(viz_page).startswith("Day 1 of")
+    viz_page.find(v.Btn, children=["Reset"]).widget.click()
+    assert day_text(viz_page).startswith("Day 0 of")
+    assert not viz_page.find(v.Alert, class_="dmz-pending").widgets
+    viz_page.find(v.Select, label="sequencing (changed)").assert_single()
+
+
+def test_picking_a_published_arm_loads_it(viz_page):
+    label = "sequencing.toml › no_deal-mirrored"
+    viz_page.find(v.Select, label="scenario").widget.v_model = label
+    assert "war" in day_text(viz_page) and day_text(viz_page).endswith("seed 20251127")
+    viz_page.find(v.Select, label="dmz_shape (changed)").assert_single()
+
+
+def test_page_starts_from_the_scenario_file(monkeypatch, tmp_path):
+    """``dmzsim viz --scenario FILE`` (passed as DMZSIM_SCENARIO): an export loads back."""
+    text = export_toml(Params(sequencing="frozen_line").model_dump(), 99, 5, "mine")
+    monkeypatch.setenv("DMZSIM_SCENARIO", str(write_export(text, tmp_path / "mine.toml")))
+    monkeypatch.setenv("DMZSIM_MAP", str(SMALL_MAP))
+    from runs import app
+
+    _, rc = solara.render(solara.AppLayout(children=[app.Page()]), handle_error=False)
+    assert day_text(rc).endswith("seed 99")
+    assert rc.find(v.Select, label="scenario").widget.v_model == "mine.toml › base"
+    assert rc.find(v.Select, label="sequencing (changed)").widget.v_model == "frozen_line"
+    rc.close()
+
+
+def test_a_broken_scenario_file_is_reported_not_fatal(monkeypatch, tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("sequencing = 'sometimes'\n")
+    monkeypatch.setenv("DMZSIM_SCENARIO", str(bad))
+    monkeypatch.setenv("DMZSIM_MAP", str(SMALL_MAP))
+    from runs import app
+
+    _, rc = solara.render(solara.AppLayout(children=[app.Page()]), handle_error=False)
+    assert day_text(rc).endswith("seed 0")
+    note = rc.find(v.Html, class_="dmz-note").widget.children[0]
+    assert note.startswith("not listed: bad.toml") and "'sequencing'" in note
+    rc.close()
+
+
+# --- replicates and export ------------------------------------------------------------------------
+def test_summary_statistics():
+    df = pd.DataFrame({"resumed": [True, True, False, True],
+                       "day_resumed": [10.0, 30.0, np.nan, 30.0],
+                       "days_run": [100, 100, 100, 100]})
+    s = summarise(df, 100, folder=None)
+    assert (s.resumed, s.n_ok) == (3, 4)
+    assert s.p == wilson(3, 4)
+    assert s.km.at(9) == 1.0 and s.km.at(10) == 0.75 and s.km.at(30) == 0.25
+    assert s.km.at(99) == 0.25
+    assert "3 of 4 runs" in s.text()
+
+
+def test_replicates_go_through_the_experiment_runner(tmp_path):
+    values = Params(**FAST).model_dump()
+    first = run_replicates(values, 5, 3, tmp_path, map_path=str(SMALL_MAP), serial=True)
+    assert first.n_ok == 3 and first.n_failed == 0
+    for name in ("manifest.json", "experiment.toml"):
+        assert (first.folder / name).is_file()
+    again = run_replicates(values, 5, 3, tmp_path, map_path=str(SMALL_MAP), serial=True)
+    assert again.folder == first.folder and again.p == first.p  # resumed, not rerun
+
+
+def test_replicates_run_in_worker_processes(tmp_path):
+    values = Params(sequencing="no_deal", **FAST).model_dump()
+    seen = []
+    result = run_replicates(values, 1, 2, tmp_path, map_path=str(SMALL_MAP), workers=1,
+                            on_progress=lambda done, n: seen.append((done, n)))
+    assert (result.n_ok, result.resumed) == (2, 2)
+    assert result.km.at(0) == 0.0  # a no-deal war is on from day 0
+
+
+def test_replicates_panel_shows_p_and_the_survival_curve(tmp_path, monkeypatch):
+    from runs import viz_replicates
+
+    real = viz_replicates.run_replicates
+    monkeypatch.setattr(viz_replicates, "run_replicates",
+                        lambda *a, **k: real(*a, **{**k, "serial": True}))
+    panel = viz_replicates.ReplicatesPanel(Params(**FAST).model_dump(), 2, str(SMALL_MAP),
+                                           str(tmp_path))
+    _, rc = solara.render(panel, handle_error=False)
+    rc.find(v.TextField, label="replicates N").widget.v_model = "3"
+    rc.find(v.Btn, children=["Run 3 replicates"]).widget.click()
+    wait_until(lambda: rc.find(v.Alert, class_="dmz-p-resumed").widgets, timeout=60)
+    text = rc.find(v.Alert, class_="dmz-p-resumed").widget.children[0]
+    assert "P(offensive resumes within 40 days)" in text and "of 3 runs" in text
+    assert len(rc.find(ipywidgets.Image)) == 1
+    rc.close()
+
+
+def test_export_is_an_experiment_dmzsim_run_accepts(tmp_path):
+    from runs.cli import main
+
+    values = Params(sequencing="simultaneous", horizon_days=15).model_dump()
+    path = write_export(export_toml(values, 11, 2, "exported"), tmp_path / "exported.toml")
+    data = tomllib.loads(path.read_text())
+    assert data["root_seed"] == 11 and data["base"]["sequencing"] == "simultaneous"
+    assert data["base"] == Params.build(values).model_dump(mode="json")
+    code = main(["run", str(path), "--serial", "--out", str(tmp_path / "out"), "--no-report",
+                 "--no-progress"])
+    assert code == 0
+    other = tmp_path / "notes.toml"
+    other.write_text("x = 1\n")
+    with pytest.raises(ValueError, match="not a dmzsim viz export"):
+        write_export("# Exported from the dmzsim\n", other)
+
+
+def test_export_panel_writes_the_file(tmp_path, monkeypatch):
+    from runs.viz_replicates import ExportPanel
+
+    monkeypatch.setenv("DMZSIM_EXPORT_DIR", str(tmp_path))
+    _, rc = solara.render(ExportPanel(Params().model_dump(), 3), handle_error=False)
+    rc.find(v.TextField, label="experiment name").widget.v_model = "bad name"
+    assert rc.find(v.Btn, children=["Export TOML"]).widget.disabled
+    rc.find(v.TextField, label="experiment name").widget.v_model = "mine"
+    rc.find(v.Btn, children=["Export TOML"]).widget.click()
+    assert tomllib.loads((tmp_path / "mine.toml").read_text())["root_seed"] == 3
+    rc.close()
+
+
+# --- the command ----------------------------------------------------------------------------------
+def test_viz_command_defaults_to_localhost():
+    parser = __import__("argparse").ArgumentParser()
+    viz_cli.add_arguments(parser)
+    args = parser.parse_args([])
+    assert (args.host, args.port) == ("127.0.0.1", 8765)
+    cmd = viz_cli.server_command(args.host, args.port)
+    assert cmd[cmd.index("--host") + 1] == "127.0.0.1"
+    assert {"--production", "--no-open"} <= set(cmd)
+    assert cmd[cmd.index("run") + 1].endswith("runs/app.py")
+
+
+def test_viz_command_reports_bad_input(tmp_path, capsys):
+    assert viz_cli.viz_main(["--scenario", str(tmp_path / "missing.toml")]) == 2
+    assert "file not found" in capsys.readouterr().err
+    assert viz_cli.viz_main(["--port", "70000"]) == 2
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert viz_cli.viz_main(["--port", str(port)]) == 2
+    assert "in use" in capsys.readouterr().err
