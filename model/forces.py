@@ -8,6 +8,7 @@ agent's attributes are views of its row here, so there is one source of truth.
 from __future__ import annotations
 
 from enum import IntEnum
+from functools import lru_cache
 
 import numpy as np
 
@@ -65,13 +66,12 @@ class ForceTable:
 
     def mask(self, side: int, *postures: Posture, present_on: int | None = None) -> np.ndarray:
         """Alive units of a side in the given postures (and arrived by day, if given)."""
-        m = self.view("alive") & (self.view("side") == side)
+        n = self.n
+        m = self.alive[:n] & (self.side[:n] == side)
         if postures:
-            allowed = np.zeros(len(Posture), dtype=bool)
-            allowed[[int(p) for p in postures]] = True
-            m &= allowed[self.view("posture")]
+            m &= _allowed(postures)[self.posture[:n]]
         if present_on is not None:
-            m &= self.view("arrive_day") <= present_on
+            m &= self.arrive_day[:n] <= present_on
         return m
 
     def by_side(self) -> tuple[np.ndarray, np.ndarray]:
@@ -84,8 +84,9 @@ class ForceTable:
         return personnel, np.divide(ready, personnel, out=np.zeros(2), where=personnel > 0)
 
     def personnel(self, side: int) -> float:
-        m = self.view("alive") & (self.view("side") == side)
-        return float(self.view("strength")[m].sum())
+        n = self.n
+        m = self.alive[:n] & (self.side[:n] == side)
+        return float(self.strength[:n][m].sum())
 
     def mean_readiness(self, side: int) -> float:
         m = self.view("alive") & (self.view("side") == side)
@@ -94,7 +95,17 @@ class ForceTable:
 
     def power_by_axis(self, mask: np.ndarray, n_axes: int) -> np.ndarray:
         """Combat power (strength x readiness) of the masked units, summed per axis."""
-        axis = self.view("axis")
+        n = self.n
+        axis = self.axis[:n]
         m = mask & (axis >= 0)
-        w = self.view("strength")[m] * self.view("readiness")[m]
+        w = self.strength[:n][m] * self.readiness[:n][m]
         return np.bincount(axis[m], weights=w, minlength=n_axes)[:n_axes]
+
+
+@lru_cache(maxsize=64)
+def _allowed(postures: tuple[Posture, ...]) -> np.ndarray:
+    """Lookup table: True at the codes of ``postures`` (read-only, shared)."""
+    allowed = np.zeros(len(Posture), dtype=bool)
+    allowed[[int(p) for p in postures]] = True
+    allowed.flags.writeable = False
+    return allowed

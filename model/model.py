@@ -274,12 +274,17 @@ class CeasefireModel(mesa.Model):
         cells, axes = self.zone
         return self.theatre.axis_means(cells, axes, self.theatre.fort_flat)
 
-    def defence_multiplier(self) -> np.ndarray:
-        """Ukraine's posture x terrain x guarantor multiplier on each axis."""
+    def defence_multiplier(self, fort: np.ndarray | None = None) -> np.ndarray:
+        """Ukraine's posture x terrain x guarantor multiplier on each axis.
+
+        ``fort`` is today's ``axis_fortification()`` if the caller already has it.
+        """
         p = self.p
         cells, axes = self.zone
-        fort = self.theatre.axis_means(cells, axes, self.theatre.fort_flat)
-        urban = self.theatre.axis_means(cells, axes, self.theatre.urban_flat.astype(float))
+        if fort is None:
+            fort = self.theatre.axis_means(cells, axes, self.theatre.fort_flat)
+        # bincount reads the boolean urban mask as 0.0/1.0 weights: no float copy needed
+        urban = self.theatre.axis_means(cells, axes, self.theatre.urban_flat)
         mult = kernels.posture_multiplier(fort, p.hasty_multiplier, p.prepared_multiplier,
                                           p.fortified_multiplier)
         if self.phase == "withdrawal":
