@@ -16,6 +16,13 @@ from model.rng import SeedLike
 __all__ = ["SUMMARY_FIELDS", "RunResult", "simulate"]
 
 
+class _SummaryOnlyModel(CeasefireModel):
+    """The model as run when only the summary is kept: the per-day series is recorded on
+    the last day only, which saves a DataCollector pass a day and changes no result."""
+
+    daily_series = False
+
+
 @dataclass(frozen=True)
 class RunResult:
     """A finished run: its summary record and, if asked for, its per-day series."""
@@ -32,11 +39,13 @@ def simulate(params: Params | dict[str, Any] | None = None, seed: SeedLike = 0, 
     0 keeps only the summary, which is what large sweeps want.
     """
     p = params if isinstance(params, Params) else Params.build(params or {})
-    model = CeasefireModel(p, rng=seed, map_path=map_path)
+    model_cls = CeasefireModel if series_every > 0 else _SummaryOnlyModel
+    model = model_cls(p, rng=seed, map_path=map_path)
     model.run_for(p.horizon_days)
     series = None
     if series_every > 0:
         df = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
         series = df.iloc[::series_every].reset_index(drop=True)
-
-    return RunResult(summary=summary(model), series=series)
+    result = RunResult(summary=summary(model), series=series)
+    model.grid.dispose()  # the model is not seen again: free its cells now, not at a full GC
+    return result

@@ -29,6 +29,11 @@ class CeasefireModel(mesa.Model):
     model (and with ``mesa.batch_run``); ``params=`` takes a whole ``Params`` object.
     """
 
+    #: Record the per-day series every day (True), or on the last day only (False).
+    #: Nothing in a run reads the series, so this changes no result; summary-only runs
+    #: of a sweep (``model.api.simulate`` with ``series_every=0``) turn it off.
+    daily_series: bool = True
+
     def __init__(self, params: Params | None = None, *, rng: SeedLike = 0,
                  map_path: str | Path | None = None, **overrides: Any) -> None:
         super().__init__(rng=mesa_seed(rng))
@@ -43,7 +48,8 @@ class CeasefireModel(mesa.Model):
         self._schedule_agreement()
         recording.init_records(self)
         placement.place_units(self)
-        recording.collect(self)
+        if self.daily_series:
+            recording.collect(self)
 
     # --- construction ---------------------------------------------------------------------
     def _build_theatre(self, map_path: str | Path | None) -> None:
@@ -167,9 +173,10 @@ class CeasefireModel(mesa.Model):
         if self.at_war:
             combat.fight(self)
         self.guarantor.respond_to_violations(detected)
-        recording.collect(self)
         if self.day >= self.p.horizon_days:
             self.running = False
+        if self.daily_series or not self.running:
+            recording.collect(self)
 
     # --- phase changes (events) ---------------------------------------------------------
     def start_withdrawal(self) -> None:
