@@ -40,7 +40,7 @@ def fight(m: CeasefireModel) -> None:
     m.ratio_today = ratio
     step = kernels.advance_km(ratio, fort, p.era_advance_multiplier, p.breakthrough_ratio,
                               p.breakthrough_speed_km_per_day) * assault
-    for a in np.flatnonzero(step > 0):
+    for a in (step > 0).nonzero()[0]:
         _advance(m, int(a), m.ru_depth[a] + step[a])
 
     intensity = np.where(assault, 1.0, p.quiet_sector_intensity) * contact
@@ -85,7 +85,7 @@ def _advance(m: CeasefireModel, axis: int, depth: float) -> None:
 def _apply_losses(m: CeasefireModel, side: int, mask: np.ndarray, loss: np.ndarray) -> None:
     """Spread each axis's losses over its units in proportion to their strength."""
     f = m.forces
-    rows = np.flatnonzero(mask & (f.view("axis") >= 0))
+    rows = (mask & (f.view("axis") >= 0)).nonzero()[0]
     if rows.size == 0:
         return
     axis = f.axis[rows]

@@ -57,7 +57,8 @@ def qjm_advance_rate(ratio: np.ndarray, fort: np.ndarray) -> np.ndarray:
     lo = np.where(fort < 0.5, hasty, prepared)
     hi = np.where(fort < 0.5, prepared, fortified)
     w = np.where(fort < 0.5, fort / 0.5, (fort - 0.5) / 0.5)
-    rate = lo + (hi - lo) * np.clip(w, 0.0, 1.0)
+    # np.minimum(np.maximum(...)) is np.clip without its Python-level overhead
+    rate = lo + (hi - lo) * np.minimum(np.maximum(w, 0.0), 1.0)
     return np.where(ratio < QJM_RATIOS[0], 0.0, rate)
 
 
@@ -131,7 +132,7 @@ def recover_readiness(readiness: np.ndarray, in_combat: np.ndarray, recovery_day
     """Readiness recovers out of combat (regrouping) and wears down in it."""
     up = (1.0 + boost) / recovery_days
     new = np.where(in_combat, readiness - combat_loss, readiness + up)
-    return np.clip(new, 0.05, 1.0)
+    return np.minimum(np.maximum(new, 0.05), 1.0)  # np.clip, minus its overhead
 
 
 def detection_prob(coverage: float, days: int = 1) -> float:

@@ -24,11 +24,12 @@ def observe(m: CeasefireModel) -> int:
     f = m.forces
     massing = f.mask(RU, Posture.CONCENTRATE)
     buildup = np.zeros(n, dtype=bool)
-    buildup[np.unique(f.view("axis")[massing & (f.view("axis") >= 0)])] = True
+    axis = f.view("axis")
+    buildup[axis[massing & (axis >= 0)]] = True
     draws = m.streams.monitoring.random(n)
     counts = m.streams.violations.poisson(m.p.violation_rate_per_sector_day, n)
     seen_counts = m.streams.monitoring.binomial(counts, m.coverage)
-    for a in np.flatnonzero(buildup | (counts > 0)):
+    for a in (buildup | (counts > 0)).nonzero()[0]:
         first = m.sectors[a].observe(m.day, bool(buildup[a]), float(draws[a]),
                                      int(counts[a]), int(seen_counts[a]))
         if first:

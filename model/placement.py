@@ -26,7 +26,7 @@ SLOTS = 5
 def move_units(m: CeasefireModel) -> None:
     """Units that arrive today, were ordered, or whose front moved take their cells."""
     f = m.forces
-    rows = set(np.flatnonzero(f.view("alive") & (f.view("arrive_day") == m.day)).tolist())
+    rows = set((f.view("alive") & (f.view("arrive_day") == m.day)).nonzero()[0].tolist())
     rows |= m.dirty_rows
     if m.dirty_axes:
         on = np.isin(f.view("axis"), list(m.dirty_axes)) & f.view("alive")

@@ -63,7 +63,7 @@ def _recover(m: CeasefireModel, boost: float) -> None:
         axis = f.view("axis")
         on_axis = (axis >= 0) & f.view("alive")
         in_combat[on_axis] = m.assault_axes[axis[on_axis]]
-    ua_boost = np.where(f.view("side") == UA, boost, 0.0)
+    ua_boost = np.where(f.view("side") == UA, boost, 0.0) if boost else 0.0
     f.readiness[:n] = kernels.recover_readiness(
         f.view("readiness"), in_combat, p.readiness_recovery_days,
         p.readiness_loss_per_combat_day, ua_boost)

@@ -250,7 +250,7 @@ class Theatre:
         """
         d = self.band_depth[axis]
         lo = self.capture_ptr[axis]
-        hi = int(np.searchsorted(d, depth, side="right"))
+        hi = int(d.searchsorted(depth, side="right"))
         if hi <= lo:
             return 0.0, []
         self.capture_ptr[axis] = hi
