@@ -16,9 +16,16 @@ from model.rng import SeedLike
 __all__ = ["SUMMARY_FIELDS", "RunResult", "simulate"]
 
 
-class _SummaryOnlyModel(CeasefireModel):
-    """The model as run when only the summary is kept: the per-day series is recorded on
-    the last day only, which saves a DataCollector pass a day and changes no result."""
+class _SimulatedModel(CeasefireModel):
+    """The model as ``simulate`` runs it: nobody sees it after the run, so its grid comes
+    from (and goes back to) the grids of earlier runs in this process."""
+
+    grid_from_spares = True
+
+
+class _SummaryOnlyModel(_SimulatedModel):
+    """... and when only the summary is kept, the per-day series is recorded on the last
+    day only, which saves a DataCollector pass a day and changes no result."""
 
     daily_series = False
 
@@ -39,7 +46,7 @@ def simulate(params: Params | dict[str, Any] | None = None, seed: SeedLike = 0, 
     0 keeps only the summary, which is what large sweeps want.
     """
     p = params if isinstance(params, Params) else Params.build(params or {})
-    model_cls = CeasefireModel if series_every > 0 else _SummaryOnlyModel
+    model_cls = _SimulatedModel if series_every > 0 else _SummaryOnlyModel
     model = model_cls(p, rng=seed, map_path=map_path)
     model.run_for(p.horizon_days)
     series = None
@@ -47,5 +54,5 @@ def simulate(params: Params | dict[str, Any] | None = None, seed: SeedLike = 0, 
         df = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
         series = df.iloc[::series_every].reset_index(drop=True)
     result = RunResult(summary=summary(model), series=series)
-    model.grid.dispose()  # the model is not seen again: free its cells now, not at a full GC
+    model.grid.recycle()  # the model is not seen again: the next run reuses its grid
     return result

@@ -33,6 +33,9 @@ class CeasefireModel(mesa.Model):
     #: Nothing in a run reads the series, so this changes no result; summary-only runs
     #: of a sweep (``model.api.simulate`` with ``series_every=0``) turn it off.
     daily_series: bool = True
+    #: Take the grid from those that finished runs gave back (``TheatreGrid.take``) rather
+    #: than build one: for models that are dropped after the run, as in ``simulate``.
+    grid_from_spares: bool = False
 
     def __init__(self, params: Params | None = None, *, rng: SeedLike = 0,
                  map_path: str | Path | None = None, **overrides: Any) -> None:
@@ -54,8 +57,11 @@ class CeasefireModel(mesa.Model):
     # --- construction ---------------------------------------------------------------------
     def _build_theatre(self, map_path: str | Path | None) -> None:
         raster = cached_raster(map_path, self.p.cell_km)
-        self.grid = TheatreGrid(raster.shape, torus=False, capacity=None,
-                                        random=self.random)
+        if self.grid_from_spares:
+            self.grid = TheatreGrid.take(raster.shape, random=self.random)
+        else:
+            self.grid = TheatreGrid(raster.shape, torus=False, capacity=None,
+                                    random=self.random)
         self.theatre = Theatre(raster, self.grid, self.p.axis_width_km,
                                self.p.initial_fortification, self.p.rear_fortification)
         n = self.theatre.n_axes

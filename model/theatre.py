@@ -10,106 +10,16 @@ towns and the DMZ are all updated with array operations on a few hundred cells.
 
 from __future__ import annotations
 
-import copyreg
-import gc
-import weakref
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 from mesa.discrete_space import OrthogonalMooreGrid, PropertyLayer
 
+from model.theatre_grid import TheatreGrid as TheatreGrid  # re-exported
 from model.theatre_map import Raster, default_map_path, load_map, rasterise
 
 RU, UA = 0, 1
-
-
-class TheatreGrid(OrthogonalMooreGrid):
-    """Mesa's Moore grid, built faster and released cleanly.
-
-    The cells, their connections (same keys, same order) and the ``empty`` layer are
-    exactly those of ``OrthogonalMooreGrid`` (tested); only the way they are built
-    differs:
-
-    * the cyclic garbage collector is paused while the ~23,000 cells are created: each
-      cell brings three containers, and the collections they trigger (each one walking
-      every object of the process) cost more than building the cells themselves;
-    * Mesa connects each cell through ``Cell.connect``, which clears the neighbourhood
-      caches on every call (eight times per cell). While the grid is being built those
-      caches are empty, so this writes the same connections directly, a whole row of
-      interior cells at a time;
-    * Mesa registers each grid's dynamic cell class with ``copyreg`` (for pickling)
-      and never unregisters it, so the class, and through its property accessors
-      every layer's array, outlive the grid: about 0.5 MB a run, for the life of a
-      sweep's worker process. The registration is dropped when the grid is freed.
-
-    ``dispose()`` lets go of the cells of a grid that will not be used again.
-    """
-
-    def __init__(self, *args, **kwargs) -> None:
-        gc_was_enabled = gc.isenabled()
-        gc.disable()
-        try:
-            super().__init__(*args, **kwargs)
-        finally:
-            if gc_was_enabled:
-                gc.enable()
-        weakref.finalize(self, copyreg.dispatch_table.pop, self.cell_klass, None)
-
-    def dispose(self) -> None:
-        """Unlink the cells of a grid nobody will use again, so they are freed at once.
-
-        Each cell holds its neighbours, so a finished run's cells form one big cycle
-        that only a full garbage collection frees: meanwhile a worker process carries
-        the cells of many finished runs (tens of MB), and the collector walks them all
-        again and again. ``model.api.simulate`` calls this once the run's results are
-        taken; the grid has no cells afterwards.
-        """
-        for cell in self._celllist:
-            cell.connections = {}
-        self._cells = {}
-        self._celllist = []
-        self.__dict__.pop("all_cells", None)
-
-    def _connect_cells_2d(self) -> None:
-        if self.torus:
-            super()._connect_cells_2d()
-            return
-        height, width = self.dimensions
-        rows = [self._celllist[i * width:(i + 1) * width] for i in range(height)]
-        for i in range(1, height - 1):
-            up, mid, down = rows[i - 1], rows[i], rows[i + 1]
-            for ul, u, ur, left, cell, right, dl, d, dr in zip(
-                    up[:-2], up[1:-1], up[2:], mid[:-2], mid[1:-1], mid[2:],
-                    down[:-2], down[1:-1], down[2:], strict=True):
-                # Mesa's offset order: (-1,-1) (-1,0) (-1,1) (0,-1) (0,1) (1,-1) (1,0) (1,1)
-                cell.connections = {(-1, -1): ul, (-1, 0): u, (-1, 1): ur, (0, -1): left,
-                                    (0, 1): right, (1, -1): dl, (1, 0): d, (1, 1): dr}
-        offsets = [(-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1)]
-        for cell in self._border_cells(rows):
-            self._connect_single_cell_2d(cell, offsets)
-
-    @staticmethod
-    def _border_cells(rows: list[list]) -> list:
-        if len(rows) <= 2:
-            return [c for row in rows for c in row]
-        border = list(rows[0])
-        for row in rows[1:-1]:
-            border.extend(row if len(row) <= 2 else (row[0], row[-1]))
-        return border + list(rows[-1])
-
-    def _connect_single_cell_2d(self, cell, offsets) -> None:  # type: ignore[override]
-        if self.torus:
-            super()._connect_single_cell_2d(cell, offsets)
-            return
-        i, j = cell.coordinate
-        height, width = self.dimensions
-        cells = self._cells
-        conn = cell.connections
-        for di, dj in offsets:
-            ni, nj = i + di, j + dj
-            if 0 <= ni < height and 0 <= nj < width:
-                conn[(di, dj)] = cells[ni, nj]
 
 
 def cached_raster(map_path: str | Path | None, cell_km: float) -> Raster:
