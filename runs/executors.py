@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 PRELOAD = ["runs.worker", "model.params", "model.api"]
+PROBE_TIMEOUT_S = 120.0  # a fresh worker imports Mesa and the model: seconds, not minutes
 
 
 class ExecutorError(RuntimeError):
@@ -63,10 +64,20 @@ class ExecutorHandle:
         self.slots = slots
         self.executor = make()
 
-    def restart(self) -> None:
-        """Replace a broken pool (a worker process died) with a fresh one."""
+    def restart(self) -> bool:
+        """Replace a broken pool (a worker process died) with a fresh one.
+
+        Returns whether the fresh pool can run a no-op: a run that kills its worker does not
+        make this False, workers that cannot even start (bad environment, a script without
+        a ``__main__`` guard) do.
+        """
         self.executor.shutdown(wait=False, cancel_futures=True)
         self.executor = self._make()
+        try:
+            self.executor.submit(os.getpid).result(timeout=PROBE_TIMEOUT_S)
+        except (cf.BrokenExecutor, cf.TimeoutError):
+            return False
+        return True
 
     def close(self) -> None:
         """Shut down, dropping queued tasks (finished runs are already on disk)."""

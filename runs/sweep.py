@@ -29,8 +29,7 @@ from runs.outputs import SweepReport, manifest_header, prepare_folder, run_table
 from runs.store import Store
 from runs.worker import RunOutcome, RunTask, SimulateFn, execute
 
-MAX_POOL_RESTARTS = 20  # worker deaths in one session before giving up
-MAX_BREAKS_IN_A_ROW = 4  # pool deaths with no run finishing in between: workers cannot start
+MAX_DEAD_POOLS = 3  # fresh pools in a row that cannot run a no-op: workers cannot start
 
 
 class SweepAbortedError(RuntimeError):
@@ -91,7 +90,7 @@ class _Sweep:
         self.finished = store.finished_ids()
         self.planned: dict[Cell, int] = {}
         self.ran_ok = self.ran_failed = self.skipped = self.pool_restarts = 0
-        self._breaks_in_a_row = 0
+        self._dead_pools = 0
         self.adaptive_log: dict[str, str] = {}
         self.bar = tqdm(total=0, unit="run", desc=exp.name, disable=not progress,
                         file=sys.stderr, mininterval=0.5, smoothing=0.05, dynamic_ncols=True,
@@ -230,24 +229,26 @@ class _Sweep:
         except Exception as err:  # e.g. Dask's KilledWorker, a pickling error
             self._fail(task, type(err).__name__, str(err), "", "executor")
             return False
-        self._breaks_in_a_row = 0
         self._record(task, outcome)
         return False
 
     def _restart(self, handle: ExecutorHandle) -> None:
+        """A fresh pool after a worker died; give up only if fresh workers cannot start.
+
+        A model that crashes its worker on some runs costs one restart per such run and
+        never stops the sweep: each culprit is isolated and recorded as failed.
+        """
         self.pool_restarts += 1
-        self._breaks_in_a_row += 1
-        if self._breaks_in_a_row >= MAX_BREAKS_IN_A_ROW:
+        if handle.restart():
+            self._dead_pools = 0
+            return
+        self._dead_pools += 1
+        if self._dead_pools >= MAX_DEAD_POOLS:
             raise SweepAbortedError(
-                f"the worker processes died {self._breaks_in_a_row} times in a row without "
-                "finishing a run: they probably cannot start (see the errors above). If you "
-                "call run_experiment from a script, put the call under "
+                f"{self._dead_pools} fresh worker pools in a row could not run anything: the "
+                "worker processes cannot start (see the errors above). If you call "
+                "run_experiment from a script, put the call under "
                 "`if __name__ == \"__main__\":`. Finished runs are saved; --resume later.")
-        if self.pool_restarts > MAX_POOL_RESTARTS:
-            raise SweepAbortedError(f"worker processes died {self.pool_restarts} times; "
-                                    "stopped. Finished runs are saved: fix the cause, "
-                                    "then --resume.")
-        handle.restart()
 
     # --- recording ------------------------------------------------------------------------
     def _record(self, task: RunTask, outcome: RunOutcome) -> None:

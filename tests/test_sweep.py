@@ -95,9 +95,39 @@ def test_a_run_that_kills_its_worker_fails_alone(tmp_path: Path) -> None:
     culprits = {s for s in seeds if s % 17 == 0}
     assert culprits, "the test needs a seed that crashes the worker"
     assert report.pool_restarts >= 1
-    assert set(exp.failures["seed"]) == culprits
+    assert set(exp.failures["seed"]) == culprits, (report, exp.failures.to_dict("records"))
     assert set(exp.failures["error_type"]) == {"WorkerDied"}
     assert len(exp.summary) + len(exp.failures) == 48
+
+
+def _cannot_start() -> None:
+    raise RuntimeError("this worker cannot start")
+
+
+@pytest.mark.slow
+def test_workers_that_cannot_start_abort_the_sweep_with_a_reason(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import concurrent.futures as cf
+    import contextlib
+    import multiprocessing
+
+    from runs import sweep as sweep_module
+    from runs.executors import ExecutorHandle
+
+    ctx = multiprocessing.get_context("forkserver")
+
+    @contextlib.contextmanager
+    def broken_pool(spec: ExecutorSpec) -> object:
+        handle = ExecutorHandle(lambda: cf.ProcessPoolExecutor(
+            1, mp_context=ctx, initializer=_cannot_start), slots=2)
+        yield handle
+        handle.close()
+
+    monkeypatch.setattr(sweep_module, "open_executor", broken_pool)
+    report = sweep(tmp_path, tiny_config(), TWO_PROCS)
+    assert report.status == "aborted" and report.exit_code == 1
+    assert "cannot start" in report.notes[-1] and report.pending == 12
+    assert report.failed == 0  # no run is blamed for a broken environment
 
 
 def test_series_are_kept_every_k_days(tmp_path: Path) -> None:
