@@ -3,7 +3,6 @@ series, manifest and progress reporting."""
 
 from __future__ import annotations
 
-import functools
 import json
 from pathlib import Path
 
@@ -161,9 +160,8 @@ def test_manifest_records_versions_git_seeds_status_and_sessions(tmp_path: Path)
 
 def test_progress_bar_shows_rate_eta_and_failures(tmp_path: Path, capsys: pytest.CaptureFixture
                                                   ) -> None:
-    slow_flaky = functools.partial(_slow_flaky)
     exp = experiment.from_dict(tiny_config(replicates=5))
-    run_experiment(exp, tmp_path, executor=SERIAL, simulate=slow_flaky, progress=True)
+    run_experiment(exp, tmp_path, executor=SERIAL, simulate=_slow_flaky, progress=True)
     err = capsys.readouterr().err
     assert "20/20" in err and "run/s" in err and "<" in err  # count, rate, ETA
     assert "failed=" in err
