@@ -60,18 +60,24 @@ def report_summaries(out: str) -> Any:
         ["arm", "seed", "ua_area_km2_end", "ru_losses", "ua_losses"])
 
 
-def run_with_batch_run(n_runs: int, workers: int, horizon: int) -> dict[str, Any]:
+def run_with_batch_run(n_runs: int, workers: int, horizon: int,
+                       summary_only: bool = False) -> dict[str, Any]:
+    """``summary_only``: hand batch_run the model class that records its series on the
+    last day only, as the runner's runs do (isolates what the runner itself adds)."""
     import mesa
 
+    from benchmarks.single_run import SummaryOnlyModel
     from model.model import CeasefireModel
     from runs import seeds
+
+    model_cls = SummaryOnlyModel if summary_only else CeasefireModel
 
     reps, _ = plan(n_runs)
     rng = [seeds.run_seed(ROOT_SEED, 0, r) for r in range(reps)]
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
-        rows = mesa.batch_run(CeasefireModel,
+        rows = mesa.batch_run(model_cls,
                               parameters={"sequencing": list(ARMS), "horizon_days": horizon},
                               rng=rng, max_steps=horizon, number_processes=workers,
                               data_collection_period=-1, display_progress=False)
@@ -83,13 +89,16 @@ def run_with_batch_run(n_runs: int, workers: int, horizon: int) -> dict[str, Any
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("kind", choices=["runner", "batch_run"])
+    ap.add_argument("kind", choices=["runner", "batch_run", "batch_run_summary"])
     ap.add_argument("--runs", type=int, default=400)
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--horizon", type=int, default=730)
     args = ap.parse_args(argv)
-    fn = run_with_runner if args.kind == "runner" else run_with_batch_run
-    result = fn(args.runs, args.workers, args.horizon)
+    if args.kind == "runner":
+        result = run_with_runner(args.runs, args.workers, args.horizon)
+    else:
+        result = run_with_batch_run(args.runs, args.workers, args.horizon,
+                                    summary_only=args.kind == "batch_run_summary")
     result.update(kind=args.kind, workers=args.workers, horizon=args.horizon)
     sys.stdout.write(json.dumps(result) + "\n")
     return 0
