@@ -87,6 +87,18 @@ def _rss_mb() -> float:
         return float("nan")
 
 
+def _peak_rss_mb() -> float:
+    """This process's peak RSS. ``VmHWM`` where there is /proc: Linux carries
+    ``ru_maxrss`` over an exec, so a child started by a big parent would report the
+    parent's peak."""
+    try:
+        with open("/proc/self/status") as fh:
+            line = next(ln for ln in fh if ln.startswith("VmHWM:"))
+        return int(line.split()[1]) / 1024
+    except (OSError, StopIteration, ValueError):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
+
+
 def memory_of_one_run(horizon: int | None = None) -> dict[str, Any]:
     """Memory of a process that imports the model and makes one default run."""
     from model.api import simulate
@@ -95,7 +107,7 @@ def memory_of_one_run(horizon: int | None = None) -> dict[str, Any]:
     after_imports = _rss_mb()
     simulate(params, 0)  # the first run rasterises the map and builds the grid
     simulate(params, 1)  # later runs reuse the grid
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
+    peak = _peak_rss_mb()
     traced = []
     for run in (lambda: _run_new_grid(params), lambda: simulate(params, 2)):
         tracemalloc.start()
