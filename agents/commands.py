@@ -48,7 +48,8 @@ class RussiaCommand(Agent):
         ua_expected = ua_line + m.reserve_power(UA, present_on=day) * share
         support = 1.0 + m.guarantor.expected_support()
         denom = np.maximum(ua_expected * m.defence_multiplier() * support, 1e-9)
-        return (ru_line + ru_reserve) / denom * np.exp(noise)
+        ratio = (ru_line + ru_reserve) / denom * np.exp(noise)
+        return np.where(m.has_line(), ratio, 0.0)  # no ground left there: no objective
 
     def step(self) -> None:
         m = self.model
@@ -92,7 +93,11 @@ class RussiaCommand(Agent):
 
 
 class UkraineCommand(Agent):
-    """Raises the alert on warning and sends reserves to the threatened axis."""
+    """Raises the alert on warning and sends reserves to the threatened axis.
+
+    At war, when a breakthrough is under way and no reserves are left, it thins its
+    calmest axis to shore up the threatened one (economy of force): one unit per review.
+    """
 
     def __init__(self, model: CeasefireModel) -> None:
         super().__init__(model)
@@ -110,8 +115,40 @@ class UkraineCommand(Agent):
             return
         ratio = m.current_ratio()
         worst = int(np.argmax(ratio))
-        if ratio[worst] > 1.0:
-            self.warn(worst)
+        if ratio[worst] <= 1.0:
+            return
+        had_reserves = m.reserve_power(UA) > 0
+        self.warn(worst)
+        if not had_reserves and ratio[worst] >= m.p.breakthrough_ratio:
+            self.shift_from_calmest(worst, ratio)
+
+    def shift_from_calmest(self, threatened: int, ratio: np.ndarray) -> int:
+        """Move one line unit from the calmest axis to ``threatened``.
+
+        A donor must hold its own line comfortably even without the unit it gives:
+        its ratio, scaled up for the power it loses, stays below 1, and it keeps at
+        least one unit. Returns the donor axis, or -1 if no axis can spare a unit. The
+        unit counts on the new axis after the reserves' response time.
+        """
+        m = self.model
+        f = m.forces
+        axis = f.view("axis")
+        line = f.mask(UA, Posture.DEFEND, present_on=m.day) & (axis >= 0)
+        power = f.view("strength") * f.view("readiness")
+        n = m.theatre.n_axes
+        units = np.bincount(axis[line], minlength=n)
+        total = np.bincount(axis[line], weights=power[line], minlength=n)
+        candidates = (ratio < 1.0) & (units >= 2) & m.has_line()
+        candidates[threatened] = False
+        for donor in np.flatnonzero(candidates)[np.argsort(ratio[candidates], kind="stable")]:
+            rows = np.flatnonzero(line & (axis == donor))
+            row = int(rows[np.argmin(power[rows])])  # the smallest unit that helps
+            left = total[donor] - power[row]
+            if ratio[donor] * total[donor] < left:  # still below 1 once it has gone
+                m.units[row].order(Posture.DEFEND, threatened,
+                                   m.day + m.p.ua_alert_response_days)
+                return int(donor)
+        return -1
 
 
 class Guarantor(Agent):

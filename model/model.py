@@ -81,6 +81,8 @@ class CeasefireModel(mesa.Model):
         self.phase = "war" if self.timeline.war_from_start else "ceasefire"
         self.coverage = self.p.monitoring_coverage if self.timeline.monitoring else 0.0
         self.guarantor = Guarantor(self, delivered, attack_draw)
+        # Until a zone exists, the monitors watch the line of contact itself.
+        self.theatre.monitored.reshape(-1)[self.theatre.line_strip()] = self.coverage
 
     def _create_forces(self) -> None:
         self.forces = ForceTable()
@@ -200,13 +202,13 @@ class CeasefireModel(mesa.Model):
         self.phase = "dmz"
         th, p = self.theatre, self.p
         if p.dmz_shape == "unilateral":
-            th.set_dmz(th.unilateral_zone(), transfer_to_russia=True)
+            ceded = th.set_dmz(th.unilateral_zone(), transfer_to_russia=True)
         else:
-            th.set_dmz(th.mirrored_zone(p.dmz_width_km), transfer_to_russia=False)
+            ceded = th.set_dmz(th.mirrored_zone(p.dmz_width_km), transfer_to_russia=False)
             self.ru_depth[:] = -p.dmz_width_km
         self.ua_depth = np.maximum(th.ua_forward_depth(), self.ru_depth)
         self.ua_area = th.ua_area_km2()
-        self.towns_ceded = len(getattr(th, "_towns_fallen_by_deal", []))
+        self.towns_ceded = len(ceded)
         self._station_line_after_withdrawal()
         self.refresh_zone()
         self.theatre.monitored[...] = 0.0
@@ -238,13 +240,24 @@ class CeasefireModel(mesa.Model):
         rec["attack_axis"] = axis
         rec["ua_depth_at_resumption"] = self.ua_depth.copy()
         rec["ratio_at_attack"] = float(estimate)
+        front = self.ua_depth[axis] if np.isfinite(self.ua_depth[axis]) else self.ru_depth[axis]
+        rec["attack_cell"] = self.theatre.cell_near(axis, float(front), 0.0)
         first_seen = self.sectors[axis].first_buildup_day
         rec["warning_days"] = 0.0 if np.isnan(first_seen) else float(self.day - first_seen)
         f = self.forces
         mask = f.mask(RU, Posture.DEFEND, Posture.CONCENTRATE)
         f.posture[: f.n][mask] = Posture.ATTACK
+        self._turn_withdrawal_around()
         self.guarantor.respond_to_attack()
         self.ukraine.warn(axis)
+
+    def _turn_withdrawal_around(self) -> None:
+        """Attacked mid-withdrawal, Ukraine's withdrawing units stop and defend where they
+        are: on their axis, at once, on the old line (no zone exists yet)."""
+        f = self.forces
+        rows = np.flatnonzero(f.mask(UA, Posture.WITHDRAW))
+        for r in rows:
+            self.units[int(r)].order(Posture.DEFEND, int(f.axis[r]), self.day)
 
     def record_town_loss(self, town: int) -> None:
         self.record["towns_lost"] += 1
@@ -322,15 +335,24 @@ class CeasefireModel(mesa.Model):
         keep = axes >= 0
         return th.axis_means(th.dmz_cells[keep], axes[keep], th.fort_flat)
 
+    def has_line(self) -> np.ndarray:
+        """Axes on which Ukraine still holds ground outside the zone: something to attack."""
+        return np.isfinite(self.ua_depth)
+
     def current_ratio(self) -> np.ndarray:
-        """Russia's combat power over Ukraine's effective power, per axis, today."""
+        """Russia's combat power over Ukraine's effective power, per axis, today.
+
+        Infinite where Russia has power and Ukraine none (an undefended line); zero
+        where Russia has none, or where Ukraine holds no ground left to attack.
+        """
         f, n = self.forces, self.theatre.n_axes
         ru = f.power_by_axis(f.mask(RU, Posture.DEFEND, Posture.ATTACK, Posture.CONCENTRATE,
                                     present_on=self.day), n)
         ua = f.power_by_axis(f.mask(UA, Posture.DEFEND, Posture.WITHDRAW,
                                     present_on=self.day), n)
         eff = ua * self.defence_multiplier()
-        return np.divide(ru, eff, out=np.full(n, np.inf), where=eff > 0)
+        ratio = np.divide(ru, eff, out=np.where(ru > 0, np.inf, 0.0), where=eff > 0)
+        return np.where(self.has_line(), ratio, 0.0)
 
     def dig_and_decay(self) -> None:
         """Ukraine digs in on its manned line; abandoned works in the zone decay."""

@@ -76,7 +76,7 @@ def summary(m: CeasefireModel) -> dict[str, Any]:
     axis = int(r["attack_axis"]) if resumed else -1
     lat = lon = np.nan
     if axis >= 0:
-        x, y = th.cell_near(axis, float(m.ru_depth[axis]), 0.0)
+        x, y = r["attack_cell"]
         lat, lon = float(th.raster.lat[x, y]), float(th.raster.lon[x, y])
     start = r.get("ua_depth_at_resumption", np.zeros(th.n_axes))
     advance = np.where(np.isfinite(start), m.ru_depth - start, 0.0)

@@ -177,17 +177,26 @@ class Theatre:
                 fallen.append(int(i))
         return fallen
 
-    def set_dmz(self, mask_flat: np.ndarray, transfer_to_russia: bool) -> None:
-        """Declare the zone; a unilateral zone passes to Russian control."""
+    def set_dmz(self, mask_flat: np.ndarray, transfer_to_russia: bool) -> list[int]:
+        """Declare the zone; a unilateral zone passes to Russian control.
+
+        Returns the towns ceded by the deal (their centre cell was in a transferred
+        zone), which are counted apart from towns lost in fighting.
+        """
         self.dmz_flat[:] = mask_flat
         self.dmz_cells = np.flatnonzero(mask_flat)
-        if transfer_to_russia:
-            self.control_flat[self.dmz_cells] = RU
-            for a, depth in enumerate(self.band_depth):
-                cells = self.band_cells[a]
-                ru_upto = np.flatnonzero(self.control_flat[cells] == UA)
-                self.capture_ptr[a] = ru_upto[0] if ru_upto.size else depth.size
-            self._towns_fallen_by_deal = self._towns_fallen()
+        if not transfer_to_russia:
+            return []
+        self.control_flat[self.dmz_cells] = RU
+        for a, depth in enumerate(self.band_depth):
+            cells = self.band_cells[a]
+            ru_upto = np.flatnonzero(self.control_flat[cells] == UA)
+            self.capture_ptr[a] = ru_upto[0] if ru_upto.size else depth.size
+        return self._towns_fallen()
+
+    def line_strip(self) -> np.ndarray:
+        """Cells on the line of contact of an axis (within one cell of it), flat mask."""
+        return (np.abs(self.depth) <= self.cell_km) & (self.axis_of_cell >= 0)
 
     def unilateral_zone(self) -> np.ndarray:
         return (self.control_flat == UA) & self.in_oblast

@@ -1,0 +1,117 @@
+"""Orders at the front on the small map: objectives, lateral shifts, interrupted
+withdrawals, where an offensive starts, and what the monitors watch."""
+
+import numpy as np
+import pytest
+
+from model.forces import RU, UA, Posture
+from model.model import CeasefireModel
+from model.recording import summary
+from tests.helpers import SMALL_MAP, small
+
+
+def world(**params) -> CeasefireModel:
+    return CeasefireModel(small(**params), rng=1, map_path=SMALL_MAP)
+
+
+def _clear(m: CeasefireModel, side: int, *postures: Posture, axis: int | None = None) -> None:
+    f = m.forces
+    mask = f.mask(side, *postures)
+    if axis is not None:
+        mask &= f.view("axis") == axis
+    for r in np.flatnonzero(mask):
+        m.units.pop(int(r)).disband()
+
+
+def test_an_axis_where_ukraine_holds_no_ground_is_no_objective():
+    m = world(sequencing="frozen_line", decision_noise=0.0)
+    m.add_unit(RU, 200_000.0, 1.0, Posture.RESERVE, -1)
+    before = m.russia.expected_ratio(np.zeros(m.theatre.n_axes))
+    assert np.all(before > 0)
+    m.ua_depth[0] = np.inf  # nothing left to take on axis 0
+    after = m.russia.expected_ratio(np.zeros(m.theatre.n_axes))
+    assert after[0] == 0.0 and m.current_ratio()[0] == 0.0
+    np.testing.assert_array_equal(after[1:], before[1:])
+
+
+def test_an_undefended_line_is_the_worst_threat_and_an_empty_sector_none():
+    m = world(sequencing="no_deal")
+    _clear(m, UA, Posture.DEFEND, axis=0)
+    assert m.current_ratio()[0] == np.inf
+    _clear(m, RU, Posture.DEFEND, axis=0)
+    assert m.current_ratio()[0] == 0.0
+
+
+def _no_reserves_and_a_breach(**params) -> CeasefireModel:
+    m = world(sequencing="no_deal", review_interval_days=1, **params)
+    _clear(m, UA, Posture.RESERVE)
+    _clear(m, UA, Posture.DEFEND, axis=0)
+    return m
+
+
+def test_without_reserves_ukraine_thins_its_calmest_axis_to_stop_a_breakthrough():
+    m = _no_reserves_and_a_breach()
+    for _ in range(2):  # a strong, calm axis 3 that can spare a unit
+        m.add_unit(UA, 6_000.0, 1.0, Posture.DEFEND, 3)
+    ratio = m.current_ratio()
+    m.day = 1
+    donor = m.ukraine.shift_from_calmest(0, ratio)
+    assert donor == int(np.argmin(np.where(ratio < 1.0, ratio, np.inf)))
+    f = m.forces
+    sent = f.mask(UA, Posture.DEFEND) & (f.view("axis") == 0)
+    assert np.count_nonzero(sent) == 1
+    assert f.view("arrive_day")[sent][0] == 1 + m.p.ua_alert_response_days
+
+
+def test_no_axis_is_stripped_below_holding_its_own_line():
+    m = _no_reserves_and_a_breach()  # every other axis has a single, barely holding unit
+    m.day = 1
+    assert m.ukraine.shift_from_calmest(0, m.current_ratio()) == -1
+    m.ukraine.step()
+    f = m.forces
+    assert not np.any(f.mask(UA, Posture.DEFEND) & (f.view("axis") == 0))
+
+
+def test_an_attack_during_withdrawal_turns_the_withdrawing_units_around():
+    m = world(sequencing="territory_first", withdrawal_days=30)
+    for _ in range(3):
+        m.step()
+    assert m.phase == "withdrawal"
+    withdrawing = np.flatnonzero(m.forces.mask(UA, Posture.WITHDRAW))
+    assert withdrawing.size
+    m.resume_war(0, 5.0)
+    f = m.forces
+    assert not f.mask(UA, Posture.WITHDRAW).any()
+    assert np.all(f.posture[withdrawing] == Posture.DEFEND)
+    assert np.all(f.arrive_day[withdrawing] <= m.day)
+    for _ in range(30):
+        m.step()
+    assert m.phase == "resumed" and m.theatre.dmz_cells.size == 0  # no zone was ever set
+
+
+def test_the_attack_point_is_where_the_offensive_started_not_where_it_ended():
+    m = world(sequencing="frozen_line", decision_noise=0.0, concentration_days=5,
+              review_interval_days=1, horizon_days=120)
+    m.add_unit(RU, 400_000.0, 1.0, Posture.RESERVE, -1)
+    while m.phase != "resumed":
+        m.step()
+    axis = m.record["attack_axis"]
+    front = m.record["ua_depth_at_resumption"][axis]  # before that day's fighting
+    start = m.theatre.cell_near(axis, float(front), 0.0)
+    m.run_for(100)
+    s = summary(m)
+    assert (s["attack_lat"], s["attack_lon"]) == (
+        float(m.theatre.raster.lat[start]), float(m.theatre.raster.lon[start]))
+    assert s["max_advance_km"] > 2 * m.theatre.cell_km  # the front moved on since
+
+
+@pytest.mark.parametrize(("sequencing", "watched"), [("frozen_line", True), ("no_deal", False)])
+def test_before_any_zone_the_monitors_watch_the_line_of_contact(sequencing, watched):
+    m = world(sequencing=sequencing, monitoring_coverage=0.6)
+    monitored = m.theatre.monitored.reshape(-1)
+    strip = m.theatre.line_strip()
+    assert strip.any()
+    if watched:
+        assert np.all(monitored[strip] == 0.6) and np.all(monitored[~strip] == 0.0)
+    else:
+        assert not monitored.any()
