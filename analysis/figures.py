@@ -293,10 +293,9 @@ def attack_map(summary: pd.DataFrame, path: Path, stamp: Stamp,
                ) -> Path:
     """Where resumed offensives went: attack points by arm over the map outline.
 
-    Points are the model's attack_lat/attack_lon, one per resumed run: the cell on the
-    run's main attack axis at the depth the Russian front had reached when the run ended
-    (so a deep breakthrough shows far behind the line). Marker area grows with the number
-    of runs at the same point.
+    Points are the model's attack_lat/attack_lon, one per resumed run: Ukraine's forward
+    edge on the run's main attack axis on the day the offensive resumed, i.e. where the
+    line was struck. Marker area grows with the number of runs at the same point.
     """
     arms = list(arms or dict.fromkeys(summary["arm"]))
     colors = arm_colors(arms)

@@ -377,15 +377,15 @@ def _attack_map(doc: Doc, ctx: _Context) -> None:
     s = ctx.summary
     if "attack_lat" not in s or not s["attack_lat"].notna().any():
         return
-    doc.h(2, "Where offensives broke through")
+    doc.h(2, "Where offensives struck")
     path = figures.attack_map(s, ctx.figures / "attack_map.png", ctx.stamp,
                               ctx.exp.config.get("map_path"), ctx.arms)
     doc.img(path, ctx.folder, "Attack points of resumed offensives")
-    doc.p("Each point is one resumed run: the place on its main attack axis that the "
-          "Russian front had reached when the run ended (the model's attack_lat/lon), so "
-          "distance behind the line of contact shows how deep the offensive went. Runs "
-          "without a resumption, and no-deal runs (war from day 0, no single attack axis), "
-          "have no point. Points sit on the model's axes, so many runs share one.")
+    doc.p("Each point is one resumed run: where its main effort struck, i.e. Ukraine's "
+          "forward edge on the attack axis on the day the offensive resumed (the model's "
+          "attack_lat/lon). How far it then went is in the costs table (territory lost). "
+          "Runs without a resumption, and no-deal runs (war from day 0, no single attack "
+          "axis), have no point. Points sit on the model's axes, so many runs share one.")
 
 
 def _sensitivity(doc: Doc, ctx: _Context) -> None:
