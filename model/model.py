@@ -215,15 +215,15 @@ class CeasefireModel(mesa.Model):
         self.theatre.monitored.reshape(-1)[th.dmz_cells] = self.coverage
 
     def _station_line_after_withdrawal(self) -> None:
-        """Withdrawn units man the new line; axes with no ground left send theirs back."""
+        """Withdrawn units man the new line. On axes with no ground left to hold or take,
+        both sides' units have nothing to face and go back to reserve."""
         f = self.forces
-        rows = np.flatnonzero(f.mask(UA, Posture.WITHDRAW))
-        no_line = ~np.isfinite(self.ua_depth)
-        for r in rows:
-            if no_line[f.axis[r]]:
-                f.posture[r], f.axis[r] = Posture.RESERVE, -1
-            else:
-                f.posture[r] = Posture.DEFEND
+        axis = f.view("axis")
+        stranded = f.mask(UA, Posture.WITHDRAW) | f.mask(RU, Posture.DEFEND, Posture.CONCENTRATE)
+        stranded &= (axis >= 0) & ~self.has_line()[np.maximum(axis, 0)]
+        for r in np.flatnonzero(stranded):
+            f.posture[r], f.axis[r] = Posture.RESERVE, -1
+        f.posture[: f.n][f.mask(UA, Posture.WITHDRAW)] = Posture.DEFEND
         placement.place_units(self)
 
     def guarantees_in_force(self) -> None:

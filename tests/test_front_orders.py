@@ -115,3 +115,17 @@ def test_before_any_zone_the_monitors_watch_the_line_of_contact(sequencing, watc
         assert np.all(monitored[strip] == 0.6) and np.all(monitored[~strip] == 0.0)
     else:
         assert not monitored.any()
+
+
+def test_units_facing_no_ground_after_the_withdrawal_go_back_to_reserve():
+    m = world(sequencing="territory_first", withdrawal_days=30)
+    m.step()
+    f = m.forces
+    on_0 = np.flatnonzero(f.view("alive") & (f.view("axis") == 0))
+    elsewhere = f.mask(RU, Posture.DEFEND) & (f.view("axis") > 0)
+    assert {int(f.side[r]) for r in on_0} == {RU, UA}
+    m.ua_depth[0] = np.inf  # the zone took all of axis 0's ground
+    m._station_line_after_withdrawal()
+    assert np.all(f.posture[on_0] == Posture.RESERVE) and np.all(f.axis[on_0] == -1)
+    assert np.all(f.view("posture")[elsewhere] == Posture.DEFEND)
+    assert not f.mask(UA, Posture.WITHDRAW).any()
