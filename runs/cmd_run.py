@@ -19,6 +19,19 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("experiment", type=Path, help="experiment TOML file, e.g. runs/sequencing.toml")
     p.add_argument("--out", type=Path, default=Path("results"),
                    help="parent folder of the results (default: results/)")
+    add_executor_arguments(p)
+    p.add_argument("--resume", action="store_true",
+                   help="continue an interrupted sweep: finished runs are skipped, failed "
+                        "ones retried")
+    p.add_argument("--quick", action="store_true",
+                   help="run the experiment's [quick] subset (results in <name>_quick/)")
+    p.add_argument("--no-report", action="store_true", help="do not write figures/report")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_simulate_argument(p)
+
+
+def add_executor_arguments(p: argparse.ArgumentParser) -> None:
+    """--serial / --dask / --workers: where runs execute (see :func:`executor_spec`)."""
     where = p.add_mutually_exclusive_group()
     where.add_argument("--serial", action="store_true",
                        help="run in this process, one run at a time (debugging)")
@@ -28,13 +41,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=int, metavar="N",
                    help="local worker processes (default: all cores); with --dask local, "
                         "the cluster size")
-    p.add_argument("--resume", action="store_true",
-                   help="continue an interrupted sweep: finished runs are skipped, failed "
-                        "ones retried")
-    p.add_argument("--quick", action="store_true",
-                   help="run the experiment's [quick] subset (results in <name>_quick/)")
-    p.add_argument("--no-report", action="store_true", help="do not write figures/report")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def add_simulate_argument(p: argparse.ArgumentParser) -> None:
+    """--simulate MODULE:FUNCTION (read with :func:`load_simulate`)."""
     p.add_argument("--simulate", metavar="MODULE:FUNCTION",
                    help="use another simulate function with model.api.simulate's "
                         "signature (testing, model variants)")
@@ -46,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
 
     exp = experiment.load(args.experiment, quick=args.quick)
     report = run_experiment(exp, args.out, executor=executor_spec(args),
-                            resume=args.resume, simulate=_simulate_fn(args.simulate),
+                            resume=args.resume, simulate=load_simulate(args.simulate),
                             progress=not args.no_progress, argv=sys.argv)
     for note in report.notes:
         print(note)
@@ -76,7 +86,8 @@ def executor_spec(args: argparse.Namespace) -> Any:
     return ExecutorSpec("processes", args.workers)
 
 
-def _simulate_fn(path: str | None) -> Any:
+def load_simulate(path: str | None) -> Any:
+    """The function named by ``MODULE:FUNCTION``, or None (the real model) for None."""
     if path is None:
         return None
     module, _, name = path.partition(":")

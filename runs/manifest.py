@@ -24,6 +24,7 @@ from runs.store import write_text_atomic
 
 PACKAGES = ["dmzsim", "mesa", "numpy", "pandas", "pyarrow", "scipy", "SALib", "pydantic",
             "dask", "distributed"]
+KEY_PACKAGES = ("dmzsim", "mesa", "numpy")
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -45,6 +46,19 @@ def environment() -> dict[str, Any]:
     return {"versions": versions, "python": sys.version.split()[0],
             "platform": platform.platform(), "host": socket.gethostname(),
             "cpu_count": os.cpu_count()}
+
+
+def key_versions(env: dict[str, Any] | None = None) -> dict[str, str | None]:
+    """The versions results are most likely to depend on: dmzsim, Mesa, NumPy, Python.
+
+    ``env`` is an :func:`environment` record (default: this process). dmzsim run from a
+    checkout that is not installed reports "0.1.0 (source)"; only the number counts.
+    """
+    env = environment() if env is None else env
+    versions = env.get("versions") or {}
+    out = {name: versions.get(name) for name in KEY_PACKAGES}
+    out["python"] = env.get("python")
+    return {k: (str(v).split()[0] if v else None) for k, v in out.items()}
 
 
 def _source_version() -> str | None:

@@ -16,6 +16,7 @@ import time
 from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from tqdm import tqdm
 
@@ -39,6 +40,29 @@ class SweepAbortedError(RuntimeError):
 def run_id(arm: str, point: int, replicate: int) -> str:
     """Stable, file-name-safe id of a run (arm names cannot contain dots)."""
     return f"{arm}.p{point:04d}.r{replicate:04d}"
+
+
+def build_task(exp: Experiment, design: Design, arm: str, point: int, replicate: int, *,
+               base: dict[str, Any] | None = None) -> RunTask:
+    """One run exactly as the sweep plans it; ``dmzsim verify`` rebuilds runs with it.
+
+    Parameters are the base, then the arm's overrides, then the design point's values; the
+    seed depends on (root seed, point, replicate) only. ``base`` saves re-resolving the
+    base parameters for every run of a large sweep.
+    """
+    base = exp.base_params() if base is None else base
+    params = {**base, **exp.arm_overrides(arm), **design.point_params(point)}
+    seed = seeds.run_seed(exp.spec.root_seed, point, replicate)
+    return RunTask(run_id(arm, point, replicate), arm, point, replicate, seed, params,
+                   exp.spec.outputs.series_every)
+
+
+def summary_record(task: RunTask, outcome: RunOutcome) -> dict[str, Any]:
+    """The stored record of a finished run: its ids and seed, status, every summary output
+    (an output may not reuse an id column's name), then its timing."""
+    meta = {**task.meta(), "status": "ok"}
+    summary = {k: v for k, v in (outcome.summary or {}).items() if k not in meta}
+    return {**meta, **summary, "wall_s": outcome.wall_s, "worker": outcome.worker}
 
 
 def param_types() -> dict[str, type]:
@@ -148,18 +172,14 @@ class _Sweep:
     def _tasks(self, ranges: dict[Cell, range]) -> Iterator[RunTask]:
         lo = min(r.start for r in ranges.values())
         hi = max(r.stop for r in ranges.values())
-        base, root = self.exp.base_params(), self.exp.spec.root_seed
-        every = self.exp.spec.outputs.series_every
+        base = self.exp.base_params()
         for rep in range(lo, hi):
             for point in range(self.design.n_points):
-                swept = self.design.point_params(point)
-                seed = seeds.run_seed(root, point, rep)
                 for arm in self.exp.arm_names:
                     rid = run_id(arm, point, rep)
                     if rep not in ranges.get((arm, point), ()) or rid in self.finished:
                         continue
-                    params = {**base, **self.exp.arm_overrides(arm), **swept}
-                    yield RunTask(rid, arm, point, rep, seed, params, every)
+                    yield build_task(self.exp, self.design, arm, point, rep, base=base)
 
     # --- executing ------------------------------------------------------------------------
     def _execute(self, handle: ExecutorHandle, tasks: Iterator[RunTask]) -> None:
@@ -256,10 +276,7 @@ class _Sweep:
             self._fail(task, outcome.error_type or "Error", outcome.message or "",
                        outcome.traceback or "", "model", outcome.wall_s, outcome.worker)
             return
-        meta = {**task.meta(), "status": "ok"}
-        summary = {k: v for k, v in (outcome.summary or {}).items() if k not in meta}
-        record = {**meta, **summary, "wall_s": outcome.wall_s, "worker": outcome.worker}
-        self.store.write_ok(record, outcome.series)
+        self.store.write_ok(summary_record(task, outcome), outcome.series)
         self.ran_ok += 1
         self.bar.update(1)
 
