@@ -125,6 +125,7 @@ class ExperimentSpec(_Strict):
 
     name: Name
     description: str = ""
+    question: str | None = None  # what the experiment asks, for the README (dmzsim publish)
     root_seed: int = Field(ge=0)
     horizon_days: int | None = Field(None, ge=1)
     replicates: Replicates
