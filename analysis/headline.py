@@ -1,0 +1,101 @@
+"""The headline table of an experiment: one row per arm, the numbers a reader quotes.
+
+Per arm: P(resumption within the horizon) with its Wilson interval, the Kaplan-Meier
+median time to resumption with its interval, and the mean territory and fortress-belt
+towns lost after resumption with bootstrap intervals. Every number comes from
+:mod:`analysis.tables`, so the headline, the report and a notebook cannot disagree.
+
+The table is a pure function of the summary rows *in their order* (the bootstrap
+resamples rows by position), so callers pass the rows sorted by arm, point and replicate;
+then re-computing it from the same runs gives the very same digits, which is what
+``dmzsim verify`` checks.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import pandas as pd
+
+from analysis.tables import (
+    OUTCOMES,
+    arm_label,
+    outcome_table,
+    risk_table,
+    survival_curves,
+    survival_table,
+)
+
+COSTS = ("territory_lost_km2", "belt_towns_lost")
+COLUMNS = ["arm", "runs", "resumed", "p", "p_lo", "p_hi", "median_days", "median_lo",
+           "median_hi", "territory_lost_km2", "territory_lo", "territory_hi",
+           "belt_towns_lost", "belt_towns_lo", "belt_towns_hi"]
+
+
+def headline_table(summary: pd.DataFrame, horizon: float,
+                   arms: Sequence[str] | None = None, conf: float = 0.95) -> pd.DataFrame:
+    """Per arm: P(resumption) (Wilson), median days to resumption, territory and belt towns.
+
+    A median that is not reached within the horizon is +inf.
+    """
+    risk = risk_table(summary, arms, conf).set_index("arm")
+    surv = survival_table(survival_curves(summary, horizon, arms, conf))
+    surv = surv.set_index("arm") if len(surv) else surv
+    costs = outcome_table(summary, horizon, {c: OUTCOMES[c] for c in COSTS}, arms, conf)
+    costs = costs.set_index(["arm", "outcome"])
+    rows = []
+    for arm in risk.index:
+        r, s = risk.loc[arm], surv.loc[arm]
+        row = {"arm": arm, "runs": int(r["runs"]), "resumed": int(r["resumed"]),
+               "p": r["p"], "p_lo": r["lo"], "p_hi": r["hi"], "median_days": s["median"],
+               "median_lo": s["median_lo"], "median_hi": s["median_hi"]}
+        for col, short in zip(COSTS, ("territory", "belt_towns"), strict=True):
+            c = costs.loc[(arm, col)] if (arm, col) in costs.index else None
+            row[col] = math.nan if c is None else c["mean"]
+            row[f"{short}_lo"] = math.nan if c is None else c["lo"]
+            row[f"{short}_hi"] = math.nan if c is None else c["hi"]
+        rows.append(row)
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _ci(est: float, lo: float, hi: float, digits: int) -> str:
+    def f(v: float) -> str:
+        if math.isnan(v):
+            return "–"
+        return "not reached" if math.isinf(v) else f"{v:,.{digits}f}"
+
+    return f"{f(est)} ({f(lo)}–{f(hi)})"
+
+
+def headline_markdown(table: pd.DataFrame, horizon: float, conf: float = 0.95) -> str:
+    """The table as Markdown, with readable arm names and intervals in brackets."""
+    h = f"{horizon:g}"
+    head = ["arm", "runs", f"P(resumption within {h} days)",
+            "median days to resumption", "territory lost (km²)", "fortress-belt towns lost"]
+    lines = ["| " + " | ".join(head) + " |", "|---|" + "---:|" * (len(head) - 1)]
+    for r in table.itertuples(index=False):
+        cells = [arm_label(r.arm), f"{r.runs:,}", _ci(r.p, r.p_lo, r.p_hi, 3),
+                 _ci(r.median_days, r.median_lo, r.median_hi, 0),
+                 _ci(r.territory_lost_km2, r.territory_lo, r.territory_hi, 0),
+                 _ci(r.belt_towns_lost, r.belt_towns_lo, r.belt_towns_hi, 2)]
+        lines.append("| " + " | ".join(cells) + " |")
+    note = (f"\n*Brackets: {conf:.0%} intervals (Wilson for P; Brookmeyer–Crowley for the "
+            "median, 'not reached' = beyond the horizon; bootstrap for the means). "
+            "Territory and towns count what the offensive took after it resumed.*\n")
+    return "\n".join(lines) + "\n" + note
+
+
+def headline_sentence(table: pd.DataFrame, horizon: float) -> str:
+    """One line for the README: P(resumption) of the lowest and highest arm (or the one)."""
+    h = f"{horizon:g}"
+    runs = int(table["runs"].sum())
+    if len(table) == 1:
+        r = table.iloc[0]
+        return (f"P(resumption within {h} days) {_ci(r['p'], r['p_lo'], r['p_hi'], 2)}; "
+                f"{runs:,} runs")
+    order = table.sort_values(["p", "arm"], kind="stable")
+    lo, hi = order.iloc[0], order.iloc[-1]
+    return (f"P(resumption within {h} days) from {_ci(lo['p'], lo['p_lo'], lo['p_hi'], 2)} "
+            f"({arm_label(lo['arm'])}) to {_ci(hi['p'], hi['p_lo'], hi['p_hi'], 2)} "
+            f"({arm_label(hi['arm'])}); {len(table)} arms, {runs:,} runs")
