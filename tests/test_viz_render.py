@@ -25,15 +25,11 @@ from model.forces import RU, UA  # noqa: E402
 from model.model import CeasefireModel  # noqa: E402
 from model.params import SEQUENCING_ARMS, Params, parameter_table  # noqa: E402
 from runs import viz_cli, viz_controls  # noqa: E402
-from runs.viz_components import (  # noqa: E402
-    DMZ_GOLD,
-    MapRenderer,
-    PlotsRenderer,
-    monitor_values,
-    phase_spans,
-    unit_stacks,
-)
+from runs.viz_components import monitor_values  # noqa: E402
 from runs.viz_controls import InputError, control_spec, parse_seed, parse_value  # noqa: E402
+from runs.viz_drawing import DMZ_GOLD  # noqa: E402
+from runs.viz_map import MapRenderer, unit_stacks  # noqa: E402
+from runs.viz_plots import PlotsRenderer, phase_spans  # noqa: E402
 from runs.viz_replicates import (  # noqa: E402
     export_toml,
     run_replicates,

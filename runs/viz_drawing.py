@@ -1,0 +1,90 @@
+"""Drawing shared by the visual run's renderers: colours, and a figure that redraws only
+what changed.
+
+Drawing uses matplotlib's object API (``Figure`` + Agg canvas, never pyplot, so several
+browser sessions can render at once). A renderer builds its figure once per model and
+then only updates its artists, so a frame costs one Agg draw and one fast PNG encode.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from matplotlib.artist import Artist
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from PIL import Image as PILImage
+
+from model.forces import RU, UA, Posture
+
+if TYPE_CHECKING:
+    pass
+
+
+RU_HELD, UA_HELD = np.array([0.93, 0.66, 0.62]), np.array([0.66, 0.79, 0.93])
+WORKS, DMZ_GOLD = np.array([0.08, 0.20, 0.40]), np.array([0.99, 0.80, 0.18])
+SIDE_COLOUR = {RU: "#b2182b", UA: "#2166ac"}
+# Posture -> (name, marker, RU shade, UA shade): colour says side and what a unit is doing.
+POSTURE_STYLE: dict[Posture, tuple[str, str, str, str]] = {
+    Posture.DEFEND: ("on the line", "o", "#b2182b", "#2166ac"),
+    Posture.RESERVE: ("reserve", "o", "#f4a582", "#92c5de"),
+    Posture.WITHDRAW: ("withdrawing", "v", "#d6604d", "#4393c3"),
+    Posture.CONCENTRATE: ("massing", "s", "#e66101", "#35978f"),
+    Posture.ATTACK: ("attacking", "^", "#67001f", "#053061"),
+}
+RATIO_TICKS = (0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 1000)
+PHASE_SHADE = {"withdrawal": "#d9d9d9", "dmz": "#fff2b3", "resumed": "#fbd0cc",
+               "war": "#fbd0cc"}
+FALLEN = "#b2182b"
+Painter = Callable[[np.ndarray], None]
+
+
+class Blitter:
+    """Draw a figure's static parts once; per frame, paint only the changing artists.
+
+    ``dynamic`` artists are marked animated, so a full draw leaves them out; a frame
+    restores the cached background, draws them in z-order and encodes the canvas as PNG
+    (zlib level 1: several times faster than the default, files ~30% larger).
+    """
+
+    def __init__(self, fig: Figure) -> None:
+        self.fig = fig
+        self.lock = threading.Lock()  # a page may render from its play thread and its UI
+        FigureCanvasAgg(fig)
+        self.dynamic: list[Artist] = []
+        self.background: Any = None
+
+    def add(self, artist: Artist) -> Artist:
+        artist.set_animated(True)
+        self.dynamic.append(artist)
+        return artist
+
+    def invalidate(self) -> None:
+        self.background = None
+
+    def png(self, under: Painter | None = None, over: Painter | None = None) -> bytes:
+        """Encode a frame; ``under``/``over`` paint on the RGBA buffer before/after the
+        dynamic artists are drawn."""
+        canvas = self.fig.canvas
+        if self.background is None:
+            canvas.draw()
+            self.background = canvas.copy_from_bbox(self.fig.bbox)
+        else:
+            canvas.restore_region(self.background)
+        if under is not None:
+            under(np.asarray(canvas.buffer_rgba()))
+        for artist in sorted(self.dynamic, key=lambda a: a.get_zorder()):
+            if artist.get_visible():
+                self.fig.draw_artist(artist)
+        if over is not None:
+            over(np.asarray(canvas.buffer_rgba()))
+        width, height = canvas.get_width_height()
+        image = PILImage.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw",
+                                    "RGBA", 0, 1)
+        buf = io.BytesIO()
+        image.save(buf, format="png", compress_level=1)
+        return buf.getvalue()
