@@ -1,4 +1,4 @@
-"""The ``dmzsim`` command: ``dmzsim sim | run | params`` (and more as they are added).
+"""The ``dmzsim`` command: ``dmzsim sim | run | params | report | viz | publish | verify``.
 
 Each subcommand lives in its own module exposing ``HELP``, ``add_arguments(parser)`` and
 ``run(args) -> int``; :data:`SUBCOMMANDS` maps names to modules, so adding ``viz``,
@@ -23,11 +23,13 @@ SUBCOMMANDS: dict[str, str] = {
     "params": "runs.cmd_params",
     "report": "analysis.report",
     "viz": "runs.viz_cli",
-    # "verify": "...": to be added by its owner.
+    "publish": "runs.cmd_publish",
+    "verify": "runs.cmd_verify",
 }
 
 # Matched by name so that building the parser needs neither the model nor pydantic.
-USER_ERRORS = {"ParamError", "ExperimentError", "StoreError", "ExecutorError", "UsageError"}
+USER_ERRORS = {"ParamError", "ExperimentError", "StoreError", "ExecutorError", "UsageError",
+               "PublishError"}
 
 
 def build_parser() -> argparse.ArgumentParser:

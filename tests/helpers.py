@@ -30,3 +30,10 @@ def same_records(a: list[dict], b: list[dict]) -> bool:
         return False
     pairs = zip(a, b, strict=True)
     return all(ra.keys() == rb.keys() and all(eq(ra[k], rb[k]) for k in ra) for ra, rb in pairs)
+
+
+def simulate_small(params, seed, *, series_every=0, map_path=None):
+    """The real model on the small synthetic map (experiment files name no map)."""
+    from model.api import simulate
+
+    return simulate(params, seed, series_every=series_every, map_path=SMALL_MAP)

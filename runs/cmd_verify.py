@@ -1,0 +1,82 @@
+"""``dmzsim verify EXPERIMENT.toml ...``: do the published reference results still hold?
+
+Exit status: 0 every experiment reproduces its reference (versions may differ, which is
+printed); 1 some results differ, some runs failed, or --strict-versions and the versions
+differ; 2 bad input, e.g. an experiment without a reference (the message says how to
+publish one). Each experiment is checked even when an earlier one fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+from pathlib import Path
+from typing import Any
+
+from runs.cmd_run import add_executor_arguments, add_simulate_argument, executor_spec
+
+HELP = "re-run published experiments and compare them with their reference results"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("experiments", type=Path, nargs="+", metavar="EXPERIMENT",
+                   help="experiment TOML files, e.g. runs/*.toml")
+    p.add_argument("--quick", action="store_true",
+                   help="re-run only a fixed subset of each reference's runs (at most 50, "
+                        "every arm, same seeds) instead of the whole experiment")
+    p.add_argument("--strict-versions", action="store_true",
+                   help="fail when dmzsim, Mesa, NumPy or Python differ from the "
+                        "reference's versions (default: say so and go on)")
+    add_executor_arguments(p)
+    add_simulate_argument(p)
+    p.add_argument("--out", type=Path,
+                   help="without --quick: keep the re-run results in OUT/<name>/ "
+                        "(default: a temporary folder, removed afterwards)")
+    p.add_argument("--diff-csv", type=Path, metavar="PATH",
+                   help="write every differing output of every run to this CSV file")
+    p.add_argument("--max-shown", type=int, default=3, metavar="N",
+                   help="runs listed per differing output (default 3; --diff-csv has all)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def run(args: argparse.Namespace) -> int:
+    from runs.executors import open_executor
+
+    spec = executor_spec(args)
+    results: list[Any] = []
+    code = 0
+    # --quick shares one executor among all files; full re-runs go through the runner,
+    # which opens its own.
+    with open_executor(spec) if args.quick else contextlib.nullcontext() as handle:
+        for path in args.experiments:
+            code = max(code, _verify_one(args, path, spec, handle, results))
+    if args.diff_csv is not None:
+        from runs.verify_text import differences_frame
+
+        differences_frame(results).to_csv(args.diff_csv, index=False)
+        print(f"differences: {args.diff_csv}")
+    if len(args.experiments) > 1:
+        ok = sum(v.ok(args.strict_versions) for v in results)
+        print(f"verified {ok} of {len(args.experiments)} experiments")
+    return code
+
+
+def _verify_one(args: argparse.Namespace, path: Path, spec: Any, handle: Any,
+                results: list[Any]) -> int:
+    """Verify one file; bad input is reported here so the other files still get checked."""
+    from runs.experiment import ExperimentError
+    from runs.reference_folder import PublishError
+    from runs.verify import verify
+    from runs.verify_text import describe
+
+    try:
+        v = verify(path, quick=args.quick, executor=spec, handle=handle,
+                   simulate=args.simulate, out=args.out, progress=not args.no_progress)
+    except (PublishError, ExperimentError) as err:
+        print(f"dmzsim verify: error: {err}", file=sys.stderr)
+        return 2
+    results.append(v)
+    print("\n".join(describe(v, args.max_shown, args.strict_versions)), flush=True)
+    return 0 if v.ok(args.strict_versions) else 1
+

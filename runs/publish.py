@@ -1,0 +1,144 @@
+"""Publish an experiment: run it (or take a finished results folder) and write its reference.
+
+The reference (:mod:`runs.reference_folder`) is only ever written from a results folder
+that provably belongs to the experiment file as it is now: the same config hash, every
+planned run finished without failure, and one set of key versions across all sessions.
+Anything else would make ``dmzsim verify`` compare against numbers that no command
+produces.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from runs import experiment
+from runs.executors import ExecutorSpec
+from runs.manifest import key_versions
+from runs.outputs import dict_diff
+from runs.reference_folder import PublishError, reference_dir, run_frame, write_reference
+
+
+@dataclass
+class Published:
+    """What :func:`publish` wrote, and what the user should know about it."""
+
+    folder: Path
+    results: Path
+    runs: int
+    notes: list[str] = field(default_factory=list)
+
+
+def publish(experiment_path: str | Path, *, results: str | Path | None = None,
+            out: str | Path = "results", executor: ExecutorSpec | None = None,
+            resume: bool = False, simulate: str | None = None, progress: bool = True,
+            argv: list[str] | None = None) -> Published:
+    """Write ``reference/<name>/`` next to ``experiment_path``.
+
+    Without ``results`` the full experiment is run first (into ``<out>/<name>/``, through
+    the experiment runner); ``simulate`` is a ``MODULE:FUNCTION`` spec, recorded in the
+    reference so that ``dmzsim verify`` re-runs with the same function.
+    """
+    from runs.cmd_run import load_simulate
+
+    exp = experiment.load(experiment_path)
+    if results is None:
+        from runs.sweep import run_experiment
+
+        report = run_experiment(exp, out, executor=executor, resume=resume,
+                                simulate=load_simulate(simulate), progress=progress,
+                                argv=argv)
+        if report.status != "completed" or report.failed or report.pending:
+            raise PublishError(
+                f"{exp.name}: the sweep ended {report.status} with {report.failed} failed "
+                f"and {report.pending} pending runs; nothing published. Fix it, finish it "
+                f"with `dmzsim run {experiment_path} --resume`, then `dmzsim publish "
+                f"{experiment_path} --from {report.folder}`.")
+        results = report.folder
+    results = Path(results)
+    manifest = check_results(results, exp)
+    return _write(Path(experiment_path), exp, results, manifest, simulate)
+
+
+def check_results(folder: Path, exp: experiment.Experiment) -> dict[str, Any]:
+    """The folder's manifest, if the folder is a complete, clean run of ``exp``."""
+    path = folder / "manifest.json"
+    if not path.exists():
+        raise PublishError(f"{folder} is not a results folder (no manifest.json)")
+    manifest = json.loads(path.read_text())
+    if manifest.get("config_hash") != exp.config_hash:
+        old = folder / "experiment.toml"
+        diffs = dict_diff(tomllib.loads(old.read_text()) if old.exists() else {},
+                          exp.resolved)
+        raise PublishError(
+            f"{folder} was made with another config than {exp.source} is now; "
+            f"differences: {'; '.join(diffs[:8]) or 'unknown'}. Run the experiment again "
+            "(dmzsim publish without --from does).")
+    _check_complete(folder, manifest)
+    _check_one_version(folder, manifest)
+    return manifest
+
+
+def _check_complete(folder: Path, manifest: dict[str, Any]) -> None:
+    sessions = manifest.get("sessions") or [{}]
+    counts = manifest.get("counts") or {}
+    last = sessions[-1].get("status")
+    if last != "completed" or counts.get("failed") or counts.get("pending"):
+        raise PublishError(
+            f"{folder} is not a complete, clean sweep (last session {last}; "
+            f"{counts.get('failed', '?')} failed, {counts.get('pending', '?')} pending "
+            "runs); finish it with dmzsim run --resume first")
+
+
+def _check_one_version(folder: Path, manifest: dict[str, Any]) -> None:
+    """Runs made by different versions are no single, reproducible reference."""
+    envs = [manifest.get("environment") or {}]
+    envs += [s.get("environment") or {} for s in manifest.get("sessions") or []]
+    seen = {json.dumps(key_versions(e), sort_keys=True) for e in envs if e}
+    if len(seen) > 1:
+        raise PublishError(f"{folder} was made by sessions with different versions "
+                           f"({' / '.join(sorted(seen))}); re-run it in one environment")
+
+
+def _write(path: Path, exp: experiment.Experiment, results: Path,
+           manifest: dict[str, Any], simulate: str | None) -> Published:
+    from analysis.key_figure import key_figure
+    from analysis.loader import load_experiment
+    from runs.store import Store
+
+    loaded = load_experiment(results)
+    runs = run_frame(Store(results).summaries(), exp.arm_names)
+    info = reference_info(path, exp, manifest, runs, simulate)
+    folder = write_reference(reference_dir(path, exp.name), info=info, runs=runs,
+                             manifest=manifest,
+                             config_toml=(results / "experiment.toml").read_text(),
+                             draw_figure=lambda p: key_figure(loaded, p))
+    notes = []
+    if (manifest.get("git") or {}).get("dirty"):
+        notes.append("note: the runs were made from a working tree with uncommitted "
+                     "changes; commit the code, then publish again, so the reference "
+                     "names a commit that produces it")
+    return Published(folder, results, len(runs), notes)
+
+
+def reference_info(path: Path, exp: experiment.Experiment, manifest: dict[str, Any],
+                   runs: Any, simulate: str | None) -> dict[str, Any]:
+    """reference.json: what was published, from which config and code, and how."""
+    from runs.reference_folder import ID_COLUMNS
+
+    git = manifest.get("git") or {}
+    return {
+        "experiment": exp.name, "source": path.as_posix(),
+        "question": exp.spec.question, "description": exp.spec.description,
+        "config_hash": exp.config_hash, "root_seed": exp.spec.root_seed,
+        "horizon_days": exp.resolved["horizon_days"], "arms": exp.arm_names,
+        "baseline_arm": exp.spec.baseline_arm, "design_method": exp.spec.design.method,
+        "runs": len(runs), "outputs": [c for c in runs.columns if c not in ID_COLUMNS],
+        "simulate": simulate,
+        "versions": key_versions(manifest.get("environment") or {}),
+        "git": {"commit": git.get("commit"), "dirty": git.get("dirty")},
+        "command": f"dmzsim publish {path.as_posix()}",
+    }

@@ -1,0 +1,182 @@
+"""The reference results of a published experiment: ``reference/<name>/`` next to its TOML.
+
+For ``runs/sequencing.toml`` the folder is ``runs/reference/sequencing/``::
+
+    reference.json   what was published and how: experiment, question, config hash,
+                     arms, horizon, outputs, versions, git commit, the publishing command
+    headline.csv     per arm: P(resumption) + Wilson interval, median days to
+                     resumption, territory and fortress-belt towns lost (exact digits)
+    headline.md      the same table for reading
+    runs.parquet     one row per run: run_id, arm, point, replicate, seed and every
+                     summary output, in arm, point, replicate order
+    manifest.json    the results folder's manifest (its per-run table of seeds, status and
+                     wall times is left out: runs.parquet holds every run and its seed)
+    experiment.toml  the resolved config the runs were made with
+    figure.png       the key figure (analysis.key_figure)
+
+Everything here is written by ``dmzsim publish`` and compared by ``dmzsim verify``; it is
+never edited by hand. A folder is replaced whole: it is written next to the old one and
+swapped in at the end, so an interrupted publish leaves the old reference intact.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from runs.store import write_parquet_atomic, write_text_atomic
+
+ID_COLUMNS = ["run_id", "arm", "point", "replicate", "seed"]
+NOT_OUTPUTS = {*ID_COLUMNS, "status", "wall_s", "worker"}
+INFO, HEADLINE, HEADLINE_MD, RUNS = "reference.json", "headline.csv", "headline.md", \
+    "runs.parquet"
+MANIFEST, CONFIG, FIGURE = "manifest.json", "experiment.toml", "figure.png"
+
+
+class PublishError(RuntimeError):
+    """A reference cannot be written or read as asked (reported as bad input)."""
+
+
+def reference_dir(experiment_path: str | Path, name: str) -> Path:
+    """Where the reference of the experiment in ``experiment_path`` lives."""
+    return Path(experiment_path).parent / "reference" / name
+
+
+def run_frame(records: pd.DataFrame, arms: Sequence[str]) -> pd.DataFrame:
+    """Stored run records -> ids, seed and summary outputs, in arm, point, replicate order.
+
+    The order is part of the reference: the headline's bootstrap resamples by position.
+    """
+    if "arm" not in records:  # no run at all
+        return pd.DataFrame(columns=ID_COLUMNS)
+    outputs = [c for c in records.columns if c not in NOT_OUTPUTS]
+    rank = {a: i for i, a in enumerate(arms)}
+    df = records.assign(_rank=records["arm"].map(rank).fillna(len(rank)))
+    df = df.sort_values(["_rank", "arm", "point", "replicate"], kind="stable")
+    return df[ID_COLUMNS + outputs].reset_index(drop=True)
+
+
+def headline_of(runs: pd.DataFrame, horizon: float, arms: Sequence[str]) -> pd.DataFrame:
+    """The headline table of ``runs`` (as ordered by :func:`run_frame`)."""
+    from analysis.headline import headline_table
+
+    return headline_table(runs, horizon, list(arms))
+
+
+def read_headline(folder: Path) -> pd.DataFrame:
+    """headline.csv with every digit as written.
+
+    pandas writes floats as Python's shortest round-trip repr; they are read back with
+    Python's own ``float`` (exact), not a fast CSV parser. Whole-number columns stay ints.
+    """
+    raw = pd.read_csv(folder / HEADLINE, dtype=str, keep_default_na=False)
+    for col in raw.columns[1:]:
+        text = raw[col].tolist()
+        if all(t.lstrip("-").isdigit() for t in text):
+            raw[col] = [int(t) for t in text]
+        else:
+            raw[col] = [float(t) if t else math.nan for t in text]
+    return raw
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A reference folder, read back."""
+
+    folder: Path
+    info: dict[str, Any]
+    manifest: dict[str, Any]
+    runs: pd.DataFrame
+    headline: pd.DataFrame
+
+    @classmethod
+    def load(cls, folder: Path, experiment_path: str | Path) -> Reference:
+        """Read ``folder``; a missing one is an error saying how to create it."""
+        missing = [f for f in (INFO, RUNS, HEADLINE, MANIFEST) if not (folder / f).exists()]
+        if missing:
+            what = "no reference" if len(missing) == 4 else f"an incomplete reference " \
+                f"(missing {', '.join(missing)})"
+            raise PublishError(f"{experiment_path} has {what} at {folder}/; create it "
+                               f"with: dmzsim publish {experiment_path}")
+        info = json.loads((folder / INFO).read_text())
+        manifest = json.loads((folder / MANIFEST).read_text())
+        return cls(folder, info, manifest, pd.read_parquet(folder / RUNS),
+                   read_headline(folder))
+
+    @property
+    def arms(self) -> list[str]:
+        return list(self.info["arms"])
+
+    @property
+    def horizon(self) -> float:
+        return float(self.info["horizon_days"])
+
+    @property
+    def outputs(self) -> list[str]:
+        return [c for c in self.runs.columns if c not in ID_COLUMNS]
+
+
+def write_reference(folder: Path, *, info: dict[str, Any], runs: pd.DataFrame,
+                    manifest: dict[str, Any], config_toml: str,
+                    draw_figure: Any) -> Path:
+    """Write a whole reference into ``folder`` (replacing any older one at the end).
+
+    ``draw_figure(path)`` draws the key figure; ``info`` must hold ``horizon_days`` and
+    ``arms``.
+    """
+    stage = folder.with_name(f".{folder.name}.publishing")
+    shutil.rmtree(stage, ignore_errors=True)
+    stage.mkdir(parents=True)
+    headline = headline_of(runs, float(info["horizon_days"]), info["arms"])
+    write_parquet_atomic(runs, stage / RUNS)
+    write_text_atomic(headline.to_csv(index=False, lineterminator="\n"), stage / HEADLINE)
+    write_text_atomic(_headline_page(info, headline), stage / HEADLINE_MD)
+    write_text_atomic(json.dumps(_slim(manifest), indent=1, default=str) + "\n",
+                      stage / MANIFEST)
+    write_text_atomic(config_toml, stage / CONFIG)
+    write_text_atomic(json.dumps(info, indent=1) + "\n", stage / INFO)
+    draw_figure(stage / FIGURE)
+    _swap_in(stage, folder)
+    return folder
+
+
+def _slim(manifest: dict[str, Any]) -> dict[str, Any]:
+    """The manifest without its per-run rows (runs.parquet has each run and its seed)."""
+    out = {k: v for k, v in manifest.items() if k != "runs"}
+    out["runs_left_out"] = f"{len(manifest.get('runs') or [])} rows; see {RUNS}"
+    return out
+
+
+def _headline_page(info: dict[str, Any], headline: pd.DataFrame) -> str:
+    from analysis.headline import headline_markdown
+
+    lines = [f"# `{info['experiment']}`: reference results", ""]
+    if info.get("question"):
+        lines += [str(info["question"]), ""]
+    if info.get("description"):
+        lines += [str(info["description"]), ""]
+    lines += [f"{info['runs']:,} runs; config hash `{info['config_hash'][:12]}`; dmzsim "
+              f"{info['versions'].get('dmzsim')}; git `{str(info['git'].get('commit'))[:10]}`"
+              f"{' (uncommitted changes)' if info['git'].get('dirty') else ''}.", "",
+              headline_markdown(headline, float(info["horizon_days"])),
+              f"![key figure]({FIGURE})", "",
+              f"Written by `{info['command']}`; check with `dmzsim verify "
+              f"{info['source']}` (add `--quick` for a subset). Do not edit by hand.", ""]
+    return "\n".join(lines)
+
+
+def _swap_in(stage: Path, folder: Path) -> None:
+    """Replace ``folder`` by ``stage``; the old folder goes only once the new one is in."""
+    old = folder.with_name(f".{folder.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if folder.exists():
+        folder.rename(old)
+    stage.rename(folder)
+    shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,205 @@
+"""Verify a published experiment: re-run it and compare with its reference, digit by digit.
+
+Two modes:
+
+* **full**: the whole experiment is run again through the experiment runner (into a
+  temporary folder unless ``out`` is given); every run is compared with the reference,
+  runs missing on either side are reported, and the headline table is recomputed from the
+  new runs and compared cell by cell;
+* **quick**: a fixed subset of the reference's runs (:func:`quick_subset`) is rebuilt
+  exactly as the runner builds it (:func:`runs.sweep.build_task`: parameters from the
+  experiment file as the code reads it now, the same seeds and run ids) and executed on
+  the runner's executors; each is compared with its reference row.
+
+Either way the experiment file is read afresh, so a changed parameter default, model
+mechanism or seed scheme shows up as changed outputs. Versions of dmzsim, Mesa, NumPy and
+Python that differ from the reference's are reported (an error with ``strict_versions``).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import tempfile
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from runs import experiment
+from runs.compare import CellDifference, RunComparison, compare_runs, compare_table
+from runs.executors import ExecutorHandle, ExecutorSpec
+from runs.manifest import key_versions
+from runs.outputs import dict_diff
+from runs.reference_folder import Reference, headline_of, reference_dir, run_frame
+
+QUICK_BUDGET = 50  # runs per experiment in --quick, at least one per arm (docs/publishing.md)
+
+
+def quick_subset(runs: pd.DataFrame, arms: list[str], budget: int = QUICK_BUDGET
+                 ) -> pd.DataFrame:
+    """The --quick runs: k = max(1, budget // arms) per arm, evenly spread.
+
+    Within each arm, the reference's runs in (point, replicate) order, n of them, are
+    taken at positions floor(i * n / k) for i = 0..k-1 (all of them if n <= k). So every
+    arm appears, design points are covered across their range, and in a balanced
+    experiment every arm gets the same (point, replicate) pairs, i.e. the same seeds.
+    """
+    k = max(1, budget // max(len(arms), 1))
+    picked = []
+    for arm in arms:
+        rows = runs[runs["arm"] == arm].sort_values(["point", "replicate"], kind="stable")
+        n = len(rows)
+        positions = range(n) if n <= k else sorted({i * n // k for i in range(k)})
+        picked.append(rows.iloc[list(positions)])
+    return pd.concat(picked, ignore_index=True) if picked else runs.iloc[:0]
+
+
+def version_mismatches(reference_manifest: dict[str, Any]) -> list[tuple[str, Any, Any]]:
+    """(name, reference version, version now) for each key version that differs."""
+    ref = key_versions(reference_manifest.get("environment") or {})
+    now = key_versions()
+    return [(k, ref.get(k), now.get(k)) for k in ref if ref.get(k) != now.get(k)]
+
+
+@dataclass
+class Verification:
+    """What verifying one experiment found."""
+
+    path: Path
+    name: str
+    quick: bool
+    reference_runs: int
+    comparison: RunComparison
+    failures: dict[str, str] = field(default_factory=dict)  # run_id -> error now
+    headline: list[CellDifference] | None = None  # full mode only
+    versions: list[tuple[str, Any, Any]] = field(default_factory=list)
+    config_changes: list[str] = field(default_factory=list)
+    simulate: str | None = None
+
+    def results_match(self) -> bool:
+        return self.comparison.ok and not self.failures and not self.headline
+
+    def ok(self, strict_versions: bool = False) -> bool:
+        return self.results_match() and not (strict_versions and self.versions)
+
+
+def verify(path: str | Path, *, quick: bool = False, executor: ExecutorSpec | None = None,
+           handle: ExecutorHandle | None = None, simulate: str | None = None,
+           out: str | Path | None = None, progress: bool = False) -> Verification:
+    """Re-run ``path``'s experiment (all of it, or its quick subset) against its reference.
+
+    ``simulate`` (MODULE:FUNCTION) defaults to the one the reference was published with.
+    Quick mode uses ``handle`` if given (one executor for several experiments).
+    """
+    from runs.cmd_run import load_simulate
+
+    path = Path(path)
+    exp = experiment.load(path)
+    ref = Reference.load(reference_dir(path, exp.name), path)
+    simulate = simulate or ref.info.get("simulate")
+    fn = load_simulate(simulate)
+    v = Verification(path, exp.name, quick, len(ref.runs), RunComparison(0),
+                     versions=version_mismatches(ref.manifest),
+                     config_changes=_config_changes(ref, exp), simulate=simulate)
+    if quick:
+        subset = quick_subset(ref.runs, ref.arms)
+        now, v.failures = _rerun_subset(exp, subset, fn, executor, handle)
+        v.comparison = compare_runs(subset, now)
+    else:
+        now, v.failures = _rerun_all(exp, fn, executor or ExecutorSpec(), out, progress)
+        v.comparison = compare_runs(ref.runs, now)
+        v.headline = compare_table(ref.headline, headline_of(now, ref.horizon, ref.arms))
+    return v
+
+
+def _config_changes(ref: Reference, exp: experiment.Experiment) -> list[str]:
+    """How the resolved config now differs from the one the reference was made with."""
+    if ref.info.get("config_hash") == exp.config_hash:
+        return []
+    path = ref.folder / "experiment.toml"
+    old = tomllib.loads(path.read_text()) if path.exists() else {}
+    return dict_diff(old, exp.resolved) or ["(config hash differs)"]
+
+
+def _rerun_subset(exp: experiment.Experiment, subset: pd.DataFrame, fn: Any,
+                  executor: ExecutorSpec | None, handle: ExecutorHandle | None
+                  ) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Rebuild and execute the subset's runs; (their records, failures by run id)."""
+    from runs.design import build_design
+    from runs.executors import open_executor
+    from runs.sweep import build_task, param_types
+
+    design = build_design(exp.spec.design, param_types())
+    base, tasks, failures = exp.base_params(), [], {}
+    for r in subset.itertuples(index=False):
+        if r.arm not in exp.arm_names or r.point >= design.n_points:
+            failures[r.run_id] = (f"cannot be rebuilt: the experiment has no arm {r.arm!r} "
+                                  f"or no point {r.point} any more")
+            continue
+        tasks.append(build_task(exp, design, r.arm, int(r.point), int(r.replicate),
+                                base=base))
+    if handle is not None:
+        records = _execute(tasks, handle, fn, failures)
+    else:
+        with open_executor(executor or ExecutorSpec()) as own:
+            records = _execute(tasks, own, fn, failures)
+    return _frame(records, exp.arm_names), failures
+
+
+def _execute(tasks: list[Any], handle: ExecutorHandle, fn: Any, failures: dict[str, str]
+             ) -> list[dict[str, Any]]:
+    """Run ``tasks`` on ``handle``; failures (in the model or the pool) go to ``failures``.
+
+    A run that kills its worker breaks the whole pool, so the runs in flight with it are
+    reported as failed too; ``dmzsim run`` on the experiment isolates the culprit.
+    """
+    from runs.sweep import summary_record
+    from runs.worker import execute
+
+    futures, broken = [], False
+    for task in tasks:
+        try:
+            futures.append((task, handle.executor.submit(execute, task, fn)))
+        except cf.BrokenExecutor as err:
+            failures[task.run_id] = f"not run: the worker pool broke ({err})"
+            broken = True
+    records = []
+    for task, fut in futures:
+        try:
+            outcome = fut.result()
+        except Exception as err:  # a dead worker, a lost Dask task
+            failures[task.run_id] = f"{type(err).__name__}: {err}"
+            broken |= isinstance(err, cf.BrokenExecutor)
+            continue
+        if not outcome.ok:
+            failures[task.run_id] = f"{outcome.error_type}: {outcome.message}"
+            continue
+        records.append(summary_record(task, outcome))
+    if broken:  # a worker died: later experiments get a fresh pool
+        handle.restart()
+    return records
+
+
+def _rerun_all(exp: experiment.Experiment, fn: Any, executor: ExecutorSpec,
+               out: str | Path | None, progress: bool) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Run the whole experiment again through the runner; (its records, failures)."""
+    from runs.store import Store
+    from runs.sweep import run_experiment
+
+    with tempfile.TemporaryDirectory(prefix=f"verify-{exp.name}-") as tmp:
+        parent = Path(out) if out is not None else Path(tmp)
+        report = run_experiment(exp, parent, executor=executor, simulate=fn,
+                                progress=progress, argv=["dmzsim verify"])
+        if report.status == "interrupted":
+            raise KeyboardInterrupt
+        store = Store(report.folder)
+        records = store.summaries()
+        failed = store.failures()
+    failures = {r.run_id: f"{r.error_type}: {r.message}" for r in failed.itertuples()}
+    return run_frame(records, exp.arm_names), failures
+
+
+def _frame(records: list[dict[str, Any]], arms: list[str]) -> pd.DataFrame:
+    return run_frame(pd.DataFrame.from_records(records), arms)

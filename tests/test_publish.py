@@ -1,0 +1,275 @@
+"""Publishing and verifying reference results: ``dmzsim publish`` and ``dmzsim verify``.
+
+A tiny experiment on the synthetic map is published once per module into a temporary
+``runs/`` folder (serial executor, the real model via ``tests.helpers.simulate_small``);
+tests that alter a reference work on a copy of it.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis.headline import headline_table
+from analysis.tables import risk_table
+from runs.cli import main
+from runs.readme_block import END, START, current_block, render_block
+from runs.reference_folder import ID_COLUMNS, Reference, read_headline
+from runs.verify import quick_subset
+from tests.helpers import ROOT
+
+SMALL = "tests.helpers:simulate_small"
+TINY = """\
+name = "tiny"
+question = "Does a tiny experiment reproduce?"
+description = "two arms x two points on the synthetic map"
+root_seed = 11
+horizon_days = 150
+replicates = 3
+baseline_arm = "frozen_line"
+
+[base]
+ru_initial_personnel = 40000.0
+ua_initial_personnel = 20000.0
+ru_theatre_cap_personnel = 80000.0
+ua_theatre_cap_personnel = 40000.0
+ru_theatre_share = 0.06
+ua_theatre_share = 0.05
+axis_width_km = 10.0
+readiness_recovery_days = 30.0
+concentration_days = 7
+decision_noise = 0.6
+
+[arms.frozen_line]
+sequencing = "frozen_line"
+
+[arms.territory_first]
+sequencing = "territory_first"
+
+[design]
+method = "grid"
+
+[design.parameters]
+breakthrough_ratio = [1.5, 4.0]
+guarantee_credibility = [0.0, 0.9]
+"""
+
+
+def write_project(root: Path) -> Path:
+    """A runs/ folder with the tiny experiment and a README with the published block."""
+    (root / "runs").mkdir(parents=True)
+    (root / "runs" / "tiny.toml").write_text(TINY)
+    (root / "README.md").write_text(f"# tiny project\n\n{START}\n{END}\n\nmore text\n")
+    return root / "runs" / "tiny.toml"
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A published tiny experiment; returns its TOML path (do not modify: copy first)."""
+    root = tmp_path_factory.mktemp("project")
+    toml = write_project(root)
+    code = main(["publish", str(toml), "--serial", "--simulate", SMALL, "--no-progress",
+                 "--out", str(root / "results")])
+    assert code == 0
+    return toml
+
+
+def copy_project(toml: Path, dest: Path) -> Path:
+    shutil.copytree(toml.parent.parent, dest / "copy")
+    return dest / "copy" / "runs" / "tiny.toml"
+
+
+def verify(toml: Path, *extra: str) -> int:
+    return main(["verify", str(toml), "--serial", "--no-progress", *extra])
+
+
+# --- publish -------------------------------------------------------------------------------
+def test_publish_writes_a_complete_reference(project: Path) -> None:
+    folder = project.parent / "reference" / "tiny"
+    ref = Reference.load(folder, project)
+    runs = ref.runs
+    assert list(runs.columns[:5]) == ID_COLUMNS
+    assert len(runs) == 2 * 4 * 3 and runs["run_id"].is_unique
+    from model.api import SUMMARY_FIELDS
+
+    assert set(SUMMARY_FIELDS) <= set(ref.outputs)
+    assert not {"status", "wall_s", "worker"} & set(runs.columns)
+    assert runs["arm"].drop_duplicates().tolist() == ["frozen_line", "territory_first"]
+    assert ref.info["simulate"] == SMALL and ref.info["question"]
+    assert ref.manifest["environment"]["versions"]["dmzsim"].startswith("0.1.0")
+    assert ref.manifest["config_hash"] == ref.info["config_hash"]
+    assert "runs" not in ref.manifest  # the per-run rows live in runs.parquet
+    for name in ("experiment.toml", "headline.md", "figure.png"):
+        assert (folder / name).exists()
+    assert (folder / "figure.png").stat().st_size < 150_000
+
+
+def test_headline_comes_from_the_analysis_tables(project: Path) -> None:
+    ref = Reference.load(project.parent / "reference" / "tiny", project)
+    pd.testing.assert_frame_equal(ref.headline, headline_table(ref.runs, 150.0, ref.arms))
+    risk = risk_table(ref.runs, ref.arms)
+    assert ref.headline["p"].tolist() == risk["p"].tolist()
+    assert ref.headline["p_lo"].tolist() == risk["lo"].tolist()
+
+
+def test_publish_rewrites_the_readme_block(project: Path) -> None:
+    readme = project.parent.parent / "README.md"
+    block = current_block(readme)
+    assert block == render_block(project.parent, readme.parent)
+    assert "Does a tiny experiment reproduce?" in block
+    assert "`dmzsim verify runs/tiny.toml`" in block
+    assert "P(resumption within 150 days) from " in block
+    assert readme.read_text().endswith("more text\n")
+
+
+def test_publish_refuses_results_of_another_config(project: Path, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture) -> None:
+    toml = copy_project(project, tmp_path)
+    toml.write_text(TINY.replace("decision_noise = 0.6", "decision_noise = 0.5"))
+    results = project.parent.parent / "results" / "tiny"
+    assert main(["publish", str(toml), "--from", str(results)]) == 2
+    err = capsys.readouterr().err
+    assert "another config" in err and "base.decision_noise: 0.6 -> 0.5" in err
+
+
+# --- verify: the reference holds -------------------------------------------------------------
+@pytest.mark.parametrize("mode", [["--quick"], []], ids=["quick", "full"])
+def test_verify_passes_on_an_untouched_reference(project: Path, mode: list[str],
+                                                 capsys: pytest.CaptureFixture) -> None:
+    assert verify(project, *mode) == 0
+    out = capsys.readouterr().out
+    assert "tiny: OK: 24 runs reproduce the reference exactly" in out
+    assert "DIFFERS" not in out and "VERSIONS DIFFER" not in out
+    if not mode:
+        assert "headline table identical" in out
+
+
+def test_verify_quick_uses_the_runners_executors(project: Path,
+                                                 capsys: pytest.CaptureFixture) -> None:
+    assert main(["verify", str(project), "--quick", "--workers", "2"]) == 0
+    assert "tiny: OK" in capsys.readouterr().out
+
+
+# --- verify: a changed default ---------------------------------------------------------------
+@pytest.fixture
+def more_russian_recruits(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The default of ru_recruits_per_month as the code sees it, raised from 35,000."""
+    from model.params import Params
+
+    field = Params.model_fields["ru_recruits_per_month"]
+    monkeypatch.setattr(field, "default", 50_000.0)
+    Params.model_rebuild(force=True)
+    assert Params.build({}).ru_recruits_per_month == 50_000.0
+    yield
+    monkeypatch.undo()
+    Params.model_rebuild(force=True)
+
+
+@pytest.mark.parametrize("mode", [["--quick"], []], ids=["quick", "full"])
+def test_verify_fails_when_a_parameter_default_changes(
+        project: Path, mode: list[str], more_russian_recruits: None,
+        capsys: pytest.CaptureFixture) -> None:
+    assert verify(project, *mode, "--max-shown", "100") == 1
+    out = capsys.readouterr().out
+    assert "tiny: DIFFERS from the reference: 24 of 24 runs differ" in out
+    assert "base.ru_recruits_per_month: 35000.0 -> 50000.0" in out
+    ref = Reference.load(project.parent / "reference" / "tiny", project)
+    row = ref.runs.to_dict("records")[0]
+    assert "  ru_personnel_end: 24 runs differ" in out
+    assert (f"    {row['run_id']} (arm {row['arm']}, point {row['point']}, replicate "
+            f"{row['replicate']}): reference {row['ru_personnel_end']!r}, now ") in out
+    assert "dmzsim publish" in out and "Changed results" in out
+    if not mode:
+        assert "headline table:" in out
+
+
+def test_diff_csv_lists_every_difference(project: Path, tmp_path: Path,
+                                         more_russian_recruits: None) -> None:
+    csv = tmp_path / "diff.csv"
+    assert verify(project, "--quick", "--diff-csv", str(csv)) == 1
+    df = pd.read_csv(csv)
+    assert set(df.columns) >= {"experiment", "run_id", "arm", "point", "replicate", "output",
+                               "reference", "now", "delta"}
+    assert (df["output"] == "ru_personnel_end").sum() == 24
+
+
+# --- verify: versions, missing references ----------------------------------------------------
+def test_verify_reports_other_versions_and_strict_fails(project: Path, tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture
+                                                        ) -> None:
+    toml = copy_project(project, tmp_path)
+    path = toml.parent / "reference" / "tiny" / "manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest["environment"]["versions"]["numpy"] = "1.26.0"
+    manifest["environment"]["versions"]["dmzsim"] = "0.0.9"
+    path.write_text(json.dumps(manifest))
+    assert verify(toml, "--quick") == 0
+    out = capsys.readouterr().out
+    assert "VERSIONS DIFFER" in out
+    assert "dmzsim 0.0.9 (reference) vs 0.1.0 (now)" in out
+    assert "numpy 1.26.0 (reference) vs" in out and "tiny: OK" in out
+    assert verify(toml, "--quick", "--strict-versions") == 1
+    assert "--strict-versions" in capsys.readouterr().out
+
+
+def test_a_missing_reference_is_a_clear_error(tmp_path: Path,
+                                              capsys: pytest.CaptureFixture) -> None:
+    toml = write_project(tmp_path)
+    assert verify(toml, "--quick") == 2
+    err = capsys.readouterr().err
+    assert f"no reference at {toml.parent / 'reference' / 'tiny'}/" in err
+    assert f"dmzsim publish {toml}" in err
+
+
+def test_several_files_are_all_checked(project: Path, tmp_path: Path,
+                                       capsys: pytest.CaptureFixture) -> None:
+    unpublished = write_project(tmp_path)
+    assert main(["verify", str(unpublished), str(project), "--quick", "--serial"]) == 2
+    captured = capsys.readouterr()
+    assert "no reference" in captured.err
+    assert "tiny: OK" in captured.out and "verified 1 of 2 experiments" in captured.out
+
+
+# --- the quick subset ------------------------------------------------------------------------
+def _runs(arms: int, points: int, reps: int) -> pd.DataFrame:
+    rows = [{"run_id": f"a{a}.p{p}.r{r}", "arm": f"a{a}", "point": p, "replicate": r}
+            for a in range(arms) for p in range(points) for r in range(reps)]
+    return pd.DataFrame(rows)
+
+
+def test_quick_subset_covers_every_arm_within_the_budget() -> None:
+    runs = _runs(10, 1, 200)  # sequencing's shape
+    sub = quick_subset(runs, [f"a{a}" for a in range(10)])
+    assert len(sub) == 50 and sub.groupby("arm").size().tolist() == [5] * 10
+    assert sub.groupby("arm")["replicate"].apply(tuple).nunique() == 1  # paired seeds
+    assert sub[sub.arm == "a0"]["replicate"].tolist() == [0, 40, 80, 120, 160]
+    grid = quick_subset(_runs(2, 25, 60), ["a0", "a1"])  # dmz_design's shape
+    assert len(grid) == 50 and grid["point"].nunique() == 25
+    assert len(quick_subset(_runs(1, 3584, 2), ["a0"])) == 50
+    assert len(quick_subset(_runs(3, 30, 40), ["a0", "a1", "a2"])) == 48
+    assert len(quick_subset(_runs(3, 2, 3), ["a0", "a1", "a2"])) == 18  # all of a small one
+    assert quick_subset(runs, ["a0"]).equals(quick_subset(runs, ["a0"]))
+
+
+# --- the README of this repository -----------------------------------------------------------
+def test_readme_block_matches_the_committed_references() -> None:
+    """Regenerate with: dmzsim publish --readme-only."""
+    block = current_block(ROOT / "README.md")
+    assert block is not None, "README.md lacks the published block markers"
+    assert block == render_block(ROOT / "runs", ROOT)
+
+
+def test_committed_references_are_consistent() -> None:
+    """Each committed reference's headline is the headline of its own runs."""
+    for toml in sorted((ROOT / "runs").glob("*.toml")):
+        folder = ROOT / "runs" / "reference" / toml.stem
+        if not folder.exists():
+            continue
+        ref = Reference.load(folder, toml)
+        now = headline_table(ref.runs, ref.horizon, ref.arms)
+        pd.testing.assert_frame_equal(read_headline(folder), now)
