@@ -20,9 +20,12 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 run: $(VENV)/.installed
 	$(BIN)/dmzsim run runs/sequencing.toml --quick --workers 2
 
+# The last step re-runs a fixed subset of every published experiment and fails if any
+# number moved from its reference in runs/reference/ (docs/publishing.md).
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n 2 -q
+	$(BIN)/dmzsim verify --quick --workers 2 runs/*.toml
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
