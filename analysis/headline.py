@@ -88,14 +88,14 @@ def headline_markdown(table: pd.DataFrame, horizon: float, conf: float = 0.95) -
 
 def headline_sentence(table: pd.DataFrame, horizon: float) -> str:
     """One line for the README: P(resumption) of the lowest and highest arm (or the one)."""
-    h = f"{horizon:g}"
+    def p(r: pd.Series) -> str:
+        return f"{r['p']:.2f} [{r['p_lo']:.2f}–{r['p_hi']:.2f}]"
+
+    head = f"P(resumption within {horizon:g} days) [95% Wilson interval]"
     runs = int(table["runs"].sum())
     if len(table) == 1:
-        r = table.iloc[0]
-        return (f"P(resumption within {h} days) {_ci(r['p'], r['p_lo'], r['p_hi'], 2)}; "
-                f"{runs:,} runs")
+        return f"{head}: {p(table.iloc[0])}; {runs:,} runs"
     order = table.sort_values(["p", "arm"], kind="stable")
     lo, hi = order.iloc[0], order.iloc[-1]
-    return (f"P(resumption within {h} days) from {_ci(lo['p'], lo['p_lo'], lo['p_hi'], 2)} "
-            f"({arm_label(lo['arm'])}) to {_ci(hi['p'], hi['p_lo'], hi['p_hi'], 2)} "
-            f"({arm_label(hi['arm'])}); {len(table)} arms, {runs:,} runs")
+    return (f"{head}: lowest {arm_label(lo['arm'])} {p(lo)}, highest "
+            f"{arm_label(hi['arm'])} {p(hi)}; {len(table)} arms, {runs:,} runs")

@@ -123,7 +123,7 @@ def test_publish_rewrites_the_readme_block(project: Path) -> None:
     assert block == render_block(project.parent, readme.parent)
     assert "Does a tiny experiment reproduce?" in block
     assert "`dmzsim verify runs/tiny.toml`" in block
-    assert "P(resumption within 150 days) from " in block
+    assert "P(resumption within 150 days) [95% Wilson interval]: lowest " in block
     assert readme.read_text().endswith("more text\n")
 
 
