@@ -69,6 +69,9 @@ def check_results(folder: Path, exp: experiment.Experiment) -> dict[str, Any]:
     if not path.exists():
         raise PublishError(f"{folder} is not a results folder (no manifest.json)")
     manifest = json.loads(path.read_text())
+    if manifest.get("experiment") != exp.name:
+        raise PublishError(f"{folder} holds results of experiment "
+                           f"{manifest.get('experiment')!r}, not {exp.name!r}")
     if manifest.get("config_hash") != exp.config_hash:
         old = folder / "experiment.toml"
         diffs = dict_diff(tomllib.loads(old.read_text()) if old.exists() else {},
