@@ -17,7 +17,7 @@ import numpy as np
 from mesa.discrete_space import OrthogonalMooreGrid, PropertyLayer
 
 from model.theatre_grid import TheatreGrid as TheatreGrid  # re-exported
-from model.theatre_map import Raster, default_map_path, load_map, rasterise
+from model.theatre_map import MapFileError, Raster, default_map_path, load_map, rasterise
 
 RU, UA = 0, 1
 
@@ -25,6 +25,8 @@ RU, UA = 0, 1
 def cached_raster(map_path: str | Path | None, cell_km: float) -> Raster:
     """Rasterise a map once per process; runs of a sweep share the (read-only) result."""
     path = Path(map_path) if map_path is not None else default_map_path()
+    if not path.is_file():
+        raise MapFileError(f"map file not found: {path}")
     return _raster(str(path.resolve()), path.stat().st_mtime_ns, float(cell_km))
 
 

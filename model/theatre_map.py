@@ -368,7 +368,7 @@ def load_map(path: str | Path) -> MapSpec:
     """Read and validate a map file. Errors name the file, the key and the value."""
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"map file not found: {path}")
+        raise MapFileError(f"map file not found: {path}")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as err:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Callable
 from types import ModuleType
@@ -29,7 +30,7 @@ SUBCOMMANDS: dict[str, str] = {
 
 # Matched by name so that building the parser needs neither the model nor pydantic.
 USER_ERRORS = {"ParamError", "ExperimentError", "StoreError", "ExecutorError", "UsageError",
-               "PublishError"}
+               "PublishError", "MapFileError"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -54,7 +55,12 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``dmzsim`` console script."""
     args = build_parser().parse_args(argv)
     try:
-        return int(args.handler(args))
+        code = int(args.handler(args))
+        sys.stdout.flush()  # a closed pipe shows here, not at exit
+        return code
+    except BrokenPipeError:  # piped into e.g. `head`, which stopped reading
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except Exception as err:
         if type(err).__name__ not in USER_ERRORS:
             raise
@@ -63,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"dmzsim {args.command}: interrupted", file=sys.stderr)
         return 130
+
 
 
 def _load(module_name: str) -> ModuleType | None:

@@ -85,6 +85,27 @@ def test_sim_bad_input_exits_2_without_traceback(argv: list[str], needle: str,
     assert err.startswith("dmzsim sim: error: ") and needle in err
 
 
+def test_sim_bad_map_file_exits_2_naming_file_and_key(tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture) -> None:
+    missing = tmp_path / "nowhere.toml"
+    assert main(["sim", "--map", str(missing)]) == 2
+    assert f"map file not found: {missing}" in capsys.readouterr().err
+    bad = tmp_path / "bad.toml"
+    text = (ROOT / "model" / "maps" / "synthetic_small.toml").read_text()
+    bad.write_text(text.replace("margin_km = 10.0", "margin_km = -3.0", 1))
+    assert "margin_km = -3.0" in bad.read_text()
+    assert main(["sim", "--map", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("dmzsim sim: error: map file ") and "margin_km" in err
+
+
+def test_output_cut_short_by_a_closed_pipe_is_not_an_error() -> None:
+    # `true` reads nothing and exits at once, so every write meets a closed pipe
+    proc = subprocess.run(f"{sys.executable} -m runs.cli params | true", shell=True,
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr
+
+
 def test_console_entry_point_reports_bad_keys_cleanly() -> None:
     proc = subprocess.run([sys.executable, "-m", "runs.cli", "sim", "--set",
                            "sequencing=territory_frist"], cwd=ROOT, capture_output=True,

@@ -265,7 +265,7 @@ def test_bad_side_and_date(tmp_path: Path) -> None:
 
 def test_missing_file(tmp_path: Path) -> None:
     path = tmp_path / "nowhere.toml"
-    with pytest.raises(FileNotFoundError, match=re.escape(str(path))):
+    with pytest.raises(MapFileError, match=re.escape(str(path))):
         load_map(path)
 
 
