@@ -348,9 +348,10 @@ class CeasefireModel(mesa.Model):
         f, n = self.forces, self.theatre.n_axes
         ru = f.power_by_axis(f.mask(RU, Posture.DEFEND, Posture.ATTACK, Posture.CONCENTRATE,
                                     present_on=self.day), n)
-        ua = f.power_by_axis(f.mask(UA, Posture.DEFEND, Posture.WITHDRAW,
-                                    present_on=self.day), n)
-        eff = ua * self.defence_multiplier()
+        # Withdrawing units are still on their axis until the zone is declared (their
+        # arrival day is the end of the withdrawal), as Russia's estimate assumes.
+        on_line = f.mask(UA, Posture.DEFEND, present_on=self.day) | f.mask(UA, Posture.WITHDRAW)
+        eff = f.power_by_axis(on_line, n) * self.defence_multiplier()
         ratio = np.divide(ru, eff, out=np.where(ru > 0, np.inf, 0.0), where=eff > 0)
         return np.where(self.has_line(), ratio, 0.0)
 

@@ -129,3 +129,14 @@ def test_units_facing_no_ground_after_the_withdrawal_go_back_to_reserve():
     assert np.all(f.posture[on_0] == Posture.RESERVE) and np.all(f.axis[on_0] == -1)
     assert np.all(f.view("posture")[elsewhere] == Posture.DEFEND)
     assert not f.mask(UA, Posture.WITHDRAW).any()
+
+
+def test_during_the_withdrawal_the_recorded_ratio_counts_the_withdrawing_line():
+    m = world(sequencing="territory_first", withdrawal_days=30)
+    for _ in range(3):
+        m.step()
+    assert m.phase == "withdrawal" and m.forces.mask(UA, Posture.WITHDRAW).any()
+    ratio = m.current_ratio()
+    assert np.all(np.isfinite(ratio)) and np.all(ratio > 0)
+    df = m.datacollector.get_model_vars_dataframe()
+    assert np.all(np.isfinite(df["force_ratio_main_axis"]))
