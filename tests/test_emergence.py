@@ -4,8 +4,11 @@
     'territory_first' and 'guarantees_first' are the same run, seed by seed; and with
     guarantees that do nothing, what remains between the arms is the withdrawal timing
     alone (guarantees_first == territory_first withdrawn on day G, seed by seed).
-(b) With no regeneration and no loss of works, the pause gives Russia no advantage;
-    with regeneration on, it does.
+(b) With no regeneration and no loss of works, the pause gives Russia no advantage, on
+    a frozen line and behind either kind of zone; with regeneration on, or with the
+    zone's works decaying, it does.
+(a') Where there is no zone, its shape cannot matter: no_deal and frozen_line runs are
+    identical, seed by seed, whether the (unused) shape is unilateral or mirrored.
 (c) The no-deal baseline advances and bleeds at the observed order of magnitude.
 """
 
@@ -32,6 +35,12 @@ def test_same_withdrawal_day_makes_the_arms_identical(credibility):
     tf = _runs(sequencing="territory_first", **common)
     gf = _runs(sequencing="guarantees_first", **common)
     assert same_records(tf, gf)
+
+
+@pytest.mark.parametrize("sequencing", ["no_deal", "frozen_line"])
+def test_the_shape_of_a_zone_that_never_exists_changes_nothing(sequencing):
+    assert same_records(_runs(sequencing=sequencing, dmz_shape="unilateral"),
+                        _runs(sequencing=sequencing, dmz_shape="mirrored"))
 
 
 def test_inert_guarantees_leave_only_the_withdrawal_timing():
@@ -76,6 +85,46 @@ def test_no_regeneration_and_no_lost_works_means_no_regrouping_gain():
 def test_regeneration_is_what_gives_the_pause_its_value():
     path = _best_ratio_path()
     assert path.max() > 1.2 * path[0]
+
+
+def _zone_ratio_path(dmz_shape: str, **params) -> np.ndarray:
+    """Russia's best noise-free estimate, day by day, from the day the zone exists.
+
+    Guarantees are inert and nobody watches, so nothing but regeneration and the zone's
+    works can move the estimate during the pause.
+    """
+    quiet = {"sequencing": "territory_first", "withdrawal_days": 10, "decision_noise": 0.0,
+             "monitoring_coverage": 0.0, "guarantee_credibility": 0.0, "arms_support": 0.0,
+             "reassurance_force_personnel": 0.0}
+    m = CeasefireModel(small(dmz_shape=dmz_shape, **{**quiet, **params}), rng=1,
+                       map_path=SMALL_MAP)
+    while m.phase != "dmz":
+        m.step()
+    no_noise, path = np.zeros(m.theatre.n_axes), []
+    while m.in_ceasefire and len(path) < 300:
+        path.append(float(np.max(m.russia.expected_ratio(no_noise))))
+        m.step()
+    return np.array(path)
+
+
+WORKS_DO_NOT_MATTER = {"obstacle_delay_factor": 0.0}  # no loss of works can slow a crossing
+
+
+@pytest.mark.parametrize("dmz_shape", ["unilateral", "mirrored"])
+def test_with_a_zone_no_regeneration_and_no_lost_works_means_no_regrouping_gain(dmz_shape):
+    path = _zone_ratio_path(dmz_shape, **NO_REGENERATION, **WORKS_DO_NOT_MATTER)
+    assert path.size == 300 and path.max() <= path[0] + 1e-9
+
+
+@pytest.mark.parametrize("dmz_shape", ["unilateral", "mirrored"])
+def test_with_a_zone_regeneration_gives_the_pause_its_value(dmz_shape):
+    path = _zone_ratio_path(dmz_shape, **WORKS_DO_NOT_MATTER)
+    assert path.max() > 1.2 * path[0]
+
+
+def test_decaying_works_in_a_mirrored_zone_shorten_the_warning_and_help_the_attacker():
+    path = _zone_ratio_path("mirrored", fortification_decay_days=20.0, **NO_REGENERATION)
+    assert path.max() > 1.03 * path[0]
 
 
 def test_no_deal_baseline_is_of_the_observed_order():
