@@ -95,7 +95,12 @@ def headline_sentence(table: pd.DataFrame, horizon: float) -> str:
     runs = int(table["runs"].sum())
     if len(table) == 1:
         return f"{head}: {p(table.iloc[0])}; {runs:,} runs"
-    order = table.sort_values(["p", "arm"], kind="stable")
+    # An arm at war from day 0 (median time 0) has no ceasefire to fail: its P is 1 by
+    # construction and would always be "highest", so it is left out of the comparison.
+    at_war = table["median_days"] == 0
+    ceasefire = table[~at_war] if (~at_war).any() else table
+    order = ceasefire.sort_values(["p", "arm"], kind="stable")
     lo, hi = order.iloc[0], order.iloc[-1]
+    left_out = f", {int(at_war.sum())} at war from day 0 left out" if at_war.any() else ""
     return (f"{head}: lowest {arm_label(lo['arm'])} {p(lo)}, highest "
-            f"{arm_label(hi['arm'])} {p(hi)}; {len(table)} arms, {runs:,} runs")
+            f"{arm_label(hi['arm'])} {p(hi)}; {len(table)} arms{left_out}, {runs:,} runs")

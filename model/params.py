@@ -44,7 +44,7 @@ class Params(BaseModel):
 
     # --- the deal -----------------------------------------------------------------------
     sequencing: Sequencing = P(
-        "territory_first", "choice", "DESIGN table; seed article (US-favoured order)",
+        "territory_first", "choice", "seed article: the US-favoured order (territory first)",
         "Order of withdrawal and guarantees (see docs/ODD.md, 'Agreement').")
     dmz_shape: DmzShape = P(
         "unilateral", "choice", "sources §2.1 (28-point plan, point 21(d))",
@@ -79,7 +79,7 @@ class Params(BaseModel):
         "Added defender combat power when the guarantor responds to an attack.",
         ge=0.0, le=5.0)
     arms_support: float = P(
-        0.0, "fraction", "assumption: arms aid scales Ukraine's regeneration (DESIGN §3)",
+        0.0, "fraction", "assumption: arms aid scales Ukraine's regeneration; off unless studied",
         "Extra Ukrainian regeneration while guarantees are in force (0.5 = +50%).",
         ge=0.0, le=3.0)
     reassurance_force_personnel: float = P(
@@ -111,7 +111,8 @@ class Params(BaseModel):
         "holds the Donetsk wedge", "Ukrainian personnel in the Donetsk theatre at day 0.",
         ge=10_000.0, le=2_000_000.0)
     unit_personnel: float = P(
-        4_000.0, "personnel", "assumption: brigade-sized units (DESIGN, ForceUnit)",
+        4_000.0, "personnel",
+        "assumption: brigade-sized units, the level at which moves are decided",
         "Nominal strength of one unit.", ge=500.0, le=20_000.0)
     ru_reserve_fraction: float = P(
         0.3, "fraction", "assumption: second echelon held back for main efforts",
@@ -245,7 +246,8 @@ class Params(BaseModel):
     # --- decisions ----------------------------------------------------------------------
     decision_noise: float = P(
         0.25, "log-ratio s.d.", "assumption: bounded rationality in reading the balance "
-        "(DESIGN §6)", "Noise on Russia's estimate of the local force ratio.",
+        "(a quarter of a log unit: the ratio is misread by ~±25%)",
+        "Noise on Russia's estimate of the local force ratio.",
         ge=0.0, le=3.0)
     review_interval_days: int = P(
         14, "days", "assumption: a fortnightly staff-planning cycle",
@@ -258,10 +260,12 @@ class Params(BaseModel):
         5, "days", "assumption: reserve brigades move within a week on warning",
         "Days a Ukrainian reserve needs to reach a threatened axis.", ge=1, le=90)
     horizon_days: int = P(
-        730, "days", "DESIGN (two years of daily steps)",
+        730, "days", "assumption: two years, the window in which regrouping risk is asked about "
+        "(sources §4.8: reconstitution within ~2 years)",
         "Length of a run.", ge=1, le=7300)
     cell_km: float = P(
-        2.0, "km", "DESIGN (default cell size)",
+        2.0, "km", "assumption: finer than a brigade's frontage (sources §4.5), coarse enough "
+        "for fast runs",
         "Grid cell size.", ge=0.5, le=20.0)
 
     # ------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The sequencing table, exactly as DESIGN and docs/ODD.md state it."""
+"""The sequencing table, exactly as docs/ODD.md states it."""
 
 import pytest
 
