@@ -61,7 +61,7 @@ def time_default_run(repeats: int, horizon: int | None = None) -> dict[str, Any]
 def time_grid_build(repeats: int) -> float:
     """Fastest build of a new default-map grid: the first run in a process pays it; later
     runs of ``simulate`` reuse a finished run's grid (``TheatreGrid.take``)."""
-    from random import Random
+    from random import Random  # noqa: TID251 (Mesa grids take a seeded random.Random)
 
     from model.theatre import cached_raster
     from model.theatre_grid import TheatreGrid

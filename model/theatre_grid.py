@@ -26,7 +26,7 @@ import copyreg
 import gc
 import threading
 import weakref
-from random import Random
+from random import Random  # noqa: TID251 (Mesa grids take a seeded random.Random)
 
 from mesa.discrete_space import Cell, OrthogonalMooreGrid
 

@@ -1,6 +1,6 @@
 """The theatre's grid and axis bookkeeping."""
 
-import random
+import random  # noqa: TID251 (seeded random.Random instances for Mesa grids)
 
 import numpy as np
 from mesa.discrete_space import OrthogonalMooreGrid

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-import random
+import random  # noqa: TID251 (seeded random.Random instances for Mesa grids)
 import re
 from pathlib import Path
 
