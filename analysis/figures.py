@@ -35,6 +35,7 @@ class Stamp:
     config_hash: str
     version: str
     commit: str
+    map: str = ""  # the experiment's own map file, if it names one (else the default map)
 
     @classmethod
     def from_manifest(cls, manifest: Mapping[str, Any], config: Mapping[str, Any]
@@ -46,17 +47,20 @@ class Stamp:
             commit += "+dirty"
         return cls(str(manifest.get("experiment") or config.get("name") or "?"),
                    str(manifest.get("config_hash") or "unknown"),
-                   str((env.get("versions") or {}).get("dmzsim") or "unknown"), commit)
+                   str((env.get("versions") or {}).get("dmzsim") or "unknown"), commit,
+                   Path(str(config["map"])).name if config.get("map") else "")
 
     @property
     def text(self) -> str:
-        return (f"{self.experiment} · config {self.config_hash[:12]} · dmzsim "
+        where = f" · map {self.map}" if self.map else ""
+        return (f"{self.experiment} · config {self.config_hash[:12]}{where} · dmzsim "
                 f"{self.version} · git {self.commit}")
 
     def metadata(self, title: str) -> dict[str, str]:
+        where = f" map={self.map}" if self.map else ""
         return {"Title": title, "Software": f"dmzsim {self.version}",
                 "Description": f"experiment={self.experiment} config_hash={self.config_hash} "
-                               f"git={self.commit}"}
+                               f"git={self.commit}{where}"}
 
 
 def arm_colors(arms: Sequence[str]) -> dict[str, str]:

@@ -21,6 +21,7 @@ import pandas as pd
 
 META = ["run_id", "arm", "point", "replicate", "seed", "status"]
 TIMING = ["wall_s", "worker"]
+MAP_COPY = "map.toml"  # written by the runner when the experiment names a map
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,12 @@ class Experiment:
     @property
     def arms(self) -> list[str]:
         return list(self.config.get("arms", {}))
+
+    @property
+    def map_path(self) -> Path | None:
+        """The copy of the experiment's map file in the folder, or None if the experiment
+        names no map (its runs used the model's default map)."""
+        return self.folder / MAP_COPY if self.config.get("map") else None
 
     def _add_parameters(self, df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
         """Columns for the parameters the arms set and for the swept ones."""

@@ -166,6 +166,9 @@ def _overview(doc: Doc, ctx: _Context) -> None:
           f"{ctx.h} days. Generated {time.strftime('%Y-%m-%d %H:%M')} from "
           f"`{ctx.folder}`; config hash `{ctx.stamp.config_hash[:12]}`, dmzsim "
           f"{ctx.stamp.version}, git `{ctx.stamp.commit}`.")
+    if exp.config.get("map"):
+        doc.p(f"Every run used the experiment's own map, `{exp.config['map']}` (copied to "
+              "`map.toml` in this folder), not the model's default map.")
     if reps is not None and reps.min() != reps.max():
         doc.p("Replicate counts differ between cells, so numbers pooled over design points "
               "weight each cell by its number of runs.")
@@ -379,7 +382,7 @@ def _attack_map(doc: Doc, ctx: _Context) -> None:
         return
     doc.h(2, "Where offensives struck")
     path = figures.attack_map(s, ctx.figures / "attack_map.png", ctx.stamp,
-                              ctx.exp.config.get("map_path"), ctx.arms)
+                              ctx.exp.map_path, ctx.arms)
     doc.img(path, ctx.folder, "Attack points of resumed offensives")
     doc.p("Each point is one resumed run: where its main effort struck, i.e. Ukraine's "
           "forward edge on the attack axis on the day the offensive resumed (the model's "
@@ -475,6 +478,9 @@ def _manifest(doc: Doc, ctx: _Context) -> None:
             ("git dirty", git.get("dirty")), ("created", m.get("created")),
             ("updated", m.get("updated")), ("python", env.get("python")),
             ("platform", env.get("platform"))]
+    if m.get("map"):
+        rows.append(("map", f"{m['map'].get('file')} (sha256 {m['map'].get('sha256')}; "
+                            "copied to map.toml)"))
     rows += [(name, v) for name, v in (env.get("versions") or {}).items() if v]
     for s in m.get("sessions") or []:
         rows.append((f"session {s.get('started')}",

@@ -8,7 +8,9 @@ An experiment is *arms x design points x replicates* runs:
 * ``design``: the swept parameters and how their values are chosen (grid, lhs, sobol,
   morris or an explicit table); each distinct setting is a *design point*;
 * ``replicates``: a number, or ``"auto"`` to add replicates until the confidence interval
-  on P(resumption) is narrow enough (see ``[adaptive]``).
+  on P(resumption) is narrow enough (see ``[adaptive]``);
+* ``map`` (optional): the theatre map file every run uses instead of the default map; its
+  sha256 goes into the resolved config, so a changed map file is a changed config.
 
 Validation is strict: unknown keys, wrong types, values out of range and references to
 arms that do not exist are errors naming the key path and the value, collected all at
@@ -44,6 +46,7 @@ class Experiment:
     spec: ExperimentSpec
     source: str
     resolved: dict[str, Any]
+    map_file: Path | None = None  # the ``map`` file, resolved; None: the default map
 
     @property
     def name(self) -> str:
@@ -93,13 +96,42 @@ def from_dict(data: dict[str, Any], *, source: str = "<dict>", quick: bool = Fal
     spec = _validate_structure(data, source)
     if spec.design.file is not None:
         spec = _inline_table_file(spec, source, base_dir or Path("."))
-    issues = check_semantics(spec)
+    map_file, map_issues = _check_map(spec, base_dir or Path("."))
+    issues = check_semantics(spec) + map_issues
     if issues:
         raise ExperimentError.from_issues(source, issues)
     if quick:
         spec = _apply_quick(spec, source)
     spec = _fix_design_seed(spec)
-    return Experiment(spec=spec, source=source, resolved=_resolve(spec))
+    if map_file is not None:
+        spec = spec.model_copy(update={"map_sha256": file_sha256(map_file)})
+    return Experiment(spec=spec, source=source, resolved=_resolve(spec), map_file=map_file)
+
+
+def file_sha256(path: Path) -> str:
+    """sha256 of a file's bytes (hex)."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _check_map(spec: ExperimentSpec, base_dir: Path) -> tuple[Path | None, list[str]]:
+    """The ``map`` file (relative to the experiment file's folder) if it loads as a map;
+    otherwise the issues. ``map_sha256``, if given, must be the file's sha256."""
+    if spec.map is None:
+        issues = [] if spec.map_sha256 is None else [
+            format_issue("map_sha256", spec.map_sha256, "needs a map key naming the file")]
+        return None, issues
+    from model.theatre_map import load_map
+
+    path = base_dir / spec.map
+    try:
+        load_map(path)
+    except (OSError, ValueError) as err:  # each line names a key of the map file
+        return None, [format_issue("map", spec.map, line) for line in str(err).splitlines()]
+    digest = file_sha256(path)
+    if spec.map_sha256 is not None and spec.map_sha256 != digest:
+        return None, [format_issue("map_sha256", spec.map_sha256,
+                                   f"the map file {path} has sha256 {digest}; it has changed")]
+    return path.resolve(), []
 
 
 def _fix_design_seed(spec: ExperimentSpec) -> ExperimentSpec:

@@ -126,6 +126,8 @@ class ExperimentSpec(_Strict):
     name: Name
     description: str = ""
     question: str | None = None  # what the experiment asks, for the README (dmzsim publish)
+    map: str | None = Field(None, min_length=1)  # map TOML, relative to the experiment file
+    map_sha256: str | None = Field(None, pattern=r"^[0-9a-f]{64}$")  # pins the map's content
     root_seed: int = Field(ge=0)
     horizon_days: int | None = Field(None, ge=1)
     replicates: Replicates
@@ -142,7 +144,12 @@ _ALL_KEYS = sorted({k for m in (ExperimentSpec, DesignSpec, Axis, AdaptiveSpec, 
                                 QuickSpec) for k in m.model_fields})
 
 
+_OTHER_NAMES = {"map_path": "map", "map_file": "map"}  # as `dmzsim sim --map` users say it
+
+
 def closest_key(key: str) -> str | None:
     """The known config key nearest to a misspelt one, for 'did you mean' hints."""
+    if key in _OTHER_NAMES:
+        return _OTHER_NAMES[key]
     match = difflib.get_close_matches(key, _ALL_KEYS, n=1)
     return match[0] if match else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from runs.design import Design
 from runs.experiment import Experiment
 from runs.store import Store, StoreError, write_parquet_atomic, write_text_atomic
 
+MAP_COPY = "map.toml"  # the experiment's map file, copied so analysis reads the folder only
 SEED_SCHEME = ("seed = 63-bit int from numpy SeedSequence(entropy=root_seed, "
                "spawn_key=(point, replicate)); the arm is not an input (common random "
                "numbers across arms)")
@@ -64,8 +66,15 @@ def dict_diff(old: Any, new: Any, path: str = "") -> list[str]:
 
 
 def write_config(folder: Path, exp: Experiment, design: Design) -> None:
-    """The resolved config and the design, written before any run."""
+    """The resolved config and the design (and a copy of the experiment's map file, if it
+    names one), written before any run."""
     write_text_atomic(exp.to_toml(), folder / "experiment.toml")
+    if exp.map_file is not None:
+        tmp = folder / f".{MAP_COPY}.tmp"
+        shutil.copyfile(exp.map_file, tmp)  # byte for byte: the copy has the same sha256
+        tmp.replace(folder / MAP_COPY)
+    else:  # a copy left by an earlier experiment of this name would mislead the analysis
+        (folder / MAP_COPY).unlink(missing_ok=True)
     write_text_atomic(json.dumps(design.to_json(), indent=1) + "\n", folder / "design.json")
     points = design.points.copy()
     points.insert(0, "point", range(design.n_points))
@@ -80,12 +89,16 @@ def manifest_header(exp: Experiment, design: Design) -> dict[str, Any]:
     """The parts of the manifest fixed when the folder is created."""
     from runs.manifest import environment, git_info
 
-    return {"experiment": exp.name, "description": exp.spec.description,
-            "source": exp.source, "config_hash": exp.config_hash,
-            "root_seed": exp.spec.root_seed, "seed_scheme": SEED_SCHEME,
-            "arms": exp.arm_names, "design": design.to_json(),
-            "replicates": exp.spec.replicates, "environment": environment(),
-            "git": git_info()}
+    header = {"experiment": exp.name, "description": exp.spec.description,
+              "source": exp.source, "config_hash": exp.config_hash,
+              "root_seed": exp.spec.root_seed, "seed_scheme": SEED_SCHEME,
+              "arms": exp.arm_names, "design": design.to_json(),
+              "replicates": exp.spec.replicates, "environment": environment(),
+              "git": git_info()}
+    if exp.map_file is not None:
+        header["map"] = {"file": exp.spec.map, "path": str(exp.map_file),
+                         "sha256": exp.spec.map_sha256}
+    return header
 
 
 def run_table(exp: Experiment, planned: dict[tuple[str, int], int], store: Store,

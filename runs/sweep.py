@@ -47,14 +47,15 @@ def build_task(exp: Experiment, design: Design, arm: str, point: int, replicate:
     """One run exactly as the sweep plans it; ``dmzsim verify`` rebuilds runs with it.
 
     Parameters are the base, then the arm's overrides, then the design point's values; the
-    seed depends on (root seed, point, replicate) only. ``base`` saves re-resolving the
-    base parameters for every run of a large sweep.
+    seed depends on (root seed, point, replicate) only; every run uses the experiment's
+    map. ``base`` saves re-resolving the base parameters for every run of a large sweep.
     """
     base = exp.base_params() if base is None else base
     params = {**base, **exp.arm_overrides(arm), **design.point_params(point)}
     seed = seeds.run_seed(exp.spec.root_seed, point, replicate)
+    map_path = None if exp.map_file is None else str(exp.map_file)
     return RunTask(run_id(arm, point, replicate), arm, point, replicate, seed, params,
-                   exp.spec.outputs.series_every)
+                   exp.spec.outputs.series_every, map_path)
 
 
 def summary_record(task: RunTask, outcome: RunOutcome) -> dict[str, Any]:

@@ -23,7 +23,8 @@ SimulateFn = Callable[..., Any]
 
 @dataclass(frozen=True)
 class RunTask:
-    """One run: where it sits in the experiment, its seed and its full parameter set."""
+    """One run: where it sits in the experiment, its seed, its full parameter set and its
+    map file (None: the model's default map)."""
 
     run_id: str
     arm: str
@@ -32,6 +33,7 @@ class RunTask:
     seed: int
     params: dict[str, Any]
     series_every: int = 0
+    map_path: str | None = None
 
     def meta(self) -> dict[str, Any]:
         """The identifying columns every record of this run starts with."""
@@ -69,7 +71,11 @@ def execute(task: RunTask, simulate: SimulateFn | None = None) -> RunOutcome:
         from model.params import Params
 
         fn = simulate or default_simulate()
-        result = fn(Params.build(task.params), task.seed, series_every=task.series_every)
+        # map_path only when the experiment names a map: simulate functions written for
+        # the default map need not take it
+        where = {} if task.map_path is None else {"map_path": task.map_path}
+        result = fn(Params.build(task.params), task.seed, series_every=task.series_every,
+                    **where)
         summary = dict(result.summary)
         series = result.series if task.series_every else None
     except Exception as err:
