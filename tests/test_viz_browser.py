@@ -3,7 +3,9 @@
 ``dmzsim viz`` is started as a subprocess on a free port of 127.0.0.1; Playwright drives
 the page: a control is changed (a bad seed is refused, a good one applied, a scenario
 picked), Step and Play are pressed, and the day counter, the map and the plots must all
-move. No browser is downloaded: Playwright launches ``/usr/bin/chromium``.
+move. Every request the page makes must go to the local server (the visual run works
+offline); any other is refused and fails the test. No browser is downloaded: Playwright
+launches ``/usr/bin/chromium``.
 
 With ``DMZSIM_SCREENSHOT=1`` the run uses the real Donetsk map, plays on to well past
 the offensive and saves ``docs/img/viz.png`` (the README's screenshot).
@@ -22,6 +24,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -106,13 +109,35 @@ def wait_for_day(page, at_least: int, timeout: float) -> None:
         time.sleep(0.1)
 
 
+def is_local(url: str) -> bool:
+    """A request that never leaves the machine: to 127.0.0.1 or localhost, or inline."""
+    parts = urlsplit(url)
+    if parts.scheme in ("data", "blob", "about"):
+        return True
+    return parts.scheme in ("http", "https", "ws", "wss") and \
+        parts.hostname in ("127.0.0.1", "localhost")
+
+
 def test_change_step_play_in_chromium(viz_url: str) -> None:
+    """... and every request the page makes (scripts, styles, fonts, the websocket) goes
+    to the local server: the visual run works offline. Any other request is refused."""
     from playwright.sync_api import expect, sync_playwright
+
+    requested: list[str] = []
+    refused: list[str] = []
+
+    def refuse(route) -> None:
+        refused.append(route.request.url)
+        route.abort("blockedbyclient")
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1600, "height": 1200})
+            context = browser.new_context(viewport={"width": 1600, "height": 1200})
+            context.route(lambda url: not is_local(url), refuse)
+            context.on("request", lambda request: requested.append(request.url))
+            page = context.new_page()
+            page.on("websocket", lambda ws: requested.append(ws.url))
             page.set_default_timeout(60_000)
             page.goto(viz_url)
             expect(page.locator(".dmz-day")).to_contain_text("Day 0 of")
@@ -161,3 +186,7 @@ def test_change_step_play_in_chromium(viz_url: str) -> None:
                 page.screenshot(path=str(SCREENSHOT))
         finally:
             browser.close()
+    assert refused == [], f"the page asked for other hosts: {refused}"
+    assert any(u.startswith(("ws://", "wss://")) for u in requested)  # the live connection
+    assert any(u.endswith(".js") or ".js?" in u for u in requested)  # scripts, all local
+    assert [u for u in requested if not is_local(u)] == []
