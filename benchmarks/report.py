@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-# Targets of the performance issue.
+# Performance targets, checked against the measured numbers.
 DEFAULT_RUN_MAX_S = 0.25
 THROUGHPUT_RATIO_MIN = 1.5
 MEMORY_RATIO_MAX = 0.5

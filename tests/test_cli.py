@@ -179,10 +179,10 @@ def test_run_bad_config_exits_2_naming_the_key(tmp_path: Path,
     assert f"experiment {toml}: arms.tf.sequencing = 'territory_frist'" in err
 
 
-def test_registry_leaves_room_for_more_subcommands(monkeypatch: pytest.MonkeyPatch,
-                                                  capsys: pytest.CaptureFixture) -> None:
+def test_a_subcommand_whose_module_fails_to_load_is_reported_unavailable(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
     assert {"sim", "run", "params", "report", "viz"} <= set(cli.SUBCOMMANDS)
-    monkeypatch.setitem(cli.SUBCOMMANDS, "verify", "not_yet_written.verify_cli")
+    monkeypatch.setitem(cli.SUBCOMMANDS, "verify", "no_such_package.verify_cli")
     assert main(["verify"]) == 2
     assert "dmzsim verify: unavailable" in capsys.readouterr().err
 

@@ -68,7 +68,7 @@ def test_slider_steps_hit_bounds_and_default():
             assert (spec.hi - spec.lo) / spec.step <= 40_000
 
 
-def test_front_panel_has_the_issue_controls():
+def test_front_panel_has_the_deal_zone_guarantee_monitoring_and_recruitment_controls():
     names = {n for group in viz_controls.FRONT_PANEL.values() for n in group}
     assert names <= set(Params.model_fields)
     wanted = {"sequencing", "dmz_shape", "dmz_width_km", "guarantee_delay_days",
