@@ -52,6 +52,9 @@ class RussiaCommand(Agent):
         return np.where(m.has_line(), ratio, 0.0)  # no ground left there: no objective
 
     def step(self) -> None:
+        """Draw today's estimate noise (every day, so the stream does not depend on the
+        phase), then review: at war, where to send reserves; in a ceasefire, whether to
+        mass and resume."""
         m = self.model
         noise = m.streams.decisions.normal(0.0, m.p.decision_noise, m.theatre.n_axes)
         if m.at_war:
@@ -110,6 +113,8 @@ class UkraineCommand(Agent):
         m.concentrate(UA, axis, m.day + m.p.ua_alert_response_days, posture=Posture.DEFEND)
 
     def step(self) -> None:
+        """At war, on review days: reinforce the axis with the worst ratio, and thin the
+        calmest axis if no reserves are left and a breakthrough is under way."""
         m = self.model
         if not m.at_war or m.day % m.p.review_interval_days:
             return
@@ -169,10 +174,13 @@ class Guarantor(Agent):
         self.triggered = False
 
     def enter_into_force(self) -> None:
+        """The guarantees take effect today; credibility decays from here."""
         self.in_force, self.in_force_day = True, self.model.day
         self.refresh_day = self.model.day
 
     def credibility(self) -> float:
+        """Probability of answering today: 0 until in force, then halving with the days
+        since the last response, raised by a reassurance force on the ground."""
         if not self.in_force:
             return 0.0
         p = self.model.p
@@ -188,6 +196,8 @@ class Guarantor(Agent):
         return self.credibility() * self.model.p.guarantor_combat_support
 
     def combat_support(self) -> float:
+        """Defensive power it actually adds, as a fraction: only once it has come in
+        against the offensive (Russia's estimate uses ``expected_support``)."""
         return self.model.p.guarantor_combat_support if self.triggered else 0.0
 
     def respond_to_violations(self, detected: int) -> None:

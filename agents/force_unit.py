@@ -26,22 +26,27 @@ class ForceUnit(CellAgent):
 
     @property
     def side(self) -> str:
+        """'RU' or 'UA', read from the unit's row."""
         return SIDE_NAMES[int(self.model.forces.side[self.row])]
 
     @property
     def strength(self) -> float:
+        """Personnel, read from the unit's row."""
         return float(self.model.forces.strength[self.row])
 
     @property
     def readiness(self) -> float:
+        """Readiness, 0 to 1 (combat power = strength x readiness), read from the row."""
         return float(self.model.forces.readiness[self.row])
 
     @property
     def posture(self) -> Posture:
+        """What the unit is doing, read from its row."""
         return Posture(int(self.model.forces.posture[self.row]))
 
     @property
     def axis(self) -> int:
+        """The axis the unit stands on or is ordered to (-1: a reserve on none)."""
         return int(self.model.forces.axis[self.row])
 
     def order(self, posture: Posture, axis: int, arrive_day: int) -> None:

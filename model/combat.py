@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 
 def fight(m: CeasefireModel) -> None:
+    """Step 7: close the gap where the sides are apart, assault where the odds allow, and
+    take losses on every axis in contact."""
     p, th, f = m.p, m.theatre, m.forces
     n = th.n_axes
     ru_mask = f.mask(RU, Posture.DEFEND, Posture.ATTACK, Posture.CONCENTRATE, present_on=m.day)

@@ -84,11 +84,13 @@ class ForceTable:
         return personnel, np.divide(ready, personnel, out=np.zeros(2), where=personnel > 0)
 
     def personnel(self, side: int) -> float:
+        """Personnel in one side's living units (the depot not counted)."""
         n = self.n
         m = self.alive[:n] & (self.side[:n] == side)
         return float(self.strength[:n][m].sum())
 
     def mean_readiness(self, side: int) -> float:
+        """Strength-weighted mean readiness of one side's living units (0 if it has none)."""
         m = self.view("alive") & (self.view("side") == side)
         s = self.view("strength")[m]
         return float((s * self.view("readiness")[m]).sum() / s.sum()) if s.sum() > 0 else 0.0

@@ -112,6 +112,7 @@ class CeasefireModel(mesa.Model):
 
     def add_unit(self, side: int, strength: float, readiness: float, posture: Posture,
                  axis: int, arrive_day: int = 0) -> ForceUnit:
+        """Form a unit: its numbers in a ForceTable row, its place on the map as an agent."""
         row = self.forces.add(side, strength, readiness, posture, axis, arrive_day)
         unit = ForceUnit(self, row)
         self.units[row] = unit
@@ -188,6 +189,8 @@ class CeasefireModel(mesa.Model):
 
     # --- phase changes (events) ---------------------------------------------------------
     def start_withdrawal(self) -> None:
+        """Event: Ukraine's line units start to withdraw; they stay on the line until it
+        ends. Nothing happens if the ceasefire has already broken down."""
         if self.phase != "ceasefire":
             return
         self.phase = "withdrawal"
@@ -197,6 +200,8 @@ class CeasefireModel(mesa.Model):
         self.forces.arrive_day[: self.forces.n][mask] = end
 
     def complete_withdrawal(self) -> None:
+        """Event: the zone is declared (unilateral: Ukraine's ground is ceded; mirrored:
+        both sides stand back), the new line is manned and the monitors move onto the zone."""
         if self.phase != "withdrawal":
             return
         self.phase = "dmz"
@@ -227,6 +232,8 @@ class CeasefireModel(mesa.Model):
         placement.place_units(self)
 
     def guarantees_in_force(self) -> None:
+        """Event: the guarantees take effect, unless the war has resumed first (they
+        guarantee a ceasefire, not a war already under way)."""
         if self.at_war:
             return
         self.guarantor.enter_into_force()
@@ -260,6 +267,7 @@ class CeasefireModel(mesa.Model):
             self.units[int(r)].order(Posture.DEFEND, int(f.axis[r]), self.day)
 
     def record_town_loss(self, town: int) -> None:
+        """Count a town taken by the offensive (and apart, if it is in the fortress belt)."""
         self.record["towns_lost"] += 1
         if self.theatre.raster.towns[town].fortress_belt:
             self.record["belt_towns_lost"] += 1
@@ -280,13 +288,17 @@ class CeasefireModel(mesa.Model):
     # --- shared quantities --------------------------------------------------------------
     @property
     def at_war(self) -> bool:
+        """Fighting: at war from day 0, or the offensive has resumed."""
         return self.phase in WAR_PHASES
 
     @property
     def in_ceasefire(self) -> bool:
+        """The guns are silent: ceasefire, withdrawal or DMZ phase."""
         return self.phase in CEASEFIRE_PHASES
 
     def reserve_power(self, side: int, present_on: int | None = None) -> float:
+        """Combat power (strength x readiness) of a side's reserves; with ``present_on``,
+        only those that have arrived by that day."""
         f = self.forces
         m = f.mask(side, Posture.RESERVE, present_on=present_on)
         return float((f.view("strength")[m] * f.view("readiness")[m]).sum())
@@ -297,6 +309,7 @@ class CeasefireModel(mesa.Model):
         self.zone = self.theatre.zone_cells(self.ua_depth, self.p.defence_zone_km)
 
     def axis_fortification(self) -> np.ndarray:
+        """Mean fortification of Ukraine's defended zone on each axis."""
         cells, axes = self.zone
         return self.theatre.axis_means(cells, axes, self.theatre.fort_flat)
 
@@ -368,6 +381,8 @@ class CeasefireModel(mesa.Model):
             th.fort_flat[z] = np.maximum(th.fort_flat[z] - 1.0 / p.fortification_decay_days, 0.0)
 
     def position_for(self, row: int) -> tuple[int, int] | None:
+        """The cell unit ``row``'s posture puts it on today; units ask the model, which
+        holds the theatre and the front."""
         return placement.position_for(self, row)
 
 

@@ -295,6 +295,8 @@ class ParamError(ValueError):
 
     @classmethod
     def from_validation(cls, err: ValidationError, values: dict[str, Any]) -> ParamError:
+        """One error for all of pydantic's, each naming the key and value (and, for an
+        unknown key, the nearest known name: most are typos)."""
         lines = []
         for e in err.errors():
             key = ".".join(str(p) for p in e["loc"]) or "<root>"

@@ -35,6 +35,7 @@ SUMMARY_FIELDS: tuple[str, ...] = (
 
 
 def init_records(m: CeasefireModel) -> None:
+    """Start the run's summary record and the per-day DataCollector."""
     m.record = {"day_resumed": np.nan, "ua_area_at_resumption": m.ua_area,
                 "attack_axis": -1, "ratio_at_attack": np.nan, "warning_days": np.nan,
                 "territory_taken_km2": 0.0, "belt_towns_lost": 0, "towns_lost": 0}
@@ -48,6 +49,8 @@ def init_records(m: CeasefireModel) -> None:
 
 
 def collect(m: CeasefireModel) -> None:
+    """Record today's row of the series: set every ``obs_*`` attribute in one pass over
+    the units, then let the DataCollector read them."""
     personnel, readiness = m.forces.by_side()
     m.obs_day, m.obs_phase = m.day, m.phase
     m.obs_guarantees_in_force = m.guarantor.in_force
@@ -64,6 +67,8 @@ def collect(m: CeasefireModel) -> None:
 
 
 def main_axis_ratio(m: CeasefireModel) -> float:
+    """Today's force ratio on Russia's main axis (before it has chosen one: on the axis
+    where the ratio is highest)."""
     ratio = m.current_ratio()
     axis = m.russia.main_axis if m.russia.main_axis >= 0 else int(np.argmax(ratio))
     return float(ratio[axis])

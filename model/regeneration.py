@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
 
 def regenerate(m: CeasefireModel) -> None:
+    """Step 2: each side's daily inflow (at its pause rate during a ceasefire; Ukraine's
+    raised by arms support once guarantees are in force), then readiness recovery."""
     p = m.p
     boost = p.arms_support if m.guarantor.in_force else 0.0
     ru_rate, ua_rate = p.ru_recruits_per_month, p.ua_recruits_per_month
@@ -33,6 +35,7 @@ def regenerate(m: CeasefireModel) -> None:
 
 
 def total_personnel(m: CeasefireModel, side: int) -> float:
+    """A side's personnel in its units plus in the depot (not yet formed into a unit)."""
     return m.forces.personnel(side) + float(m.depot[side])
 
 

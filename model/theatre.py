@@ -113,6 +113,7 @@ class Theatre:
 
     # --- queries --------------------------------------------------------------------------
     def ua_area_km2(self, oblast_only: bool = False) -> float:
+        """Area Ukraine holds, in the whole theatre or only inside the oblast."""
         mask = self.control_flat == UA
         if oblast_only:
             mask &= self.in_oblast
@@ -201,7 +202,11 @@ class Theatre:
         return (np.abs(self.depth) <= self.cell_km) & (self.axis_of_cell >= 0)
 
     def unilateral_zone(self) -> np.ndarray:
+        """Zone of a unilateral withdrawal: all Ukrainian-held ground in the oblast (flat
+        mask)."""
         return (self.control_flat == UA) & self.in_oblast
 
     def mirrored_zone(self, width_km: float) -> np.ndarray:
+        """Zone of a mirrored withdrawal: ``width_km`` either side of the line on every axis
+        (flat mask)."""
         return (np.abs(self.depth) <= width_km) & (self.axis_of_cell >= 0)
