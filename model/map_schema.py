@@ -1,0 +1,242 @@
+"""The map file's format (``docs/map-format.md``) as strict pydantic classes, and its errors.
+
+:class:`MapSpec` is a whole map file, validated: types without silent coercion, no unknown
+keys, and whole-map checks of the geometry (towns inside the theatre, a line of contact
+that does not cross itself and splits the theatre in two). :func:`describe_errors` turns
+pydantic's errors into lines that name the file, the key and the value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from model.map_geometry import ExtendedLine, TheatreFrame, segment_name
+
+Lat = Annotated[float, Field(ge=-90.0, le=90.0)]
+Lon = Annotated[float, Field(ge=-180.0, le=180.0)]
+
+
+def _check_lat_lon(pair: list[float]) -> list[float]:
+    lat, lon = pair
+    if not -90.0 <= lat <= 90.0:
+        raise ValueError(f"latitude {lat} must be within -90..90 (pairs are [lat, lon])")
+    if not -180.0 <= lon <= 180.0:
+        raise ValueError(f"longitude {lon} must be within -180..180 (pairs are [lat, lon])")
+    return pair
+
+
+LatLon = Annotated[list[float], Field(min_length=2, max_length=2), AfterValidator(_check_lat_lon)]
+Side = Literal["west", "east", "north", "south"]
+
+
+class MapFileError(ValueError):
+    """A map file that cannot be read or does not validate; names the file and the key."""
+
+
+class _Strict(BaseModel):
+    # strict: no silent coercion ("10" is not a number, 1 is not true)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class MapMeta(_Strict):
+    """``[map]``: what the map is, where it comes from, and the theatre's extent."""
+
+    name: str = Field(min_length=1)
+    date: Annotated[dt.date, Field(strict=False)]
+    description: str = ""
+    sources: list[str] = Field(min_length=1)
+    margin_km: float = Field(ge=0.0, le=500.0)
+    ua_side: Side
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _iso_date(cls, value: Any) -> Any:
+        if isinstance(value, dt.date | str):
+            return value
+        raise ValueError('must be an ISO date such as "2026-02-24"')
+
+
+class Oblast(_Strict):
+    """``[oblast]``: the outline polygon as ``[lat, lon]`` pairs."""
+
+    outline: list[LatLon] = Field(min_length=3)
+
+    @field_validator("outline")
+    @classmethod
+    def _polygon(cls, pts: list[LatLon]) -> list[LatLon]:
+        if len({tuple(p) for p in pts}) < 3:
+            raise ValueError("needs at least 3 distinct points")
+        return pts
+
+    def ring(self) -> list[tuple[float, float]]:
+        """The outline without a repeated closing point."""
+        pts = [tuple(p) for p in self.outline]
+        return pts[:-1] if len(pts) > 3 and pts[0] == pts[-1] else pts
+
+
+class Town(_Strict):
+    """``[[towns]]``: a town; cells within ``radius_km`` of its centre are urban."""
+
+    name: str = Field(min_length=1)
+    lat: Lat
+    lon: Lon
+    fortress_belt: bool = False
+    radius_km: float = Field(gt=0.0, le=50.0)
+
+
+class LineOfContact(_Strict):
+    """``[line_of_contact]``: the line, ordered from one end to the other."""
+
+    points: list[LatLon] = Field(min_length=2)
+
+    @field_validator("points")
+    @classmethod
+    def _no_repeats(cls, pts: list[LatLon]) -> list[LatLon]:
+        for i in range(1, len(pts)):
+            if tuple(pts[i]) == tuple(pts[i - 1]):
+                raise ValueError(f"point {i} repeats point {i - 1}")
+        return pts
+
+
+class MapSpec(_Strict):
+    """A whole map file, validated."""
+
+    map: MapMeta
+    oblast: Oblast
+    towns: list[Town] = Field(default_factory=list)
+    line_of_contact: LineOfContact
+
+    @model_validator(mode="after")
+    def _geometry(self) -> MapSpec:
+        names = [t.name for t in self.towns]
+        for i, name in enumerate(names):
+            if name in names[:i]:
+                raise ValueError(f"towns[{i}].name = {name!r}: duplicate town name")
+        frame = TheatreFrame.of(self)
+        for i, t in enumerate(self.towns):
+            x, y = frame.project(np.array([t.lat]), np.array([t.lon]))
+            if not (0.0 <= x[0] <= frame.width_km and 0.0 <= y[0] <= frame.height_km):
+                raise ValueError(
+                    f"towns[{i}] ({t.name}) at lat {t.lat}, lon {t.lon}: outside the theatre "
+                    f"(lat {frame.lat0:.3f}..{frame.lat1:.3f}, "
+                    f"lon {frame.lon0:.3f}..{frame.lon1:.3f})"
+                )
+        line = ExtendedLine.of(self, frame)
+        crossing = line.self_crossing()
+        if crossing is not None:
+            n = len(self.line_of_contact.points)
+            a, b = (segment_name(i, n) for i in crossing)
+            raise ValueError(
+                f"line_of_contact.points: the line, extended straight at both "
+                f"ends, crosses itself ({a} crosses {b})"
+            )
+        # Both sides must be non-empty: test a fine sample of the theatre.
+        sx = np.linspace(0.0, frame.width_km, 101)
+        sy = np.linspace(0.0, frame.height_km, 101)
+        gx, gy = np.meshgrid(sx, sy, indexing="ij")
+        ua = line.ua_mask(gx.ravel(), gy.ravel())
+        if ua.all() or not ua.any():
+            held = "Ukrainian" if ua.all() else "Russian"
+            raise ValueError(
+                "line_of_contact.points: the line (extended straight at both ends) does not "
+                f"split the theatre: all of it falls on the {held} side "
+                f"(ua_side = {self.map.ua_side!r})"
+            )
+        return self
+
+
+# --- error messages ----------------------------------------------------------------------
+def _key(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _lookup(data: Any, loc: tuple[Any, ...]) -> tuple[bool, Any]:
+    for part in loc:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return False, None
+    return True, data
+
+
+def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
+    model: Any = MapSpec
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = getattr(model, "model_fields", {}).get(part)
+        if field is None:
+            return []
+        ann = field.annotation
+        args = getattr(ann, "__args__", ())
+        model = args[0] if args and isinstance(args[0], type) else ann
+    return list(getattr(model, "model_fields", {}))
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{...} (a table)"
+    text = repr(value)
+    return text if len(text) <= 80 else text[:76] + " ..."
+
+
+_BOUND_WORDS = {
+    "less_than_equal": ("<=", "le"),
+    "greater_than_equal": (">=", "ge"),
+    "less_than": ("<", "lt"),
+    "greater_than": (">", "gt"),
+}
+
+
+def describe_errors(err: ValidationError, data: dict[str, Any], path: Path) -> str:
+    """One line per error, naming the file, the key, the value found and what was wanted:
+    pydantic's own messages name neither the file nor the value."""
+    lines = []
+    for e in err.errors():
+        loc = tuple(e["loc"])
+        key = _key(loc) or "<file>"
+        kind = e["type"]
+        ctx = e.get("ctx") or {}
+        found, value = _lookup(data, loc)
+        shown = f"{key} = {_short(value)}" if found else key
+        if kind == "missing":
+            what = "missing (required)"
+            shown = key
+        elif kind == "extra_forbidden":
+            allowed = _allowed_keys(loc)
+            what = "unknown key" + (f" (allowed: {', '.join(allowed)})" if allowed else "")
+        elif kind in _BOUND_WORDS:
+            op, name = _BOUND_WORDS[kind]
+            bound = ctx.get(name)
+            what = (
+                f"must be {op} {bound:g}" if isinstance(bound, float) else f"must be {op} {bound}"
+            )
+        elif kind == "too_short":
+            what = f"needs at least {ctx.get('min_length')} item(s), has {ctx.get('actual_length')}"
+        elif kind == "too_long":
+            what = f"needs at most {ctx.get('max_length')} item(s), has {ctx.get('actual_length')}"
+        elif kind == "value_error":
+            what = str(ctx.get("error", e["msg"]))
+            if not loc:  # a whole-map check: the message names its own keys
+                lines.append(f"map file {path}: {what}")
+                continue
+        else:
+            what = e["msg"]
+        lines.append(f"map file {path}: {shown}: {what}")
+    return "\n".join(lines)
