@@ -331,7 +331,7 @@ def attack_map(summary: pd.DataFrame, path: Path, stamp: Stamp,
     ax.set_ylabel("latitude (°N)")
     mid_lat = float(pts["attack_lat"].mean()) if len(pts) else 48.5
     ax.set_aspect(1 / np.cos(np.radians(mid_lat)))
-    title = "Where resumed offensives struck: main axis, Ukraine's line that day (area ∝ runs)"
+    title = "Where resumed offensives struck (area ∝ runs)"
     if spec is not None:
         title += f"; map: {spec.map.name}, {spec.map.date}"
     ax.set_title(title, fontsize=9)

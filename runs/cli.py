@@ -1,8 +1,8 @@
 """The ``dmzsim`` command: ``dmzsim sim | run | params | report | viz | publish | verify``.
 
 Each subcommand lives in its own module exposing ``HELP``, ``add_arguments(parser)`` and
-``run(args) -> int``; :data:`SUBCOMMANDS` maps names to modules, so adding ``viz``,
-``report`` or ``verify`` is one line here plus a module. Heavy imports (Mesa, the model,
+``run(args) -> int``; :data:`SUBCOMMANDS` maps names to modules, so a subcommand is
+one line here plus a module. Heavy imports (Mesa, the model,
 Dask) happen inside ``run``, so ``dmzsim --help`` stays instant.
 
 Exit status: 0 success; 1 some runs failed; 2 bad input (parameters, config, options),
