@@ -1,0 +1,156 @@
+"""The report's sections that depend on the experiment's design and outputs.
+
+Each section checks whether it applies (a grid of swept parameters, a recorded series,
+runs that resumed with an attack point, a Sobol' or Morris design, any swept parameter)
+and adds nothing otherwise, so one report builder serves every kind of experiment.
+"""
+
+from __future__ import annotations
+
+import math
+
+from analysis.report_context import CONF, ReportContext
+from analysis.report_document import Doc, pretty
+
+RATIO_CAP = 20.0  # force ratios drawn at most at this value (an empty axis gives inf)
+
+
+def by_parameter(doc: Doc, ctx: ReportContext) -> None:
+    """P(resumption) against the one swept parameter, or heatmaps over the first
+    two per arm (grid and table designs: their points line up on axes)."""
+    from analysis import figures
+    from analysis.tables import arm_label, risk_by
+
+    if ctx.exp.design.method not in ("grid", "table") or not ctx.names:
+        return
+    doc.h(2, "Risk by swept parameter")
+    if len(ctx.names) == 1:
+        df = risk_by(ctx.summary, ["arm", ctx.names[0]], conf=CONF)
+        path = figures.risk_lines(df, ctx.names[0], ctx.horizon,
+                                  ctx.figures / f"p_by_{ctx.names[0]}.png", ctx.stamp)
+        doc.img(path, ctx.folder, f"P(resumption) by {ctx.names[0]}")
+        return
+    x, y = ctx.names[0], ctx.names[1]
+    rest = ctx.names[2:]
+    if rest:
+        doc.p(f"Heatmaps over {x} × {y}, pooled over {', '.join(rest)}.")
+    for arm in ctx.arms:
+        grid = risk_by(ctx.summary, [x, y], arm=arm, conf=CONF)
+        title = f"{arm_label(arm)}: P(resumption within {ctx.h} days)"
+        path = figures.risk_heatmap(grid, x, y, ctx.figures / f"heatmap_{arm}.png",
+                                    ctx.stamp, title)
+        doc.img(path, ctx.folder, title)
+
+
+def fan_charts(doc: Doc, ctx: ReportContext) -> None:
+    """Fan charts of the main-axis force ratio and of the area Ukraine holds (when the
+    runs recorded a series)."""
+    import pandas as pd
+
+    from analysis import figures
+
+    recorded = ctx.exp.series
+    if recorded is None or recorded.empty or "force_ratio_main_axis" not in recorded:
+        return
+    doc.h(2, "Force ratio over time")
+    path = figures.fan_chart(recorded, "force_ratio_main_axis", ctx.figures / "fan_ratio.png",
+                             ctx.stamp, "force ratio RU : UA, main axis (log)", ctx.arms,
+                             cap=RATIO_CAP, log=True)
+    doc.img(path, ctx.folder, "Force ratio on the main axis: median, 50% and 90% bands")
+    ratio = pd.to_numeric(recorded["force_ratio_main_axis"], errors="coerce")
+    share = float((ratio >= RATIO_CAP).mean())
+    doc.p(f"Ratios of {RATIO_CAP:g} or more (including an axis with no Ukrainian defender, "
+          f"ratio ∞: {share:.0%} of all recorded days) are drawn at the dotted line.")
+    if "ua_area_km2" in recorded:
+        path = figures.fan_chart(recorded, "ua_area_km2", ctx.figures / "fan_ua_area.png",
+                                 ctx.stamp, "area Ukraine holds (km²)", ctx.arms)
+        doc.img(path, ctx.folder, "Area Ukraine holds: median, 50% and 90% bands")
+
+
+def attack_map(doc: Doc, ctx: ReportContext) -> None:
+    """Where the resumed offensives struck, over the map the runs used."""
+    from analysis import figures
+
+    s = ctx.summary
+    if "attack_lat" not in s or not s["attack_lat"].notna().any():
+        return
+    doc.h(2, "Where offensives struck")
+    path = figures.attack_map(s, ctx.figures / "attack_map.png", ctx.stamp,
+                              ctx.exp.map_path, ctx.arms)
+    doc.img(path, ctx.folder, "Attack points of resumed offensives")
+    doc.p("Each point is one resumed run: where its main effort struck, i.e. Ukraine's "
+          "forward edge on the attack axis on the day the offensive resumed (the model's "
+          "attack_lat/lon). How far it then went is in the costs table (territory lost). "
+          "Runs without a resumption, and no-deal runs (war from day 0, no single attack "
+          "axis), have no point. Points sit on the model's axes, so many runs share one.")
+
+
+def sensitivity(doc: Doc, ctx: ReportContext) -> None:
+    """Sobol' or Morris indices of P(resumption), with a caution when the design is
+    too small to rank the parameters."""
+    from analysis import figures
+    from analysis.sensitivity import indices
+
+    design = ctx.exp.design
+    if design.method not in ("sobol", "morris"):
+        return
+    doc.h(2, "Sensitivity of P(resumption)")
+    arm = ctx.arms[0] if len(ctx.arms) > 1 else None
+    try:
+        df = indices(design, ctx.summary, "resumed", arm=arm)
+    except ValueError as err:
+        doc.p(f"Indices not computed: {err}")
+        return
+    output = f"P(resumption within {ctx.h} days)"
+    if design.method == "sobol":
+        path = figures.sobol_bars(df, ctx.figures / "sobol.png", ctx.stamp, output)
+        doc.img(path, ctx.folder, "Sobol' indices with 95% bootstrap intervals")
+        doc.table(pretty(df.sort_values("ST", ascending=False),
+                          dict.fromkeys(("S1", "S1_conf", "ST", "ST_conf"), 3)),
+                  "S1: share of variance due to the parameter alone; ST: including its "
+                  "interactions; _conf: half-width of the 95% interval (SALib).")
+    else:
+        path = figures.morris_plot(df, ctx.figures / "morris.png", ctx.stamp, output)
+        doc.img(path, ctx.folder, "Morris screening")
+        doc.table(pretty(df.sort_values("mu_star", ascending=False),
+                          dict.fromkeys(("mu_star", "mu_star_conf", "mu", "sigma"), 3)),
+                  "μ*: mean absolute elementary effect over the parameter's range; σ: "
+                  "spread of the effects (interactions, non-linearity).")
+    est, conf = ((df["ST"], df["ST_conf"]) if design.method == "sobol"
+                 else (df["mu_star"], df["mu_star_conf"]))
+    if float(conf.median()) > float(est.abs().median()):
+        doc.p("**Caution:** most confidence intervals are wider than the indices themselves; "
+              "this design is too small to rank the parameters (more samples are needed).")
+    share = df.attrs.get("noise_share", float("nan"))
+    if math.isfinite(share):
+        doc.p(f"Replicate noise makes up about {share:.0%} of the variance of the per-point "
+              "P(resumption); indices are only as clear as that allows (more replicates "
+              "per point shrink it).")
+
+
+def discovery(doc: Doc, ctx: ReportContext) -> None:
+    """PRIM boxes: regions of the swept parameters where the offensive resumes
+    clearly more often than overall."""
+    import numpy as np
+
+    from analysis.discovery import describe, discover
+
+    if not ctx.names:
+        return
+    cols = list(ctx.names) + (["arm"] if len(ctx.arms) > 1 else [])
+    x = ctx.summary[cols].reset_index(drop=True)
+    y = ctx.summary["resumed"].astype(bool).to_numpy()
+    doc.h(2, "Scenario discovery: where regrouping risk is high")
+    if y.all() or not y.any():
+        doc.p("Every run ended the same way, so there is no high-risk region to describe.")
+        return
+    boxes = discover(x, y, min_coverage=0.5, max_boxes=2)
+    if not boxes:
+        doc.p("PRIM found no region of the swept parameters where the offensive resumes "
+              "clearly more often than overall (base rate "
+              f"{float(np.mean(y)):.2f}).")
+        return
+    doc.ul(describe(boxes, x, y, f"P(resumption within {ctx.h} days)"))
+    doc.p("PRIM peeling (α = 0.05, minimum support 5%), the densest box covering at least "
+          "half of the resumed runs, restrictions kept only if significant (quasi-p ≤ "
+          "0.05); the second box is searched among the runs outside the first.")
