@@ -13,6 +13,10 @@ from typing import Any
 from analysis.report_context import CONF, ReportContext
 from analysis.report_document import Doc, pretty
 
+# P(resumption) is also read off the survival curves by these days, where they fall
+# before the horizon: whether an offensive comes early or late matters, not only whether.
+RISK_DAYS = (180.0, 365.0)
+
 
 # --- numbers in words -----------------------------------------------------------------------
 def _fmt_ci(est: float, lo: float, hi: float, digits: int = 2) -> str:
@@ -98,7 +102,7 @@ def _against_baseline(doc: Doc, ctx: ReportContext) -> None:
 
 
 def risk(doc: Doc, ctx: ReportContext) -> None:
-    """P(resumption) per arm (chart and table) and its paired differences."""
+    """P(resumption) per arm (chart and table), by the earlier days, and paired differences."""
     from analysis import figures
     from analysis.tables import arm_label
 
@@ -110,6 +114,7 @@ def risk(doc: Doc, ctx: ReportContext) -> None:
     doc.table(pretty(table.assign(arm=table["arm"].map(arm_label)),
                      {"p": 3, "lo": 3, "hi": 3}),
               "p: share of runs in which the offensive resumed; lo–hi: 95% Wilson interval.")
+    _risk_by_day(doc, ctx)
     if ctx.diffs is not None and len(ctx.diffs):
         d = ctx.diffs.assign(arm=ctx.diffs["arm"].map(arm_label),
                              baseline=ctx.diffs["baseline"].map(arm_label))
@@ -118,6 +123,30 @@ def risk(doc: Doc, ctx: ReportContext) -> None:
                   "Pairs share (design point, replicate) and so the seed. only_arm / "
                   "only_baseline: pairs in which only that arm's run resumed. Interval: "
                   "Tango's score interval for paired proportions.")
+
+
+def _risk_by_day(doc: Doc, ctx: ReportContext) -> None:
+    """P(resumption) by each of RISK_DAYS shorter than the horizon, one row per arm."""
+    import pandas as pd
+
+    from analysis.tables import arm_label, resumption_by
+
+    days = [d for d in RISK_DAYS if d < ctx.horizon]
+    table = resumption_by(ctx.curves, days)
+    if table.empty:
+        return
+    rows = []
+    for arm, sub in table.groupby("arm", sort=False):
+        row = {"arm": arm_label(arm), "runs": int(sub["runs"].iloc[0])}
+        for r in sub.itertuples():
+            row |= {f"p_{r.day:g}": r.p, f"lo_{r.day:g}": r.lo, f"hi_{r.day:g}": r.hi}
+        rows.append(row)
+    digits = {f"{col}_{d:g}": 3 for d in days for col in ("p", "lo", "hi")}
+    doc.h(3, "Resumption by " + " and ".join(f"day {d:g}" for d in days))
+    doc.table(pretty(pd.DataFrame(rows), digits),
+              "p_D: P(offensive resumed by day D) = 1 − S(D) from the arm's Kaplan–Meier "
+              "curve (runs are censored only at the horizon, so this is the share of runs "
+              "resumed by day D); lo_D–hi_D: 1 − the curve's 95% log-log band at D.")
 
 
 def survival(doc: Doc, ctx: ReportContext) -> None:

@@ -88,6 +88,7 @@ def methods(doc: Doc, ctx: ReportContext) -> None:
         "bootstrap over pairs (2,000 resamples, seeded).",
         "Survival: Kaplan–Meier with Greenwood variance and log-log bands; median with the "
         "Brookmeyer–Crowley interval; restricted mean survival to the horizon with its "
-        "Greenwood-type variance.",
+        "Greenwood-type variance; P(resumption) by an earlier day: 1 − S there, with that "
+        "band.",
         "Details and references: docs/analysis.md.",
     ])

@@ -148,6 +148,24 @@ def survival_table(curves: Mapping[str, KaplanMeier]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def resumption_by(curves: Mapping[str, KaplanMeier], days: Sequence[float]) -> pd.DataFrame:
+    """P(resumption by day t) = 1 - S(t) per arm and day, with 1 - the log-log band of S.
+
+    Read off the Kaplan-Meier curve: with censoring only at the horizon this is the share
+    of runs resumed by day t, and the band gives it an interval. Days at or past an arm's
+    horizon are left out: P by the horizon itself is :func:`risk_table`'s (Wilson).
+    """
+    rows = []
+    for arm, km in curves.items():
+        for day in days:
+            if day >= km.horizon:
+                continue
+            s = km.band_at(day)
+            rows.append({"arm": arm, "day": float(day), "runs": km.n, "p": 1.0 - s.estimate,
+                         "lo": 1.0 - s.hi, "hi": 1.0 - s.lo})
+    return pd.DataFrame(rows, columns=["arm", "day", "runs", "p", "lo", "hi"])
+
+
 # --- continuous outcomes ------------------------------------------------------------------
 def outcome_table(summary: pd.DataFrame, horizon: float,
                   outcomes: Mapping[str, Any] = OUTCOMES, arms: Sequence[str] | None = None,

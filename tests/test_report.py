@@ -23,6 +23,7 @@ from analysis.report import report_main, write_report
 from analysis.tables import (
     arm_label,
     outcome_differences,
+    resumption_by,
     risk_by,
     risk_differences,
     risk_table,
@@ -75,6 +76,25 @@ def test_ceasefire_days_and_survival() -> None:
     km = survival_curves(s, 730.0)["territory_first"]
     assert km.rmst().estimate == pytest.approx(np.mean(tf))  # only censoring is at H
     assert km.at(729) == pytest.approx(0.5)
+
+
+def test_resumption_by_day_reads_the_survival_curve() -> None:
+    """10 runs resume on days 30, 100, 180, 200 and 365, 5 never (H = 730). By day 180:
+    3 of 10 (day 180 itself counts); by day 365: 5 of 10. The interval is 1 - the log-log
+    band of S. At day 180, S = 0.7 and Greenwood's sum is 1/(10*9) + 1/(9*8) + 1/(8*7) =
+    3/70, so S's band is exp(-exp(log(-log 0.7) -+ 1.96 sqrt(3/70) / -log 0.7)) = (0.3287,
+    0.8919); at day 365, S = 0.5 and the sum adds 1/(7*6) + 1/(6*5) to make 0.1."""
+    days = [30.0, 100.0, 180.0, 200.0, 365.0] + [np.nan] * 5
+    s = pd.DataFrame({"arm": "a", "point": 0, "replicate": range(10),
+                      "resumed": [not np.isnan(d) for d in days], "day_resumed": days})
+    table = resumption_by(survival_curves(s, 730.0), [180.0, 365.0]).set_index("day")
+    assert table["p"].tolist() == pytest.approx([0.3, 0.5])
+    assert table.loc[180.0, ["lo", "hi"]].tolist() == pytest.approx([0.1081, 0.6713], abs=1e-4)
+    assert table.loc[365.0, ["lo", "hi"]].tolist() == pytest.approx([0.2468, 0.8164], abs=1e-4)
+    assert table["runs"].tolist() == [10, 10]
+    # only days before the horizon: P by the horizon itself is risk_table's
+    short = resumption_by(survival_curves(s, 365.0), [180.0, 365.0])
+    assert short["day"].tolist() == [180.0]
 
 
 def test_risk_by_and_labels() -> None:
@@ -149,6 +169,20 @@ def test_report_on_real_folder(small_folder: Path) -> None:
         assert f'src="{rel}"' in html
         info = Image.open(small_folder / rel).info
         assert exp.manifest["config_hash"] in info["Description"]
+
+
+def test_report_risk_by_day_before_the_horizon(small_folder: Path) -> None:
+    """Horizon 200: the risk section gives P by day 180 (not 365), the share of runs
+    resumed by then."""
+    md = write_report(small_folder).read_text()
+    risk = md.split("## Risk of resumption within 200 days")[1].split("\n## ")[0]
+    assert "### Resumption by day 180\n" in risk and "p_365" not in risk
+    s = load_experiment(small_folder).summary
+    base = s[s["arm"] == "frozen_line"]
+    p = (base["resumed"].astype(bool) & (base["day_resumed"] <= 180)).mean()
+    by_day = risk.split("### Resumption by day 180")[1]
+    row = next(x for x in by_day.splitlines() if x.startswith("| Frozen line |"))
+    assert row.split(" | ")[1:3] == ["16", f"{p:.3f}"]
 
 
 def test_report_map_when_offensives_resumed(small_folder: Path) -> None:
