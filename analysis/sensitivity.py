@@ -39,9 +39,20 @@ def _check_outputs(y: np.ndarray, n_rows: int) -> np.ndarray:
     return y
 
 
+# The bootstrap of the confidence intervals is seeded so a report is reproducible. SALib
+# tests ``if seed:``, so 0 would silently mean "unseeded": the seed must be positive.
+RESAMPLING_SEED = 1
+
+
+def _seed(seed: int) -> int:
+    if seed < 1:
+        raise ValueError(f"seed = {seed}: SALib treats 0 as no seed; use a positive seed")
+    return seed
+
+
 def sobol_indices(problem: dict[str, Any], y: np.ndarray, second_order: bool = False,
                   conf_level: float = 0.95, num_resamples: int = 1000,
-                  seed: int = 0) -> pd.DataFrame:
+                  seed: int = RESAMPLING_SEED) -> pd.DataFrame:
     """Sobol' S1 and ST (and S2 rows if ``second_order``) with confidence half-widths."""
     from SALib.analyze import sobol
 
@@ -53,7 +64,7 @@ def sobol_indices(problem: dict[str, Any], y: np.ndarray, second_order: bool = F
                          f"blocks for {d} parameters, second_order={second_order})")
     y = _check_outputs(y, len(y))
     res = sobol.analyze(problem, y, calc_second_order=second_order, conf_level=conf_level,
-                        num_resamples=num_resamples, seed=seed)
+                        num_resamples=num_resamples, seed=_seed(seed))
     df = pd.DataFrame({"name": problem["names"], "S1": res["S1"], "S1_conf": res["S1_conf"],
                        "ST": res["ST"], "ST_conf": res["ST_conf"]})
     if second_order:
@@ -65,21 +76,21 @@ def sobol_indices(problem: dict[str, Any], y: np.ndarray, second_order: bool = F
 
 def morris_indices(problem: dict[str, Any], x: np.ndarray, y: np.ndarray,
                    num_levels: int = 4, conf_level: float = 0.95,
-                   num_resamples: int = 1000, seed: int = 0) -> pd.DataFrame:
+                   num_resamples: int = 1000, seed: int = RESAMPLING_SEED) -> pd.DataFrame:
     """Morris mu*, its confidence half-width, mu and sigma per parameter."""
     from SALib.analyze import morris
 
     x = np.asarray(x, dtype=float)
     y = _check_outputs(y, len(x))
     res = morris.analyze(problem, x, y, num_resamples=num_resamples, conf_level=conf_level,
-                         num_levels=num_levels, seed=seed)
+                         num_levels=num_levels, seed=_seed(seed))
     return pd.DataFrame({"name": problem["names"], "mu_star": res["mu_star"],
                          "mu_star_conf": res["mu_star_conf"], "mu": res["mu"],
                          "sigma": res["sigma"]})
 
 
 def indices(design: Any, summary: pd.DataFrame, column: str = "resumed",
-            arm: str | None = None, seed: int = 0) -> pd.DataFrame | None:
+            arm: str | None = None, seed: int = RESAMPLING_SEED) -> pd.DataFrame | None:
     """The design's indices for ``column`` (per-point mean over replicates).
 
     ``design`` is the loader's ``DesignInfo``. Returns None for designs that are not

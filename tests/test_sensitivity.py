@@ -98,3 +98,13 @@ def test_noise_share() -> None:
     clean = pd.DataFrame({"point": np.repeat(np.arange(50), 2),
                           "y": np.repeat(np.arange(50.0), 2)})
     assert noise_share(clean, "y") == 0.0
+
+
+def test_confidence_intervals_are_reproducible_and_zero_is_refused():
+    x = sobol_sample.sample(ISHIGAMI, 256, calc_second_order=False, seed=5)
+    y = ishigami(x)
+    a = sobol_indices(ISHIGAMI, y, num_resamples=100)
+    b = sobol_indices(ISHIGAMI, y, num_resamples=100)
+    pd.testing.assert_frame_equal(a, b)  # same default seed: same bootstrap
+    with pytest.raises(ValueError, match="seed = 0"):
+        sobol_indices(ISHIGAMI, y, num_resamples=100, seed=0)
