@@ -248,7 +248,7 @@ class CeasefireModel(mesa.Model):
         rec["ua_depth_at_resumption"] = self.ua_depth.copy()
         rec["ratio_at_attack"] = float(estimate)
         front = self.ua_depth[axis] if np.isfinite(self.ua_depth[axis]) else self.ru_depth[axis]
-        rec["attack_cell"] = self.theatre.cell_near(axis, float(front), 0.0)
+        rec["attack_cell"] = self.theatre.front_cell(axis, float(front))
         first_seen = self.sectors[axis].first_buildup_day
         rec["warning_days"] = 0.0 if np.isnan(first_seen) else float(self.day - first_seen)
         f = self.forces

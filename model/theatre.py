@@ -155,6 +155,22 @@ class Theatre:
         flat = int(cells[np.argmin(d2)])
         return np.unravel_index(flat, self.control.shape)  # type: ignore[return-value]
 
+    def front_cell(self, axis: int, depth: float) -> tuple[int, int]:
+        """Where Ukraine's line on ``axis`` is struck: the Ukrainian-held cell outside the
+        zone nearest ``depth`` and the middle of the axis.
+
+        Front coordinates alone can land in the zone (a band's cells at one depth run
+        along the line, some in it); this keeps the point on ground Ukraine holds.
+        """
+        cells = self.band_cells[axis]
+        held = (self.control_flat[cells] == UA) & ~self.dmz_flat[cells]
+        if not held.any():
+            return self.cell_near(axis, depth, 0.0)
+        d2 = ((self.band_depth[axis][held] - depth) ** 2
+              + (self.along[cells[held]] - self.axis_along[axis]) ** 2)
+        flat = int(cells[held][np.argmin(d2)])
+        return np.unravel_index(flat, self.control.shape)  # type: ignore[return-value]
+
     # --- changes --------------------------------------------------------------------------
     def capture_to(self, axis: int, depth: float) -> tuple[float, list[int]]:
         """Russia takes every Ukrainian cell of ``axis`` up to ``depth``.

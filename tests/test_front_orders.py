@@ -7,6 +7,7 @@ import pytest
 from model.forces import RU, UA, Posture
 from model.model import CeasefireModel
 from model.recording import summary
+from model.theatre import UA as CTRL_UA
 from tests.helpers import SMALL_MAP, small
 
 
@@ -97,7 +98,9 @@ def test_the_attack_point_is_where_the_offensive_started_not_where_it_ended():
         m.step()
     axis = m.record["attack_axis"]
     front = m.record["ua_depth_at_resumption"][axis]  # before that day's fighting
-    start = m.theatre.cell_near(axis, float(front), 0.0)
+    start = m.record["attack_cell"]
+    depth = m.theatre.depth.reshape(m.theatre.control.shape)[start]
+    assert abs(depth - front) <= 2 * m.theatre.cell_km
     m.run_for(100)
     s = summary(m)
     assert (s["attack_lat"], s["attack_lon"]) == (
@@ -140,3 +143,19 @@ def test_during_the_withdrawal_the_recorded_ratio_counts_the_withdrawing_line():
     assert np.all(np.isfinite(ratio)) and np.all(ratio > 0)
     df = m.datacollector.get_model_vars_dataframe()
     assert np.all(np.isfinite(df["force_ratio_main_axis"]))
+
+
+def test_after_a_unilateral_withdrawal_the_attack_point_is_on_ground_ukraine_holds():
+    m = world(sequencing="territory_first", withdrawal_days=5)
+    for _ in range(6):
+        m.step()
+    assert m.phase == "dmz"
+    th = m.theatre
+    for axis in np.flatnonzero(m.has_line()):
+        m.record.pop("attack_cell", None)
+        m.phase = "dmz"
+        m.resume_war(int(axis), 5.0)
+        x, y = m.record["attack_cell"]
+        assert not th.dmz[x, y] and th.control[x, y] == CTRL_UA
+        depth = th.depth.reshape(th.control.shape)[x, y]
+        assert abs(depth - m.ua_depth[axis]) <= 2 * th.cell_km
