@@ -31,7 +31,7 @@ def fight(m: CeasefireModel) -> None:
     ua = f.power_by_axis(ua_mask, n)
     fort = m.axis_fortification()
     mult = m.defence_multiplier(fort)
-    has_line = np.isfinite(m.ua_depth)
+    has_line = m.has_line()
     contact = has_line & (m.ua_depth - m.ru_depth <= th.cell_km)
     _cross(m, has_line & ~contact & (ru > 0))
 

@@ -81,8 +81,7 @@ class CeasefireModel(mesa.Model):
         self.phase = "war" if self.timeline.war_from_start else "ceasefire"
         self.coverage = self.p.monitoring_coverage if self.timeline.monitoring else 0.0
         self.guarantor = Guarantor(self, delivered, attack_draw)
-        # Until a zone exists, the monitors watch the line of contact itself.
-        self.theatre.monitored.reshape(-1)[self.theatre.line_strip()] = self.coverage
+        self.show_monitoring(self.theatre.line_strip())  # no zone yet: they watch the line
 
     def _create_forces(self) -> None:
         self.forces = ForceTable()
@@ -216,8 +215,12 @@ class CeasefireModel(mesa.Model):
         self.towns_ceded = len(ceded)
         self._station_line_after_withdrawal()
         self.refresh_zone()
-        self.theatre.monitored[...] = 0.0
-        self.theatre.monitored.reshape(-1)[th.dmz_cells] = self.coverage
+        self.show_monitoring(th.dmz_flat)
+
+    def show_monitoring(self, watched: np.ndarray) -> None:
+        """The ``monitored`` layer: today's coverage on the watched cells (flat mask), 0
+        elsewhere. Drawn only; detection itself is per sector (``model/monitoring.py``)."""
+        self.theatre.monitored.reshape(-1)[:] = np.where(watched, self.coverage, 0.0)
 
     def _station_line_after_withdrawal(self) -> None:
         """Withdrawn units man the new line. On axes with no ground left to hold or take,

@@ -149,11 +149,8 @@ class Theatre:
 
     def cell_near(self, axis: int, depth: float, along_offset_km: float) -> tuple[int, int]:
         """The grid coordinate nearest a point given in front coordinates."""
-        cells = self.band_cells[axis]
-        target_along = self.axis_along[axis] + along_offset_km
-        d2 = (self.band_depth[axis] - depth) ** 2 + (self.along[cells] - target_along) ** 2
-        flat = int(cells[np.argmin(d2)])
-        return np.unravel_index(flat, self.control.shape)  # type: ignore[return-value]
+        return self._nearest(self.band_cells[axis], self.band_depth[axis], depth,
+                             self.axis_along[axis] + along_offset_km)
 
     def front_cell(self, axis: int, depth: float) -> tuple[int, int]:
         """Where Ukraine's line on ``axis`` is struck: the Ukrainian-held cell outside the
@@ -166,9 +163,13 @@ class Theatre:
         held = (self.control_flat[cells] == UA) & ~self.dmz_flat[cells]
         if not held.any():
             return self.cell_near(axis, depth, 0.0)
-        d2 = ((self.band_depth[axis][held] - depth) ** 2
-              + (self.along[cells[held]] - self.axis_along[axis]) ** 2)
-        flat = int(cells[held][np.argmin(d2)])
+        return self._nearest(cells[held], self.band_depth[axis][held], depth,
+                             self.axis_along[axis])
+
+    def _nearest(self, cells: np.ndarray, cell_depth: np.ndarray, depth: float,
+                 along: float) -> tuple[int, int]:
+        d2 = (cell_depth - depth) ** 2 + (self.along[cells] - along) ** 2
+        flat = int(cells[np.argmin(d2)])
         return np.unravel_index(flat, self.control.shape)  # type: ignore[return-value]
 
     # --- changes --------------------------------------------------------------------------
@@ -215,7 +216,7 @@ class Theatre:
 
     def line_strip(self) -> np.ndarray:
         """Cells on the line of contact of an axis (within one cell of it), flat mask."""
-        return (np.abs(self.depth) <= self.cell_km) & (self.axis_of_cell >= 0)
+        return self.mirrored_zone(self.cell_km)
 
     def unilateral_zone(self) -> np.ndarray:
         """Zone of a unilateral withdrawal: all Ukrainian-held ground in the oblast (flat
