@@ -85,6 +85,20 @@ def attack_map(doc: Doc, ctx: ReportContext) -> None:
           "axis), have no point. Points sit on the model's axes, so many runs share one.")
 
 
+# method -> (figure function, file, caption, columns (ranking index, its half-width, ...),
+# table note)
+_INDEX_VIEWS = {
+    "sobol": ("sobol_bars", "sobol.png", "Sobol' indices with 95% bootstrap intervals",
+              ("ST", "ST_conf", "S1", "S1_conf"),
+              "S1: share of variance due to the parameter alone; ST: including its "
+              "interactions; _conf: half-width of the 95% interval (SALib)."),
+    "morris": ("morris_plot", "morris.png", "Morris screening",
+               ("mu_star", "mu_star_conf", "mu", "sigma"),
+               "μ*: mean absolute elementary effect over the parameter's range; σ: "
+               "spread of the effects (interactions, non-linearity)."),
+}
+
+
 def sensitivity(doc: Doc, ctx: ReportContext) -> None:
     """Sobol' or Morris indices of P(resumption), with a caution when the design is
     too small to rank the parameters."""
@@ -102,22 +116,12 @@ def sensitivity(doc: Doc, ctx: ReportContext) -> None:
         doc.p(f"Indices not computed: {err}")
         return
     output = f"P(resumption within {ctx.h} days)"
-    if design.method == "sobol":
-        path = figures.sobol_bars(df, ctx.figures / "sobol.png", ctx.stamp, output)
-        doc.img(path, ctx.folder, "Sobol' indices with 95% bootstrap intervals")
-        doc.table(pretty(df.sort_values("ST", ascending=False),
-                          dict.fromkeys(("S1", "S1_conf", "ST", "ST_conf"), 3)),
-                  "S1: share of variance due to the parameter alone; ST: including its "
-                  "interactions; _conf: half-width of the 95% interval (SALib).")
-    else:
-        path = figures.morris_plot(df, ctx.figures / "morris.png", ctx.stamp, output)
-        doc.img(path, ctx.folder, "Morris screening")
-        doc.table(pretty(df.sort_values("mu_star", ascending=False),
-                          dict.fromkeys(("mu_star", "mu_star_conf", "mu", "sigma"), 3)),
-                  "μ*: mean absolute elementary effect over the parameter's range; σ: "
-                  "spread of the effects (interactions, non-linearity).")
-    est, conf = ((df["ST"], df["ST_conf"]) if design.method == "sobol"
-                 else (df["mu_star"], df["mu_star_conf"]))
+    draw, file, title, columns, note = _INDEX_VIEWS[design.method]
+    path = getattr(figures, draw)(df, ctx.figures / file, ctx.stamp, output)
+    doc.img(path, ctx.folder, title)
+    doc.table(pretty(df.sort_values(columns[0], ascending=False), dict.fromkeys(columns, 3)),
+              note)
+    est, conf = df[columns[0]], df[columns[1]]  # the ranking index and its half-width
     if float(conf.median()) > float(est.abs().median()):
         doc.p("**Caution:** most confidence intervals are wider than the indices themselves; "
               "this design is too small to rank the parameters (more samples are needed).")
