@@ -142,7 +142,7 @@ class UkraineCommand(Agent):
         power = f.view("strength") * f.view("readiness")
         n = m.theatre.n_axes
         units = np.bincount(axis[line], minlength=n)
-        total = np.bincount(axis[line], weights=power[line], minlength=n)
+        total = f.power_by_axis(line, n)
         candidates = (ratio < 1.0) & (units >= 2) & m.has_line()
         candidates[threatened] = False
         for donor in np.flatnonzero(candidates)[np.argsort(ratio[candidates], kind="stable")]:

@@ -25,9 +25,11 @@ RU, UA = 0, 1
 def cached_raster(map_path: str | Path | None, cell_km: float) -> Raster:
     """Rasterise a map once per process; runs of a sweep share the (read-only) result."""
     path = Path(map_path) if map_path is not None else default_map_path()
-    if not path.is_file():
-        raise MapFileError(f"map file not found: {path}")
-    return _raster(str(path.resolve()), path.stat().st_mtime_ns, float(cell_km))
+    try:
+        mtime = path.stat().st_mtime_ns
+    except FileNotFoundError:
+        raise MapFileError(f"map file not found: {path}") from None
+    return _raster(str(path.resolve()), mtime, float(cell_km))
 
 
 @lru_cache(maxsize=8)

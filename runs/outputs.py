@@ -12,11 +12,11 @@ from typing import Any
 
 import pandas as pd
 
+from analysis.loader import MAP_COPY  # the map file copied so analysis reads the folder only
 from runs.design import Design
 from runs.experiment import Experiment
 from runs.store import Store, StoreError, write_parquet_atomic, write_text_atomic
 
-MAP_COPY = "map.toml"  # the experiment's map file, copied so analysis reads the folder only
 SEED_SCHEME = ("seed = 63-bit int from numpy SeedSequence(entropy=root_seed, "
                "spawn_key=(point, replicate)); the arm is not an input (common random "
                "numbers across arms)")
