@@ -46,13 +46,19 @@ def _check_same_config(store: Store, exp: Experiment) -> None:
     old_hash = json.loads(manifest.read_text()).get("config_hash")
     if old_hash == exp.config_hash:
         return
-    old_cfg = store.folder / "experiment.toml"
-    old = tomllib.loads(old_cfg.read_text()) if old_cfg.exists() else {}
-    diffs = dict_diff(old, exp.resolved)
+    diffs = config_diff(store.folder, exp)
     raise StoreError(
         f"{store.folder} was made with a different config (hash {str(old_hash)[:12]} vs "
         f"{exp.config_hash[:12]}); differences: {'; '.join(diffs[:8]) or 'unknown'}. "
         "Use another --out, or run without --resume to move the old results aside.")
+
+
+def config_diff(folder: Path, exp: Experiment) -> list[str]:
+    """How ``exp``'s resolved config differs from the one saved in ``folder`` (a results
+    or reference folder; nothing saved counts as an empty config)."""
+    saved = folder / "experiment.toml"
+    return dict_diff(tomllib.loads(saved.read_text()) if saved.exists() else {},
+                     exp.resolved)
 
 
 def dict_diff(old: Any, new: Any, path: str = "") -> list[str]:

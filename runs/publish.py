@@ -10,7 +10,6 @@ produces.
 from __future__ import annotations
 
 import json
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ from typing import Any
 from runs import experiment
 from runs.executors import ExecutorSpec
 from runs.manifest import key_versions
-from runs.outputs import dict_diff
+from runs.outputs import config_diff
 from runs.reference_folder import PublishError, reference_dir, run_frame, write_reference
 
 
@@ -73,9 +72,7 @@ def check_results(folder: Path, exp: experiment.Experiment) -> dict[str, Any]:
         raise PublishError(f"{folder} holds results of experiment "
                            f"{manifest.get('experiment')!r}, not {exp.name!r}")
     if manifest.get("config_hash") != exp.config_hash:
-        old = folder / "experiment.toml"
-        diffs = dict_diff(tomllib.loads(old.read_text()) if old.exists() else {},
-                          exp.resolved)
+        diffs = config_diff(folder, exp)
         raise PublishError(
             f"{folder} was made with another config than {exp.source} is now; "
             f"differences: {'; '.join(diffs[:8]) or 'unknown'}. Run the experiment again "

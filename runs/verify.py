@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import tempfile
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,7 +30,7 @@ from runs import experiment
 from runs.compare import CellDifference, RunComparison, compare_runs, compare_table
 from runs.executors import ExecutorHandle, ExecutorSpec
 from runs.manifest import key_versions
-from runs.outputs import dict_diff
+from runs.outputs import config_diff
 from runs.reference_folder import Reference, headline_of, reference_dir, run_frame
 
 QUICK_BUDGET = 50  # runs per experiment in --quick, at least one per arm (docs/publishing.md)
@@ -118,9 +117,7 @@ def _config_changes(ref: Reference, exp: experiment.Experiment) -> list[str]:
     """How the resolved config now differs from the one the reference was made with."""
     if ref.info.get("config_hash") == exp.config_hash:
         return []
-    path = ref.folder / "experiment.toml"
-    old = tomllib.loads(path.read_text()) if path.exists() else {}
-    return dict_diff(old, exp.resolved) or ["(config hash differs)"]
+    return config_diff(ref.folder, exp) or ["(config hash differs)"]
 
 
 def _rerun_subset(exp: experiment.Experiment, subset: pd.DataFrame, fn: Any,
