@@ -96,7 +96,7 @@ def from_dict(data: dict[str, Any], *, source: str = "<dict>", quick: bool = Fal
     spec = _validate_structure(data, source)
     if spec.design.file is not None:
         spec = _inline_table_file(spec, source, base_dir or Path("."))
-    map_file, map_issues = _check_map(spec, base_dir or Path("."))
+    map_file, map_digest, map_issues = _check_map(spec, base_dir or Path("."))
     issues = check_semantics(spec) + map_issues
     if issues:
         raise ExperimentError.from_issues(source, issues)
@@ -104,7 +104,7 @@ def from_dict(data: dict[str, Any], *, source: str = "<dict>", quick: bool = Fal
         spec = _apply_quick(spec, source)
     spec = _fix_design_seed(spec)
     if map_file is not None:
-        spec = spec.model_copy(update={"map_sha256": file_sha256(map_file)})
+        spec = spec.model_copy(update={"map_sha256": map_digest})
     return Experiment(spec=spec, source=source, resolved=_resolve(spec), map_file=map_file)
 
 
@@ -113,25 +113,27 @@ def file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _check_map(spec: ExperimentSpec, base_dir: Path) -> tuple[Path | None, list[str]]:
-    """The ``map`` file (relative to the experiment file's folder) if it loads as a map;
-    otherwise the issues. ``map_sha256``, if given, must be the file's sha256."""
+def _check_map(spec: ExperimentSpec,
+               base_dir: Path) -> tuple[Path | None, str | None, list[str]]:
+    """The ``map`` file (relative to the experiment file's folder) and its sha256 if it
+    loads as a map; otherwise the issues. ``map_sha256``, if given, must match."""
     if spec.map is None:
         issues = [] if spec.map_sha256 is None else [
             format_issue("map_sha256", spec.map_sha256, "needs a map key naming the file")]
-        return None, issues
+        return None, None, issues
     from model.theatre_map import load_map
 
     path = base_dir / spec.map
     try:
         load_map(path)
     except (OSError, ValueError) as err:  # each line names a key of the map file
-        return None, [format_issue("map", spec.map, line) for line in str(err).splitlines()]
+        return None, None, [format_issue("map", spec.map, line)
+                            for line in str(err).splitlines()]
     digest = file_sha256(path)
     if spec.map_sha256 is not None and spec.map_sha256 != digest:
-        return None, [format_issue("map_sha256", spec.map_sha256,
+        return None, None, [format_issue("map_sha256", spec.map_sha256,
                                    f"the map file {path} has sha256 {digest}; it has changed")]
-    return path.resolve(), []
+    return path.resolve(), digest, []
 
 
 def _fix_design_seed(spec: ExperimentSpec) -> ExperimentSpec:
