@@ -131,8 +131,8 @@ def _check_map(spec: ExperimentSpec,
                             for line in str(err).splitlines()]
     digest = file_sha256(path)
     if spec.map_sha256 is not None and spec.map_sha256 != digest:
-        return None, None, [format_issue("map_sha256", spec.map_sha256,
-                                   f"the map file {path} has sha256 {digest}; it has changed")]
+        reason = f"the map file {path} has sha256 {digest}; it has changed"
+        return None, None, [format_issue("map_sha256", spec.map_sha256, reason)]
     return path.resolve(), digest, []
 
 
