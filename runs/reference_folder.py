@@ -31,10 +31,11 @@ from typing import Any
 
 import pandas as pd
 
+from analysis.loader import META, TIMING
 from runs.store import write_parquet_atomic, write_text_atomic
 
-ID_COLUMNS = ["run_id", "arm", "point", "replicate", "seed"]
-NOT_OUTPUTS = {*ID_COLUMNS, "status", "wall_s", "worker"}
+ID_COLUMNS = [c for c in META if c != "status"]  # what names a run and its seed
+NOT_OUTPUTS = {*META, *TIMING}
 INFO, HEADLINE, HEADLINE_MD, RUNS = "reference.json", "headline.csv", "headline.md", \
     "runs.parquet"
 MANIFEST, CONFIG, FIGURE = "manifest.json", "experiment.toml", "figure.png"
