@@ -193,10 +193,10 @@ class CeasefireModel(mesa.Model):
         if self.phase != "ceasefire":
             return
         self.phase = "withdrawal"
-        end = self.day + self.p.withdrawal_days
+        # The units stay on their axis (and count there) until the zone is declared, on
+        # the timeline's withdrawal_end; their posture is what changes.
         mask = self.forces.mask(UA, Posture.DEFEND)
         self.forces.posture[: self.forces.n][mask] = Posture.WITHDRAW
-        self.forces.arrive_day[: self.forces.n][mask] = end
 
     def complete_withdrawal(self) -> None:
         """Event: the zone is declared (unilateral: Ukraine's ground is ceded; mirrored:
@@ -364,10 +364,9 @@ class CeasefireModel(mesa.Model):
         f, n = self.forces, self.theatre.n_axes
         ru = f.power_by_axis(f.mask(RU, Posture.DEFEND, Posture.ATTACK, Posture.CONCENTRATE,
                                     present_on=self.day), n)
-        # Withdrawing units are still on their axis until the zone is declared (their
-        # arrival day is the end of the withdrawal), as Russia's estimate assumes.
-        on_line = f.mask(UA, Posture.DEFEND, present_on=self.day) | f.mask(UA, Posture.WITHDRAW)
-        eff = f.power_by_axis(on_line, n) * self.defence_multiplier()
+        ua = f.power_by_axis(f.mask(UA, Posture.DEFEND, Posture.WITHDRAW,
+                                    present_on=self.day), n)
+        eff = ua * self.defence_multiplier()
         ratio = np.divide(ru, eff, out=np.where(ru > 0, np.inf, 0.0), where=eff > 0)
         return np.where(self.has_line(), ratio, 0.0)
 
