@@ -18,63 +18,57 @@ CONF = 0.95
 
 
 def key_figure(exp: Any, path: Path) -> Path:
-    """Draw the key figure of a loaded experiment (``load_experiment``) into ``path``."""
-    from analysis.figures import Stamp
+    """Draw the key figure of a loaded experiment (``load_experiment``) into ``path``.
 
-    stamp = Stamp.from_manifest(exp.manifest, exp.config)
-    summary = exp.summary
-    if "status" in summary:
-        summary = summary[summary["status"].fillna("ok") == "ok"]
-    horizon = float(exp.config.get("horizon_days") or 730)
-    names = [n for n in exp.design.names if n in summary.columns]
+    It reads the experiment as the report does (``ReportContext``: finished runs, the
+    horizon, arms, baseline, swept parameters), so the two cannot disagree.
+    """
+    from analysis.figures import Stamp
+    from analysis.report_context import ReportContext
+
+    ctx = ReportContext(exp, Stamp.from_manifest(exp.manifest, exp.config))
     if exp.design.method in ("sobol", "morris"):
-        drawn = _sensitivity(exp, summary, horizon, path, stamp)
+        drawn = _sensitivity(ctx, path)
         if drawn is not None:
             return drawn
-    elif exp.design.method in ("grid", "table") and names:
-        return _by_parameter(exp, summary, names, horizon, path, stamp)
-    return _risk_bars(exp, summary, horizon, path, stamp)
+    elif exp.design.method in ("grid", "table") and ctx.names:
+        return _by_parameter(ctx, path)
+    return _risk_bars(ctx, path)
 
 
-def _risk_bars(exp: Any, summary: Any, horizon: float, path: Path, stamp: Any) -> Path:
+def _risk_bars(ctx: Any, path: Path) -> Path:
     from analysis import figures
     from analysis.tables import risk_table
 
-    risk = risk_table(summary, exp.arms or None, CONF)
-    return figures.risk_bars(risk, horizon, path, stamp)
+    risk = risk_table(ctx.summary, ctx.exp.arms or None, CONF)
+    return figures.risk_bars(risk, ctx.horizon, path, ctx.stamp)
 
 
-def _by_parameter(exp: Any, summary: Any, names: list[str], horizon: float, path: Path,
-                  stamp: Any) -> Path:
+def _by_parameter(ctx: Any, path: Path) -> Path:
     from analysis import figures
-    from analysis.tables import arm_label, arms_in, risk_by
+    from analysis.tables import arm_label, risk_by
 
+    names = ctx.names
     if len(names) == 1:
-        df = risk_by(summary, ["arm", names[0]], conf=CONF)
-        return figures.risk_lines(df, names[0], horizon, path, stamp)
-    arms = arms_in(summary, exp.arms or None)
-    baseline = exp.config.get("baseline_arm")
-    arm = baseline if baseline in arms else arms[0]
-    grid = risk_by(summary, names[:2], arm=arm, conf=CONF)
-    title = f"{arm_label(arm)}: P(resumption within {horizon:g} days)"
+        df = risk_by(ctx.summary, ["arm", names[0]], conf=CONF)
+        return figures.risk_lines(df, names[0], ctx.horizon, path, ctx.stamp)
+    grid = risk_by(ctx.summary, names[:2], arm=ctx.baseline, conf=CONF)
+    title = f"{arm_label(ctx.baseline)}: P(resumption within {ctx.horizon:g} days)"
     if len(names) > 2:
         title += f", pooled over {', '.join(names[2:])}"
-    return figures.risk_heatmap(grid, names[0], names[1], path, stamp, title)
+    return figures.risk_heatmap(grid, names[0], names[1], path, ctx.stamp, title)
 
 
-def _sensitivity(exp: Any, summary: Any, horizon: float, path: Path, stamp: Any
-                 ) -> Path | None:
+def _sensitivity(ctx: Any, path: Path) -> Path | None:
     """The indices figure, or None when SALib cannot compute them (too few runs)."""
     from analysis import figures
+    from analysis.report_design import INDEX_VIEWS
     from analysis.sensitivity import indices
-    from analysis.tables import arms_in
 
-    arms = arms_in(summary, exp.arms or None)
+    arm = ctx.arms[0] if len(ctx.arms) > 1 else None
     try:
-        df = indices(exp.design, summary, "resumed", arm=arms[0] if len(arms) > 1 else None)
+        df = indices(ctx.exp.design, ctx.summary, "resumed", arm=arm)
     except ValueError:
         return None
-    output = f"P(resumption within {horizon:g} days)"
-    if exp.design.method == "sobol":
-        return figures.sobol_bars(df, path, stamp, output)
-    return figures.morris_plot(df, path, stamp, output)
+    draw = getattr(figures, INDEX_VIEWS[ctx.exp.design.method][0])
+    return draw(df, path, ctx.stamp, f"P(resumption within {ctx.horizon:g} days)")

@@ -87,7 +87,7 @@ def attack_map(doc: Doc, ctx: ReportContext) -> None:
 
 # method -> (figure function, file, caption, columns (ranking index, its half-width, ...),
 # table note)
-_INDEX_VIEWS = {
+INDEX_VIEWS = {
     "sobol": ("sobol_bars", "sobol.png", "Sobol' indices with 95% bootstrap intervals",
               ("ST", "ST_conf", "S1", "S1_conf"),
               "S1: share of variance due to the parameter alone; ST: including its "
@@ -116,7 +116,7 @@ def sensitivity(doc: Doc, ctx: ReportContext) -> None:
         doc.p(f"Indices not computed: {err}")
         return
     output = f"P(resumption within {ctx.h} days)"
-    draw, file, title, columns, note = _INDEX_VIEWS[design.method]
+    draw, file, title, columns, note = INDEX_VIEWS[design.method]
     path = getattr(figures, draw)(df, ctx.figures / file, ctx.stamp, output)
     doc.img(path, ctx.folder, title)
     doc.table(pretty(df.sort_values(columns[0], ascending=False), dict.fromkeys(columns, 3)),
