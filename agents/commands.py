@@ -6,13 +6,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from dmzsim.model import kernels
+from dmzsim.model.forces import RU, UA, Posture
 from mesa import Agent
 
-from model import kernels
-from model.forces import RU, UA, Posture
-
 if TYPE_CHECKING:
-    from model.model import CeasefireModel
+    from dmzsim.model.model import CeasefireModel
 
 HOLD, CONCENTRATING = "hold", "concentrating"
 

@@ -8,7 +8,7 @@ import numpy as np
 from mesa.discrete_space import FixedAgent
 
 if TYPE_CHECKING:
-    from model.model import CeasefireModel
+    from dmzsim.model.model import CeasefireModel
 
 
 class DMZSector(FixedAgent):

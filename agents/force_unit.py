@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from dmzsim.model.forces import SIDE_NAMES, Posture
 from mesa.discrete_space import CellAgent
 
-from model.forces import SIDE_NAMES, Posture
-
 if TYPE_CHECKING:
-    from model.model import CeasefireModel
+    from dmzsim.model.model import CeasefireModel
 
 
 class ForceUnit(CellAgent):

@@ -17,10 +17,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from dmzsim.analysis.estimators import KaplanMeier
+from dmzsim.analysis.tables import OUTCOMES, arm_label
 from matplotlib.figure import Figure
-
-from analysis.estimators import KaplanMeier
-from analysis.tables import OUTCOMES, arm_label
 
 DPI = 150
 PALETTE = ["#1f4e79", "#c0504d", "#4f9a52", "#8064a2", "#e69f00", "#2aa5b8", "#7f7f7f",
@@ -343,7 +342,7 @@ def attack_map(summary: pd.DataFrame, path: Path, stamp: Stamp,
 def _load_map(map_path: str | Path | None) -> Any:
     """The map file's data (outline, towns, line), or None if it cannot be read."""
     try:
-        from model.theatre_map import default_map_path, load_map
+        from dmzsim.model.theatre_map import default_map_path, load_map
 
         return load_map(map_path or default_map_path())
     except Exception:  # the map is decoration; the points are the data

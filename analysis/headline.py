@@ -17,8 +17,7 @@ import math
 from collections.abc import Sequence
 
 import pandas as pd
-
-from analysis.tables import (
+from dmzsim.analysis.tables import (
     OUTCOMES,
     arm_label,
     outcome_table,

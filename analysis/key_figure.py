@@ -23,8 +23,8 @@ def key_figure(exp: Any, path: Path) -> Path:
     It reads the experiment as the report does (``ReportContext``: finished runs, the
     horizon, arms, baseline, swept parameters), so the two cannot disagree.
     """
-    from analysis.figures import Stamp
-    from analysis.report_context import ReportContext
+    from dmzsim.analysis.figures import Stamp
+    from dmzsim.analysis.report_context import ReportContext
 
     ctx = ReportContext(exp, Stamp.from_manifest(exp.manifest, exp.config))
     if exp.design.method in ("sobol", "morris"):
@@ -37,16 +37,16 @@ def key_figure(exp: Any, path: Path) -> Path:
 
 
 def _risk_bars(ctx: Any, path: Path) -> Path:
-    from analysis import figures
-    from analysis.tables import risk_table
+    from dmzsim.analysis import figures
+    from dmzsim.analysis.tables import risk_table
 
     risk = risk_table(ctx.summary, ctx.exp.arms or None, CONF)
     return figures.risk_bars(risk, ctx.horizon, path, ctx.stamp)
 
 
 def _by_parameter(ctx: Any, path: Path) -> Path:
-    from analysis import figures
-    from analysis.tables import arm_label, risk_by
+    from dmzsim.analysis import figures
+    from dmzsim.analysis.tables import arm_label, risk_by
 
     names = ctx.names
     if len(names) == 1:
@@ -61,9 +61,9 @@ def _by_parameter(ctx: Any, path: Path) -> Path:
 
 def _sensitivity(ctx: Any, path: Path) -> Path | None:
     """The indices figure, or None when SALib cannot compute them (too few runs)."""
-    from analysis import figures
-    from analysis.report_design import INDEX_VIEWS
-    from analysis.sensitivity import indices
+    from dmzsim.analysis import figures
+    from dmzsim.analysis.report_design import INDEX_VIEWS
+    from dmzsim.analysis.sensitivity import indices
 
     arm = ctx.arms[0] if len(ctx.arms) > 1 else None
     try:

@@ -22,9 +22,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from analysis import report_arms, report_design, report_record
-from analysis.report_context import ReportContext, experiment_name
-from analysis.report_document import Doc, render_html, render_markdown
+from dmzsim.analysis import report_arms, report_design, report_record
+from dmzsim.analysis.report_context import ReportContext, experiment_name
+from dmzsim.analysis.report_document import Doc, render_html, render_markdown
 
 HELP = "write report.md, report.html and figures/ for an experiment folder"
 
@@ -57,7 +57,7 @@ def report_main(argv: list[str] | None = None) -> int:
 # --- the report -----------------------------------------------------------------------------
 def write_report(folder: str | Path) -> Path:
     """Write report.md, report.html and figures/ into ``folder``; returns report.md's path."""
-    from analysis.loader import load_experiment
+    from dmzsim.analysis.loader import load_experiment
 
     folder = Path(folder)
     exp = load_experiment(folder)
@@ -77,7 +77,7 @@ def _write(path: Path, text: str) -> None:
 
 def build(exp: Any) -> Doc:
     """The whole report of one experiment as blocks."""
-    from analysis.figures import Stamp
+    from dmzsim.analysis.figures import Stamp
 
     ctx = ReportContext(exp, Stamp.from_manifest(exp.manifest, exp.config))
     doc = Doc()

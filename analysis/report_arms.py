@@ -10,8 +10,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from analysis.report_context import CONF, ReportContext
-from analysis.report_document import Doc, pretty
+from dmzsim.analysis.report_context import CONF, ReportContext
+from dmzsim.analysis.report_document import Doc, pretty
 
 # P(resumption) is also read off the survival curves by these days, where they fall
 # before the horizon: whether an offensive comes early or late matters, not only whether.
@@ -53,7 +53,7 @@ def _compare_words(diff: float, lo: float, hi: float, unit: str = "", digits: in
 def headlines(doc: Doc, ctx: ReportContext) -> None:
     """Each arm's risk, median and mean ceasefire days in words; then each arm against the
     baseline. Fills ``ctx.risk``, ``ctx.surv``, ``ctx.curves``, ``ctx.diffs``, ``ctx.odiff``."""
-    from analysis.tables import arm_label, risk_table, survival_curves, survival_table
+    from dmzsim.analysis.tables import arm_label, risk_table, survival_curves, survival_table
 
     risk = risk_table(ctx.summary, ctx.arms, CONF).set_index("arm")
     ctx.curves = survival_curves(ctx.summary, ctx.horizon, ctx.arms, CONF)
@@ -75,7 +75,7 @@ def headlines(doc: Doc, ctx: ReportContext) -> None:
 
 
 def _against_baseline(doc: Doc, ctx: ReportContext) -> None:
-    from analysis.tables import arm_label, outcome_differences, risk_differences
+    from dmzsim.analysis.tables import arm_label, outcome_differences, risk_differences
 
     diffs = risk_differences(ctx.summary, ctx.baseline, ctx.arms, CONF)
     odiff = outcome_differences(ctx.summary, ctx.baseline, ctx.horizon, arms=ctx.arms,
@@ -103,8 +103,8 @@ def _against_baseline(doc: Doc, ctx: ReportContext) -> None:
 
 def risk(doc: Doc, ctx: ReportContext) -> None:
     """P(resumption) per arm (chart and table), by the earlier days, and paired differences."""
-    from analysis import figures
-    from analysis.tables import arm_label
+    from dmzsim.analysis import figures
+    from dmzsim.analysis.tables import arm_label
 
     doc.h(2, f"Risk of resumption within {ctx.h} days")
     table = ctx.risk.reset_index()
@@ -128,8 +128,7 @@ def risk(doc: Doc, ctx: ReportContext) -> None:
 def _risk_by_day(doc: Doc, ctx: ReportContext) -> None:
     """P(resumption) by each of RISK_DAYS shorter than the horizon, one row per arm."""
     import pandas as pd
-
-    from analysis.tables import arm_label, resumption_by
+    from dmzsim.analysis.tables import arm_label, resumption_by
 
     days = [d for d in RISK_DAYS if d < ctx.horizon]
     table = resumption_by(ctx.curves, days)
@@ -151,8 +150,8 @@ def _risk_by_day(doc: Doc, ctx: ReportContext) -> None:
 
 def survival(doc: Doc, ctx: ReportContext) -> None:
     """Kaplan–Meier curves and, per arm, S(H), the median and the restricted mean."""
-    from analysis import figures
-    from analysis.tables import arm_label
+    from dmzsim.analysis import figures
+    from dmzsim.analysis.tables import arm_label
 
     doc.h(2, "Time to resumption")
     path = figures.survival(ctx.curves, ctx.figures / "survival.png", ctx.stamp)
@@ -171,8 +170,8 @@ def survival(doc: Doc, ctx: ReportContext) -> None:
 
 def outcomes(doc: Doc, ctx: ReportContext) -> None:
     """The costs per arm (bands, means with intervals) and their paired differences."""
-    from analysis import figures
-    from analysis.tables import OUTCOMES, arm_label, outcome_table
+    from dmzsim.analysis import figures
+    from dmzsim.analysis.tables import OUTCOMES, arm_label, outcome_table
 
     doc.h(2, "Costs: territory, towns, losses, warning")
     table = outcome_table(ctx.summary, ctx.horizon, arms=ctx.arms, conf=CONF)

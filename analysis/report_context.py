@@ -22,7 +22,7 @@ class ReportContext:
     """What every section needs: the experiment, its tables, where figures go."""
 
     def __init__(self, exp: Any, stamp: Any) -> None:
-        from analysis.tables import arms_in, with_derived
+        from dmzsim.analysis.tables import arms_in, with_derived
 
         self.exp, self.stamp = exp, stamp
         self.name = experiment_name(exp)

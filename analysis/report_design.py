@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import math
 
-from analysis.report_context import CONF, ReportContext
-from analysis.report_document import Doc, pretty
+from dmzsim.analysis.report_context import CONF, ReportContext
+from dmzsim.analysis.report_document import Doc, pretty
 
 RATIO_CAP = 20.0  # force ratios drawn at most at this value (an empty axis gives inf)
 
@@ -18,8 +18,8 @@ RATIO_CAP = 20.0  # force ratios drawn at most at this value (an empty axis give
 def by_parameter(doc: Doc, ctx: ReportContext) -> None:
     """P(resumption) against the one swept parameter, or heatmaps over the first
     two per arm (grid and table designs: their points line up on axes)."""
-    from analysis import figures
-    from analysis.tables import arm_label, risk_by
+    from dmzsim.analysis import figures
+    from dmzsim.analysis.tables import arm_label, risk_by
 
     if ctx.exp.design.method not in ("grid", "table") or not ctx.names:
         return
@@ -46,8 +46,7 @@ def fan_charts(doc: Doc, ctx: ReportContext) -> None:
     """Fan charts of the main-axis force ratio and of the area Ukraine holds (when the
     runs recorded a series)."""
     import pandas as pd
-
-    from analysis import figures
+    from dmzsim.analysis import figures
 
     recorded = ctx.exp.series
     if recorded is None or recorded.empty or "force_ratio_main_axis" not in recorded:
@@ -69,7 +68,7 @@ def fan_charts(doc: Doc, ctx: ReportContext) -> None:
 
 def attack_map(doc: Doc, ctx: ReportContext) -> None:
     """Where the resumed offensives struck, over the map the runs used."""
-    from analysis import figures
+    from dmzsim.analysis import figures
 
     s = ctx.summary
     if "attack_lat" not in s or not s["attack_lat"].notna().any():
@@ -102,8 +101,8 @@ INDEX_VIEWS = {
 def sensitivity(doc: Doc, ctx: ReportContext) -> None:
     """Sobol' or Morris indices of P(resumption), with a caution when the design is
     too small to rank the parameters."""
-    from analysis import figures
-    from analysis.sensitivity import indices
+    from dmzsim.analysis import figures
+    from dmzsim.analysis.sensitivity import indices
 
     design = ctx.exp.design
     if design.method not in ("sobol", "morris"):
@@ -136,8 +135,7 @@ def discovery(doc: Doc, ctx: ReportContext) -> None:
     """PRIM boxes: regions of the swept parameters where the offensive resumes
     clearly more often than overall."""
     import numpy as np
-
-    from analysis.discovery import describe, discover
+    from dmzsim.analysis.discovery import describe, discover
 
     if not ctx.names:
         return

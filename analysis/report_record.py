@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import time
 
-from analysis.report_context import ReportContext
-from analysis.report_document import Doc
+from dmzsim.analysis.report_context import ReportContext
+from dmzsim.analysis.report_document import Doc
 
 
 def overview(doc: Doc, ctx: ReportContext) -> None:

@@ -21,8 +21,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-
-from analysis.estimators import (
+from dmzsim.analysis.estimators import (
     KaplanMeier,
     kaplan_meier,
     mean_interval,

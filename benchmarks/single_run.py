@@ -20,9 +20,8 @@ from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
-
-from model.model import CeasefireModel
-from model.params import Params
+from dmzsim.model.model import CeasefireModel
+from dmzsim.model.params import Params
 
 
 class SummaryOnlyModel(CeasefireModel):
@@ -44,7 +43,7 @@ def _best(fn: Callable[[], Any], repeats: int) -> tuple[float, float]:
 
 def time_default_run(repeats: int, horizon: int | None = None) -> dict[str, Any]:
     """``simulate({}, seed)`` as a sweep calls it, with and without the daily series."""
-    from model.api import simulate
+    from dmzsim.model.api import simulate
 
     params = Params.build({} if horizon is None else {"horizon_days": horizon})
     simulate(params, 0)  # warm-up: rasterise the map, fill caches
@@ -63,8 +62,8 @@ def time_grid_build(repeats: int) -> float:
     runs of ``simulate`` reuse a finished run's grid (``TheatreGrid.take``)."""
     from random import Random  # noqa: TID251 (Mesa grids take a seeded random.Random)
 
-    from model.theatre import cached_raster
-    from model.theatre_grid import TheatreGrid
+    from dmzsim.model.theatre import cached_raster
+    from dmzsim.model.theatre_grid import TheatreGrid
 
     shape = cached_raster(None, Params.build({}).cell_km).shape
     grids: list[TheatreGrid] = []
@@ -101,7 +100,7 @@ def _peak_rss_mb() -> float:
 
 def memory_of_one_run(horizon: int | None = None) -> dict[str, Any]:
     """Memory of a process that imports the model and makes one default run."""
-    from model.api import simulate
+    from dmzsim.model.api import simulate
 
     params = Params.build({} if horizon is None else {"horizon_days": horizon})
     after_imports = _rss_mb()
@@ -127,32 +126,33 @@ def _run_new_grid(params: Params) -> None:
 # --- per-phase profile --------------------------------------------------------------------
 STEP_PHASES = (
     # (label, module or class path, attribute)
-    ("1 agreement events", "model.model:CeasefireModel", "_run_agreement_events"),
-    ("2 regeneration", "model.regeneration", "regenerate"),
-    ("3 movement", "model.placement", "move_units"),
-    ("4 fortification", "model.model:CeasefireModel", "dig_and_decay"),
-    ("5 monitoring", "model.monitoring", "observe"),
-    ("6 decisions (Russia)", "agents.commands:RussiaCommand", "step"),
-    ("6 decisions (Ukraine)", "agents.commands:UkraineCommand", "step"),
-    ("7 combat", "model.combat", "fight"),
-    ("8 guarantor", "agents.commands:Guarantor", "respond_to_violations"),
-    ("9 record (DataCollector)", "model.recording", "collect"),
-    ("step: bookkeeping", "model.model:CeasefireModel", "step"),
+    ("1 agreement events", "dmzsim.model.model:CeasefireModel", "_run_agreement_events"),
+    ("2 regeneration", "dmzsim.model.regeneration", "regenerate"),
+    ("3 movement", "dmzsim.model.placement", "move_units"),
+    ("4 fortification", "dmzsim.model.model:CeasefireModel", "dig_and_decay"),
+    ("5 monitoring", "dmzsim.model.monitoring", "observe"),
+    ("6 decisions (Russia)", "dmzsim.agents.commands:RussiaCommand", "step"),
+    ("6 decisions (Ukraine)", "dmzsim.agents.commands:UkraineCommand", "step"),
+    ("7 combat", "dmzsim.model.combat", "fight"),
+    ("8 guarantor", "dmzsim.agents.commands:Guarantor", "respond_to_violations"),
+    ("9 record (DataCollector)", "dmzsim.model.recording", "collect"),
+    ("step: bookkeeping", "dmzsim.model.model:CeasefireModel", "step"),
 )
 INIT_PHASES = (
-    ("init: Mesa model, params, streams", "model.model:CeasefireModel", "__init__"),
-    ("init: map raster (cached)", "model.model", "cached_raster"),
-    ("init: grid, reused (TheatreGrid.take)", "model.theatre_grid:TheatreGrid", "take"),
-    ("init: grid, built new", "model.theatre_grid:TheatreGrid", "__init__"),
-    ("init: layers and axes (Theatre)", "model.model", "Theatre"),
-    ("init: agreement draw", "model.model:CeasefireModel", "_draw_agreement"),
-    ("init: forces", "model.model:CeasefireModel", "_create_forces"),
-    ("init: sectors and commands", "model.model:CeasefireModel", "_create_sectors_and_commands"),
-    ("init: schedule events", "model.model:CeasefireModel", "_schedule_agreement"),
-    ("init: records", "model.recording", "init_records"),
-    ("placement of all units", "model.placement", "place_units"),
-    ("summary record", "model.api", "summary"),
-    ("grid given back (TheatreGrid.recycle)", "model.theatre_grid:TheatreGrid", "recycle"),
+    ("init: Mesa model, params, streams", "dmzsim.model.model:CeasefireModel", "__init__"),
+    ("init: map raster (cached)", "dmzsim.model.model", "cached_raster"),
+    ("init: grid, reused (TheatreGrid.take)", "dmzsim.model.theatre_grid:TheatreGrid", "take"),
+    ("init: grid, built new", "dmzsim.model.theatre_grid:TheatreGrid", "__init__"),
+    ("init: layers and axes (Theatre)", "dmzsim.model.model", "Theatre"),
+    ("init: agreement draw", "dmzsim.model.model:CeasefireModel", "_draw_agreement"),
+    ("init: forces", "dmzsim.model.model:CeasefireModel", "_create_forces"),
+    ("init: sectors and commands", "dmzsim.model.model:CeasefireModel",
+     "_create_sectors_and_commands"),
+    ("init: schedule events", "dmzsim.model.model:CeasefireModel", "_schedule_agreement"),
+    ("init: records", "dmzsim.model.recording", "init_records"),
+    ("placement of all units", "dmzsim.model.placement", "place_units"),
+    ("summary record", "dmzsim.model.api", "summary"),
+    ("grid given back (TheatreGrid.recycle)", "dmzsim.model.theatre_grid:TheatreGrid", "recycle"),
 )
 
 
@@ -209,7 +209,7 @@ def instrumented(timer: PhaseTimer) -> Iterator[None]:
 
 def phase_profile(repeats: int, horizon: int | None = None) -> dict[str, Any]:
     """Where a default summary-only run spends its time (the fastest of ``repeats``)."""
-    from model.api import simulate
+    from dmzsim.model.api import simulate
 
     params = Params.build({} if horizon is None else {"horizon_days": horizon})
     simulate(params, 0)

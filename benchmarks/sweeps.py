@@ -34,9 +34,9 @@ def plan(n_runs: int) -> tuple[int, int]:
 
 
 def run_with_runner(n_runs: int, workers: int, horizon: int) -> dict[str, Any]:
-    from runs.executors import ExecutorSpec
-    from runs.experiment import from_dict
-    from runs.sweep import run_experiment
+    from dmzsim.runs.executors import ExecutorSpec
+    from dmzsim.runs.experiment import from_dict
+    from dmzsim.runs.sweep import run_experiment
 
     reps, _ = plan(n_runs)
     exp = from_dict({"name": "bench", "root_seed": ROOT_SEED, "replicates": reps,
@@ -54,7 +54,7 @@ def run_with_runner(n_runs: int, workers: int, horizon: int) -> dict[str, Any]:
 
 
 def report_summaries(out: str) -> Any:
-    from runs.store import Store
+    from dmzsim.runs.store import Store
 
     return Store(f"{out}/bench").summaries(
         ["arm", "seed", "ua_area_km2_end", "ru_losses", "ua_losses"])
@@ -65,10 +65,10 @@ def run_with_batch_run(n_runs: int, workers: int, horizon: int,
     """``summary_only``: hand batch_run the model class that records its series on the
     last day only, as the runner's runs do (isolates what the runner itself adds)."""
     import mesa
+    from dmzsim.model.model import CeasefireModel
+    from dmzsim.runs import seeds
 
     from benchmarks.single_run import SummaryOnlyModel
-    from model.model import CeasefireModel
-    from runs import seeds
 
     model_cls = SummaryOnlyModel if summary_only else CeasefireModel
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from model.params import Params
+from dmzsim.model.params import Params
 
 NEVER = -1
 

@@ -7,11 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-
-from model.model import CeasefireModel
-from model.params import Params
-from model.recording import SUMMARY_FIELDS, summary
-from model.rng import SeedLike
+from dmzsim.model.model import CeasefireModel
+from dmzsim.model.params import Params
+from dmzsim.model.recording import SUMMARY_FIELDS, summary
+from dmzsim.model.rng import SeedLike
 
 __all__ = ["SUMMARY_FIELDS", "RunResult", "simulate"]
 

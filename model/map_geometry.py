@@ -22,7 +22,7 @@ import numpy as np
 from matplotlib.path import Path as MplPath
 
 if TYPE_CHECKING:
-    from model.map_schema import MapSpec
+    from dmzsim.model.map_schema import MapSpec
 
 KM_PER_DEG_LAT = 110.57
 KM_PER_DEG_LON_EQUATOR = 111.32

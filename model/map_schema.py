@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
+from dmzsim.model.map_geometry import ExtendedLine, TheatreFrame, segment_name
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -22,8 +23,6 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-
-from model.map_geometry import ExtendedLine, TheatreFrame, segment_name
 
 Lat = Annotated[float, Field(ge=-90.0, le=90.0)]
 Lon = Annotated[float, Field(ge=-180.0, le=180.0)]

@@ -7,16 +7,15 @@ from typing import Any
 
 import mesa
 import numpy as np
-
-from agents.commands import Guarantor, RussiaCommand, UkraineCommand
-from agents.dmz_sector import DMZSector
-from agents.force_unit import ForceUnit
-from model import combat, kernels, monitoring, placement, recording, regeneration
-from model.agreement import NEVER, build_timeline
-from model.forces import RU, UA, ForceTable, Posture
-from model.params import Params
-from model.rng import SeedLike, Streams, mesa_seed
-from model.theatre import Theatre, TheatreGrid, cached_raster
+from dmzsim.agents.commands import Guarantor, RussiaCommand, UkraineCommand
+from dmzsim.agents.dmz_sector import DMZSector
+from dmzsim.agents.force_unit import ForceUnit
+from dmzsim.model import combat, kernels, monitoring, placement, recording, regeneration
+from dmzsim.model.agreement import NEVER, build_timeline
+from dmzsim.model.forces import RU, UA, ForceTable, Posture
+from dmzsim.model.params import Params
+from dmzsim.model.rng import SeedLike, Streams, mesa_seed
+from dmzsim.model.theatre import Theatre, TheatreGrid, cached_raster
 
 WAR_PHASES = ("war", "resumed")
 CEASEFIRE_PHASES = ("ceasefire", "withdrawal", "dmz")

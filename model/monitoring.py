@@ -9,11 +9,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-
-from model.forces import RU, Posture
+from dmzsim.model.forces import RU, Posture
 
 if TYPE_CHECKING:
-    from model.model import CeasefireModel
+    from dmzsim.model.model import CeasefireModel
 
 
 def observe(m: CeasefireModel) -> int:

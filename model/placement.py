@@ -11,11 +11,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-
-from model.forces import RU, Posture
+from dmzsim.model.forces import RU, Posture
 
 if TYPE_CHECKING:
-    from model.model import CeasefireModel
+    from dmzsim.model.model import CeasefireModel
 
 LINE_BEHIND_KM = 2.0
 MASSING_BEHIND_KM = 8.0

@@ -6,13 +6,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from dmzsim.model.forces import RU, UA
+from dmzsim.model.regeneration import total_personnel
 from mesa import DataCollector
 
-from model.forces import RU, UA
-from model.regeneration import total_personnel
-
 if TYPE_CHECKING:
-    from model.model import CeasefireModel
+    from dmzsim.model.model import CeasefireModel
 
 # Each reporter reads an attribute that ``collect`` sets once per day, so the daily cost is
 # one vectorised pass over the units rather than one per column.

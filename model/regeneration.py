@@ -9,12 +9,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-
-from model import kernels
-from model.forces import RU, UA, Posture
+from dmzsim.model import kernels
+from dmzsim.model.forces import RU, UA, Posture
 
 if TYPE_CHECKING:
-    from model.model import CeasefireModel
+    from dmzsim.model.model import CeasefireModel
 
 
 def regenerate(m: CeasefireModel) -> None:

@@ -14,10 +14,9 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+from dmzsim.model.theatre_grid import TheatreGrid as TheatreGrid  # re-exported
+from dmzsim.model.theatre_map import MapFileError, Raster, default_map_path, load_map, rasterise
 from mesa.discrete_space import OrthogonalMooreGrid, PropertyLayer
-
-from model.theatre_grid import TheatreGrid as TheatreGrid  # re-exported
-from model.theatre_map import MapFileError, Raster, default_map_path, load_map, rasterise
 
 RU, UA = 0, 1
 

@@ -17,11 +17,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from dmzsim.model.map_geometry import (
+    KM_PER_DEG_LAT,
+    KM_PER_DEG_LON_EQUATOR,
+    ExtendedLine,
+    TheatreFrame,
+)
+from dmzsim.model.map_schema import MapFileError, MapSpec, describe_errors
 from matplotlib.path import Path as MplPath
 from pydantic import ValidationError
-
-from model.map_geometry import KM_PER_DEG_LAT, KM_PER_DEG_LON_EQUATOR, ExtendedLine, TheatreFrame
-from model.map_schema import MapFileError, MapSpec, describe_errors
 
 __all__ = [
     "KM_PER_DEG_LAT",

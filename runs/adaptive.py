@@ -17,9 +17,8 @@ import math
 from dataclasses import dataclass, field
 
 import pandas as pd
+from dmzsim.runs.experiment_schema import AdaptiveSpec
 from scipy.stats import norm
-
-from runs.experiment_schema import AdaptiveSpec
 
 Cell = tuple[str, int]  # (arm, design point)
 

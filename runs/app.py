@@ -31,11 +31,10 @@ from typing import Any
 
 import solara
 import solara.lab
-
-from model.model import CeasefireModel
-from model.params import Params
-from runs.viz_components import MapView, Monitors, PlotsView
-from runs.viz_controls import (
+from dmzsim.model.model import CeasefireModel
+from dmzsim.model.params import Params
+from dmzsim.runs.viz_components import MapView, Monitors, PlotsView
+from dmzsim.runs.viz_controls import (
     InputError,
     ParameterPanel,
     Scenario,
@@ -44,7 +43,7 @@ from runs.viz_controls import (
     published_scenarios,
     validate,
 )
-from runs.viz_replicates import ExportPanel, ReplicatesPanel
+from dmzsim.runs.viz_replicates import ExportPanel, ReplicatesPanel
 
 
 def map_path() -> str | None:

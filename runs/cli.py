@@ -19,13 +19,13 @@ from collections.abc import Callable
 from types import ModuleType
 
 SUBCOMMANDS: dict[str, str] = {
-    "sim": "runs.cmd_sim",
-    "run": "runs.cmd_run",
-    "params": "runs.cmd_params",
-    "report": "analysis.report",
-    "viz": "runs.viz_cli",
-    "publish": "runs.cmd_publish",
-    "verify": "runs.cmd_verify",
+    "sim": "dmzsim.runs.cmd_sim",
+    "run": "dmzsim.runs.cmd_run",
+    "params": "dmzsim.runs.cmd_params",
+    "report": "dmzsim.analysis.report",
+    "viz": "dmzsim.runs.viz_cli",
+    "publish": "dmzsim.runs.cmd_publish",
+    "verify": "dmzsim.runs.cmd_verify",
 }
 
 # Matched by name so that building the parser needs neither the model nor pydantic.

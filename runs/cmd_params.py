@@ -15,7 +15,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from model.params import parameter_table
+    from dmzsim.model.params import parameter_table
 
     rows = [_cells(r) for r in parameter_table()]
     print(_markdown(rows) if args.markdown else _text(rows))

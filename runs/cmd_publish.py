@@ -12,8 +12,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from runs.cmd_run import add_executor_arguments, add_simulate_argument, executor_spec
-from runs.errors import UsageError
+from dmzsim.runs.cmd_run import add_executor_arguments, add_simulate_argument, executor_spec
+from dmzsim.runs.errors import UsageError
 
 HELP = "run a published experiment and write its reference results (runs/reference/<name>/)"
 
@@ -40,7 +40,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from runs.publish import publish
+    from dmzsim.runs.publish import publish
 
     if args.readme_only:
         return _readme(args, strict=True)
@@ -61,8 +61,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _readme(args: argparse.Namespace, strict: bool) -> int:
     """Rewrite the README block for the experiments' folder (default: the repo's runs/)."""
-    from runs.manifest import REPO_ROOT
-    from runs.readme_block import END, START, render_block, rewrite
+    from dmzsim.runs.manifest import REPO_ROOT
+    from dmzsim.runs.readme_block import END, START, render_block, rewrite
 
     runs_dir = args.experiments[0].parent if args.experiments else REPO_ROOT / "runs"
     readme = args.readme or runs_dir.resolve().parent / "README.md"

@@ -10,7 +10,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from runs.errors import UsageError
+from dmzsim.runs.errors import UsageError
 
 HELP = "run an experiment (runs/<name>.toml) into <out>/<name>/"
 
@@ -51,8 +51,8 @@ def add_simulate_argument(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from runs import experiment
-    from runs.sweep import run_experiment
+    from dmzsim.runs import experiment
+    from dmzsim.runs.sweep import run_experiment
 
     exp = experiment.load(args.experiment, quick=args.quick)
     report = run_experiment(exp, args.out, executor=executor_spec(args),
@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
 
 def executor_spec(args: argparse.Namespace) -> Any:
     """Translate --serial / --workers / --dask into an ExecutorSpec."""
-    from runs.executors import ExecutorSpec
+    from dmzsim.runs.executors import ExecutorSpec
 
     if args.workers is not None and args.workers < 1:
         raise UsageError(f"--workers must be >= 1, got {args.workers}")
@@ -111,14 +111,14 @@ def summary_text(report: Any, name: str) -> str:
     if report.pool_restarts:
         lines.append(f"worker processes died {report.pool_restarts} times; the pool was "
                      "restarted and the runs involved retried one by one")
-    lines.append(f"results: {report.folder}  (Python: from analysis.loader import "
+    lines.append(f"results: {report.folder}  (Python: from dmzsim.analysis.loader import "
                  f"load_experiment; load_experiment({str(report.folder)!r}))")
     return "\n".join(lines)
 
 
 def full_run_hint(args: argparse.Namespace, report: Any) -> str:
     """After --quick: the command for the full experiment and a rough time estimate."""
-    from runs import experiment
+    from dmzsim.runs import experiment
 
     full = experiment.load(args.experiment)
     n = full_size(full)
@@ -130,8 +130,8 @@ def full_run_hint(args: argparse.Namespace, report: Any) -> str:
 
 def full_size(exp: Any) -> int:
     """Runs in an experiment (for replicates = "auto", the most it can take)."""
-    from runs.design import build_design
-    from runs.sweep import param_types
+    from dmzsim.runs.design import build_design
+    from dmzsim.runs.sweep import param_types
 
     points = build_design(exp.spec.design, param_types()).n_points
     reps = exp.spec.replicates
@@ -179,9 +179,9 @@ def _report_safely(folder: Path) -> int:
 def _write_report(folder: Path) -> None:
     """Figures and report via analysis.report.write_report; skipped if it is not there."""
     try:
-        report_module = importlib.import_module("analysis.report")
+        report_module = importlib.import_module("dmzsim.analysis.report")
     except ModuleNotFoundError as err:
-        if err.name not in ("analysis.report", "analysis"):
+        if err.name not in ("dmzsim.analysis.report", "dmzsim.analysis", "dmzsim"):
             raise
         return
     write = getattr(report_module, "write_report", None)

@@ -9,7 +9,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from runs.errors import UsageError
+from dmzsim.runs.errors import UsageError
 
 HELP = "run the model once (defaults, or a scenario TOML, plus --set overrides)"
 
@@ -30,7 +30,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from model.params import Params, parse_override
+    from dmzsim.model.params import Params, parse_override
 
     every = _series_every(args)
     values = _scenario_values(args.scenario)
@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--seed must be >= 0, got {args.seed}")
     params = Params.build(values)
 
-    from model.api import simulate
+    from dmzsim.model.api import simulate
 
     result = simulate(params, args.seed, series_every=every, map_path=args.map)
     if args.series_out is not None and result.series is not None:

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from runs.cmd_run import add_executor_arguments, add_simulate_argument, executor_spec
+from dmzsim.runs.cmd_run import add_executor_arguments, add_simulate_argument, executor_spec
 
 HELP = "re-run published experiments and compare them with their reference results"
 
@@ -41,7 +41,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from runs.executors import open_executor
+    from dmzsim.runs.executors import open_executor
 
     spec = executor_spec(args)
     results: list[Any] = []
@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         for path in args.experiments:
             code = max(code, _verify_one(args, path, spec, handle, results))
     if args.diff_csv is not None:
-        from runs.verify_text import differences_frame
+        from dmzsim.runs.verify_text import differences_frame
 
         differences_frame(results).to_csv(args.diff_csv, index=False)
         print(f"differences: {args.diff_csv}")
@@ -65,10 +65,10 @@ def run(args: argparse.Namespace) -> int:
 def _verify_one(args: argparse.Namespace, path: Path, spec: Any, handle: Any,
                 results: list[Any]) -> int:
     """Verify one file; bad input is reported here so the other files still get checked."""
-    from runs.experiment import ExperimentError
-    from runs.reference_folder import PublishError
-    from runs.verify import verify
-    from runs.verify_text import describe
+    from dmzsim.runs.experiment import ExperimentError
+    from dmzsim.runs.reference_folder import PublishError
+    from dmzsim.runs.verify import verify
+    from dmzsim.runs.verify_text import describe
 
     try:
         v = verify(path, quick=args.quick, executor=spec, handle=handle,

@@ -18,8 +18,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-
-from runs.experiment_schema import DesignSpec
+from dmzsim.runs.experiment_schema import DesignSpec
 
 
 @dataclass(frozen=True)

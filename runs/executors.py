@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
 
-PRELOAD = ["runs.worker", "model.params", "model.api"]
+PRELOAD = ["dmzsim.runs.worker", "dmzsim.model.params", "dmzsim.model.api"]
 PROBE_TIMEOUT_S = 120.0  # a fresh worker imports Mesa and the model: seconds, not minutes
 
 

@@ -29,12 +29,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dmzsim.runs import seeds, tomlout
+from dmzsim.runs.experiment_checks import check_semantics
+from dmzsim.runs.experiment_schema import ExperimentError as ExperimentError
+from dmzsim.runs.experiment_schema import ExperimentSpec, closest_key, format_issue
 from pydantic import ValidationError
-
-from runs import seeds, tomlout
-from runs.experiment_checks import check_semantics
-from runs.experiment_schema import ExperimentError as ExperimentError
-from runs.experiment_schema import ExperimentSpec, closest_key, format_issue
 
 DEFAULT_ARM = "base"
 
@@ -121,7 +120,7 @@ def _check_map(spec: ExperimentSpec,
         issues = [] if spec.map_sha256 is None else [
             format_issue("map_sha256", spec.map_sha256, "needs a map key naming the file")]
         return None, None, issues
-    from model.theatre_map import load_map
+    from dmzsim.model.theatre_map import load_map
 
     path = base_dir / spec.map
     try:
@@ -211,7 +210,7 @@ def _apply_quick(spec: ExperimentSpec, source: str) -> ExperimentSpec:
 
 def _resolve(spec: ExperimentSpec) -> dict[str, Any]:
     """The canonical config: defaults filled in, model parameters spelled out in full."""
-    from model.params import Params
+    from dmzsim.model.params import Params
 
     base = dict(spec.base)
     if spec.horizon_days is not None:

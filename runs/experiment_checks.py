@@ -11,13 +11,12 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
+from dmzsim.runs.experiment_schema import Axis, ExperimentSpec, format_issue
 from pydantic import ValidationError
-
-from runs.experiment_schema import Axis, ExperimentSpec, format_issue
 
 
 def _params() -> Any:
-    from model.params import Params
+    from dmzsim.model.params import Params
 
     return Params
 

@@ -20,7 +20,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from runs.store import write_text_atomic
+from dmzsim.runs.store import write_text_atomic
 
 PACKAGES = ["dmzsim", "mesa", "numpy", "pandas", "pyarrow", "scipy", "SALib", "pydantic",
             "dask", "distributed"]

@@ -11,11 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-
-from analysis.loader import MAP_COPY  # the map file copied so analysis reads the folder only
-from runs.design import Design
-from runs.experiment import Experiment
-from runs.store import Store, StoreError, write_parquet_atomic, write_text_atomic
+from dmzsim.analysis.loader import MAP_COPY  # the map file copied so analysis reads the folder only
+from dmzsim.runs.design import Design
+from dmzsim.runs.experiment import Experiment
+from dmzsim.runs.store import Store, StoreError, write_parquet_atomic, write_text_atomic
 
 SEED_SCHEME = ("seed = 63-bit int from numpy SeedSequence(entropy=root_seed, "
                "spawn_key=(point, replicate)); the arm is not an input (common random "
@@ -93,7 +92,7 @@ def write_config(folder: Path, exp: Experiment, design: Design) -> None:
 
 def manifest_header(exp: Experiment, design: Design) -> dict[str, Any]:
     """The parts of the manifest fixed when the folder is created."""
-    from runs.manifest import environment, git_info
+    from dmzsim.runs.manifest import environment, git_info
 
     header = {"experiment": exp.name, "description": exp.spec.description,
               "source": exp.source, "config_hash": exp.config_hash,
@@ -128,7 +127,7 @@ def run_table(exp: Experiment, planned: dict[tuple[str, int], int], store: Store
 
 def _row(rid: str, arm: str, point: int, rep: int, root: int, ok: pd.DataFrame,
          failed: pd.DataFrame) -> dict[str, Any]:
-    from runs.seeds import run_seed
+    from dmzsim.runs.seeds import run_seed
 
     row = {"run_id": rid, "arm": arm, "point": point, "replicate": rep,
            "seed": run_seed(root, point, rep), "status": "pending", "wall_s": None}

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from runs import experiment
-from runs.executors import ExecutorSpec
-from runs.manifest import key_versions
-from runs.outputs import config_diff
-from runs.reference_folder import PublishError, reference_dir, run_frame, write_reference
+from dmzsim.runs import experiment
+from dmzsim.runs.executors import ExecutorSpec
+from dmzsim.runs.manifest import key_versions
+from dmzsim.runs.outputs import config_diff
+from dmzsim.runs.reference_folder import PublishError, reference_dir, run_frame, write_reference
 
 
 @dataclass
@@ -41,11 +41,11 @@ def publish(experiment_path: str | Path, *, results: str | Path | None = None,
     the experiment runner); ``simulate`` is a ``MODULE:FUNCTION`` spec, recorded in the
     reference so that ``dmzsim verify`` re-runs with the same function.
     """
-    from runs.cmd_run import load_simulate
+    from dmzsim.runs.cmd_run import load_simulate
 
     exp = experiment.load(experiment_path)
     if results is None:
-        from runs.sweep import run_experiment
+        from dmzsim.runs.sweep import run_experiment
 
         report = run_experiment(exp, out, executor=executor, resume=resume,
                                 simulate=load_simulate(simulate), progress=progress,
@@ -105,9 +105,9 @@ def _check_one_version(folder: Path, manifest: dict[str, Any]) -> None:
 
 def _write(path: Path, exp: experiment.Experiment, results: Path,
            manifest: dict[str, Any], simulate: str | None) -> Published:
-    from analysis.key_figure import key_figure
-    from analysis.loader import load_experiment
-    from runs.store import Store
+    from dmzsim.analysis.key_figure import key_figure
+    from dmzsim.analysis.loader import load_experiment
+    from dmzsim.runs.store import Store
 
     loaded = load_experiment(results)
     runs = run_frame(Store(results).summaries(), exp.arm_names)
@@ -127,7 +127,7 @@ def _write(path: Path, exp: experiment.Experiment, results: Path,
 def reference_info(path: Path, exp: experiment.Experiment, manifest: dict[str, Any],
                    runs: Any, simulate: str | None) -> dict[str, Any]:
     """reference.json: what was published, from which config and code, and how."""
-    from runs.reference_folder import ID_COLUMNS
+    from dmzsim.runs.reference_folder import ID_COLUMNS
 
     git = manifest.get("git") or {}
     return {

@@ -30,9 +30,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-
-from analysis.loader import META, TIMING
-from runs.store import write_parquet_atomic, write_text_atomic
+from dmzsim.analysis.loader import META, TIMING
+from dmzsim.runs.store import write_parquet_atomic, write_text_atomic
 
 ID_COLUMNS = [c for c in META if c != "status"]  # what names a run and its seed
 NOT_OUTPUTS = {*META, *TIMING}
@@ -66,7 +65,7 @@ def run_frame(records: pd.DataFrame, arms: Sequence[str]) -> pd.DataFrame:
 
 def headline_of(runs: pd.DataFrame, horizon: float, arms: Sequence[str]) -> pd.DataFrame:
     """The headline table of ``runs`` (as ordered by :func:`run_frame`)."""
-    from analysis.headline import headline_table
+    from dmzsim.analysis.headline import headline_table
 
     return headline_table(runs, horizon, list(arms))
 
@@ -156,7 +155,7 @@ def _slim(manifest: dict[str, Any]) -> dict[str, Any]:
 
 
 def _headline_page(info: dict[str, Any], headline: pd.DataFrame) -> str:
-    from analysis.headline import headline_markdown
+    from dmzsim.analysis.headline import headline_markdown
 
     lines = [f"# `{info['experiment']}`: reference results", ""]
     if info.get("question"):

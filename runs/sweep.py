@@ -18,17 +18,22 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from dmzsim.runs import seeds
+from dmzsim.runs.adaptive import AdaptivePlan, Cell, cell_stats
+from dmzsim.runs.design import Design, build_design
+from dmzsim.runs.executors import ExecutorHandle, ExecutorSpec, open_executor
+from dmzsim.runs.experiment import Experiment
+from dmzsim.runs.manifest import Manifest, now
+from dmzsim.runs.outputs import (
+    SweepReport,
+    manifest_header,
+    prepare_folder,
+    run_table,
+    write_config,
+)
+from dmzsim.runs.store import Store
+from dmzsim.runs.worker import RunOutcome, RunTask, SimulateFn, execute
 from tqdm import tqdm
-
-from runs import seeds
-from runs.adaptive import AdaptivePlan, Cell, cell_stats
-from runs.design import Design, build_design
-from runs.executors import ExecutorHandle, ExecutorSpec, open_executor
-from runs.experiment import Experiment
-from runs.manifest import Manifest, now
-from runs.outputs import SweepReport, manifest_header, prepare_folder, run_table, write_config
-from runs.store import Store
-from runs.worker import RunOutcome, RunTask, SimulateFn, execute
 
 MAX_DEAD_POOLS = 3  # fresh pools in a row that cannot run a no-op: workers cannot start
 
@@ -68,7 +73,7 @@ def summary_record(task: RunTask, outcome: RunOutcome) -> dict[str, Any]:
 
 def param_types() -> dict[str, type]:
     """Python type of each model parameter (int parameters are rounded in designs)."""
-    from model.params import Params
+    from dmzsim.model.params import Params
 
     return {n: f.annotation for n, f in Params.model_fields.items()}  # type: ignore[misc]
 

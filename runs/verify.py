@@ -25,13 +25,12 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-
-from runs import experiment
-from runs.compare import CellDifference, RunComparison, compare_runs, compare_table
-from runs.executors import ExecutorHandle, ExecutorSpec
-from runs.manifest import key_versions
-from runs.outputs import config_diff
-from runs.reference_folder import Reference, headline_of, reference_dir, run_frame
+from dmzsim.runs import experiment
+from dmzsim.runs.compare import CellDifference, RunComparison, compare_runs, compare_table
+from dmzsim.runs.executors import ExecutorHandle, ExecutorSpec
+from dmzsim.runs.manifest import key_versions
+from dmzsim.runs.outputs import config_diff
+from dmzsim.runs.reference_folder import Reference, headline_of, reference_dir, run_frame
 
 QUICK_BUDGET = 50  # runs per experiment in --quick, at least one per arm (docs/publishing.md)
 
@@ -92,7 +91,7 @@ def verify(path: str | Path, *, quick: bool = False, executor: ExecutorSpec | No
     ``simulate`` (MODULE:FUNCTION) defaults to the one the reference was published with.
     Quick mode uses ``handle`` if given (one executor for several experiments).
     """
-    from runs.cmd_run import load_simulate
+    from dmzsim.runs.cmd_run import load_simulate
 
     path = Path(path)
     exp = experiment.load(path)
@@ -124,9 +123,9 @@ def _rerun_subset(exp: experiment.Experiment, subset: pd.DataFrame, fn: Any,
                   executor: ExecutorSpec | None, handle: ExecutorHandle | None
                   ) -> tuple[pd.DataFrame, dict[str, str]]:
     """Rebuild and execute the subset's runs; (their records, failures by run id)."""
-    from runs.design import build_design
-    from runs.executors import open_executor
-    from runs.sweep import build_task, param_types
+    from dmzsim.runs.design import build_design
+    from dmzsim.runs.executors import open_executor
+    from dmzsim.runs.sweep import build_task, param_types
 
     design = build_design(exp.spec.design, param_types())
     base, tasks, failures = exp.base_params(), [], {}
@@ -152,8 +151,8 @@ def _execute(tasks: list[Any], handle: ExecutorHandle, fn: Any, failures: dict[s
     A run that kills its worker breaks the whole pool, so the runs in flight with it are
     reported as failed too; ``dmzsim run`` on the experiment isolates the culprit.
     """
-    from runs.sweep import summary_record
-    from runs.worker import execute
+    from dmzsim.runs.sweep import summary_record
+    from dmzsim.runs.worker import execute
 
     futures, broken = [], False
     for task in tasks:
@@ -182,8 +181,8 @@ def _execute(tasks: list[Any], handle: ExecutorHandle, fn: Any, failures: dict[s
 def _rerun_all(exp: experiment.Experiment, fn: Any, executor: ExecutorSpec,
                out: str | Path | None, progress: bool) -> tuple[pd.DataFrame, dict[str, str]]:
     """Run the whole experiment again through the runner; (its records, failures)."""
-    from runs.store import Store
-    from runs.sweep import run_experiment
+    from dmzsim.runs.store import Store
+    from dmzsim.runs.sweep import run_experiment
 
     with tempfile.TemporaryDirectory(prefix=f"verify-{exp.name}-") as tmp:
         parent = Path(out) if out is not None else Path(tmp)

@@ -10,8 +10,8 @@ import math
 from collections import defaultdict
 from typing import Any
 
-from runs.compare import CellDifference, Difference, delta
-from runs.verify import Verification
+from dmzsim.runs.compare import CellDifference, Difference, delta
+from dmzsim.runs.verify import Verification
 
 
 def describe(v: Verification, max_shown: int = 5, strict_versions: bool = False

@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from runs.errors import UsageError
+from dmzsim.runs.errors import UsageError
 
 HELP = "open the visual run: a browser page to run one scenario day by day"
 APP = Path(__file__).resolve().parent / "app.py"

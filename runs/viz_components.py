@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 import solara
 
 if TYPE_CHECKING:
-    from model.model import CeasefireModel
-from runs.viz_map import MapRenderer
-from runs.viz_plots import PlotsRenderer
+    from dmzsim.model.model import CeasefireModel
+from dmzsim.runs.viz_map import MapRenderer
+from dmzsim.runs.viz_plots import PlotsRenderer
 
 
 # --- monitors -------------------------------------------------------------------------------

@@ -24,8 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import solara
-
-from model.params import ParamError, Params
+from dmzsim.model.params import ParamError, Params
 
 FRONT_PANEL: dict[str, tuple[str, ...]] = {
     "The deal": ("sequencing", "dmz_shape", "dmz_width_km", "guarantee_delay_days",
@@ -186,7 +185,7 @@ def load_scenarios(path: str | Path) -> list[Scenario]:
     An experiment arm starts from the experiment's base and root seed. Raises
     ``ValueError`` (ExperimentError, ParamError, ...) with the file's own message.
     """
-    from runs import experiment
+    from dmzsim.runs import experiment
 
     path = Path(path)
     try:

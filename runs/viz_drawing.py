@@ -14,12 +14,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from dmzsim.model.forces import RU, UA, Posture
 from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image as PILImage
-
-from model.forces import RU, UA, Posture
 
 if TYPE_CHECKING:
     pass

@@ -8,6 +8,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from dmzsim.model.forces import RU, UA
 from matplotlib import patheffects
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -15,11 +16,9 @@ from matplotlib.legend_handler import HandlerTuple
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from model.forces import RU, UA
-
 if TYPE_CHECKING:
-    from model.model import CeasefireModel
-from runs.viz_drawing import (
+    from dmzsim.model.model import CeasefireModel
+from dmzsim.runs.viz_drawing import (
     DMZ_GOLD,
     FALLEN,
     POSTURE_STYLE,

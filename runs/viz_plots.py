@@ -9,17 +9,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from dmzsim.model.forces import RU, UA
 from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
-from model.forces import RU, UA
-
 if TYPE_CHECKING:
-    from model.model import CeasefireModel
-from runs.viz_drawing import FALLEN, PHASE_SHADE, RATIO_TICKS, SIDE_COLOUR, Blitter
+    from dmzsim.model.model import CeasefireModel
+from dmzsim.runs.viz_drawing import FALLEN, PHASE_SHADE, RATIO_TICKS, SIDE_COLOUR, Blitter
 
 
 # --- plots ----------------------------------------------------------------------------------

@@ -29,13 +29,12 @@ from typing import Any
 
 import numpy as np
 import solara
+from dmzsim.analysis.estimators import Interval, KaplanMeier, kaplan_meier, wilson
+from dmzsim.model.params import Params
+from dmzsim.runs import experiment, tomlout
+from dmzsim.runs.experiment_schema import NAME_PATTERN
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-
-from analysis.estimators import Interval, KaplanMeier, kaplan_meier, wilson
-from model.params import Params
-from runs import experiment, tomlout
-from runs.experiment_schema import NAME_PATTERN
 
 CONFIDENCE = 0.95
 SUMMARY_COLUMNS = ["resumed", "day_resumed", "days_run"]
@@ -125,14 +124,14 @@ def run_replicates(values: dict[str, Any], seed: int, n: int, out: str | Path, *
                    serial: bool = False,
                    on_progress: Callable[[int, int], None] | None = None) -> ReplicateSummary:
     """Run the settings ``n`` times through the experiment runner; summarise the runs."""
-    from runs.executors import ExecutorSpec
-    from runs.store import Store
-    from runs.sweep import run_experiment
+    from dmzsim.runs.executors import ExecutorSpec
+    from dmzsim.runs.store import Store
+    from dmzsim.runs.sweep import run_experiment
 
     exp = experiment.from_dict(experiment_config(values, seed, n), source="dmzsim viz")
     simulate = None
     if map_path:
-        from model.api import simulate as model_simulate
+        from dmzsim.model.api import simulate as model_simulate
 
         simulate = functools.partial(model_simulate, map_path=str(map_path))
     spec = (ExecutorSpec(kind="serial") if serial

@@ -58,7 +58,7 @@ class RunOutcome:
 
 def default_simulate() -> SimulateFn:
     """The real model, imported only where it runs (keeps the CLI and parent light)."""
-    from model.api import simulate
+    from dmzsim.model.api import simulate
 
     return simulate
 
@@ -68,7 +68,7 @@ def execute(task: RunTask, simulate: SimulateFn | None = None) -> RunOutcome:
     worker = f"{socket.gethostname()}:{os.getpid()}"
     start = time.perf_counter()
     try:
-        from model.params import Params
+        from dmzsim.model.params import Params
 
         fn = simulate or default_simulate()
         # map_path only when the experiment names a map: simulate functions written for

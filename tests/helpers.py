@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from model.params import Params
+from dmzsim.model.params import Params
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL_MAP = ROOT / "model" / "maps" / "synthetic_small.toml"
@@ -34,6 +34,6 @@ def same_records(a: list[dict], b: list[dict]) -> bool:
 
 def simulate_small(params, seed, *, series_every=0, map_path=None):
     """The real model on the small synthetic map (experiment files name no map)."""
-    from model.api import simulate
+    from dmzsim.model.api import simulate
 
     return simulate(params, seed, series_every=series_every, map_path=SMALL_MAP)

@@ -1,9 +1,8 @@
 """The sequencing table, exactly as docs/ODD.md states it."""
 
 import pytest
-
-from model.agreement import NEVER, build_timeline
-from model.params import Params
+from dmzsim.model.agreement import NEVER, build_timeline
+from dmzsim.model.params import Params
 
 
 @pytest.mark.parametrize(("arm", "delivered", "withdraw", "guarantees"), [

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from dmzsim.analysis.loader import load_experiment
+from dmzsim.model.params import Params
+from dmzsim.runs import cli, tomlout
+from dmzsim.runs.cli import main
 
-from analysis.loader import load_experiment
-from model.params import Params
-from runs import cli, tomlout
-from runs.cli import main
 from tests.fake_model import comparable, tiny_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,7 +62,7 @@ def test_sim_json_and_series_out(tmp_path: Path, capsys: pytest.CaptureFixture) 
                  "--series-every", "10", "--series-out", str(series)])
     assert code == 0
     record = json.loads(capsys.readouterr().out)
-    from model.api import SUMMARY_FIELDS
+    from dmzsim.model.api import SUMMARY_FIELDS
 
     assert list(record["summary"]) == list(SUMMARY_FIELDS)
     assert record["parameters_changed"] == {"sequencing": "simultaneous",
@@ -107,7 +107,7 @@ def test_output_cut_short_by_a_closed_pipe_is_not_an_error() -> None:
 
 
 def test_console_entry_point_reports_bad_keys_cleanly() -> None:
-    proc = subprocess.run([sys.executable, "-m", "runs.cli", "sim", "--set",
+    proc = subprocess.run([sys.executable, "-m", "dmzsim.runs.cli", "sim", "--set",
                            "sequencing=territory_frist"], cwd=ROOT, capture_output=True,
                           text=True, timeout=60)
     assert proc.returncode == 2
@@ -147,9 +147,9 @@ def test_run_with_failures_exits_1_and_counts_them(tmp_path: Path,
 def test_run_calls_analysis_report_when_it_exists(tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[Path] = []
-    fake = types.ModuleType("analysis.report")
+    fake = types.ModuleType("dmzsim.analysis.report")
     fake.write_report = calls.append  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "analysis.report", fake)
+    monkeypatch.setitem(sys.modules, "dmzsim.analysis.report", fake)
     toml = write_toml(tmp_path, tiny_config(replicates=1))
     base = ["run", str(toml), "--out", str(tmp_path), "--serial", "--no-progress", *FAKE]
     assert main(base) == 0

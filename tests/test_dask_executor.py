@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from dmzsim.analysis.loader import load_experiment
+from dmzsim.runs import experiment
+from dmzsim.runs.executors import ExecutorError, ExecutorSpec, open_executor
+from dmzsim.runs.sweep import run_experiment
 
-from analysis.loader import load_experiment
-from runs import experiment
-from runs.executors import ExecutorError, ExecutorSpec, open_executor
-from runs.sweep import run_experiment
 from tests import fake_model
 from tests.fake_model import comparable, tiny_config
 

@@ -7,8 +7,7 @@ import itertools
 import numpy as np
 import pandas as pd
 import pytest
-
-from analysis.discovery import Box, describe, discover, format_value, peel
+from dmzsim.analysis.discovery import Box, describe, discover, format_value, peel
 
 
 def planted(n: int = 3000, noise: float = 0.05, seed: int = 0) -> tuple[pd.DataFrame,

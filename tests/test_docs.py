@@ -3,8 +3,8 @@
 import re
 from pathlib import Path
 
-from model.model import CeasefireModel
-from model.params import Params
+from dmzsim.model.model import CeasefireModel
+from dmzsim.model.params import Params
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
@@ -40,7 +40,7 @@ def test_odd_mentions_every_parameter():
 def test_parameter_table_is_current(capsys):
     import argparse
 
-    from runs import cmd_params
+    from dmzsim.runs import cmd_params
 
     cmd_params.run(argparse.Namespace(markdown=True))
     table = capsys.readouterr().out.strip()

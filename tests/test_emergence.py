@@ -14,9 +14,9 @@
 
 import numpy as np
 import pytest
+from dmzsim.model.api import simulate
+from dmzsim.model.model import CeasefireModel
 
-from model.api import simulate
-from model.model import CeasefireModel
 from tests.helpers import SMALL_MAP, same_records, small
 
 SEEDS = range(8)

@@ -6,8 +6,7 @@ import math
 
 import numpy as np
 import pytest
-
-from analysis.estimators import (
+from dmzsim.analysis.estimators import (
     kaplan_meier,
     mean_interval,
     newcombe_paired_difference,

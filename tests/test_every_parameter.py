@@ -11,9 +11,9 @@ import typing
 import numpy as np
 import pandas as pd
 import pytest
+from dmzsim.model.api import simulate
+from dmzsim.model.params import Params
 
-from model.api import simulate
-from model.params import Params
 from tests.helpers import SMALL_MAP, small
 
 BASE = {"sequencing": "territory_first", "dmz_shape": "mirrored", "guarantee_delay_days": 30,

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from dmzsim.model.params import SEQUENCING_ARMS
+from dmzsim.runs import experiment
+from dmzsim.runs.design import build_design
+from dmzsim.runs.experiment import ExperimentError
+from dmzsim.runs.sweep import param_types
 
-from model.params import SEQUENCING_ARMS
-from runs import experiment
-from runs.design import build_design
-from runs.experiment import ExperimentError
-from runs.sweep import param_types
 from tests.fake_model import tiny_config
 
 RUNS = Path(__file__).resolve().parent.parent / "runs"

@@ -8,14 +8,14 @@ import shutil
 from pathlib import Path
 
 import pytest
+from dmzsim.analysis.loader import load_experiment
+from dmzsim.runs import experiment
+from dmzsim.runs.cli import main
+from dmzsim.runs.design import build_design
+from dmzsim.runs.executors import ExecutorSpec
+from dmzsim.runs.experiment import ExperimentError
+from dmzsim.runs.sweep import build_task, param_types, run_experiment
 
-from analysis.loader import load_experiment
-from runs import experiment
-from runs.cli import main
-from runs.design import build_design
-from runs.executors import ExecutorSpec
-from runs.experiment import ExperimentError
-from runs.sweep import build_task, param_types, run_experiment
 from tests import fake_model
 from tests.helpers import ROOT, SMALL_MAP
 
@@ -179,11 +179,10 @@ def write_default(path: Path) -> str:
 def test_report_and_key_figure_use_the_experiments_map(tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch
                                                        ) -> None:
+    from dmzsim.analysis import figures
+    from dmzsim.analysis.key_figure import key_figure
+    from dmzsim.analysis.report import write_report
     from PIL import Image
-
-    from analysis import figures
-    from analysis.key_figure import key_figure
-    from analysis.report import write_report
 
     exp = experiment.load(write_experiment(tmp_path))
     report = run_experiment(exp, tmp_path / "out", executor=ExecutorSpec("serial"),

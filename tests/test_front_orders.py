@@ -3,11 +3,11 @@ withdrawals, where an offensive starts, and what the monitors watch."""
 
 import numpy as np
 import pytest
+from dmzsim.model.forces import RU, UA, Posture
+from dmzsim.model.model import CeasefireModel
+from dmzsim.model.recording import summary
+from dmzsim.model.theatre import UA as CTRL_UA
 
-from model.forces import RU, UA, Posture
-from model.model import CeasefireModel
-from model.recording import summary
-from model.theatre import UA as CTRL_UA
 from tests.helpers import SMALL_MAP, small
 
 

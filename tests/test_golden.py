@@ -8,8 +8,8 @@ import json
 import math
 
 import pytest
+from dmzsim.model.api import simulate
 
-from model.api import simulate
 from tests.baseline.regenerate import BASELINE
 
 

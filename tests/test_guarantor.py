@@ -3,10 +3,10 @@ when the offensive resumes."""
 
 import numpy as np
 import pytest
+from dmzsim.model import kernels
+from dmzsim.model.forces import RU, Posture
+from dmzsim.model.model import CeasefireModel
 
-from model import kernels
-from model.forces import RU, Posture
-from model.model import CeasefireModel
 from tests.helpers import SMALL_MAP, small
 
 

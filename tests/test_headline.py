@@ -1,8 +1,7 @@
 """The README's one-line headline of a reference table."""
 
 import pandas as pd
-
-from analysis.headline import headline_sentence
+from dmzsim.analysis.headline import headline_sentence
 
 
 def _table(rows):

@@ -3,11 +3,11 @@
 import numpy as np
 import pandas as pd
 import pytest
+from dmzsim.model.api import simulate
+from dmzsim.model.forces import RU, UA
+from dmzsim.model.model import CeasefireModel
+from dmzsim.model.regeneration import total_personnel
 
-from model.api import simulate
-from model.forces import RU, UA
-from model.model import CeasefireModel
-from model.regeneration import total_personnel
 from tests.helpers import SMALL_MAP, small
 
 ARMS = ["no_deal", "frozen_line", "territory_first", "guarantees_first", "simultaneous"]

@@ -2,8 +2,7 @@
 
 import numpy as np
 import pytest
-
-from model import kernels
+from dmzsim.model import kernels
 
 
 def test_posture_multiplier_hits_dupuy_values():

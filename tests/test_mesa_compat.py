@@ -4,8 +4,8 @@ import warnings
 
 import mesa
 import pandas as pd
+from dmzsim.model.model import CeasefireModel
 
-from model.model import CeasefireModel
 from tests.helpers import SMALL_MAP
 
 

@@ -1,8 +1,7 @@
 """The parameter schema: strict, documented, round-trips."""
 
 import pytest
-
-from model.params import ParamError, Params, parameter_table, parse_override
+from dmzsim.model.params import ParamError, Params, parameter_table, parse_override
 
 
 def test_every_parameter_has_unit_source_and_doc():

@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from dmzsim.analysis.headline import headline_table
+from dmzsim.analysis.tables import risk_table
+from dmzsim.runs.cli import main
+from dmzsim.runs.readme_block import END, START, current_block, render_block
+from dmzsim.runs.reference_folder import ID_COLUMNS, Reference, read_headline
+from dmzsim.runs.verify import quick_subset
 
-from analysis.headline import headline_table
-from analysis.tables import risk_table
-from runs.cli import main
-from runs.readme_block import END, START, current_block, render_block
-from runs.reference_folder import ID_COLUMNS, Reference, read_headline
-from runs.verify import quick_subset
 from tests.helpers import ROOT
 
 SMALL = "tests.helpers:simulate_small"
@@ -95,7 +95,7 @@ def test_publish_writes_a_complete_reference(project: Path) -> None:
     runs = ref.runs
     assert list(runs.columns[:5]) == ID_COLUMNS
     assert len(runs) == 2 * 4 * 3 and runs["run_id"].is_unique
-    from model.api import SUMMARY_FIELDS
+    from dmzsim.model.api import SUMMARY_FIELDS
 
     assert set(SUMMARY_FIELDS) <= set(ref.outputs)
     assert not {"status", "wall_s", "worker"} & set(runs.columns)
@@ -159,7 +159,7 @@ def test_verify_quick_uses_the_runners_executors(project: Path,
 @pytest.fixture
 def more_russian_recruits(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """The default of ru_recruits_per_month as the code sees it, raised from 35,000."""
-    from model.params import Params
+    from dmzsim.model.params import Params
 
     field = Params.model_fields["ru_recruits_per_month"]
     monkeypatch.setattr(field, "default", 50_000.0)

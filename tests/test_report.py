@@ -16,11 +16,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from PIL import Image
-
-from analysis.loader import load_experiment
-from analysis.report import report_main, write_report
-from analysis.tables import (
+from dmzsim.analysis.loader import load_experiment
+from dmzsim.analysis.report import report_main, write_report
+from dmzsim.analysis.tables import (
     arm_label,
     outcome_differences,
     resumption_by,
@@ -30,6 +28,7 @@ from analysis.tables import (
     survival_curves,
     with_derived,
 )
+from PIL import Image
 
 SMALL_MAP = Path(__file__).resolve().parent.parent / "model" / "maps" / "synthetic_small.toml"
 
@@ -109,15 +108,15 @@ def test_risk_by_and_labels() -> None:
 def simulate_small(params: Any, seed: int, *, series_every: int = 0,
                    map_path: Any = None) -> Any:
     """The real model on the synthetic test map (the experiment file has no map key)."""
-    from model.api import simulate
+    from dmzsim.model.api import simulate
 
     return simulate(params, seed, series_every=series_every, map_path=SMALL_MAP)
 
 
 def _run(config: dict[str, Any], out: Path, simulate: Any) -> Path:
-    from runs.executors import ExecutorSpec
-    from runs.experiment import from_dict
-    from runs.sweep import run_experiment
+    from dmzsim.runs.executors import ExecutorSpec
+    from dmzsim.runs.experiment import from_dict
+    from dmzsim.runs.sweep import run_experiment
 
     exp = from_dict(config, source="test")
     report = run_experiment(exp, out, executor=ExecutorSpec("serial", 1), simulate=simulate,
@@ -204,9 +203,9 @@ def test_report_cli(small_folder: Path, capsys: pytest.CaptureFixture[str],
 def test_report_as_dmzsim_subcommand(small_folder: Path, monkeypatch: pytest.MonkeyPatch,
                                      capsys: pytest.CaptureFixture[str]) -> None:
     """The module fits runs/cli.py's subcommand contract (HELP, add_arguments, run)."""
-    from runs import cli
+    from dmzsim.runs import cli
 
-    monkeypatch.setitem(cli.SUBCOMMANDS, "report", "analysis.report")
+    monkeypatch.setitem(cli.SUBCOMMANDS, "report", "dmzsim.analysis.report")
     assert cli.main(["report", str(small_folder)]) == 0
     assert "report.md" in capsys.readouterr().out
 
@@ -262,7 +261,7 @@ def test_report_morris_design(tmp_path: Path) -> None:
 
 
 def test_report_on_folder_without_finished_runs(tmp_path: Path) -> None:
-    from analysis.report import build
+    from dmzsim.analysis.report import build
 
     empty = SimpleNamespace(
         folder=tmp_path, config={"name": "empty", "horizon_days": 10, "arms": {"base": {}}},

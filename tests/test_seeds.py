@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from dmzsim.analysis.loader import load_experiment
+from dmzsim.runs import experiment
+from dmzsim.runs.executors import ExecutorSpec
+from dmzsim.runs.seeds import design_seed, run_seed, run_seed_sequence
+from dmzsim.runs.sweep import run_experiment
 
-from analysis.loader import load_experiment
-from runs import experiment
-from runs.executors import ExecutorSpec
-from runs.seeds import design_seed, run_seed, run_seed_sequence
-from runs.sweep import run_experiment
 from tests import fake_model
 from tests.fake_model import tiny_config
 

@@ -7,11 +7,10 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from dmzsim.analysis.loader import DesignInfo
+from dmzsim.analysis.sensitivity import indices, morris_indices, noise_share, sobol_indices
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
-
-from analysis.loader import DesignInfo
-from analysis.sensitivity import indices, morris_indices, noise_share, sobol_indices
 
 ISHIGAMI = {"num_vars": 3, "names": ["x1", "x2", "x3"], "bounds": [[-math.pi, math.pi]] * 3}
 

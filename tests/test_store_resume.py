@@ -13,13 +13,13 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from dmzsim.analysis.loader import load_experiment
+from dmzsim.runs import experiment, tomlout
+from dmzsim.runs.cli import main
+from dmzsim.runs.executors import ExecutorSpec
+from dmzsim.runs.store import Store, StoreError, write_parquet_atomic
+from dmzsim.runs.sweep import run_experiment
 
-from analysis.loader import load_experiment
-from runs import experiment, tomlout
-from runs.cli import main
-from runs.executors import ExecutorSpec
-from runs.store import Store, StoreError, write_parquet_atomic
-from runs.sweep import run_experiment
 from tests import fake_model
 from tests.fake_model import comparable, tiny_config
 
@@ -39,7 +39,7 @@ def write_config(tmp_path: Path, config: dict) -> Path:
 
 def start_sweep(toml: Path, out: Path) -> subprocess.Popen:
     """``dmzsim run`` in its own process group, as a user would start it."""
-    cmd = [sys.executable, "-m", "runs.cli", "run", str(toml), "--out", str(out),
+    cmd = [sys.executable, "-m", "dmzsim.runs.cli", "run", str(toml), "--out", str(out),
            "--workers", "2", "--simulate", "tests.fake_model:simulate_slow",
            "--no-progress", "--no-report"]
     return subprocess.Popen(cmd, cwd=ROOT, start_new_session=True, text=True,

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from dmzsim.analysis.loader import load_experiment
+from dmzsim.runs import experiment
+from dmzsim.runs.adaptive import wilson_half_width, wilson_interval
+from dmzsim.runs.executors import ExecutorSpec
+from dmzsim.runs.seeds import run_seed
+from dmzsim.runs.sweep import run_experiment
 
-from analysis.loader import load_experiment
-from runs import experiment
-from runs.adaptive import wilson_half_width, wilson_interval
-from runs.executors import ExecutorSpec
-from runs.seeds import run_seed
-from runs.sweep import run_experiment
 from tests import fake_model
 from tests.fake_model import comparable, tiny_config
 
@@ -58,7 +58,7 @@ def test_values_follow_the_arm_point_and_seed(tmp_path: Path) -> None:
     sweep(tmp_path, tiny_config())
     df = load_experiment(tmp_path / "tiny").summary
     row = df[(df.arm == "gf") & (df.point == 1) & (df.replicate == 2)].iloc[0]
-    from model.params import Params
+    from dmzsim.model.params import Params
 
     params = Params.build({"sequencing": "guarantees_first", "guarantee_credibility": 0.8,
                            "horizon_days": 60})
@@ -110,8 +110,8 @@ def test_workers_that_cannot_start_abort_the_sweep_with_a_reason(
     import contextlib
     import multiprocessing
 
-    from runs import sweep as sweep_module
-    from runs.executors import ExecutorHandle
+    from dmzsim.runs import sweep as sweep_module
+    from dmzsim.runs.executors import ExecutorHandle
 
     ctx = multiprocessing.get_context("forkserver")
 

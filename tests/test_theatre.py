@@ -3,10 +3,10 @@
 import random  # noqa: TID251 (seeded random.Random instances for Mesa grids)
 
 import numpy as np
+from dmzsim.model.model import CeasefireModel
+from dmzsim.model.theatre import TheatreGrid
 from mesa.discrete_space import OrthogonalMooreGrid
 
-from model.model import CeasefireModel
-from model.theatre import TheatreGrid
 from tests.helpers import SMALL_MAP, small
 
 

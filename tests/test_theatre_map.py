@@ -9,8 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from model.theatre_map import (
+from dmzsim.model.theatre_map import (
     KM_PER_DEG_LAT,
     KM_PER_DEG_LON_EQUATOR,
     MapFileError,

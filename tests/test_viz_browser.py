@@ -62,7 +62,7 @@ def viz_url(tmp_path: Path) -> Iterator[str]:
     else:
         env["DMZSIM_MAP"] = str(SMALL_MAP)
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "runs.viz_cli", "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "-m", "dmzsim.runs.viz_cli", "--port", str(port)],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, start_new_session=True)
     try:

@@ -19,23 +19,23 @@ import pytest
 solara = pytest.importorskip("solara")
 ipyvuetify = pytest.importorskip("ipyvuetify")
 import ipywidgets  # noqa: E402
-
-from analysis.estimators import wilson  # noqa: E402
-from model.forces import RU, UA  # noqa: E402
-from model.model import CeasefireModel  # noqa: E402
-from model.params import SEQUENCING_ARMS, Params, parameter_table  # noqa: E402
-from runs import viz_cli, viz_controls  # noqa: E402
-from runs.viz_components import monitor_values  # noqa: E402
-from runs.viz_controls import InputError, control_spec, parse_seed, parse_value  # noqa: E402
-from runs.viz_drawing import DMZ_GOLD  # noqa: E402
-from runs.viz_map import MapRenderer, unit_stacks  # noqa: E402
-from runs.viz_plots import PlotsRenderer, phase_spans  # noqa: E402
-from runs.viz_replicates import (  # noqa: E402
+from dmzsim.analysis.estimators import wilson  # noqa: E402
+from dmzsim.model.forces import RU, UA  # noqa: E402
+from dmzsim.model.model import CeasefireModel  # noqa: E402
+from dmzsim.model.params import SEQUENCING_ARMS, Params, parameter_table  # noqa: E402
+from dmzsim.runs import viz_cli, viz_controls  # noqa: E402
+from dmzsim.runs.viz_components import monitor_values  # noqa: E402
+from dmzsim.runs.viz_controls import InputError, control_spec, parse_seed, parse_value  # noqa: E402
+from dmzsim.runs.viz_drawing import DMZ_GOLD  # noqa: E402
+from dmzsim.runs.viz_map import MapRenderer, unit_stacks  # noqa: E402
+from dmzsim.runs.viz_plots import PlotsRenderer, phase_spans  # noqa: E402
+from dmzsim.runs.viz_replicates import (  # noqa: E402
     export_toml,
     run_replicates,
     summarise,
     write_export,
 )
+
 from tests.helpers import SMALL_MAP  # noqa: E402
 
 v = ipyvuetify
@@ -223,7 +223,7 @@ def viz_page(monkeypatch, tmp_path):
     monkeypatch.setenv("DMZSIM_VIZ_OUT", str(tmp_path / "viz"))
     monkeypatch.setenv("DMZSIM_EXPORT_DIR", str(tmp_path / "exports"))
     monkeypatch.delenv("DMZSIM_SCENARIO", raising=False)
-    from runs import app
+    from dmzsim.runs import app
 
     _, rc = solara.render(solara.AppLayout(children=[app.Page()]), handle_error=False)
     yield rc
@@ -310,7 +310,7 @@ def test_page_starts_from_the_scenario_file(monkeypatch, tmp_path):
     text = export_toml(Params(sequencing="frozen_line").model_dump(), 99, 5, "mine")
     monkeypatch.setenv("DMZSIM_SCENARIO", str(write_export(text, tmp_path / "mine.toml")))
     monkeypatch.setenv("DMZSIM_MAP", str(SMALL_MAP))
-    from runs import app
+    from dmzsim.runs import app
 
     _, rc = solara.render(solara.AppLayout(children=[app.Page()]), handle_error=False)
     assert day_text(rc).endswith("seed 99")
@@ -324,7 +324,7 @@ def test_a_broken_scenario_file_is_reported_not_fatal(monkeypatch, tmp_path):
     bad.write_text("sequencing = 'sometimes'\n")
     monkeypatch.setenv("DMZSIM_SCENARIO", str(bad))
     monkeypatch.setenv("DMZSIM_MAP", str(SMALL_MAP))
-    from runs import app
+    from dmzsim.runs import app
 
     _, rc = solara.render(solara.AppLayout(children=[app.Page()]), handle_error=False)
     assert day_text(rc).endswith("seed 0")
@@ -366,7 +366,7 @@ def test_replicates_run_in_worker_processes(tmp_path):
 
 
 def test_replicates_panel_shows_p_and_the_survival_curve(tmp_path, monkeypatch):
-    from runs import viz_replicates
+    from dmzsim.runs import viz_replicates
 
     real = viz_replicates.run_replicates
     monkeypatch.setattr(viz_replicates, "run_replicates",
@@ -384,7 +384,7 @@ def test_replicates_panel_shows_p_and_the_survival_curve(tmp_path, monkeypatch):
 
 
 def test_export_is_an_experiment_dmzsim_run_accepts(tmp_path):
-    from runs.cli import main
+    from dmzsim.runs.cli import main
 
     values = Params(sequencing="simultaneous", horizon_days=15).model_dump()
     path = write_export(export_toml(values, 11, 2, "exported"), tmp_path / "exported.toml")
@@ -401,7 +401,7 @@ def test_export_is_an_experiment_dmzsim_run_accepts(tmp_path):
 
 
 def test_export_panel_writes_the_file(tmp_path, monkeypatch):
-    from runs.viz_replicates import ExportPanel
+    from dmzsim.runs.viz_replicates import ExportPanel
 
     monkeypatch.setenv("DMZSIM_EXPORT_DIR", str(tmp_path))
     _, rc = solara.render(ExportPanel(Params().model_dump(), 3), handle_error=False)

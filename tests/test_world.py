@@ -2,11 +2,11 @@
 
 import numpy as np
 import pytest
+from dmzsim.model.forces import RU, UA, Posture
+from dmzsim.model.model import CeasefireModel
+from dmzsim.model.theatre import RU as CTRL_RU
+from dmzsim.model.theatre import UA as CTRL_UA
 
-from model.forces import RU, UA, Posture
-from model.model import CeasefireModel
-from model.theatre import RU as CTRL_RU
-from model.theatre import UA as CTRL_UA
 from tests.helpers import SMALL_MAP, small
 
 

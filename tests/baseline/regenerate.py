@@ -10,7 +10,7 @@ import json
 import math
 from pathlib import Path
 
-from model.api import simulate
+from dmzsim.model.api import simulate
 
 HERE = Path(__file__).resolve().parent
 BASELINE = HERE / "default.json"
