@@ -35,7 +35,7 @@ def plan(n_runs: int) -> tuple[int, int]:
 
 def run_with_runner(n_runs: int, workers: int, horizon: int) -> dict[str, Any]:
     from dmzsim.runs.executors import ExecutorSpec
-    from dmzsim.runs.experiment import from_dict
+    from dmzsim.runs.experiment.config import from_dict
     from dmzsim.runs.sweep import run_experiment
 
     reps, _ = plan(n_runs)
@@ -66,7 +66,7 @@ def run_with_batch_run(n_runs: int, workers: int, horizon: int,
     last day only, as the runner's runs do (isolates what the runner itself adds)."""
     import mesa
     from dmzsim.model.model import CeasefireModel
-    from dmzsim.runs import seeds
+    from dmzsim.runs.experiment import seeds
 
     from benchmarks.single_run import SummaryOnlyModel
 

@@ -17,7 +17,7 @@ import math
 from dataclasses import dataclass, field
 
 import pandas as pd
-from dmzsim.runs.experiment_schema import AdaptiveSpec
+from dmzsim.runs.experiment.schema import AdaptiveSpec
 from scipy.stats import norm
 
 Cell = tuple[str, int]  # (arm, design point)

@@ -130,7 +130,7 @@ def full_run_hint(args: argparse.Namespace, report: Any) -> str:
 
 def full_size(exp: Any) -> int:
     """Runs in an experiment (for replicates = "auto", the most it can take)."""
-    from dmzsim.runs.design import build_design
+    from dmzsim.runs.experiment.design import build_design
     from dmzsim.runs.sweep import param_types
 
     points = build_design(exp.spec.design, param_types()).n_points

@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
 def _verify_one(args: argparse.Namespace, path: Path, spec: Any, handle: Any,
                 results: list[Any]) -> int:
     """Verify one file; bad input is reported here so the other files still get checked."""
-    from dmzsim.runs.experiment import ExperimentError
+    from dmzsim.runs.experiment.config import ExperimentError
     from dmzsim.runs.reference_folder import PublishError
     from dmzsim.runs.verify import verify
     from dmzsim.runs.verify_text import describe

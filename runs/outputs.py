@@ -12,8 +12,8 @@ from typing import Any
 
 import pandas as pd
 from dmzsim.analysis.loader import MAP_COPY  # the map file copied so analysis reads the folder only
-from dmzsim.runs.design import Design
-from dmzsim.runs.experiment import Experiment
+from dmzsim.runs.experiment.config import Experiment
+from dmzsim.runs.experiment.design import Design
 from dmzsim.runs.store import Store, StoreError, write_parquet_atomic, write_text_atomic
 
 SEED_SCHEME = ("seed = 63-bit int from numpy SeedSequence(entropy=root_seed, "
@@ -127,7 +127,7 @@ def run_table(exp: Experiment, planned: dict[tuple[str, int], int], store: Store
 
 def _row(rid: str, arm: str, point: int, rep: int, root: int, ok: pd.DataFrame,
          failed: pd.DataFrame) -> dict[str, Any]:
-    from dmzsim.runs.seeds import run_seed
+    from dmzsim.runs.experiment.seeds import run_seed
 
     row = {"run_id": rid, "arm": arm, "point": point, "replicate": rep,
            "seed": run_seed(root, point, rep), "status": "pending", "wall_s": None}

@@ -18,11 +18,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from dmzsim.runs import seeds
 from dmzsim.runs.adaptive import AdaptivePlan, Cell, cell_stats
-from dmzsim.runs.design import Design, build_design
 from dmzsim.runs.executors import ExecutorHandle, ExecutorSpec, open_executor
-from dmzsim.runs.experiment import Experiment
+from dmzsim.runs.experiment import seeds
+from dmzsim.runs.experiment.config import Experiment
+from dmzsim.runs.experiment.design import Design, build_design
 from dmzsim.runs.manifest import Manifest, now
 from dmzsim.runs.outputs import (
     SweepReport,

@@ -123,8 +123,8 @@ def _rerun_subset(exp: experiment.Experiment, subset: pd.DataFrame, fn: Any,
                   executor: ExecutorSpec | None, handle: ExecutorHandle | None
                   ) -> tuple[pd.DataFrame, dict[str, str]]:
     """Rebuild and execute the subset's runs; (their records, failures by run id)."""
-    from dmzsim.runs.design import build_design
     from dmzsim.runs.executors import open_executor
+    from dmzsim.runs.experiment.design import build_design
     from dmzsim.runs.sweep import build_task, param_types
 
     design = build_design(exp.spec.design, param_types())

@@ -34,7 +34,7 @@ FRONT_PANEL: dict[str, tuple[str, ...]] = {
                      "ru_pause_recruitment_factor", "ua_pause_mobilisation_factor",
                      "readiness_recovery_days"),
 }
-SEED_MAX = 2**63 - 1  # the runner's seeds are 63-bit (runs/seeds.py)
+SEED_MAX = 2**63 - 1  # the runner's seeds are 63-bit (runs/experiment/seeds.py)
 EXPERIMENTS_DIR = Path(__file__).resolve().parent
 
 

@@ -4,7 +4,7 @@ Both buttons build the same experiment config from the page's settings
 (:func:`experiment_config`): every model parameter spelled out under ``[base]``, the
 page's seed as ``root_seed`` and N ``replicates``. "Export" writes it as TOML that
 ``dmzsim run`` accepts; "Run N replicates" hands it to the experiment runner itself
-(:func:`runs.experiment.from_dict` and :func:`runs.sweep.run_experiment`, in worker
+(:func:`runs.experiment.config.from_dict` and :func:`runs.sweep.run_experiment`, in worker
 processes, results on disk under ``<out>/<name>/``), so the panel's P(resumption) is
 exactly what ``dmzsim run`` on the exported file reports. The folder name is a hash of the
 config: running the same settings again resumes that folder instead of recomputing it.
@@ -31,8 +31,9 @@ import numpy as np
 import solara
 from dmzsim.analysis.estimators import Interval, KaplanMeier, kaplan_meier, wilson
 from dmzsim.model.params import Params
-from dmzsim.runs import experiment, tomlout
-from dmzsim.runs.experiment_schema import NAME_PATTERN
+from dmzsim.runs import experiment
+from dmzsim.runs.experiment import tomlout
+from dmzsim.runs.experiment.schema import NAME_PATTERN
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 

@@ -12,8 +12,9 @@ import pandas as pd
 import pytest
 from dmzsim.analysis.loader import load_experiment
 from dmzsim.model.params import Params
-from dmzsim.runs import cli, tomlout
+from dmzsim.runs import cli
 from dmzsim.runs.cli import main
+from dmzsim.runs.experiment import tomlout
 
 from tests.fake_model import comparable, tiny_config
 

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from dmzsim.model.params import SEQUENCING_ARMS
 from dmzsim.runs import experiment
-from dmzsim.runs.design import build_design
-from dmzsim.runs.experiment import ExperimentError
+from dmzsim.runs.experiment.config import ExperimentError
+from dmzsim.runs.experiment.design import build_design
 from dmzsim.runs.sweep import param_types
 
 from tests.fake_model import tiny_config

@@ -9,7 +9,7 @@ import pytest
 from dmzsim.analysis.loader import load_experiment
 from dmzsim.runs import experiment
 from dmzsim.runs.executors import ExecutorSpec
-from dmzsim.runs.seeds import design_seed, run_seed, run_seed_sequence
+from dmzsim.runs.experiment.seeds import design_seed, run_seed, run_seed_sequence
 from dmzsim.runs.sweep import run_experiment
 
 from tests import fake_model

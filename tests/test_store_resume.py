@@ -14,9 +14,10 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 from dmzsim.analysis.loader import load_experiment
-from dmzsim.runs import experiment, tomlout
+from dmzsim.runs import experiment
 from dmzsim.runs.cli import main
 from dmzsim.runs.executors import ExecutorSpec
+from dmzsim.runs.experiment import tomlout
 from dmzsim.runs.store import Store, StoreError, write_parquet_atomic
 from dmzsim.runs.sweep import run_experiment
 

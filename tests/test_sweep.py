@@ -12,7 +12,7 @@ from dmzsim.analysis.loader import load_experiment
 from dmzsim.runs import experiment
 from dmzsim.runs.adaptive import wilson_half_width, wilson_interval
 from dmzsim.runs.executors import ExecutorSpec
-from dmzsim.runs.seeds import run_seed
+from dmzsim.runs.experiment.seeds import run_seed
 from dmzsim.runs.sweep import run_experiment
 
 from tests import fake_model

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from dmzsim.runs.experiment_schema import DesignSpec
+from dmzsim.runs.experiment.schema import DesignSpec
 
 
 @dataclass(frozen=True)

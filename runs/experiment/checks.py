@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
-from dmzsim.runs.experiment_schema import Axis, ExperimentSpec, format_issue
+from dmzsim.runs.experiment.schema import Axis, ExperimentSpec, format_issue
 from pydantic import ValidationError
 
 

@@ -15,8 +15,8 @@ An experiment is *arms x design points x replicates* runs:
 Validation is strict: unknown keys, wrong types, values out of range and references to
 arms that do not exist are errors naming the key path and the value, collected all at
 once so a user fixes the file in one pass. The schema lives in
-:mod:`runs.experiment_schema`; the checks that need the model's parameter schema live in
-:mod:`runs.experiment_checks`.
+:mod:`runs.experiment.schema`; the checks that need the model's parameter schema live in
+:mod:`runs.experiment.checks`.
 """
 
 from __future__ import annotations
@@ -29,10 +29,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dmzsim.runs import seeds, tomlout
-from dmzsim.runs.experiment_checks import check_semantics
-from dmzsim.runs.experiment_schema import ExperimentError as ExperimentError
-from dmzsim.runs.experiment_schema import ExperimentSpec, closest_key, format_issue
+from dmzsim.runs.experiment import seeds, tomlout
+from dmzsim.runs.experiment.checks import check_semantics
+from dmzsim.runs.experiment.schema import ExperimentError as ExperimentError
+from dmzsim.runs.experiment.schema import ExperimentSpec, closest_key, format_issue
 from pydantic import ValidationError
 
 DEFAULT_ARM = "base"

@@ -2,7 +2,7 @@
 
 Strict mode on purpose: ``replicates = "200"`` in a TOML file is a type mistake the user
 should hear about, not a string we quietly turn into a number. Checks that need the
-model's parameter schema (names, ranges) are in :mod:`runs.experiment_checks`.
+model's parameter schema (names, ranges) are in :mod:`runs.experiment.checks`.
 """
 
 from __future__ import annotations
