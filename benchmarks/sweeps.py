@@ -34,9 +34,9 @@ def plan(n_runs: int) -> tuple[int, int]:
 
 
 def run_with_runner(n_runs: int, workers: int, horizon: int) -> dict[str, Any]:
-    from dmzsim.runs.executors import ExecutorSpec
     from dmzsim.runs.experiment.config import from_dict
     from dmzsim.runs.sweep import run_experiment
+    from dmzsim.runs.sweep.executors import ExecutorSpec
 
     reps, _ = plan(n_runs)
     exp = from_dict({"name": "bench", "root_seed": ROOT_SEED, "replicates": reps,
@@ -54,7 +54,7 @@ def run_with_runner(n_runs: int, workers: int, horizon: int) -> dict[str, Any]:
 
 
 def report_summaries(out: str) -> Any:
-    from dmzsim.runs.store import Store
+    from dmzsim.runs.sweep.store import Store
 
     return Store(f"{out}/bench").summaries(
         ["arm", "seed", "ua_area_km2_end", "ru_losses", "ua_losses"])

@@ -30,7 +30,7 @@ SUBCOMMANDS: dict[str, str] = {
 
 # Matched by name so that building the parser needs neither the model nor pydantic.
 USER_ERRORS = {"ParamError", "ExperimentError", "StoreError", "ExecutorError", "UsageError",
-               "PublishError", "MapFileError"}
+               "PublishError", "MapFileError", "SimulateError"}
 
 
 def build_parser() -> argparse.ArgumentParser:

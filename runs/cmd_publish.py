@@ -61,8 +61,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _readme(args: argparse.Namespace, strict: bool) -> int:
     """Rewrite the README block for the experiments' folder (default: the repo's runs/)."""
-    from dmzsim.runs.manifest import REPO_ROOT
     from dmzsim.runs.readme_block import END, START, render_block, rewrite
+    from dmzsim.runs.sweep.manifest import REPO_ROOT
 
     runs_dir = args.experiments[0].parent if args.experiments else REPO_ROOT / "runs"
     readme = args.readme or runs_dir.resolve().parent / "README.md"

@@ -10,7 +10,8 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from dmzsim.runs.errors import UsageError
+from dmzsim.runs.sweep.executors import ExecutorSpec
+from dmzsim.runs.sweep.worker import load_simulate
 
 HELP = "run an experiment (runs/<name>.toml) into <out>/<name>/"
 
@@ -71,30 +72,9 @@ def run(args: argparse.Namespace) -> int:
     return code
 
 
-def executor_spec(args: argparse.Namespace) -> Any:
-    """Translate --serial / --workers / --dask into an ExecutorSpec."""
-    from dmzsim.runs.executors import ExecutorSpec
-
-    if args.workers is not None and args.workers < 1:
-        raise UsageError(f"--workers must be >= 1, got {args.workers}")
-    if args.serial:
-        if args.workers not in (None, 1):
-            raise UsageError("--serial runs one run at a time; drop --workers")
-        return ExecutorSpec("serial", 1)
-    if args.dask:
-        return ExecutorSpec("dask", args.workers, args.dask)
-    return ExecutorSpec("processes", args.workers)
-
-
-def load_simulate(path: str | None) -> Any:
-    """The function named by ``MODULE:FUNCTION``, or None (the real model) for None."""
-    if path is None:
-        return None
-    module, _, name = path.partition(":")
-    try:
-        return getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError, ValueError) as err:
-        raise UsageError(f"--simulate {path!r}: {err}") from None
+def executor_spec(args: argparse.Namespace) -> ExecutorSpec:
+    """The ExecutorSpec that --serial / --workers / --dask ask for."""
+    return ExecutorSpec.from_options(serial=args.serial, workers=args.workers, dask=args.dask)
 
 
 def summary_text(report: Any, name: str) -> str:

@@ -41,7 +41,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from dmzsim.runs.executors import open_executor
+    from dmzsim.runs.sweep.executors import open_executor
 
     spec = executor_spec(args)
     results: list[Any] = []

@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from dmzsim.runs import experiment
-from dmzsim.runs.executors import ExecutorSpec
-from dmzsim.runs.manifest import key_versions
-from dmzsim.runs.outputs import config_diff
 from dmzsim.runs.reference_folder import PublishError, reference_dir, run_frame, write_reference
+from dmzsim.runs.sweep.executors import ExecutorSpec
+from dmzsim.runs.sweep.manifest import key_versions
+from dmzsim.runs.sweep.outputs import config_diff
+from dmzsim.runs.sweep.worker import load_simulate
 
 
 @dataclass
@@ -41,8 +42,6 @@ def publish(experiment_path: str | Path, *, results: str | Path | None = None,
     the experiment runner); ``simulate`` is a ``MODULE:FUNCTION`` spec, recorded in the
     reference so that ``dmzsim verify`` re-runs with the same function.
     """
-    from dmzsim.runs.cmd_run import load_simulate
-
     exp = experiment.load(experiment_path)
     if results is None:
         from dmzsim.runs.sweep import run_experiment
@@ -107,7 +106,7 @@ def _write(path: Path, exp: experiment.Experiment, results: Path,
            manifest: dict[str, Any], simulate: str | None) -> Published:
     from dmzsim.analysis.key_figure import key_figure
     from dmzsim.analysis.loader import load_experiment
-    from dmzsim.runs.store import Store
+    from dmzsim.runs.sweep.store import Store
 
     loaded = load_experiment(results)
     runs = run_frame(Store(results).summaries(), exp.arm_names)

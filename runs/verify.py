@@ -27,10 +27,11 @@ from typing import Any
 import pandas as pd
 from dmzsim.runs import experiment
 from dmzsim.runs.compare import CellDifference, RunComparison, compare_runs, compare_table
-from dmzsim.runs.executors import ExecutorHandle, ExecutorSpec
-from dmzsim.runs.manifest import key_versions
-from dmzsim.runs.outputs import config_diff
 from dmzsim.runs.reference_folder import Reference, headline_of, reference_dir, run_frame
+from dmzsim.runs.sweep.executors import ExecutorHandle, ExecutorSpec
+from dmzsim.runs.sweep.manifest import key_versions
+from dmzsim.runs.sweep.outputs import config_diff
+from dmzsim.runs.sweep.worker import load_simulate
 
 QUICK_BUDGET = 50  # runs per experiment in --quick, at least one per arm (docs/publishing.md)
 
@@ -91,8 +92,6 @@ def verify(path: str | Path, *, quick: bool = False, executor: ExecutorSpec | No
     ``simulate`` (MODULE:FUNCTION) defaults to the one the reference was published with.
     Quick mode uses ``handle`` if given (one executor for several experiments).
     """
-    from dmzsim.runs.cmd_run import load_simulate
-
     path = Path(path)
     exp = experiment.load(path)
     ref = Reference.load(reference_dir(path, exp.name), path)
@@ -123,9 +122,9 @@ def _rerun_subset(exp: experiment.Experiment, subset: pd.DataFrame, fn: Any,
                   executor: ExecutorSpec | None, handle: ExecutorHandle | None
                   ) -> tuple[pd.DataFrame, dict[str, str]]:
     """Rebuild and execute the subset's runs; (their records, failures by run id)."""
-    from dmzsim.runs.executors import open_executor
     from dmzsim.runs.experiment.design import build_design
     from dmzsim.runs.sweep import build_task, param_types
+    from dmzsim.runs.sweep.executors import open_executor
 
     design = build_design(exp.spec.design, param_types())
     base, tasks, failures = exp.base_params(), [], {}
@@ -152,7 +151,7 @@ def _execute(tasks: list[Any], handle: ExecutorHandle, fn: Any, failures: dict[s
     reported as failed too; ``dmzsim run`` on the experiment isolates the culprit.
     """
     from dmzsim.runs.sweep import summary_record
-    from dmzsim.runs.worker import execute
+    from dmzsim.runs.sweep.worker import execute
 
     futures, broken = [], False
     for task in tasks:
@@ -181,8 +180,8 @@ def _execute(tasks: list[Any], handle: ExecutorHandle, fn: Any, failures: dict[s
 def _rerun_all(exp: experiment.Experiment, fn: Any, executor: ExecutorSpec,
                out: str | Path | None, progress: bool) -> tuple[pd.DataFrame, dict[str, str]]:
     """Run the whole experiment again through the runner; (its records, failures)."""
-    from dmzsim.runs.store import Store
     from dmzsim.runs.sweep import run_experiment
+    from dmzsim.runs.sweep.store import Store
 
     with tempfile.TemporaryDirectory(prefix=f"verify-{exp.name}-") as tmp:
         parent = Path(out) if out is not None else Path(tmp)

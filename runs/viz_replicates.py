@@ -125,9 +125,9 @@ def run_replicates(values: dict[str, Any], seed: int, n: int, out: str | Path, *
                    serial: bool = False,
                    on_progress: Callable[[int, int], None] | None = None) -> ReplicateSummary:
     """Run the settings ``n`` times through the experiment runner; summarise the runs."""
-    from dmzsim.runs.executors import ExecutorSpec
-    from dmzsim.runs.store import Store
     from dmzsim.runs.sweep import run_experiment
+    from dmzsim.runs.sweep.executors import ExecutorSpec
+    from dmzsim.runs.sweep.store import Store
 
     exp = experiment.from_dict(experiment_config(values, seed, n), source="dmzsim viz")
     simulate = None

@@ -160,9 +160,9 @@ def test_run_calls_analysis_report_when_it_exists(tmp_path: Path,
 
 
 @pytest.mark.parametrize(("argv", "needle"), [
-    (["--serial", "--workers", "2"], "--serial runs one run at a time"),
-    (["--workers", "0"], "--workers must be >= 1"),
-    (["--simulate", "tests.fake_model:nope"], "--simulate 'tests.fake_model:nope'"),
+    (["--serial", "--workers", "2"], "serial runs one run at a time"),
+    (["--workers", "0"], "workers must be >= 1"),
+    (["--simulate", "tests.fake_model:nope"], "simulate function 'tests.fake_model:nope'"),
     (["--quick"], "--quick needs a [quick] table"),
 ])
 def test_run_bad_options_exit_2(tmp_path: Path, argv: list[str], needle: str,

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from dmzsim.analysis.loader import load_experiment
 from dmzsim.runs import experiment
-from dmzsim.runs.executors import ExecutorError, ExecutorSpec, open_executor
 from dmzsim.runs.sweep import run_experiment
+from dmzsim.runs.sweep.executors import ExecutorError, ExecutorSpec, open_executor
 
 from tests import fake_model
 from tests.fake_model import comparable, tiny_config

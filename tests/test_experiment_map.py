@@ -11,10 +11,10 @@ import pytest
 from dmzsim.analysis.loader import load_experiment
 from dmzsim.runs import experiment
 from dmzsim.runs.cli import main
-from dmzsim.runs.executors import ExecutorSpec
 from dmzsim.runs.experiment.config import ExperimentError
 from dmzsim.runs.experiment.design import build_design
 from dmzsim.runs.sweep import build_task, param_types, run_experiment
+from dmzsim.runs.sweep.executors import ExecutorSpec
 
 from tests import fake_model
 from tests.helpers import ROOT, SMALL_MAP

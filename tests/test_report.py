@@ -114,9 +114,9 @@ def simulate_small(params: Any, seed: int, *, series_every: int = 0,
 
 
 def _run(config: dict[str, Any], out: Path, simulate: Any) -> Path:
-    from dmzsim.runs.executors import ExecutorSpec
     from dmzsim.runs.experiment.config import from_dict
     from dmzsim.runs.sweep import run_experiment
+    from dmzsim.runs.sweep.executors import ExecutorSpec
 
     exp = from_dict(config, source="test")
     report = run_experiment(exp, out, executor=ExecutorSpec("serial", 1), simulate=simulate,

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 from dmzsim.analysis.loader import load_experiment
 from dmzsim.runs import experiment
-from dmzsim.runs.executors import ExecutorSpec
 from dmzsim.runs.experiment.seeds import design_seed, run_seed, run_seed_sequence
 from dmzsim.runs.sweep import run_experiment
+from dmzsim.runs.sweep.executors import ExecutorSpec
 
 from tests import fake_model
 from tests.fake_model import tiny_config

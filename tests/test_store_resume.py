@@ -16,10 +16,10 @@ import pytest
 from dmzsim.analysis.loader import load_experiment
 from dmzsim.runs import experiment
 from dmzsim.runs.cli import main
-from dmzsim.runs.executors import ExecutorSpec
 from dmzsim.runs.experiment import tomlout
-from dmzsim.runs.store import Store, StoreError, write_parquet_atomic
 from dmzsim.runs.sweep import run_experiment
+from dmzsim.runs.sweep.executors import ExecutorSpec
+from dmzsim.runs.sweep.store import Store, StoreError, write_parquet_atomic
 
 from tests import fake_model
 from tests.fake_model import comparable, tiny_config

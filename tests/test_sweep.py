@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 from dmzsim.analysis.loader import load_experiment
 from dmzsim.runs import experiment
-from dmzsim.runs.adaptive import wilson_half_width, wilson_interval
-from dmzsim.runs.executors import ExecutorSpec
 from dmzsim.runs.experiment.seeds import run_seed
 from dmzsim.runs.sweep import run_experiment
+from dmzsim.runs.sweep.adaptive import wilson_half_width, wilson_interval
+from dmzsim.runs.sweep.executors import ExecutorSpec
 
 from tests import fake_model
 from tests.fake_model import comparable, tiny_config
@@ -110,8 +110,8 @@ def test_workers_that_cannot_start_abort_the_sweep_with_a_reason(
     import contextlib
     import multiprocessing
 
-    from dmzsim.runs import sweep as sweep_module
-    from dmzsim.runs.executors import ExecutorHandle
+    from dmzsim.runs.sweep import runner as sweep_module
+    from dmzsim.runs.sweep.executors import ExecutorHandle
 
     ctx = multiprocessing.get_context("forkserver")
 

@@ -20,12 +20,12 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from dmzsim.runs.store import write_text_atomic
+from dmzsim.runs.sweep.store import write_text_atomic
 
 PACKAGES = ["dmzsim", "mesa", "numpy", "pandas", "pyarrow", "scipy", "SALib", "pydantic",
             "dask", "distributed"]
 KEY_PACKAGES = ("dmzsim", "mesa", "numpy")
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def now() -> str:

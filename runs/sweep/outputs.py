@@ -14,7 +14,7 @@ import pandas as pd
 from dmzsim.analysis.loader import MAP_COPY  # the map file copied so analysis reads the folder only
 from dmzsim.runs.experiment.config import Experiment
 from dmzsim.runs.experiment.design import Design
-from dmzsim.runs.store import Store, StoreError, write_parquet_atomic, write_text_atomic
+from dmzsim.runs.sweep.store import Store, StoreError, write_parquet_atomic, write_text_atomic
 
 SEED_SCHEME = ("seed = 63-bit int from numpy SeedSequence(entropy=root_seed, "
                "spawn_key=(point, replicate)); the arm is not an input (common random "
@@ -92,7 +92,7 @@ def write_config(folder: Path, exp: Experiment, design: Design) -> None:
 
 def manifest_header(exp: Experiment, design: Design) -> dict[str, Any]:
     """The parts of the manifest fixed when the folder is created."""
-    from dmzsim.runs.manifest import environment, git_info
+    from dmzsim.runs.sweep.manifest import environment, git_info
 
     header = {"experiment": exp.name, "description": exp.spec.description,
               "source": exp.source, "config_hash": exp.config_hash,

@@ -8,59 +8,34 @@ record and, if asked for, the thinned series.
 
 from __future__ import annotations
 
+import importlib
 import os
 import socket
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-import pandas as pd
+from dmzsim.model.api import simulate as model_simulate
+from dmzsim.model.params import Params
+from dmzsim.runs.sweep.tasks import RunOutcome, RunTask
 
 SimulateFn = Callable[..., Any]
 
 
-@dataclass(frozen=True)
-class RunTask:
-    """One run: where it sits in the experiment, its seed, its full parameter set and its
-    map file (None: the model's default map)."""
-
-    run_id: str
-    arm: str
-    point: int
-    replicate: int
-    seed: int
-    params: dict[str, Any]
-    series_every: int = 0
-    map_path: str | None = None
-
-    def meta(self) -> dict[str, Any]:
-        """The identifying columns every record of this run starts with."""
-        return {"run_id": self.run_id, "arm": self.arm, "point": self.point,
-                "replicate": self.replicate, "seed": self.seed}
+class SimulateError(ValueError):
+    """A ``MODULE:FUNCTION`` simulate function that cannot be loaded."""
 
 
-@dataclass(frozen=True)
-class RunOutcome:
-    """What a worker sends back: a summary (and series) or an error description."""
-
-    run_id: str
-    ok: bool
-    wall_s: float
-    worker: str
-    summary: dict[str, Any] | None = None
-    series: pd.DataFrame | None = None
-    error_type: str | None = None
-    message: str | None = None
-    traceback: str | None = None
-
-
-def default_simulate() -> SimulateFn:
-    """The real model, imported only where it runs (keeps the CLI and parent light)."""
-    from dmzsim.model.api import simulate
-
-    return simulate
+def load_simulate(spec: str | None) -> SimulateFn | None:
+    """The function named by ``MODULE:FUNCTION``, or None (the real model) for None."""
+    if spec is None:
+        return None
+    module, _, name = spec.partition(":")
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError, ValueError) as err:
+        raise SimulateError(f"simulate function {spec!r}: {err}") from None
 
 
 def execute(task: RunTask, simulate: SimulateFn | None = None) -> RunOutcome:
@@ -68,9 +43,7 @@ def execute(task: RunTask, simulate: SimulateFn | None = None) -> RunOutcome:
     worker = f"{socket.gethostname()}:{os.getpid()}"
     start = time.perf_counter()
     try:
-        from dmzsim.model.params import Params
-
-        fn = simulate or default_simulate()
+        fn = simulate or model_simulate
         # map_path only when the experiment names a map: simulate functions written for
         # the default map need not take it
         where = {} if task.map_path is None else {"map_path": task.map_path}

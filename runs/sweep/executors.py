@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
 
-PRELOAD = ["dmzsim.runs.worker", "dmzsim.model.params", "dmzsim.model.api"]
+PRELOAD = ["dmzsim.runs.sweep.worker", "dmzsim.model.params", "dmzsim.model.api"]
 PROBE_TIMEOUT_S = 120.0  # a fresh worker imports Mesa and the model: seconds, not minutes
 
 
@@ -36,6 +36,21 @@ class ExecutorSpec:
     workers: int | None = None
     address: str | None = None
     connect_timeout_s: float = 20.0
+
+    @classmethod
+    def from_options(cls, *, serial: bool = False, workers: int | None = None,
+                     dask: str | None = None) -> ExecutorSpec:
+        """The executor a user asks for: in this process, on a Dask scheduler, or (the
+        default) local worker processes; ``workers`` None means one per core."""
+        if workers is not None and workers < 1:
+            raise ExecutorError(f"workers must be >= 1, got {workers}")
+        if serial:
+            if workers not in (None, 1):
+                raise ExecutorError("serial runs one run at a time; give no workers")
+            return cls("serial", 1)
+        if dask:
+            return cls("dask", workers, dask)
+        return cls("processes", workers)
 
     def describe(self) -> dict[str, Any]:
         """For the manifest: what ran the runs."""

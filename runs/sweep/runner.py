@@ -16,23 +16,29 @@ import time
 from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-from dmzsim.runs.adaptive import AdaptivePlan, Cell, cell_stats
-from dmzsim.runs.executors import ExecutorHandle, ExecutorSpec, open_executor
-from dmzsim.runs.experiment import seeds
 from dmzsim.runs.experiment.config import Experiment
 from dmzsim.runs.experiment.design import Design, build_design
-from dmzsim.runs.manifest import Manifest, now
-from dmzsim.runs.outputs import (
+from dmzsim.runs.sweep.adaptive import AdaptivePlan, Cell, cell_stats
+from dmzsim.runs.sweep.executors import ExecutorHandle, ExecutorSpec, open_executor
+from dmzsim.runs.sweep.manifest import Manifest, now
+from dmzsim.runs.sweep.outputs import (
     SweepReport,
     manifest_header,
     prepare_folder,
     run_table,
     write_config,
 )
-from dmzsim.runs.store import Store
-from dmzsim.runs.worker import RunOutcome, RunTask, SimulateFn, execute
+from dmzsim.runs.sweep.store import Store
+from dmzsim.runs.sweep.tasks import (
+    RunOutcome,
+    RunTask,
+    build_task,
+    param_types,
+    run_id,
+    summary_record,
+)
+from dmzsim.runs.sweep.worker import SimulateFn, execute
 from tqdm import tqdm
 
 MAX_DEAD_POOLS = 3  # fresh pools in a row that cannot run a no-op: workers cannot start
@@ -40,42 +46,6 @@ MAX_DEAD_POOLS = 3  # fresh pools in a row that cannot run a no-op: workers cann
 
 class SweepAbortedError(RuntimeError):
     """The sweep cannot go on (e.g. worker processes keep dying)."""
-
-
-def run_id(arm: str, point: int, replicate: int) -> str:
-    """Stable, file-name-safe id of a run (arm names cannot contain dots)."""
-    return f"{arm}.p{point:04d}.r{replicate:04d}"
-
-
-def build_task(exp: Experiment, design: Design, arm: str, point: int, replicate: int, *,
-               base: dict[str, Any] | None = None) -> RunTask:
-    """One run exactly as the sweep plans it; ``dmzsim verify`` rebuilds runs with it.
-
-    Parameters are the base, then the arm's overrides, then the design point's values; the
-    seed depends on (root seed, point, replicate) only; every run uses the experiment's
-    map. ``base`` saves re-resolving the base parameters for every run of a large sweep.
-    """
-    base = exp.base_params() if base is None else base
-    params = {**base, **exp.arm_overrides(arm), **design.point_params(point)}
-    seed = seeds.run_seed(exp.spec.root_seed, point, replicate)
-    map_path = None if exp.map_file is None else str(exp.map_file)
-    return RunTask(run_id(arm, point, replicate), arm, point, replicate, seed, params,
-                   exp.spec.outputs.series_every, map_path)
-
-
-def summary_record(task: RunTask, outcome: RunOutcome) -> dict[str, Any]:
-    """The stored record of a finished run: its ids and seed, status, every summary output
-    (an output may not reuse an id column's name), then its timing."""
-    meta = {**task.meta(), "status": "ok"}
-    summary = {k: v for k, v in (outcome.summary or {}).items() if k not in meta}
-    return {**meta, **summary, "wall_s": outcome.wall_s, "worker": outcome.worker}
-
-
-def param_types() -> dict[str, type]:
-    """Python type of each model parameter (int parameters are rounded in designs)."""
-    from dmzsim.model.params import Params
-
-    return {n: f.annotation for n, f in Params.model_fields.items()}  # type: ignore[misc]
 
 
 def run_experiment(exp: Experiment, out: str | Path, *, executor: ExecutorSpec | None = None,
