@@ -52,6 +52,11 @@ class Interval(NamedTuple):
     lo: float
     hi: float
 
+    @property
+    def half_width(self) -> float:
+        """Half the interval's width."""
+        return (self.hi - self.lo) / 2
+
     def fmt(self, digits: int = 2, conf: float = 0.95) -> str:
         """``0.62 (95% CI 0.55–0.68)``."""
         f = f"{{:.{digits}f}}"

@@ -54,9 +54,9 @@ def run_with_runner(n_runs: int, workers: int, horizon: int) -> dict[str, Any]:
 
 
 def report_summaries(out: str) -> Any:
-    from dmzsim.runs.sweep.store import Store
+    from dmzsim.runs.sweep.results import ResultsFolder
 
-    return Store(f"{out}/bench").summaries(
+    return ResultsFolder(f"{out}/bench").summaries(
         ["arm", "seed", "ua_area_km2_end", "ru_losses", "ua_losses"])
 
 

@@ -29,7 +29,7 @@ SUBCOMMANDS: dict[str, str] = {
 }
 
 # Matched by name so that building the parser needs neither the model nor pydantic.
-USER_ERRORS = {"ParamError", "ExperimentError", "StoreError", "ExecutorError", "UsageError",
+USER_ERRORS = {"ParamError", "ExperimentError", "ResultsError", "ExecutorError", "UsageError",
                "PublishError", "MapFileError", "SimulateError"}
 
 

@@ -18,7 +18,7 @@ from dmzsim.runs import experiment
 from dmzsim.runs.reference_folder import PublishError, reference_dir, run_frame, write_reference
 from dmzsim.runs.sweep.executors import ExecutorSpec
 from dmzsim.runs.sweep.manifest import key_versions
-from dmzsim.runs.sweep.outputs import config_diff
+from dmzsim.runs.sweep.results import ResultsFolder
 from dmzsim.runs.sweep.worker import load_simulate
 
 
@@ -71,7 +71,7 @@ def check_results(folder: Path, exp: experiment.Experiment) -> dict[str, Any]:
         raise PublishError(f"{folder} holds results of experiment "
                            f"{manifest.get('experiment')!r}, not {exp.name!r}")
     if manifest.get("config_hash") != exp.config_hash:
-        diffs = config_diff(folder, exp)
+        diffs = exp.changes_since(folder)
         raise PublishError(
             f"{folder} was made with another config than {exp.source} is now; "
             f"differences: {'; '.join(diffs[:8]) or 'unknown'}. Run the experiment again "
@@ -106,10 +106,9 @@ def _write(path: Path, exp: experiment.Experiment, results: Path,
            manifest: dict[str, Any], simulate: str | None) -> Published:
     from dmzsim.analysis.key_figure import key_figure
     from dmzsim.analysis.loader import load_experiment
-    from dmzsim.runs.sweep.store import Store
 
     loaded = load_experiment(results)
-    runs = run_frame(Store(results).summaries(), exp.arm_names)
+    runs = run_frame(ResultsFolder(results).summaries(), exp.arm_names)
     info = reference_info(path, exp, manifest, runs, simulate)
     folder = write_reference(reference_dir(path, exp.name), info=info, runs=runs,
                              manifest=manifest,

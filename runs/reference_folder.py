@@ -31,7 +31,8 @@ from typing import Any
 
 import pandas as pd
 from dmzsim.analysis.loader import META, TIMING
-from dmzsim.runs.sweep.store import write_parquet_atomic, write_text_atomic
+
+from dmzsim.files import write_parquet_atomic, write_text_atomic
 
 ID_COLUMNS = [c for c in META if c != "status"]  # what names a run and its seed
 NOT_OUTPUTS = {*META, *TIMING}

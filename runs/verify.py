@@ -30,7 +30,7 @@ from dmzsim.runs.compare import CellDifference, RunComparison, compare_runs, com
 from dmzsim.runs.reference_folder import Reference, headline_of, reference_dir, run_frame
 from dmzsim.runs.sweep.executors import ExecutorHandle, ExecutorSpec
 from dmzsim.runs.sweep.manifest import key_versions
-from dmzsim.runs.sweep.outputs import config_diff
+from dmzsim.runs.sweep.results import ResultsFolder
 from dmzsim.runs.sweep.worker import load_simulate
 
 QUICK_BUDGET = 50  # runs per experiment in --quick, at least one per arm (docs/publishing.md)
@@ -115,7 +115,7 @@ def _config_changes(ref: Reference, exp: experiment.Experiment) -> list[str]:
     """How the resolved config now differs from the one the reference was made with."""
     if ref.info.get("config_hash") == exp.config_hash:
         return []
-    return config_diff(ref.folder, exp) or ["(config hash differs)"]
+    return exp.changes_since(ref.folder) or ["(config hash differs)"]
 
 
 def _rerun_subset(exp: experiment.Experiment, subset: pd.DataFrame, fn: Any,
@@ -181,7 +181,6 @@ def _rerun_all(exp: experiment.Experiment, fn: Any, executor: ExecutorSpec,
                out: str | Path | None, progress: bool) -> tuple[pd.DataFrame, dict[str, str]]:
     """Run the whole experiment again through the runner; (its records, failures)."""
     from dmzsim.runs.sweep import run_experiment
-    from dmzsim.runs.sweep.store import Store
 
     with tempfile.TemporaryDirectory(prefix=f"verify-{exp.name}-") as tmp:
         parent = Path(out) if out is not None else Path(tmp)
@@ -189,7 +188,7 @@ def _rerun_all(exp: experiment.Experiment, fn: Any, executor: ExecutorSpec,
                                 progress=progress, argv=["dmzsim verify"])
         if report.status == "interrupted":
             raise KeyboardInterrupt
-        store = Store(report.folder)
+        store = ResultsFolder(report.folder)
         records = store.summaries()
         failed = store.failures()
     failures = {r.run_id: f"{r.error_type}: {r.message}" for r in failed.itertuples()}

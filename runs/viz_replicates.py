@@ -34,6 +34,7 @@ from dmzsim.model.params import Params
 from dmzsim.runs import experiment
 from dmzsim.runs.experiment import tomlout
 from dmzsim.runs.experiment.schema import NAME_PATTERN
+from dmzsim.runs.sweep.results import ResultsFolder
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -127,7 +128,6 @@ def run_replicates(values: dict[str, Any], seed: int, n: int, out: str | Path, *
     """Run the settings ``n`` times through the experiment runner; summarise the runs."""
     from dmzsim.runs.sweep import run_experiment
     from dmzsim.runs.sweep.executors import ExecutorSpec
-    from dmzsim.runs.sweep.store import Store
 
     exp = experiment.from_dict(experiment_config(values, seed, n), source="dmzsim viz")
     simulate = None
@@ -154,11 +154,11 @@ def run_replicates(values: dict[str, Any], seed: int, n: int, out: str | Path, *
     while worker.is_alive():
         worker.join(0.5)
         if on_progress is not None and (folder / "runs").exists():
-            on_progress(len(Store(folder).finished_ids()), n)
+            on_progress(len(ResultsFolder(folder).finished_ids()), n)
     if "error" in box:
         raise box["error"]
     report = box["report"]
-    summaries = Store(report.folder).summaries(SUMMARY_COLUMNS)
+    summaries = ResultsFolder(report.folder).summaries(SUMMARY_COLUMNS)
     return summarise(summaries, int(exp.resolved["horizon_days"]), report.folder,
                      report.failed, time.perf_counter() - start)
 

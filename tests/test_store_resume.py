@@ -19,8 +19,9 @@ from dmzsim.runs.cli import main
 from dmzsim.runs.experiment import tomlout
 from dmzsim.runs.sweep import run_experiment
 from dmzsim.runs.sweep.executors import ExecutorSpec
-from dmzsim.runs.sweep.store import Store, StoreError, write_parquet_atomic
+from dmzsim.runs.sweep.results import ResultsError, ResultsFolder
 
+from dmzsim.files import write_parquet_atomic
 from tests import fake_model
 from tests.fake_model import comparable, tiny_config
 
@@ -141,7 +142,8 @@ def test_resume_refuses_results_of_another_config(tmp_path: Path) -> None:
     run_experiment(experiment.from_dict(tiny_config()), tmp_path, executor=SERIAL,
                    simulate=fake_model.simulate, progress=False)
     changed = experiment.from_dict(tiny_config(base={"dmz_width_km": 30.0}))
-    with pytest.raises(StoreError, match=r"different config .*base\.dmz_width_km: 10\.0 -> 30\.0"):
+    with pytest.raises(ResultsError,
+                       match=r"different config .*base\.dmz_width_km: 10\.0 -> 30\.0"):
         run_experiment(changed, tmp_path, executor=SERIAL, resume=True,
                        simulate=fake_model.simulate, progress=False)
 
@@ -167,7 +169,7 @@ def test_atomic_write_leaves_no_partial_file(tmp_path: Path) -> None:
 
 
 def test_crash_during_compaction_duplicates_are_harmless(tmp_path: Path) -> None:
-    store = Store(tmp_path / "e")
+    store = ResultsFolder(tmp_path / "e")
     store.create()
     for i in range(5):
         store.write_ok({"run_id": f"a.p0000.r{i:04d}", "arm": "a", "point": 0,

@@ -69,6 +69,13 @@ class Experiment:
         canonical = json.dumps(self.resolved, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
 
+    def changes_since(self, folder: Path) -> list[str]:
+        """How this config differs from the one saved in ``folder`` (a results or
+        reference folder; nothing saved counts as an empty config), as 'path: old -> new'."""
+        saved = folder / "experiment.toml"
+        return dict_diff(tomllib.loads(saved.read_text()) if saved.exists() else {},
+                         self.resolved)
+
     def to_toml(self) -> str:
         """The resolved config as TOML; loading it back gives the same config hash."""
         header = (f"# Resolved config of experiment {self.name!r} (from {self.source}).\n"
@@ -105,6 +112,16 @@ def from_dict(data: dict[str, Any], *, source: str = "<dict>", quick: bool = Fal
     if map_file is not None:
         spec = spec.model_copy(update={"map_sha256": map_digest})
     return Experiment(spec=spec, source=source, resolved=_resolve(spec), map_file=map_file)
+
+
+def dict_diff(old: Any, new: Any, path: str = "") -> list[str]:
+    """Key paths whose values differ between two nested dicts, as 'path: old -> new'."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        out: list[str] = []
+        for key in sorted(set(old) | set(new)):
+            out += dict_diff(old.get(key), new.get(key), f"{path}.{key}" if path else key)
+        return out
+    return [] if old == new else [f"{path}: {old!r} -> {new!r}"]
 
 
 def file_sha256(path: Path) -> str:

@@ -20,6 +20,10 @@ _DESIGN_KEY = (0x5EED_DE51,)
 
 _MASK_63 = (1 << 63) - 1
 
+SCHEME = ("seed = 63-bit int from numpy SeedSequence(entropy=root_seed, "
+          "spawn_key=(point, replicate)); the arm is not an input (common random "
+          "numbers across arms)")  # recorded in every manifest
+
 
 def run_seed_sequence(root_seed: int, point: int, replicate: int) -> np.random.SeedSequence:
     """The SeedSequence of one run: entropy = root seed, spawn key = (point, replicate)."""

@@ -5,7 +5,7 @@
 * :mod:`.adaptive`: replicates added per arm and point until P(event) is known well enough;
 * :mod:`.executors`: serial, local processes or a Dask cluster;
 * :mod:`.worker`: one run inside a worker, every failure caught;
-* :mod:`.store`, :mod:`.outputs`: the results folder;
+* :mod:`.results`: the results folder, read and written by one class;
 * :mod:`.manifest`: manifest.json, the provenance of the results.
 """
 

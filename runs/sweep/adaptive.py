@@ -17,33 +17,16 @@ import math
 from dataclasses import dataclass, field
 
 import pandas as pd
+from dmzsim.analysis.estimators import wilson
 from dmzsim.runs.experiment.schema import AdaptiveSpec
-from scipy.stats import norm
-
-Cell = tuple[str, int]  # (arm, design point)
-
-
-def wilson_interval(successes: int, n: int, confidence: float) -> tuple[float, float]:
-    """Wilson score interval for a binomial proportion; (0, 1) for n = 0.
-
-    Wilson rather than the normal approximation because the probabilities of interest
-    (an offensive resuming) are often near 0 or 1, where p(1-p)/n collapses to zero.
-    """
-    if n <= 0:
-        return 0.0, 1.0
-    z = float(norm.ppf(0.5 + confidence / 2))
-    p = successes / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return max(0.0, centre - half), min(1.0, centre + half)
+from dmzsim.runs.sweep.tasks import ArmPoint
 
 
 def wilson_half_width(successes: int, n: int, confidence: float) -> float:
-    """Half the width of the Wilson interval; inf for n = 0 (nothing known yet)."""
-    if n <= 0:
-        return math.inf
-    lo, hi = wilson_interval(successes, n, confidence)
-    return (hi - lo) / 2
+    """Half the width of the Wilson interval (:func:`analysis.estimators.wilson`: Wilson
+    because P(resumption) is often near 0 or 1, where the normal approximation collapses);
+    inf for n = 0 (nothing known yet)."""
+    return math.inf if n <= 0 else wilson(successes, n, confidence).half_width
 
 
 @dataclass
@@ -51,12 +34,12 @@ class AdaptivePlan:
     """Replicates planned so far per cell, and which cells still need more."""
 
     spec: AdaptiveSpec
-    cells: list[Cell]
-    planned: dict[Cell, int] = field(default_factory=dict)
-    done: dict[Cell, str] = field(default_factory=dict)  # cell -> why it stopped
+    cells: list[ArmPoint]
+    planned: dict[ArmPoint, int] = field(default_factory=dict)
+    done: dict[ArmPoint, str] = field(default_factory=dict)  # cell -> why it stopped
     rounds: int = 0
 
-    def next_round(self, stats: pd.DataFrame | None) -> dict[Cell, range]:
+    def next_round(self, stats: pd.DataFrame | None) -> dict[ArmPoint, range]:
         """Replicate ranges to run next, given ``stats`` (arm, point, n, successes)."""
         if self.rounds == 0:
             self.rounds = 1
@@ -67,7 +50,7 @@ class AdaptivePlan:
             self.rounds += 1
         return {c: self._extend(c, self.spec.batch) for c in todo}
 
-    def _extend(self, cell: Cell, more: int) -> range:
+    def _extend(self, cell: ArmPoint, more: int) -> range:
         start = self.planned.get(cell, 0)
         stop = min(start + more, self.spec.max_replicates)
         self.planned[cell] = stop
@@ -88,7 +71,7 @@ class AdaptivePlan:
                                   f"{hw:.4f})"
 
 
-def cell_stats(summaries: pd.DataFrame, metric: str, planned: dict[Cell, int]) -> pd.DataFrame:
+def cell_stats(summaries: pd.DataFrame, metric: str, planned: dict[ArmPoint, int]) -> pd.DataFrame:
     """Successes and ok-run counts per cell, using only replicates already planned."""
     if metric not in summaries.columns:
         raise KeyError(f"adaptive.metric {metric!r} is not a summary field of the model")

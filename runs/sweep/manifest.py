@@ -20,7 +20,11 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from dmzsim.runs.sweep.store import write_text_atomic
+from dmzsim.runs.experiment import seeds
+from dmzsim.runs.experiment.config import Experiment
+from dmzsim.runs.experiment.design import Design
+
+from dmzsim.files import write_text_atomic
 
 PACKAGES = ["dmzsim", "mesa", "numpy", "pandas", "pyarrow", "scipy", "SALib", "pydantic",
             "dask", "distributed"]
@@ -83,6 +87,20 @@ def git_info(root: Path = REPO_ROOT) -> dict[str, Any]:
     except (OSError, subprocess.SubprocessError):
         return {"available": False, "commit": None, "dirty": None}
     return {"available": True, "commit": commit, "dirty": dirty}
+
+
+def header(exp: Experiment, design: Design) -> dict[str, Any]:
+    """The parts of the manifest fixed when the results folder is created."""
+    out = {"experiment": exp.name, "description": exp.spec.description,
+           "source": exp.source, "config_hash": exp.config_hash,
+           "root_seed": exp.spec.root_seed, "seed_scheme": seeds.SCHEME,
+           "arms": exp.arm_names, "design": design.to_json(),
+           "replicates": exp.spec.replicates, "environment": environment(),
+           "git": git_info()}
+    if exp.map_file is not None:
+        out["map"] = {"file": exp.spec.map, "path": str(exp.map_file),
+                      "sha256": exp.spec.map_sha256}
+    return out
 
 
 class Manifest:

@@ -15,22 +15,18 @@ import sys
 import time
 from collections import deque
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from dmzsim.runs.experiment.config import Experiment
 from dmzsim.runs.experiment.design import Design, build_design
-from dmzsim.runs.sweep.adaptive import AdaptivePlan, Cell, cell_stats
+from dmzsim.runs.sweep.adaptive import AdaptivePlan, cell_stats
 from dmzsim.runs.sweep.executors import ExecutorHandle, ExecutorSpec, open_executor
-from dmzsim.runs.sweep.manifest import Manifest, now
-from dmzsim.runs.sweep.outputs import (
-    SweepReport,
-    manifest_header,
-    prepare_folder,
-    run_table,
-    write_config,
-)
-from dmzsim.runs.sweep.store import Store
+from dmzsim.runs.sweep.manifest import Manifest, header, now
+from dmzsim.runs.sweep.results import ResultsFolder
 from dmzsim.runs.sweep.tasks import (
+    ArmPoint,
     RunOutcome,
     RunTask,
     build_task,
@@ -53,11 +49,11 @@ def run_experiment(exp: Experiment, out: str | Path, *, executor: ExecutorSpec |
                    progress: bool = True, argv: list[str] | None = None) -> SweepReport:
     """Run (or resume) ``exp`` into ``<out>/<name>/``; returns the accounting."""
     executor = executor or ExecutorSpec()
-    store = Store(Path(out) / exp.name)
-    notes = prepare_folder(store, exp, resume)
+    store = ResultsFolder(Path(out) / exp.name)
+    notes = store.prepare(exp, resume)
     design = build_design(exp.spec.design, param_types())
-    write_config(store.folder, exp, design)
-    manifest = Manifest.open(store.folder, manifest_header(exp, design))
+    store.write_config(exp, design)
+    manifest = Manifest.open(store.folder, header(exp, design))
     manifest.start_session(executor.describe(), resume, argv if argv is not None else sys.argv)
     sweep = _Sweep(exp, design, store, simulate, progress)
     status, start = "crashed", time.perf_counter()
@@ -72,7 +68,7 @@ def run_experiment(exp: Experiment, out: str | Path, *, executor: ExecutorSpec |
     finally:
         sweep.close()
         store.compact()
-        runs = run_table(exp, sweep.planned, store, run_id)
+        runs = store.run_table(exp, sweep.planned)
         report = SweepReport.build(store.folder, status, runs, sweep, notes,
                                    time.perf_counter() - start)
         manifest.set_runs(runs)
@@ -84,11 +80,11 @@ def run_experiment(exp: Experiment, out: str | Path, *, executor: ExecutorSpec |
 class _Sweep:
     """Mutable state of one session: what is planned, done, failed, in quarantine."""
 
-    def __init__(self, exp: Experiment, design: Design, store: Store,
+    def __init__(self, exp: Experiment, design: Design, store: ResultsFolder,
                  simulate: SimulateFn | None, progress: bool) -> None:
         self.exp, self.design, self.store, self.simulate = exp, design, store, simulate
         self.finished = store.finished_ids()
-        self.planned: dict[Cell, int] = {}
+        self.planned: dict[ArmPoint, int] = {}
         self.ran_ok = self.ran_failed = self.skipped = self.pool_restarts = 0
         self._dead_pools = 0
         self.adaptive_log: dict[str, str] = {}
@@ -102,7 +98,7 @@ class _Sweep:
         self._requeue: deque[RunTask] = deque()
 
     @property
-    def cells(self) -> list[Cell]:
+    def cells(self) -> list[ArmPoint]:
         return [(a, p) for p in range(self.design.n_points) for a in self.exp.arm_names]
 
     def run(self, handle: ExecutorHandle) -> None:
@@ -127,7 +123,7 @@ class _Sweep:
             stats = cell_stats(self.store.summaries(columns), spec.metric, plan.planned)
         self.adaptive_log = {f"{a}.p{p}": why for (a, p), why in plan.done.items()}
 
-    def _plan(self, ranges: dict[Cell, range]) -> Iterator[RunTask]:
+    def _plan(self, ranges: dict[ArmPoint, range]) -> Iterator[RunTask]:
         """Register ``ranges`` as planned, update the bar, and yield the unfinished runs."""
         for cell, reps in ranges.items():
             self.planned[cell] = max(self.planned.get(cell, 0), reps.stop)
@@ -145,7 +141,7 @@ class _Sweep:
         self.bar.initial += done
         self.bar.last_print_n = self.bar.n
 
-    def _tasks(self, ranges: dict[Cell, range]) -> Iterator[RunTask]:
+    def _tasks(self, ranges: dict[ArmPoint, range]) -> Iterator[RunTask]:
         lo = min(r.start for r in ranges.values())
         hi = max(r.stop for r in ranges.values())
         base = self.exp.base_params()
@@ -265,3 +261,46 @@ class _Sweep:
         self.ran_failed += 1
         self.bar.set_postfix(failed=self.ran_failed, refresh=False)
         self.bar.update(1)
+
+
+@dataclass
+class SweepReport:
+    """What a session did, for the final summary line and the exit status."""
+
+    folder: Path
+    status: str
+    planned: int
+    ok: int
+    failed: int
+    pending: int
+    ran_ok: int
+    ran_failed: int
+    skipped: int
+    pool_restarts: int
+    wall_s: float
+    notes: list[str] = field(default_factory=list)
+    error_types: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, folder: Path, status: str, runs: list[dict[str, Any]], sweep: _Sweep,
+              notes: list[str], wall_s: float) -> SweepReport:
+        statuses = [r["status"] for r in runs]
+        errors: dict[str, int] = {}
+        for r in runs:
+            if r["status"] == "failed":
+                errors[r["error"]] = errors.get(r["error"], 0) + 1
+        return cls(folder, status, len(runs), statuses.count("ok"), statuses.count("failed"),
+                   statuses.count("pending"), sweep.ran_ok, sweep.ran_failed, sweep.skipped,
+                   sweep.pool_restarts, wall_s, notes, errors)
+
+    def counts(self) -> dict[str, Any]:
+        keys = ("planned", "ok", "failed", "pending", "ran_ok", "ran_failed", "skipped",
+                "pool_restarts")
+        return {k: getattr(self, k) for k in keys}
+
+    @property
+    def exit_code(self) -> int:
+        """0 all ok; 1 some runs failed or the sweep aborted; 130 interrupted."""
+        if self.status == "interrupted":
+            return 130
+        return 0 if self.status == "completed" and self.failed == 0 else 1

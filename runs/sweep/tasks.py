@@ -17,6 +17,8 @@ from dmzsim.runs.experiment import seeds
 from dmzsim.runs.experiment.config import Experiment
 from dmzsim.runs.experiment.design import Design
 
+ArmPoint = tuple[str, int]  # (arm, design point): a run's place apart from its replicate
+
 
 @dataclass(frozen=True)
 class RunTask:

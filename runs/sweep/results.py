@@ -1,9 +1,10 @@
-"""The on-disk results of one experiment: written run by run, never lost, resumable.
+"""The results folder of one experiment: the only code that knows its layout.
 
 Layout of ``<out>/<experiment>/``::
 
     experiment.toml     resolved config (every model parameter spelled out)
     manifest.json       versions, git commit, config hash, seeds, status, timings
+    map.toml            a copy of the experiment's map file, if it names one
     design.json         design method, settings and SALib problem
     design.parquet      one row per design point: point + applied parameter values
     design_sample.parquet  raw sampler matrix (lhs/sobol/morris), for SALib analysers
@@ -14,18 +15,20 @@ Layout of ``<out>/<experiment>/``::
 
 Rules that make crashes harmless:
 
-* every file is written to a hidden temporary name, flushed to disk, then renamed over
-  its final name (``os.replace`` is atomic), so a file either exists whole or not at all;
+* every file is written atomically (:mod:`dmzsim.files`): it exists whole or not at all;
 * a run is *finished* iff its summary record exists; series are written before the
   summary, so a finished run always has its series;
 * ``compact`` merges per-run files into one part file *before* deleting them, so a crash
-  in between leaves a run twice (identical rows; readers drop duplicates), never zero times.
+  in between leaves a run twice (identical rows; readers drop duplicates), never zero times;
+* a folder is never deleted: a new run moves an old one aside, a resume checks that the
+  folder was made by the same config.
+
+:mod:`analysis.loader` reads the folder (and only the files listed here).
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
+import json
 import time
 import uuid
 from pathlib import Path
@@ -34,61 +37,55 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+from dmzsim.analysis.loader import MAP_COPY
+from dmzsim.runs.experiment.config import Experiment
+from dmzsim.runs.experiment.design import Design
+from dmzsim.runs.experiment.seeds import run_seed
+from dmzsim.runs.sweep.tasks import ArmPoint, run_id
+
+from dmzsim.files import (
+    copy_atomic,
+    write_parquet_atomic,
+    write_record_atomic,
+    write_table_atomic,
+    write_text_atomic,
+)
 
 RUNS, SERIES, FAILURES = "runs", "series", "failures"
 PARTS = "runs/parts"
+CONFIG, MANIFEST = "experiment.toml", "manifest.json"
 
 
-class StoreError(RuntimeError):
-    """The output folder cannot be used as asked (e.g. resume with another config)."""
+class ResultsError(RuntimeError):
+    """The results folder cannot be used as asked (e.g. resume with another config)."""
 
 
-def write_parquet_atomic(df: pd.DataFrame, path: Path) -> None:
-    """Write ``df`` to ``path`` so that ``path`` is either absent or complete."""
-    write_table_atomic(pa.Table.from_pandas(df, preserve_index=False), path)
-
-
-def write_record_atomic(record: dict[str, Any], path: Path) -> None:
-    """One-row file from a dict; skips pandas, which costs more than the write itself."""
-    write_table_atomic(pa.Table.from_pylist([record]), path)
-
-
-def write_table_atomic(table: pa.Table, path: Path) -> None:
-    """Temporary name, flush to disk, then rename: readers never see a partial file."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        with tmp.open("wb") as fh:
-            pq.write_table(table, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
-
-
-def write_text_atomic(text: str, path: Path) -> None:
-    """Text-file counterpart of :func:`write_parquet_atomic`."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with tmp.open("w") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
-class Store:
-    """Reads and writes one experiment's output folder."""
+class ResultsFolder:
+    """Reads and writes one experiment's results folder."""
 
     def __init__(self, folder: str | Path) -> None:
         self.folder = Path(folder)
         self._failed: set[str] | None = None  # ids with a failure record (lazily listed)
 
     # --- setting up -----------------------------------------------------------------------
+    def prepare(self, exp: Experiment, resume: bool) -> list[str]:
+        """Make the folder ready for ``exp``; never deletes results. Returns notes."""
+        notes = []
+        if self.folder.exists() and self.has_results():
+            if resume:
+                self._check_same_config(exp)
+                notes.append(f"resuming in {self.folder}")
+            else:
+                notes.append(f"earlier results moved to {self.archive()} (use --resume to "
+                             "continue a sweep instead)")
+        elif resume:
+            notes.append(f"nothing to resume in {self.folder}; starting afresh")
+        self.create()
+        return notes
+
     def has_results(self) -> bool:
         """True if the folder holds anything a new run could overwrite."""
-        return (self.folder / "manifest.json").exists() or any(self._run_files())
+        return (self.folder / MANIFEST).exists() or any(self._run_files())
 
     def archive(self) -> Path:
         """Move an existing folder aside (``<name>.prev-<time>``) instead of deleting it."""
@@ -108,23 +105,54 @@ class Store:
             for tmp in (self.folder / sub).glob(".*.tmp"):
                 tmp.unlink(missing_ok=True)
 
+    def _check_same_config(self, exp: Experiment) -> None:
+        manifest = self.folder / MANIFEST
+        if not manifest.exists():
+            raise ResultsError(f"{self.folder} holds runs but no {MANIFEST}; cannot tell "
+                               "which config made them, so it will not resume into it")
+        old_hash = json.loads(manifest.read_text()).get("config_hash")
+        if old_hash == exp.config_hash:
+            return
+        diffs = exp.changes_since(self.folder)
+        raise ResultsError(
+            f"{self.folder} was made with a different config (hash {str(old_hash)[:12]} vs "
+            f"{exp.config_hash[:12]}); differences: {'; '.join(diffs[:8]) or 'unknown'}. "
+            "Use another --out, or run without --resume to move the old results aside.")
+
+    def write_config(self, exp: Experiment, design: Design) -> None:
+        """The resolved config and the design (and a copy of the experiment's map file, if
+        it names one), written before any run."""
+        write_text_atomic(exp.to_toml(), self.folder / CONFIG)
+        if exp.map_file is not None:
+            copy_atomic(exp.map_file, self.folder / MAP_COPY)
+        else:  # a copy left by an earlier experiment of this name would mislead the analysis
+            (self.folder / MAP_COPY).unlink(missing_ok=True)
+        write_text_atomic(json.dumps(design.to_json(), indent=1) + "\n",
+                          self.folder / "design.json")
+        points = design.points.copy()
+        points.insert(0, "point", range(design.n_points))
+        write_parquet_atomic(points, self.folder / "design.parquet")
+        if design.sample is not None:
+            sample = pd.DataFrame(design.sample, columns=design.names)
+            sample.insert(0, "point", range(design.n_points))
+            write_parquet_atomic(sample, self.folder / "design_sample.parquet")
+
     # --- writing runs ---------------------------------------------------------------------
     def write_ok(self, record: dict[str, Any], series: pd.DataFrame | None) -> None:
         """Record a finished run: series first, then the summary that marks it finished."""
-        run_id = record["run_id"]
+        rid = record["run_id"]
         if series is not None:
             frame = series.copy()
-            frame.insert(0, "run_id", run_id)
-            write_parquet_atomic(frame, self.folder / SERIES / f"{run_id}.parquet")
-        write_record_atomic(record, self.folder / RUNS / f"{run_id}.parquet")
-        if run_id in self._failed_ids():  # it failed before and now succeeded
-            (self.folder / FAILURES / f"{run_id}.parquet").unlink(missing_ok=True)
-            self._failed_ids().discard(run_id)
+            frame.insert(0, "run_id", rid)
+            write_parquet_atomic(frame, self.folder / SERIES / f"{rid}.parquet")
+        write_record_atomic(record, self.folder / RUNS / f"{rid}.parquet")
+        if rid in self._failed_ids():  # it failed before and now succeeded
+            (self.folder / FAILURES / f"{rid}.parquet").unlink(missing_ok=True)
+            self._failed_ids().discard(rid)
 
     def write_failure(self, record: dict[str, Any]) -> None:
         """Record a failed run (replacing an older failure of the same run)."""
-        path = self.folder / FAILURES / f"{record['run_id']}.parquet"
-        write_record_atomic(record, path)
+        write_record_atomic(record, self.folder / FAILURES / f"{record['run_id']}.parquet")
         self._failed_ids().add(record["run_id"])
 
     def _failed_ids(self) -> set[str]:
@@ -153,6 +181,26 @@ class Store:
         if not files:
             return pd.DataFrame(columns=["run_id", "error_type", "message", "traceback"])
         return pd.concat([pd.read_parquet(p) for p in files], ignore_index=True)
+
+    def run_table(self, exp: Experiment, planned: dict[ArmPoint, int]
+                  ) -> list[dict[str, Any]]:
+        """One row per planned run (plus any stored run not planned this session): its
+        ids, seed, status and wall time, for the manifest."""
+        ok = self.summaries(["wall_s", "worker"]).set_index("run_id")
+        failed = self.failures().set_index("run_id")
+        rows, seen = [], set()
+        arm_order = {a: i for i, a in enumerate(exp.arm_names)}
+        root = exp.spec.root_seed
+        for (arm, point), n in sorted(planned.items(),
+                                      key=lambda kv: (arm_order[kv[0][0]], kv[0][1])):
+            for rep in range(n):
+                rid = run_id(arm, point, rep)
+                seen.add(rid)
+                rows.append(_row(rid, arm, point, rep, root, ok, failed))
+        for rid in sorted((set(ok.index) | set(failed.index)) - seen):
+            arm, p, r = rid.rsplit(".", 2)
+            rows.append(_row(rid, arm, int(p[1:]), int(r[1:]), root, ok, failed))
+        return rows
 
     # --- housekeeping ---------------------------------------------------------------------
     def compact(self, max_rows: int = 20_000) -> int:
@@ -188,3 +236,14 @@ class Store:
 
     def _part_files(self) -> list[Path]:
         return list((self.folder / PARTS).glob("[!.]*.parquet"))
+
+
+def _row(rid: str, arm: str, point: int, rep: int, root: int, ok: pd.DataFrame,
+         failed: pd.DataFrame) -> dict[str, Any]:
+    row = {"run_id": rid, "arm": arm, "point": point, "replicate": rep,
+           "seed": run_seed(root, point, rep), "status": "pending", "wall_s": None}
+    if rid in ok.index:
+        row.update(status="ok", wall_s=round(float(ok.at[rid, "wall_s"]), 4))
+    elif rid in failed.index:
+        row.update(status="failed", error=str(failed.at[rid, "error_type"]))
+    return row
