@@ -54,7 +54,7 @@ class DesignInfo:
 
 
 @dataclass
-class Experiment:
+class ExperimentResults:
     """One experiment's results; ``summary`` and ``series`` are read on first use."""
 
     folder: Path
@@ -124,7 +124,7 @@ class Experiment:
         return df[first + middle + last]
 
 
-def load_experiment(folder: str | Path) -> Experiment:
+def load_experiment(folder: str | Path) -> ExperimentResults:
     """Open ``<out>/<experiment>/`` as written by ``dmzsim run``."""
     folder = Path(folder)
     if not (folder / "experiment.toml").exists():
@@ -132,7 +132,7 @@ def load_experiment(folder: str | Path) -> Experiment:
     config = tomllib.loads((folder / "experiment.toml").read_text())
     manifest_path = folder / "manifest.json"
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
-    return Experiment(folder, config, manifest, _load_design(folder))
+    return ExperimentResults(folder, config, manifest, _load_design(folder))
 
 
 def _load_design(folder: Path) -> DesignInfo:

@@ -1,4 +1,4 @@
-"""Per-arm tables from an experiment's summary records (``Experiment.summary``).
+"""Per-arm tables from an experiment's summary records (``ExperimentResults.summary``).
 
 Every function takes the summary DataFrame (one row per finished run, with ``arm``,
 ``point``, ``replicate`` and the model's summary fields) and returns a tidy DataFrame, so

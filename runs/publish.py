@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from dmzsim.runs import experiment
+from dmzsim.runs.experiment.config import ExperimentConfig
 from dmzsim.runs.reference_folder import PublishError, reference_dir, run_frame, write_reference
 from dmzsim.runs.sweep.executors import ExecutorSpec
 from dmzsim.runs.sweep.manifest import key_versions
@@ -61,7 +62,7 @@ def publish(experiment_path: str | Path, *, results: str | Path | None = None,
     return _write(Path(experiment_path), exp, results, manifest, simulate)
 
 
-def check_results(folder: Path, exp: experiment.Experiment) -> dict[str, Any]:
+def check_results(folder: Path, exp: ExperimentConfig) -> dict[str, Any]:
     """The folder's manifest, if the folder is a complete, clean run of ``exp``."""
     path = folder / "manifest.json"
     if not path.exists():
@@ -102,7 +103,7 @@ def _check_one_version(folder: Path, manifest: dict[str, Any]) -> None:
                            f"({' / '.join(sorted(seen))}); re-run it in one environment")
 
 
-def _write(path: Path, exp: experiment.Experiment, results: Path,
+def _write(path: Path, exp: ExperimentConfig, results: Path,
            manifest: dict[str, Any], simulate: str | None) -> Published:
     from dmzsim.analysis.key_figure import key_figure
     from dmzsim.analysis.loader import load_experiment
@@ -122,7 +123,7 @@ def _write(path: Path, exp: experiment.Experiment, results: Path,
     return Published(folder, results, len(runs), notes)
 
 
-def reference_info(path: Path, exp: experiment.Experiment, manifest: dict[str, Any],
+def reference_info(path: Path, exp: ExperimentConfig, manifest: dict[str, Any],
                    runs: Any, simulate: str | None) -> dict[str, Any]:
     """reference.json: what was published, from which config and code, and how."""
     from dmzsim.runs.reference_folder import ID_COLUMNS

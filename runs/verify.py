@@ -27,6 +27,7 @@ from typing import Any
 import pandas as pd
 from dmzsim.runs import experiment
 from dmzsim.runs.compare import CellDifference, RunComparison, compare_runs, compare_table
+from dmzsim.runs.experiment.config import ExperimentConfig
 from dmzsim.runs.reference_folder import Reference, headline_of, reference_dir, run_frame
 from dmzsim.runs.sweep.executors import ExecutorHandle, ExecutorSpec
 from dmzsim.runs.sweep.manifest import key_versions
@@ -111,14 +112,14 @@ def verify(path: str | Path, *, quick: bool = False, executor: ExecutorSpec | No
     return v
 
 
-def _config_changes(ref: Reference, exp: experiment.Experiment) -> list[str]:
+def _config_changes(ref: Reference, exp: ExperimentConfig) -> list[str]:
     """How the resolved config now differs from the one the reference was made with."""
     if ref.info.get("config_hash") == exp.config_hash:
         return []
     return exp.changes_since(ref.folder) or ["(config hash differs)"]
 
 
-def _rerun_subset(exp: experiment.Experiment, subset: pd.DataFrame, fn: Any,
+def _rerun_subset(exp: ExperimentConfig, subset: pd.DataFrame, fn: Any,
                   executor: ExecutorSpec | None, handle: ExecutorHandle | None
                   ) -> tuple[pd.DataFrame, dict[str, str]]:
     """Rebuild and execute the subset's runs; (their records, failures by run id)."""
@@ -177,7 +178,7 @@ def _execute(tasks: list[Any], handle: ExecutorHandle, fn: Any, failures: dict[s
     return records
 
 
-def _rerun_all(exp: experiment.Experiment, fn: Any, executor: ExecutorSpec,
+def _rerun_all(exp: ExperimentConfig, fn: Any, executor: ExecutorSpec,
                out: str | Path | None, progress: bool) -> tuple[pd.DataFrame, dict[str, str]]:
     """Run the whole experiment again through the runner; (its records, failures)."""
     from dmzsim.runs.sweep import run_experiment

@@ -8,6 +8,12 @@
 * :mod:`.tomlout`: the resolved config written back as TOML.
 """
 
-from dmzsim.runs.experiment.config import DEFAULT_ARM, Experiment, ExperimentError, from_dict, load
+from dmzsim.runs.experiment.config import (
+    DEFAULT_ARM,
+    ExperimentConfig,
+    ExperimentError,
+    from_dict,
+    load,
+)
 
-__all__ = ["DEFAULT_ARM", "Experiment", "ExperimentError", "from_dict", "load"]
+__all__ = ["DEFAULT_ARM", "ExperimentConfig", "ExperimentError", "from_dict", "load"]

@@ -39,7 +39,7 @@ DEFAULT_ARM = "base"
 
 
 @dataclass(frozen=True)
-class Experiment:
+class ExperimentConfig:
     """A validated, resolved experiment: what the runner needs and what gets hashed."""
 
     spec: ExperimentSpec
@@ -84,7 +84,7 @@ class Experiment:
         return header + tomlout.dumps(self.resolved)
 
 
-def load(path: str | Path, *, quick: bool = False) -> Experiment:
+def load(path: str | Path, *, quick: bool = False) -> ExperimentConfig:
     """Read, validate and resolve an experiment TOML file (``quick``: its [quick] subset)."""
     path = Path(path)
     try:
@@ -97,7 +97,7 @@ def load(path: str | Path, *, quick: bool = False) -> Experiment:
 
 
 def from_dict(data: dict[str, Any], *, source: str = "<dict>", quick: bool = False,
-              base_dir: Path | None = None) -> Experiment:
+              base_dir: Path | None = None) -> ExperimentConfig:
     """Validate a config dict (as read from TOML) and resolve it."""
     spec = _validate_structure(data, source)
     if spec.design.file is not None:
@@ -111,7 +111,7 @@ def from_dict(data: dict[str, Any], *, source: str = "<dict>", quick: bool = Fal
     spec = _fix_design_seed(spec)
     if map_file is not None:
         spec = spec.model_copy(update={"map_sha256": map_digest})
-    return Experiment(spec=spec, source=source, resolved=_resolve(spec), map_file=map_file)
+    return ExperimentConfig(spec=spec, source=source, resolved=_resolve(spec), map_file=map_file)
 
 
 def dict_diff(old: Any, new: Any, path: str = "") -> list[str]:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from dmzsim.runs.experiment import seeds
-from dmzsim.runs.experiment.config import Experiment
+from dmzsim.runs.experiment.config import ExperimentConfig
 from dmzsim.runs.experiment.design import Design
 
 from dmzsim.files import write_text_atomic
@@ -89,7 +89,7 @@ def git_info(root: Path = REPO_ROOT) -> dict[str, Any]:
     return {"available": True, "commit": commit, "dirty": dirty}
 
 
-def header(exp: Experiment, design: Design) -> dict[str, Any]:
+def header(exp: ExperimentConfig, design: Design) -> dict[str, Any]:
     """The parts of the manifest fixed when the results folder is created."""
     out = {"experiment": exp.name, "description": exp.spec.description,
            "source": exp.source, "config_hash": exp.config_hash,

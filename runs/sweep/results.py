@@ -38,7 +38,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 from dmzsim.analysis.loader import MAP_COPY
-from dmzsim.runs.experiment.config import Experiment
+from dmzsim.runs.experiment.config import ExperimentConfig
 from dmzsim.runs.experiment.design import Design
 from dmzsim.runs.experiment.seeds import run_seed
 from dmzsim.runs.sweep.tasks import ArmPoint, run_id
@@ -68,7 +68,7 @@ class ResultsFolder:
         self._failed: set[str] | None = None  # ids with a failure record (lazily listed)
 
     # --- setting up -----------------------------------------------------------------------
-    def prepare(self, exp: Experiment, resume: bool) -> list[str]:
+    def prepare(self, exp: ExperimentConfig, resume: bool) -> list[str]:
         """Make the folder ready for ``exp``; never deletes results. Returns notes."""
         notes = []
         if self.folder.exists() and self.has_results():
@@ -105,7 +105,7 @@ class ResultsFolder:
             for tmp in (self.folder / sub).glob(".*.tmp"):
                 tmp.unlink(missing_ok=True)
 
-    def _check_same_config(self, exp: Experiment) -> None:
+    def _check_same_config(self, exp: ExperimentConfig) -> None:
         manifest = self.folder / MANIFEST
         if not manifest.exists():
             raise ResultsError(f"{self.folder} holds runs but no {MANIFEST}; cannot tell "
@@ -119,7 +119,7 @@ class ResultsFolder:
             f"{exp.config_hash[:12]}); differences: {'; '.join(diffs[:8]) or 'unknown'}. "
             "Use another --out, or run without --resume to move the old results aside.")
 
-    def write_config(self, exp: Experiment, design: Design) -> None:
+    def write_config(self, exp: ExperimentConfig, design: Design) -> None:
         """The resolved config and the design (and a copy of the experiment's map file, if
         it names one), written before any run."""
         write_text_atomic(exp.to_toml(), self.folder / CONFIG)
@@ -182,7 +182,7 @@ class ResultsFolder:
             return pd.DataFrame(columns=["run_id", "error_type", "message", "traceback"])
         return pd.concat([pd.read_parquet(p) for p in files], ignore_index=True)
 
-    def run_table(self, exp: Experiment, planned: dict[ArmPoint, int]
+    def run_table(self, exp: ExperimentConfig, planned: dict[ArmPoint, int]
                   ) -> list[dict[str, Any]]:
         """One row per planned run (plus any stored run not planned this session): its
         ids, seed, status and wall time, for the manifest."""

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dmzsim.runs.experiment.config import Experiment
+from dmzsim.runs.experiment.config import ExperimentConfig
 from dmzsim.runs.experiment.design import Design, build_design
 from dmzsim.runs.sweep.adaptive import AdaptivePlan, cell_stats
 from dmzsim.runs.sweep.executors import ExecutorHandle, ExecutorSpec, open_executor
@@ -44,7 +44,7 @@ class SweepAbortedError(RuntimeError):
     """The sweep cannot go on (e.g. worker processes keep dying)."""
 
 
-def run_experiment(exp: Experiment, out: str | Path, *, executor: ExecutorSpec | None = None,
+def run_experiment(exp: ExperimentConfig, out: str | Path, *, executor: ExecutorSpec | None = None,
                    resume: bool = False, simulate: SimulateFn | None = None,
                    progress: bool = True, argv: list[str] | None = None) -> SweepReport:
     """Run (or resume) ``exp`` into ``<out>/<name>/``; returns the accounting."""
@@ -80,7 +80,7 @@ def run_experiment(exp: Experiment, out: str | Path, *, executor: ExecutorSpec |
 class _Sweep:
     """Mutable state of one session: what is planned, done, failed, in quarantine."""
 
-    def __init__(self, exp: Experiment, design: Design, store: ResultsFolder,
+    def __init__(self, exp: ExperimentConfig, design: Design, store: ResultsFolder,
                  simulate: SimulateFn | None, progress: bool) -> None:
         self.exp, self.design, self.store, self.simulate = exp, design, store, simulate
         self.finished = store.finished_ids()

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 from dmzsim.model.params import Params
 from dmzsim.runs.experiment import seeds
-from dmzsim.runs.experiment.config import Experiment
+from dmzsim.runs.experiment.config import ExperimentConfig
 from dmzsim.runs.experiment.design import Design
 
 ArmPoint = tuple[str, int]  # (arm, design point): a run's place apart from its replicate
@@ -60,7 +60,7 @@ def run_id(arm: str, point: int, replicate: int) -> str:
     return f"{arm}.p{point:04d}.r{replicate:04d}"
 
 
-def build_task(exp: Experiment, design: Design, arm: str, point: int, replicate: int, *,
+def build_task(exp: ExperimentConfig, design: Design, arm: str, point: int, replicate: int, *,
                base: dict[str, Any] | None = None) -> RunTask:
     """One run exactly as the sweep plans it; ``dmzsim verify`` rebuilds runs with it.
 
