@@ -1,6 +1,6 @@
 """``dmzsim publish EXPERIMENT.toml``: run an experiment and write its reference results.
 
-Writes ``runs/reference/<name>/`` (see :mod:`runs.reference_folder`) from a full run of
+Writes ``runs/reference/<name>/`` (see :mod:`runs.publish.reference`) from a full run of
 the experiment through the runner, or ``--from`` a finished results folder of the same
 config, then rewrites the README's "Published experiments" block. ``--readme-only`` just
 rewrites the block.
@@ -40,7 +40,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from dmzsim.runs.publish import publish
+    from dmzsim.runs.publish.publish import publish
 
     if args.readme_only:
         return _readme(args, strict=True)
@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _readme(args: argparse.Namespace, strict: bool) -> int:
     """Rewrite the README block for the experiments' folder (default: the repo's runs/)."""
-    from dmzsim.runs.readme_block import END, START, render_block, rewrite
+    from dmzsim.runs.publish.readme import END, START, render_block, rewrite
     from dmzsim.runs.sweep.manifest import REPO_ROOT
 
     runs_dir = args.experiments[0].parent if args.experiments else REPO_ROOT / "runs"

@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         for path in args.experiments:
             code = max(code, _verify_one(args, path, spec, handle, results))
     if args.diff_csv is not None:
-        from dmzsim.runs.verify_text import differences_frame
+        from dmzsim.runs.publish.verdict import differences_frame
 
         differences_frame(results).to_csv(args.diff_csv, index=False)
         print(f"differences: {args.diff_csv}")
@@ -66,9 +66,9 @@ def _verify_one(args: argparse.Namespace, path: Path, spec: Any, handle: Any,
                 results: list[Any]) -> int:
     """Verify one file; bad input is reported here so the other files still get checked."""
     from dmzsim.runs.experiment.config import ExperimentError
-    from dmzsim.runs.reference_folder import PublishError
-    from dmzsim.runs.verify import verify
-    from dmzsim.runs.verify_text import describe
+    from dmzsim.runs.publish.reference import PublishError
+    from dmzsim.runs.publish.verdict import describe
+    from dmzsim.runs.publish.verify import verify
 
     try:
         v = verify(path, quick=args.quick, executor=spec, handle=handle,

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from dmzsim.model.params import Params
+from dmzsim.runs.publish.compare import same
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL_MAP = ROOT / "model" / "maps" / "synthetic_small.toml"
@@ -18,18 +19,11 @@ def small(**changes) -> Params:
 
 
 def same_records(a: list[dict], b: list[dict]) -> bool:
-    """Exact equality of run records, with NaN equal to NaN."""
-    import math
-
-    def eq(x, y):
-        if isinstance(x, float) and isinstance(y, float) and math.isnan(x) and math.isnan(y):
-            return True
-        return x == y
-
+    """Exact equality of run records, with NaN equal to NaN (as ``dmzsim verify`` compares)."""
     if len(a) != len(b):
         return False
     pairs = zip(a, b, strict=True)
-    return all(ra.keys() == rb.keys() and all(eq(ra[k], rb[k]) for k in ra) for ra, rb in pairs)
+    return all(ra.keys() == rb.keys() and all(same(ra[k], rb[k]) for k in ra) for ra, rb in pairs)
 
 
 def simulate_small(params, seed, *, series_every=0, map_path=None):

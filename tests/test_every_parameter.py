@@ -8,11 +8,11 @@ and arms support, so that each parameter has something to act on.
 
 import typing
 
-import numpy as np
 import pandas as pd
 import pytest
 from dmzsim.model.api import simulate
 from dmzsim.model.params import Params
+from dmzsim.runs.publish.compare import same
 
 from tests.helpers import SMALL_MAP, small
 
@@ -64,8 +64,7 @@ def _differ(a, b) -> bool:
         if sa.keys() != sb.keys():
             return True
         for k in sa:
-            x, y = sa[k], sb[k]
-            if not (x == y or (isinstance(x, float) and np.isnan(x) and np.isnan(y))):
+            if not same(sa[k], sb[k]):
                 return True
         if da.shape != db.shape:
             return True

@@ -17,9 +17,9 @@ import pytest
 from dmzsim.analysis.headline import headline_table
 from dmzsim.analysis.tables import risk_table
 from dmzsim.runs.cli import main
-from dmzsim.runs.readme_block import END, START, current_block, render_block
-from dmzsim.runs.reference_folder import ID_COLUMNS, Reference, read_headline
-from dmzsim.runs.verify import quick_subset
+from dmzsim.runs.publish.readme import END, START, current_block, render_block
+from dmzsim.runs.publish.reference import ID_COLUMNS, Reference, read_headline
+from dmzsim.runs.publish.verify import quick_subset
 
 from tests.helpers import ROOT
 

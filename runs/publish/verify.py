@@ -26,13 +26,16 @@ from typing import Any
 
 import pandas as pd
 from dmzsim.runs import experiment
-from dmzsim.runs.compare import CellDifference, RunComparison, compare_runs, compare_table
 from dmzsim.runs.experiment.config import ExperimentConfig
-from dmzsim.runs.reference_folder import Reference, headline_of, reference_dir, run_frame
-from dmzsim.runs.sweep.executors import ExecutorHandle, ExecutorSpec
+from dmzsim.runs.experiment.design import build_design
+from dmzsim.runs.publish.compare import CellDifference, RunComparison, compare_runs, compare_table
+from dmzsim.runs.publish.reference import Reference, headline_of, reference_dir, run_frame
+from dmzsim.runs.sweep import build_task, param_types, run_experiment, summary_record
+from dmzsim.runs.sweep.executors import ExecutorHandle, ExecutorSpec, open_executor
 from dmzsim.runs.sweep.manifest import key_versions
 from dmzsim.runs.sweep.results import ResultsFolder
-from dmzsim.runs.sweep.worker import load_simulate
+from dmzsim.runs.sweep.tasks import RunTask
+from dmzsim.runs.sweep.worker import SimulateFn, execute, load_simulate
 
 QUICK_BUDGET = 50  # runs per experiment in --quick, at least one per arm (docs/publishing.md)
 
@@ -119,14 +122,10 @@ def _config_changes(ref: Reference, exp: ExperimentConfig) -> list[str]:
     return exp.changes_since(ref.folder) or ["(config hash differs)"]
 
 
-def _rerun_subset(exp: ExperimentConfig, subset: pd.DataFrame, fn: Any,
+def _rerun_subset(exp: ExperimentConfig, subset: pd.DataFrame, fn: SimulateFn | None,
                   executor: ExecutorSpec | None, handle: ExecutorHandle | None
                   ) -> tuple[pd.DataFrame, dict[str, str]]:
     """Rebuild and execute the subset's runs; (their records, failures by run id)."""
-    from dmzsim.runs.experiment.design import build_design
-    from dmzsim.runs.sweep import build_task, param_types
-    from dmzsim.runs.sweep.executors import open_executor
-
     design = build_design(exp.spec.design, param_types())
     base, tasks, failures = exp.base_params(), [], {}
     for r in subset.itertuples(index=False):
@@ -144,16 +143,13 @@ def _rerun_subset(exp: ExperimentConfig, subset: pd.DataFrame, fn: Any,
     return _frame(records, exp.arm_names), failures
 
 
-def _execute(tasks: list[Any], handle: ExecutorHandle, fn: Any, failures: dict[str, str]
-             ) -> list[dict[str, Any]]:
+def _execute(tasks: list[RunTask], handle: ExecutorHandle, fn: SimulateFn | None,
+             failures: dict[str, str]) -> list[dict[str, Any]]:
     """Run ``tasks`` on ``handle``; failures (in the model or the pool) go to ``failures``.
 
     A run that kills its worker breaks the whole pool, so the runs in flight with it are
     reported as failed too; ``dmzsim run`` on the experiment isolates the culprit.
     """
-    from dmzsim.runs.sweep import summary_record
-    from dmzsim.runs.sweep.worker import execute
-
     futures, broken = [], False
     for task in tasks:
         try:
@@ -178,11 +174,9 @@ def _execute(tasks: list[Any], handle: ExecutorHandle, fn: Any, failures: dict[s
     return records
 
 
-def _rerun_all(exp: ExperimentConfig, fn: Any, executor: ExecutorSpec,
+def _rerun_all(exp: ExperimentConfig, fn: SimulateFn | None, executor: ExecutorSpec,
                out: str | Path | None, progress: bool) -> tuple[pd.DataFrame, dict[str, str]]:
     """Run the whole experiment again through the runner; (its records, failures)."""
-    from dmzsim.runs.sweep import run_experiment
-
     with tempfile.TemporaryDirectory(prefix=f"verify-{exp.name}-") as tmp:
         parent = Path(out) if out is not None else Path(tmp)
         report = run_experiment(exp, parent, executor=executor, simulate=fn,

@@ -24,12 +24,13 @@ from __future__ import annotations
 import json
 import math
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from dmzsim.analysis.headline import headline_markdown, headline_table
 from dmzsim.analysis.loader import META, TIMING
 
 from dmzsim.files import write_parquet_atomic, write_text_atomic
@@ -66,8 +67,6 @@ def run_frame(records: pd.DataFrame, arms: Sequence[str]) -> pd.DataFrame:
 
 def headline_of(runs: pd.DataFrame, horizon: float, arms: Sequence[str]) -> pd.DataFrame:
     """The headline table of ``runs`` (as ordered by :func:`run_frame`)."""
-    from dmzsim.analysis.headline import headline_table
-
     return headline_table(runs, horizon, list(arms))
 
 
@@ -126,7 +125,7 @@ class Reference:
 
 def write_reference(folder: Path, *, info: dict[str, Any], runs: pd.DataFrame,
                     manifest: dict[str, Any], config_toml: str,
-                    draw_figure: Any) -> Path:
+                    draw_figure: Callable[[Path], Any]) -> Path:
     """Write a whole reference into ``folder`` (replacing any older one at the end).
 
     ``draw_figure(path)`` draws the key figure; ``info`` must hold ``horizon_days`` and
@@ -156,8 +155,6 @@ def _slim(manifest: dict[str, Any]) -> dict[str, Any]:
 
 
 def _headline_page(info: dict[str, Any], headline: pd.DataFrame) -> str:
-    from dmzsim.analysis.headline import headline_markdown
-
     lines = [f"# `{info['experiment']}`: reference results", ""]
     if info.get("question"):
         lines += [str(info["question"]), ""]

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from typing import Any
 
-from dmzsim.runs.compare import CellDifference, Difference, delta
-from dmzsim.runs.verify import Verification
+import pandas as pd
+from dmzsim.runs.publish.compare import CellDifference, Difference, delta
+from dmzsim.runs.publish.verify import Verification
 
 
 def describe(v: Verification, max_shown: int = 5, strict_versions: bool = False
@@ -129,10 +129,8 @@ def _headline(diffs: list[CellDifference], max_shown: int) -> list[str]:
     return lines
 
 
-def differences_frame(results: list[Verification]) -> Any:
+def differences_frame(results: list[Verification]) -> pd.DataFrame:
     """Every run difference of every experiment as one table (for --diff-csv)."""
-    import pandas as pd
-
     frames = [v.comparison.to_frame().assign(experiment=v.name) for v in results]
     df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     return df[["experiment", *[c for c in df.columns if c != "experiment"]]] if len(

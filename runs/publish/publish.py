@@ -1,6 +1,6 @@
 """Publish an experiment: run it (or take a finished results folder) and write its reference.
 
-The reference (:mod:`runs.reference_folder`) is only ever written from a results folder
+The reference (:mod:`runs.publish.reference`) is only ever written from a results folder
 that provably belongs to the experiment file as it is now: the same config hash, every
 planned run finished without failure, and one set of key versions across all sessions.
 Anything else would make ``dmzsim verify`` compare against numbers that no command
@@ -14,9 +14,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dmzsim.analysis.key_figure import key_figure
+from dmzsim.analysis.loader import load_experiment
 from dmzsim.runs import experiment
 from dmzsim.runs.experiment.config import ExperimentConfig
-from dmzsim.runs.reference_folder import PublishError, reference_dir, run_frame, write_reference
+from dmzsim.runs.publish.reference import (
+    ID_COLUMNS,
+    PublishError,
+    reference_dir,
+    run_frame,
+    write_reference,
+)
 from dmzsim.runs.sweep.executors import ExecutorSpec
 from dmzsim.runs.sweep.manifest import key_versions
 from dmzsim.runs.sweep.results import ResultsFolder
@@ -105,9 +113,6 @@ def _check_one_version(folder: Path, manifest: dict[str, Any]) -> None:
 
 def _write(path: Path, exp: ExperimentConfig, results: Path,
            manifest: dict[str, Any], simulate: str | None) -> Published:
-    from dmzsim.analysis.key_figure import key_figure
-    from dmzsim.analysis.loader import load_experiment
-
     loaded = load_experiment(results)
     runs = run_frame(ResultsFolder(results).summaries(), exp.arm_names)
     info = reference_info(path, exp, manifest, runs, simulate)
@@ -126,8 +131,6 @@ def _write(path: Path, exp: ExperimentConfig, results: Path,
 def reference_info(path: Path, exp: ExperimentConfig, manifest: dict[str, Any],
                    runs: Any, simulate: str | None) -> dict[str, Any]:
     """reference.json: what was published, from which config and code, and how."""
-    from dmzsim.runs.reference_folder import ID_COLUMNS
-
     git = manifest.get("git") or {}
     return {
         "experiment": exp.name, "source": path.as_posix(),
