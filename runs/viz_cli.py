@@ -2,7 +2,7 @@
 
 The server listens on 127.0.0.1 unless ``--host`` says otherwise: the page can change
 and run the model, so exposing it on a network is a choice the user makes explicitly.
-The command starts ``solara run runs/app.py`` as a child process, waits until the port
+The command starts ``solara run runs/viz/app.py`` as a child process, waits until the port
 answers, prints the address, and stops the server on Ctrl-C.
 """
 
@@ -20,8 +20,8 @@ from pathlib import Path
 from dmzsim.runs.errors import UsageError
 
 HELP = "open the visual run: a browser page to run one scenario day by day"
-APP = Path(__file__).resolve().parent / "app.py"
-PROJECT_ROOT = APP.parent.parent
+APP = Path(__file__).resolve().parent / "viz" / "app.py"
+PROJECT_ROOT = APP.parents[2]
 START_TIMEOUT_S = 90.0
 
 

@@ -23,13 +23,15 @@ from dmzsim.analysis.estimators import wilson  # noqa: E402
 from dmzsim.model.forces import RU, UA  # noqa: E402
 from dmzsim.model.model import CeasefireModel  # noqa: E402
 from dmzsim.model.params import SEQUENCING_ARMS, Params, parameter_table  # noqa: E402
-from dmzsim.runs import viz_cli, viz_controls  # noqa: E402
-from dmzsim.runs.viz_components import monitor_values  # noqa: E402
-from dmzsim.runs.viz_controls import InputError, control_spec, parse_seed, parse_value  # noqa: E402
-from dmzsim.runs.viz_drawing import DMZ_GOLD  # noqa: E402
-from dmzsim.runs.viz_map import MapRenderer, unit_stacks  # noqa: E402
-from dmzsim.runs.viz_plots import PlotsRenderer, phase_spans  # noqa: E402
-from dmzsim.runs.viz_replicates import (  # noqa: E402
+from dmzsim.runs import viz_cli  # noqa: E402
+from dmzsim.runs.experiment.published import PUBLISHED_DIR  # noqa: E402
+from dmzsim.runs.viz import controls as viz_controls  # noqa: E402
+from dmzsim.runs.viz.components import monitor_values  # noqa: E402
+from dmzsim.runs.viz.controls import InputError, control_spec, parse_seed, parse_value  # noqa: E402
+from dmzsim.runs.viz.drawing import DMZ_GOLD  # noqa: E402
+from dmzsim.runs.viz.map import MapRenderer, unit_stacks  # noqa: E402
+from dmzsim.runs.viz.plots import PlotsRenderer, phase_spans  # noqa: E402
+from dmzsim.runs.viz.replicates import (  # noqa: E402
     export_toml,
     run_replicates,
     summarise,
@@ -110,7 +112,7 @@ def test_published_arms_are_scenarios():
     assert arm.values["sequencing"] == "guarantees_first"
     assert arm.values["dmz_shape"] == "mirrored"
     assert arm.seed == tomllib.loads(
-        (viz_controls.EXPERIMENTS_DIR / "sequencing.toml").read_text())["root_seed"]
+        (PUBLISHED_DIR / "sequencing.toml").read_text())["root_seed"]
     assert scenarios[0].values == Params().model_dump()
     assert not notes, notes
 
@@ -223,7 +225,7 @@ def viz_page(monkeypatch, tmp_path):
     monkeypatch.setenv("DMZSIM_VIZ_OUT", str(tmp_path / "viz"))
     monkeypatch.setenv("DMZSIM_EXPORT_DIR", str(tmp_path / "exports"))
     monkeypatch.delenv("DMZSIM_SCENARIO", raising=False)
-    from dmzsim.runs import app
+    from dmzsim.runs.viz import app
 
     _, rc = solara.render(solara.AppLayout(children=[app.Page()]), handle_error=False)
     yield rc
@@ -310,7 +312,7 @@ def test_page_starts_from_the_scenario_file(monkeypatch, tmp_path):
     text = export_toml(Params(sequencing="frozen_line").model_dump(), 99, 5, "mine")
     monkeypatch.setenv("DMZSIM_SCENARIO", str(write_export(text, tmp_path / "mine.toml")))
     monkeypatch.setenv("DMZSIM_MAP", str(SMALL_MAP))
-    from dmzsim.runs import app
+    from dmzsim.runs.viz import app
 
     _, rc = solara.render(solara.AppLayout(children=[app.Page()]), handle_error=False)
     assert day_text(rc).endswith("seed 99")
@@ -324,7 +326,7 @@ def test_a_broken_scenario_file_is_reported_not_fatal(monkeypatch, tmp_path):
     bad.write_text("sequencing = 'sometimes'\n")
     monkeypatch.setenv("DMZSIM_SCENARIO", str(bad))
     monkeypatch.setenv("DMZSIM_MAP", str(SMALL_MAP))
-    from dmzsim.runs import app
+    from dmzsim.runs.viz import app
 
     _, rc = solara.render(solara.AppLayout(children=[app.Page()]), handle_error=False)
     assert day_text(rc).endswith("seed 0")
@@ -366,7 +368,7 @@ def test_replicates_run_in_worker_processes(tmp_path):
 
 
 def test_replicates_panel_shows_p_and_the_survival_curve(tmp_path, monkeypatch):
-    from dmzsim.runs import viz_replicates
+    from dmzsim.runs.viz import replicates as viz_replicates
 
     real = viz_replicates.run_replicates
     monkeypatch.setattr(viz_replicates, "run_replicates",
@@ -401,7 +403,7 @@ def test_export_is_an_experiment_dmzsim_run_accepts(tmp_path):
 
 
 def test_export_panel_writes_the_file(tmp_path, monkeypatch):
-    from dmzsim.runs.viz_replicates import ExportPanel
+    from dmzsim.runs.viz.replicates import ExportPanel
 
     monkeypatch.setenv("DMZSIM_EXPORT_DIR", str(tmp_path))
     _, rc = solara.render(ExportPanel(Params().model_dump(), 3), handle_error=False)
@@ -422,7 +424,7 @@ def test_viz_command_defaults_to_localhost():
     cmd = viz_cli.server_command(args.host, args.port)
     assert cmd[cmd.index("--host") + 1] == "127.0.0.1"
     assert {"--production", "--no-open"} <= set(cmd)
-    assert cmd[cmd.index("run") + 1].endswith("runs/app.py")
+    assert cmd[cmd.index("run") + 1].endswith("runs/viz/app.py")
 
 
 def test_viz_command_reports_bad_input(tmp_path, capsys):

@@ -31,6 +31,7 @@ from typing import Any
 
 from dmzsim.runs.experiment import seeds, tomlout
 from dmzsim.runs.experiment.checks import check_semantics
+from dmzsim.runs.experiment.published import locate, published_names
 from dmzsim.runs.experiment.schema import ExperimentError as ExperimentError
 from dmzsim.runs.experiment.schema import ExperimentSpec, closest_key, format_issue
 from pydantic import ValidationError
@@ -85,12 +86,15 @@ class ExperimentConfig:
 
 
 def load(path: str | Path, *, quick: bool = False) -> ExperimentConfig:
-    """Read, validate and resolve an experiment TOML file (``quick``: its [quick] subset)."""
-    path = Path(path)
+    """Read, validate and resolve an experiment TOML file (``quick``: its [quick] subset);
+    a published experiment can also be given by name (:func:`published.locate`)."""
+    path = locate(path)
     try:
         data = tomllib.loads(path.read_text())
     except FileNotFoundError:
-        raise ExperimentError(f"experiment {path}: file not found") from None
+        known = "" if len(path.parts) > 1 else (
+            f" (nor a published experiment: {', '.join(published_names())})")
+        raise ExperimentError(f"experiment {path}: file not found{known}") from None
     except tomllib.TOMLDecodeError as err:
         raise ExperimentError(f"experiment {path}: not valid TOML: {err}") from None
     return from_dict(data, source=str(path), quick=quick, base_dir=path.parent)

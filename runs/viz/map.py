@@ -18,7 +18,7 @@ from matplotlib.patches import Patch
 
 if TYPE_CHECKING:
     from dmzsim.model.model import CeasefireModel
-from dmzsim.runs.viz_drawing import (
+from dmzsim.runs.viz.drawing import (
     DMZ_GOLD,
     FALLEN,
     POSTURE_STYLE,

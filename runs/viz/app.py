@@ -1,6 +1,6 @@
 """The visual run: pick a scenario, press play, watch the ceasefire hold or break.
 
-Start it with ``dmzsim viz`` (or ``solara run runs/app.py``). The layout follows Mesa's
+Start it with ``dmzsim viz`` (or ``solara run runs/viz/app.py``). The layout follows Mesa's
 SolaraViz and NetLogo's interface: a sidebar with Reset / Play / Step, speed controls,
 the scenario, the seed and the parameters; the map, the monitors and the plots in the
 main area; below them "run N replicates" and "export".
@@ -33,8 +33,8 @@ import solara
 import solara.lab
 from dmzsim.model.model import CeasefireModel
 from dmzsim.model.params import Params
-from dmzsim.runs.viz_components import MapView, Monitors, PlotsView
-from dmzsim.runs.viz_controls import (
+from dmzsim.runs.viz.components import MapView, Monitors, PlotsView
+from dmzsim.runs.viz.controls import (
     InputError,
     ParameterPanel,
     Scenario,
@@ -43,7 +43,7 @@ from dmzsim.runs.viz_controls import (
     published_scenarios,
     validate,
 )
-from dmzsim.runs.viz_replicates import ExportPanel, ReplicatesPanel
+from dmzsim.runs.viz.replicates import ExportPanel, ReplicatesPanel
 
 
 def map_path() -> str | None:

@@ -30,10 +30,13 @@ from typing import Any
 import numpy as np
 import solara
 from dmzsim.analysis.estimators import Interval, KaplanMeier, kaplan_meier, wilson
+from dmzsim.model.api import simulate as model_simulate
 from dmzsim.model.params import Params
 from dmzsim.runs import experiment
 from dmzsim.runs.experiment import tomlout
 from dmzsim.runs.experiment.schema import NAME_PATTERN
+from dmzsim.runs.sweep import run_experiment
+from dmzsim.runs.sweep.executors import ExecutorSpec
 from dmzsim.runs.sweep.results import ResultsFolder
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -126,14 +129,9 @@ def run_replicates(values: dict[str, Any], seed: int, n: int, out: str | Path, *
                    serial: bool = False,
                    on_progress: Callable[[int, int], None] | None = None) -> ReplicateSummary:
     """Run the settings ``n`` times through the experiment runner; summarise the runs."""
-    from dmzsim.runs.sweep import run_experiment
-    from dmzsim.runs.sweep.executors import ExecutorSpec
-
     exp = experiment.from_dict(experiment_config(values, seed, n), source="dmzsim viz")
     simulate = None
     if map_path:
-        from dmzsim.model.api import simulate as model_simulate
-
         simulate = functools.partial(model_simulate, map_path=str(map_path))
     spec = (ExecutorSpec(kind="serial") if serial
             else ExecutorSpec(kind="processes", workers=workers or default_workers()))

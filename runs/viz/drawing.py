@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from dmzsim.model.forces import RU, UA, Posture
@@ -19,10 +19,6 @@ from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image as PILImage
-
-if TYPE_CHECKING:
-    pass
-
 
 RU_HELD, UA_HELD = np.array([0.93, 0.66, 0.62]), np.array([0.66, 0.79, 0.93])
 WORKS, DMZ_GOLD = np.array([0.08, 0.20, 0.40]), np.array([0.99, 0.80, 0.18])

@@ -25,6 +25,8 @@ from typing import Any
 
 import solara
 from dmzsim.model.params import ParamError, Params
+from dmzsim.runs import experiment
+from dmzsim.runs.experiment.published import published_files
 
 FRONT_PANEL: dict[str, tuple[str, ...]] = {
     "The deal": ("sequencing", "dmz_shape", "dmz_width_km", "guarantee_delay_days",
@@ -35,7 +37,6 @@ FRONT_PANEL: dict[str, tuple[str, ...]] = {
                      "readiness_recovery_days"),
 }
 SEED_MAX = 2**63 - 1  # the runner's seeds are 63-bit (runs/experiment/seeds.py)
-EXPERIMENTS_DIR = Path(__file__).resolve().parent
 
 
 # --- the schema, read ------------------------------------------------------------------------
@@ -185,8 +186,6 @@ def load_scenarios(path: str | Path) -> list[Scenario]:
     An experiment arm starts from the experiment's base and root seed. Raises
     ``ValueError`` (ExperimentError, ParamError, ...) with the file's own message.
     """
-    from dmzsim.runs import experiment
-
     path = Path(path)
     try:
         data = tomllib.loads(path.read_text())
@@ -209,7 +208,7 @@ def published_scenarios(extra: str | Path | None = None) -> tuple[list[Scenario]
     Returns the scenarios and a note for each file that could not be read.
     """
     found, notes = [default_scenario()], []
-    files = ([Path(extra)] if extra else []) + sorted(EXPERIMENTS_DIR.glob("*.toml"))
+    files = ([Path(extra)] if extra else []) + published_files()
     for path in files:
         try:
             found += load_scenarios(path)

@@ -18,7 +18,7 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
 if TYPE_CHECKING:
     from dmzsim.model.model import CeasefireModel
-from dmzsim.runs.viz_drawing import FALLEN, PHASE_SHADE, RATIO_TICKS, SIDE_COLOUR, Blitter
+from dmzsim.runs.viz.drawing import FALLEN, PHASE_SHADE, RATIO_TICKS, SIDE_COLOUR, Blitter
 
 
 # --- plots ----------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """What the visual run shows: monitors, and the solara components that wrap the map and
-plot renderers (``runs/viz_map.py``, ``runs/viz_plots.py``); they re-render when the
+plot renderers (``runs/viz/map.py``, ``runs/viz/plots.py``); they re-render when the
 page's ``tick`` changes.
 """
 
@@ -15,8 +15,8 @@ import solara
 
 if TYPE_CHECKING:
     from dmzsim.model.model import CeasefireModel
-from dmzsim.runs.viz_map import MapRenderer
-from dmzsim.runs.viz_plots import PlotsRenderer
+from dmzsim.runs.viz.map import MapRenderer
+from dmzsim.runs.viz.plots import PlotsRenderer
 
 
 # --- monitors -------------------------------------------------------------------------------
