@@ -17,41 +17,12 @@ module (as the CLI does to build its parser) stays instant.
 
 from __future__ import annotations
 
-import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
 from dmzsim.analysis import report_arms, report_design, report_record
 from dmzsim.analysis.report_context import ReportContext, experiment_name
 from dmzsim.analysis.report_document import Doc, render_html, render_markdown
-
-HELP = "write report.md, report.html and figures/ for an experiment folder"
-
-
-# --- CLI ------------------------------------------------------------------------------------
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    """The subcommand's arguments (``runs/cli.py`` calls this to build its parser)."""
-    p.add_argument("folder", type=Path, help="experiment folder, e.g. results/sequencing")
-
-
-def run(args: argparse.Namespace) -> int:
-    """Write the report for ``args.folder``; returns the exit code."""
-    path = write_report(args.folder)
-    print(f"report: {path}  (and {path.with_suffix('.html').name}, figures/)")
-    return 0
-
-
-def report_main(argv: list[str] | None = None) -> int:
-    """``dmzsim report FOLDER`` as a stand-alone entry point (``python -m analysis.report``)."""
-    parser = argparse.ArgumentParser(prog="dmzsim report", description=HELP)
-    add_arguments(parser)
-    args = parser.parse_args(argv)
-    try:
-        return run(args)
-    except FileNotFoundError as err:
-        print(f"dmzsim report: error: {err}", file=sys.stderr)
-        return 2
 
 
 # --- the report -----------------------------------------------------------------------------
@@ -96,7 +67,3 @@ def build(exp: Any) -> Doc:
     report_record.manifest(doc, ctx)
     report_record.methods(doc, ctx)
     return doc
-
-
-if __name__ == "__main__":
-    sys.exit(report_main())

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import types
 from pathlib import Path
 
 import pandas as pd
@@ -102,7 +101,7 @@ def test_sim_bad_map_file_exits_2_naming_file_and_key(tmp_path: Path,
 
 def test_output_cut_short_by_a_closed_pipe_is_not_an_error() -> None:
     # `true` reads nothing and exits at once, so every write meets a closed pipe
-    proc = subprocess.run(f"{sys.executable} -m runs.cli params | true", shell=True,
+    proc = subprocess.run(f"{sys.executable} -m dmzsim.runs.cli params | true", shell=True,
                           cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr
 
@@ -145,12 +144,13 @@ def test_run_with_failures_exits_1_and_counts_them(tmp_path: Path,
     assert f"FAILED: {failed} runs (ZeroDivisionError x{failed})" in out
 
 
-def test_run_calls_analysis_report_when_it_exists(tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_run_writes_the_report_unless_told_not_to(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from dmzsim.runs.cli import run as run_command
+
     calls: list[Path] = []
-    fake = types.ModuleType("dmzsim.analysis.report")
-    fake.write_report = calls.append  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "dmzsim.analysis.report", fake)
+    monkeypatch.setattr(run_command, "write_report", lambda folder: calls.append(folder)
+                        or folder / "report.md")
     toml = write_toml(tmp_path, tiny_config(replicates=1))
     base = ["run", str(toml), "--out", str(tmp_path), "--serial", "--no-progress", *FAKE]
     assert main(base) == 0

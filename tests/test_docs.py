@@ -40,7 +40,7 @@ def test_odd_mentions_every_parameter():
 def test_parameter_table_is_current(capsys):
     import argparse
 
-    from dmzsim.runs import cmd_params
+    from dmzsim.runs.cli import params as cmd_params
 
     cmd_params.run(argparse.Namespace(markdown=True))
     table = capsys.readouterr().out.strip()

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from dmzsim.analysis.loader import load_experiment
-from dmzsim.analysis.report import report_main, write_report
+from dmzsim.analysis.report import write_report
 from dmzsim.analysis.tables import (
     arm_label,
     outcome_differences,
@@ -28,6 +28,7 @@ from dmzsim.analysis.tables import (
     survival_curves,
     with_derived,
 )
+from dmzsim.runs.cli import main
 from PIL import Image
 
 SMALL_MAP = Path(__file__).resolve().parent.parent / "model" / "maps" / "synthetic_small.toml"
@@ -194,20 +195,10 @@ def test_report_map_when_offensives_resumed(small_folder: Path) -> None:
 
 def test_report_cli(small_folder: Path, capsys: pytest.CaptureFixture[str],
                     tmp_path: Path) -> None:
-    assert report_main([str(small_folder)]) == 0
+    assert main(["report", str(small_folder)]) == 0
     assert "report.md" in capsys.readouterr().out
-    assert report_main([str(tmp_path)]) == 2
+    assert main(["report", str(tmp_path)]) == 2
     assert "not an experiment folder" in capsys.readouterr().err
-
-
-def test_report_as_dmzsim_subcommand(small_folder: Path, monkeypatch: pytest.MonkeyPatch,
-                                     capsys: pytest.CaptureFixture[str]) -> None:
-    """The module fits runs/cli.py's subcommand contract (HELP, add_arguments, run)."""
-    from dmzsim.runs import cli
-
-    monkeypatch.setitem(cli.SUBCOMMANDS, "report", "dmzsim.analysis.report")
-    assert cli.main(["report", str(small_folder)]) == 0
-    assert "report.md" in capsys.readouterr().out
 
 
 def simulate_step(params: Any, seed: int, **kwargs: Any) -> Any:

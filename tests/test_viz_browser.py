@@ -62,13 +62,13 @@ def viz_url(tmp_path: Path) -> Iterator[str]:
     else:
         env["DMZSIM_MAP"] = str(SMALL_MAP)
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "dmzsim.runs.viz_cli", "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "-m", "dmzsim.runs.cli", "viz", "--port", str(port)],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, start_new_session=True)
     try:
         yield _wait_for_address(proc, port)
     finally:
-        proc.terminate()  # viz_cli stops its solara child on SIGTERM
+        proc.terminate()  # dmzsim viz stops its solara child on SIGTERM
         try:
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:

@@ -23,7 +23,8 @@ from dmzsim.analysis.estimators import wilson  # noqa: E402
 from dmzsim.model.forces import RU, UA  # noqa: E402
 from dmzsim.model.model import CeasefireModel  # noqa: E402
 from dmzsim.model.params import SEQUENCING_ARMS, Params, parameter_table  # noqa: E402
-from dmzsim.runs import viz_cli  # noqa: E402
+from dmzsim.runs.cli import main  # noqa: E402
+from dmzsim.runs.cli import viz as viz_cli  # noqa: E402
 from dmzsim.runs.experiment.published import PUBLISHED_DIR  # noqa: E402
 from dmzsim.runs.viz import controls as viz_controls  # noqa: E402
 from dmzsim.runs.viz.components import monitor_values  # noqa: E402
@@ -386,8 +387,6 @@ def test_replicates_panel_shows_p_and_the_survival_curve(tmp_path, monkeypatch):
 
 
 def test_export_is_an_experiment_dmzsim_run_accepts(tmp_path):
-    from dmzsim.runs.cli import main
-
     values = Params(sequencing="simultaneous", horizon_days=15).model_dump()
     path = write_export(export_toml(values, 11, 2, "exported"), tmp_path / "exported.toml")
     data = tomllib.loads(path.read_text())
@@ -428,14 +427,14 @@ def test_viz_command_defaults_to_localhost():
 
 
 def test_viz_command_reports_bad_input(tmp_path, capsys):
-    assert viz_cli.viz_main(["--scenario", str(tmp_path / "missing.toml")]) == 2
+    assert main(["viz", "--scenario", str(tmp_path / "missing.toml")]) == 2
     assert "file not found" in capsys.readouterr().err
-    assert viz_cli.viz_main(["--port", "70000"]) == 2
+    assert main(["viz", "--port", "70000"]) == 2
     import socket
 
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        assert viz_cli.viz_main(["--port", str(port)]) == 2
+        assert main(["viz", "--port", str(port)]) == 2
     assert "in use" in capsys.readouterr().err

@@ -11,14 +11,9 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
+from dmzsim.model.params import Params
 from dmzsim.runs.experiment.schema import Axis, ExperimentSpec, format_issue
 from pydantic import ValidationError
-
-
-def _params() -> Any:
-    from dmzsim.model.params import Params
-
-    return Params
 
 
 def check_semantics(spec: ExperimentSpec) -> list[str]:
@@ -58,7 +53,7 @@ def _param_issues(under: dict[str, Any], values: dict[str, Any], prefix: str) ->
 
 def _param_errors(under: dict[str, Any], values: dict[str, Any]) -> list[tuple[str, str]]:
     try:
-        _params().model_validate({**under, **values})
+        Params.model_validate({**under, **values})
     except ValidationError as err:
         found = []
         for e in err.errors():
@@ -72,7 +67,7 @@ def _param_errors(under: dict[str, Any], values: dict[str, Any]) -> list[tuple[s
 def _param_msg(e: Any, key: str) -> str:
     if e["type"] != "extra_forbidden":
         return e["msg"]
-    match = difflib.get_close_matches(key, list(_params().model_fields), n=1)
+    match = difflib.get_close_matches(key, list(Params.model_fields), n=1)
     return "unknown model parameter" + (f"; did you mean {match[0]!r}?" if match else "")
 
 
@@ -147,7 +142,7 @@ def _check_sobol_n(spec: ExperimentSpec) -> list[str]:
 
 def _check_axis(spec: ExperimentSpec, base: dict[str, Any], name: str, axis: Axis) -> list[str]:
     path = f"design.parameters.{name}"
-    fields = _params().model_fields
+    fields = Params.model_fields
     if name not in fields:
         return _param_issues(base, {name: None}, "design.parameters")
     issues = _arm_conflicts(spec, {name: None}, path)

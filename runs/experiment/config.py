@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dmzsim.model.params import Params
+from dmzsim.model.theatre_map import load_map
 from dmzsim.runs.experiment import seeds, tomlout
 from dmzsim.runs.experiment.checks import check_semantics
 from dmzsim.runs.experiment.published import locate, published_names
@@ -141,8 +143,6 @@ def _check_map(spec: ExperimentSpec,
         issues = [] if spec.map_sha256 is None else [
             format_issue("map_sha256", spec.map_sha256, "needs a map key naming the file")]
         return None, None, issues
-    from dmzsim.model.theatre_map import load_map
-
     path = base_dir / spec.map
     try:
         load_map(path)
@@ -231,8 +231,6 @@ def _apply_quick(spec: ExperimentSpec, source: str) -> ExperimentSpec:
 
 def _resolve(spec: ExperimentSpec) -> dict[str, Any]:
     """The canonical config: defaults filled in, model parameters spelled out in full."""
-    from dmzsim.model.params import Params
-
     base = dict(spec.base)
     if spec.horizon_days is not None:
         base["horizon_days"] = spec.horizon_days

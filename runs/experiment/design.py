@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from dmzsim.runs.experiment.schema import DesignSpec
+from SALib.sample import morris, sobol
+from scipy.stats import qmc
 
 
 @dataclass(frozen=True)
@@ -99,15 +101,9 @@ def salib_problem(spec: DesignSpec) -> dict[str, Any]:
 def _draw(spec: DesignSpec, problem: dict[str, Any]) -> np.ndarray:
     n = int(spec.samples or 0)
     if spec.method == "sobol":
-        from SALib.sample import sobol
-
         return sobol.sample(problem, n, calc_second_order=spec.second_order, seed=spec.seed)
     if spec.method == "morris":
-        from SALib.sample import morris
-
         return morris.sample(problem, n, num_levels=spec.levels, seed=spec.seed)
-    from scipy.stats import qmc
-
     unit = qmc.LatinHypercube(d=problem["num_vars"], rng=np.random.default_rng(spec.seed))
     bounds = np.asarray(problem["bounds"], dtype=float)
     return qmc.scale(unit.random(n), bounds[:, 0], bounds[:, 1])

@@ -18,6 +18,7 @@ from dmzsim.analysis.key_figure import key_figure
 from dmzsim.analysis.loader import load_experiment
 from dmzsim.runs import experiment
 from dmzsim.runs.experiment.config import ExperimentConfig
+from dmzsim.runs.experiment.published import locate
 from dmzsim.runs.publish.reference import (
     ID_COLUMNS,
     PublishError,
@@ -25,6 +26,7 @@ from dmzsim.runs.publish.reference import (
     run_frame,
     write_reference,
 )
+from dmzsim.runs.sweep import run_experiment
 from dmzsim.runs.sweep.executors import ExecutorSpec
 from dmzsim.runs.sweep.manifest import key_versions
 from dmzsim.runs.sweep.results import ResultsFolder
@@ -51,10 +53,9 @@ def publish(experiment_path: str | Path, *, results: str | Path | None = None,
     the experiment runner); ``simulate`` is a ``MODULE:FUNCTION`` spec, recorded in the
     reference so that ``dmzsim verify`` re-runs with the same function.
     """
+    experiment_path = locate(experiment_path)
     exp = experiment.load(experiment_path)
     if results is None:
-        from dmzsim.runs.sweep import run_experiment
-
         report = run_experiment(exp, out, executor=executor, resume=resume,
                                 simulate=load_simulate(simulate), progress=progress,
                                 argv=argv)
@@ -67,7 +68,7 @@ def publish(experiment_path: str | Path, *, results: str | Path | None = None,
         results = report.folder
     results = Path(results)
     manifest = check_results(results, exp)
-    return _write(Path(experiment_path), exp, results, manifest, simulate)
+    return _write(experiment_path, exp, results, manifest, simulate)
 
 
 def check_results(folder: Path, exp: ExperimentConfig) -> dict[str, Any]:

@@ -28,6 +28,7 @@ import pandas as pd
 from dmzsim.runs import experiment
 from dmzsim.runs.experiment.config import ExperimentConfig
 from dmzsim.runs.experiment.design import build_design
+from dmzsim.runs.experiment.published import locate
 from dmzsim.runs.publish.compare import CellDifference, RunComparison, compare_runs, compare_table
 from dmzsim.runs.publish.reference import Reference, headline_of, reference_dir, run_frame
 from dmzsim.runs.sweep import build_task, param_types, run_experiment, summary_record
@@ -96,7 +97,7 @@ def verify(path: str | Path, *, quick: bool = False, executor: ExecutorSpec | No
     ``simulate`` (MODULE:FUNCTION) defaults to the one the reference was published with.
     Quick mode uses ``handle`` if given (one executor for several experiments).
     """
-    path = Path(path)
+    path = locate(path)
     exp = experiment.load(path)
     ref = Reference.load(reference_dir(path, exp.name), path)
     simulate = simulate or ref.info.get("simulate")

@@ -9,12 +9,10 @@ import contextlib
 import math
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import solara
-
-if TYPE_CHECKING:
-    from dmzsim.model.model import CeasefireModel
+from dmzsim.model.model import CeasefireModel
 from dmzsim.runs.viz.map import MapRenderer
 from dmzsim.runs.viz.plots import PlotsRenderer
 

@@ -5,19 +5,11 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from dmzsim.model.forces import RU, UA
-from matplotlib import patheffects
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.legend_handler import HandlerTuple
-from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
-
-if TYPE_CHECKING:
-    from dmzsim.model.model import CeasefireModel
+from dmzsim.model.model import CeasefireModel
 from dmzsim.runs.viz.drawing import (
     DMZ_GOLD,
     FALLEN,
@@ -28,6 +20,12 @@ from dmzsim.runs.viz.drawing import (
     Blitter,
     Painter,
 )
+from matplotlib import patheffects
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.legend_handler import HandlerTuple
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
 
 def _degree_ticks(ax: Any, raster: Any) -> None:

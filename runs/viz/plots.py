@@ -6,19 +6,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from dmzsim.model.forces import RU, UA
+from dmzsim.model.model import CeasefireModel
+from dmzsim.runs.viz.drawing import FALLEN, PHASE_SHADE, RATIO_TICKS, SIDE_COLOUR, Blitter
 from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
-
-if TYPE_CHECKING:
-    from dmzsim.model.model import CeasefireModel
-from dmzsim.runs.viz.drawing import FALLEN, PHASE_SHADE, RATIO_TICKS, SIDE_COLOUR, Blitter
 
 
 # --- plots ----------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""``dmzsim publish EXPERIMENT.toml``: run an experiment and write its reference results.
+"""``dmzsim publish EXPERIMENT``: run an experiment and write its reference results.
 
 Writes ``runs/reference/<name>/`` (see :mod:`runs.publish.reference`) from a full run of
 the experiment through the runner, or ``--from`` a finished results folder of the same
@@ -12,36 +12,40 @@ import argparse
 import sys
 from pathlib import Path
 
-from dmzsim.runs.cmd_run import add_executor_arguments, add_simulate_argument, executor_spec
-from dmzsim.runs.errors import UsageError
-
-HELP = "run a published experiment and write its reference results (runs/reference/<name>/)"
+from dmzsim.runs.cli.options import (
+    UsageError,
+    add_executor_options,
+    add_experiments_argument,
+    add_out_option,
+    add_progress_option,
+    add_simulate_option,
+    executor_spec,
+)
+from dmzsim.runs.experiment.published import PUBLISHED_DIR, locate
+from dmzsim.runs.publish.publish import publish
+from dmzsim.runs.publish.readme import END, START, render_block, rewrite
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("experiments", type=Path, nargs="*", metavar="EXPERIMENT",
-                   help="experiment TOML files, e.g. runs/sequencing.toml")
+    add_experiments_argument(p, "*")
     p.add_argument("--from", dest="results", type=Path, metavar="FOLDER",
                    help="publish this finished results folder (e.g. results/sequencing) "
                         "instead of running the experiment; one experiment only")
-    p.add_argument("--out", type=Path, default=Path("results"),
-                   help="parent folder of the results of the run (default: results/)")
+    add_out_option(p, "the results of the run")
     p.add_argument("--resume", action="store_true",
                    help="continue an interrupted run of the experiment, then publish")
-    add_executor_arguments(p)
-    add_simulate_argument(p)
+    add_executor_options(p)
+    add_simulate_option(p)
     p.add_argument("--readme", type=Path, metavar="PATH",
                    help="README whose published block to rewrite (default: README.md in "
                         "the folder above the experiment files)")
     p.add_argument("--no-readme", action="store_true", help="leave the README alone")
     p.add_argument("--readme-only", action="store_true",
                    help="only rewrite the README block from the reference folders")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_progress_option(p)
 
 
 def run(args: argparse.Namespace) -> int:
-    from dmzsim.runs.publish.publish import publish
-
     if args.readme_only:
         return _readme(args, strict=True)
     if not args.experiments:
@@ -60,11 +64,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _readme(args: argparse.Namespace, strict: bool) -> int:
-    """Rewrite the README block for the experiments' folder (default: the repo's runs/)."""
-    from dmzsim.runs.publish.readme import END, START, render_block, rewrite
-    from dmzsim.runs.sweep.manifest import REPO_ROOT
-
-    runs_dir = args.experiments[0].parent if args.experiments else REPO_ROOT / "runs"
+    """Rewrite the README block for the experiments' folder (default: the published
+    experiments' folder, runs/)."""
+    runs_dir = locate(args.experiments[0]).parent if args.experiments else PUBLISHED_DIR
     readme = args.readme or runs_dir.resolve().parent / "README.md"
     problem = None
     if not readme.exists():

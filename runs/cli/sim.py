@@ -9,9 +9,9 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from dmzsim.runs.errors import UsageError
-
-HELP = "run the model once (defaults, or a scenario TOML, plus --set overrides)"
+from dmzsim.model.api import simulate
+from dmzsim.model.params import Params, parse_override
+from dmzsim.runs.cli.options import UsageError
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -30,8 +30,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from dmzsim.model.params import Params, parse_override
-
     every = _series_every(args)
     values = _scenario_values(args.scenario)
     for text in args.overrides:
@@ -40,9 +38,6 @@ def run(args: argparse.Namespace) -> int:
     if args.seed < 0:
         raise UsageError(f"--seed must be >= 0, got {args.seed}")
     params = Params.build(values)
-
-    from dmzsim.model.api import simulate
-
     result = simulate(params, args.seed, series_every=every, map_path=args.map)
     if args.series_out is not None and result.series is not None:
         args.series_out.parent.mkdir(parents=True, exist_ok=True)

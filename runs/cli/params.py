@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-HELP = "print every model parameter with its default, unit, valid range and source"
+from dmzsim.model.params import parameter_table
 
 COLUMNS = ("name", "default", "unit", "range", "source")
 
@@ -15,8 +15,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from dmzsim.model.params import parameter_table
-
     rows = [_cells(r) for r in parameter_table()]
     print(_markdown(rows) if args.markdown else _text(rows))
     return 0

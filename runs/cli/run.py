@@ -1,63 +1,49 @@
-"""``dmzsim run EXPERIMENT.toml``: run (or resume) an experiment and report on it."""
+"""``dmzsim run EXPERIMENT``: run (or resume) an experiment and report on it."""
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import shlex
 import sys
 import traceback
 from pathlib import Path
-from typing import Any
 
-from dmzsim.runs.sweep.executors import ExecutorSpec
-from dmzsim.runs.sweep.worker import load_simulate
-
-HELP = "run an experiment (runs/<name>.toml) into <out>/<name>/"
+from dmzsim.analysis.report import write_report
+from dmzsim.runs import experiment
+from dmzsim.runs.cli.options import (
+    add_executor_options,
+    add_out_option,
+    add_progress_option,
+    add_simulate_option,
+    executor_spec,
+    simulate_function,
+)
+from dmzsim.runs.experiment.config import ExperimentConfig
+from dmzsim.runs.experiment.design import build_design
+from dmzsim.runs.sweep import param_types, run_experiment
+from dmzsim.runs.sweep.runner import SweepReport
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("experiment", type=Path, help="experiment TOML file, e.g. runs/sequencing.toml")
-    p.add_argument("--out", type=Path, default=Path("results"),
-                   help="parent folder of the results (default: results/)")
-    add_executor_arguments(p)
+    p.add_argument("experiment", type=Path,
+                   help="experiment TOML file, e.g. runs/sequencing.toml, or the name of a "
+                        "published experiment, e.g. sequencing")
+    add_out_option(p, "the results")
+    add_executor_options(p)
     p.add_argument("--resume", action="store_true",
                    help="continue an interrupted sweep: finished runs are skipped, failed "
                         "ones retried")
     p.add_argument("--quick", action="store_true",
                    help="run the experiment's [quick] subset (results in <name>_quick/)")
     p.add_argument("--no-report", action="store_true", help="do not write figures/report")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    add_simulate_argument(p)
-
-
-def add_executor_arguments(p: argparse.ArgumentParser) -> None:
-    """--serial / --dask / --workers: where runs execute (see :func:`executor_spec`)."""
-    where = p.add_mutually_exclusive_group()
-    where.add_argument("--serial", action="store_true",
-                       help="run in this process, one run at a time (debugging)")
-    where.add_argument("--dask", metavar="ADDRESS",
-                       help="Dask scheduler, e.g. tcp://scheduler:8786, or 'local' for a "
-                            "local Dask cluster (needs the 'cluster' extra)")
-    p.add_argument("--workers", type=int, metavar="N",
-                   help="local worker processes (default: all cores); with --dask local, "
-                        "the cluster size")
-
-
-def add_simulate_argument(p: argparse.ArgumentParser) -> None:
-    """--simulate MODULE:FUNCTION (read with :func:`load_simulate`)."""
-    p.add_argument("--simulate", metavar="MODULE:FUNCTION",
-                   help="use another simulate function with model.api.simulate's "
-                        "signature (testing, model variants)")
+    add_progress_option(p)
+    add_simulate_option(p)
 
 
 def run(args: argparse.Namespace) -> int:
-    from dmzsim.runs import experiment
-    from dmzsim.runs.sweep import run_experiment
-
     exp = experiment.load(args.experiment, quick=args.quick)
     report = run_experiment(exp, args.out, executor=executor_spec(args),
-                            resume=args.resume, simulate=load_simulate(args.simulate),
+                            resume=args.resume, simulate=simulate_function(args),
                             progress=not args.no_progress, argv=sys.argv)
     for note in report.notes:
         print(note)
@@ -72,12 +58,7 @@ def run(args: argparse.Namespace) -> int:
     return code
 
 
-def executor_spec(args: argparse.Namespace) -> ExecutorSpec:
-    """The ExecutorSpec that --serial / --workers / --dask ask for."""
-    return ExecutorSpec.from_options(serial=args.serial, workers=args.workers, dask=args.dask)
-
-
-def summary_text(report: Any, name: str) -> str:
+def summary_text(report: SweepReport, name: str) -> str:
     """The closing lines: what ran, what failed, where the results are."""
     rate = (report.ran_ok + report.ran_failed) / report.wall_s if report.wall_s else 0.0
     lines = [f"{name}: {report.status} in {_duration(report.wall_s)}: {report.planned} runs "
@@ -96,10 +77,8 @@ def summary_text(report: Any, name: str) -> str:
     return "\n".join(lines)
 
 
-def full_run_hint(args: argparse.Namespace, report: Any) -> str:
+def full_run_hint(args: argparse.Namespace, report: SweepReport) -> str:
     """After --quick: the command for the full experiment and a rough time estimate."""
-    from dmzsim.runs import experiment
-
     full = experiment.load(args.experiment)
     n = full_size(full)
     per_run = report.wall_s / max(report.ran_ok + report.ran_failed, 1)
@@ -108,11 +87,8 @@ def full_run_hint(args: argparse.Namespace, report: Any) -> str:
             f"  {_command(args, quick=False)}")
 
 
-def full_size(exp: Any) -> int:
+def full_size(exp: ExperimentConfig) -> int:
     """Runs in an experiment (for replicates = "auto", the most it can take)."""
-    from dmzsim.runs.experiment.design import build_design
-    from dmzsim.runs.sweep import param_types
-
     points = build_design(exp.spec.design, param_types()).n_points
     reps = exp.spec.replicates
     per_cell = exp.spec.adaptive.max_replicates if reps == "auto" else int(reps)
@@ -147,24 +123,11 @@ def _duration(seconds: float) -> str:
 def _report_safely(folder: Path) -> int:
     """A failing report must not hide that the runs themselves are safely stored."""
     try:
-        _write_report(folder)
+        path = write_report(folder)
     except Exception:
         traceback.print_exc()
         print(f"the report failed (traceback above); the results in {folder} are complete",
               file=sys.stderr)
         return 1
+    print(f"report: {path}")
     return 0
-
-
-def _write_report(folder: Path) -> None:
-    """Figures and report via analysis.report.write_report; skipped if it is not there."""
-    try:
-        report_module = importlib.import_module("dmzsim.analysis.report")
-    except ModuleNotFoundError as err:
-        if err.name not in ("dmzsim.analysis.report", "dmzsim.analysis", "dmzsim"):
-            raise
-        return
-    write = getattr(report_module, "write_report", None)
-    if write is not None:
-        path = write(folder)
-        print(f"report: {path if path is not None else folder}")

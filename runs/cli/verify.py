@@ -1,4 +1,4 @@
-"""``dmzsim verify EXPERIMENT.toml ...``: do the published reference results still hold?
+"""``dmzsim verify EXPERIMENT ...``: do the published reference results still hold?
 
 Exit status: 0 every experiment reproduces its reference (versions may differ, which is
 printed); 1 some results differ, some runs failed, or --strict-versions and the versions
@@ -12,24 +12,31 @@ import argparse
 import contextlib
 import sys
 from pathlib import Path
-from typing import Any
 
-from dmzsim.runs.cmd_run import add_executor_arguments, add_simulate_argument, executor_spec
-
-HELP = "re-run published experiments and compare them with their reference results"
+from dmzsim.runs.cli.options import (
+    add_executor_options,
+    add_experiments_argument,
+    add_progress_option,
+    add_simulate_option,
+    executor_spec,
+)
+from dmzsim.runs.experiment import ExperimentError
+from dmzsim.runs.publish.reference import PublishError
+from dmzsim.runs.publish.verdict import describe, differences_frame
+from dmzsim.runs.publish.verify import Verification, verify
+from dmzsim.runs.sweep.executors import ExecutorHandle, ExecutorSpec, open_executor
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("experiments", type=Path, nargs="+", metavar="EXPERIMENT",
-                   help="experiment TOML files, e.g. runs/*.toml")
+    add_experiments_argument(p, "+")
     p.add_argument("--quick", action="store_true",
                    help="re-run only a fixed subset of each reference's runs (at most 50, "
                         "every arm, same seeds) instead of the whole experiment")
     p.add_argument("--strict-versions", action="store_true",
                    help="fail when dmzsim, Mesa, NumPy or Python differ from the "
                         "reference's versions (default: say so and go on)")
-    add_executor_arguments(p)
-    add_simulate_argument(p)
+    add_executor_options(p)
+    add_simulate_option(p)
     p.add_argument("--out", type=Path,
                    help="without --quick: keep the re-run results in OUT/<name>/ "
                         "(default: a temporary folder, removed afterwards)")
@@ -37,14 +44,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="write every differing output of every run to this CSV file")
     p.add_argument("--max-shown", type=int, default=3, metavar="N",
                    help="runs listed per differing output (default 3; --diff-csv has all)")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_progress_option(p)
 
 
 def run(args: argparse.Namespace) -> int:
-    from dmzsim.runs.sweep.executors import open_executor
-
     spec = executor_spec(args)
-    results: list[Any] = []
+    results: list[Verification] = []
     code = 0
     # --quick shares one executor among all files; full re-runs go through the runner,
     # which opens its own.
@@ -52,8 +57,6 @@ def run(args: argparse.Namespace) -> int:
         for path in args.experiments:
             code = max(code, _verify_one(args, path, spec, handle, results))
     if args.diff_csv is not None:
-        from dmzsim.runs.publish.verdict import differences_frame
-
         differences_frame(results).to_csv(args.diff_csv, index=False)
         print(f"differences: {args.diff_csv}")
     if len(args.experiments) > 1:
@@ -62,14 +65,9 @@ def run(args: argparse.Namespace) -> int:
     return code
 
 
-def _verify_one(args: argparse.Namespace, path: Path, spec: Any, handle: Any,
-                results: list[Any]) -> int:
+def _verify_one(args: argparse.Namespace, path: Path, spec: ExecutorSpec,
+                handle: ExecutorHandle | None, results: list[Verification]) -> int:
     """Verify one file; bad input is reported here so the other files still get checked."""
-    from dmzsim.runs.experiment.config import ExperimentError
-    from dmzsim.runs.publish.reference import PublishError
-    from dmzsim.runs.publish.verdict import describe
-    from dmzsim.runs.publish.verify import verify
-
     try:
         v = verify(path, quick=args.quick, executor=spec, handle=handle,
                    simulate=args.simulate, out=args.out, progress=not args.no_progress)

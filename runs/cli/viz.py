@@ -17,11 +17,9 @@ import sys
 import time
 from pathlib import Path
 
-from dmzsim.runs.errors import UsageError
+from dmzsim.runs.cli.options import UsageError
 
-HELP = "open the visual run: a browser page to run one scenario day by day"
-APP = Path(__file__).resolve().parent / "viz" / "app.py"
-PROJECT_ROOT = APP.parents[2]
+APP = Path(__file__).resolve().parents[1] / "viz" / "app.py"
 START_TIMEOUT_S = 90.0
 
 
@@ -63,28 +61,14 @@ def run(args: argparse.Namespace) -> int:
         stop(proc)
 
 
-def viz_main(argv: list[str] | None = None) -> int:
-    """``dmzsim viz [--host H] [--port P] [--scenario FILE.toml]`` on its own."""
-    parser = argparse.ArgumentParser(prog="dmzsim viz", description=HELP)
-    add_arguments(parser)
-    args = parser.parse_args(argv)
-    try:
-        return run(args)
-    except UsageError as err:
-        print(f"dmzsim viz: error: {err}", file=sys.stderr)
-        return 2
-
-
 def server_command(host: str, port: int) -> list[str]:
     return [sys.executable, "-m", "solara", "run", str(APP), "--host", host,
             "--port", str(port), "--production", "--no-open"]
 
 
 def server_env(args: argparse.Namespace) -> dict[str, str]:
-    """The child's environment: the project importable, scenario and map passed on."""
+    """The child's environment: this one, with the scenario and map passed on."""
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PROJECT_ROOT),
-                                                    env.get("PYTHONPATH", "")) if p)
     for flag, var in ((args.scenario, "DMZSIM_SCENARIO"), (args.map, "DMZSIM_MAP")):
         if flag is not None:
             if not flag.is_file():
@@ -129,7 +113,3 @@ def stop(proc: subprocess.Popen) -> None:
 
 def _connect_host(host: str) -> str:
     return "127.0.0.1" if host in ("0.0.0.0", "") else host
-
-
-if __name__ == "__main__":
-    sys.exit(viz_main())

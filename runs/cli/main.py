@@ -1,0 +1,102 @@
+"""The ``dmzsim`` command: ``dmzsim sim | run | params | report | viz | publish | verify``.
+
+Each subcommand is a module of this package with ``add_arguments(parser)`` and
+``run(args) -> int``; :data:`SUBCOMMANDS` names its module and :data:`HELP` its one line,
+so a subcommand is two lines here plus a module. Only the module of the subcommand being
+run is imported (with everything it needs): this dispatcher is the one place that defers
+imports, so ``dmzsim --help`` stays instant and a subcommand whose dependencies are missing
+is reported as unavailable while the others work.
+
+Exit status: 0 success; 1 some runs failed; 2 bad input (parameters, config, options),
+reported on stderr without a traceback; 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from types import ModuleType
+
+SUBCOMMANDS: dict[str, str] = {
+    "sim": "dmzsim.runs.cli.sim",
+    "run": "dmzsim.runs.cli.run",
+    "params": "dmzsim.runs.cli.params",
+    "report": "dmzsim.runs.cli.report",
+    "viz": "dmzsim.runs.cli.viz",
+    "publish": "dmzsim.runs.cli.publish",
+    "verify": "dmzsim.runs.cli.verify",
+}
+HELP: dict[str, str] = {
+    "sim": "run the model once (defaults, or a scenario TOML, plus --set overrides)",
+    "run": "run an experiment (runs/<name>.toml, or a published experiment by name) into "
+           "<out>/<name>/",
+    "params": "print every model parameter with its default, unit, valid range and source",
+    "report": "write report.md, report.html and figures/ for an experiment folder",
+    "viz": "open the visual run: a browser page to run one scenario day by day",
+    "publish": "run a published experiment and write its reference results "
+               "(runs/reference/<name>/)",
+    "verify": "re-run published experiments and compare them with their reference results",
+}
+
+# Matched by name so that the dispatcher imports no subcommand to know them.
+USER_ERRORS = {"ParamError", "ExperimentError", "ResultsError", "ExecutorError", "UsageError",
+               "PublishError", "MapFileError", "SimulateError"}
+
+
+def build_parser(command: str | None = None, module: ModuleType | None = None
+                 ) -> argparse.ArgumentParser:
+    """The parser: one subparser per subcommand, with ``command``'s arguments from
+    ``module`` (the others are only listed)."""
+    parser = argparse.ArgumentParser(
+        prog="dmzsim", description="Ceasefire/DMZ model of Donetsk oblast: single runs, "
+        "experiments, parameters.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in SUBCOMMANDS:
+        help_text = HELP.get(name, "")
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        if name == command and module is not None:
+            module.add_arguments(p)
+            p.set_defaults(handler=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``dmzsim`` console script."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = next((a for a in argv if not a.startswith("-")), None)
+    module = None
+    if command in SUBCOMMANDS:
+        module, why = _load(SUBCOMMANDS[command])
+        if module is None:
+            print(f"dmzsim {command}: unavailable ({SUBCOMMANDS[command]}: {why})",
+                  file=sys.stderr)
+            return 2
+    args = build_parser(command, module).parse_args(argv)
+    try:
+        code = int(args.handler(args))
+        sys.stdout.flush()  # a closed pipe shows here, not at exit
+        return code
+    except BrokenPipeError:  # piped into e.g. `head`, which stopped reading
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except Exception as err:
+        if type(err).__name__ not in USER_ERRORS:
+            raise
+        print(f"dmzsim {args.command}: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"dmzsim {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+def _load(module_name: str) -> tuple[ModuleType | None, str]:
+    """The subcommand's module, or None and why it cannot be used."""
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as err:
+        return None, str(err)
+    if not all(hasattr(module, a) for a in ("add_arguments", "run")):
+        return None, "it lacks add_arguments or run"
+    return module, ""

@@ -1,0 +1,24 @@
+"""``dmzsim report FOLDER``: tables, figures and plain-words headlines for one experiment
+(:func:`analysis.report.write_report`)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from dmzsim.analysis.report import write_report
+from dmzsim.runs.cli.options import UsageError
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("folder", type=Path, help="experiment folder, e.g. results/sequencing")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Write the report for ``args.folder``."""
+    try:
+        path = write_report(args.folder)
+    except FileNotFoundError as err:
+        raise UsageError(str(err)) from None
+    print(f"report: {path}  (and {path.with_suffix('.html').name}, figures/)")
+    return 0
