@@ -32,6 +32,7 @@ from scipy.optimize import brentq
 from scipy.stats import norm
 
 __all__ = [
+    "CONFIDENCE",
     "Interval",
     "KaplanMeier",
     "kaplan_meier",
@@ -43,6 +44,9 @@ __all__ = [
     "tango_paired_difference",
     "wilson",
 ]
+
+
+CONFIDENCE = 0.95  # of every interval the project reports, unless a caller asks otherwise
 
 
 class Interval(NamedTuple):
@@ -57,7 +61,7 @@ class Interval(NamedTuple):
         """Half the interval's width."""
         return (self.hi - self.lo) / 2
 
-    def fmt(self, digits: int = 2, conf: float = 0.95) -> str:
+    def fmt(self, digits: int = 2, conf: float = CONFIDENCE) -> str:
         """``0.62 (95% CI 0.55–0.68)``."""
         f = f"{{:.{digits}f}}"
         return (f"{f.format(self.estimate)} ({conf:.0%} CI {f.format(self.lo)}–"
@@ -71,7 +75,7 @@ def _z(conf: float) -> float:
 
 
 # --- one proportion -----------------------------------------------------------------------
-def wilson(k: int, n: int, conf: float = 0.95) -> Interval:
+def wilson(k: int, n: int, conf: float = CONFIDENCE) -> Interval:
     """Wilson score interval for k successes in n trials (NaNs if n == 0)."""
     if n < 0 or k < 0 or k > n:
         raise ValueError(f"need 0 <= k <= n, got k={k}, n={n}")
@@ -100,7 +104,7 @@ def paired_counts(x: np.ndarray, y: np.ndarray) -> tuple[int, int, int, int]:
             int(np.sum(~x & ~y)))
 
 
-def tango_paired_difference(b: int, c: int, n: int, conf: float = 0.95) -> Interval:
+def tango_paired_difference(b: int, c: int, n: int, conf: float = CONFIDENCE) -> Interval:
     """Tango's score interval for p_x - p_y = (b - c) / n from n pairs.
 
     ``b`` pairs had the event only under x, ``c`` only under y (see :func:`paired_counts`).
@@ -130,7 +134,7 @@ def tango_paired_difference(b: int, c: int, n: int, conf: float = 0.95) -> Inter
 
 
 def newcombe_paired_difference(a: int, b: int, c: int, d: int,
-                               conf: float = 0.95) -> Interval:
+                               conf: float = CONFIDENCE) -> Interval:
     """Newcombe's square-and-add interval (1998, method 10) for (b - c) / n."""
     n = a + b + c + d
     if n == 0:
@@ -153,7 +157,7 @@ def newcombe_paired_difference(a: int, b: int, c: int, d: int,
 
 
 # --- continuous outcomes ------------------------------------------------------------------
-def paired_bootstrap(x: np.ndarray, y: np.ndarray, conf: float = 0.95, n_boot: int = 2000,
+def paired_bootstrap(x: np.ndarray, y: np.ndarray, conf: float = CONFIDENCE, n_boot: int = 2000,
                      seed: int = 0, stat: str = "mean") -> Interval:
     """Percentile-bootstrap interval for stat(x) - stat(y), resampling whole pairs.
 
@@ -178,7 +182,7 @@ def paired_bootstrap(x: np.ndarray, y: np.ndarray, conf: float = 0.95, n_boot: i
     return Interval(est, float(lo), float(hi))
 
 
-def mean_interval(x: np.ndarray, conf: float = 0.95, n_boot: int = 2000,
+def mean_interval(x: np.ndarray, conf: float = CONFIDENCE, n_boot: int = 2000,
                   seed: int = 0) -> Interval:
     """Percentile-bootstrap interval for the mean of one sample (NaNs dropped)."""
     x = np.asarray(x, dtype=float)
@@ -265,7 +269,7 @@ class KaplanMeier:
 
 
 def kaplan_meier(time: np.ndarray, event: np.ndarray, horizon: float | None = None,
-                 conf: float = 0.95) -> KaplanMeier:
+                 conf: float = CONFIDENCE) -> KaplanMeier:
     """Kaplan-Meier estimate of P(T > t) from right-censored data.
 
     ``time``: event or censoring times; ``event``: True where the event happened. With

@@ -18,7 +18,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from dmzsim.analysis.estimators import KaplanMeier
-from dmzsim.analysis.tables import OUTCOMES, arm_label
+from dmzsim.analysis.tables import arm_label
+from dmzsim.model import outputs
+from dmzsim.model.theatre_map import default_map_path, load_map
 from matplotlib.figure import Figure
 
 DPI = 150
@@ -199,8 +201,7 @@ def outcome_bands(table: pd.DataFrame, path: Path, stamp: Stamp,
             ax.plot([r["q50"]], [yi], "|", color="black", ms=9)
             ax.errorbar([r["mean"]], [yi], xerr=[[r["mean"] - r["lo"]], [r["hi"] - r["mean"]]],
                         fmt="D", color=c, ms=4, mec="black", mew=0.5, capsize=2)
-        label, unit = OUTCOMES.get(col, (col, ""))
-        ax.set_title(f"{label} ({unit})", fontsize=8)
+        ax.set_title(f"{outputs.label(col)} ({outputs.unit(col)})", fontsize=8)
         ax.set_yticks(ypos, [arm_label(a) for a in arms], fontsize=7)
         ax.invert_yaxis()
         ax.tick_params(axis="x", labelsize=7)
@@ -342,8 +343,6 @@ def attack_map(summary: pd.DataFrame, path: Path, stamp: Stamp,
 def _load_map(map_path: str | Path | None) -> Any:
     """The map file's data (outline, towns, line), or None if it cannot be read."""
     try:
-        from dmzsim.model.theatre_map import default_map_path, load_map
-
         return load_map(map_path or default_map_path())
     except Exception:  # the map is decoration; the points are the data
         return None

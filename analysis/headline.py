@@ -17,31 +17,43 @@ import math
 from collections.abc import Sequence
 
 import pandas as pd
+from dmzsim.analysis.estimators import CONFIDENCE
 from dmzsim.analysis.tables import (
-    OUTCOMES,
     arm_label,
     outcome_table,
     risk_table,
     survival_curves,
     survival_table,
 )
+from dmzsim.model import outputs
 
-COSTS = ("territory_lost_km2", "belt_towns_lost")
-COLUMNS = ["arm", "runs", "resumed", "p", "p_lo", "p_hi", "median_days", "median_lo",
-           "median_hi", "territory_lost_km2", "territory_lo", "territory_hi",
-           "belt_towns_lost", "belt_towns_lo", "belt_towns_hi"]
+RISK_COLUMNS = ["arm", "runs", "resumed", "p", "p_lo", "p_hi", "median_days", "median_lo",
+                "median_hi"]
+
+
+def columns() -> list[str]:
+    """The table's columns: the risk and the median, then each headline output (its mean
+    and interval) from the output table."""
+    out = list(RISK_COLUMNS)
+    for o in outputs.headline():
+        assert o.headline is not None
+        out += [o.name, f"{o.headline.stem}_lo", f"{o.headline.stem}_hi"]
+    return out
 
 
 def headline_table(summary: pd.DataFrame, horizon: float,
-                   arms: Sequence[str] | None = None, conf: float = 0.95) -> pd.DataFrame:
-    """Per arm: P(resumption) (Wilson), median days to resumption, territory and belt towns.
+                   arms: Sequence[str] | None = None, conf: float = CONFIDENCE
+                   ) -> pd.DataFrame:
+    """Per arm: P(resumption) (Wilson), median days to resumption, and the mean (bootstrap
+    interval) of each headline output (territory and fortress-belt towns lost).
 
     A median that is not reached within the horizon is +inf.
     """
+    shown = outputs.headline()
     risk = risk_table(summary, arms, conf).set_index("arm")
     surv = survival_table(survival_curves(summary, horizon, arms, conf))
     surv = surv.set_index("arm") if len(surv) else surv
-    costs = outcome_table(summary, horizon, {c: OUTCOMES[c] for c in COSTS}, arms, conf)
+    costs = outcome_table(summary, horizon, [o.name for o in shown], arms, conf)
     costs = costs.set_index(["arm", "outcome"])
     rows = []
     for arm in risk.index:
@@ -49,13 +61,14 @@ def headline_table(summary: pd.DataFrame, horizon: float,
         row = {"arm": arm, "runs": int(r["runs"]), "resumed": int(r["resumed"]),
                "p": r["p"], "p_lo": r["lo"], "p_hi": r["hi"], "median_days": s["median"],
                "median_lo": s["median_lo"], "median_hi": s["median_hi"]}
-        for col, short in zip(COSTS, ("territory", "belt_towns"), strict=True):
-            c = costs.loc[(arm, col)] if (arm, col) in costs.index else None
-            row[col] = math.nan if c is None else c["mean"]
-            row[f"{short}_lo"] = math.nan if c is None else c["lo"]
-            row[f"{short}_hi"] = math.nan if c is None else c["hi"]
+        for o in shown:
+            assert o.headline is not None
+            c = costs.loc[(arm, o.name)] if (arm, o.name) in costs.index else None
+            row[o.name] = math.nan if c is None else c["mean"]
+            row[f"{o.headline.stem}_lo"] = math.nan if c is None else c["lo"]
+            row[f"{o.headline.stem}_hi"] = math.nan if c is None else c["hi"]
         rows.append(row)
-    return pd.DataFrame(rows, columns=COLUMNS)
+    return pd.DataFrame(rows, columns=columns())
 
 
 def _ci(est: float, lo: float, hi: float, digits: int) -> str:
@@ -67,17 +80,20 @@ def _ci(est: float, lo: float, hi: float, digits: int) -> str:
     return f"{f(est)} ({f(lo)}–{f(hi)})"
 
 
-def headline_markdown(table: pd.DataFrame, horizon: float, conf: float = 0.95) -> str:
+def headline_markdown(table: pd.DataFrame, horizon: float, conf: float = CONFIDENCE) -> str:
     """The table as Markdown, with readable arm names and intervals in brackets."""
     h = f"{horizon:g}"
-    head = ["arm", "runs", f"P(resumption within {h} days)",
-            "median days to resumption", "territory lost (km²)", "fortress-belt towns lost"]
+    shown = [o for o in outputs.headline() if o.name in table.columns]
+    head = ["arm", "runs", f"P(resumption within {h} days)", "median days to resumption",
+            *(o.headline.heading for o in shown if o.headline is not None)]
     lines = ["| " + " | ".join(head) + " |", "|---|" + "---:|" * (len(head) - 1)]
-    for r in table.itertuples(index=False):
-        cells = [arm_label(r.arm), f"{r.runs:,}", _ci(r.p, r.p_lo, r.p_hi, 3),
-                 _ci(r.median_days, r.median_lo, r.median_hi, 0),
-                 _ci(r.territory_lost_km2, r.territory_lo, r.territory_hi, 0),
-                 _ci(r.belt_towns_lost, r.belt_towns_lo, r.belt_towns_hi, 2)]
+    for r in table.to_dict("records"):
+        cells = [arm_label(r["arm"]), f"{r['runs']:,}", _ci(r["p"], r["p_lo"], r["p_hi"], 3),
+                 _ci(r["median_days"], r["median_lo"], r["median_hi"], 0)]
+        for o in shown:
+            assert o.headline is not None
+            stem = o.headline.stem
+            cells.append(_ci(r[o.name], r[f"{stem}_lo"], r[f"{stem}_hi"], o.headline.digits))
         lines.append("| " + " | ".join(cells) + " |")
     note = (f"\n*Brackets: {conf:.0%} intervals (Wilson for P; Brookmeyer–Crowley for the "
             "median, 'not reached' = beyond the horizon; bootstrap for the means). "
@@ -90,7 +106,7 @@ def headline_sentence(table: pd.DataFrame, horizon: float) -> str:
     def p(r: pd.Series) -> str:
         return f"{r['p']:.2f} [{r['p_lo']:.2f}–{r['p_hi']:.2f}]"
 
-    head = f"P(resumption within {horizon:g} days) [95% Wilson interval]"
+    head = f"P(resumption within {horizon:g} days) [{CONFIDENCE:.0%} Wilson interval]"
     runs = int(table["runs"].sum())
     if len(table) == 1:
         return f"{head}: {p(table.iloc[0])}; {runs:,} runs"

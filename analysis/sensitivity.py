@@ -23,6 +23,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from dmzsim.analysis.estimators import CONFIDENCE
+from SALib.analyze import morris, sobol
 
 __all__ = ["indices", "morris_indices", "noise_share", "sobol_indices"]
 
@@ -51,11 +53,9 @@ def _seed(seed: int) -> int:
 
 
 def sobol_indices(problem: dict[str, Any], y: np.ndarray, second_order: bool = False,
-                  conf_level: float = 0.95, num_resamples: int = 1000,
+                  conf_level: float = CONFIDENCE, num_resamples: int = 1000,
                   seed: int = RESAMPLING_SEED) -> pd.DataFrame:
     """Sobol' S1 and ST (and S2 rows if ``second_order``) with confidence half-widths."""
-    from SALib.analyze import sobol
-
     d = problem["num_vars"]
     per_block = 2 * d + 2 if second_order else d + 2
     y = np.asarray(y, dtype=float)
@@ -75,11 +75,9 @@ def sobol_indices(problem: dict[str, Any], y: np.ndarray, second_order: bool = F
 
 
 def morris_indices(problem: dict[str, Any], x: np.ndarray, y: np.ndarray,
-                   num_levels: int = 4, conf_level: float = 0.95,
+                   num_levels: int = 4, conf_level: float = CONFIDENCE,
                    num_resamples: int = 1000, seed: int = RESAMPLING_SEED) -> pd.DataFrame:
     """Morris mu*, its confidence half-width, mu and sigma per parameter."""
-    from SALib.analyze import morris
-
     x = np.asarray(x, dtype=float)
     y = _check_outputs(y, len(x))
     res = morris.analyze(problem, x, y, num_resamples=num_resamples, conf_level=conf_level,

@@ -16,12 +16,12 @@ Conventions:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 from dmzsim.analysis.estimators import (
+    CONFIDENCE,
     KaplanMeier,
     kaplan_meier,
     mean_interval,
@@ -31,20 +31,9 @@ from dmzsim.analysis.estimators import (
     tango_paired_difference,
     wilson,
 )
+from dmzsim.model import outputs
 
 PAIR_KEY = ["point", "replicate"]
-
-# Continuous or count outcomes reported per arm: column -> (label, unit).
-OUTCOMES: dict[str, tuple[str, str]] = {
-    "ceasefire_days": ("days without an offensive (within the horizon)", "days"),
-    "territory_lost_km2": ("territory lost after resumption", "km²"),
-    "belt_towns_lost": ("fortress-belt towns lost", "towns"),
-    "towns_lost": ("towns lost", "towns"),
-    "ru_losses": ("Russian losses", "personnel"),
-    "ua_losses": ("Ukrainian losses", "personnel"),
-    "warning_days": ("warning days before an attack (runs that resumed)", "days"),
-}
-
 
 def arm_label(arm: str) -> str:
     """``territory_first-unilateral`` -> ``Territory first (unilateral)``."""
@@ -76,7 +65,7 @@ def with_derived(summary: pd.DataFrame, horizon: float) -> pd.DataFrame:
 
 # --- risk ---------------------------------------------------------------------------------
 def risk_table(summary: pd.DataFrame, arms: Sequence[str] | None = None,
-               conf: float = 0.95) -> pd.DataFrame:
+               conf: float = CONFIDENCE) -> pd.DataFrame:
     """P(resumption within H) per arm with Wilson intervals."""
     rows = []
     for arm in arms_in(summary, arms):
@@ -98,7 +87,7 @@ def paired(summary: pd.DataFrame, arm: str, other: str, column: str
 
 
 def risk_differences(summary: pd.DataFrame, baseline: str,
-                     arms: Sequence[str] | None = None, conf: float = 0.95) -> pd.DataFrame:
+                     arms: Sequence[str] | None = None, conf: float = CONFIDENCE) -> pd.DataFrame:
     """P(arm) - P(baseline) over paired runs, with Tango's score interval.
 
     ``b``: pairs where only the arm resumed; ``c``: only the baseline resumed.
@@ -123,7 +112,7 @@ def risk_differences(summary: pd.DataFrame, baseline: str,
 
 # --- survival -------------------------------------------------------------------------------
 def survival_curves(summary: pd.DataFrame, horizon: float,
-                    arms: Sequence[str] | None = None, conf: float = 0.95
+                    arms: Sequence[str] | None = None, conf: float = CONFIDENCE
                     ) -> dict[str, KaplanMeier]:
     """Kaplan-Meier curve of "the ceasefire still holds" per arm."""
     df = with_derived(summary, horizon)
@@ -167,13 +156,16 @@ def resumption_by(curves: Mapping[str, KaplanMeier], days: Sequence[float]) -> p
 
 # --- continuous outcomes ------------------------------------------------------------------
 def outcome_table(summary: pd.DataFrame, horizon: float,
-                  outcomes: Mapping[str, Any] = OUTCOMES, arms: Sequence[str] | None = None,
-                  conf: float = 0.95, seed: int = 0) -> pd.DataFrame:
+                  outcomes: Iterable[str] | None = None, arms: Sequence[str] | None = None,
+                  conf: float = CONFIDENCE, seed: int = 0) -> pd.DataFrame:
     """Mean (bootstrap CI) and 5/25/50/75/95% quantiles of each outcome, per arm.
 
+    ``outcomes`` defaults to the output table's per-arm outputs (costs and the like).
     NaN values are left out (``warning_days`` is NaN where no offensive came), so ``n``
     can be smaller than the number of runs.
     """
+    if outcomes is None:
+        outcomes = [o.name for o in outputs.per_arm()]
     df = with_derived(summary, horizon)
     rows = []
     for arm in arms_in(df, arms):
@@ -191,12 +183,13 @@ def outcome_table(summary: pd.DataFrame, horizon: float,
 
 
 def outcome_differences(summary: pd.DataFrame, baseline: str, horizon: float,
-                        outcomes: Sequence[str] = ("ceasefire_days", "territory_lost_km2",
-                                                   "belt_towns_lost", "ru_losses",
-                                                   "ua_losses"),
-                        arms: Sequence[str] | None = None, conf: float = 0.95,
+                        outcomes: Iterable[str] | None = None,
+                        arms: Sequence[str] | None = None, conf: float = CONFIDENCE,
                         seed: int = 0) -> pd.DataFrame:
-    """Mean(arm) - mean(baseline) over paired runs, percentile bootstrap over pairs."""
+    """Mean(arm) - mean(baseline) over paired runs, percentile bootstrap over pairs;
+    ``outcomes`` defaults to the output table's paired outputs."""
+    if outcomes is None:
+        outcomes = [o.name for o in outputs.paired()]
     df = with_derived(summary, horizon)
     rows = []
     for arm in arms_in(df, arms):
@@ -215,7 +208,7 @@ def outcome_differences(summary: pd.DataFrame, baseline: str, horizon: float,
 
 # --- swept parameters ----------------------------------------------------------------------
 def risk_by(summary: pd.DataFrame, params: Sequence[str], arm: str | None = None,
-            conf: float = 0.95) -> pd.DataFrame:
+            conf: float = CONFIDENCE) -> pd.DataFrame:
     """P(resumption) with Wilson intervals for each combination of ``params`` values."""
     df = summary if arm is None else summary[summary["arm"] == arm]
     rows = []

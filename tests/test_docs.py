@@ -42,7 +42,18 @@ def test_parameter_table_is_current(capsys):
 
     from dmzsim.runs.cli import params as cmd_params
 
-    cmd_params.run(argparse.Namespace(markdown=True))
+    cmd_params.run(argparse.Namespace(markdown=True, outputs=False))
     table = capsys.readouterr().out.strip()
     text = (DOCS / "parameters.md").read_text()
     assert text[text.index("| name"):].strip() == table, "regenerate: dmzsim params --markdown"
+
+
+def test_output_table_is_current(capsys):
+    import argparse
+
+    from dmzsim.runs.cli import params as cmd_params
+
+    cmd_params.run(argparse.Namespace(markdown=False, outputs=True))
+    table = capsys.readouterr().out.strip()
+    text = (DOCS / "outputs.md").read_text()
+    assert text[text.index("| name"):].strip() == table, "regenerate: dmzsim params --outputs"

@@ -180,8 +180,8 @@ def test_report_and_key_figure_use_the_experiments_map(tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch
                                                        ) -> None:
     from dmzsim.analysis import figures
-    from dmzsim.analysis.key_figure import key_figure
-    from dmzsim.analysis.report import write_report
+    from dmzsim.analysis.report.build import write_report
+    from dmzsim.analysis.report.key_figure import key_figure
     from PIL import Image
 
     exp = experiment.load(write_experiment(tmp_path))

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from dmzsim.analysis.loader import load_experiment
-from dmzsim.analysis.report import write_report
+from dmzsim.analysis.report.build import write_report
 from dmzsim.analysis.tables import (
     arm_label,
     outcome_differences,
@@ -252,7 +252,7 @@ def test_report_morris_design(tmp_path: Path) -> None:
 
 
 def test_report_on_folder_without_finished_runs(tmp_path: Path) -> None:
-    from dmzsim.analysis.report import build
+    from dmzsim.analysis.report.build import build
 
     empty = SimpleNamespace(
         folder=tmp_path, config={"name": "empty", "horizon_days": 10, "arms": {"base": {}}},

@@ -32,7 +32,8 @@ HELP: dict[str, str] = {
     "sim": "run the model once (defaults, or a scenario TOML, plus --set overrides)",
     "run": "run an experiment (runs/<name>.toml, or a published experiment by name) into "
            "<out>/<name>/",
-    "params": "print every model parameter with its default, unit, valid range and source",
+    "params": "print every model parameter with its default, unit, valid range and source "
+              "(--outputs: every output)",
     "report": "write report.md, report.html and figures/ for an experiment folder",
     "viz": "open the visual run: a browser page to run one scenario day by day",
     "publish": "run a published experiment and write its reference results "

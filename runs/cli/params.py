@@ -1,10 +1,12 @@
-"""``dmzsim params``: the parameter table (name, default, unit, range, source)."""
+"""``dmzsim params``: the parameter table (name, default, unit, range, source); with
+``--outputs``, the output table instead (:mod:`model.outputs`)."""
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
 
+from dmzsim.model import outputs
 from dmzsim.model.params import parameter_table
 
 COLUMNS = ("name", "default", "unit", "range", "source")
@@ -12,9 +14,15 @@ COLUMNS = ("name", "default", "unit", "range", "source")
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    p.add_argument("--outputs", action="store_true",
+                   help="list the model's outputs instead (name, kind, unit, meaning, flags; "
+                        "Markdown)")
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.outputs:
+        print(outputs.markdown_table())
+        return 0
     rows = [_cells(r) for r in parameter_table()]
     print(_markdown(rows) if args.markdown else _text(rows))
     return 0

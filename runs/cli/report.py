@@ -1,12 +1,12 @@
 """``dmzsim report FOLDER``: tables, figures and plain-words headlines for one experiment
-(:func:`analysis.report.write_report`)."""
+(:func:`analysis.report.build.write_report`)."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
-from dmzsim.analysis.report import write_report
+from dmzsim.analysis.report.build import write_report
 from dmzsim.runs.cli.options import UsageError
 
 

@@ -8,7 +8,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from dmzsim.analysis.report import write_report
+from dmzsim.analysis.report.build import write_report
 from dmzsim.runs import experiment
 from dmzsim.runs.cli.options import (
     add_executor_options,

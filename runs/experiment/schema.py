@@ -10,6 +10,8 @@ from __future__ import annotations
 import difflib
 from typing import Annotated, Any, Literal
 
+from dmzsim.analysis.estimators import CONFIDENCE
+from dmzsim.model import outputs
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_+-]*$"  # used in folder and file names
@@ -96,9 +98,9 @@ class DesignSpec(_Strict):
 class AdaptiveSpec(_Strict):
     """replicates = "auto": add replicates per cell until the CI is narrow enough."""
 
-    metric: str = Field("resumed", pattern=r"^[a-z_][a-z0-9_]*$")
+    metric: str = Field(outputs.risk().name, pattern=r"^[a-z_][a-z0-9_]*$")
     target_half_width: float = Field(gt=0.0, lt=0.5)
-    confidence: float = Field(0.95, gt=0.5, lt=1.0)
+    confidence: float = Field(CONFIDENCE, gt=0.5, lt=1.0)
     initial: int = Field(50, ge=2)
     batch: int = Field(50, ge=1)
     max_replicates: int = Field(1000, ge=2)

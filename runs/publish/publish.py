@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dmzsim.analysis.key_figure import key_figure
 from dmzsim.analysis.loader import load_experiment
+from dmzsim.analysis.report.key_figure import key_figure
 from dmzsim.runs import experiment
 from dmzsim.runs.experiment.config import ExperimentConfig
 from dmzsim.runs.experiment.published import locate

@@ -12,7 +12,7 @@ For ``runs/sequencing.toml`` the folder is ``runs/reference/sequencing/``::
     manifest.json    the results folder's manifest (its per-run table of seeds, status and
                      wall times is left out: runs.parquet holds every run and its seed)
     experiment.toml  the resolved config the runs were made with
-    figure.png       the key figure (analysis.key_figure)
+    figure.png       the key figure (analysis.report.key_figure)
 
 Everything here is written by ``dmzsim publish`` and compared by ``dmzsim verify``; it is
 never edited by hand. A folder is replaced whole: it is written next to the old one and

@@ -6,44 +6,40 @@ page's ``tick`` changes.
 from __future__ import annotations
 
 import contextlib
-import math
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
 
 import solara
+from dmzsim.model import outputs
 from dmzsim.model.model import CeasefireModel
+from dmzsim.model.recording import summary
 from dmzsim.runs.viz.map import MapRenderer
 from dmzsim.runs.viz.plots import PlotsRenderer
 
 
 # --- monitors -------------------------------------------------------------------------------
 def monitor_values(model: CeasefireModel) -> list[tuple[str, str]]:
-    """(label, value) pairs of the monitors, NetLogo-style: read off the model today."""
-    data = model.datacollector.model_vars
-    last = {k: v[-1] for k, v in data.items() if v}
-    ratio = last.get("force_ratio_main_axis", math.nan)
-    day_resumed = model.record.get("day_resumed", math.nan)
-    g = model.guarantor
-    sectors = model.sectors
-    return [
-        ("Day", f"{model.day} / {model.p.horizon_days}"),
-        ("Phase", str(model.phase)),
-        ("Force ratio, main axis", "∞" if math.isinf(ratio) else f"{ratio:.2f}"),
-        ("RU personnel", f"{last.get('ru_strength', 0.0) / 1000:,.1f}k"),
-        ("UA personnel", f"{last.get('ua_strength', 0.0) / 1000:,.1f}k"),
-        ("RU readiness", f"{last.get('ru_readiness', 0.0):.2f}"),
-        ("UA readiness", f"{last.get('ua_readiness', 0.0):.2f}"),
-        ("UA territory", f"{model.ua_area:,.0f} km²"),
-        ("Detections", str(sum(s.detections for s in sectors))),
-        ("Violations (seen)", f"{sum(s.violations for s in sectors)} "
-                              f"({sum(s.violations_detected for s in sectors)})"),
-        ("Towns lost (belt)", f"{model.record['towns_lost']} ({model.record['belt_towns_lost']})"),
-        ("Guarantees", "in force" if g.in_force else ("not delivered" if not g.delivered
-                                                       else "pending")),
-        ("Credibility", f"{g.credibility():.2f}"),
-        ("Offensive resumed", "no" if math.isnan(day_resumed) else f"day {day_resumed:.0f}"),
-    ]
+    """(label, value) pairs of the monitors, NetLogo-style: the day and phase, then the
+    output table's monitors (:data:`model.outputs.MONITORS`), read off the model today."""
+    today = {k: v[-1] for k, v in model.datacollector.model_vars.items() if v}
+    so_far = summary(model)
+    shown = [("Day", f"{model.day} / {model.p.horizon_days}"), ("Phase", str(model.phase))]
+    for monitor in outputs.MONITORS:
+        found = [(n, today[n], "day") if n in today else (n, so_far[n], "run")
+                 for n in monitor.names]
+        if monitor.show is not None:
+            text = monitor.show(*(v for _, v, _ in found))
+        else:
+            parts = [_show(n, v, kind) for n, v, kind in found]
+            text = parts[0] + "".join(f" ({p})" for p in parts[1:])
+        shown.append((monitor.label, text))
+    return shown
+
+
+def _show(name: str, value: Any, kind: outputs.Kind) -> str:
+    out = outputs.get(name, kind)
+    return out.show(value) if out is not None else outputs.number(value)
 
 
 # --- solara components ----------------------------------------------------------------------

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 import solara
-from dmzsim.analysis.estimators import Interval, KaplanMeier, kaplan_meier, wilson
+from dmzsim.analysis.estimators import CONFIDENCE, Interval, KaplanMeier, kaplan_meier, wilson
 from dmzsim.model.api import simulate as model_simulate
 from dmzsim.model.params import Params
 from dmzsim.runs import experiment
@@ -41,7 +41,6 @@ from dmzsim.runs.sweep.results import ResultsFolder
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-CONFIDENCE = 0.95
 SUMMARY_COLUMNS = ["resumed", "day_resumed", "days_run"]
 
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import time
 
-from dmzsim.analysis.report_context import ReportContext
-from dmzsim.analysis.report_document import Doc
+import pandas as pd
+from dmzsim.analysis.report.context import ReportContext
+from dmzsim.analysis.report.document import Doc
 
 
 def overview(doc: Doc, ctx: ReportContext) -> None:
@@ -67,8 +68,6 @@ def manifest(doc: Doc, ctx: ReportContext) -> None:
                      f"{s.get('status')}; {s.get('ran_ok', '?')} ok, "
                      f"{s.get('ran_failed', '?')} failed; {s.get('wall_s', '?')} s; "
                      f"executor {(s.get('executor') or {}).get('kind')}"))
-    import pandas as pd
-
     doc.h(2, "Manifest")
     doc.table(pd.DataFrame([(k, "" if v is None else str(v)) for k, v in rows],
                            columns=["field", "value"]),

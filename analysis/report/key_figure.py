@@ -12,21 +12,23 @@ Which figure depends on the design, because each design answers a different ques
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-CONF = 0.95
+from dmzsim.analysis import figures
+from dmzsim.analysis.estimators import CONFIDENCE
+from dmzsim.analysis.loader import ExperimentResults
+from dmzsim.analysis.report.context import ReportContext
+from dmzsim.analysis.report.design import INDEX_VIEWS
+from dmzsim.analysis.sensitivity import indices
+from dmzsim.analysis.tables import arm_label, risk_by
 
 
-def key_figure(exp: Any, path: Path) -> Path:
+def key_figure(exp: ExperimentResults, path: Path) -> Path:
     """Draw the key figure of a loaded experiment (``load_experiment``) into ``path``.
 
     It reads the experiment as the report does (``ReportContext``: finished runs, the
     horizon, arms, baseline, swept parameters), so the two cannot disagree.
     """
-    from dmzsim.analysis.figures import Stamp
-    from dmzsim.analysis.report_context import ReportContext
-
-    ctx = ReportContext(exp, Stamp.from_manifest(exp.manifest, exp.config))
+    ctx = ReportContext(exp)
     if exp.design.method in ("sobol", "morris"):
         drawn = _sensitivity(ctx, path)
         if drawn is not None:
@@ -36,35 +38,24 @@ def key_figure(exp: Any, path: Path) -> Path:
     return _risk_bars(ctx, path)
 
 
-def _risk_bars(ctx: Any, path: Path) -> Path:
-    from dmzsim.analysis import figures
-    from dmzsim.analysis.tables import risk_table
-
-    risk = risk_table(ctx.summary, ctx.exp.arms or None, CONF)
-    return figures.risk_bars(risk, ctx.horizon, path, ctx.stamp)
+def _risk_bars(ctx: ReportContext, path: Path) -> Path:
+    return figures.risk_bars(ctx.risk.reset_index(), ctx.horizon, path, ctx.stamp)
 
 
-def _by_parameter(ctx: Any, path: Path) -> Path:
-    from dmzsim.analysis import figures
-    from dmzsim.analysis.tables import arm_label, risk_by
-
+def _by_parameter(ctx: ReportContext, path: Path) -> Path:
     names = ctx.names
     if len(names) == 1:
-        df = risk_by(ctx.summary, ["arm", names[0]], conf=CONF)
+        df = risk_by(ctx.summary, ["arm", names[0]], conf=CONFIDENCE)
         return figures.risk_lines(df, names[0], ctx.horizon, path, ctx.stamp)
-    grid = risk_by(ctx.summary, names[:2], arm=ctx.baseline, conf=CONF)
+    grid = risk_by(ctx.summary, names[:2], arm=ctx.baseline, conf=CONFIDENCE)
     title = f"{arm_label(ctx.baseline)}: P(resumption within {ctx.horizon:g} days)"
     if len(names) > 2:
         title += f", pooled over {', '.join(names[2:])}"
     return figures.risk_heatmap(grid, names[0], names[1], path, ctx.stamp, title)
 
 
-def _sensitivity(ctx: Any, path: Path) -> Path | None:
+def _sensitivity(ctx: ReportContext, path: Path) -> Path | None:
     """The indices figure, or None when SALib cannot compute them (too few runs)."""
-    from dmzsim.analysis import figures
-    from dmzsim.analysis.report_design import INDEX_VIEWS
-    from dmzsim.analysis.sensitivity import indices
-
     arm = ctx.arms[0] if len(ctx.arms) > 1 else None
     try:
         df = indices(ctx.exp.design, ctx.summary, "resumed", arm=arm)

@@ -9,8 +9,16 @@ from __future__ import annotations
 
 import math
 
-from dmzsim.analysis.report_context import CONF, ReportContext
-from dmzsim.analysis.report_document import Doc, pretty
+import numpy as np
+import pandas as pd
+from dmzsim.analysis import figures
+from dmzsim.analysis.discovery import describe, discover
+from dmzsim.analysis.estimators import CONFIDENCE
+from dmzsim.analysis.report.context import ReportContext
+from dmzsim.analysis.report.document import Doc, pretty
+from dmzsim.analysis.sensitivity import indices
+from dmzsim.analysis.tables import arm_label, risk_by
+from dmzsim.model import outputs
 
 RATIO_CAP = 20.0  # force ratios drawn at most at this value (an empty axis gives inf)
 
@@ -18,14 +26,11 @@ RATIO_CAP = 20.0  # force ratios drawn at most at this value (an empty axis give
 def by_parameter(doc: Doc, ctx: ReportContext) -> None:
     """P(resumption) against the one swept parameter, or heatmaps over the first
     two per arm (grid and table designs: their points line up on axes)."""
-    from dmzsim.analysis import figures
-    from dmzsim.analysis.tables import arm_label, risk_by
-
     if ctx.exp.design.method not in ("grid", "table") or not ctx.names:
         return
     doc.h(2, "Risk by swept parameter")
     if len(ctx.names) == 1:
-        df = risk_by(ctx.summary, ["arm", ctx.names[0]], conf=CONF)
+        df = risk_by(ctx.summary, ["arm", ctx.names[0]], conf=CONFIDENCE)
         path = figures.risk_lines(df, ctx.names[0], ctx.horizon,
                                   ctx.figures / f"p_by_{ctx.names[0]}.png", ctx.stamp)
         doc.img(path, ctx.folder, f"P(resumption) by {ctx.names[0]}")
@@ -35,7 +40,7 @@ def by_parameter(doc: Doc, ctx: ReportContext) -> None:
     if rest:
         doc.p(f"Heatmaps over {x} × {y}, pooled over {', '.join(rest)}.")
     for arm in ctx.arms:
-        grid = risk_by(ctx.summary, [x, y], arm=arm, conf=CONF)
+        grid = risk_by(ctx.summary, [x, y], arm=arm, conf=CONFIDENCE)
         title = f"{arm_label(arm)}: P(resumption within {ctx.h} days)"
         path = figures.risk_heatmap(grid, x, y, ctx.figures / f"heatmap_{arm}.png",
                                     ctx.stamp, title)
@@ -45,16 +50,13 @@ def by_parameter(doc: Doc, ctx: ReportContext) -> None:
 def fan_charts(doc: Doc, ctx: ReportContext) -> None:
     """Fan charts of the main-axis force ratio and of the area Ukraine holds (when the
     runs recorded a series)."""
-    import pandas as pd
-    from dmzsim.analysis import figures
-
     recorded = ctx.exp.series
     if recorded is None or recorded.empty or "force_ratio_main_axis" not in recorded:
         return
     doc.h(2, "Force ratio over time")
     path = figures.fan_chart(recorded, "force_ratio_main_axis", ctx.figures / "fan_ratio.png",
-                             ctx.stamp, "force ratio RU : UA, main axis (log)", ctx.arms,
-                             cap=RATIO_CAP, log=True)
+                             ctx.stamp, f"{_title('force_ratio_main_axis')} (log)",
+                             ctx.arms, cap=RATIO_CAP, log=True)
     doc.img(path, ctx.folder, "Force ratio on the main axis: median, 50% and 90% bands")
     ratio = pd.to_numeric(recorded["force_ratio_main_axis"], errors="coerce")
     share = float((ratio >= RATIO_CAP).mean())
@@ -62,14 +64,17 @@ def fan_charts(doc: Doc, ctx: ReportContext) -> None:
           f"ratio ∞: {share:.0%} of all recorded days) are drawn at the dotted line.")
     if "ua_area_km2" in recorded:
         path = figures.fan_chart(recorded, "ua_area_km2", ctx.figures / "fan_ua_area.png",
-                                 ctx.stamp, "area Ukraine holds (km²)", ctx.arms)
+                                 ctx.stamp, _title("ua_area_km2"), ctx.arms)
         doc.img(path, ctx.folder, "Area Ukraine holds: median, 50% and 90% bands")
+
+
+def _title(name: str) -> str:
+    out = outputs.get(name, "day")
+    return out.title if out is not None else name
 
 
 def attack_map(doc: Doc, ctx: ReportContext) -> None:
     """Where the resumed offensives struck, over the map the runs used."""
-    from dmzsim.analysis import figures
-
     s = ctx.summary
     if "attack_lat" not in s or not s["attack_lat"].notna().any():
         return
@@ -101,9 +106,6 @@ INDEX_VIEWS = {
 def sensitivity(doc: Doc, ctx: ReportContext) -> None:
     """Sobol' or Morris indices of P(resumption), with a caution when the design is
     too small to rank the parameters."""
-    from dmzsim.analysis import figures
-    from dmzsim.analysis.sensitivity import indices
-
     design = ctx.exp.design
     if design.method not in ("sobol", "morris"):
         return
@@ -134,9 +136,6 @@ def sensitivity(doc: Doc, ctx: ReportContext) -> None:
 def discovery(doc: Doc, ctx: ReportContext) -> None:
     """PRIM boxes: regions of the swept parameters where the offensive resumes
     clearly more often than overall."""
-    import numpy as np
-    from dmzsim.analysis.discovery import describe, discover
-
     if not ctx.names:
         return
     cols = list(ctx.names) + (["arm"] if len(ctx.arms) > 1 else [])

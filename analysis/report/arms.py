@@ -1,8 +1,9 @@
 """The report's sections that compare the arms: headlines, risk, time to resumption, costs.
 
-The headline section computes the per-arm tables (risk, survival, paired differences) and
-leaves them in the :class:`~analysis.report_context.ReportContext`, so the detailed
-sections below it show exactly the numbers the headlines put in words.
+Every section reads the per-arm tables (risk, survival, paired differences) from the
+:class:`~analysis.report.context.ReportContext`, so the detailed sections show exactly the
+numbers the headlines put in words, whatever their order. Which outputs the cost tables
+and the headline sentences show is the output table's (:mod:`model.outputs`).
 """
 
 from __future__ import annotations
@@ -10,8 +11,17 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from dmzsim.analysis.report_context import CONF, ReportContext
-from dmzsim.analysis.report_document import Doc, pretty
+import pandas as pd
+from dmzsim.analysis import figures
+from dmzsim.analysis.estimators import CONFIDENCE
+from dmzsim.analysis.report.context import ReportContext
+from dmzsim.analysis.report.document import Doc, pretty
+from dmzsim.analysis.tables import (
+    arm_label,
+    outcome_table,
+    resumption_by,
+)
+from dmzsim.model import outputs
 
 # P(resumption) is also read off the survival curves by these days, where they fall
 # before the horizon: whether an offensive comes early or late matters, not only whether.
@@ -21,7 +31,7 @@ RISK_DAYS = (180.0, 365.0)
 # --- numbers in words -----------------------------------------------------------------------
 def _fmt_ci(est: float, lo: float, hi: float, digits: int = 2) -> str:
     f = f"{{:,.{digits}f}}"
-    return f"{f.format(est)} ({CONF:.0%} CI {f.format(lo)}–{f.format(hi)})"
+    return f"{f.format(est)} ({CONFIDENCE:.0%} CI {f.format(lo)}–{f.format(hi)})"
 
 
 def _days(v: float) -> str:
@@ -31,7 +41,7 @@ def _days(v: float) -> str:
 def _median_words(sv: Any, h: str) -> str:
     if math.isinf(sv["median"]):
         return f"not reached within {h} days"
-    return (f"{sv['median']:,.0f} days ({CONF:.0%} CI {_days(sv['median_lo'])}–"
+    return (f"{sv['median']:,.0f} days ({CONFIDENCE:.0%} CI {_days(sv['median_lo'])}–"
             f"{_days(sv['median_hi'])})")
 
 
@@ -41,24 +51,19 @@ def _compare_words(diff: float, lo: float, hi: float, unit: str = "", digits: in
     f = f"{{:,.{digits}f}}"
     u = f" {unit}" if unit else ""
     if lo > 0:
-        return f"{f.format(diff)}{u} higher ({CONF:.0%} CI {f.format(lo)}–{f.format(hi)})"
+        return f"{f.format(diff)}{u} higher ({CONFIDENCE:.0%} CI {f.format(lo)}–{f.format(hi)})"
     if hi < 0:
-        return (f"{f.format(-diff)}{u} lower ({CONF:.0%} CI {f.format(-hi)}–"
+        return (f"{f.format(-diff)}{u} lower ({CONFIDENCE:.0%} CI {f.format(-hi)}–"
                 f"{f.format(-lo)})")
-    return (f"not clearly different ({f.format(diff)}{u}, {CONF:.0%} CI {f.format(lo)} to "
+    return (f"not clearly different ({f.format(diff)}{u}, {CONFIDENCE:.0%} CI {f.format(lo)} to "
             f"{f.format(hi)})")
 
 
 # --- sections ---------------------------------------------------------------------------------
 def headlines(doc: Doc, ctx: ReportContext) -> None:
     """Each arm's risk, median and mean ceasefire days in words; then each arm against the
-    baseline. Fills ``ctx.risk``, ``ctx.surv``, ``ctx.curves``, ``ctx.diffs``, ``ctx.odiff``."""
-    from dmzsim.analysis.tables import arm_label, risk_table, survival_curves, survival_table
-
-    risk = risk_table(ctx.summary, ctx.arms, CONF).set_index("arm")
-    ctx.curves = survival_curves(ctx.summary, ctx.horizon, ctx.arms, CONF)
-    surv = survival_table(ctx.curves).set_index("arm")
-    ctx.risk, ctx.surv = risk, surv
+    baseline."""
+    risk, surv = ctx.risk, ctx.surv
     doc.h(2, "Headline comparisons")
     items = []
     for arm in ctx.arms:
@@ -75,12 +80,8 @@ def headlines(doc: Doc, ctx: ReportContext) -> None:
 
 
 def _against_baseline(doc: Doc, ctx: ReportContext) -> None:
-    from dmzsim.analysis.tables import arm_label, outcome_differences, risk_differences
-
-    diffs = risk_differences(ctx.summary, ctx.baseline, ctx.arms, CONF)
-    odiff = outcome_differences(ctx.summary, ctx.baseline, ctx.horizon, arms=ctx.arms,
-                                conf=CONF)
-    ctx.diffs, ctx.odiff = diffs, odiff
+    diffs, odiff = ctx.diffs, ctx.odiff
+    assert diffs is not None and odiff is not None  # two arms or more
     base = arm_label(ctx.baseline)
     items = []
     for _, d in diffs.iterrows():
@@ -88,14 +89,11 @@ def _against_baseline(doc: Doc, ctx: ReportContext) -> None:
         text = (f"**{arm_label(d['arm'])}** vs {base}: P(resumption) "
                 f"{_compare_words(d['diff'], d['lo'], d['hi'])}, paired over "
                 f"{int(d['pairs'])} runs with the same seeds")
-        if "ceasefire_days" in o.index:
-            c = o.loc["ceasefire_days"]
-            text += (f"; ceasefire days within the horizon "
-                     f"{_compare_words(c['diff'], c['lo'], c['hi'], 'days', 0)}")
-        if "territory_lost_km2" in o.index:
-            c = o.loc["territory_lost_km2"]
-            words = _compare_words(c["diff"], c["lo"], c["hi"], "km²", 0)
-            text += f"; territory lost after resumption {words}"
+        for out in outputs.paired():
+            if out.phrase and out.name in o.index:
+                c = o.loc[out.name]
+                words = _compare_words(c["diff"], c["lo"], c["hi"], out.unit, 0)
+                text += f"; {out.phrase} {words}"
         items.append(text + ".")
     doc.p(f"Each arm against the baseline, **{base}** (differences are arm minus baseline):")
     doc.ul(items)
@@ -103,9 +101,6 @@ def _against_baseline(doc: Doc, ctx: ReportContext) -> None:
 
 def risk(doc: Doc, ctx: ReportContext) -> None:
     """P(resumption) per arm (chart and table), by the earlier days, and paired differences."""
-    from dmzsim.analysis import figures
-    from dmzsim.analysis.tables import arm_label
-
     doc.h(2, f"Risk of resumption within {ctx.h} days")
     table = ctx.risk.reset_index()
     path = figures.risk_bars(table, ctx.horizon, ctx.figures / "p_resumed_by_arm.png",
@@ -127,9 +122,6 @@ def risk(doc: Doc, ctx: ReportContext) -> None:
 
 def _risk_by_day(doc: Doc, ctx: ReportContext) -> None:
     """P(resumption) by each of RISK_DAYS shorter than the horizon, one row per arm."""
-    import pandas as pd
-    from dmzsim.analysis.tables import arm_label, resumption_by
-
     days = [d for d in RISK_DAYS if d < ctx.horizon]
     table = resumption_by(ctx.curves, days)
     if table.empty:
@@ -150,9 +142,6 @@ def _risk_by_day(doc: Doc, ctx: ReportContext) -> None:
 
 def survival(doc: Doc, ctx: ReportContext) -> None:
     """Kaplan–Meier curves and, per arm, S(H), the median and the restricted mean."""
-    from dmzsim.analysis import figures
-    from dmzsim.analysis.tables import arm_label
-
     doc.h(2, "Time to resumption")
     path = figures.survival(ctx.curves, ctx.figures / "survival.png", ctx.stamp)
     doc.img(path, ctx.folder, "Kaplan–Meier survival of the ceasefire by arm")
@@ -170,17 +159,14 @@ def survival(doc: Doc, ctx: ReportContext) -> None:
 
 def outcomes(doc: Doc, ctx: ReportContext) -> None:
     """The costs per arm (bands, means with intervals) and their paired differences."""
-    from dmzsim.analysis import figures
-    from dmzsim.analysis.tables import OUTCOMES, arm_label, outcome_table
-
     doc.h(2, "Costs: territory, towns, losses, warning")
-    table = outcome_table(ctx.summary, ctx.horizon, arms=ctx.arms, conf=CONF)
+    table = outcome_table(ctx.summary, ctx.horizon, arms=ctx.arms, conf=CONFIDENCE)
     if table.empty:
         return
     path = figures.outcome_bands(table, ctx.figures / "outcomes.png", ctx.stamp)
     doc.img(path, ctx.folder, "Outcomes by arm: quantile bands, median and mean with 95% CI")
     t = table.assign(arm=table["arm"].map(arm_label),
-                     outcome=table["outcome"].map(lambda c: OUTCOMES.get(c, (c, ""))[0]))
+                     outcome=table["outcome"].map(outputs.label))
     doc.table(pretty(t, dict.fromkeys(("mean", "lo", "hi", "q05", "q25", "q50", "q75", "q95"), 1)),
               "Over all runs of the arm (0 where nothing was lost); mean with a 95% "
               "bootstrap interval; qNN: quantiles. Territory and towns lost count only what "
@@ -190,8 +176,7 @@ def outcomes(doc: Doc, ctx: ReportContext) -> None:
     if ctx.odiff is not None and len(ctx.odiff):
         d = ctx.odiff.assign(arm=ctx.odiff["arm"].map(arm_label),
                              baseline=ctx.odiff["baseline"].map(arm_label),
-                             outcome=ctx.odiff["outcome"].map(
-                                 lambda c: OUTCOMES.get(c, (c, ""))[0]))
+                             outcome=ctx.odiff["outcome"].map(outputs.label))
         doc.h(3, "Paired differences of the costs against the baseline")
         doc.table(pretty(d, {"diff": 1, "lo": 1, "hi": 1}),
                   "Mean of (arm − baseline) over runs with the same seed; 95% percentile "

@@ -1,0 +1,61 @@
+"""``dmzsim report FOLDER``: tables, figures and plain-words headlines for one experiment.
+
+:func:`write_report` reads an experiment folder written by ``dmzsim run`` (through
+:mod:`analysis.loader` only) and writes into it ``report.md``, ``report.html`` (the same
+content, self-contained apart from the PNGs) and ``figures/*.png``. ``dmzsim run`` calls it
+when a sweep ends; run it again at any time, e.g. on a folder that is still filling up.
+
+The report is built as a list of blocks (:mod:`analysis.report.document`) and rendered
+twice, so the Markdown and the HTML can never say different things. :func:`build` gives
+the order of the sections; they live in :mod:`analysis.report.arms` (comparing the
+arms), :mod:`analysis.report.design` (depending on the design and outputs) and
+:mod:`analysis.report.record` (what was run, provenance, methods).
+
+The tables several sections show are computed once by the
+:class:`~analysis.report.context.ReportContext`, so the sections can come in any order.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dmzsim.analysis.loader import ExperimentResults, load_experiment
+from dmzsim.analysis.report import arms, design, record
+from dmzsim.analysis.report.context import ReportContext, experiment_name
+from dmzsim.analysis.report.document import Doc, render_html, render_markdown
+
+from dmzsim.files import write_text_atomic
+
+# The sections after the overview, in the order the report shows them (any order works).
+SECTIONS = (arms.headlines, arms.risk, arms.survival, arms.outcomes, design.by_parameter,
+            design.fan_charts, design.attack_map, design.sensitivity, design.discovery)
+
+
+# --- the report -----------------------------------------------------------------------------
+def write_report(folder: str | Path) -> Path:
+    """Write report.md, report.html and figures/ into ``folder``; returns report.md's path."""
+    folder = Path(folder)
+    exp = load_experiment(folder)
+    doc = build(exp)
+    md_path = folder / "report.md"
+    write_text_atomic(render_markdown(doc), md_path)
+    write_text_atomic(render_html(doc, f"Report: {experiment_name(exp)}"),
+                      folder / "report.html")
+    return md_path
+
+
+def build(exp: ExperimentResults) -> Doc:
+    """The whole report of one experiment as blocks."""
+    ctx = ReportContext(exp)
+    doc = Doc()
+    doc.h(1, f"Experiment `{ctx.name}`: report")
+    record.overview(doc, ctx)
+    if ctx.summary.empty:
+        doc.p("No run has finished yet, so there is nothing to estimate.")
+    else:
+        for section in SECTIONS:
+            section(doc, ctx)
+    record.failures(doc, ctx)
+    record.manifest(doc, ctx)
+    record.methods(doc, ctx)
+    return doc

@@ -1,0 +1,90 @@
+"""What every section of the report reads: the experiment, its finished runs, its arms,
+and the per-arm tables.
+
+Built once per report, so the sections agree on which runs count (failed ones do not), on
+the horizon, the arms and the baseline arm. The tables several sections show (risk,
+survival, paired differences) are computed here, once, on first use, so any section can
+come first and all of them show the same numbers.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+from dmzsim.analysis.estimators import CONFIDENCE, KaplanMeier
+from dmzsim.analysis.figures import Stamp
+from dmzsim.analysis.loader import ExperimentResults
+from dmzsim.analysis.tables import (
+    arms_in,
+    outcome_differences,
+    risk_differences,
+    risk_table,
+    survival_curves,
+    survival_table,
+    with_derived,
+)
+
+
+def experiment_name(exp: ExperimentResults) -> str:
+    """The experiment's name: from the manifest, else the config, else the folder."""
+    return str(exp.manifest.get("experiment") or exp.config.get("name") or exp.folder.name)
+
+
+class ReportContext:
+    """What every section needs: the experiment, its tables, where figures go."""
+
+    def __init__(self, exp: ExperimentResults, stamp: Stamp | None = None) -> None:
+        self.exp = exp
+        self.stamp = stamp if stamp is not None else Stamp.from_manifest(exp.manifest,
+                                                                         exp.config)
+        self.name = experiment_name(exp)
+        self.folder = Path(exp.folder)
+        self.figures = self.folder / "figures"
+        self.horizon = float(exp.config.get("horizon_days")
+                             or exp.config.get("base", {}).get("horizon_days") or 730)
+        summary = exp.summary
+        if "status" in summary:
+            summary = summary[summary["status"].fillna("ok") == "ok"]
+        self.summary = with_derived(summary, self.horizon) if len(summary) else summary
+        self.arms = arms_in(self.summary, exp.arms or None) if len(summary) else []
+        base = exp.config.get("baseline_arm")
+        self.baseline = base if base in self.arms else (self.arms[0] if self.arms else None)
+        self.names = [n for n in exp.design.names if n in self.summary.columns]
+
+    @property
+    def h(self) -> str:
+        """The horizon as text, e.g. ``730``."""
+        return f"{self.horizon:g}"
+
+    # --- tables shared by sections (computed once, whichever section asks first) ----------
+    @cached_property
+    def risk(self) -> pd.DataFrame:
+        """P(resumption) per arm with Wilson intervals, indexed by arm."""
+        return risk_table(self.summary, self.arms, CONFIDENCE).set_index("arm")
+
+    @cached_property
+    def curves(self) -> dict[str, KaplanMeier]:
+        """Kaplan-Meier curve of the ceasefire per arm."""
+        return survival_curves(self.summary, self.horizon, self.arms, CONFIDENCE)
+
+    @cached_property
+    def surv(self) -> pd.DataFrame:
+        """S(H), median and restricted mean per arm, indexed by arm."""
+        return survival_table(self.curves).set_index("arm")
+
+    @cached_property
+    def diffs(self) -> pd.DataFrame | None:
+        """Paired differences of P(resumption) against the baseline (None: one arm)."""
+        if len(self.arms) < 2:
+            return None
+        return risk_differences(self.summary, self.baseline, self.arms, CONFIDENCE)
+
+    @cached_property
+    def odiff(self) -> pd.DataFrame | None:
+        """Paired differences of the outcomes against the baseline (None: one arm)."""
+        if len(self.arms) < 2:
+            return None
+        return outcome_differences(self.summary, self.baseline, self.horizon, arms=self.arms,
+                                   conf=CONFIDENCE)

@@ -1,0 +1,270 @@
+"""Every output of the model, once: what it is called, what it means, its unit, its kind.
+
+One table, :data:`OUTPUTS`, that everything else reads:
+
+* the run's summary record (``model/recording.py``: one value per run, kind ``"run"``, in
+  this order) and the per-day series (kind ``"day"``, in this order);
+* the report's per-arm tables, paired differences and headline (``analysis/tables.py``,
+  ``analysis/headline.py``, ``analysis/report/``), through the flags below;
+* the visual run's monitors (:data:`MONITORS`, values shown with each output's ``show``);
+* the docs (``dmzsim params --outputs``, ``docs/outputs.md``).
+
+Adding an output is one entry here plus the code that computes it (a function in
+``model/recording.py``'s ``SUMMARY`` or ``SERIES`` table, or, for a ``"derived"`` output,
+``analysis/tables.py``'s ``with_derived``). ``dmzsim verify`` reports an output that a
+reference lacks as a note, not as a changed result.
+
+This module imports nothing from the model, so the analysis can read it without Mesa.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+Kind = Literal["run", "day", "derived"]
+
+
+# --- how a value is shown (monitors, docs) -----------------------------------------------------
+def number(value: Any) -> str:
+    """A number readably: ∞ for infinity, – for none, three significant digits."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and math.isinf(value):
+        return "∞" if value > 0 else "−∞"
+    if isinstance(value, float):
+        return f"{value:,.1f}" if abs(value) >= 100 else f"{value:.3g}"
+    return str(value)
+
+
+def two_decimals(value: Any) -> str:
+    return number(value) if not math.isfinite(float(value)) else f"{float(value):.2f}"
+
+
+def thousands(value: Any) -> str:
+    return f"{float(value) / 1000:,.1f}k"
+
+
+def area(value: Any) -> str:
+    return f"{float(value):,.0f} km²"
+
+
+def whole(value: Any) -> str:
+    return str(int(value))
+
+
+@dataclass(frozen=True)
+class Headline:
+    """How an output appears in the headline table (``headline.csv`` / ``headline.md``):
+    columns ``<name>``, ``<stem>_lo``, ``<stem>_hi``; its heading; decimals shown."""
+
+    stem: str
+    heading: str
+    digits: int
+
+
+@dataclass(frozen=True)
+class Output:
+    """One output.
+
+    ``kind``: ``"run"`` one value per run (the summary record), ``"day"`` one per day (the
+    series), ``"derived"`` computed by the analysis from the summary record.
+    ``risk``: the event whose probability is estimated (P(resumption), Wilson intervals).
+    ``cost``: a cost of the deal; shown per arm in the report's cost tables.
+    ``count``: a whole number of things.
+    ``per_arm``: shown per arm in the report's cost tables although not a cost.
+    ``paired``: also compared with the baseline arm, run pair by run pair.
+    ``headline``: in the headline table. ``phrase``: how the report's headline sentences
+    name it when they compare an arm with the baseline ("" = not in them).
+    ``show``: how a monitor shows a value.
+    """
+
+    name: str
+    label: str
+    unit: str = ""
+    kind: Kind = "run"
+    risk: bool = False
+    cost: bool = False
+    count: bool = False
+    per_arm: bool = False
+    paired: bool = False
+    headline: Headline | None = None
+    phrase: str = ""
+    show: Callable[[Any], str] = number
+
+    @property
+    def in_arm_tables(self) -> bool:
+        """Shown per arm in the report's cost tables."""
+        return self.cost or self.per_arm
+
+    @property
+    def title(self) -> str:
+        """Label and unit, e.g. ``territory lost after resumption (km²)``."""
+        return f"{self.label} ({self.unit})" if self.unit else self.label
+
+
+OUTPUTS: tuple[Output, ...] = (
+    # Order matters within a kind (the record's and the series' column order) and for the
+    # report's tables (their row order); entries of different kinds may interleave.
+    # --- derived by the analysis from the record (kind "derived") ---------------------------
+    Output("ceasefire_days", "days without an offensive (within the horizon)", "days",
+           kind="derived", per_arm=True, paired=True,
+           phrase="ceasefire days within the horizon"),
+    # --- the run's summary record (kind "run"), in record order ----------------------------
+    Output("resumed", "the offensive resumed within the horizon", kind="run", risk=True),
+    Output("day_resumed", "day the offensive resumed (none if it did not)", "day"),
+    Output("territory_lost_km2", "territory lost after resumption", "km²", cost=True,
+           paired=True, headline=Headline("territory", "territory lost (km²)", 0),
+           phrase="territory lost after resumption"),
+    Output("ua_area_km2_end", "area Ukraine holds at the end (whole theatre)", "km²"),
+    Output("ua_oblast_area_km2_end", "area of Donetsk oblast Ukraine holds at the end", "km²"),
+    Output("belt_towns_lost", "fortress-belt towns lost", "towns", cost=True, count=True,
+           paired=True, headline=Headline("belt_towns", "fortress-belt towns lost", 2)),
+    Output("towns_lost", "towns lost", "towns", cost=True, count=True),
+    Output("towns_ceded", "towns ceded by the deal (withdrawal)", "towns", count=True),
+    Output("ru_losses", "Russian losses", "personnel", cost=True, paired=True),
+    Output("ua_losses", "Ukrainian losses", "personnel", cost=True, paired=True),
+    Output("ru_personnel_end", "Russian personnel at the end (units and depot)",
+           "personnel"),
+    Output("ua_personnel_end", "Ukrainian personnel at the end (units and depot)",
+           "personnel"),
+    Output("warning_days", "warning days before an attack (runs that resumed)", "days",
+           per_arm=True),
+    Output("detections", "build-up detections", "detections", count=True),
+    Output("violations", "ceasefire violations", "violations", count=True),
+    Output("violations_detected", "ceasefire violations detected", "violations", count=True),
+    Output("guarantees_delivered", "the guarantees were delivered"),
+    Output("guarantees_in_force_day", "day the guarantees came into force (none: never)",
+           "day"),
+    Output("guarantee_triggered", "the guarantor responded to a violation"),
+    Output("guarantor_responses", "guarantor responses", "responses", count=True),
+    Output("attack_axis", "axis of the main attack (-1: none)"),
+    Output("attack_lat", "latitude where the main attack struck", "°N"),
+    Output("attack_lon", "longitude where the main attack struck", "°E"),
+    Output("ratio_at_attack", "force ratio RU : UA on the attack axis when it began"),
+    Output("max_advance_km", "deepest advance on any axis after resumption", "km"),
+    Output("days_run", "days the run lasted", "days", count=True),
+    # --- the per-day series (kind "day"), in column order -----------------------------------
+    Output("day", "day", "day", kind="day", count=True),
+    Output("phase", "phase of the agreement", kind="day", show=str),
+    Output("guarantees_in_force", "the guarantees are in force", kind="day"),
+    Output("ru_strength", "Russian personnel (units and depot)", "personnel", kind="day",
+           show=thousands),
+    Output("ua_strength", "Ukrainian personnel (units and depot)", "personnel",
+           kind="day", show=thousands),
+    Output("ru_readiness", "Russian readiness (strength-weighted)", kind="day",
+           show=two_decimals),
+    Output("ua_readiness", "Ukrainian readiness (strength-weighted)", kind="day",
+           show=two_decimals),
+    Output("force_ratio_main_axis", "force ratio RU : UA, main axis", kind="day",
+           show=two_decimals),
+    Output("ua_area_km2", "area Ukraine holds", "km²", kind="day", show=area),
+    Output("detections", "build-up detections so far", "detections", kind="day",
+           count=True, show=whole),
+    Output("violations", "ceasefire violations so far", "violations", kind="day",
+           count=True, show=whole),
+    Output("ru_losses", "Russian losses so far", "personnel", kind="day"),
+    Output("ua_losses", "Ukrainian losses so far", "personnel", kind="day"),
+    Output("credibility", "the guarantor's credibility today", kind="day",
+           show=two_decimals),
+)
+
+
+def _guarantees(in_force: Any, delivered: Any) -> str:
+    return "in force" if in_force else ("not delivered" if not delivered else "pending")
+
+
+def _resumed_on(day: Any) -> str:
+    return "no" if math.isnan(day) else f"day {day:.0f}"
+
+
+@dataclass(frozen=True)
+class Monitor:
+    """One monitor of the visual run: a label over the values of ``names`` (for each name
+    the ``day`` output's value today if there is one, else the run output's so far),
+    shown by ``show``, or else the first with its output's ``show`` and the others in
+    brackets after it."""
+
+    label: str
+    names: tuple[str, ...]
+    show: Callable[..., str] | None = None
+
+
+MONITORS: tuple[Monitor, ...] = (
+    Monitor("Force ratio, main axis", ("force_ratio_main_axis",)),
+    Monitor("RU personnel", ("ru_strength",)),
+    Monitor("UA personnel", ("ua_strength",)),
+    Monitor("RU readiness", ("ru_readiness",)),
+    Monitor("UA readiness", ("ua_readiness",)),
+    Monitor("UA territory", ("ua_area_km2",)),
+    Monitor("Detections", ("detections",)),
+    Monitor("Violations (seen)", ("violations", "violations_detected")),
+    Monitor("Towns lost (belt)", ("towns_lost", "belt_towns_lost")),
+    Monitor("Guarantees", ("guarantees_in_force", "guarantees_delivered"), _guarantees),
+    Monitor("Credibility", ("credibility",)),
+    Monitor("Offensive resumed", ("day_resumed",), _resumed_on),
+)
+
+
+def of_kind(kind: Kind) -> list[Output]:
+    """The outputs of one kind, in table order (read at call time)."""
+    return [o for o in OUTPUTS if o.kind == kind]
+
+
+def names(kind: Kind) -> tuple[str, ...]:
+    return tuple(o.name for o in of_kind(kind))
+
+
+def get(name: str, kind: Kind | None = None) -> Output | None:
+    """The output called ``name`` (of ``kind``, if given; a run or derived output before a
+    day output of the same name), or None."""
+    found = [o for o in OUTPUTS if o.name == name and (kind is None or o.kind == kind)]
+    found.sort(key=lambda o: o.kind == "day")
+    return found[0] if found else None
+
+
+def label(name: str) -> str:
+    """An output's label (the name itself for a column that is no output)."""
+    o = get(name)
+    return o.label if o is not None else name
+
+
+def unit(name: str) -> str:
+    o = get(name)
+    return o.unit if o is not None else ""
+
+
+def risk() -> Output:
+    """The one output whose probability the analysis estimates."""
+    [event] = [o for o in OUTPUTS if o.risk]
+    return event
+
+
+def per_arm() -> list[Output]:
+    """The outputs of the report's per-arm cost tables, in table order."""
+    return [o for o in OUTPUTS if o.in_arm_tables and o.kind != "day"]
+
+
+def paired() -> list[Output]:
+    """The outputs compared with the baseline arm pair by pair, in table order."""
+    return [o for o in OUTPUTS if o.paired and o.kind != "day"]
+
+
+def headline() -> list[Output]:
+    """The outputs of the headline table, in table order."""
+    return [o for o in OUTPUTS if o.headline is not None and o.kind != "day"]
+
+
+def markdown_table() -> str:
+    """Every output as a Markdown table (``dmzsim params --outputs``, docs/outputs.md)."""
+    lines = ["| name | kind | unit | meaning | flags |", "|---|---|---|---|---|"]
+    for o in OUTPUTS:
+        flags = [f for f, on in (("risk", o.risk), ("cost", o.cost), ("count", o.count),
+                                 ("per arm", o.per_arm), ("paired", o.paired),
+                                 ("headline", o.headline is not None)) if on]
+        lines.append(f"| `{o.name}` | {o.kind} | {o.unit} | {o.label} | {', '.join(flags)} |")
+    return "\n".join(lines)

@@ -1,0 +1,91 @@
+"""The output table (model/outputs.py): every output once, and read by everything else.
+
+Adding an output is one entry in the table plus its computation; the fixture below does
+just that and the tests check that the run record, the report, the docs table and the
+visual run's monitors all pick it up (that ``dmzsim verify`` takes it as a note is in
+tests/test_publish.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from dmzsim.analysis.loader import load_experiment
+from dmzsim.analysis.report.build import write_report
+from dmzsim.analysis.tables import outcome_table
+from dmzsim.model import outputs, recording
+from dmzsim.model.api import simulate
+from dmzsim.model.model import CeasefireModel
+from dmzsim.runs.experiment.config import from_dict
+from dmzsim.runs.sweep import run_experiment
+from dmzsim.runs.sweep.executors import ExecutorSpec
+
+from tests.helpers import SMALL_MAP, simulate_small, small
+
+
+def test_every_output_has_its_computation_and_every_computation_its_entry():
+    assert set(outputs.names("run")) == set(recording.SUMMARY)
+    assert set(outputs.names("day")) == set(recording.SERIES)
+    for kind in ("run", "day", "derived"):
+        assert len(set(outputs.names(kind))) == len(outputs.names(kind)), kind
+
+
+def test_a_run_records_every_output_in_table_order():
+    result = simulate(small(horizon_days=20), 3, series_every=1, map_path=SMALL_MAP)
+    assert list(result.summary) == list(outputs.names("run"))
+    assert list(result.series.columns) == list(outputs.names("day"))
+
+
+def test_the_table_names_outputs_the_report_and_the_monitors_can_find():
+    assert outputs.risk().name == "resumed"
+    assert [o.name for o in outputs.headline()] == ["territory_lost_km2", "belt_towns_lost"]
+    for o in outputs.OUTPUTS:
+        assert o.label and o.kind in ("run", "day", "derived")
+        assert not o.paired or o.in_arm_tables, o.name  # paired ones are tabled per arm too
+    for monitor in outputs.MONITORS:
+        assert all(outputs.get(n) is not None for n in monitor.names), monitor.label
+
+
+# --- adding an output --------------------------------------------------------------------------
+NEW = outputs.Output("dmz_sectors", "sectors of the demilitarized zone", "sectors",
+                     count=True, cost=True)
+
+
+@pytest.fixture
+def new_output(monkeypatch: pytest.MonkeyPatch) -> Iterator[outputs.Output]:
+    """A new output as a contributor adds one: an entry in the table, its computation in
+    recording.SUMMARY (and, to see it in the visual run, a monitor)."""
+    monkeypatch.setattr(outputs, "OUTPUTS", (*outputs.OUTPUTS, NEW))
+    monkeypatch.setitem(recording.SUMMARY, NEW.name, lambda m, end: len(m.sectors))
+    monkeypatch.setattr(outputs, "MONITORS",
+                        (*outputs.MONITORS, outputs.Monitor("DMZ sectors", (NEW.name,))))
+    yield NEW
+
+
+def test_a_new_output_is_recorded_reported_documented_and_monitored(
+        new_output: outputs.Output, tmp_path: Path) -> None:
+    # recorded: in every run's summary record, and so in the results folder
+    config = {"name": "new_output", "root_seed": 1, "replicates": 2, "horizon_days": 30,
+              "arms": {"tf": {"sequencing": "territory_first"},
+                       "fl": {"sequencing": "frozen_line"}}}
+    report = run_experiment(from_dict(config), tmp_path, executor=ExecutorSpec("serial", 1),
+                            simulate=simulate_small, progress=False)
+    summary = load_experiment(report.folder).summary
+    assert new_output.name in summary and summary[new_output.name].notna().all()
+    # reported: a cost, so in the per-arm cost table under its label
+    table = outcome_table(summary, 30.0)
+    assert set(table[table["outcome"] == new_output.name]["arm"]) == {"tf", "fl"}
+    assert new_output.label in write_report(report.folder).read_text()
+    # documented
+    assert f"| `{new_output.name}` | run | sectors |" in outputs.markdown_table()
+
+
+def test_a_new_output_can_be_a_monitor_of_the_visual_run(new_output: outputs.Output) -> None:
+    pytest.importorskip("solara")
+    from dmzsim.runs.viz.components import monitor_values
+
+    m = CeasefireModel(small(), rng=1, map_path=SMALL_MAP)
+    m.step()
+    assert dict(monitor_values(m))["DMZ sectors"] == str(len(m.sectors))
