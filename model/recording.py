@@ -18,7 +18,8 @@ if TYPE_CHECKING:
 SERIES_COLUMNS: tuple[str, ...] = (
     "day", "phase", "guarantees_in_force", "ru_strength", "ua_strength", "ru_readiness",
     "ua_readiness", "force_ratio_main_axis", "ua_area_km2", "detections", "violations",
-    "ru_losses", "ua_losses", "credibility",
+    "ru_losses", "ua_losses", "credibility", "expected_ratio", "required_ratio",
+    "value_resume_now", "value_wait", "decided_by",
 )
 SERIES_REPORTERS: dict[str, str] = {c: f"obs_{c}" for c in SERIES_COLUMNS}
 
@@ -28,23 +29,20 @@ SUMMARY_FIELDS: tuple[str, ...] = (
     "ru_losses", "ua_losses", "ru_personnel_end", "ua_personnel_end", "warning_days",
     "detections", "violations", "violations_detected", "guarantees_delivered",
     "guarantees_in_force_day", "guarantee_triggered", "guarantor_responses",
-    "attack_axis", "attack_lat", "attack_lon", "ratio_at_attack", "max_advance_km",
-    "days_run",
+    "attack_sector", "attack_lat", "attack_lon", "ratio_at_attack", "max_advance_km",
+    "area_ceded_km2", "belt_towns_ceded", "value_at_resumption", "decided_by", "days_run",
 )
 
 
-def init_records(m: CeasefireModel) -> None:
-    """Start the run's summary record and the per-day DataCollector."""
-    m.record = {"day_resumed": np.nan, "ua_area_at_resumption": m.ua_area,
-                "attack_axis": -1, "ratio_at_attack": np.nan, "warning_days": np.nan,
-                "territory_taken_km2": 0.0, "belt_towns_lost": 0, "towns_lost": 0}
+def init_records(m: CeasefireModel) -> DataCollector:
+    """Start the run's summary record; return the per-day DataCollector."""
+    m.record.update({"day_resumed": np.nan, "ua_area_at_resumption": m.ua_area,
+                     "attack_sector": -1, "ratio_at_attack": np.nan, "warning_days": np.nan,
+                     "territory_taken_km2": 0.0, "belt_towns_lost": 0, "towns_lost": 0,
+                     "belt_towns_ceded": 0, "review": None, "max_breach_km": 0.0})
     if m.timeline.war_from_start:
         m.record["day_resumed"] = 0.0
-        m.record["ua_depth_at_resumption"] = m.ua_depth.copy()
-    m.towns_ceded = 0
-    m.assault_axes = None
-    m.ratio_today = None
-    m.datacollector = DataCollector(model_reporters=SERIES_REPORTERS)
+    return DataCollector(model_reporters=SERIES_REPORTERS)
 
 
 def collect(m: CeasefireModel) -> None:
@@ -58,32 +56,41 @@ def collect(m: CeasefireModel) -> None:
     m.obs_ru_readiness, m.obs_ua_readiness = float(readiness[RU]), float(readiness[UA])
     m.obs_force_ratio_main_axis = main_axis_ratio(m)
     m.obs_ua_area_km2 = m.ua_area
-    m.obs_detections = sum(s.detections for s in m.sectors)
-    m.obs_violations = sum(s.violations for s in m.sectors)
+    m.obs_detections = int(m.monitor_totals[0]) + sum(s.detections for s in m.sectors)
+    m.obs_violations = int(m.monitor_totals[1]) + sum(s.violations for s in m.sectors)
     m.obs_ru_losses, m.obs_ua_losses = float(m.losses[RU]), float(m.losses[UA])
     m.obs_credibility = m.guarantor.credibility()
+    review = m.record["review"]
+    m.obs_expected_ratio = float(review.ratio[0]) if review is not None else np.nan
+    m.obs_required_ratio = m.p.breakthrough_ratio
+    m.obs_value_resume_now = review.value_now if review is not None else np.nan
+    m.obs_value_wait = review.value_wait if review is not None else np.nan
+    m.obs_decided_by = review.deciding_term() if review is not None else ""
     m.datacollector.collect(m)
 
 
 def main_axis_ratio(m: CeasefireModel) -> float:
-    """Today's force ratio on Russia's main axis (before it has chosen one: on the axis
+    """Today's force ratio on Russia's main sector (before it has chosen one: on the sector
     where the ratio is highest)."""
     ratio = m.current_ratio()
-    axis = m.russia.main_axis if m.russia.main_axis >= 0 else int(np.argmax(ratio))
-    return float(ratio[axis])
+    k = m.main_sector if m.main_sector >= 0 else int(np.argmax(ratio))
+    return float(ratio[k])
 
 
 def summary(m: CeasefireModel) -> dict[str, Any]:
     """The run's summary record (keys: SUMMARY_FIELDS)."""
     r, th = m.record, m.theatre
     resumed = not np.isnan(r["day_resumed"])
-    axis = int(r["attack_axis"]) if resumed else -1
+    sector = int(r["attack_sector"]) if resumed else -1
     lat = lon = np.nan
-    if axis >= 0:
+    if sector >= 0:
         x, y = r["attack_cell"]
         lat, lon = float(th.raster.lat[x, y]), float(th.raster.lon[x, y])
-    start = r.get("ua_depth_at_resumption", np.zeros(th.n_axes))
-    advance = np.where(np.isfinite(start), m.ru_depth - start, 0.0)
+    totals = m.monitor_totals + np.array(
+        [sum(getattr(s, k) for s in m.sectors)
+         for k in ("detections", "violations", "violations_detected")])
+    review = r["review"]
+    at_war_value = review.value_now if (review is not None and resumed) else np.nan
     out = {
         "resumed": resumed,
         "day_resumed": r["day_resumed"],
@@ -98,18 +105,22 @@ def summary(m: CeasefireModel) -> dict[str, Any]:
         "ru_personnel_end": total_personnel(m, RU),
         "ua_personnel_end": total_personnel(m, UA),
         "warning_days": r["warning_days"],
-        "detections": sum(s.detections for s in m.sectors),
-        "violations": sum(s.violations for s in m.sectors),
-        "violations_detected": sum(s.violations_detected for s in m.sectors),
+        "detections": int(totals[0]),
+        "violations": int(totals[1]),
+        "violations_detected": int(totals[2]),
         "guarantees_delivered": m.guarantor.delivered,
         "guarantees_in_force_day": m.guarantor.in_force_day,
         "guarantee_triggered": m.guarantor.triggered,
         "guarantor_responses": m.guarantor.responses,
-        "attack_axis": axis,
+        "attack_sector": sector,
         "attack_lat": lat,
         "attack_lon": lon,
         "ratio_at_attack": r["ratio_at_attack"],
-        "max_advance_km": float(max(np.max(advance), 0.0)) if resumed else 0.0,
+        "max_advance_km": float(r["max_breach_km"]) if resumed else 0.0,
+        "area_ceded_km2": m.area_ceded,
+        "belt_towns_ceded": int(r["belt_towns_ceded"]),
+        "value_at_resumption": at_war_value,
+        "decided_by": review.deciding_term() if review is not None else "",
         "days_run": m.day,
     }
     return out

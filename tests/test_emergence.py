@@ -20,6 +20,8 @@ from dmzsim.model.model import CeasefireModel
 from tests.helpers import SMALL_MAP, same_records, small
 
 SEEDS = range(8)
+# A ceasefire that costs nothing to end: whether Russia resumes is then up to the odds.
+CHEAP_TO_RESUME = {"resumption_cost_km2": 0.0, "ceasefire_dividend_km2_per_year": 0.0}
 INERT_GUARANTEES = {"guarantee_credibility": 0.0, "arms_support": 0.0,
                     "reassurance_force_personnel": 0.0, "guarantee_delivery_prob": 1.0}
 
@@ -53,7 +55,8 @@ def test_inert_guarantees_leave_only_the_withdrawal_timing():
 
 def test_credible_guarantees_deter():
     """The control for the null tests above: with the cause on, outcomes move."""
-    base = {"sequencing": "simultaneous", "guarantee_delivery_prob": 1.0}
+    base = {"sequencing": "simultaneous", "guarantee_delivery_prob": 1.0,
+            "dmz_shape": "mirrored", "ru_theatre_share": 0.15, **CHEAP_TO_RESUME}
     off = _runs(guarantee_credibility=0.0, **base)
     on = _runs(guarantee_credibility=1.0, guarantor_combat_support=2.0, **base)
     resumed_off = sum(r["resumed"] for r in off)
@@ -100,7 +103,7 @@ def _zone_ratio_path(dmz_shape: str, **params) -> np.ndarray:
                        map_path=SMALL_MAP)
     while m.phase != "dmz":
         m.step()
-    no_noise, path = np.zeros(m.theatre.n_axes), []
+    no_noise, path = np.zeros(m.theatre.n_sectors), []
     while m.in_ceasefire and len(path) < 300:
         path.append(float(np.max(m.russia.expected_ratio(no_noise))))
         m.step()
