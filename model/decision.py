@@ -127,7 +127,14 @@ def _estimate(m: CeasefireModel, noise: np.ndarray, days: np.ndarray,
     pick = (np.arange(days.size), best)
     ratio = ratio_all[pick]
     gain = losses = np.zeros(days.size)
-    feasible = ratio >= p.breakthrough_ratio
+    ceasefire_days = m.day - m.ceasefire_day + days
+    ending = (p.resumption_cost_km2 + p.ceasefire_dividend_km2_per_year * ceasefire_days
+              / 365.25) * np.exp(m.political_shock)
+    guarantor = f.credibility * p.guarantor_cost_km2
+    # the whole corridor is the most an offensive could gain: if even that does not pay
+    # for the guarantor and the end of the ceasefire, no forecast can change the answer
+    ceiling = np.array([m.aims.total(int(k)) for k in best]) - guarantor - ending
+    feasible = (ratio >= p.breakthrough_ratio) & (ceiling > 0)
     if feasible.any():
         att = f.attack[pick] * np.exp(noise[best])
         span = np.maximum(p.campaign_days - f.crossing[pick], 0.0) / p.campaign_days
@@ -140,12 +147,10 @@ def _estimate(m: CeasefireModel, noise: np.ndarray, days: np.ndarray,
         gain = np.array([m.aims.value(int(k), d) for k, d in zip(best, depth * span,
                                                                   strict=True)])
         losses = lost / p.acceptable_losses_per_km2
-    ceasefire_days = m.day - m.ceasefire_day + days
-    ending = (p.resumption_cost_km2 + p.ceasefire_dividend_km2_per_year * ceasefire_days
-              / 365.25) * np.exp(m.political_shock)
+        gain, losses = np.where(feasible, gain, 0.0), np.where(feasible, losses, 0.0)
     discount = (1.0 - p.discount_per_year) ** (days / 365.25)
-    return Estimate(days, best, ratio, p.breakthrough_ratio, gain, losses,
-                    f.credibility * p.guarantor_cost_km2, ending, discount)
+    return Estimate(days, best, ratio, p.breakthrough_ratio, gain, losses, guarantor, ending,
+                    discount)
 
 
 class _Forecast:

@@ -332,7 +332,9 @@ class CeasefireModel(mesa.Model):
         """Cut the theatre again once the line has moved ``REBUILD_KM`` since the last cut."""
         if self.front_exhausted:
             return
-        moved = float(np.max(self.ru_depth - self.rebuilt_at, initial=0.0))
+        # ground taken from Ukraine's line counts, crossing the zone to it does not
+        moved = float(np.max(np.maximum(self.ru_depth, 0.0) - np.maximum(self.rebuilt_at, 0.0),
+                             initial=0.0))
         if self.breach is not None:  # a breach runs on in its own strip for longer
             moved = max(moved, self.breach_depth / BREACH_REBUILD_FACTOR)
         if moved < REBUILD_KM:

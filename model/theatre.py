@@ -53,15 +53,14 @@ class Strip:
         d = depth[cells]
         return cls(cells, d, int(np.searchsorted(d, 0.0, side="left")))
 
-    def ahead(self, upto: float, control: np.ndarray) -> np.ndarray:
-        """Ukrainian-held cells of the strip up to ``upto`` km not yet taken (and marks
-        them passed)."""
+    def passed(self, upto: float) -> np.ndarray:
+        """Cells of the strip up to ``upto`` km not passed before (and marks them passed)."""
         hi = int(self.depth.searchsorted(upto, side="right"))
         if hi <= self.taken_upto:
             return self.cells[:0]
         cells = self.cells[self.taken_upto:hi]
         self.taken_upto = hi
-        return cells[control[cells] == UA]
+        return cells
 
     def band(self, lo: float, hi: float) -> np.ndarray:
         """Cells with depth in [lo, hi]."""
@@ -229,15 +228,24 @@ class Theatre:
 
     # --- changes --------------------------------------------------------------------------
     def capture(self, strip: Strip, depth: float) -> tuple[float, list[int]]:
-        """Russia takes every Ukrainian cell of ``strip`` up to ``depth``.
+        """Russia's forces pass every cell of ``strip`` up to ``depth``: Ukrainian cells
+        change hands, and zone cells they cross are zone no longer (Russian-held ground,
+        so that a theatre cut again after the crossing keeps it crossed).
 
-        Returns the area taken (km²) and the towns whose centre cell fell.
+        Returns the area taken from Ukraine (km²) and the towns whose centre cell fell.
         """
-        taken = strip.ahead(depth, self.control_flat)
-        if taken.size == 0:
+        cells = strip.passed(depth)
+        if cells.size == 0:
             return 0.0, []
+        crossed = cells[self.dmz_flat[cells]]
+        if crossed.size:
+            self.dmz_flat[crossed] = False
+            self.dmz_cells = np.flatnonzero(self.dmz_flat)
+        taken = cells[self.control_flat[cells] == UA]
         self.control_flat[taken] = RU
         self.version += 1
+        if taken.size == 0:
+            return 0.0, []
         return float(taken.size) * self.cell_area, self._towns_fallen()
 
     def _towns_fallen(self) -> list[int]:
