@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from dmzsim.model import kernels
+from dmzsim.model import decision, kernels
+from dmzsim.model.decision import Estimate
 from dmzsim.model.forces import RU, UA, Posture
 from mesa import Agent
 
@@ -14,48 +15,35 @@ if TYPE_CHECKING:
     from dmzsim.model.model import CeasefireModel
 
 HOLD, CONCENTRATING = "hold", "concentrating"
+NOISE_DRAWS = 64  # noise numbers drawn a day; more sectors than this reuse them
 
 
 class RussiaCommand(Agent):
-    """Chooses an axis, masses reserves there, and resumes when the odds look good.
+    """Chooses a sector, masses reserves there, and resumes when resuming is worth more
+    than keeping the ceasefire and than resuming later (``model/decision.py``).
 
-    The decision compares the force ratio it expects on each axis — its line units plus
-    all reserves, against Ukraine's line, the reserves Ukraine can bring up in the
-    warning time, the defender's posture and works, and the guarantor's expected help —
-    with the ratio needed to break through. Its reading of the ratio is noisy (bounded
-    rationality). Nothing here knows which sequencing arm is being run.
+    Its reading of the odds is noisy (bounded rationality). Nothing here knows which
+    sequencing arm is being run.
     """
 
     def __init__(self, model: CeasefireModel) -> None:
         super().__init__(model)
         self.state = HOLD
-        self.main_axis = -1
         self.ready_day = 0
-        self.last_estimate = np.zeros(model.theatre.n_axes)
+        self.last: Estimate | None = None  # the latest review's estimate (for the record)
 
     def expected_ratio(self, noise: np.ndarray) -> np.ndarray:
-        """Russia's noisy estimate of the ratio it would reach on each axis."""
-        m, p = self.model, self.model.p
-        f, day = m.forces, m.day
-        ru_line = f.power_by_axis(f.mask(RU, Posture.DEFEND, Posture.ATTACK,
-                                         Posture.CONCENTRATE), m.theatre.n_axes)
-        ru_reserve = m.reserve_power(RU)
-        ua_line = f.power_by_axis(f.mask(UA, Posture.DEFEND, Posture.WITHDRAW), m.theatre.n_axes)
-        warning = m.crossing_days() + kernels.detection_prob(
-            m.coverage, p.concentration_days) * p.concentration_days
-        share = np.minimum(1.0, warning / p.ua_alert_response_days)
-        ua_expected = ua_line + m.reserve_power(UA, present_on=day) * share
-        support = 1.0 + m.guarantor.expected_support()
-        denom = np.maximum(ua_expected * m.defence_multiplier() * support, 1e-9)
-        ratio = (ru_line + ru_reserve) / denom * np.exp(noise)
-        return np.where(m.has_line(), ratio, 0.0)  # no ground left there: no objective
+        """Its expected ratio on every sector today (``model/decision.py``)."""
+        return decision.expected_ratio(self.model, noise)
 
     def step(self) -> None:
-        """Draw today's estimate noise (every day, so the stream does not depend on the
-        phase), then review: at war, where to send reserves; in a ceasefire, whether to
-        mass and resume."""
+        """Draw today's estimate noise (every day, the same number of draws whatever the
+        phase or the partition, so the stream stays aligned across arms), then review:
+        at war, where to send reserves; in a ceasefire, whether to mass and resume."""
         m = self.model
-        noise = m.streams.decisions.normal(0.0, m.p.decision_noise, m.theatre.n_axes)
+        noise = m.streams.decisions.normal(0.0, 1.0, NOISE_DRAWS + 1)
+        m.political_shock = float(noise[-1]) * m.p.political_noise
+        noise = np.resize(noise[:-1] * m.p.decision_noise, m.theatre.n_sectors)
         if m.at_war:
             self._wartime_review(noise)
         elif m.in_ceasefire:
@@ -65,55 +53,78 @@ class RussiaCommand(Agent):
         m, p = self.model, self.model.p
         if self.state == CONCENTRATING:
             if m.day >= self.ready_day:
-                est = self.expected_ratio(noise)[self.main_axis]
-                if est >= p.breakthrough_ratio:
-                    m.resume_war(self.main_axis, est)
+                k = m.main_sector
+                est = decision.estimate(m, noise, lookahead=False, sector=k)
+                self.last = est
+                m.record_review(est)
+                if est.value_now > 0.0:
+                    m.resume_war(k, float(est.ratio[0]))
                 else:
                     self.state = HOLD
-                    m.stand_down(self.main_axis)
+                    m.stand_down(k)
+                    m.set_main(-1)
             return
         if m.day % p.review_interval_days:
             return
-        est = self.expected_ratio(noise)
-        self.last_estimate = est
-        best = int(np.argmax(est))
-        if est[best] >= p.breakthrough_ratio and m.reserve_power(RU) > 0:
-            self.state, self.main_axis = CONCENTRATING, best
+        est = decision.estimate(m, noise)
+        self.last = est
+        m.record_review(est)
+        if est.resume and m.reserve_power(RU) > 0:
+            k = int(est.sector[0])
+            self.state = CONCENTRATING
+            m.set_main(k)
             self.ready_day = m.day + p.concentration_days
-            m.concentrate(RU, best, self.ready_day)
+            m.concentrate(RU, k, self.ready_day)
 
     def _wartime_review(self, noise: np.ndarray) -> None:
         """At war: every review, put the reserves where the odds are best."""
         m, p = self.model, self.model.p
         if m.day % p.review_interval_days:
             return
-        est = self.expected_ratio(noise)
-        self.main_axis = int(np.argmax(est))
+        k = m.main_sector
+        if k < 0 or m.current_ratio()[k] < 1.0:  # reinforce success; move if it stalled
+            k = int(decision.estimate(m, noise, lookahead=False).sector[0])
+        if k != m.main_sector:
+            f = m.forces
+            for r in np.flatnonzero(f.mask(RU, Posture.ATTACK)):  # spent: back to refit
+                m.units[int(r)].order(Posture.RESERVE, -1, m.day)
+            m.open_breach(k)
         if m.reserve_power(RU) > 0:
-            m.concentrate(RU, self.main_axis, m.day + p.concentration_days,
-                          posture=Posture.ATTACK)
+            m.concentrate(RU, k, m.day + p.concentration_days, posture=Posture.ATTACK)
 
 
 class UkraineCommand(Agent):
-    """Raises the alert on warning and sends reserves to the threatened axis.
+    """Raises the alert on warning and sends reserves to the threatened sector; stands
+    them down again when the build-up there disperses.
 
     At war, when a breakthrough is under way and no reserves are left, it thins its
-    calmest axis to shore up the threatened one (economy of force): one unit per review.
+    calmest sector to shore up the threatened one (economy of force): one unit per review.
     """
 
     def __init__(self, model: CeasefireModel) -> None:
         super().__init__(model)
         self.alert = False
 
-    def warn(self, axis: int) -> None:
-        """A build-up or an attack was seen on ``axis``: commit the reserves there."""
+    def warn(self, sector: int) -> None:
+        """A build-up or an attack was seen on ``sector``: commit the reserves there."""
         self.alert = True
         m = self.model
-        m.concentrate(UA, axis, m.day + m.p.ua_alert_response_days, posture=Posture.DEFEND)
+        rows = np.flatnonzero(m.forces.mask(UA, Posture.RESERVE))
+        m.concentrate(UA, sector, m.day + m.p.ua_alert_response_days, posture=Posture.DEFEND)
+        m.forces.committed[rows] = True
+
+    def stand_down(self) -> None:
+        """The threat passed: committed reserves go back to reserve, the alert ends."""
+        m = self.model
+        f = m.forces
+        for r in np.flatnonzero(f.view("committed") & f.view("alive")):
+            m.units[int(r)].order(Posture.RESERVE, -1, m.day + m.p.ua_alert_response_days)
+        f.committed[: f.n] = False
+        self.alert = False
 
     def step(self) -> None:
-        """At war, on review days: reinforce the axis with the worst ratio, and thin the
-        calmest axis if no reserves are left and a breakthrough is under way."""
+        """At war, on review days: send reserves where the line is outmatched, and thin
+        the calmest sector if none are left and a breakthrough is under way."""
         m = self.model
         if not m.at_war or m.day % m.p.review_interval_days:
             return
@@ -122,30 +133,54 @@ class UkraineCommand(Agent):
         if ratio[worst] <= 1.0:
             return
         had_reserves = m.reserve_power(UA) > 0
-        self.warn(worst)
+        self.alert = True
+        self.reinforce()
         if not had_reserves and ratio[worst] >= m.p.breakthrough_ratio:
             self.shift_from_calmest(worst, ratio)
 
+    def reinforce(self) -> None:
+        """Reserves, strongest first, each to the sector where Russia's odds are worst
+        for Ukraine, until no sector is outmatched (ratio above 1) or none are left."""
+        m = self.model
+        f = m.forces
+        ru = m.frontage @ m.line_power(RU, m.day)
+        if m.main_sector >= 0:
+            ru[m.main_sector] += m.attack_power(m.day)
+        mult = m.defence_multiplier()
+        ua = m.frontage @ (m.line_power(UA, m.day) * mult)
+        rows = np.flatnonzero(f.mask(UA, Posture.RESERVE))
+        power = f.strength[rows] * f.readiness[rows]
+        for i in np.argsort(-power, kind="stable"):
+            ratio = np.divide(ru, ua, out=np.where(ru > 0, np.inf, 0.0), where=ua > 0)
+            ratio = np.where(m.has_line(), ratio, 0.0)
+            k = int(np.argmax(ratio))
+            if ratio[k] <= 1.0:
+                break
+            r = int(rows[i])
+            m.units[r].order(Posture.DEFEND, k, m.day + m.p.ua_alert_response_days)
+            f.committed[r] = True
+            ua += m.frontage[:, k] * power[i] * mult[k]
+
     def shift_from_calmest(self, threatened: int, ratio: np.ndarray) -> int:
-        """Move one line unit from the calmest axis to ``threatened``.
+        """Move one line unit from the calmest sector to ``threatened``.
 
         A donor must hold its own line comfortably even without the unit it gives:
         its ratio, scaled up for the power it loses, stays below 1, and it keeps at
-        least one unit. Returns the donor axis, or -1 if no axis can spare a unit. The
-        unit counts on the new axis after the reserves' response time.
+        least one unit. Returns the donor sector, or -1 if none can spare a unit. The
+        unit counts on the new sector after the reserves' response time.
         """
         m = self.model
         f = m.forces
-        axis = f.view("axis")
-        line = f.mask(UA, Posture.DEFEND, present_on=m.day) & (axis >= 0)
+        sector = f.view("sector")
+        line = f.mask(UA, Posture.DEFEND, present_on=m.day) & (sector >= 0)
         power = f.view("strength") * f.view("readiness")
-        n = m.theatre.n_axes
-        units = np.bincount(axis[line], minlength=n)
-        total = f.power_by_axis(line, n)
+        n = m.theatre.n_sectors
+        units = np.bincount(sector[line], minlength=n)
+        total = f.power_by_sector(line, n)
         candidates = (ratio < 1.0) & (units >= 2) & m.has_line()
         candidates[threatened] = False
         for donor in np.flatnonzero(candidates)[np.argsort(ratio[candidates], kind="stable")]:
-            rows = np.flatnonzero(line & (axis == donor))
+            rows = np.flatnonzero(line & (sector == donor))
             row = int(rows[np.argmin(power[rows])])  # the smallest unit that helps
             left = total[donor] - power[row]
             if ratio[donor] * total[donor] < left:  # still below 1 once it has gone

@@ -1,4 +1,4 @@
-"""DMZSector: one axis-long segment of the zone (or of the monitored contact line)."""
+"""DMZSector: one sector's stretch of the zone (or of the monitored contact line)."""
 
 from __future__ import annotations
 
@@ -15,12 +15,12 @@ class DMZSector(FixedAgent):
     """Holds monitoring coverage and what the monitors saw in one sector.
 
     Before a zone exists (or when there is none, as on a frozen line) the sector watches
-    the line of contact on its axis; once the zone is in force it watches the zone.
+    the line of contact in its sector; once the zone is in force it watches the zone there.
     """
 
-    def __init__(self, model: CeasefireModel, axis: int, coverage: float) -> None:
+    def __init__(self, model: CeasefireModel, sector: int, coverage: float) -> None:
         super().__init__(model)
-        self.axis = axis
+        self.sector = sector
         self.coverage = coverage
         self.detections = 0
         self.violations = 0

@@ -44,18 +44,19 @@ class ForceUnit(CellAgent):
         return Posture(int(self.model.forces.posture[self.row]))
 
     @property
-    def axis(self) -> int:
-        """The axis the unit stands on or is ordered to (-1: a reserve on none)."""
-        return int(self.model.forces.axis[self.row])
+    def sector(self) -> int:
+        """The sector the unit stands on or is ordered to (-1: a reserve on none)."""
+        return int(self.model.forces.sector[self.row])
 
-    def order(self, posture: Posture, axis: int, arrive_day: int) -> None:
-        """Take a new posture on an axis; the unit counts there from ``arrive_day``."""
+    def order(self, posture: Posture, sector: int, arrive_day: int) -> None:
+        """Take a new posture on a sector; the unit counts there from ``arrive_day``."""
         f = self.model.forces
-        f.posture[self.row], f.axis[self.row], f.arrive_day[self.row] = posture, axis, arrive_day
+        f.posture[self.row], f.sector[self.row] = posture, sector
+        f.arrive_day[self.row] = arrive_day
         self.model.dirty_rows.add(self.row)
 
     def take_position(self) -> None:
-        """Stand where the posture puts the unit: on its axis's front, or behind it."""
+        """Stand where the posture puts the unit: on its sector's front, or behind it."""
         coord = self.model.position_for(self.row)
         if coord is not None and (self.cell is None or self.cell.coordinate != coord):
             self.cell = self.model.grid[coord]

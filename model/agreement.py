@@ -34,6 +34,9 @@ class Timeline:
     withdrawal_end: int
     guarantees_day: int
     monitoring: bool
+    #: The day the deal promises guarantees (whether or not they will come): what
+    #: Russia's staff can plan with, unlike ``guarantees_day``, which knows the draw.
+    promised_guarantees_day: int = NEVER
 
 
 def build_timeline(p: Params, delivered: bool) -> Timeline:
@@ -51,4 +54,5 @@ def build_timeline(p: Params, delivered: bool) -> Timeline:
     if withdraw != NEVER and p.withdrawal_start_day >= 0:
         withdraw = p.withdrawal_start_day
     end = withdraw + p.withdrawal_days if withdraw != NEVER else NEVER
-    return Timeline(False, withdraw, end, guarantees if delivered else NEVER, monitoring=True)
+    return Timeline(False, withdraw, end, guarantees if delivered else NEVER, monitoring=True,
+                    promised_guarantees_day=guarantees)

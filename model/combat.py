@@ -1,10 +1,14 @@
-"""Step 7: combat on every axis, at war.
+"""Step 7: combat, at war, on every sector and at the main effort's breach.
 
 Where the sides are apart (a zone between them), Russia's forward edge moves across at
-crossing speed, slowed by the works left in the zone. Where they are in contact, Russia
-assaults when its combat power exceeds Ukraine's effective power (posture, works, towns,
-guarantor), both sides take Lanchester losses, and the front moves at the QJM rate scaled
-to today's front, or at breakthrough speed once the local ratio passes the threshold.
+crossing speed, slowed by the works left in the zone. Where they are in contact, each
+sector's line units fight a holding battle: Russia assaults where its power exceeds
+Ukraine's effective power, both sides take Lanchester losses, and the front moves at the
+QJM rate scaled to today's front. Russia's main effort (its units in the attack posture)
+fights on its own strip of front, ``attack_frontage_km`` wide, against the share of the
+line that stands on that frontage and the reserves sent there; it moves at breakthrough
+speed once its ratio passes the threshold. The frontage, not the partition into sectors,
+sets the odds and the ground a breakthrough takes.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from dmzsim.model import kernels
 from dmzsim.model.forces import RU, UA, Posture
+from scipy import ndimage
 
 if TYPE_CHECKING:
     from dmzsim.model.model import CeasefireModel
@@ -21,79 +26,163 @@ if TYPE_CHECKING:
 
 def fight(m: CeasefireModel) -> None:
     """Step 7: close the gap where the sides are apart, assault where the odds allow, and
-    take losses on every axis in contact."""
+    take losses on every sector in contact and at the breach."""
     p, th, f = m.p, m.theatre, m.forces
-    n = th.n_axes
-    ru_mask = f.mask(RU, Posture.DEFEND, Posture.ATTACK, Posture.CONCENTRATE, present_on=m.day)
+    n = th.n_sectors
+    ru_line_mask = f.mask(RU, Posture.DEFEND, present_on=m.day)
     ua_mask = f.mask(UA, Posture.DEFEND, Posture.WITHDRAW, present_on=m.day)
-    ru = f.power_by_axis(ru_mask, n)
-    ua = f.power_by_axis(ua_mask, n)
-    fort = m.axis_fortification()
+    atk_mask = f.mask(RU, Posture.ATTACK, present_on=m.day)
+    ru = f.power_by_sector(ru_line_mask, n)
+    ua = f.power_by_sector(ua_mask, n)
+    fort = m.sector_fortification()
     mult = m.defence_multiplier(fort)
     has_line = m.has_line()
-    contact = has_line & (m.ua_depth - m.ru_depth <= th.cell_km)
+    contact = has_line & (m.ua_depth - m.ru_depth <= 1.5 * th.cell_km)
     _cross(m, has_line & ~contact & (ru > 0))
 
-    eff = ua * mult
-    ratio = np.divide(ru, eff, out=np.full(n, np.inf), where=eff > 0)
-    assault = contact & (ru > 0) & (ratio >= kernels.QJM_RATIOS[0])
-    m.assault_axes = assault
-    m.ratio_today = ratio
-    step = kernels.advance_km(ratio, fort, p.era_advance_multiplier, p.breakthrough_ratio,
+    # the main effort's share of each sector's line (0 without a main effort)
+    atk = f.power(atk_mask)
+    w = m.frontage[m.main_sector] if (m.main_sector >= 0 and atk > 0) else np.zeros(n)
+    ru_hold, ua_hold = ru * (1.0 - w), ua * (1.0 - w)
+    eff = ua_hold * mult
+    ratio = np.divide(ru_hold, eff, out=np.full(n, np.inf), where=eff > 0)
+    assault = contact & (ru_hold > 0) & (ratio >= kernels.QJM_RATIOS[0])
+    m.assault = assault
+    breaks, pulse = kernels.pulse_step(ratio, m.pulse, p.breakthrough_ratio,
+                                       p.breakthrough_pulse_days, p.consolidation_days)
+    m.pulse = np.where(assault, pulse, np.minimum(m.pulse + 1, 0))
+    step = kernels.advance_km(ratio, fort, p.era_advance_multiplier, breaks & assault,
                               p.breakthrough_speed_km_per_day) * assault
-    for a in (step > 0).nonzero()[0]:
-        _advance(m, int(a), m.ru_depth[a] + step[a])
-
+    for k in (step > 0).nonzero()[0]:
+        _advance(m, int(k), m.ru_depth[k] + step[k])
     intensity = np.where(assault, 1.0, p.quiet_sector_intensity) * contact
-    ru_loss, ua_loss = kernels.lanchester_losses(
-        ru, eff, np.ones(n), kernels.defender_vulnerability(fort), p.attrition_rate_per_day,
-        intensity)
-    _apply_losses(m, RU, ru_mask, ru_loss)
+    vul = kernels.defender_vulnerability(fort)
+    ru_loss, ua_loss = kernels.lanchester_losses(ru_hold, eff, np.ones(n), vul,
+                                                 p.attrition_rate_per_day, intensity)
+    atk_loss = 0.0
+    if w.any():
+        b_ru, b_ua = _breach(m, atk, ru * w, ua * w, mult, fort, vul)
+        ru_loss += b_ru[0]
+        atk_loss = b_ru[1]
+        ua_loss += b_ua
+    _apply_losses(m, RU, ru_line_mask, ru_loss)
     _apply_losses(m, UA, ua_mask, ua_loss)
+    if atk_loss > 0:
+        _apply_losses(m, RU, atk_mask, _on_main(m, atk_loss))
 
 
-def _cross(m: CeasefireModel, axes: np.ndarray) -> None:
-    """Move Russia's forward edge across the gap on axes not yet in contact."""
-    if not axes.any():
+def _breach(m: CeasefireModel, atk: float, ru_w: np.ndarray, ua_w: np.ndarray,
+            mult: np.ndarray, fort: np.ndarray, vul: np.ndarray
+            ) -> tuple[tuple[np.ndarray, float], np.ndarray]:
+    """The main effort's battle on its frontage. Returns the attacker's losses (line units
+    per sector, attack group) and the defender's per sector."""
+    p = m.p
+    k = m.main_sector
+    defence = float((ua_w * mult).sum())
+    attack = atk + float(ru_w.sum())
+    ratio = attack / defence if defence > 0 else np.inf
+    share = ua_w / max(float(ua_w.sum()), 1e-9)
+    b_fort = float((share * fort).sum()) if ua_w.sum() > 0 else float(fort[k])
+    gap = m.ua_depth[k] - m.breach_depth
+    if gap > 1.5 * m.theatre.cell_km:  # still crossing the zone
+        _push_breach(m, m.breach_depth + float(m.crossing_speed()[k]))
+        return (np.zeros_like(ru_w), 0.0), np.zeros_like(ua_w)
+    if ratio >= kernels.QJM_RATIOS[0]:
+        breaks, pulse = kernels.pulse_step(np.array([ratio]), np.array([m.breach_pulse]),
+                                           p.breakthrough_ratio, p.breakthrough_pulse_days,
+                                           p.consolidation_days)
+        m.breach_pulse = int(pulse[0])
+        step = float(kernels.advance_km(np.array(ratio), np.array(b_fort),
+                                        p.era_advance_multiplier, breaks[0],
+                                        p.breakthrough_speed_km_per_day))
+        _push_breach(m, m.breach_depth + step)
+    else:
+        m.breach_pulse = min(m.breach_pulse + 1, 0)
+    att_loss, def_loss = kernels.lanchester_losses(
+        np.array(attack), np.array(defence), np.ones(1), np.array((share * vul).sum()),
+        p.attrition_rate_per_day, np.ones(1))
+    a_loss, d_loss = float(att_loss[0]), float(def_loss[0])
+    line_share = ru_w / attack if attack > 0 else np.zeros_like(ru_w)
+    return (a_loss * line_share, a_loss * atk / attack if attack > 0 else 0.0), d_loss * share
+
+
+def _on_main(m: CeasefireModel, loss: float) -> np.ndarray:
+    out = np.zeros(m.theatre.n_sectors)
+    out[m.main_sector] = loss
+    return out
+
+
+def _push_breach(m: CeasefireModel, depth: float) -> None:
+    """The main effort's edge reaches ``depth`` on its strip: cells and towns fall."""
+    assert m.breach is not None
+    depth = min(depth, float(m.breach.depth[-1]))
+    m.record["max_breach_km"] += max(depth, 0.0) - max(m.breach_depth, 0.0)
+    m.breach_depth = depth
+    _take(m, m.theatre.capture(m.breach, depth))
+
+
+def _cross(m: CeasefireModel, sectors: np.ndarray) -> None:
+    """Move Russia's forward edge across the gap on sectors not yet in contact."""
+    if not sectors.any():
         return
-    speed = m.p.dmz_crossing_km_per_day / (
-        1.0 + m.p.obstacle_delay_factor * m.zone_obstacles())
-    for a in np.flatnonzero(axes):
-        target = min(m.ru_depth[a] + speed[a], m.ua_depth[a])
-        _advance(m, int(a), target)
+    speed = m.crossing_speed()
+    for k in np.flatnonzero(sectors):
+        _advance(m, int(k), min(m.ru_depth[k] + speed[k], m.ua_depth[k]))
 
 
-def _advance(m: CeasefireModel, axis: int, depth: float) -> None:
+def _advance(m: CeasefireModel, sector: int, depth: float) -> None:
     """Russia's forward edge reaches ``depth``: cells and towns behind it change hands.
 
-    The edge stops at the end of the axis (the theatre's edge): nothing lies beyond.
+    The edge stops at the end of the sector (the theatre's edge): nothing lies beyond.
     """
-    depth = min(depth, float(m.theatre.band_depth[axis][-1]))
-    m.ru_depth[axis] = depth
-    if m.ua_depth[axis] < depth:
-        m.ua_depth[axis] = depth
-    area, towns = m.theatre.capture_to(axis, depth)
+    strip = m.theatre.strips[sector]
+    depth = min(depth, float(strip.depth[-1]))
+    m.ru_depth[sector] = depth
+    if m.ua_depth[sector] < depth:
+        m.ua_depth[sector] = depth
+    _take(m, m.theatre.capture(strip, depth))
+    if abs(m.ua_depth[sector] - m.zone_depth[sector]) >= m.theatre.cell_km:
+        m.refresh_zone()
+        m.dirty_sectors.add(sector)
+
+
+def _take(m: CeasefireModel, taken: tuple[float, list[int]]) -> None:
+    area, towns = taken
     if area:
         m.ua_area -= area
         m.record["territory_taken_km2"] += area
     for t in towns:
         m.record_town_loss(t)
-    if abs(m.ua_depth[axis] - m.zone_depth[axis]) >= m.theatre.cell_km:
-        m.refresh_zone()
-        m.dirty_axes.add(axis)
+
+
+def take_pockets(m: CeasefireModel) -> None:
+    """Ground Ukraine holds cut off from the rest of its ground (an encircled pocket,
+    less than a tenth of its largest stretch) falls when the theatre is cut again."""
+    th = m.theatre
+    ground = th.ua_ground().reshape(th.control.shape)
+    labels, n = ndimage.label(ground, structure=np.ones((3, 3), bool))
+    if n <= 1:
+        return
+    sizes = np.bincount(labels.ravel())[1:]
+    small = np.flatnonzero(sizes < 0.1 * sizes.max()) + 1
+    cells = np.flatnonzero(np.isin(labels.ravel(), small))
+    if cells.size:
+        th.control_flat[cells] = RU
+        th.version += 1
+        _take(m, (float(cells.size) * th.cell_area, th._towns_fallen()))
 
 
 def _apply_losses(m: CeasefireModel, side: int, mask: np.ndarray, loss: np.ndarray) -> None:
-    """Spread each axis's losses over its units in proportion to their strength."""
+    """Spread each sector's losses over its units in proportion to their strength."""
     f = m.forces
-    rows = (mask & (f.view("axis") >= 0)).nonzero()[0]
+    rows = (mask & (f.view("sector") >= 0)).nonzero()[0]
     if rows.size == 0:
         return
-    axis = f.axis[rows]
+    sector = f.sector[rows]
     s = f.strength[rows]
-    per_axis = np.bincount(axis, weights=s, minlength=m.theatre.n_axes)
-    share = np.divide(loss, per_axis, out=np.zeros_like(loss), where=per_axis > 0)
-    taken = np.minimum(s * np.minimum(share[axis], 1.0), s)
+    per_sector = np.bincount(sector, weights=s, minlength=m.theatre.n_sectors)
+    share = np.divide(loss, per_sector, out=np.zeros_like(loss), where=per_sector > 0)
+    taken = np.minimum(s * np.minimum(share[sector], 1.0), s)
     f.strength[rows] = s - taken
     m.losses[side] += float(taken.sum())
     weak = rows[f.strength[rows] < 0.1 * m.p.unit_personnel]

@@ -35,21 +35,25 @@ class ForceTable:
         self.strength = np.zeros(capacity)
         self.readiness = np.zeros(capacity)
         self.posture = np.zeros(capacity, dtype=np.int8)
-        self.axis = np.full(capacity, -1, dtype=int)
+        self.sector = np.full(capacity, -1, dtype=int)
         self.arrive_day = np.zeros(capacity, dtype=int)
         self.alive = np.zeros(capacity, dtype=bool)
+        # A reserve sent to a threatened sector: it goes back to reserve when the threat
+        # there stands down (the line's own units stay).
+        self.committed = np.zeros(capacity, dtype=bool)
 
-    _COLUMNS = ("side", "strength", "readiness", "posture", "axis", "arrive_day", "alive")
+    _COLUMNS = ("side", "strength", "readiness", "posture", "sector", "arrive_day", "alive",
+                "committed")
 
     def add(self, side: int, strength: float, readiness: float, posture: Posture,
-            axis: int, arrive_day: int = 0) -> int:
+            sector: int, arrive_day: int = 0) -> int:
         """Append a unit and return its row."""
         if self.n == self.side.size:
             self._grow()
         i = self.n
         self.side[i], self.strength[i], self.readiness[i] = side, strength, readiness
-        self.posture[i], self.axis[i], self.arrive_day[i] = posture, axis, arrive_day
-        self.alive[i] = True
+        self.posture[i], self.sector[i], self.arrive_day[i] = posture, sector, arrive_day
+        self.alive[i], self.committed[i] = True, False
         self.n += 1
         return i
 
@@ -89,19 +93,18 @@ class ForceTable:
         m = self.alive[:n] & (self.side[:n] == side)
         return float(self.strength[:n][m].sum())
 
-    def mean_readiness(self, side: int) -> float:
-        """Strength-weighted mean readiness of one side's living units (0 if it has none)."""
-        m = self.view("alive") & (self.view("side") == side)
-        s = self.view("strength")[m]
-        return float((s * self.view("readiness")[m]).sum() / s.sum()) if s.sum() > 0 else 0.0
-
-    def power_by_axis(self, mask: np.ndarray, n_axes: int) -> np.ndarray:
-        """Combat power (strength x readiness) of the masked units, summed per axis."""
+    def power(self, mask: np.ndarray) -> float:
+        """Combat power (strength x readiness) of the masked units."""
         n = self.n
-        axis = self.axis[:n]
-        m = mask & (axis >= 0)
+        return float((self.strength[:n][mask] * self.readiness[:n][mask]).sum())
+
+    def power_by_sector(self, mask: np.ndarray, n_sectors: int) -> np.ndarray:
+        """Combat power (strength x readiness) of the masked units, summed per sector."""
+        n = self.n
+        sector = self.sector[:n]
+        m = mask & (sector >= 0)
         w = self.strength[:n][m] * self.readiness[:n][m]
-        return np.bincount(axis[m], weights=w, minlength=n_axes)[:n_axes]
+        return np.bincount(sector[m], weights=w, minlength=n_sectors)[:n_sectors]
 
 
 @lru_cache(maxsize=64)

@@ -62,18 +62,34 @@ def qjm_advance_rate(ratio: np.ndarray, fort: np.ndarray) -> np.ndarray:
     return np.where(ratio < QJM_RATIOS[0], 0.0, rate)
 
 
-def advance_km(ratio: np.ndarray, fort: np.ndarray, era: float, breakthrough_ratio: float,
+def advance_km(ratio: np.ndarray, fort: np.ndarray, era: float, breaks: np.ndarray,
                breakthrough_speed: float) -> np.ndarray:
     """Daily advance (km) of an attack at the given effective force ratio.
 
     The grinding rate is the QJM rate scaled by the era multiplier (the drone-saturated
-    front moves 15-70 m/day, §4.5). Once the ratio reaches the breakthrough ratio, the
-    defence is broken locally and the attacker moves at breakthrough speed until the
-    ratio falls again (reserves arrive, or the attacker is worn down).
+    front moves 15-70 m/day, §4.5). Where the defence ``breaks`` today (the ratio has
+    reached the breakthrough ratio, within a pulse: ``pulse_step``), the attacker moves
+    at breakthrough speed.
     """
     grinding = qjm_advance_rate(ratio, fort) * era
-    return np.where(np.asarray(ratio) >= breakthrough_ratio,
-                    np.maximum(grinding, breakthrough_speed), grinding)
+    return np.where(breaks, np.maximum(grinding, breakthrough_speed), grinding)
+
+
+def pulse_step(ratio: np.ndarray, pulse: np.ndarray, breakthrough_ratio: float,
+               pulse_days: int, consolidation_days: int) -> tuple[np.ndarray, np.ndarray]:
+    """Whether each front breaks through today, and its pulse state tomorrow.
+
+    A breakthrough runs for at most ``pulse_days`` (sources §4.5: Dobropillia, 10-15 km in
+    about five days), then consolidates for ``consolidation_days`` at the grinding rate;
+    a pulse also ends when the ratio falls below ``breakthrough_ratio``. ``pulse``: 0 =
+    ready, k > 0 = day k of a pulse, k < 0 = consolidating for -k more days.
+    """
+    pulse = np.asarray(pulse)
+    ready = np.asarray(ratio) >= breakthrough_ratio
+    breaks = ready & (pulse >= 0)
+    nxt = np.where(breaks, pulse + 1, np.where(pulse < 0, pulse + 1, 0))
+    nxt = np.where(breaks & (nxt >= pulse_days), -consolidation_days, nxt)
+    return breaks, nxt.astype(int)
 
 
 def lanchester_losses(att_power: np.ndarray, def_power: np.ndarray, def_mult: np.ndarray,
@@ -98,11 +114,18 @@ def daily_inflow(recruits_per_month: float, drain_per_month: float, theatre_shar
     Gross recruitment minus desertion, times the theatre's share, times (1 + boost) for
     arms support. A negative net (desertion above recruitment) drains the force.
     """
-    net = (recruits_per_month * (1.0 + boost) - drain_per_month) * theatre_share
-    net /= DAYS_PER_MONTH
+    net = net_daily_rate(recruits_per_month, drain_per_month, theatre_share, boost)
     if net > 0:
         return float(min(net, max(cap - current, 0.0)))
     return float(max(net, -current))
+
+
+def net_daily_rate(recruits_per_month: float, drain_per_month: float, theatre_share: float,
+                   boost: float = 0.0) -> float:
+    """Net personnel a day for the theatre before its cap: (gross x (1 + boost) - drain)
+    x the theatre's share (negative when desertion outruns recruitment)."""
+    return (recruits_per_month * (1.0 + boost) - drain_per_month) * theatre_share / (
+        DAYS_PER_MONTH)
 
 
 def fill_units(strength: np.ndarray, nominal: float, inflow: float) -> tuple[np.ndarray, float]:
@@ -150,3 +173,39 @@ def effective_credibility(base: float, days_since_refresh: float, half_life: flo
     decayed = base * 0.5 ** (max(days_since_refresh, 0.0) / half_life)
     tripwire = min(1.0, per_10k * reassurance_personnel / 10_000.0)
     return 1.0 - (1.0 - decayed) * (1.0 - tripwire)
+
+
+def campaign(attack: np.ndarray, defence: np.ndarray, reinforcement: np.ndarray,
+             reinforce_after: float, fort: np.ndarray, vulnerability: np.ndarray, days: int,
+             step_days: int, coeff: float, era: float, breakthrough_ratio: float,
+             breakthrough_speed: float, pulse_share: float) -> tuple[np.ndarray, np.ndarray]:
+    """A staff forecast of an offensive: depth reached (km) and the attacker's losses.
+
+    The same rules as the fighting itself (QJM advance, breakthrough pulses, Lanchester
+    losses), run forward in steps of ``step_days`` for ``days`` on whole arrays of
+    candidate offensives at once: attack and (effective) defence power, the defender's
+    reserves that arrive after ``reinforce_after`` days, the works at the point of attack.
+    Where the ratio allows a breakthrough, ``pulse_share`` of the days run at
+    breakthrough speed (the pulse cycle of ``pulse_step``, averaged over a step). The
+    offensive culminates by itself as losses and reinforcements turn the ratio.
+    """
+    att = np.array(attack, dtype=float)
+    dfn = np.array(defence, dtype=float)
+    depth = np.zeros_like(att)
+    lost = np.zeros_like(att)
+    arrived = False
+    for t in range(0, days, step_days):
+        if not arrived and t >= reinforce_after:
+            dfn, arrived = dfn + reinforcement, True
+        ratio = np.divide(att, dfn, out=np.full_like(att, np.inf), where=dfn > 0)
+        grinding = qjm_advance_rate(ratio, fort) * era
+        fast = np.maximum(grinding, breakthrough_speed)
+        rate = np.where(ratio >= breakthrough_ratio,
+                        pulse_share * fast + (1.0 - pulse_share) * grinding, grinding)
+        depth += rate * step_days
+        a_loss = np.minimum(coeff * dfn * step_days, att)
+        d_loss = coeff * att * vulnerability * step_days
+        lost += a_loss
+        att = att - a_loss
+        dfn = np.maximum(dfn - d_loss, 0.0)
+    return depth, lost

@@ -6,7 +6,9 @@ Projection: equirectangular about the theatre's centre latitude ``lat_c``::
     y_km = (lat - lat0) * 110.57
 
 where ``(lat0, lon0)`` is the theatre's south-west corner. The theatre is the
-outline's bounding box grown by ``margin_km`` on every side.
+outline's bounding box grown by ``margin_km`` on every side but Ukraine's (``ua_side``),
+which is grown by ``rear_margin_km``: the ground behind a line Ukraine would hold after
+leaving the oblast, and the depth an offensive from there could reach.
 
 Both the map file's validation (:mod:`model.map_schema`) and the rasteriser
 (:mod:`model.theatre_map`) need this, so it lives apart from both.
@@ -47,7 +49,8 @@ class TheatreFrame:
 
     @classmethod
     def of(cls, spec: MapSpec) -> TheatreFrame:
-        """The frame of a map: its outline's bounding box grown by the margin."""
+        """The frame of a map: its outline's bounding box grown by the margin, and by the
+        rear margin on Ukraine's side (the depth behind a line held after a withdrawal)."""
         ring = np.array(spec.oblast.ring(), dtype=float)
         lat_min, lat_max = float(ring[:, 0].min()), float(ring[:, 0].max())
         lon_min, lon_max = float(ring[:, 1].min()), float(ring[:, 1].max())
@@ -55,8 +58,12 @@ class TheatreFrame:
         kx = KM_PER_DEG_LON_EQUATOR * math.cos(math.radians(lat_c))
         ky = KM_PER_DEG_LAT
         m = spec.map.margin_km
-        lat0, lat1 = lat_min - m / ky, lat_max + m / ky
-        lon0, lon1 = lon_min - m / kx, lon_max + m / kx
+        rear = spec.map.rear_margin_km if spec.map.rear_margin_km is not None else m
+        side = spec.map.ua_side
+        south, north = (rear if side == "south" else m), (rear if side == "north" else m)
+        west, east = (rear if side == "west" else m), (rear if side == "east" else m)
+        lat0, lat1 = lat_min - south / ky, lat_max + north / ky
+        lon0, lon1 = lon_min - west / kx, lon_max + east / kx
         return cls(lat_c, lat0, lon0, lat1, lon1, kx, ky, (lon1 - lon0) * kx, (lat1 - lat0) * ky)
 
     def project(self, lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

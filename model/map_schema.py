@@ -58,6 +58,7 @@ class MapMeta(_Strict):
     description: str = ""
     sources: list[str] = Field(min_length=1)
     margin_km: float = Field(ge=0.0, le=500.0)
+    rear_margin_km: float | None = Field(default=None, ge=0.0, le=1000.0)
     ua_side: Side
 
     @field_validator("date", mode="before")
@@ -110,6 +111,44 @@ class LineOfContact(_Strict):
         return pts
 
 
+class Zone(_Strict):
+    """``[zones.<name>]``: ground an agreement can make a zone of, by name.
+
+    ``held_in_oblast``: all the ground Ukraine holds in the oblast on the day the zone is
+    declared (the 28-point plan's shape); ``polygon``: the ground Ukraine holds inside
+    ``outline`` (``[lat, lon]`` pairs).
+    """
+
+    kind: Literal["held_in_oblast", "polygon"]
+    outline: list[LatLon] | None = None
+    description: str = ""
+    source: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _outline_for_polygon(self) -> Zone:
+        if self.kind == "polygon" and (self.outline is None or len(self.outline) < 3):
+            raise ValueError("a polygon zone needs an outline of at least 3 [lat, lon] pairs")
+        if self.kind != "polygon" and self.outline is not None:
+            raise ValueError(f"an outline is only read for kind = 'polygon', not {self.kind!r}")
+        return self
+
+
+#: Parameters a map's ``[forces]`` block may set: the size and supply of the forces in
+#: its theatre, which belong to the theatre rather than to the model.
+FORCE_KEYS = (
+    "ru_initial_personnel", "ua_initial_personnel", "ru_reserve_fraction",
+    "ua_reserve_fraction", "ru_theatre_share", "ua_theatre_share",
+    "ru_theatre_cap_personnel", "ua_theatre_cap_personnel",
+)
+
+
+class ForceValue(_Strict):
+    """``[forces.<parameter>]``: a theatre's own value of a force parameter, sourced."""
+
+    value: float
+    source: str = Field(min_length=1)
+
+
 class MapSpec(_Strict):
     """A whole map file, validated."""
 
@@ -117,6 +156,17 @@ class MapSpec(_Strict):
     oblast: Oblast
     towns: list[Town] = Field(default_factory=list)
     line_of_contact: LineOfContact
+    zones: dict[str, Zone] = Field(default_factory=dict)
+    forces: dict[str, ForceValue] = Field(default_factory=dict)
+
+    @field_validator("forces")
+    @classmethod
+    def _known_force_keys(cls, forces: dict[str, ForceValue]) -> dict[str, ForceValue]:
+        for key in forces:
+            if key not in FORCE_KEYS:
+                raise ValueError(f"forces.{key}: not a force parameter a map may set "
+                                 f"(allowed: {', '.join(FORCE_KEYS)})")
+        return forces
 
     @model_validator(mode="after")
     def _geometry(self) -> MapSpec:

@@ -10,15 +10,23 @@ import numpy as np
 from dmzsim.agents.commands import Guarantor, RussiaCommand, UkraineCommand
 from dmzsim.agents.dmz_sector import DMZSector
 from dmzsim.agents.force_unit import ForceUnit
-from dmzsim.model import combat, kernels, monitoring, placement, recording, regeneration
+from dmzsim.model import combat, kernels, monitoring, placement, recording, regeneration, zones
 from dmzsim.model.agreement import NEVER, build_timeline
+from dmzsim.model.aims import Aims, corridor
 from dmzsim.model.forces import RU, UA, ForceTable, Posture
 from dmzsim.model.params import Params
 from dmzsim.model.rng import SeedLike, Streams, mesa_seed
-from dmzsim.model.theatre import Theatre, TheatreGrid, cached_raster
+from dmzsim.model.theatre import Strip, Theatre, TheatreGrid, cached_raster
 
 WAR_PHASES = ("war", "resumed")
 CEASEFIRE_PHASES = ("ceasefire", "withdrawal", "dmz")
+#: The theatre is cut again along the current line once fighting has moved it this far
+#: (km) from where it was last cut: far enough to be rare, near enough that every sector
+#: keeps a front. A representation choice; docs/validation.md shows it does not matter.
+REBUILD_KM = 10.0
+#: A breach runs on along its own strip of ground; the theatre is cut again along the new
+#: line once it is this many times ``REBUILD_KM`` deep.
+BREACH_REBUILD_FACTOR = 3.0
 
 
 class CeasefireModel(mesa.Model):
@@ -39,38 +47,86 @@ class CeasefireModel(mesa.Model):
     def __init__(self, params: Params | None = None, *, rng: SeedLike = 0,
                  map_path: str | Path | None = None, **overrides: Any) -> None:
         super().__init__(rng=mesa_seed(rng))
-        base = params.model_dump() if params is not None else {}
-        self.p = Params.build({**base, **overrides})
+        explicit = Params.explicit(params, overrides)
+        raster = cached_raster(map_path, Params.build(explicit).cell_km)
+        self.p = Params.build({**zones.map_forces(raster.spec), **explicit})
         self.streams = Streams(rng)
         self.day = 0
-        self._build_theatre(map_path)
+        self.phase = "ceasefire"
+        # the front: Russia's and Ukraine's forward edge on each sector (km from the line)
+        self.ru_depth = np.zeros(0)
+        self.ua_depth = np.zeros(0)
+        self.ua_area = 0.0
+        self.zone: tuple[np.ndarray, np.ndarray] = (np.zeros(0, int), np.zeros(0, int))
+        self.zone_depth = np.zeros(0)
+        self.rebuilt_at = np.zeros(0)
+        self.front_exhausted = False  # Ukraine holds no front left in the theatre
+        self.frontage = np.zeros((0, 0))  # frontage_weights of today's partition
+        self._aims: Aims | None = None
+        self.ceasefire_day = 0  # the day the guns fell silent (the deal's day 0)
+        self.political_shock = 0.0  # today's log misreading of the cost of ending it
+        # the main effort of an offensive: its sector, its strip of ground, its edge
+        self.main_sector = -1
+        self.main_cell = (0, 0)  # its point of attack on the map
+        self.breach: Strip | None = None
+        self.breach_depth = -np.inf
+        self.assault = np.zeros(0, dtype=bool)  # sectors whose line units assault today
+        self.pulse = np.zeros(0, dtype=int)  # breakthrough pulse state per sector
+        self.breach_pulse = 0  # ... and at the breach (kernels.pulse_step)
+        # forces
+        self.forces = ForceTable()
+        self.units: dict[int, ForceUnit] = {}
+        self.dirty_rows: set[int] = set()
+        self.dirty_sectors: set[int] = set()
+        self.depot = np.zeros(2)
+        self.initial_personnel = np.array([self.p.ru_initial_personnel,
+                                           self.p.ua_initial_personnel])
+        self.inflow_total = np.zeros(2)
+        self.outflow_total = np.zeros(2)
+        self.losses = np.zeros(2)
+        # monitoring: one DMZSector agent per sector; totals of sectors cut away survive
+        self.sectors: list[DMZSector] = []
+        self.monitor_totals = np.zeros(3, dtype=int)  # detections, violations, seen
+        self.coverage = 0.0
+        # the run's summary record
+        self.towns_ceded = 0
+        self.area_ceded = 0.0
+        self.record: dict[str, Any] = {}
+
+        self._build_theatre(raster)
         self._draw_agreement()
         self._create_forces()
-        self._create_sectors_and_commands()
+        self._create_commands()
         self._schedule_agreement()
-        recording.init_records(self)
+        self.datacollector = recording.init_records(self)
         placement.place_units(self)
         if self.daily_series:
             recording.collect(self)
 
     # --- construction ---------------------------------------------------------------------
-    def _build_theatre(self, map_path: str | Path | None) -> None:
-        raster = cached_raster(map_path, self.p.cell_km)
+    def _build_theatre(self, raster: Any) -> None:
         if self.grid_from_spares:
             self.grid = TheatreGrid.take(raster.shape, random=self.random)
         else:
             self.grid = TheatreGrid(raster.shape, torus=False, capacity=None,
                                     random=self.random)
-        self.theatre = Theatre(raster, self.grid, self.p.axis_width_km,
+        self.theatre = Theatre(raster, self.grid, self.p.sector_km,
                                self.p.initial_fortification, self.p.rear_fortification)
-        n = self.theatre.n_axes
-        self.ru_depth = np.zeros(n)
-        self.ua_depth = np.where(np.isfinite(self.theatre.ua_forward_depth()),
-                                 self.theatre.ua_forward_depth(), np.inf)
-        self.ua_depth = np.maximum(self.ua_depth, 0.0)
         self.ua_area = self.theatre.ua_area_km2()
-        self.zone_depth = self.ua_depth.copy()
-        self.zone = self.theatre.zone_cells(self.ua_depth, self.p.defence_zone_km)
+        self._read_front()
+
+    def _read_front(self) -> None:
+        """Take both sides' forward edges from the theatre's (new) partition."""
+        th = self.theatre
+        self.ua_depth = np.maximum(th.ua_forward_depth(), 0.0)
+        self.ru_depth = np.minimum(th.ru_forward_depth(), 0.0)
+        self.ru_depth = np.where(np.isfinite(self.ru_depth), self.ru_depth, -th.cell_km)
+        self.rebuilt_at = self.ru_depth.copy()
+        self.assault = np.zeros(th.n_sectors, dtype=bool)
+        self.pulse = np.zeros(th.n_sectors, dtype=int)
+        self.frontage = th.sectors.frontage_weights(self.p.attack_frontage_km)
+        self._aims: Aims | None = None
+        self.refresh_zone()
 
     def _draw_agreement(self) -> None:
         g = self.streams.guarantees
@@ -80,47 +136,48 @@ class CeasefireModel(mesa.Model):
         self.phase = "war" if self.timeline.war_from_start else "ceasefire"
         self.coverage = self.p.monitoring_coverage if self.timeline.monitoring else 0.0
         self.guarantor = Guarantor(self, delivered, attack_draw)
+        self._make_sector_agents()
         self.show_monitoring(self.theatre.line_strip())  # no zone yet: they watch the line
 
+    def _make_sector_agents(self) -> None:
+        """One DMZSector per sector of today's partition; the counts of the old ones are
+        kept in ``monitor_totals``."""
+        for s in self.sectors:
+            self.monitor_totals += (s.detections, s.violations, s.violations_detected)
+            s.remove()
+        th = self.theatre
+        self.sectors = [DMZSector(self, k, self.coverage) for k in range(th.n_sectors)]
+        for s in self.sectors:
+            s.cell = self.grid[th.attack_point(s.sector)]
+
     def _create_forces(self) -> None:
-        self.forces = ForceTable()
-        self.dirty_rows: set[int] = set()
-        self.dirty_axes: set[int] = set()
-        self.depot = np.zeros(2)
-        self.units: dict[int, ForceUnit] = {}
-        weights = self.theatre.front_cells / self.theatre.front_cells.sum()
+        """Each side's units: a reserve share, the rest spread along the front by length."""
         p = self.p
+        weights = self.theatre.front_km / self.theatre.front_km.sum()
         for side, total, reserve in ((RU, p.ru_initial_personnel, p.ru_reserve_fraction),
                                      (UA, p.ua_initial_personnel, p.ua_reserve_fraction)):
             n_units = int(np.ceil(total / p.unit_personnel))
             sizes = np.full(n_units, p.unit_personnel)
             sizes[-1] = total - p.unit_personnel * (n_units - 1)
             n_reserve = round(reserve * n_units)
-            line_axes = _spread(n_units - n_reserve, weights)
+            line = _spread(n_units - n_reserve, weights)
             for k in range(n_units):
                 if k < n_reserve:
                     self.add_unit(side, sizes[k], p.initial_readiness, Posture.RESERVE, -1)
                 else:
                     self.add_unit(side, sizes[k], p.initial_readiness, Posture.DEFEND,
-                                  int(line_axes[k - n_reserve]))
-        self.initial_personnel = np.array([p.ru_initial_personnel, p.ua_initial_personnel])
-        self.inflow_total = np.zeros(2)
-        self.losses = np.zeros(2)
-        self.outflow_total = np.zeros(2)
+                                  int(line[k - n_reserve]))
 
     def add_unit(self, side: int, strength: float, readiness: float, posture: Posture,
-                 axis: int, arrive_day: int = 0) -> ForceUnit:
+                 sector: int, arrive_day: int = 0) -> ForceUnit:
         """Form a unit: its numbers in a ForceTable row, its place on the map as an agent."""
-        row = self.forces.add(side, strength, readiness, posture, axis, arrive_day)
+        row = self.forces.add(side, strength, readiness, posture, sector, arrive_day)
         unit = ForceUnit(self, row)
         self.units[row] = unit
         self.dirty_rows.add(row)
         return unit
 
-    def _create_sectors_and_commands(self) -> None:
-        self.sectors = [DMZSector(self, a, self.coverage) for a in range(self.theatre.n_axes)]
-        for s in self.sectors:
-            s.cell = self.grid[self.theatre.cell_near(s.axis, 0.0, 0.0)]
+    def _create_commands(self) -> None:
         self.russia = RussiaCommand(self)
         self.ukraine = UkraineCommand(self)
 
@@ -162,11 +219,14 @@ class CeasefireModel(mesa.Model):
         3. Movement and withdrawal: units take the position of their posture; units in
            transit arrive.
         4. Fortification: Ukraine digs on its manned line; works in the zone decay.
-        5. Monitoring: each sector may detect a build-up on its axis and small
+        5. Monitoring: each sector may detect a build-up on its front and small
            violations; a first detection warns Ukraine.
-        6. Decisions: Russia reviews whether and where to mass and resume; Ukraine
-           commits reserves to the most threatened axis.
-        7. Combat on axes in contact: attrition, advance, cells and towns change hands.
+        6. Decisions: Russia reviews whether and where to mass and resume (the value of
+           resuming now against keeping the ceasefire and against resuming later);
+           Ukraine commits reserves to the most threatened sector, and stands them down.
+        7. Combat on sectors in contact and at the main effort's breach: attrition,
+           advance, cells and towns change hands; the theatre is cut again along the
+           line when fighting has moved it far.
         8. The guarantor answers detected violations.
         9. Record.
         """
@@ -179,6 +239,7 @@ class CeasefireModel(mesa.Model):
         self.ukraine.step()
         if self.at_war:
             combat.fight(self)
+            self._rebuild_if_moved()
         self.guarantor.respond_to_violations(detected)
         if self.day >= self.p.horizon_days:
             self.running = False
@@ -192,46 +253,106 @@ class CeasefireModel(mesa.Model):
         if self.phase != "ceasefire":
             return
         self.phase = "withdrawal"
-        # The units stay on their axis (and count there) until the zone is declared, on
-        # the timeline's withdrawal_end; their posture is what changes.
         mask = self.forces.mask(UA, Posture.DEFEND)
         self.forces.posture[: self.forces.n][mask] = Posture.WITHDRAW
 
     def complete_withdrawal(self) -> None:
-        """Event: the zone is declared (unilateral: Ukraine's ground is ceded; mirrored:
-        both sides stand back), the new line is manned and the monitors move onto the zone."""
+        """Event: the zone is declared (unilateral: the map's zone is ceded; mirrored:
+        both sides stand back), the theatre is cut along the new line, the line is manned
+        and the monitors move onto the zone."""
         if self.phase != "withdrawal":
             return
         self.phase = "dmz"
         th, p = self.theatre, self.p
+        area0 = th.ua_area_km2()
         if p.dmz_shape == "unilateral":
-            ceded = th.set_dmz(th.unilateral_zone(), transfer_to_russia=True)
+            zone = zones.unilateral_zone(th, p.unilateral_zone)
+            ceded = th.set_dmz(zone, transfer_to_russia=True)
         else:
             ceded = th.set_dmz(th.mirrored_zone(p.dmz_width_km), transfer_to_russia=False)
-            self.ru_depth[:] = -p.dmz_width_km
-        self.ua_depth = np.maximum(th.ua_forward_depth(), self.ru_depth)
-        self.ua_area = th.ua_area_km2()
         self.towns_ceded = len(ceded)
-        self._station_line_after_withdrawal()
-        self.refresh_zone()
+        self.record["belt_towns_ceded"] = sum(th.raster.towns[t].fortress_belt for t in ceded)
+        self.area_ceded = area0 - th.ua_area_km2()
+        self.ua_area = th.ua_area_km2()
+        self._after_rebuild()
+        f = self.forces
+        f.posture[: f.n][f.mask(UA, Posture.WITHDRAW)] = Posture.DEFEND
+        placement.place_units(self)
         self.show_monitoring(th.dmz_flat)
+
+    def _after_rebuild(self) -> None:
+        """The theatre was cut again: each side's line is spread over the new sectors so
+        that each holds its share of the front, the main effort (and the reserves sent
+        against it) follows its point of attack, any other unit joins the sector it
+        stands in, and the monitors take the new sectors."""
+        self._read_front()
+        self._make_sector_agents()
+        f, th = self.forces, self.theatre
+        alive = f.view("alive") & (f.view("sector") >= 0)
+        line = np.zeros(f.n, dtype=bool)
+        for side in (RU, UA):
+            pool = f.mask(side, Posture.DEFEND, Posture.WITHDRAW) & alive
+            if not self.at_war:  # in a ceasefire, reserves sent to a threat stay there
+                pool &= ~f.view("committed")
+            rows = np.flatnonzero(pool)
+            f.sector[rows] = _balance(f.strength[rows] * f.readiness[rows], th.front_km)
+            line[rows] = True
+        effort = f.mask(RU, Posture.ATTACK, Posture.CONCENTRATE) & alive
+        if not self.at_war:
+            effort |= f.view("committed") & alive
+        if self.at_war:
+            f.committed[: f.n] = False
+        if self.main_sector >= 0:
+            point = self.main_cell
+            if self.breach is not None:
+                tip = self.breach.cells[min(self.breach.taken_upto, self.breach.cells.size - 1)]
+                point = th.coord(tip)
+            self.set_main(self._sector_at(point, self.main_sector))
+            f.sector[: f.n][effort] = self.main_sector
+            if self.breach is not None:
+                self.open_breach(self.main_sector)
+        for r in np.flatnonzero(alive & ~line & ~(effort & (self.main_sector >= 0))):
+            unit = self.units[int(r)]
+            where = unit.cell.coordinate if unit.cell is not None else th.attack_point(0)
+            f.sector[r] = self._sector_at(where, int(f.sector[r]))
+
+    def set_main(self, sector: int) -> None:
+        """Russia's main effort is on ``sector`` (-1: none); its point is kept so that it
+        survives the theatre being cut again."""
+        self.main_sector = sector
+        if sector >= 0:
+            self.main_cell = self.theatre.attack_point(sector)
+
+    def _sector_at(self, coord: tuple[int, int], fallback: int) -> int:
+        th = self.theatre
+        k = int(th.sectors.sector_of_cell[np.ravel_multi_index(coord, th.control.shape)])
+        return k if k >= 0 else fallback % th.n_sectors
+
+    def _rebuild_if_moved(self) -> None:
+        """Cut the theatre again once the line has moved ``REBUILD_KM`` since the last cut."""
+        if self.front_exhausted:
+            return
+        # ground taken from Ukraine's line counts, crossing the zone to it does not
+        moved = float(np.max(np.maximum(self.ru_depth, 0.0) - np.maximum(self.rebuilt_at, 0.0),
+                             initial=0.0))
+        if self.breach is not None:  # a breach runs on in its own strip for longer
+            moved = max(moved, self.breach_depth / BREACH_REBUILD_FACTOR)
+        if moved < REBUILD_KM:
+            return
+        self._rebuild_now()
+
+    def _rebuild_now(self) -> None:
+        combat.take_pockets(self)
+        if self.theatre.rebuild():
+            self._after_rebuild()
+        else:  # nothing left to cut along: no more rebuilding
+            self.front_exhausted = True
+        placement.place_units(self)
 
     def show_monitoring(self, watched: np.ndarray) -> None:
         """The ``monitored`` layer: today's coverage on the watched cells (flat mask), 0
         elsewhere. Drawn only; detection itself is per sector (``model/monitoring.py``)."""
         self.theatre.monitored.reshape(-1)[:] = np.where(watched, self.coverage, 0.0)
-
-    def _station_line_after_withdrawal(self) -> None:
-        """Withdrawn units man the new line. On axes with no ground left to hold or take,
-        both sides' units have nothing to face and go back to reserve."""
-        f = self.forces
-        axis = f.view("axis")
-        stranded = f.mask(UA, Posture.WITHDRAW) | f.mask(RU, Posture.DEFEND, Posture.CONCENTRATE)
-        stranded &= (axis >= 0) & ~self.has_line()[np.maximum(axis, 0)]
-        for r in np.flatnonzero(stranded):
-            f.posture[r], f.axis[r] = Posture.RESERVE, -1
-        f.posture[: f.n][f.mask(UA, Posture.WITHDRAW)] = Posture.DEFEND
-        placement.place_units(self)
 
     def guarantees_in_force(self) -> None:
         """Event: the guarantees take effect, unless the war has resumed first (they
@@ -240,33 +361,42 @@ class CeasefireModel(mesa.Model):
             return
         self.guarantor.enter_into_force()
 
-    def resume_war(self, axis: int, estimate: float) -> None:
-        """Russia relaunches the offensive, with its main effort on ``axis``."""
+    def resume_war(self, sector: int, estimate: float) -> None:
+        """Russia relaunches the offensive, with its main effort on ``sector``."""
         self.phase = "resumed"
         rec = self.record
         rec["day_resumed"] = float(self.day)
         rec["ua_area_at_resumption"] = self.ua_area
-        rec["attack_axis"] = axis
-        rec["ua_depth_at_resumption"] = self.ua_depth.copy()
+        rec["attack_sector"] = sector
         rec["ratio_at_attack"] = float(estimate)
-        front = self.ua_depth[axis] if np.isfinite(self.ua_depth[axis]) else self.ru_depth[axis]
-        rec["attack_cell"] = self.theatre.front_cell(axis, float(front))
-        first_seen = self.sectors[axis].first_buildup_day
+        rec["attack_cell"] = self.theatre.attack_point(sector)
+        first_seen = self.sectors[sector].first_buildup_day
         rec["warning_days"] = 0.0 if np.isnan(first_seen) else float(self.day - first_seen)
         f = self.forces
-        mask = f.mask(RU, Posture.DEFEND, Posture.CONCENTRATE)
-        f.posture[: f.n][mask] = Posture.ATTACK
+        f.posture[: f.n][f.mask(RU, Posture.CONCENTRATE)] = Posture.ATTACK
+        self.open_breach(sector)
         self._turn_withdrawal_around()
         self.guarantor.respond_to_attack()
-        self.ukraine.warn(axis)
+        self.ukraine.warn(sector)
+
+    def open_breach(self, sector: int) -> None:
+        """The main effort strikes ``attack_frontage_km`` of front centred on ``sector``."""
+        self.set_main(sector)
+        cells, along = corridor(self, sector)
+        self.breach = Strip.of(cells, along)
+        self.breach_depth = float(self.ru_depth[sector])
+        self.breach_pulse = 0
 
     def _turn_withdrawal_around(self) -> None:
         """Attacked mid-withdrawal, Ukraine's withdrawing units stop and defend where they
-        are: on their axis, at once, on the old line (no zone exists yet)."""
+        are: on their sector, at once, on the old line (no zone exists yet)."""
         f = self.forces
-        rows = np.flatnonzero(f.mask(UA, Posture.WITHDRAW))
-        for r in rows:
-            self.units[int(r)].order(Posture.DEFEND, int(f.axis[r]), self.day)
+        for r in np.flatnonzero(f.mask(UA, Posture.WITHDRAW)):
+            self.units[int(r)].order(Posture.DEFEND, int(f.sector[r]), self.day)
+
+    def record_review(self, estimate: Any) -> None:
+        """Keep Russia's latest review (``model/decision.py``) for the record."""
+        self.record["review"] = estimate
 
     def record_town_loss(self, town: int) -> None:
         """Count a town taken by the offensive (and apart, if it is in the fortress belt)."""
@@ -274,18 +404,19 @@ class CeasefireModel(mesa.Model):
         if self.theatre.raster.towns[town].fortress_belt:
             self.record["belt_towns_lost"] += 1
 
-    def stand_down(self, axis: int) -> None:
-        """The odds were not there: the massed units stay on the axis as its garrison."""
+    def stand_down(self, sector: int) -> None:
+        """Russia called off its build-up: the massed units stay on the sector as its
+        garrison, and Ukraine's reserves sent there go back to reserve."""
         f = self.forces
-        mask = f.mask(RU, Posture.CONCENTRATE)
-        f.posture[: f.n][mask] = Posture.DEFEND
-        self.sectors[axis].reset_buildup()
+        f.posture[: f.n][f.mask(RU, Posture.CONCENTRATE)] = Posture.DEFEND
+        self.sectors[sector].reset_buildup()
+        self.ukraine.stand_down()
 
-    def concentrate(self, side: int, axis: int, arrive_day: int,
+    def concentrate(self, side: int, sector: int, arrive_day: int,
                     posture: Posture = Posture.CONCENTRATE) -> None:
-        """Send every reserve unit of ``side`` to ``axis``."""
+        """Send every reserve unit of ``side`` to ``sector``."""
         for r in np.flatnonzero(self.forces.mask(side, Posture.RESERVE)):
-            self.units[int(r)].order(posture, axis, arrive_day)
+            self.units[int(r)].order(posture, sector, arrive_day)
 
     # --- shared quantities --------------------------------------------------------------
     @property
@@ -301,81 +432,105 @@ class CeasefireModel(mesa.Model):
     def reserve_power(self, side: int, present_on: int | None = None) -> float:
         """Combat power (strength x readiness) of a side's reserves; with ``present_on``,
         only those that have arrived by that day."""
+        return self.forces.power(self.forces.mask(side, Posture.RESERVE, present_on=present_on))
+
+    def line_power(self, side: int, present_on: int | None = None) -> np.ndarray:
+        """Combat power per sector of a side's units holding the line (for Ukraine, also
+        those withdrawing and those sent there), arrived by ``present_on`` if given."""
         f = self.forces
-        m = f.mask(side, Posture.RESERVE, present_on=present_on)
-        return float((f.view("strength")[m] * f.view("readiness")[m]).sum())
+        postures = (Posture.DEFEND,) if side == RU else (Posture.DEFEND, Posture.WITHDRAW)
+        return f.power_by_sector(f.mask(side, *postures, present_on=present_on),
+                                 self.theatre.n_sectors)
+
+    def attack_power(self, present_on: int | None = None) -> float:
+        """Combat power of Russia's main effort (units massing for it or attacking)."""
+        return self.forces.power(self.forces.mask(RU, Posture.CONCENTRATE, Posture.ATTACK,
+                                                  present_on=present_on))
+
+    @property
+    def aims(self) -> Aims:
+        """The value of each sector's frontage to Russia, for today's partition (built on
+        first use after the theatre is cut: only ceasefire reviews need it)."""
+        if self._aims is None:
+            self._aims = Aims(self)
+        return self._aims
 
     def refresh_zone(self) -> None:
-        """Recompute which cells make up Ukraine's defended zone on each axis."""
+        """Recompute which cells make up Ukraine's defended zone on each sector."""
         self.zone_depth = self.ua_depth.copy()
         self.zone = self.theatre.zone_cells(self.ua_depth, self.p.defence_zone_km)
 
-    def axis_fortification(self) -> np.ndarray:
-        """Mean fortification of Ukraine's defended zone on each axis."""
-        cells, axes = self.zone
-        return self.theatre.axis_means(cells, axes, self.theatre.fort_flat)
+    def sector_fortification(self) -> np.ndarray:
+        """Mean fortification of Ukraine's defended zone on each sector."""
+        cells, sectors = self.zone
+        return self.theatre.sector_means(cells, sectors, self.theatre.fort_flat)
 
-    def defence_multiplier(self, fort: np.ndarray | None = None) -> np.ndarray:
-        """Ukraine's posture x terrain x guarantor multiplier on each axis.
+    def defence_multiplier(self, fort: np.ndarray | None = None,
+                           expected: bool = False) -> np.ndarray:
+        """Ukraine's posture x terrain x guarantor multiplier on each sector.
 
-        ``fort`` is today's ``axis_fortification()`` if the caller already has it.
+        ``fort`` is today's ``sector_fortification()`` if the caller already has it;
+        ``expected`` uses the guarantor help Russia expects rather than what it gives.
         """
-        p = self.p
-        cells, axes = self.zone
+        p, th = self.p, self.theatre
+        cells, sectors = self.zone
         if fort is None:
-            fort = self.theatre.axis_means(cells, axes, self.theatre.fort_flat)
-        # bincount reads the boolean urban mask as 0.0/1.0 weights: no float copy needed
-        urban = self.theatre.axis_means(cells, axes, self.theatre.urban_flat)
+            fort = th.sector_means(cells, sectors, th.fort_flat)
+        urban = th.sector_means(cells, sectors, th.urban_flat)
         mult = kernels.posture_multiplier(fort, p.hasty_multiplier, p.prepared_multiplier,
                                           p.fortified_multiplier)
         if self.phase == "withdrawal":
             mult = np.minimum(mult, p.withdrawal_multiplier)
-        return mult * kernels.terrain_multiplier(urban, p.urban_multiplier) * (
-            1.0 + self.guarantor.combat_support())
+        support = self.guarantor.expected_support() if expected else \
+            self.guarantor.combat_support()
+        return mult * kernels.terrain_multiplier(urban, p.urban_multiplier) * (1.0 + support)
 
     def crossing_days(self) -> np.ndarray:
-        """Days Russia's forces need to cross the gap to Ukraine's line on each axis."""
+        """Days Russia's forces need to cross the gap to Ukraine's line on each sector."""
         gap = np.maximum(self.ua_depth - self.ru_depth, 0.0)
         gap = np.where(np.isfinite(gap), gap, 0.0)
-        obstacles = self.zone_obstacles()
-        speed = self.p.dmz_crossing_km_per_day / (1.0 + self.p.obstacle_delay_factor * obstacles)
-        return gap / speed
+        return gap / self.crossing_speed()
+
+    def crossing_speed(self) -> np.ndarray:
+        """Km a day Russia's forces cross the gap on each sector, slowed by left works."""
+        return self.p.dmz_crossing_km_per_day / (
+            1.0 + self.p.obstacle_delay_factor * self.zone_obstacles())
 
     def zone_obstacles(self) -> np.ndarray:
-        """Mean remaining works in the zone on each axis (0 where there is no zone)."""
+        """Mean remaining works in the zone on each sector (0 where there is no zone)."""
         th = self.theatre
         if th.dmz_cells.size == 0:
-            return np.zeros(th.n_axes)
-        axes = th.axis_of_cell[th.dmz_cells]
-        keep = axes >= 0
-        return th.axis_means(th.dmz_cells[keep], axes[keep], th.fort_flat)
+            return np.zeros(th.n_sectors)
+        sectors = th.sectors.sector_of_cell[th.dmz_cells]
+        keep = sectors >= 0
+        return th.sector_means(th.dmz_cells[keep], sectors[keep], th.fort_flat)
 
     def has_line(self) -> np.ndarray:
-        """Axes on which Ukraine still holds ground outside the zone: something to attack."""
+        """Sectors on which Ukraine still holds ground outside the zone: something to
+        attack (every sector, right after the theatre is cut along the line)."""
         return np.isfinite(self.ua_depth)
 
     def current_ratio(self) -> np.ndarray:
-        """Russia's combat power over Ukraine's effective power, per axis, today.
+        """Russia's combat power over Ukraine's effective power, per sector, today, as an
+        attack on ``attack_frontage_km`` of front centred on the sector would meet it.
 
         Infinite where Russia has power and Ukraine none (an undefended line); zero
-        where Russia has none, or where Ukraine holds no ground left to attack.
+        where Russia has none.
         """
-        f, n = self.forces, self.theatre.n_axes
-        ru = f.power_by_axis(f.mask(RU, Posture.DEFEND, Posture.ATTACK, Posture.CONCENTRATE,
-                                    present_on=self.day), n)
-        ua = f.power_by_axis(f.mask(UA, Posture.DEFEND, Posture.WITHDRAW,
-                                    present_on=self.day), n)
-        eff = ua * self.defence_multiplier()
-        ratio = np.divide(ru, eff, out=np.where(ru > 0, np.inf, 0.0), where=eff > 0)
+        w = self.frontage
+        ru = w @ self.line_power(RU, self.day)
+        if self.main_sector >= 0:
+            ru[self.main_sector] += self.attack_power(self.day)
+        ua = w @ (self.line_power(UA, self.day) * self.defence_multiplier())
+        ratio = np.divide(ru, ua, out=np.where(ru > 0, np.inf, 0.0), where=ua > 0)
         return np.where(self.has_line(), ratio, 0.0)
 
     def dig_and_decay(self) -> None:
         """Ukraine digs in on its manned line; abandoned works in the zone decay."""
         th, p = self.theatre, self.p
-        cells, axes = self.zone
-        manned = self.forces.power_by_axis(
-            self.forces.mask(UA, Posture.DEFEND, present_on=self.day), th.n_axes) > 0
-        dig = cells[manned[axes]]
+        cells, sectors = self.zone
+        manned = self.line_power(UA, self.day) > 0
+        dig = cells[manned[sectors]]
         th.fort_flat[dig] = np.minimum(th.fort_flat[dig] + 1.0 / p.dig_days_to_full, 1.0)
         if th.dmz_cells.size:
             z = th.dmz_cells
@@ -387,8 +542,22 @@ class CeasefireModel(mesa.Model):
         return placement.position_for(self, row)
 
 
+def _balance(power: np.ndarray, front_km: np.ndarray) -> np.ndarray:
+    """Assign units of the given ``power`` to sectors so that each sector's power is as
+    near as whole units allow to its share of the front (strongest units first, each to
+    the sector furthest below its share)."""
+    target = power.sum() * front_km / front_km.sum()
+    have = np.zeros(front_km.size)
+    out = np.empty(power.size, dtype=int)
+    for i in np.argsort(-power, kind="stable"):
+        k = int(np.argmax(target - have))
+        out[i] = k
+        have[k] += power[i]
+    return out
+
+
 def _spread(n: int, weights: np.ndarray) -> np.ndarray:
-    """Assign ``n`` units to axes in proportion to ``weights`` (largest remainder)."""
+    """Assign ``n`` units to sectors in proportion to ``weights`` (largest remainder)."""
     raw = weights * n
     counts = np.floor(raw).astype(int)
     for i in np.argsort(-(raw - counts))[: n - counts.sum()]:

@@ -1,4 +1,4 @@
-"""Step 5: monitoring. Sectors look for a build-up on their axis and for small breaches.
+"""Step 5: monitoring. Sectors look for a build-up in their sector and for small breaches.
 
 All sectors draw every day whether or not anything is there, so the random streams stay
 aligned between arms (common random numbers).
@@ -23,10 +23,11 @@ def observe(m: CeasefireModel) -> int:
     f = m.forces
     massing = f.mask(RU, Posture.CONCENTRATE)
     buildup = np.zeros(n, dtype=bool)
-    axis = f.view("axis")
-    buildup[axis[massing & (axis >= 0)]] = True
+    sector = f.view("sector")
+    buildup[sector[massing & (sector >= 0)]] = True
     draws = m.streams.monitoring.random(n)
-    counts = m.streams.violations.poisson(m.p.violation_rate_per_sector_day, n)
+    rate = m.p.violation_rate_per_100km_day * m.theatre.front_km / 100.0
+    counts = m.streams.violations.poisson(rate)
     seen_counts = m.streams.monitoring.binomial(counts, m.coverage)
     for a in (buildup | (counts > 0)).nonzero()[0]:
         first = m.sectors[a].observe(m.day, bool(buildup[a]), float(draws[a]),

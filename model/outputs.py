@@ -142,11 +142,19 @@ OUTPUTS: tuple[Output, ...] = (
            "day"),
     Output("guarantee_triggered", "the guarantor responded to a violation"),
     Output("guarantor_responses", "guarantor responses", "responses", count=True),
-    Output("attack_axis", "axis of the main attack (-1: none)"),
+    Output("attack_sector", "sector of the main attack (-1: none)"),
     Output("attack_lat", "latitude where the main attack struck", "°N"),
     Output("attack_lon", "longitude where the main attack struck", "°E"),
-    Output("ratio_at_attack", "force ratio RU : UA on the attack axis when it began"),
-    Output("max_advance_km", "deepest advance on any axis after resumption", "km"),
+    Output("ratio_at_attack", "Russia's expected ratio on its frontage when it began"),
+    Output("max_advance_km", "the main effort's advance after resumption (all breaches)",
+           "km"),
+    Output("area_ceded_km2", "ground ceded by the deal (a unilateral zone)", "km²",
+           per_arm=True),
+    Output("belt_towns_ceded", "fortress-belt towns ceded by the deal", "towns",
+           count=True, per_arm=True),
+    Output("value_at_resumption", "net value Russia saw in resuming, when it resumed",
+           "km² of aims"),
+    Output("decided_by", "the term that decided Russia's last review", show=str),
     Output("days_run", "days the run lasted", "days", count=True),
     # --- the per-day series (kind "day"), in column order -----------------------------------
     Output("day", "day", "day", kind="day", count=True),
@@ -160,8 +168,8 @@ OUTPUTS: tuple[Output, ...] = (
            show=two_decimals),
     Output("ua_readiness", "Ukrainian readiness (strength-weighted)", kind="day",
            show=two_decimals),
-    Output("force_ratio_main_axis", "force ratio RU : UA, main axis", kind="day",
-           show=two_decimals),
+    Output("force_ratio_main_axis", "force ratio RU : UA, main sector's frontage",
+           kind="day", show=two_decimals),
     Output("ua_area_km2", "area Ukraine holds", "km²", kind="day", show=area),
     Output("detections", "build-up detections so far", "detections", kind="day",
            count=True, show=whole),
@@ -171,7 +179,23 @@ OUTPUTS: tuple[Output, ...] = (
     Output("ua_losses", "Ukrainian losses so far", "personnel", kind="day"),
     Output("credibility", "the guarantor's credibility today", kind="day",
            show=two_decimals),
+    Output("expected_ratio", "Russia's expected ratio at its latest review", kind="day",
+           show=two_decimals),
+    Output("required_ratio", "the ratio it needs to break through", kind="day",
+           show=two_decimals),
+    Output("value_resume_now", "value of resuming now, latest review", "km² of aims",
+           kind="day"),
+    Output("value_wait", "best value of resuming later, latest review", "km² of aims",
+           kind="day"),
+    Output("decided_by", "what decided the latest review", kind="day", show=str),
 )
+
+
+#: What can decide one of Russia's reviews (``decided_by``): the gain when it resumes, the
+#: odds when no breakthrough is in sight, the cost that outweighs the gain, or waiting
+#: when a later day looks better (``model/decision.py``).
+DECISION_TERMS: tuple[str, ...] = ("gain", "odds", "losses", "guarantor",
+                                   "ending the ceasefire", "waiting")
 
 
 def _guarantees(in_force: Any, delivered: Any) -> str:
@@ -195,7 +219,10 @@ class Monitor:
 
 
 MONITORS: tuple[Monitor, ...] = (
-    Monitor("Force ratio, main axis", ("force_ratio_main_axis",)),
+    Monitor("Force ratio, main sector", ("force_ratio_main_axis",)),
+    Monitor("Russia's odds (needed)", ("expected_ratio", "required_ratio")),
+    Monitor("Value of resuming now (later)", ("value_resume_now", "value_wait")),
+    Monitor("Decided by", ("decided_by",), lambda v: v or "–"),
     Monitor("RU personnel", ("ru_strength",)),
     Monitor("UA personnel", ("ua_strength",)),
     Monitor("RU readiness", ("ru_readiness",)),
@@ -204,6 +231,7 @@ MONITORS: tuple[Monitor, ...] = (
     Monitor("Detections", ("detections",)),
     Monitor("Violations (seen)", ("violations", "violations_detected")),
     Monitor("Towns lost (belt)", ("towns_lost", "belt_towns_lost")),
+    Monitor("Towns ceded (belt)", ("towns_ceded", "belt_towns_ceded")),
     Monitor("Guarantees", ("guarantees_in_force", "guarantees_delivered"), _guarantees),
     Monitor("Credibility", ("credibility",)),
     Monitor("Offensive resumed", ("day_resumed",), _resumed_on),

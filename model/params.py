@@ -12,6 +12,7 @@ error that names the key and the value, never a silent default.
 from __future__ import annotations
 
 import tomllib
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -50,6 +51,10 @@ class Params(BaseModel):
         "unilateral", "choice", "sources §2.1 (28-point plan, point 21(d))",
         "unilateral: Ukraine leaves what it holds of the oblast, Russia may not enter; "
         "mirrored: both sides pull back dmz_width_km from the line.")
+    unilateral_zone: str = P(
+        "unilateral", "name", "map file: the zone a unilateral withdrawal cedes (the "
+        "default map's 'unilateral' is the part of the oblast Ukraine holds, sources §2.1)",
+        "Which of the map's zones a unilateral withdrawal cedes.", min_length=1)
     dmz_width_km: float = P(
         10.0, "km", "sources §2.3 (Zelensky: mirrored pullback of 5, 10 or 40 km)",
         "Pullback of each side from the line in a mirrored DMZ.", ge=1.0, le=80.0)
@@ -96,10 +101,11 @@ class Params(BaseModel):
         "blocked (sources §2.4); a US-led technical mechanism is planned",
         "Daily chance that a monitored sector detects a build-up or presence in it.",
         ge=0.0, le=1.0)
-    violation_rate_per_sector_day: float = P(
-        0.02, "events per sector per day", "assumption: Donbas 2014-22 ceasefires saw "
-        "constant low-level breaches (sources §6.2)",
-        "Rate of small ceasefire violations in each zone sector.", ge=0.0, le=1.0)
+    violation_rate_per_100km_day: float = P(
+        0.1, "events per 100 km of front per day", "assumption: Donbas 2014-22 "
+        "ceasefires saw constant low-level breaches (sources §6.2)",
+        "Rate of small ceasefire violations along the front (or the zone).",
+        ge=0.0, le=10.0)
 
     # --- forces -------------------------------------------------------------------------
     ru_initial_personnel: float = P(
@@ -173,7 +179,7 @@ class Params(BaseModel):
         0.016, "fraction of opposing combat power per day",
         "calibrated: no-deal Russian losses ~400/day in Donetsk, a third to half of the "
         "front-wide ~1,000-1,300/day (sources §4.3)",
-        "Lanchester aimed-fire coefficient on an axis in active combat.", ge=0.0, le=0.1)
+        "Lanchester aimed-fire coefficient on a sector in active combat.", ge=0.0, le=0.1)
     quiet_sector_intensity: float = P(
         0.15, "fraction", "assumption: holding sectors still see shelling and drones "
         "(sources §4.3)", "Attrition on axes without an assault, relative to one.",
@@ -198,21 +204,38 @@ class Params(BaseModel):
         "Local effective force ratio the attacker needs to break through.",
         ge=1.0, le=10.0)
     era_advance_multiplier: float = P(
-        0.02, "factor", "sources §5.3 (QJM rates x 0.01-0.05 for the drone-saturated "
+        0.01, "factor", "sources §5.3 (QJM rates x 0.01-0.05 for the drone-saturated "
         "front); calibrated within that range to 15-70 m/day (§4.5)",
         "Scales WWII-era QJM advance rates to today's front.", ge=0.001, le=1.0)
     breakthrough_speed_km_per_day: float = P(
         2.5, "km per day", "sources §4.5 (breakthrough pulses 2-3 km/day, Dobropillia)",
         "Advance rate once the local ratio exceeds the breakthrough ratio.",
         ge=0.1, le=30.0)
+    breakthrough_pulse_days: int = P(
+        5, "days", "sources §4.5 (Dobropillia, Aug 2025: 10-15 km in about 5 days)",
+        "Days a breakthrough runs at breakthrough speed before it must consolidate.",
+        ge=1, le=365)
+    consolidation_days: int = P(
+        14, "days", "assumption: supplies come up and the defender re-forms a line within "
+        "a staff cycle (review_interval_days)",
+        "Days after a breakthrough pulse before the next can start (grinding meanwhile).",
+        ge=0, le=365)
     dmz_crossing_km_per_day: float = P(
         5.0, "km per day", "assumption: an empty zone is crossed under drone fire, "
         "faster than assault but far slower than a road march (sources §4.3)",
         "Attacker advance through an empty demilitarized zone.", ge=0.1, le=100.0)
-    axis_width_km: float = P(
-        20.0, "km", "assumption: a brigade-group attack frontage; the fortress belt "
-        "(~50 km, sources §1.3) spans 2-3 axes",
-        "Width of one axis (sector of the front) along the line.", ge=4.0, le=100.0)
+    sector_km: float = P(
+        20.0, "km", "assumption: a representation choice, the length of front one sector "
+        "(one group of line units, one monitoring sector) covers; results must not depend "
+        "on it (docs/validation.md)",
+        "Length of front per sector when the theatre is cut along the line.",
+        ge=4.0, le=100.0)
+    attack_frontage_km: float = P(
+        20.0, "km", "assumption: the frontage of a main effort by a combined-arms army; "
+        "the fortress belt (~50 km, sources §1.3) takes two to three; Russian training "
+        "norms of 600 m per assault group (§4.5) add up to this at army level",
+        "Width of front on which a main effort meets the defence (Russia's local force "
+        "ratio and the breach of an offensive).", ge=2.0, le=100.0)
 
     # --- fortification ------------------------------------------------------------------
     initial_fortification: float = P(
@@ -249,16 +272,65 @@ class Params(BaseModel):
         "(a quarter of a log unit: the ratio is misread by ~±25%)",
         "Noise on Russia's estimate of the local force ratio.",
         ge=0.0, le=3.0)
+    campaign_days: int = P(
+        90, "days", "assumption: Russia's 2024-25 offensives came in pulses of a few "
+        "months (sources §4.4); a staff plans a season's campaign",
+        "How far ahead Russia's staff forecasts an offensive's gains and losses.",
+        ge=10, le=730)
+    lookahead_days: int = P(
+        180, "days", "sources §4.8 (DDIS: a local war about six months after a freeze); "
+        "0 turns off the comparison with resuming later",
+        "How far ahead Russia compares resuming now with resuming later.", ge=0, le=1825)
+    discount_per_year: float = P(
+        0.2, "fraction per year", "assumption: a strained war economy (sources §7b) and an "
+        "uncertain future make a gain a year later worth a fifth less",
+        "How much less Russia values resuming later than resuming now.", ge=0.0, le=1.0)
+    beyond_aims_value: float = P(
+        0.25, "fraction", "assumption: no source prices ground (sources §7b); the stated aim "
+        "is the whole of Donetsk oblast (§2.1), ground beyond it is worth less",
+        "Value of a km² beyond Russia's aims, relative to a km² of its aims (the map's "
+        "oblast).", ge=0.0, le=1.0)
+    belt_town_value_km2: float = P(
+        300.0, "km² of aims", "assumption: the fortress belt is what the demand for the "
+        "rest of Donetsk is about (sources §1.3, §2.1); each town is worth as much as a "
+        "twentieth of the ground Ukraine holds there",
+        "Value of taking a fortress-belt town, besides its ground.", ge=0.0, le=100_000.0)
+    acceptable_losses_per_km2: float = P(
+        150.0, "personnel per km² of aims", "sources §4.3, §7b (~100 casualties per km² "
+        "gained in 2024, and attacks went on); assumption: half as much again is the limit",
+        "Losses Russia accepts for a km² of its aims: the price of its own casualties.",
+        ge=10.0, le=100_000.0)
+    guarantor_cost_km2: float = P(
+        3000.0, "km² of aims", "assumption: facing the guarantors' air power and sanctions "
+        "(sources §3, §7b) would cost more than half the ground at stake in Donetsk",
+        "What an answering guarantor costs Russia, times its credibility.",
+        ge=0.0, le=100_000.0)
+    resumption_cost_km2: float = P(
+        400.0, "km² of aims", "assumption: remobilising and the political cost of breaking "
+        "a signed ceasefire (sources §7b); calibrated with ceasefire_dividend_km2_per_year "
+        "to the frozen line's failure rate (§6.1, docs/validation.md)",
+        "What ending the ceasefire costs Russia at once.", ge=0.0, le=100_000.0)
+    ceasefire_dividend_km2_per_year: float = P(
+        1500.0, "km² of aims per year", "assumption: sanctions relief, the frozen assets and "
+        "the economy's recovery accrue while the ceasefire holds and are lost by resuming "
+        "(sources §7b); calibrated with resumption_cost_km2 to the frozen line's failure "
+        "rate and falling hazard (§6.1-6.2, docs/validation.md)",
+        "What each year of ceasefire adds to the cost of ending it.", ge=0.0, le=100_000.0)
+    political_noise: float = P(
+        0.5, "log s.d.", "assumption: what breaking a ceasefire would cost at home and "
+        "abroad moves with events (sources §7b); the cost is misread by up to ~±50%",
+        "Noise, drawn at each review, on Russia's reading of what ending the ceasefire "
+        "costs.", ge=0.0, le=3.0)
     review_interval_days: int = P(
         14, "days", "assumption: a fortnightly staff-planning cycle",
         "Days between Russia's reviews of whether to resume.", ge=1, le=365)
     concentration_days: int = P(
-        21, "days", "assumption: moving brigades to one axis under observation takes "
-        "weeks", "Days Russia needs to mass its reserve on the chosen axis.",
+        21, "days", "assumption: moving brigades to one sector under observation takes "
+        "weeks", "Days Russia needs to mass its reserve on the chosen sector.",
         ge=1, le=365)
     ua_alert_response_days: int = P(
         5, "days", "assumption: reserve brigades move within a week on warning",
-        "Days a Ukrainian reserve needs to reach a threatened axis.", ge=1, le=90)
+        "Days a Ukrainian reserve needs to reach a threatened sector.", ge=1, le=90)
     horizon_days: int = P(
         730, "days", "assumption: two years, the window in which regrouping risk is asked about "
         "(sources §4.8: reconstitution within ~2 years)",
@@ -269,6 +341,16 @@ class Params(BaseModel):
         "Grid cell size.", ge=0.5, le=20.0)
 
     # ------------------------------------------------------------------------------------
+    @classmethod
+    def explicit(cls, params: Params | None, overrides: dict[str, Any]) -> dict[str, Any]:
+        """The values a caller chose: those of ``params`` that differ from the schema's
+        defaults, and every override. A map's force block fills in the rest."""
+        chosen = {}
+        if params is not None:
+            defaults = _defaults()
+            chosen = {k: v for k, v in params.model_dump().items() if v != defaults[k]}
+        return {**chosen, **overrides}
+
     def replace(self, **changes: Any) -> Params:
         """A validated copy with some values changed (unknown keys are errors)."""
         return Params.build({**self.model_dump(), **changes})
@@ -308,6 +390,11 @@ class ParamError(ValueError):
                 lines.append(f"parameter {key!r} = {values.get(key, e.get('input'))!r}: "
                              f"{e['msg']}")
         return cls("; ".join(lines))
+
+
+@lru_cache(maxsize=1)
+def _defaults() -> dict[str, Any]:
+    return Params().model_dump()
 
 
 def _closest(key: str) -> str | None:

@@ -1,9 +1,11 @@
 """Step 3: where units stand. Positions follow postures and the fronts.
 
-Line units stand just behind their side's forward edge on their axis, spread along it;
-massing units stand a few km further back; reserves stand deep in the rear. Units in
-transit keep their old cell until they arrive. Placement only runs when something moved,
-so a quiet ceasefire day costs nothing here.
+Line units stand just behind their side's forward edge on their sector, spread along its
+front; massing units stand a few km further back; reserves stand deep in the rear. A unit
+only ever stands on ground its side may stand on (its own, outside the zone), so a unit
+drawn in the zone is never a drawing artefact. Units in transit keep their old cell until
+they arrive. Placement only runs when something moved, so a quiet ceasefire day costs
+nothing here.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ LINE_BEHIND_KM = 2.0
 MASSING_BEHIND_KM = 8.0
 RESERVE_BEHIND_KM = 30.0
 SLOTS = 5
+NEAR_KM = 4.0  # cells this near the wanted depth are searched first
 
 
 def move_units(m: CeasefireModel) -> None:
@@ -27,38 +30,46 @@ def move_units(m: CeasefireModel) -> None:
     f = m.forces
     rows = set((f.view("alive") & (f.view("arrive_day") == m.day)).nonzero()[0].tolist())
     rows |= m.dirty_rows
-    if m.dirty_axes:
-        on = np.isin(f.view("axis"), list(m.dirty_axes)) & f.view("alive")
+    if m.dirty_sectors:
+        on = np.isin(f.view("sector"), list(m.dirty_sectors)) & f.view("alive")
         rows |= set(np.flatnonzero(on).tolist())
     for row in rows:
         if row in m.units and f.arrive_day[row] <= m.day:
             m.units[row].take_position()
     m.dirty_rows = {r for r in m.dirty_rows if f.arrive_day[r] > m.day and r in m.units}
-    m.dirty_axes = set()
+    m.dirty_sectors = set()
 
 
 def place_units(m: CeasefireModel) -> None:
-    """Place every unit (at start, and after a withdrawal moves the whole line)."""
+    """Place every unit (at start, and after the theatre is cut along a new line)."""
     for row, unit in m.units.items():
         if m.forces.arrive_day[row] <= m.day:
             unit.take_position()
     m.dirty_rows = set()
-    m.dirty_axes = set()
+    m.dirty_sectors = set()
 
 
 def position_for(m: CeasefireModel, row: int) -> tuple[int, int] | None:
-    """The cell a unit's posture puts it on today (None if it has nowhere to be)."""
+    """The cell a unit's posture puts it on today (None if its side has no ground)."""
     f, th = m.forces, m.theatre
-    side, posture, axis = int(f.side[row]), Posture(int(f.posture[row])), int(f.axis[row])
-    if axis < 0:
-        axis = row % th.n_axes
+    side, posture, sector = int(f.side[row]), Posture(int(f.posture[row])), int(f.sector[row])
+    if sector < 0:
+        sector = row % th.n_sectors
     sign = -1.0 if side == RU else 1.0
-    edge = m.ru_depth[axis] if side == RU else m.ua_depth[axis]
+    edge = m.ru_depth[sector] if side == RU else m.ua_depth[sector]
     if not np.isfinite(edge):
-        edge = float(np.nanmax(np.where(np.isfinite(m.ua_depth), m.ua_depth, np.nan)))
+        edge = 0.0
     behind = {Posture.RESERVE: RESERVE_BEHIND_KM, Posture.CONCENTRATE: MASSING_BEHIND_KM}
     depth = edge + sign * behind.get(posture, LINE_BEHIND_KM)
-    if posture == Posture.WITHDRAW:
-        depth = edge + sign * LINE_BEHIND_KM
-    offset = ((row % SLOTS) - SLOTS // 2) * m.p.axis_width_km / (SLOTS + 1)
-    return th.cell_near(axis, depth, offset)
+    lo, hi = th.sectors.lo[sector], th.sectors.hi[sector]
+    s = lo + (hi - lo) * ((row % SLOTS) + 0.5) / SLOTS
+    ground = th.standing_ground()[0 if side == RU else 1]
+    strip = th.strips[sector]
+    near = strip.band(depth - NEAR_KM, depth + NEAR_KM)
+    own = near[ground[near]]
+    if own.size == 0:
+        own = strip.cells[ground[strip.cells]]
+    if own.size == 0:  # the sector holds none of this side's ground: its nearest
+        own = np.flatnonzero(ground)
+    flat = th.nearest_cell(own, depth, s)
+    return None if flat is None else th.coord(flat)

@@ -20,6 +20,7 @@ from dmzsim.model.regeneration import total_personnel
 from mesa import DataCollector
 
 if TYPE_CHECKING:
+    from dmzsim.model.decision import Estimate
     from dmzsim.model.model import CeasefireModel
 
 
@@ -29,6 +30,7 @@ class Today:
 
     personnel: np.ndarray  # by side
     readiness: np.ndarray  # by side, strength-weighted
+    review: Estimate | None  # Russia's latest review
 
 
 @dataclass(frozen=True)
@@ -36,10 +38,23 @@ class RunEnd:
     """What several summary outputs share, computed once per record."""
 
     resumed: bool
-    axis: int  # of the main attack; -1 if none
+    sector: int  # of the main attack; -1 if none
     lat: float  # where the main attack struck
     lon: float
-    advance: np.ndarray  # km advanced on each axis since the resumption
+    monitors: np.ndarray  # detections, violations, violations detected (all sectors ever)
+    review: Estimate | None  # Russia's last review
+
+
+def _review(name: str) -> Callable[[CeasefireModel, Today], Any]:
+    """A series output read off Russia's latest review (NaN before the first)."""
+    def read(m: CeasefireModel, t: Today) -> Any:
+        if t.review is None:
+            return "" if name == "decided_by" else np.nan
+        return {"expected_ratio": lambda r: float(r.ratio[0]),
+                "value_resume_now": lambda r: r.value_now,
+                "value_wait": lambda r: r.value_wait,
+                "decided_by": lambda r: r.deciding_term()}[name](t.review)
+    return read
 
 
 SERIES: dict[str, Callable[[CeasefireModel, Today], Any]] = {
@@ -50,13 +65,18 @@ SERIES: dict[str, Callable[[CeasefireModel, Today], Any]] = {
     "ua_strength": lambda m, t: float(t.personnel[UA] + m.depot[UA]),
     "ru_readiness": lambda m, t: float(t.readiness[RU]),
     "ua_readiness": lambda m, t: float(t.readiness[UA]),
-    "force_ratio_main_axis": lambda m, t: main_axis_ratio(m),
+    "force_ratio_main_axis": lambda m, t: main_sector_ratio(m),
     "ua_area_km2": lambda m, t: m.ua_area,
-    "detections": lambda m, t: sum(s.detections for s in m.sectors),
-    "violations": lambda m, t: sum(s.violations for s in m.sectors),
+    "detections": lambda m, t: int(m.monitor_totals[0]) + sum(s.detections for s in m.sectors),
+    "violations": lambda m, t: int(m.monitor_totals[1]) + sum(s.violations for s in m.sectors),
     "ru_losses": lambda m, t: float(m.losses[RU]),
     "ua_losses": lambda m, t: float(m.losses[UA]),
     "credibility": lambda m, t: m.guarantor.credibility(),
+    "expected_ratio": _review("expected_ratio"),
+    "required_ratio": lambda m, t: m.p.breakthrough_ratio,
+    "value_resume_now": _review("value_resume_now"),
+    "value_wait": _review("value_wait"),
+    "decided_by": _review("decided_by"),
 }
 
 SUMMARY: dict[str, Callable[[CeasefireModel, RunEnd], Any]] = {
@@ -74,19 +94,23 @@ SUMMARY: dict[str, Callable[[CeasefireModel, RunEnd], Any]] = {
     "ru_personnel_end": lambda m, e: total_personnel(m, RU),
     "ua_personnel_end": lambda m, e: total_personnel(m, UA),
     "warning_days": lambda m, e: m.record["warning_days"],
-    "detections": lambda m, e: sum(s.detections for s in m.sectors),
-    "violations": lambda m, e: sum(s.violations for s in m.sectors),
-    "violations_detected": lambda m, e: sum(s.violations_detected for s in m.sectors),
+    "detections": lambda m, e: int(e.monitors[0]),
+    "violations": lambda m, e: int(e.monitors[1]),
+    "violations_detected": lambda m, e: int(e.monitors[2]),
     "guarantees_delivered": lambda m, e: m.guarantor.delivered,
     "guarantees_in_force_day": lambda m, e: m.guarantor.in_force_day,
     "guarantee_triggered": lambda m, e: m.guarantor.triggered,
     "guarantor_responses": lambda m, e: m.guarantor.responses,
-    "attack_axis": lambda m, e: e.axis,
+    "attack_sector": lambda m, e: e.sector,
     "attack_lat": lambda m, e: e.lat,
     "attack_lon": lambda m, e: e.lon,
     "ratio_at_attack": lambda m, e: m.record["ratio_at_attack"],
-    "max_advance_km": lambda m, e: (
-        float(max(np.max(e.advance), 0.0)) if e.resumed else 0.0),
+    "max_advance_km": lambda m, e: float(m.record["max_breach_km"]) if e.resumed else 0.0,
+    "area_ceded_km2": lambda m, e: m.area_ceded,
+    "belt_towns_ceded": lambda m, e: int(m.record["belt_towns_ceded"]),
+    "value_at_resumption": lambda m, e: (
+        e.review.value_now if (e.review is not None and e.resumed) else np.nan),
+    "decided_by": lambda m, e: e.review.deciding_term() if e.review is not None else "",
     "days_run": lambda m, e: m.day,
 }
 
@@ -95,53 +119,50 @@ SERIES_COLUMNS: tuple[str, ...] = outputs.names("day")
 SUMMARY_FIELDS: tuple[str, ...] = outputs.names("run")
 
 
-def init_records(m: CeasefireModel) -> None:
-    """Start the run's summary record and the per-day DataCollector."""
-    m.record = {"day_resumed": np.nan, "ua_area_at_resumption": m.ua_area,
-                "attack_axis": -1, "ratio_at_attack": np.nan, "warning_days": np.nan,
-                "territory_taken_km2": 0.0, "belt_towns_lost": 0, "towns_lost": 0}
+def init_records(m: CeasefireModel) -> DataCollector:
+    """Start the run's summary record; return the per-day DataCollector."""
+    m.record.update({"day_resumed": np.nan, "ua_area_at_resumption": m.ua_area,
+                     "attack_sector": -1, "ratio_at_attack": np.nan, "warning_days": np.nan,
+                     "territory_taken_km2": 0.0, "belt_towns_lost": 0, "towns_lost": 0,
+                     "belt_towns_ceded": 0, "review": None, "max_breach_km": 0.0})
     if m.timeline.war_from_start:
         m.record["day_resumed"] = 0.0
-        m.record["ua_depth_at_resumption"] = m.ua_depth.copy()
-    m.towns_ceded = 0
-    m.assault_axes = None
-    m.ratio_today = None
     # Each reporter reads an attribute that ``collect`` sets once per day, so the daily
     # cost is one vectorised pass over the units rather than one per column.
-    m.datacollector = DataCollector(
-        model_reporters={name: f"obs_{name}" for name in outputs.names("day")})
+    return DataCollector(model_reporters={name: f"obs_{name}" for name in outputs.names("day")})
 
 
 def collect(m: CeasefireModel) -> None:
     """Record today's row of the series: set every ``obs_*`` attribute, then let the
     DataCollector read them."""
     personnel, readiness = m.forces.by_side()
-    today = Today(personnel, readiness)
+    today = Today(personnel, readiness, m.record["review"])
     for name in outputs.names("day"):
         setattr(m, f"obs_{name}", SERIES[name](m, today))
     m.datacollector.collect(m)
 
 
-def main_axis_ratio(m: CeasefireModel) -> float:
-    """Today's force ratio on Russia's main axis (before it has chosen one: on the axis
-    where the ratio is highest)."""
+def main_sector_ratio(m: CeasefireModel) -> float:
+    """Today's force ratio on Russia's main sector (before it has chosen one: on the
+    sector where the ratio is highest)."""
     ratio = m.current_ratio()
-    axis = m.russia.main_axis if m.russia.main_axis >= 0 else int(np.argmax(ratio))
-    return float(ratio[axis])
+    k = m.main_sector if m.main_sector >= 0 else int(np.argmax(ratio))
+    return float(ratio[k])
 
 
 def run_end(m: CeasefireModel) -> RunEnd:
     """The facts several summary outputs share."""
     r, th = m.record, m.theatre
     resumed = not np.isnan(r["day_resumed"])
-    axis = int(r["attack_axis"]) if resumed else -1
+    sector = int(r["attack_sector"]) if resumed else -1
     lat = lon = np.nan
-    if axis >= 0:
+    if sector >= 0:
         x, y = r["attack_cell"]
         lat, lon = float(th.raster.lat[x, y]), float(th.raster.lon[x, y])
-    start = r.get("ua_depth_at_resumption", np.zeros(th.n_axes))
-    advance = np.where(np.isfinite(start), m.ru_depth - start, 0.0)
-    return RunEnd(resumed, axis, lat, lon, advance)
+    monitors = m.monitor_totals + np.array(
+        [sum(getattr(s, k) for s in m.sectors)
+         for k in ("detections", "violations", "violations_detected")])
+    return RunEnd(resumed, sector, lat, lon, monitors, r["review"])
 
 
 def summary(m: CeasefireModel) -> dict[str, Any]:

@@ -19,18 +19,32 @@ if TYPE_CHECKING:
 def regenerate(m: CeasefireModel) -> None:
     """Step 2: each side's daily inflow (at its pause rate during a ceasefire; Ukraine's
     raised by arms support once guarantees are in force), then readiness recovery."""
+    for side in (RU, UA):
+        _inflow(m, side, daily_inflow(m, side))
+    _recover(m, m.p.arms_support if m.guarantor.in_force else 0.0)
+
+
+def daily_rate(m: CeasefireModel, side: int) -> float:
+    """A side's net personnel a day into the theatre at today's rates, before its cap."""
     p = m.p
+    if side == RU:
+        rate = p.ru_recruits_per_month * (p.ru_pause_recruitment_factor if m.in_ceasefire
+                                          else 1.0)
+        return kernels.net_daily_rate(rate, 0.0, p.ru_theatre_share)
     boost = p.arms_support if m.guarantor.in_force else 0.0
-    ru_rate, ua_rate = p.ru_recruits_per_month, p.ua_recruits_per_month
-    if m.in_ceasefire:
-        ru_rate *= p.ru_pause_recruitment_factor
-        ua_rate *= p.ua_pause_mobilisation_factor
-    _inflow(m, RU, kernels.daily_inflow(ru_rate, 0.0, p.ru_theatre_share,
-                                         total_personnel(m, RU), p.ru_theatre_cap_personnel))
-    _inflow(m, UA, kernels.daily_inflow(ua_rate, p.ua_awol_per_month,
-                                         p.ua_theatre_share, total_personnel(m, UA),
-                                         p.ua_theatre_cap_personnel, boost=boost))
-    _recover(m, boost)
+    rate = p.ua_recruits_per_month * (p.ua_pause_mobilisation_factor if m.in_ceasefire
+                                      else 1.0)
+    return kernels.net_daily_rate(rate, p.ua_awol_per_month, p.ua_theatre_share, boost)
+
+
+def daily_inflow(m: CeasefireModel, side: int) -> float:
+    """Today's net inflow of a side, never beyond the theatre's cap (nor below zero)."""
+    cap = m.p.ru_theatre_cap_personnel if side == RU else m.p.ua_theatre_cap_personnel
+    net = daily_rate(m, side)
+    have = total_personnel(m, side)
+    if net > 0:
+        return float(min(net, max(cap - have, 0.0)))
+    return float(max(net, -have))
 
 
 def total_personnel(m: CeasefireModel, side: int) -> float:
@@ -61,10 +75,11 @@ def _recover(m: CeasefireModel, boost: float) -> None:
     f, p = m.forces, m.p
     n = f.n
     in_combat = np.zeros(n, dtype=bool)
-    if m.at_war and m.assault_axes is not None:
-        axis = f.view("axis")
-        on_axis = (axis >= 0) & f.view("alive")
-        in_combat[on_axis] = m.assault_axes[axis[on_axis]]
+    if m.at_war and m.assault.size:
+        sector = f.view("sector")
+        on_line = (sector >= 0) & f.view("alive")
+        in_combat[on_line] = m.assault[sector[on_line]]
+        in_combat |= f.mask(RU, Posture.ATTACK) & (m.breach is not None)
     ua_boost = np.where(f.view("side") == UA, boost, 0.0) if boost else 0.0
     f.readiness[:n] = kernels.recover_readiness(
         f.view("readiness"), in_combat, p.readiness_recovery_days,

@@ -16,8 +16,7 @@ STREAM_IDS: dict[str, int] = {
     "decisions": 2,
     "monitoring": 3,
     "violations": 4,
-    "combat": 5,
-    "placement": 6,
+    # 5 and 6 were streams nobody drew from; their numbers stay retired
     "responses": 7,
 }
 
@@ -54,6 +53,4 @@ class Streams:
     decisions: np.random.Generator
     monitoring: np.random.Generator
     violations: np.random.Generator
-    combat: np.random.Generator
-    placement: np.random.Generator
     responses: np.random.Generator

@@ -1,24 +1,25 @@
-"""The theatre: the rasterised map as a Mesa grid with numpy property layers, cut into axes.
+"""The theatre: the rasterised map as a Mesa grid with numpy property layers, and its front.
 
-The line of contact gives every cell a front-aligned coordinate: ``depth_km`` (signed
-distance from the line, positive on the Ukrainian side) and ``along_km`` (position
-along the line). Axes are bands of the front ``axis_width_km`` wide. On each axis the
-front is one number per side: Russia's forward edge (``ru_depth``) and Ukraine's
-(``ua_depth``). Cells change hands when Russia's forward edge passes them, so territory,
-towns and the DMZ are all updated with array operations on a few hundred cells.
+The front is wherever the line is (``model/front.py``): the edge of the ground Ukraine
+holds outside the zone. The theatre is cut into sectors along that front, and each sector
+keeps its cells sorted by their distance from it (``depth``), so Russia's forward edge on a
+sector is one number and taking ground is a pointer moving along a sorted array. The
+partition is rebuilt from the new line when a zone is declared and when fighting has moved
+the line far (``rebuild``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+from dmzsim.model.forces import RU, UA
+from dmzsim.model.front import NoFrontError, Sectors, front_cells, partition
 from dmzsim.model.theatre_grid import TheatreGrid as TheatreGrid  # re-exported
 from dmzsim.model.theatre_map import MapFileError, Raster, default_map_path, load_map, rasterise
 from mesa.discrete_space import OrthogonalMooreGrid, PropertyLayer
-
-RU, UA = 0, 1
 
 
 def cached_raster(map_path: str | Path | None, cell_km: float) -> Raster:
@@ -36,25 +37,57 @@ def _raster(path: str, _mtime: int, cell_km: float) -> Raster:
     return rasterise(load_map(path), cell_km)
 
 
-class Theatre:
-    """Grid, layers and axis bookkeeping for one run."""
+@dataclass
+class Strip:
+    """Cells of one region ordered by depth, and how far Russia has taken them."""
 
-    def __init__(self, raster: Raster, grid: OrthogonalMooreGrid, axis_width_km: float,
+    cells: np.ndarray
+    depth: np.ndarray
+    taken_upto: int = 0
+
+    @classmethod
+    def of(cls, cells: np.ndarray, depth: np.ndarray) -> Strip:
+        """The ``cells`` sorted by their ``depth`` (flat arrays of the theatre)."""
+        order = np.argsort(depth[cells], kind="stable")
+        cells = cells[order]
+        d = depth[cells]
+        return cls(cells, d, int(np.searchsorted(d, 0.0, side="left")))
+
+    def passed(self, upto: float) -> np.ndarray:
+        """Cells of the strip up to ``upto`` km not passed before (and marks them passed)."""
+        hi = int(self.depth.searchsorted(upto, side="right"))
+        if hi <= self.taken_upto:
+            return self.cells[:0]
+        cells = self.cells[self.taken_upto:hi]
+        self.taken_upto = hi
+        return cells
+
+    def band(self, lo: float, hi: float) -> np.ndarray:
+        """Cells with depth in [lo, hi]."""
+        return self.cells[self.depth.searchsorted(lo, "left"):self.depth.searchsorted(hi, "right")]
+
+
+class Theatre:
+    """Grid, layers, the front and its sectors for one run."""
+
+    def __init__(self, raster: Raster, grid: OrthogonalMooreGrid, sector_km: float,
                  initial_fortification: float, rear_fortification: float) -> None:
         self.raster = raster
         self.grid = grid
+        self.sector_km = sector_km
         self.cell_km = raster.cell_km
         self.cell_area = raster.cell_area_km2
-        self.depth = raster.depth_km.ravel()
-        self.along = raster.along_km.ravel()
         self.town_id = raster.town_id.ravel()
         self.in_oblast = raster.in_oblast.ravel()
         self._add_layers(raster, initial_fortification, rear_fortification)
-        self._build_axes(axis_width_km)
-        self.towns_held = np.ones(len(raster.towns), dtype=bool)
-        for i, town in enumerate(raster.towns):
-            self.towns_held[i] = bool(self.control[town.cell] == UA)
+        self.active_line = _active_stretch(raster)
+        self.towns_held = np.array([self.control[t.cell] == UA for t in raster.towns],
+                                   dtype=bool)
         self.dmz_cells = np.empty(0, dtype=np.intp)
+        self.version = 0  # counts changes of hands and of the zone (for caches)
+        self._ground_version = -1
+        self._ground: tuple[np.ndarray, np.ndarray] = (np.zeros(0, bool), np.zeros(0, bool))
+        self.rebuild()
 
     # --- construction ---------------------------------------------------------------------
     def _add_layers(self, raster: Raster, fort0: float, rear0: float) -> None:
@@ -80,39 +113,48 @@ class Theatre:
         self.dmz_flat = self.dmz.reshape(-1)
         self.urban_flat = self.grid.urban.data.reshape(-1)
 
-    def _build_axes(self, width: float) -> None:
-        """Cut the front into bands; keep the bands whose stretch of line is in the oblast.
+    def rebuild(self) -> bool:
+        """Cut the theatre into sectors along today's front (see ``model/front.py``).
 
-        The theatre's margin lets fighting spill past the oblast's border, but the line
-        of contact beyond the oblast belongs to other fronts, which the model holds
-        still: bands whose stretch of line lies mostly outside the oblast are not axes.
-        """
-        band = np.floor(np.maximum(self.along, 0.0) / width).astype(int)
-        ua = self.control_flat == UA
-        on_line = np.abs(self.depth) <= self.cell_km
-        kept = []
-        for b in np.unique(band):
-            line = on_line & (band == b)
-            if np.any(ua & (band == b)) and line.any() and self.in_oblast[line].mean() >= 0.5:
-                kept.append(b)
-        self.n_axes = len(kept)
-        self.axis_of_cell = np.full(self.depth.shape, -1, dtype=int)
-        self.band_cells: list[np.ndarray] = []
-        self.band_depth: list[np.ndarray] = []
-        for a, b in enumerate(kept):
-            cells = np.flatnonzero(band == b)
-            order = np.argsort(self.depth[cells], kind="stable")
-            cells = cells[order]
-            self.axis_of_cell[cells] = a
-            self.band_cells.append(cells)
-            self.band_depth.append(self.depth[cells])
-        self.capture_ptr = np.array([np.searchsorted(d, 0.0, side="right")
-                                     for d in self.band_depth], dtype=int)
-        self.front_cells = np.array([np.count_nonzero(np.abs(d) <= self.cell_km)
-                                     for d in self.band_depth], dtype=float)
-        self.axis_along = np.array([float(np.median(self.along[c])) for c in self.band_cells])
+        Returns False, and keeps the old partition, when no front is left in the theatre
+        (Ukraine holds no ground there, or only along the theatre's edge)."""
+        try:
+            self._cut()
+        except NoFrontError:
+            if hasattr(self, "sectors"):
+                return False
+            raise
+        return True
+
+    def _cut(self) -> None:
+        self.sectors: Sectors = partition(
+            self.ua_ground().reshape(self.control.shape), self.active_line,
+            self.raster.along_km.ravel(), self.cell_km, self.sector_km)
+        sec = self.sectors
+        self.depth = sec.depth
+        self.n_sectors = sec.n
+        self.strips = [Strip.of(np.flatnonzero(sec.sector_of_cell == k), self.depth)
+                       for k in range(sec.n)]
+        self.front_km = sec.length_km
+        self.s_filled = np.nan_to_num(sec.s, nan=1e9)  # flank cells: far from any sector
 
     # --- queries --------------------------------------------------------------------------
+    def ua_ground(self) -> np.ndarray:
+        """Flat mask of the ground Ukraine holds outside the zone (where it may stand)."""
+        return (self.control_flat == UA) & ~self.dmz_flat
+
+    def ru_ground(self) -> np.ndarray:
+        """Flat mask of the ground Russia holds outside the zone (where it may stand)."""
+        return (self.control_flat == RU) & ~self.dmz_flat
+
+    def standing_ground(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(ru_ground(), ua_ground())`` as of the last change of hands (cached; do not
+        write to them)."""
+        if self._ground_version != self.version:
+            self._ground = (self.ru_ground(), self.ua_ground())
+            self._ground_version = self.version
+        return self._ground
+
     def ua_area_km2(self, oblast_only: bool = False) -> float:
         """Area Ukraine holds, in the whole theatre or only inside the oblast."""
         mask = self.control_flat == UA
@@ -121,73 +163,89 @@ class Theatre:
         return float(np.count_nonzero(mask)) * self.cell_area
 
     def ua_forward_depth(self) -> np.ndarray:
-        """Depth of the first Ukrainian-held cell outside the zone, per axis."""
-        out = np.full(self.n_axes, np.inf)
-        for a, cells in enumerate(self.band_cells):
-            held = (self.control_flat[cells] == UA) & ~self.dmz_flat[cells]
+        """Depth of the first Ukrainian-held cell outside the zone, per sector (inf: none)."""
+        out = np.full(self.n_sectors, np.inf)
+        ground = self.ua_ground()
+        for k, st in enumerate(self.strips):
+            held = ground[st.cells]
             if held.any():
-                out[a] = self.band_depth[a][np.argmax(held)]
+                out[k] = st.depth[np.argmax(held)]
+        return out
+
+    def ru_forward_depth(self) -> np.ndarray:
+        """Depth of Russia's forward edge per sector: the median depth of its held cells
+        outside the zone that face the zone or Ukraine (-inf: none in the sector).
+
+        The median, not the nearest cell: where a zone ends at the edge of the modelled
+        front, a few cells of the still flank touch Ukraine's line, and they do not make
+        the whole sector a sector in contact.
+        """
+        ground = self.ru_ground().reshape(self.control.shape)
+        edge = np.flatnonzero(front_cells(ground))
+        sector = self.sectors.sector_of_cell[edge]
+        out = np.full(self.n_sectors, -np.inf)
+        for k in np.unique(sector[sector >= 0]):
+            out[k] = float(np.median(self.depth[edge[sector == k]]))
+        for k in np.flatnonzero(~np.isfinite(out)):  # no Russian ground nearest this front:
+            zone = self.strips[k].cells[self.dmz_flat[self.strips[k].cells]]
+            if zone.size:  # Russia comes from across the zone
+                out[k] = float(self.depth[zone].min()) - self.cell_km
         return out
 
     def zone_cells(self, ua_depth: np.ndarray, zone_km: float) -> tuple[np.ndarray, np.ndarray]:
-        """Cells of Ukraine's defended zone on each axis, and the axis of each."""
-        cells, axes = [], []
-        for a, depth in enumerate(self.band_depth):
-            lo = np.searchsorted(depth, ua_depth[a], side="left")
-            hi = np.searchsorted(depth, ua_depth[a] + zone_km, side="right")
-            c = self.band_cells[a][lo:hi]
-            c = c[(self.control_flat[c] == UA) & ~self.dmz_flat[c]]
+        """Cells of Ukraine's defended zone on each sector, and the sector of each."""
+        cells, sectors = [], []
+        ground = self.ua_ground()
+        for k, st in enumerate(self.strips):
+            c = st.band(ua_depth[k], ua_depth[k] + zone_km)
+            c = c[ground[c]]
             cells.append(c)
-            axes.append(np.full(c.size, a, dtype=int))
-        return np.concatenate(cells), np.concatenate(axes)
+            sectors.append(np.full(c.size, k, dtype=int))
+        return np.concatenate(cells), np.concatenate(sectors)
 
-    def axis_means(self, cells: np.ndarray, axes: np.ndarray,
-                   values: np.ndarray) -> np.ndarray:
-        """Mean of ``values[cells]`` per axis (0 where an axis has no cells)."""
-        sums = np.bincount(axes, weights=values[cells], minlength=self.n_axes)
-        counts = np.bincount(axes, minlength=self.n_axes)
-        return np.divide(sums, counts, out=np.zeros(self.n_axes), where=counts > 0)
+    def sector_means(self, cells: np.ndarray, sectors: np.ndarray,
+                     values: np.ndarray) -> np.ndarray:
+        """Mean of ``values[cells]`` per sector (0 where a sector has no cells)."""
+        sums = np.bincount(sectors, weights=values[cells], minlength=self.n_sectors)
+        counts = np.bincount(sectors, minlength=self.n_sectors)
+        return np.divide(sums, counts, out=np.zeros(self.n_sectors), where=counts > 0)
 
-    def cell_near(self, axis: int, depth: float, along_offset_km: float) -> tuple[int, int]:
-        """The grid coordinate nearest a point given in front coordinates."""
-        return self._nearest(self.band_cells[axis], self.band_depth[axis], depth,
-                             self.axis_along[axis] + along_offset_km)
+    def coord(self, flat: int) -> tuple[int, int]:
+        """Grid coordinate of a flat cell index."""
+        x, y = np.unravel_index(int(flat), self.control.shape)
+        return int(x), int(y)
 
-    def front_cell(self, axis: int, depth: float) -> tuple[int, int]:
-        """Where Ukraine's line on ``axis`` is struck: the Ukrainian-held cell outside the
-        zone nearest ``depth`` and the middle of the axis.
+    def nearest_cell(self, candidates: np.ndarray, depth: float, s: float) -> int | None:
+        """The candidate cell (flat) nearest a point given as (depth, s); None if none."""
+        if candidates.size == 0:
+            return None
+        d2 = (self.depth[candidates] - depth) ** 2 + (self.s_filled[candidates] - s) ** 2
+        return int(candidates[np.argmin(d2)])
 
-        Front coordinates alone can land in the zone (a band's cells at one depth run
-        along the line, some in it); this keeps the point on ground Ukraine holds.
-        """
-        cells = self.band_cells[axis]
-        held = (self.control_flat[cells] == UA) & ~self.dmz_flat[cells]
-        if not held.any():
-            return self.cell_near(axis, depth, 0.0)
-        return self._nearest(cells[held], self.band_depth[axis][held], depth,
-                             self.axis_along[axis])
-
-    def _nearest(self, cells: np.ndarray, cell_depth: np.ndarray, depth: float,
-                 along: float) -> tuple[int, int]:
-        d2 = (cell_depth - depth) ** 2 + (self.along[cells] - along) ** 2
-        flat = int(cells[np.argmin(d2)])
-        return np.unravel_index(flat, self.control.shape)  # type: ignore[return-value]
+    def attack_point(self, sector: int) -> tuple[int, int]:
+        """Where Ukraine's line on ``sector`` is struck: the middle of its front."""
+        return self.coord(self.sectors.anchor[sector])
 
     # --- changes --------------------------------------------------------------------------
-    def capture_to(self, axis: int, depth: float) -> tuple[float, list[int]]:
-        """Russia takes every Ukrainian cell of ``axis`` up to ``depth``.
+    def capture(self, strip: Strip, depth: float) -> tuple[float, list[int]]:
+        """Russia's forces pass every cell of ``strip`` up to ``depth``: Ukrainian cells
+        change hands, and zone cells they cross are zone no longer (Russian-held ground,
+        so that a theatre cut again after the crossing keeps it crossed).
 
-        Returns the area taken (km²) and the towns whose centre cell fell.
+        Returns the area taken from Ukraine (km²) and the towns whose centre cell fell.
         """
-        d = self.band_depth[axis]
-        lo = self.capture_ptr[axis]
-        hi = int(d.searchsorted(depth, side="right"))
-        if hi <= lo:
+        cells = strip.passed(depth)
+        if cells.size == 0:
             return 0.0, []
-        self.capture_ptr[axis] = hi
-        cells = self.band_cells[axis][lo:hi]
+        crossed = cells[self.dmz_flat[cells]]
+        if crossed.size:
+            self.dmz_flat[crossed] = False
+            self.dmz_cells = np.flatnonzero(self.dmz_flat)
         taken = cells[self.control_flat[cells] == UA]
         self.control_flat[taken] = RU
+        self.version += 1
+        if taken.size == 0:
+            return 0.0, []
         return float(taken.size) * self.cell_area, self._towns_fallen()
 
     def _towns_fallen(self) -> list[int]:
@@ -199,32 +257,41 @@ class Theatre:
         return fallen
 
     def set_dmz(self, mask_flat: np.ndarray, transfer_to_russia: bool) -> list[int]:
-        """Declare the zone; a unilateral zone passes to Russian control.
+        """Declare the zone and cut the theatre along the new line; a unilateral zone passes
+        to Russian control.
 
-        Returns the towns ceded by the deal (their centre cell was in a transferred
-        zone), which are counted apart from towns lost in fighting.
+        Returns the towns ceded by the deal (their centre cell was in a transferred zone),
+        which are counted apart from towns lost in fighting.
         """
         self.dmz_flat[:] = mask_flat
         self.dmz_cells = np.flatnonzero(mask_flat)
-        if not transfer_to_russia:
-            return []
-        self.control_flat[self.dmz_cells] = RU
-        for a, depth in enumerate(self.band_depth):
-            cells = self.band_cells[a]
-            ru_upto = np.flatnonzero(self.control_flat[cells] == UA)
-            self.capture_ptr[a] = ru_upto[0] if ru_upto.size else depth.size
-        return self._towns_fallen()
+        self.version += 1
+        ceded: list[int] = []
+        if transfer_to_russia:
+            self.control_flat[self.dmz_cells] = RU
+            ceded = self._towns_fallen()
+        self.rebuild()
+        return ceded
 
     def line_strip(self) -> np.ndarray:
-        """Cells on the line of contact of an axis (within one cell of it), flat mask."""
-        return self.mirrored_zone(self.cell_km)
-
-    def unilateral_zone(self) -> np.ndarray:
-        """Zone of a unilateral withdrawal: all Ukrainian-held ground in the oblast (flat
-        mask)."""
-        return (self.control_flat == UA) & self.in_oblast
+        """Cells within one cell of today's front on either side, in a sector (flat mask)."""
+        return self.mirrored_zone(self.cell_km * 1.5)
 
     def mirrored_zone(self, width_km: float) -> np.ndarray:
-        """Zone of a mirrored withdrawal: ``width_km`` either side of the line on every axis
-        (flat mask)."""
-        return (np.abs(self.depth) <= width_km) & (self.axis_of_cell >= 0)
+        """Zone of a mirrored withdrawal: ``width_km`` either side of today's front, on the
+        modelled sectors (flat mask)."""
+        return (np.abs(self.depth) <= width_km) & (self.sectors.sector_of_cell >= 0)
+
+
+def _active_stretch(raster: Raster) -> np.ndarray:
+    """Cells whose projection on the map's line falls on its stretch inside the oblast.
+
+    The front beyond that stretch belongs to other fronts, held still by the model.
+    """
+    along = raster.along_km.ravel()
+    on_line = (np.abs(raster.depth_km.ravel()) <= raster.cell_km) & raster.in_oblast.ravel()
+    if not on_line.any():
+        raise MapFileError(f"map {raster.map_name!r}: the line of contact never runs "
+                           "through the oblast, so there is no front to model")
+    lo, hi = float(along[on_line].min()), float(along[on_line].max())
+    return (along >= lo - raster.cell_km) & (along <= hi + raster.cell_km)

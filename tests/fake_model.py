@@ -19,7 +19,7 @@ import pandas as pd
 SUMMARY_FIELDS: tuple[str, ...] = (
     "resumed", "day_resumed", "territory_lost_km2", "belt_towns_lost", "towns_lost",
     "ru_losses", "ua_losses", "warning_days", "detections", "violations",
-    "guarantees_delivered", "guarantee_triggered", "attack_axis", "attack_lat", "attack_lon",
+    "guarantees_delivered", "guarantee_triggered", "attack_sector", "attack_lat", "attack_lon",
     "ua_area_km2_end",
 )
 SERIES_COLUMNS = ("day", "phase", "ru_strength", "ua_strength", "ru_readiness",
@@ -56,7 +56,7 @@ def simulate(params: Any, seed: int | np.random.SeedSequence, *, series_every: i
         "detections": axis, "violations": int(100 * area),
         "guarantees_delivered": area < params.guarantee_delivery_prob,
         "guarantee_triggered": resumed and area < 0.5,
-        "attack_axis": axis if resumed else -1,
+        "attack_sector": axis if resumed else -1,
         "attack_lat": 48.0 + area if resumed else np.nan,
         "attack_lon": 37.5 + area if resumed else np.nan,
         "ua_area_km2_end": 16000.0 - (500.0 * area if resumed else 0.0),

@@ -13,7 +13,7 @@ def small(**changes) -> Params:
     """Parameters sized for the small map (a few units a side)."""
     base = {"ru_initial_personnel": 40_000.0, "ua_initial_personnel": 20_000.0,
             "ru_theatre_cap_personnel": 80_000.0, "ua_theatre_cap_personnel": 40_000.0,
-            "ru_theatre_share": 0.06, "ua_theatre_share": 0.05, "axis_width_km": 10.0,
+            "ru_theatre_share": 0.06, "ua_theatre_share": 0.05, "sector_km": 10.0,
             "horizon_days": 365}
     return Params.build({**base, **changes})
 

@@ -12,13 +12,16 @@ import pandas as pd
 import pytest
 from dmzsim.model.api import simulate
 from dmzsim.model.params import Params
+from dmzsim.model.theatre_map import load_map
 from dmzsim.runs.publish.compare import same
 
 from tests.helpers import SMALL_MAP, small
 
 BASE = {"sequencing": "territory_first", "dmz_shape": "mirrored", "guarantee_delay_days": 30,
         "guarantee_delivery_prob": 0.9, "reassurance_force_personnel": 10_000.0,
-        "arms_support": 0.3, "horizon_days": 320, "ru_theatre_share": 0.15}
+        "arms_support": 0.3, "horizon_days": 320, "ru_theatre_share": 0.35,
+        "resumption_cost_km2": 0.0, "ceasefire_dividend_km2_per_year": 0.0,
+        "guarantor_cost_km2": 500.0}
 SEEDS = (0, 1, 2, 3)
 
 # Reviewed exceptions: parameters that cannot change outputs in the base scenario, and why.
@@ -31,6 +34,10 @@ CONTEXT: dict[str, dict] = {
     "rear_fortification": {"dmz_shape": "unilateral"},
     "withdrawal_multiplier": {"withdrawal_days": 300},
     "ua_theatre_cap_personnel": {"ua_theatre_share": 0.6},
+    "unilateral_zone": {"dmz_shape": "unilateral"},
+    "campaign_days": {"campaign_days": 20},
+    "lookahead_days": {"lookahead_days": 14, "discount_per_year": 0.0, "ru_theatre_share": 1.0,
+                       "campaign_days": 20},
 }
 
 
@@ -44,6 +51,8 @@ def _other_value(name: str, value, field) -> typing.Any:
         hi = getattr(m, "le", hi)
     if isinstance(value, bool):
         return not value
+    if isinstance(value, str):  # a name the map defines: another of its zones
+        return next(z for z in load_map(SMALL_MAP).zones if z != value)
     if isinstance(value, int):
         new = value * 2 if value > 0 else value + 30
         return int(min(new, hi)) if new <= hi else max(lo, value // 2)

@@ -15,62 +15,62 @@ def world(**params) -> CeasefireModel:
     return CeasefireModel(small(**params), rng=1, map_path=SMALL_MAP)
 
 
-def _clear(m: CeasefireModel, side: int, *postures: Posture, axis: int | None = None) -> None:
+def _clear(m: CeasefireModel, side: int, *postures: Posture, sector: int | None = None) -> None:
     f = m.forces
     mask = f.mask(side, *postures)
-    if axis is not None:
-        mask &= f.view("axis") == axis
+    if sector is not None:
+        mask &= f.view("sector") == sector
     for r in np.flatnonzero(mask):
         m.units.pop(int(r)).disband()
 
 
-def test_an_axis_where_ukraine_holds_no_ground_is_no_objective():
+def test_a_sector_where_ukraine_holds_no_ground_is_no_objective():
     m = world(sequencing="frozen_line", decision_noise=0.0)
     m.add_unit(RU, 200_000.0, 1.0, Posture.RESERVE, -1)
-    before = m.russia.expected_ratio(np.zeros(m.theatre.n_axes))
+    before = m.russia.expected_ratio(np.zeros(m.theatre.n_sectors))
     assert np.all(before > 0)
-    m.ua_depth[0] = np.inf  # nothing left to take on axis 0
-    after = m.russia.expected_ratio(np.zeros(m.theatre.n_axes))
+    m.ua_depth[0] = np.inf  # nothing left to take on sector 0
+    after = m.russia.expected_ratio(np.zeros(m.theatre.n_sectors))
     assert after[0] == 0.0 and m.current_ratio()[0] == 0.0
     np.testing.assert_array_equal(after[1:], before[1:])
 
 
 def test_an_undefended_line_is_the_worst_threat_and_an_empty_sector_none():
-    m = world(sequencing="no_deal")
-    _clear(m, UA, Posture.DEFEND, axis=0)
+    m = world(sequencing="no_deal", attack_frontage_km=8.0)  # within one sector
+    _clear(m, UA, Posture.DEFEND, sector=0)
     assert m.current_ratio()[0] == np.inf
-    _clear(m, RU, Posture.DEFEND, axis=0)
+    _clear(m, RU, Posture.DEFEND, sector=0)
     assert m.current_ratio()[0] == 0.0
 
 
 def _no_reserves_and_a_breach(**params) -> CeasefireModel:
     m = world(sequencing="no_deal", review_interval_days=1, **params)
     _clear(m, UA, Posture.RESERVE)
-    _clear(m, UA, Posture.DEFEND, axis=0)
+    _clear(m, UA, Posture.DEFEND, sector=0)
     return m
 
 
-def test_without_reserves_ukraine_thins_its_calmest_axis_to_stop_a_breakthrough():
+def test_without_reserves_ukraine_thins_its_calmest_sector_to_stop_a_breakthrough():
     m = _no_reserves_and_a_breach()
-    for _ in range(2):  # a strong, calm axis 3 that can spare a unit
+    for _ in range(2):  # a strong, calm sector 3 that can spare a unit
         m.add_unit(UA, 6_000.0, 1.0, Posture.DEFEND, 3)
     ratio = m.current_ratio()
     m.day = 1
     donor = m.ukraine.shift_from_calmest(0, ratio)
     assert donor == int(np.argmin(np.where(ratio < 1.0, ratio, np.inf)))
     f = m.forces
-    sent = f.mask(UA, Posture.DEFEND) & (f.view("axis") == 0)
+    sent = f.mask(UA, Posture.DEFEND) & (f.view("sector") == 0)
     assert np.count_nonzero(sent) == 1
     assert f.view("arrive_day")[sent][0] == 1 + m.p.ua_alert_response_days
 
 
-def test_no_axis_is_stripped_below_holding_its_own_line():
-    m = _no_reserves_and_a_breach()  # every other axis has a single, barely holding unit
+def test_no_sector_is_stripped_below_holding_its_own_line():
+    m = _no_reserves_and_a_breach()  # every other sector has a single, barely holding unit
     m.day = 1
     assert m.ukraine.shift_from_calmest(0, m.current_ratio()) == -1
     m.ukraine.step()
     f = m.forces
-    assert not np.any(f.mask(UA, Posture.DEFEND) & (f.view("axis") == 0))
+    assert not np.any(f.mask(UA, Posture.DEFEND) & (f.view("sector") == 0))
 
 
 def test_an_attack_during_withdrawal_turns_the_withdrawing_units_around():
@@ -96,11 +96,9 @@ def test_the_attack_point_is_where_the_offensive_started_not_where_it_ended():
     m.add_unit(RU, 400_000.0, 1.0, Posture.RESERVE, -1)
     while m.phase != "resumed":
         m.step()
-    axis = m.record["attack_axis"]
-    front = m.record["ua_depth_at_resumption"][axis]  # before that day's fighting
     start = m.record["attack_cell"]
-    depth = m.theatre.depth.reshape(m.theatre.control.shape)[start]
-    assert abs(depth - front) <= 2 * m.theatre.cell_km
+    assert m.theatre.depth.reshape(m.theatre.control.shape)[start] == 0.0  # on the front
+    assert start == m.theatre.attack_point(m.record["attack_sector"])
     m.run_for(100)
     s = summary(m)
     assert (s["attack_lat"], s["attack_lon"]) == (
@@ -120,18 +118,20 @@ def test_before_any_zone_the_monitors_watch_the_line_of_contact(sequencing, watc
         assert not monitored.any()
 
 
-def test_units_facing_no_ground_after_the_withdrawal_go_back_to_reserve():
-    m = world(sequencing="territory_first", withdrawal_days=30)
-    m.step()
-    f = m.forces
-    on_0 = np.flatnonzero(f.view("alive") & (f.view("axis") == 0))
-    elsewhere = f.mask(RU, Posture.DEFEND) & (f.view("axis") > 0)
-    assert {int(f.side[r]) for r in on_0} == {RU, UA}
-    m.ua_depth[0] = np.inf  # the zone took all of axis 0's ground
-    m._station_line_after_withdrawal()
-    assert np.all(f.posture[on_0] == Posture.RESERVE) and np.all(f.axis[on_0] == -1)
-    assert np.all(f.view("posture")[elsewhere] == Posture.DEFEND)
-    assert not f.mask(UA, Posture.WITHDRAW).any()
+@pytest.mark.parametrize("zone", [("unilateral", 10.0), ("mirrored", 4.0),
+                                  ("mirrored", 10.0)])
+def test_after_a_withdrawal_every_sector_has_a_front_and_no_unit_stands_in_the_zone(zone):
+    shape, width = zone
+    m = world(sequencing="territory_first", dmz_shape=shape, dmz_width_km=width,
+              withdrawal_days=5)
+    for _ in range(6):
+        m.step()
+    assert m.phase == "dmz"
+    assert np.all(m.has_line()) and np.all(m.theatre.front_km > 0)
+    for u in m.units.values():
+        assert not m.theatre.dmz[u.cell.coordinate]
+        assert m.theatre.control[u.cell.coordinate] == (RU if u.side == "RU" else UA)
+    assert not m.forces.mask(UA, Posture.WITHDRAW).any()
 
 
 def test_during_the_withdrawal_the_recorded_ratio_counts_the_withdrawing_line():
@@ -151,11 +151,10 @@ def test_after_a_unilateral_withdrawal_the_attack_point_is_on_ground_ukraine_hol
         m.step()
     assert m.phase == "dmz"
     th = m.theatre
-    for axis in np.flatnonzero(m.has_line()):
+    for sector in np.flatnonzero(m.has_line()):
         m.record.pop("attack_cell", None)
         m.phase = "dmz"
-        m.resume_war(int(axis), 5.0)
+        m.resume_war(int(sector), 5.0)
         x, y = m.record["attack_cell"]
         assert not th.dmz[x, y] and th.control[x, y] == CTRL_UA
-        depth = th.depth.reshape(th.control.shape)[x, y]
-        assert abs(depth - m.ua_depth[axis]) <= 2 * th.cell_km
+        assert th.depth.reshape(th.control.shape)[x, y] == 0.0

@@ -27,7 +27,7 @@ def test_credibility_is_zero_until_the_guarantees_are_in_force():
 
 def test_credibility_decays_with_its_half_life_unless_refreshed():
     m = world(guarantee_credibility=0.8, guarantee_half_life_days=30.0,
-              violation_rate_per_sector_day=0.0)
+              violation_rate_per_100km_day=0.0)
     for _ in range(30):
         m.step()
     assert m.guarantor.credibility() == pytest.approx(0.4)
@@ -39,7 +39,7 @@ def test_a_fully_credible_guarantor_answers_every_detected_violation_and_refresh
     # a tripwire force large enough to make the answer certain whatever the decay
     m = world(guarantee_credibility=0.5, guarantee_half_life_days=30.0,
               reassurance_force_personnel=50_000.0, tripwire_credibility_per_10k=0.2,
-              violation_rate_per_sector_day=1.0, monitoring_coverage=1.0)
+              violation_rate_per_100km_day=10.0, monitoring_coverage=1.0)
     for _ in range(10):
         m.step()
     detected = sum(s.violations_detected for s in m.sectors)
@@ -49,7 +49,7 @@ def test_a_fully_credible_guarantor_answers_every_detected_violation_and_refresh
 
 
 def test_unseen_violations_go_unanswered():
-    m = world(guarantee_credibility=1.0, violation_rate_per_sector_day=1.0,
+    m = world(guarantee_credibility=1.0, violation_rate_per_100km_day=10.0,
               monitoring_coverage=0.0)
     for _ in range(10):
         m.step()
@@ -76,7 +76,7 @@ def test_expected_support_deters_in_russias_estimate():
     m = world(guarantee_credibility=0.0, decision_noise=0.0)
     m.add_unit(RU, 100_000.0, 1.0, Posture.RESERVE, -1)
     m.step()
-    no_noise = np.zeros(m.theatre.n_axes)
+    no_noise = np.zeros(m.theatre.n_sectors)
     alone = m.russia.expected_ratio(no_noise)
     m.p = m.p.model_copy(update={"guarantee_credibility": 1.0,
                                  "guarantor_combat_support": 1.0})

@@ -19,22 +19,40 @@ def test_qjm_rate_table_points_and_no_advance_below_parity():
 
 def test_advance_is_monotone_in_ratio_and_falls_with_fortification():
     ratios = np.linspace(1.0, 2.9, 20)
-    rate = kernels.advance_km(ratios, np.full(20, 0.3), 0.02, 3.0, 2.5)
+    rate = kernels.advance_km(ratios, np.full(20, 0.3), 0.02, ratios >= 3.0, 2.5)
     assert np.all(np.diff(rate) >= 0)
-    soft = kernels.advance_km(np.array([2.0]), np.array([0.0]), 0.02, 3.0, 2.5)
-    hard = kernels.advance_km(np.array([2.0]), np.array([1.0]), 0.02, 3.0, 2.5)
+    soft = kernels.advance_km(np.array([2.0]), np.array([0.0]), 0.02, False, 2.5)
+    hard = kernels.advance_km(np.array([2.0]), np.array([1.0]), 0.02, False, 2.5)
     assert hard < soft
 
 
 def test_grinding_rate_is_of_the_observed_order():
     # sources §4.5: 15-70 m/day on today's front at modest ratios
-    rate = kernels.advance_km(np.array([1.46]), np.array([0.5]), 0.02, 3.0, 2.5)[0]
+    rate = kernels.advance_km(np.array([1.46]), np.array([0.5]), 0.01, False, 2.5)[0]
     assert 0.015 <= rate <= 0.07
 
 
-def test_breakthrough_speed_above_threshold():
-    rate = kernels.advance_km(np.array([3.5]), np.array([1.0]), 0.02, 3.0, 2.5)[0]
+def test_breakthrough_speed_where_the_defence_breaks():
+    rate = kernels.advance_km(np.array([3.5]), np.array([1.0]), 0.02, True, 2.5)[0]
     assert rate == 2.5
+
+
+def test_a_breakthrough_runs_in_pulses_then_consolidates():
+    ratio, pulse, broke = np.array([4.0]), np.array([0]), []
+    for _ in range(2 * (5 + 14)):
+        b, pulse = kernels.pulse_step(ratio, pulse, 3.0, 5, 14)
+        broke.append(bool(b[0]))
+    assert broke[:5] == [True] * 5 and not any(broke[5:19]) and broke[19:24] == [True] * 5
+    b, pulse = kernels.pulse_step(np.array([2.0]), np.array([3]), 3.0, 5, 14)
+    assert not b[0] and pulse[0] == 0  # the odds went: the pulse ends
+
+
+def test_the_staff_forecast_culminates_and_pays_for_depth():
+    depth, lost = kernels.campaign(np.array([60_000.0, 90_000.0]), np.array([20_000.0] * 2),
+                                   np.zeros(2), 5, np.full(2, 0.8), np.full(2, 0.5), 90, 10,
+                                   0.016, 0.01, 3.0, 2.5, 5 / 19)
+    assert depth[1] > depth[0] > 0  # more power gets deeper
+    assert np.all(depth < 90 * 2.5) and np.all(lost > 0)
 
 
 def test_lanchester_losses_scale_with_opposing_power():

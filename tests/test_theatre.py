@@ -1,4 +1,4 @@
-"""The theatre's grid and axis bookkeeping."""
+"""The theatre's grid and sector bookkeeping."""
 
 import random  # noqa: TID251 (seeded random.Random instances for Mesa grids)
 
@@ -20,16 +20,23 @@ def test_fast_grid_has_exactly_mesas_connections():
     assert len(ours[(3, 2)].neighborhood) == 8
 
 
-def test_axes_partition_the_line_and_capture_is_monotone():
+def test_sectors_partition_the_theatre_and_capture_is_monotone():
     m = CeasefireModel(small(), rng=0, map_path=SMALL_MAP)
     th = m.theatre
-    cells = np.concatenate(th.band_cells)
-    assert len(np.unique(cells)) == cells.size
+    cells = np.concatenate([st.cells for st in th.strips])
+    assert len(np.unique(cells)) == cells.size  # no cell in two sectors
     area0 = th.ua_area_km2()
-    taken, _ = th.capture_to(0, 3.0)
+    taken, _ = th.capture(th.strips[0], 3.0)
     assert taken > 0 and th.ua_area_km2() == area0 - taken
-    again, _ = th.capture_to(0, 2.0)  # going back captures nothing
+    again, _ = th.capture(th.strips[0], 2.0)  # going back captures nothing
     assert again == 0.0
+
+
+def test_every_stretch_of_the_modelled_front_is_in_a_sector():
+    m = CeasefireModel(small(), rng=0, map_path=SMALL_MAP)
+    sec = m.theatre.sectors
+    assert np.all(sec.sector_of_cell[sec.front] >= 0)
+    np.testing.assert_allclose(sec.length_km.sum(), sec.hi[-1] - sec.lo[0], rtol=1e-9)
 
 
 def test_property_layers_are_the_model_arrays():

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from dmzsim.model import zones
 from dmzsim.model.forces import RU, UA, Posture
 from dmzsim.model.model import CeasefireModel
 from dmzsim.model.theatre import RU as CTRL_RU
@@ -23,7 +24,7 @@ def test_units_start_on_their_own_side():
 
 def test_unilateral_withdrawal_empties_and_cedes_the_oblast_part():
     m = world(sequencing="territory_first", dmz_shape="unilateral", withdrawal_days=10)
-    ua_in_oblast = m.theatre.unilateral_zone().copy()
+    ua_in_oblast = zones.unilateral_zone(m.theatre, "unilateral").copy()
     for _ in range(10):
         m.step()
     assert m.phase == "dmz"
@@ -40,18 +41,19 @@ def test_mirrored_withdrawal_keeps_control_and_opens_a_gap():
     for _ in range(5):
         m.step()
     assert np.array_equal(m.theatre.control, before)
-    assert np.all(m.ru_depth == -6.0)
-    assert np.all(m.ua_depth >= 6.0)
+    # the theatre is cut along Ukraine's new line: Russia's edge is both widths away
+    assert np.all(m.ua_depth == 0.0)
+    assert np.all(m.ru_depth <= -2 * 6.0 + m.theatre.cell_km)
     assert np.all(m.crossing_days() > 0)
 
 
-def test_an_undefended_axis_is_overrun_and_its_town_falls():
+def test_an_undefended_sector_is_overrun_and_its_town_falls():
     m = world(sequencing="no_deal", review_interval_days=365)
     f = m.forces
     town = next(i for i, t in enumerate(m.theatre.raster.towns) if t.name == "Northfort")
-    axis = int(m.theatre.axis_of_cell[np.ravel_multi_index(m.theatre.raster.towns[town].cell,
-                                                           m.theatre.control.shape)])
-    ua_here = f.mask(UA, Posture.DEFEND) & (f.view("axis") == axis)
+    sector = int(m.theatre.sectors.sector_of_cell[np.ravel_multi_index(
+        m.theatre.raster.towns[town].cell, m.theatre.control.shape)])
+    ua_here = f.mask(UA, Posture.DEFEND) & (f.view("sector") == sector)
     f.strength[: f.n][ua_here] = 0.0
     area0 = m.ua_area
     for _ in range(30):
@@ -113,7 +115,7 @@ def test_no_reserves_and_a_balanced_line_means_no_resumption():
 
 def test_zero_credibility_guarantor_never_answers():
     m = world(sequencing="simultaneous", guarantee_credibility=0.0,
-              guarantee_delivery_prob=1.0, violation_rate_per_sector_day=1.0,
+              guarantee_delivery_prob=1.0, violation_rate_per_100km_day=5.0,
               monitoring_coverage=1.0)
     for _ in range(50):
         m.step()

@@ -20,15 +20,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from dmzsim.analysis.loader import ExperimentResults, load_experiment
-from dmzsim.analysis.report import arms, design, record
+from dmzsim.analysis.report import arms, design, record, why
 from dmzsim.analysis.report.context import ReportContext, experiment_name
 from dmzsim.analysis.report.document import Doc, render_html, render_markdown
 
 from dmzsim.files import write_text_atomic
 
 # The sections after the overview, in the order the report shows them (any order works).
-SECTIONS = (arms.headlines, arms.risk, arms.survival, arms.outcomes, design.by_parameter,
-            design.fan_charts, design.attack_map, design.sensitivity, design.discovery)
+SECTIONS = (arms.headlines, arms.risk, arms.survival, arms.outcomes, why.why,
+            design.by_parameter, design.fan_charts, design.attack_map, design.sensitivity,
+            design.discovery)
 
 
 # --- the report -----------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from dmzsim.runs.experiment.published import published_files
 FRONT_PANEL: dict[str, tuple[str, ...]] = {
     "The deal": ("sequencing", "dmz_shape", "dmz_width_km", "guarantee_delay_days",
                  "guarantee_credibility", "guarantee_delivery_prob"),
-    "Monitoring": ("monitoring_coverage", "violation_rate_per_sector_day"),
+    "Monitoring": ("monitoring_coverage", "violation_rate_per_100km_day"),
     "Regeneration": ("ru_recruits_per_month", "ua_recruits_per_month",
                      "ru_pause_recruitment_factor", "ua_pause_mobilisation_factor",
                      "readiness_recovery_days"),
@@ -45,7 +45,7 @@ class ControlSpec:
     """How one parameter is shown: all of it read off ``Params.model_fields``."""
 
     name: str
-    kind: str  # "choice" | "int" | "float" | "bool"
+    kind: str  # "choice" | "int" | "float" | "bool" | "text"
     default: Any
     unit: str
     doc: str
@@ -76,7 +76,8 @@ def control_spec(name: str) -> ControlSpec:
     if typing.get_origin(ann) is typing.Literal:
         kind, choices = "choice", tuple(str(c) for c in typing.get_args(ann))
     else:
-        kind, choices = {bool: "bool", int: "int"}.get(ann, "float"), ()  # type: ignore[arg-type]
+        kinds = {bool: "bool", int: "int", str: "text"}
+        kind, choices = kinds.get(ann, "float"), ()  # type: ignore[arg-type]
     return ControlSpec(name, kind, field.default, str(extra.get("unit", "")),
                        field.description or "", str(extra.get("source", "")), lo, hi, choices)
 
@@ -139,6 +140,10 @@ def parse_value(spec: ControlSpec, text: str) -> Any:
             if t not in spec.choices:
                 raise InputError(f"choose one of {', '.join(spec.choices)}")
             value: Any = t
+        elif spec.kind == "text":
+            if not t:
+                raise InputError("must not be empty")
+            value = t
         elif spec.kind == "bool":
             if t.lower() not in ("true", "false"):
                 raise InputError("write true or false")

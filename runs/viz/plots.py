@@ -31,8 +31,10 @@ class PlotSpec:
 
 
 PLOTS = (
-    PlotSpec("Force ratio, main axis (RU : UA effective)",
-             (("force_ratio_main_axis", "#542788", "ratio"),), log=True),
+    PlotSpec("Force ratio, main sector; Russia's odds and what it needs",
+             (("force_ratio_main_axis", "#542788", "ratio today"),
+              ("expected_ratio", "#e08214", "expected at review"),
+              ("required_ratio", "#636363", "needed")), log=True),
     PlotSpec("Personnel in theatre (thousands)",
              (("ru_strength", SIDE_COLOUR[RU], "RU"), ("ua_strength", SIDE_COLOUR[UA], "UA")),
              scale=1e-3),

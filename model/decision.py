@@ -1,0 +1,244 @@
+"""Russia's staff estimate: the value of resuming the war now, and later.
+
+At each review Russia looks at every sector as an attack on ``attack_frontage_km`` of
+front would meet it, today and at each later review within ``lookahead_days``, from the
+model's own state and with the model's own rules:
+
+* **odds**: its power that can reach the frontage (the line there, its reserves, what it
+  has massed) against Ukraine's line there, the reserves Ukraine can bring up in the
+  warning time, the defender's posture and works, and the guarantor help it expects;
+  read with noise (bounded rationality). The main effort goes where the odds are best,
+  and only an offensive expected to break through (``breakthrough_ratio``, the 3:1 rule)
+  is worth launching;
+* **gain**: the ground and towns that offensive would take within ``campaign_days``
+  (``kernels.campaign``), valued by Russia's aims: the map's oblast at full value, the
+  fortress-belt towns besides, ground beyond at ``beyond_aims_value``. Ground the deal
+  has already handed over is not Ukraine's to lose and adds nothing;
+* **costs**: its forecast losses (priced at ``acceptable_losses_per_km2``), the
+  guarantor's expected answer (credibility x ``guarantor_cost_km2``), and ending the
+  ceasefire (``resumption_cost_km2`` plus the dividend accrued while it held);
+* **timing**: the same estimate at later reviews, using what Russia knows is coming —
+  both sides' regeneration and readiness, the theatre caps, Ukraine's digging, the
+  zone's works decaying, guarantees promised for their day with their delivery
+  probability. It resumes now only if no later review looks better: a closing window
+  pulls the attack earlier, a balance still moving its way lets it wait (Fearon 1995,
+  Powell 2006). Nothing here knows which arm of an experiment is being run.
+
+With no costs, no look-ahead and all ground of equal value, the rule reduces to the
+threshold rule: resume when the expected ratio reaches ``breakthrough_ratio``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+from dmzsim.model import kernels, outputs
+from dmzsim.model.agreement import NEVER
+from dmzsim.model.forces import RU, UA, Posture
+
+if TYPE_CHECKING:
+    from dmzsim.model.model import CeasefireModel
+
+CAMPAIGN_STEP_DAYS = 10  # the staff's forecast resolution; the fighting itself is daily
+TERMS = outputs.DECISION_TERMS
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """One review's staff estimate; arrays run over the offsets ``days`` (0 = today)."""
+
+    days: np.ndarray  # (T,) days from today
+    sector: np.ndarray  # (T,) the sector with the best odds at each offset
+    ratio: np.ndarray  # (T,) expected ratio there
+    required: float  # the ratio needed to break through
+    gain: np.ndarray  # (T,) km² of aims
+    losses: np.ndarray  # (T,) km² of aims (forecast losses at their price)
+    guarantor: np.ndarray  # (T,) km² of aims
+    ending: np.ndarray  # (T,) km² of aims
+    discount: np.ndarray  # (T,) what a value at each offset is worth today
+
+    @property
+    def value(self) -> np.ndarray:
+        """Net value of resuming at each offset (-inf where no breakthrough is expected)."""
+        net = self.gain - self.losses - self.guarantor - self.ending
+        return np.where(self.ratio >= self.required, net, -np.inf)
+
+    @property
+    def value_now(self) -> float:
+        """Net value of resuming today."""
+        return float(self.value[0])
+
+    @property
+    def value_wait(self) -> float:
+        """Best net value, discounted to today, of resuming at a later review (-inf
+        without look-ahead)."""
+        later = self.value[1:] * self.discount[1:]
+        return float(later.max()) if self.days.size > 1 else -np.inf
+
+    @property
+    def resume(self) -> bool:
+        """Resume today: worth more than keeping the ceasefire and than any later day."""
+        now = self.value_now
+        return now > 0.0 and now >= self.value_wait
+
+    def deciding_term(self) -> str:
+        """Which term decided the review: the first that rules an attack out, or 'gain'."""
+        if self.ratio[0] < self.required:
+            return "odds"
+        if self.value_now > 0.0:
+            return "waiting" if self.value_now < self.value_wait else "gain"
+        costs = {"losses": self.losses[0], "guarantor": self.guarantor[0],
+                 "ending the ceasefire": self.ending[0]}
+        return max(costs, key=costs.__getitem__)
+
+
+def estimate(m: CeasefireModel, noise: np.ndarray, lookahead: bool = True,
+             sector: int | None = None) -> Estimate:
+    """Russia's estimate at today's review (``noise``: log-ratio misreading per sector);
+    ``sector`` fixes the sector instead of taking the one with the best odds.
+
+    Later reviews are only looked at when resuming today is worth something: if it is
+    not, Russia keeps the ceasefire today whatever later days hold.
+    """
+    now = _estimate(m, noise, np.zeros(1), sector)
+    if not lookahead or m.p.lookahead_days < m.p.review_interval_days or now.value_now <= 0:
+        return now
+    step = m.p.review_interval_days
+    return _estimate(m, noise, np.arange(0, m.p.lookahead_days + 1, step, dtype=float),
+                     sector)
+
+
+def expected_ratio(m: CeasefireModel, noise: np.ndarray) -> np.ndarray:
+    """Russia's expected ratio on every sector today (0 where Ukraine holds no ground)."""
+    f = _Forecast(m, np.zeros(1))
+    ratio = f.attack[0] / np.maximum(f.defence[0], 1e-9) * np.exp(noise)
+    return np.where(m.has_line(), ratio, 0.0)
+
+
+def _estimate(m: CeasefireModel, noise: np.ndarray, days: np.ndarray,
+              sector: int | None) -> Estimate:
+    p = m.p
+    f = _Forecast(m, days)
+    ratio_all = f.attack / np.maximum(f.defence, 1e-9) * np.exp(noise)[None, :]
+    ratio_all = np.where(m.has_line()[None, :], ratio_all, 0.0)
+    best = np.argmax(ratio_all, axis=1) if sector is None else np.full(days.size, sector)
+    pick = (np.arange(days.size), best)
+    ratio = ratio_all[pick]
+    gain = losses = np.zeros(days.size)
+    ceasefire_days = m.day - m.ceasefire_day + days
+    ending = (p.resumption_cost_km2 + p.ceasefire_dividend_km2_per_year * ceasefire_days
+              / 365.25) * np.exp(m.political_shock)
+    guarantor = f.credibility * p.guarantor_cost_km2
+    # the whole corridor is the most an offensive could gain: if even that does not pay
+    # for the guarantor and the end of the ceasefire, no forecast can change the answer
+    ceiling = np.array([m.aims.total(int(k)) for k in best]) - guarantor - ending
+    feasible = (ratio >= p.breakthrough_ratio) & (ceiling > 0)
+    if feasible.any():
+        att = f.attack[pick] * np.exp(noise[best])
+        span = np.maximum(p.campaign_days - f.crossing[pick], 0.0) / p.campaign_days
+        depth, lost = kernels.campaign(
+            att, f.defence[pick], f.reinforcement[pick], p.ua_alert_response_days,
+            f.fort[pick], kernels.defender_vulnerability(f.fort[pick]), p.campaign_days,
+            CAMPAIGN_STEP_DAYS, p.attrition_rate_per_day, p.era_advance_multiplier,
+            p.breakthrough_ratio, p.breakthrough_speed_km_per_day,
+            p.breakthrough_pulse_days / (p.breakthrough_pulse_days + p.consolidation_days))
+        gain = np.array([m.aims.value(int(k), d) for k, d in zip(best, depth * span,
+                                                                  strict=True)])
+        losses = lost / p.acceptable_losses_per_km2
+        gain, losses = np.where(feasible, gain, 0.0), np.where(feasible, losses, 0.0)
+    discount = (1.0 - p.discount_per_year) ** (days / 365.25)
+    return Estimate(days, best, ratio, p.breakthrough_ratio, gain, losses, guarantor, ending,
+                    discount)
+
+
+class _Forecast:
+    """Both sides' power on each sector's frontage at each offset (shape (T, n))."""
+
+    def __init__(self, m: CeasefireModel, days: np.ndarray) -> None:
+        p, f = m.p, m.forces
+        t = days[:, None]
+        w = m.frontage
+        ru_line = w @ m.line_power(RU)
+        massed = np.zeros_like(ru_line)
+        if m.main_sector >= 0:
+            massed[m.main_sector] = f.power(f.mask(RU, Posture.CONCENTRATE, Posture.ATTACK))
+        ru_now = ru_line + massed + m.reserve_power(RU)
+        ru_grow, ua_grow = _growth(m, RU, days), _growth(m, UA, days)
+        self.attack = ru_now[None, :] * ru_grow[0][:, None] + ru_grow[1][:, None]
+
+        fort0 = w @ m.sector_fortification() / np.maximum(w.sum(axis=1), 1e-9)
+        manned = (w @ m.line_power(UA)) > 0
+        self.fort = np.minimum(fort0[None, :] + np.where(manned, t / p.dig_days_to_full, 0.0),
+                               1.0)
+        obstacles = np.maximum(m.zone_obstacles()[None, :] - t / p.fortification_decay_days,
+                               0.0)
+        gap = np.where(np.isfinite(m.ua_depth - m.ru_depth),
+                       np.maximum(m.ua_depth - m.ru_depth, 0.0), 0.0)
+        self.crossing = gap[None, :] * (1.0 + p.obstacle_delay_factor * obstacles) / (
+            p.dmz_crossing_km_per_day)
+        warning = self.crossing + kernels.detection_prob(
+            m.coverage, p.concentration_days) * p.concentration_days
+        share = np.minimum(1.0, warning / p.ua_alert_response_days)
+        mult = _multiplier(m, self.fort)
+        self.credibility = _credibility(m, days)
+        support = 1.0 + self.credibility * p.guarantor_combat_support
+        if m.guarantor.triggered:
+            support = np.full_like(support, 1.0 + p.guarantor_combat_support)
+        ua_line = (w @ m.line_power(UA))[None, :] * ua_grow[0][:, None]
+        ua_res = m.reserve_power(UA, present_on=m.day) * ua_grow[0][:, None] + ua_grow[1][:, None]
+        self.defence = (ua_line + ua_res * share) * mult * support[:, None]
+        self.reinforcement = ua_res * (1.0 - share) * mult * support[:, None]
+
+
+def _growth(m: CeasefireModel, side: int, days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """How a side's power grows by each offset: (factor on today's power from readiness,
+    power added by recruits), from the same rates and caps as regeneration."""
+    from dmzsim.model.regeneration import daily_rate, total_personnel
+
+    p, f = m.p, m.forces
+    mask = f.view("alive") & (f.view("side") == side)
+    s = f.view("strength")[mask]
+    r_now = float((s * f.view("readiness")[mask]).sum() / s.sum()) if s.sum() > 0 else 1.0
+    boost = p.arms_support if side == UA and m.guarantor.in_force else 0.0
+    r_later = np.minimum(r_now + days * (1.0 + boost) / p.readiness_recovery_days, 1.0)
+    cap = p.ru_theatre_cap_personnel if side == RU else p.ua_theatre_cap_personnel
+    have = total_personnel(m, side)
+    added = np.minimum(daily_rate(m, side) * days, max(cap - have, 0.0))
+    added = np.maximum(added, -have)
+    return r_later / max(r_now, 1e-9), added * r_later
+
+
+def _multiplier(m: CeasefireModel, fort: np.ndarray) -> np.ndarray:
+    """Ukraine's posture x terrain multiplier on each frontage, at forecast works."""
+    p = m.p
+    w = m.frontage
+    cells, sectors = m.zone
+    urban = w @ m.theatre.sector_means(cells, sectors, m.theatre.urban_flat) / np.maximum(
+        w.sum(axis=1), 1e-9)
+    mult = kernels.posture_multiplier(fort, p.hasty_multiplier, p.prepared_multiplier,
+                                      p.fortified_multiplier)
+    if m.phase == "withdrawal":
+        mult = np.minimum(mult, p.withdrawal_multiplier)
+    return mult * kernels.terrain_multiplier(urban, p.urban_multiplier)[None, :]
+
+
+def _credibility(m: CeasefireModel, days: np.ndarray) -> np.ndarray:
+    """The guarantor's chance of answering that Russia expects at each offset: decaying
+    if in force, the delivery probability times the promised credibility from the day the
+    deal promises it, 0 before that or once that day has passed without them."""
+    p, g = m.p, m.guarantor
+    if g.in_force:
+        since = m.day - g.refresh_day + days
+        return np.array([kernels.effective_credibility(
+            p.guarantee_credibility, float(d), p.guarantee_half_life_days,
+            p.reassurance_force_personnel, p.tripwire_credibility_per_10k) for d in since])
+    promised = m.timeline.promised_guarantees_day
+    if promised == NEVER or m.day >= promised:
+        return np.zeros(days.size)
+    fresh = kernels.effective_credibility(p.guarantee_credibility, 0.0,
+                                          p.guarantee_half_life_days,
+                                          p.reassurance_force_personnel,
+                                          p.tripwire_credibility_per_10k)
+    return np.where(m.day + days >= promised, p.guarantee_delivery_prob * fresh, 0.0)

@@ -1,0 +1,190 @@
+"""The front wherever the line is, cut into sectors that cover the whole theatre.
+
+The front is the edge of the ground Ukraine holds outside any zone: its cells that touch
+ground it does not hold (Russian-held ground or the zone; the theatre's own edge is not a
+front). Every cell of the theatre, on either side, belongs to the sector of the front cell
+nearest it, so after any withdrawal every stretch of the new line belongs to a sector and
+every sector has a front to attack.
+
+Two coordinates come with the partition, both in km and both measured from the *current*
+front rather than from the line drawn in the map file:
+
+* ``depth``: distance from the front, positive on the ground Ukraine holds, negative on
+  the other side (Russian-held ground and the zone);
+* ``s``: where along the front the cell's nearest front cell lies (geodesic distance
+  along the chain of front cells, from the end nearest the start of the map's line).
+
+The map's line runs on beyond the oblast into other fronts, which the model holds still:
+a front cell is *active* (part of the modelled front) when its projection on the map's
+line falls within the stretch of that line that lies in the oblast. Nothing here depends
+on how wide the theatre's margin is or on the sectors' width but the partition itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components, dijkstra
+
+_NEIGHBOURS = [(dx, dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1) if (dx, dy) != (0, 0)]
+COMPONENT_GAP_KM = 1.0e4  # separates the s ranges of unconnected stretches of front
+
+
+class NoFrontError(ValueError):
+    """No stretch of the front lies on the modelled part of the line."""
+
+
+@dataclass(frozen=True)
+class Sectors:
+    """A partition of the theatre along the current front (flat, ``[x, y]``-raveled)."""
+
+    depth: np.ndarray  # (cells,) km from the front; > 0 on Ukraine's ground
+    s: np.ndarray  # (cells,) km along the front of the nearest front cell
+    sector_of_cell: np.ndarray  # (cells,) sector id, -1 on ground nearest the still flanks
+    lo: np.ndarray  # (n,) start of each sector along the front, km
+    hi: np.ndarray  # (n,) end of each sector along the front, km
+    anchor: np.ndarray  # (n,) flat index of the front cell in the middle of each sector
+    front: np.ndarray  # flat indices of the active front cells
+
+    @property
+    def n(self) -> int:
+        """Number of sectors."""
+        return int(self.lo.size)
+
+    @property
+    def length_km(self) -> np.ndarray:
+        """Length of front in each sector, km."""
+        return self.hi - self.lo
+
+    def frontage_weights(self, frontage_km: float) -> np.ndarray:
+        """``W[k, j]``: the share of sector j's front inside a frontage of ``frontage_km``
+        centred on the middle of sector k (same stretch of front only).
+
+        ``W @ power`` is the power an attack on sector k meets, if each sector's units are
+        spread evenly along its front: the frontage, not the partition, sets the odds.
+        """
+        mid = 0.5 * (self.lo + self.hi)
+        a = mid[:, None] - frontage_km / 2.0
+        b = mid[:, None] + frontage_km / 2.0
+        overlap = np.maximum(np.minimum(b, self.hi[None, :]) - np.maximum(a, self.lo[None, :]),
+                             0.0)
+        return overlap / np.maximum(self.length_km, 1e-9)[None, :]
+
+
+def front_cells(ua_ground: np.ndarray) -> np.ndarray:
+    """Cells of ``ua_ground`` (2-D bool) with an 8-neighbour off it, inside the grid."""
+    inner = ndimage.binary_erosion(ua_ground, structure=np.ones((3, 3), bool), border_value=1)
+    return ua_ground & ~inner
+
+
+def partition(ua_ground: np.ndarray, active_line: np.ndarray, line_along: np.ndarray,
+              cell_km: float, sector_km: float) -> Sectors:
+    """Cut the front of ``ua_ground`` into sectors of about ``sector_km`` and give every
+    cell its sector, ``depth`` and ``s``.
+
+    ``active_line`` (flat bool) marks the cells whose projection on the map's line is on its
+    stretch inside the oblast; ``line_along`` (flat) is that projection's arc length, used
+    only to start each stretch of front at the same end as the map's line.
+    """
+    shape = ua_ground.shape
+    front2d = front_cells(ua_ground)
+    front_all = np.flatnonzero(front2d)
+    dist, nearest = ndimage.distance_transform_edt(~front2d, sampling=cell_km,
+                                                   return_indices=True)
+    nearest_flat = np.ravel_multi_index((nearest[0].ravel(), nearest[1].ravel()), shape)
+    ua_flat = ua_ground.ravel()
+    depth = np.where(ua_flat, dist.ravel(), -dist.ravel())
+    active = front_all[active_line[front_all]]
+    s_front, lo, hi, anchor, sector_front = _chain(active, shape, cell_km, sector_km,
+                                                   line_along)
+    s_cell = np.full(front_all.size, np.nan)
+    sec_cell = np.full(front_all.size, -1, dtype=int)
+    pos = np.searchsorted(front_all, active)
+    s_cell[pos], sec_cell[pos] = s_front, sector_front
+    k = np.searchsorted(front_all, nearest_flat)
+    s = s_cell[k]
+    sector_of_cell = sec_cell[k]
+    return Sectors(depth=depth, s=s, sector_of_cell=sector_of_cell, lo=lo, hi=hi,
+                   anchor=anchor, front=active)
+
+
+def _chain(cells: np.ndarray, shape: tuple[int, int], cell_km: float, sector_km: float,
+           line_along: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Order the front cells along the front and cut each connected stretch into sectors.
+
+    Returns ``s`` and the sector of each cell, and each sector's ``lo``, ``hi`` and anchor.
+    """
+    if cells.size == 0:
+        raise NoFrontError("the theatre has no active front: the line never runs through "
+                         "the oblast, or Ukraine holds no ground next to it")
+    graph = _adjacency(cells, shape, cell_km)
+    n_comp, comp = connected_components(graph, directed=False)
+    extent = {c: _length(graph, np.flatnonzero(comp == c), cells, line_along, cell_km)
+              for c in range(n_comp)}
+    longest = max(extent[c][0] for c in extent)
+    # A stretch of front shorter than half a sector (a corner, a sliver) is no sector of
+    # its own: it joins the sector of the nearest longer stretch.
+    kept = [c for c in range(n_comp) if extent[c][0] >= min(sector_km / 2.0, longest)]
+    order = sorted(kept, key=lambda c: float(line_along[cells[comp == c]].min()))
+    s = np.full(cells.size, np.nan)
+    sector = np.full(cells.size, -1, dtype=int)
+    lo: list[float] = []
+    hi: list[float] = []
+    anchor: list[int] = []
+    offset = 0.0
+    for c in order:
+        idx = np.flatnonzero(comp == c)
+        length, dist = extent[c]
+        n_sec = max(1, round(length / sector_km))
+        width = length / n_sec
+        first = len(lo)
+        sector[idx] = first + np.minimum((dist / width).astype(int), n_sec - 1)
+        s[idx] = offset + dist
+        for j in range(n_sec):
+            lo.append(offset + j * width)
+            hi.append(offset + (j + 1) * width)
+            mid = offset + (j + 0.5) * width
+            mine = idx[sector[idx] == first + j]
+            pool = mine if mine.size else idx
+            anchor.append(int(cells[pool[np.argmin(np.abs(s[pool] - mid))]]))
+        offset += length + COMPONENT_GAP_KM
+    orphan = np.flatnonzero(sector < 0)
+    if orphan.size:
+        own = np.flatnonzero(sector >= 0)
+        xo, yo = np.unravel_index(cells[orphan], shape)
+        xk, yk = np.unravel_index(cells[own], shape)
+        near = own[np.argmin((xo[:, None] - xk[None, :]) ** 2 + (yo[:, None] - yk[None, :]) ** 2,
+                             axis=1)]
+        sector[orphan], s[orphan] = sector[near], s[near]
+    return s, np.array(lo), np.array(hi), np.array(anchor, dtype=np.intp), sector
+
+
+def _length(graph: coo_matrix, idx: np.ndarray, cells: np.ndarray, line_along: np.ndarray,
+            cell_km: float) -> tuple[float, np.ndarray]:
+    """Length of one connected stretch of front and each of its cells' distance along it
+    from the end nearest the start of the map's line."""
+    start = idx[np.argmin(line_along[cells[idx]])]
+    dist = dijkstra(graph, indices=int(start))[idx]
+    return float(dist.max()) + cell_km, dist
+
+
+def _adjacency(cells: np.ndarray, shape: tuple[int, int], cell_km: float) -> coo_matrix:
+    """The 8-neighbour graph of ``cells`` (flat indices), edges weighted by distance."""
+    node = np.full(shape, -1, dtype=int)
+    x, y = np.unravel_index(cells, shape)
+    node[x, y] = np.arange(cells.size)
+    rows, cols, weights = [], [], []
+    for dx, dy in _NEIGHBOURS:
+        nx, ny = x + dx, y + dy
+        ok = (nx >= 0) & (nx < shape[0]) & (ny >= 0) & (ny < shape[1])
+        j = np.full(cells.size, -1)
+        j[ok] = node[nx[ok], ny[ok]]
+        keep = j >= 0
+        rows.append(np.flatnonzero(keep))
+        cols.append(j[keep])
+        weights.append(np.full(int(keep.sum()), cell_km * float(np.hypot(dx, dy))))
+    r, c, w = (np.concatenate(a) for a in (rows, cols, weights))
+    return coo_matrix((w, (r, c)), shape=(cells.size, cells.size)).tocsr()
