@@ -9,6 +9,7 @@ pydantic's errors into lines that name the file, the key and the value.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -226,7 +227,7 @@ def _check_line_runs_through_the_oblast(spec: MapSpec, frame: TheatreFrame,
     outline = MplPath(frame.project_pairs(spec.oblast.ring()), closed=False)
     pts = line.pts
     t = np.linspace(0.0, 1.0, 200)[:, None]
-    samples = np.vstack([a + t * (b - a) for a, b in zip(pts[:-1], pts[1:], strict=True)])
+    samples = np.vstack([a + t * (b - a) for a, b in itertools.pairwise(pts)])
     inside_theatre = ((samples[:, 0] >= 0) & (samples[:, 0] <= frame.width_km)
                       & (samples[:, 1] >= 0) & (samples[:, 1] <= frame.height_km))
     if not outline.contains_points(samples[inside_theatre]).any():
