@@ -162,6 +162,19 @@ class ExtendedLine:
         return None
 
 
+def ring_crossing(ring: np.ndarray) -> tuple[int, int] | None:
+    """First pair of non-adjacent edges of a closed ring of points that cross, or None."""
+    n = len(ring)
+    edges = [(ring[i], ring[(i + 1) % n]) for i in range(n)]
+    for i in range(n):
+        for j in range(i + 2, n):
+            if i == 0 and j == n - 1:
+                continue  # adjacent through the closing edge
+            if _segments_cross(*edges[i], *edges[j]):
+                return i, j
+    return None
+
+
 def segment_name(i: int, n_points: int) -> str:
     """Name segment ``i`` of the extended line (0 = the extension before point 0)."""
     if i == 0:

@@ -9,11 +9,13 @@ pydantic's errors into lines that name the file, the key and the value.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from dmzsim.model.map_geometry import ExtendedLine, TheatreFrame, segment_name
+from dmzsim.model.map_geometry import ExtendedLine, TheatreFrame, ring_crossing, segment_name
+from matplotlib.path import Path as MplPath
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -79,6 +81,16 @@ class Oblast(_Strict):
     def _polygon(cls, pts: list[LatLon]) -> list[LatLon]:
         if len({tuple(p) for p in pts}) < 3:
             raise ValueError("needs at least 3 distinct points")
+        ring = np.array(pts[:-1] if pts[0] == pts[-1] and len(pts) > 3 else pts, dtype=float)
+        lat, lon = ring[:, 0], ring[:, 1]
+        crossing = ring_crossing(ring)
+        if crossing is not None:
+            i, j = crossing
+            raise ValueError(f"crosses itself (the edge from point {i} crosses the edge "
+                             f"from point {j})")
+        area = 0.5 * abs(float(np.dot(lon, np.roll(lat, -1)) - np.dot(lat, np.roll(lon, -1))))
+        if area < 1e-6:
+            raise ValueError("encloses no area (its points lie on one line)")
         return pts
 
     def ring(self) -> list[tuple[float, float]]:
@@ -204,7 +216,41 @@ class MapSpec(_Strict):
                 f"split the theatre: all of it falls on the {held} side "
                 f"(ua_side = {self.map.ua_side!r})"
             )
+        _check_line_runs_through_the_oblast(self, frame, line)
+        _check_ua_side_is_across_the_line(self, frame)
         return self
+
+
+def _check_line_runs_through_the_oblast(spec: MapSpec, frame: TheatreFrame,
+                                        line: ExtendedLine) -> None:
+    """The modelled front is the stretch of line inside the oblast: there must be one."""
+    outline = MplPath(frame.project_pairs(spec.oblast.ring()), closed=False)
+    pts = line.pts
+    t = np.linspace(0.0, 1.0, 200)[:, None]
+    samples = np.vstack([a + t * (b - a) for a, b in itertools.pairwise(pts)])
+    inside_theatre = ((samples[:, 0] >= 0) & (samples[:, 0] <= frame.width_km)
+                      & (samples[:, 1] >= 0) & (samples[:, 1] <= frame.height_km))
+    if not outline.contains_points(samples[inside_theatre]).any():
+        raise ValueError("line_of_contact.points: the line (extended straight at both ends) "
+                         "never runs through the oblast's outline, so there is no front to "
+                         "model")
+
+
+def _check_ua_side_is_across_the_line(spec: MapSpec, frame: TheatreFrame) -> None:
+    """``ua_side`` must point across the line, not along it: along it, the side is a
+    guess."""
+    p = frame.project_pairs([tuple(q) for q in spec.line_of_contact.points])
+    d = p[-1] - p[0]
+    norm = float(np.hypot(*d))
+    if norm == 0:
+        return
+    side = {"east": (1.0, 0.0), "west": (-1.0, 0.0), "north": (0.0, 1.0),
+            "south": (0.0, -1.0)}[spec.map.ua_side]
+    if abs(float(np.dot(d / norm, side))) > 0.9:
+        across = "east or west" if spec.map.ua_side in ("north", "south") else "north or south"
+        raise ValueError(f"map.ua_side = {spec.map.ua_side!r} runs along the line of contact "
+                         f"(from its first point to its last), so which side is Ukraine's "
+                         f"is a guess; use {across}")
 
 
 # --- error messages ----------------------------------------------------------------------
