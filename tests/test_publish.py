@@ -188,6 +188,41 @@ def test_verify_fails_when_a_parameter_default_changes(
         assert "headline table:" in out
 
 
+@pytest.fixture
+def new_output(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """An output added after the reference was published (an entry and its computation),
+    one the headline table shows too."""
+    from dmzsim.model import outputs, recording
+
+    new = outputs.Output("dmz_sectors", "sectors of the demilitarized zone", "sectors",
+                         cost=True, count=True,
+                         headline=outputs.Headline("dmz_sectors", "DMZ sectors", 0))
+    monkeypatch.setattr(outputs, "OUTPUTS", (*outputs.OUTPUTS, new))
+    monkeypatch.setitem(recording.SUMMARY, new.name, lambda m, end: len(m.sectors))
+    yield new.name
+
+
+@pytest.mark.parametrize("mode", [["--quick"], []], ids=["quick", "full"])
+def test_a_new_output_is_a_note_not_a_failure(project: Path, mode: list[str], new_output: str,
+                                              capsys: pytest.CaptureFixture) -> None:
+    assert verify(project, *mode) == 0
+    out = capsys.readouterr().out
+    assert "tiny: OK: 24 runs reproduce the reference exactly" in out
+    assert f"tiny: note: outputs not in the reference, not compared: {new_output}" in out
+    if not mode:
+        assert "tiny: note: headline columns not in the reference, not compared: " \
+               f"{new_output}, {new_output}_lo, {new_output}_hi" in out
+
+
+def test_a_new_output_does_not_hide_a_changed_value(project: Path, new_output: str,
+                                                    more_russian_recruits: None,
+                                                    capsys: pytest.CaptureFixture) -> None:
+    assert verify(project, "--quick") == 1
+    out = capsys.readouterr().out
+    assert "tiny: DIFFERS from the reference: 24 of 24 runs differ" in out
+    assert f"note: outputs not in the reference, not compared: {new_output}" in out
+
+
 def test_diff_csv_lists_every_difference(project: Path, tmp_path: Path,
                                          more_russian_recruits: None) -> None:
     csv = tmp_path / "diff.csv"

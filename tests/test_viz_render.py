@@ -190,6 +190,18 @@ def test_plots_mark_the_resumption():
     assert math.isnan(quiet.record["day_resumed"])
 
 
+def test_the_plot_grid_grows_with_the_list_of_plots(monkeypatch):
+    from dmzsim.runs.viz import plots
+
+    sixth = plots.PlotSpec("Losses (cumulative)", (("ru_losses", "#b2182b", "RU"),))
+    monkeypatch.setattr(plots, "PLOTS", (*plots.PLOTS, sixth))
+    m = small_model()
+    renderer = PlotsRenderer(m)
+    m.step()
+    assert renderer.frame(m).startswith(b"\x89PNG")
+    assert len(renderer.axes) == 6 and len(renderer.fig.axes) == 9  # 3 rows: plots, key, blank
+
+
 def test_phase_spans():
     phases = ["ceasefire", "withdrawal", "withdrawal", "dmz", "dmz", "resumed"]
     assert phase_spans(phases, np.arange(6)) == [

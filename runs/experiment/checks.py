@@ -8,26 +8,28 @@ key path where the user wrote it.
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
 
 from dmzsim.model.params import Params
 from dmzsim.runs.experiment.schema import Axis, ExperimentSpec, format_issue
 from pydantic import ValidationError
 
+from dmzsim import validation
+
 
 def check_semantics(spec: ExperimentSpec) -> list[str]:
     """All problems found, as formatted lines (empty if the config is sound)."""
     issues = _check_base(spec)
     for arm, overrides in spec.arms.items():
-        issues += _param_issues(_base_values(spec), overrides, f"arms.{arm}")
+        issues += _param_issues(base_values(spec), overrides, f"arms.{arm}")
     issues += _check_references(spec)
     issues += _check_design(spec)
     issues += _check_replicates(spec)
     return issues
 
 
-def _base_values(spec: ExperimentSpec) -> dict[str, Any]:
+def base_values(spec: ExperimentSpec) -> dict[str, Any]:
+    """The base parameters as the file sets them, with a top-level ``horizon_days``."""
     base = dict(spec.base)
     if spec.horizon_days is not None:
         base["horizon_days"] = spec.horizon_days
@@ -55,20 +57,10 @@ def _param_errors(under: dict[str, Any], values: dict[str, Any]) -> list[tuple[s
     try:
         Params.model_validate({**under, **values})
     except ValidationError as err:
-        found = []
-        for e in err.errors():
-            key = str(e["loc"][0]) if e["loc"] else "<root>"
-            if key in values:
-                found.append((key, _param_msg(e, key)))
-        return found
+        found = validation.issues(err, Params.model_fields, unknown="unknown model parameter")
+        keyed = [(str(i.loc[0]) if i.loc else "<root>", i.message) for i in found]
+        return [(key, msg) for key, msg in keyed if key in values]
     return []
-
-
-def _param_msg(e: Any, key: str) -> str:
-    if e["type"] != "extra_forbidden":
-        return e["msg"]
-    match = difflib.get_close_matches(key, list(Params.model_fields), n=1)
-    return "unknown model parameter" + (f"; did you mean {match[0]!r}?" if match else "")
 
 
 def _check_references(spec: ExperimentSpec) -> list[str]:
@@ -100,7 +92,7 @@ def _check_replicates(spec: ExperimentSpec) -> list[str]:
 def _check_design(spec: ExperimentSpec) -> list[str]:
     d = spec.design
     issues = _check_design_form(spec)
-    base = _base_values(spec)
+    base = base_values(spec)
     for name, axis in d.parameters.items():
         issues += _check_axis(spec, base, name, axis)
     for i, row in enumerate(d.rows or []):

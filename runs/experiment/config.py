@@ -32,11 +32,13 @@ from typing import Any
 from dmzsim.model.params import Params
 from dmzsim.model.theatre_map import load_map
 from dmzsim.runs.experiment import seeds, tomlout
-from dmzsim.runs.experiment.checks import check_semantics
+from dmzsim.runs.experiment.checks import base_values, check_semantics
 from dmzsim.runs.experiment.published import locate, published_names
+from dmzsim.runs.experiment.schema import CONFIG_KEYS, OTHER_NAMES, ExperimentSpec, format_issue
 from dmzsim.runs.experiment.schema import ExperimentError as ExperimentError
-from dmzsim.runs.experiment.schema import ExperimentSpec, closest_key, format_issue
 from pydantic import ValidationError
+
+from dmzsim import validation
 
 DEFAULT_ARM = "base"
 
@@ -169,19 +171,11 @@ def _validate_structure(data: dict[str, Any], source: str) -> ExperimentSpec:
     try:
         return ExperimentSpec.model_validate(data)
     except ValidationError as err:
-        issues = []
-        for e in err.errors():
-            path = ".".join(str(p) for p in e["loc"])
-            if e["type"] == "missing":
-                issues.append(f"{path}: required key is missing")
-                continue
-            if e["type"] == "extra_forbidden":
-                hint = closest_key(str(e["loc"][-1]))
-                msg = "unknown key" + (f"; did you mean {hint!r}?" if hint else "")
-            else:
-                msg = e["msg"]
-            issues.append(format_issue(path, e.get("input"), msg))
-        raise ExperimentError.from_issues(source, issues) from None
+        found = validation.issues(err, CONFIG_KEYS, aliases=OTHER_NAMES)
+        lines = [f"{i.path}: {i.message}" if i.missing else format_issue(i.path, i.value,
+                                                                          i.message)
+                 for i in found]
+        raise ExperimentError.from_issues(source, lines) from None
 
 
 def _inline_table_file(spec: ExperimentSpec, source: str, base_dir: Path) -> ExperimentSpec:
@@ -231,11 +225,8 @@ def _apply_quick(spec: ExperimentSpec, source: str) -> ExperimentSpec:
 
 def _resolve(spec: ExperimentSpec) -> dict[str, Any]:
     """The canonical config: defaults filled in, model parameters spelled out in full."""
-    base = dict(spec.base)
-    if spec.horizon_days is not None:
-        base["horizon_days"] = spec.horizon_days
     data = spec.model_dump(mode="json", exclude_none=True)
-    data["base"] = Params.build(base).model_dump(mode="json")
+    data["base"] = Params.build(base_values(spec)).model_dump(mode="json")
     data["horizon_days"] = data["base"]["horizon_days"]
     data["arms"] = {a: spec.arms.get(a, {}) for a in (list(spec.arms) or [DEFAULT_ARM])}
     return data

@@ -7,7 +7,6 @@ model's parameter schema (names, ranges) are in :mod:`runs.experiment.checks`.
 
 from __future__ import annotations
 
-import difflib
 from typing import Annotated, Any, Literal
 
 from dmzsim.analysis.estimators import CONFIDENCE
@@ -142,16 +141,7 @@ class ExperimentSpec(_Strict):
     quick: QuickSpec | None = None
 
 
-_ALL_KEYS = sorted({k for m in (ExperimentSpec, DesignSpec, Axis, AdaptiveSpec, OutputsSpec,
-                                QuickSpec) for k in m.model_fields})
-
-
-_OTHER_NAMES = {"map_path": "map", "map_file": "map"}  # as `dmzsim sim --map` users say it
-
-
-def closest_key(key: str) -> str | None:
-    """The known config key nearest to a misspelt one, for 'did you mean' hints."""
-    if key in _OTHER_NAMES:
-        return _OTHER_NAMES[key]
-    match = difflib.get_close_matches(key, _ALL_KEYS, n=1)
-    return match[0] if match else None
+# Every key an experiment file may hold, for "did you mean" hints.
+CONFIG_KEYS = sorted({k for m in (ExperimentSpec, DesignSpec, Axis, AdaptiveSpec, OutputsSpec,
+                                  QuickSpec) for k in m.model_fields})
+OTHER_NAMES = {"map_path": "map", "map_file": "map"}  # as `dmzsim sim --map` users say it

@@ -1,7 +1,9 @@
 """Exact comparison of re-run results with a reference: which runs, which outputs, how much.
 
 Equality is exact, digit for digit: the same code with the same seeds must give the same
-numbers on any machine with the same versions, so any difference at all is news. Only
+numbers on any machine with the same versions, so any difference at all is news. An output
+(or headline column) the reference does not have is not a difference: adding an output
+changes no result, so it is reported as a note and the reference stays valid. Only
 NaN (or a missing value) equals NaN, and a number equals the same number whatever its
 type (1 == 1.0 == True), because Parquet and pandas may store a column differently.
 """
@@ -76,12 +78,13 @@ class RunComparison:
     missing_runs: list[str] = field(default_factory=list)  # in the reference, not re-run
     extra_runs: list[str] = field(default_factory=list)  # re-run, not in the reference
     missing_outputs: list[str] = field(default_factory=list)  # the model no longer has
-    new_outputs: list[str] = field(default_factory=list)  # the reference does not have
+    new_outputs: list[str] = field(default_factory=list)  # the reference lacks: a note
 
     @property
     def ok(self) -> bool:
+        """Every reference value reproduced (outputs the reference lacks do not count)."""
         return not (self.differences or self.missing_runs or self.extra_runs
-                    or self.missing_outputs or self.new_outputs)
+                    or self.missing_outputs)
 
     def runs_differing(self) -> list[str]:
         return list(dict.fromkeys(d.run_id for d in self.differences))
@@ -129,11 +132,12 @@ class CellDifference:
 
 def compare_table(reference: pd.DataFrame, now: pd.DataFrame, key: str = "arm"
                   ) -> list[CellDifference]:
-    """Cell-by-cell differences of two tables keyed by ``key`` (a row or column missing on
-    one side shows as a difference against :data:`ABSENT`)."""
+    """Cell-by-cell differences of two tables keyed by ``key`` in the reference's columns
+    (a row missing on either side, or a column missing now, shows as a difference against
+    :data:`ABSENT`; columns only ``now`` has are :func:`new_columns`)."""
     ref, cur = reference.set_index(key), now.set_index(key)
     rows = list(dict.fromkeys([*ref.index, *cur.index]))
-    cols = list(dict.fromkeys([*ref.columns, *cur.columns]))
+    cols = list(ref.columns)
     out = []
     for row in rows:
         for col in cols:
@@ -142,6 +146,11 @@ def compare_table(reference: pd.DataFrame, now: pd.DataFrame, key: str = "arm"
             if not same(x, y):
                 out.append(CellDifference(str(row), str(col), _plain(x), _plain(y)))
     return out
+
+
+def new_columns(reference: pd.DataFrame, now: pd.DataFrame) -> list[str]:
+    """Columns of ``now`` that the reference does not have (a note, not a difference)."""
+    return [c for c in now.columns if c not in reference.columns]
 
 
 def _plain(v: Any) -> Any:

@@ -23,7 +23,7 @@ def describe(v: Verification, max_shown: int = 5, strict_versions: bool = False
     lines = [f"{v.name}: {mode} ({v.path})"]
     if v.simulate:
         lines.append(f"{v.name}: simulate function {v.simulate}")
-    lines += _versions(v, strict_versions) + _config(v)
+    lines += _versions(v, strict_versions) + _config(v) + _new(v)
     if v.results_match():
         lines.append(f"{v.name}: OK: {v.comparison.checked} runs reproduce the reference "
                      f"exactly ({v.comparison.columns} values each)"
@@ -56,6 +56,18 @@ def _config(v: Verification) -> list[str]:
             f"reference was made with: {shown}{more}"]
 
 
+def _new(v: Verification) -> list[str]:
+    """Outputs the reference lacks: no result changed, so only a note."""
+    lines = []
+    if v.comparison.new_outputs:
+        lines.append(f"{v.name}: note: outputs not in the reference, not compared: "
+                     f"{', '.join(v.comparison.new_outputs)} (publishing again adds them)")
+    if v.new_headline_columns:
+        lines.append(f"{v.name}: note: headline columns not in the reference, not compared: "
+                     f"{', '.join(v.new_headline_columns)}")
+    return lines
+
+
 def _verdict(v: Verification) -> list[str]:
     c = v.comparison
     parts = []
@@ -72,8 +84,6 @@ def _verdict(v: Verification) -> list[str]:
         parts.append(f"{len(c.extra_runs)} runs are not in the reference")
     if c.missing_outputs:
         parts.append(f"outputs gone: {', '.join(c.missing_outputs)}")
-    if c.new_outputs:
-        parts.append(f"outputs not in the reference: {', '.join(c.new_outputs)}")
     if v.headline:
         parts.append(f"{len(v.headline)} headline numbers differ")
     return [f"{v.name}: DIFFERS from the reference: {'; '.join(parts)}"]

@@ -29,7 +29,13 @@ from dmzsim.runs import experiment
 from dmzsim.runs.experiment.config import ExperimentConfig
 from dmzsim.runs.experiment.design import build_design
 from dmzsim.runs.experiment.published import locate
-from dmzsim.runs.publish.compare import CellDifference, RunComparison, compare_runs, compare_table
+from dmzsim.runs.publish.compare import (
+    CellDifference,
+    RunComparison,
+    compare_runs,
+    compare_table,
+    new_columns,
+)
 from dmzsim.runs.publish.reference import Reference, headline_of, reference_dir, run_frame
 from dmzsim.runs.sweep import build_task, param_types, run_experiment, summary_record
 from dmzsim.runs.sweep.executors import ExecutorHandle, ExecutorSpec, open_executor
@@ -78,11 +84,13 @@ class Verification:
     comparison: RunComparison
     failures: dict[str, str] = field(default_factory=dict)  # run_id -> error now
     headline: list[CellDifference] | None = None  # full mode only
+    new_headline_columns: list[str] = field(default_factory=list)  # full mode: a note
     versions: list[tuple[str, Any, Any]] = field(default_factory=list)
     config_changes: list[str] = field(default_factory=list)
     simulate: str | None = None
 
     def results_match(self) -> bool:
+        """Every reference value reproduced (new outputs are notes, not differences)."""
         return self.comparison.ok and not self.failures and not self.headline
 
     def ok(self, strict_versions: bool = False) -> bool:
@@ -112,7 +120,9 @@ def verify(path: str | Path, *, quick: bool = False, executor: ExecutorSpec | No
     else:
         now, v.failures = _rerun_all(exp, fn, executor or ExecutorSpec(), out, progress)
         v.comparison = compare_runs(ref.runs, now)
-        v.headline = compare_table(ref.headline, headline_of(now, ref.horizon, ref.arms))
+        table = headline_of(now, ref.horizon, ref.arms)
+        v.headline = compare_table(ref.headline, table)
+        v.new_headline_columns = new_columns(ref.headline, table)
     return v
 
 

@@ -47,27 +47,36 @@ PLOTS = (
 )
 
 
+COLUMNS = 3  # panels per row; the rows follow from the number of plots (plus the key)
+ROW_HEIGHT_IN = 2.3
+
+
 class PlotsRenderer:
-    """Five time-series panels with phase shading and a marker where the offensive resumed.
+    """One time-series panel per entry of :data:`PLOTS`, then a key, :data:`COLUMNS` to a
+    row; phase shading and a marker where the offensive resumed.
 
     The day axis is fixed to the horizon and the value axes only ever widen (with
     headroom), so most frames reuse the cached background and repaint just the lines.
     """
 
     def __init__(self, model: CeasefireModel, width_in: float = 8.6, dpi: int = 80) -> None:
-        self.fig = Figure(figsize=(width_in, 4.6), dpi=dpi)
+        n = len(PLOTS)
+        rows = math.ceil((n + 1) / COLUMNS)
+        self.fig = Figure(figsize=(width_in, ROW_HEIGHT_IN * rows), dpi=dpi)
         self.fig.subplots_adjust(left=0.06, right=0.99, bottom=0.1, top=0.94, wspace=0.28,
                                  hspace=0.38)
         self.blit = Blitter(self.fig)
-        axes = self.fig.subplots(2, 3).ravel()
-        self.axes: list[Any] = list(axes[:5])
+        axes = self.fig.subplots(rows, COLUMNS, squeeze=False).ravel()
+        self.axes: list[Any] = list(axes[:n])
         self.lines: list[list[Any]] = []
         self.marks, self.shades = [], []
         for ax, spec in zip(self.axes, PLOTS, strict=True):
             self._init_panel(ax, spec, model)
-        for ax in axes[3:5]:
+        for ax in self.axes[(rows - 1) * COLUMNS:]:  # the bottom row's plots
             ax.set_xlabel("day", fontsize=7, labelpad=1)
-        self._key(axes[5])
+        self._key(axes[n])
+        for ax in axes[n + 1:]:
+            ax.axis("off")
         self.note = self.blit.add(self.axes[0].text(
             0.98, 0.95, "", transform=self.axes[0].transAxes, ha="right", va="top",
             fontsize=7, color=FALLEN))
