@@ -16,7 +16,6 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
-
 from dmzsim.model.api import simulate
 from dmzsim.model.theatre_map import default_map_path
 

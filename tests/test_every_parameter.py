@@ -35,6 +35,8 @@ CONTEXT: dict[str, dict] = {
     "withdrawal_multiplier": {"withdrawal_days": 300},
     "ua_theatre_cap_personnel": {"ua_theatre_share": 0.6},
     "unilateral_zone": {"dmz_shape": "unilateral"},
+    "hasty_multiplier": {"initial_fortification": 0.0, "rear_fortification": 0.0},
+    "political_noise": {"sequencing": "frozen_line", "resumption_cost_km2": 300.0},
     "campaign_days": {"campaign_days": 20},
     "lookahead_days": {"lookahead_days": 14, "discount_per_year": 0.0, "ru_theatre_share": 1.0,
                        "campaign_days": 20},

@@ -21,5 +21,7 @@ def test_matches_golden_baseline(entry):
         value = got[key]
         if want is None:
             assert isinstance(value, float) and math.isnan(value), key
+        elif isinstance(want, str):
+            assert value == want, key
         else:
             assert value == pytest.approx(want, rel=1e-9, abs=1e-9), key

@@ -15,6 +15,7 @@ import typing
 import numpy as np
 import pandas as pd
 import pytest
+from dmzsim.model import outputs
 
 solara = pytest.importorskip("solara")
 ipyvuetify = pytest.importorskip("ipyvuetify")
@@ -147,7 +148,7 @@ def test_map_shows_control_dmz_and_real_aspect_ratio():
 
 
 def test_fallen_towns_are_marked_again():
-    m = small_model(sequencing="no_deal", horizon_days=365)
+    m = small_model(sequencing="no_deal", horizon_days=365, ua_initial_personnel=60_000.0)
     renderer = MapRenderer(m)
     renderer.frame(m)
 
@@ -277,7 +278,8 @@ def test_page_shows_map_plots_and_controls(viz_page):
         viz_page.find(v.Btn, children=[label]).assert_single()
     viz_page.find(v.Select, label="sequencing").assert_single()
     viz_page.find(v.TextField, label="seed").assert_single()
-    assert len(viz_page.find(v.Html, class_="dmz-monitor-value")) == 14
+    # the day and the phase, then the output table's monitors
+    assert len(viz_page.find(v.Html, class_="dmz-monitor-value")) == 2 + len(outputs.MONITORS)
 
 
 def test_step_and_play_advance_the_day_and_change_the_pictures(viz_page):
