@@ -123,6 +123,7 @@ def test_change_step_play_in_chromium(viz_url: str) -> None:
     to the local server: the visual run works offline. Any other request is refused."""
     from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=60_000)  # a busy machine builds the page slowly
     requested: list[str] = []
     refused: list[str] = []
 
