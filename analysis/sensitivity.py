@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from dmzsim.analysis.estimators import CONFIDENCE
+from dmzsim.analysis.loader import DesignInfo
 from SALib.analyze import morris, sobol
 
 __all__ = ["indices", "morris_indices", "noise_share", "sobol_indices"]
@@ -87,7 +88,7 @@ def morris_indices(problem: dict[str, Any], x: np.ndarray, y: np.ndarray,
                          "sigma": res["sigma"]})
 
 
-def indices(design: Any, summary: pd.DataFrame, column: str = "resumed",
+def indices(design: DesignInfo, summary: pd.DataFrame, column: str = "resumed",
             arm: str | None = None, seed: int = RESAMPLING_SEED) -> pd.DataFrame | None:
     """The design's indices for ``column`` (per-point mean over replicates).
 

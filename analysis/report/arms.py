@@ -9,7 +9,6 @@ and the headline sentences show is the output table's (:mod:`model.outputs`).
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import pandas as pd
 from dmzsim.analysis import figures
@@ -38,7 +37,7 @@ def _days(v: float) -> str:
     return "not reached" if math.isinf(v) else f"{v:,.0f}"
 
 
-def _median_words(sv: Any, h: str) -> str:
+def _median_words(sv: pd.Series, h: str) -> str:
     if math.isinf(sv["median"]):
         return f"not reached within {h} days"
     return (f"{sv['median']:,.0f} days ({CONFIDENCE:.0%} CI {_days(sv['median_lo'])}–"

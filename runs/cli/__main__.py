@@ -2,6 +2,6 @@
 
 import sys
 
-from dmzsim.runs.cli.main import main
+from dmzsim.runs.cli.dispatch import main
 
 sys.exit(main())

@@ -12,6 +12,7 @@ import numpy as np
 from dmzsim.model.forces import RU, UA
 from dmzsim.model.model import CeasefireModel
 from dmzsim.runs.viz.drawing import FALLEN, PHASE_SHADE, RATIO_TICKS, SIDE_COLOUR, Blitter
+from matplotlib.axes import Axes
 from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -81,7 +82,7 @@ class PlotsRenderer:
             0.98, 0.95, "", transform=self.axes[0].transAxes, ha="right", va="top",
             fontsize=7, color=FALLEN))
 
-    def _init_panel(self, ax: Any, spec: PlotSpec, model: CeasefireModel) -> None:
+    def _init_panel(self, ax: Axes, spec: PlotSpec, model: CeasefireModel) -> None:
         ax.set_title(spec.title, fontsize=8, loc="left")
         ax.set_xlim(0, model.p.horizon_days)
         ax.tick_params(labelsize=7)
@@ -99,7 +100,7 @@ class PlotsRenderer:
         shade = PolyCollection([], transform=ax.get_xaxis_transform(), lw=0, zorder=0.5)
         self.shades.append(self.blit.add(ax.add_collection(shade, autolim=False)))
 
-    def _key(self, ax: Any) -> None:
+    def _key(self, ax: Axes) -> None:
         ax.axis("off")
         handles: list[Any] = [Line2D([], [], color=c, label=label) for c, label in (
             (SIDE_COLOUR[RU], "Russia"), (SIDE_COLOUR[UA], "Ukraine"),
@@ -157,7 +158,7 @@ def phase_spans(phases: list[str], days: np.ndarray) -> list[tuple[str, int, int
     return out
 
 
-def _widen(ax: Any, ys: list[np.ndarray], log: bool) -> bool:
+def _widen(ax: Axes, ys: list[np.ndarray], log: bool) -> bool:
     """Widen the value axis (with headroom) if the data left it; True if it changed.
 
     Axes never shrink: a frame redraws the background only when a series sets a record.

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import solara
 from dmzsim.analysis.estimators import CONFIDENCE, Interval, KaplanMeier, kaplan_meier, wilson
 from dmzsim.model.api import simulate as model_simulate
@@ -105,7 +106,7 @@ class ReplicateSummary:
                 f"{median}{failed}")
 
 
-def summarise(summaries: Any, horizon: int, folder: Path, n_failed: int = 0,
+def summarise(summaries: pd.DataFrame, horizon: int, folder: Path, n_failed: int = 0,
               wall_s: float = 0.0) -> ReplicateSummary:
     """P(resumption) (Wilson interval) and the Kaplan-Meier curve of time to resumption."""
     resumed = summaries["resumed"].to_numpy(dtype=bool)
