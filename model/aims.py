@@ -58,6 +58,8 @@ def corridor(m: CeasefireModel, sector: int) -> tuple[np.ndarray, np.ndarray]:
 
     A straight corridor, not the cells nearest the sector: behind a bend of the line the
     cells nearest a stretch of front fan out, and an offensive does not widen with them.
+    On a map with water, a cell's distance is at least its depth (the cheapest way round
+    or across), so ground behind a reservoir is not valued as if it were next to the front.
     """
     th = m.theatre
     x, y = th.raster.x_km.ravel(), th.raster.y_km.ravel()
@@ -79,4 +81,6 @@ def corridor(m: CeasefireModel, sector: int) -> tuple[np.ndarray, np.ndarray]:
     along = (x - ax) * dx + (y - ay) * dy
     across = np.abs(-(x - ax) * dy + (y - ay) * dx)
     cells = np.flatnonzero(across <= half)
+    if th.water is not None:  # ground beyond water is as far as the way round or across
+        along = np.maximum(along, th.depth)
     return cells, along

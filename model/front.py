@@ -74,29 +74,40 @@ class Sectors:
         return overlap / np.maximum(self.length_km, 1e-9)[None, :]
 
 
-def front_cells(ua_ground: np.ndarray) -> np.ndarray:
-    """Cells of ``ua_ground`` (2-D bool) with an 8-neighbour off it, inside the grid."""
-    inner = ndimage.binary_erosion(ua_ground, structure=np.ones((3, 3), bool), border_value=1)
-    return ua_ground & ~inner
+def front_cells(ground: np.ndarray, water: np.ndarray | None = None) -> np.ndarray:
+    """Cells of ``ground`` (2-D bool) with an 8-neighbour off it, inside the grid.
+
+    ``water`` (impassable cells, 2-D bool) is no front either: a bank faces nobody."""
+    around = ground if water is None else ground | water
+    inner = ndimage.binary_erosion(around, structure=np.ones((3, 3), bool), border_value=1)
+    return ground & ~inner
 
 
 def partition(ua_ground: np.ndarray, active_line: np.ndarray, line_along: np.ndarray,
-              cell_km: float, sector_km: float) -> Sectors:
+              cell_km: float, sector_km: float, crossing_cost: np.ndarray | None = None
+              ) -> Sectors:
     """Cut the front of ``ua_ground`` into sectors of about ``sector_km`` and give every
     cell its sector, ``depth`` and ``s``.
 
     ``active_line`` (flat bool) marks the cells whose projection on the map's line is on its
     stretch inside the oblast; ``line_along`` (flat) is that projection's arc length, used
     only to start each stretch of front at the same end as the map's line.
+    ``crossing_cost`` (2-D, km of advance per km; inf on impassable water) is given when
+    the map has water: depth is then the cheapest way from the front round or across it.
     """
     shape = ua_ground.shape
-    front2d = front_cells(ua_ground)
+    water = None if crossing_cost is None else np.isinf(crossing_cost)
+    front2d = front_cells(ua_ground, water)
     front_all = np.flatnonzero(front2d)
-    dist, nearest = ndimage.distance_transform_edt(~front2d, sampling=cell_km,
-                                                   return_indices=True)
-    nearest_flat = np.ravel_multi_index((nearest[0].ravel(), nearest[1].ravel()), shape)
+    if crossing_cost is None:
+        dist, nearest = ndimage.distance_transform_edt(~front2d, sampling=cell_km,
+                                                       return_indices=True)
+        nearest_flat = np.ravel_multi_index((nearest[0].ravel(), nearest[1].ravel()), shape)
+        dist = dist.ravel()
+    else:
+        dist, nearest_flat = _cost_distance(front_all, crossing_cost, cell_km)
     ua_flat = ua_ground.ravel()
-    depth = np.where(ua_flat, dist.ravel(), -dist.ravel())
+    depth = np.where(ua_flat, dist, -dist)
     active = front_all[active_line[front_all]]
     s_front, lo, hi, anchor, sector_front = _chain(active, shape, cell_km, sector_km,
                                                    line_along)
@@ -107,6 +118,8 @@ def partition(ua_ground: np.ndarray, active_line: np.ndarray, line_along: np.nda
     k = np.searchsorted(front_all, nearest_flat)
     s = s_cell[k]
     sector_of_cell = sec_cell[k]
+    cut_off = nearest_flat < 0  # water, and ground the front cannot reach
+    s[cut_off], sector_of_cell[cut_off] = np.nan, -1
     return Sectors(depth=depth, s=s, sector_of_cell=sector_of_cell, lo=lo, hi=hi,
                    anchor=anchor, front=active)
 
@@ -171,8 +184,32 @@ def _length(graph: coo_matrix, idx: np.ndarray, cells: np.ndarray, line_along: n
     return float(dist.max()) + cell_km, dist
 
 
-def _adjacency(cells: np.ndarray, shape: tuple[int, int], cell_km: float) -> coo_matrix:
-    """The 8-neighbour graph of ``cells`` (flat indices), edges weighted by distance."""
+def _cost_distance(sources: np.ndarray, cost: np.ndarray, cell_km: float
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Cheapest distance (km of advance) from the nearest of ``sources`` to every cell, and
+    that source (-1 where none can be reached), over the 8-neighbour graph of the cells
+    that can be crossed; a step costs its length times the mean cost of its two cells."""
+    shape = cost.shape
+    flat = cost.ravel()
+    open_cells = np.flatnonzero(np.isfinite(flat))
+    graph = _adjacency(open_cells, shape, cell_km, flat[open_cells])
+    node = np.full(flat.size, -1)
+    node[open_cells] = np.arange(open_cells.size)
+    start = node[sources]
+    dist = np.full(flat.size, np.inf)
+    nearest = np.full(flat.size, -1, dtype=np.intp)
+    if start.size:
+        d, _, src = dijkstra(graph, indices=start, min_only=True, return_predecessors=True)
+        dist[open_cells] = d
+        reached = src >= 0
+        nearest[open_cells[reached]] = open_cells[src[reached]]
+    return dist, nearest
+
+
+def _adjacency(cells: np.ndarray, shape: tuple[int, int], cell_km: float,
+               cost: np.ndarray | None = None) -> coo_matrix:
+    """The 8-neighbour graph of ``cells`` (flat indices), edges weighted by distance (times
+    the mean of the two cells' ``cost``, one per cell, if given)."""
     node = np.full(shape, -1, dtype=int)
     x, y = np.unravel_index(cells, shape)
     node[x, y] = np.arange(cells.size)
@@ -185,6 +222,9 @@ def _adjacency(cells: np.ndarray, shape: tuple[int, int], cell_km: float) -> coo
         keep = j >= 0
         rows.append(np.flatnonzero(keep))
         cols.append(j[keep])
-        weights.append(np.full(int(keep.sum()), cell_km * float(np.hypot(dx, dy))))
+        w = np.full(int(keep.sum()), cell_km * float(np.hypot(dx, dy)))
+        if cost is not None:
+            w = w * 0.5 * (cost[keep] + cost[j[keep]])
+        weights.append(w)
     r, c, w = (np.concatenate(a) for a in (rows, cols, weights))
     return coo_matrix((w, (r, c)), shape=(cells.size, cells.size)).tocsr()

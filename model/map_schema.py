@@ -43,6 +43,27 @@ LatLon = Annotated[list[float], Field(min_length=2, max_length=2), AfterValidato
 Side = Literal["west", "east", "north", "south"]
 
 
+def _check_polygon(pts: list[list[float]]) -> list[list[float]]:
+    """A polygon must enclose ground: at least 3 distinct points, not crossing itself."""
+    if len({tuple(p) for p in pts}) < 3:
+        raise ValueError("needs at least 3 distinct points")
+    ring = np.array(pts[:-1] if pts[0] == pts[-1] and len(pts) > 3 else pts, dtype=float)
+    lat, lon = ring[:, 0], ring[:, 1]
+    crossing = ring_crossing(ring)
+    if crossing is not None:
+        i, j = crossing
+        raise ValueError(f"crosses itself (the edge from point {i} crosses the edge "
+                         f"from point {j})")
+    area = 0.5 * abs(float(np.dot(lon, np.roll(lat, -1)) - np.dot(lat, np.roll(lon, -1))))
+    if area < 1e-6:
+        raise ValueError("encloses no area (its points lie on one line)")
+    return pts
+
+
+#: An outline as ``[lat, lon]`` pairs (a closing point repeating the first is optional).
+Polygon = Annotated[list[LatLon], Field(min_length=3), AfterValidator(_check_polygon)]
+
+
 class MapFileError(ValueError):
     """A map file that cannot be read or does not validate; names the file and the key."""
 
@@ -74,24 +95,7 @@ class MapMeta(_Strict):
 class Oblast(_Strict):
     """``[oblast]``: the outline polygon as ``[lat, lon]`` pairs."""
 
-    outline: list[LatLon] = Field(min_length=3)
-
-    @field_validator("outline")
-    @classmethod
-    def _polygon(cls, pts: list[LatLon]) -> list[LatLon]:
-        if len({tuple(p) for p in pts}) < 3:
-            raise ValueError("needs at least 3 distinct points")
-        ring = np.array(pts[:-1] if pts[0] == pts[-1] and len(pts) > 3 else pts, dtype=float)
-        lat, lon = ring[:, 0], ring[:, 1]
-        crossing = ring_crossing(ring)
-        if crossing is not None:
-            i, j = crossing
-            raise ValueError(f"crosses itself (the edge from point {i} crosses the edge "
-                             f"from point {j})")
-        area = 0.5 * abs(float(np.dot(lon, np.roll(lat, -1)) - np.dot(lat, np.roll(lon, -1))))
-        if area < 1e-6:
-            raise ValueError("encloses no area (its points lie on one line)")
-        return pts
+    outline: Polygon
 
     def ring(self) -> list[tuple[float, float]]:
         """The outline without a repeated closing point."""
@@ -107,6 +111,10 @@ class Town(_Strict):
     lon: Lon
     fortress_belt: bool = False
     radius_km: float = Field(gt=0.0, le=50.0)
+    #: Who holds the town on the map's date, as the map's sources say. Optional; when
+    #: given, it checks ``ua_side``: a line that puts most such towns on the wrong side
+    #: has its sides the wrong way round (:func:`side_warnings`).
+    held_by: Literal["ukraine", "russia"] | None = None
 
 
 class LineOfContact(_Strict):
@@ -132,7 +140,7 @@ class Zone(_Strict):
     """
 
     kind: Literal["held_in_oblast", "polygon"]
-    outline: list[LatLon] | None = None
+    outline: Polygon | None = None
     description: str = ""
     source: str = Field(min_length=1)
 
@@ -142,6 +150,31 @@ class Zone(_Strict):
             raise ValueError("a polygon zone needs an outline of at least 3 [lat, lon] pairs")
         if self.kind != "polygon" and self.outline is not None:
             raise ValueError(f"an outline is only read for kind = 'polygon', not {self.kind!r}")
+        return self
+
+
+class Water(_Strict):
+    """``[water.<name>]``: a reservoir, a wide river or the sea, as a polygon.
+
+    ``impassable``: no side stands on it or takes it, and an advance goes round it;
+    ``obstacle``: it can be crossed, but each km across costs ``crossing_factor`` km of
+    advance (the depth of a crossing is measured in that cost). Its cells are counted in
+    no side's ground.
+    """
+
+    kind: Literal["impassable", "obstacle"]
+    outline: Polygon
+    crossing_factor: float | None = Field(default=None, gt=1.0, le=100.0)
+    description: str = ""
+    source: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _factor_for_obstacle(self) -> Water:
+        if self.kind == "obstacle" and self.crossing_factor is None:
+            raise ValueError("an obstacle needs crossing_factor (km of advance per km "
+                             "across it, > 1)")
+        if self.kind == "impassable" and self.crossing_factor is not None:
+            raise ValueError("crossing_factor is only read for kind = 'obstacle'")
         return self
 
 
@@ -170,6 +203,7 @@ class MapSpec(_Strict):
     line_of_contact: LineOfContact
     zones: dict[str, Zone] = Field(default_factory=dict)
     forces: dict[str, ForceValue] = Field(default_factory=dict)
+    water: dict[str, Water] = Field(default_factory=dict)
 
     @field_validator("forces")
     @classmethod
@@ -251,6 +285,43 @@ def _check_ua_side_is_across_the_line(spec: MapSpec, frame: TheatreFrame) -> Non
         raise ValueError(f"map.ua_side = {spec.map.ua_side!r} runs along the line of contact "
                          f"(from its first point to its last), so which side is Ukraine's "
                          f"is a guess; use {across}")
+
+
+# --- warnings: a map that loads but is probably not what its author meant ---------------
+#: The least depth of theatre behind Ukraine's line after it leaves the oblast (km), the
+#: rear margin's documented minimum. Assumption: the model stands reserves 30 km behind
+#: the line (model/placement.py), and an offensive that breaks through needs as much
+#: again before it reaches the theatre's edge, or the edge, not the defence, stops it.
+MIN_REAR_MARGIN_KM = 60.0
+
+
+class MapWarning(UserWarning):
+    """A map that loads but is probably not what its author meant."""
+
+
+def map_warnings(spec: MapSpec) -> list[str]:
+    """What is suspicious about a valid map: its sides the wrong way round (most towns
+    the file says one side holds fall on the other), a rear margin below the minimum."""
+    out = []
+    frame = TheatreFrame.of(spec)
+    line = ExtendedLine.of(spec, frame)
+    stated = [t for t in spec.towns if t.held_by is not None]
+    if stated:
+        x, y = frame.project(np.array([t.lat for t in stated]), np.array([t.lon for t in stated]))
+        ua = line.ua_mask(x, y)
+        wrong = [t.name for t, u in zip(stated, ua, strict=True)
+                 if (t.held_by == "ukraine") != bool(u)]
+        if 2 * len(wrong) > len(stated):
+            out.append(f"map.ua_side = {spec.map.ua_side!r} puts {len(wrong)} of the "
+                       f"{len(stated)} towns whose held_by is given on the other side of the "
+                       f"line ({', '.join(wrong)}): is ua_side the wrong way round?")
+    rear = spec.map.rear_margin_km if spec.map.rear_margin_km is not None else spec.map.margin_km
+    if rear < MIN_REAR_MARGIN_KM:
+        out.append(f"map.rear_margin_km = {rear:g}: less than the documented minimum of "
+                   f"{MIN_REAR_MARGIN_KM:g} km behind the oblast on Ukraine's side, so after a "
+                   "withdrawal the theatre's edge may stop an offensive before the defence "
+                   "does (docs/map-format.md, 'Margins')")
+    return out
 
 
 # --- error messages ----------------------------------------------------------------------

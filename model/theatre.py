@@ -79,6 +79,8 @@ class Theatre:
         self.cell_area = raster.cell_area_km2
         self.town_id = raster.town_id.ravel()
         self.in_oblast = raster.in_oblast.ravel()
+        self.water = raster.impassable if raster.has_water else None  # 2-D, or None
+        self.passable = ~raster.impassable.ravel()
         self._add_layers(raster, initial_fortification, rear_fortification)
         self.active_line = _active_stretch(raster)
         self.towns_held = np.array([self.control[t.cell] == UA for t in raster.towns],
@@ -129,7 +131,8 @@ class Theatre:
     def _cut(self) -> None:
         self.sectors: Sectors = partition(
             self.ua_ground().reshape(self.control.shape), self.active_line,
-            self.raster.along_km.ravel(), self.cell_km, self.sector_km)
+            self.raster.along_km.ravel(), self.cell_km, self.sector_km,
+            self.raster.crossing_cost if self.water is not None else None)
         sec = self.sectors
         self.depth = sec.depth
         self.n_sectors = sec.n
@@ -141,11 +144,11 @@ class Theatre:
     # --- queries --------------------------------------------------------------------------
     def ua_ground(self) -> np.ndarray:
         """Flat mask of the ground Ukraine holds outside the zone (where it may stand)."""
-        return (self.control_flat == UA) & ~self.dmz_flat
+        return (self.control_flat == UA) & ~self.dmz_flat & self.passable
 
     def ru_ground(self) -> np.ndarray:
         """Flat mask of the ground Russia holds outside the zone (where it may stand)."""
-        return (self.control_flat == RU) & ~self.dmz_flat
+        return (self.control_flat == RU) & ~self.dmz_flat & self.passable
 
     def standing_ground(self) -> tuple[np.ndarray, np.ndarray]:
         """``(ru_ground(), ua_ground())`` as of the last change of hands (cached; do not
@@ -156,8 +159,9 @@ class Theatre:
         return self._ground
 
     def ua_area_km2(self, oblast_only: bool = False) -> float:
-        """Area Ukraine holds, in the whole theatre or only inside the oblast."""
-        mask = self.control_flat == UA
+        """Area Ukraine holds, in the whole theatre or only inside the oblast (impassable
+        water is nobody's ground)."""
+        mask = (self.control_flat == UA) & self.passable
         if oblast_only:
             mask &= self.in_oblast
         return float(np.count_nonzero(mask)) * self.cell_area
@@ -181,7 +185,7 @@ class Theatre:
         the whole sector a sector in contact.
         """
         ground = self.ru_ground().reshape(self.control.shape)
-        edge = np.flatnonzero(front_cells(ground))
+        edge = np.flatnonzero(front_cells(ground, self.water))
         sector = self.sectors.sector_of_cell[edge]
         out = np.full(self.n_sectors, -np.inf)
         for k in np.unique(sector[sector >= 0]):

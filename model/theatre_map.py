@@ -70,6 +70,8 @@ class Raster:
     along_km: np.ndarray
     town_id: np.ndarray
     urban: np.ndarray
+    impassable: np.ndarray
+    crossing_cost: np.ndarray
     towns: tuple[TownSpec, ...]
     map_name: str
     map_date: dt.date
@@ -82,6 +84,11 @@ class Raster:
     def area_km2(self, mask: np.ndarray) -> float:
         """Area of the cells where ``mask`` is true."""
         return float(np.count_nonzero(mask)) * self.cell_area_km2
+
+    @property
+    def has_water(self) -> bool:
+        """Whether the map declares water the front must go round or across."""
+        return bool(self.spec.water)
 
 
 def default_map_path() -> Path:
@@ -120,6 +127,7 @@ def rasterise(spec: MapSpec, cell_km: float) -> Raster:
         **_line_fields(spec, frame, x, y, cell_km),
         "town_id": town_id,
         "urban": town_id >= 0,
+        **_water_fields(spec, frame, x, y),
     }
     for a in arrays.values():
         a.flags.writeable = False  # shared by every run in the process (cached_raster)
@@ -168,6 +176,21 @@ def _line_fields(spec: MapSpec, frame: TheatreFrame, x: np.ndarray, y: np.ndarra
         "depth_km": np.where(ua_held, dist, -dist).reshape(nx, ny),
         "along_km": along.reshape(nx, ny),
     }
+
+
+def _water_fields(spec: MapSpec, frame: TheatreFrame, x: np.ndarray, y: np.ndarray
+                  ) -> dict[str, np.ndarray]:
+    """``impassable`` cells and each cell's ``crossing_cost``: km of advance per km of
+    ground (1 on land, an obstacle's ``crossing_factor``, inf on impassable water). Where
+    two bodies of water overlap, the harder to cross wins."""
+    cost = np.ones(x.shape)
+    pts = np.column_stack([x.ravel(), y.ravel()])
+    for water in spec.water.values():
+        ring = [tuple(p) for p in water.outline]
+        inside = MplPath(frame.project_pairs(ring), closed=False).contains_points(pts)
+        factor = np.inf if water.kind == "impassable" else float(water.crossing_factor or 1.0)
+        cost = np.where(inside.reshape(x.shape), np.maximum(cost, factor), cost)
+    return {"impassable": np.isinf(cost), "crossing_cost": cost}
 
 
 def _town_cells(spec: MapSpec, frame: TheatreFrame, x: np.ndarray, y: np.ndarray,

@@ -47,7 +47,7 @@ def unilateral_zone(theatre: Theatre, name: str) -> np.ndarray:
     spec = theatre.raster.spec
     check_zone(spec, name)
     zone = spec.zones[name]
-    held = theatre.control_flat == UA
+    held = (theatre.control_flat == UA) & theatre.passable
     if zone.kind == "held_in_oblast":
         return held & theatre.in_oblast
     return held & _inside(theatre.raster, name)

@@ -1,4 +1,5 @@
-"""The ``dmzsim`` command: ``dmzsim sim | run | params | report | viz | publish | verify``.
+"""The ``dmzsim`` command: ``dmzsim sim | run | params | report | viz | publish | verify |
+map``.
 
 Each subcommand is a module of this package with ``add_arguments(parser)`` and
 ``run(args) -> int``; :data:`SUBCOMMANDS` names its module and :data:`HELP` its one line,
@@ -27,6 +28,7 @@ SUBCOMMANDS: dict[str, str] = {
     "viz": "dmzsim.runs.cli.viz",
     "publish": "dmzsim.runs.cli.publish",
     "verify": "dmzsim.runs.cli.verify",
+    "map": "dmzsim.runs.cli.inspect_map",
 }
 HELP: dict[str, str] = {
     "sim": "run the model once (defaults, or a scenario TOML, plus --set overrides)",
@@ -39,6 +41,8 @@ HELP: dict[str, str] = {
     "publish": "run a published experiment and write its reference results "
                "(runs/reference/<name>/)",
     "verify": "re-run published experiments and compare them with their reference results",
+    "map": "inspect a map file: ground and towns by side, sectors, what each zone leaves "
+           "(--figure: a picture)",
 }
 
 # Matched by name so that the dispatcher imports no subcommand to know them.

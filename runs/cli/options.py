@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from dmzsim.runs.sweep.executors import ExecutorSpec
@@ -59,3 +60,15 @@ def add_experiments_argument(p: argparse.ArgumentParser, nargs: str) -> None:
     p.add_argument("experiments", type=Path, nargs=nargs, metavar="EXPERIMENT",
                    help="experiment TOML files, e.g. runs/*.toml, or names of published "
                         "experiments, e.g. sequencing")
+
+
+def warn_about_map(command: str, path: Path | None) -> None:
+    """Print what is suspicious about a map the command is about to use (a valid map can
+    still have its sides the wrong way round); the command goes on."""
+    if path is None:
+        return
+    from dmzsim.model.map_schema import map_warnings
+    from dmzsim.model.theatre_map import load_map
+
+    for line in map_warnings(load_map(path)):
+        print(f"dmzsim {command}: warning: map file {path}: {line}", file=sys.stderr)

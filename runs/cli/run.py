@@ -17,6 +17,7 @@ from dmzsim.runs.cli.options import (
     add_simulate_option,
     executor_spec,
     simulate_function,
+    warn_about_map,
 )
 from dmzsim.runs.experiment.config import ExperimentConfig
 from dmzsim.runs.experiment.design import build_design
@@ -42,6 +43,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     exp = experiment.load(args.experiment, quick=args.quick)
+    warn_about_map("run", exp.map_file)
     report = run_experiment(exp, args.out, executor=executor_spec(args),
                             resume=args.resume, simulate=simulate_function(args),
                             progress=not args.no_progress, argv=sys.argv)

@@ -11,7 +11,7 @@ from typing import Any
 
 from dmzsim.model.api import simulate
 from dmzsim.model.params import Params, parse_override
-from dmzsim.runs.cli.options import UsageError
+from dmzsim.runs.cli.options import UsageError, warn_about_map
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -38,6 +38,7 @@ def run(args: argparse.Namespace) -> int:
     if args.seed < 0:
         raise UsageError(f"--seed must be >= 0, got {args.seed}")
     params = Params.build(values)
+    warn_about_map("sim", args.map)
     result = simulate(params, args.seed, series_every=every, map_path=args.map)
     if args.series_out is not None and result.series is not None:
         args.series_out.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,96 @@
+"""The picture ``dmzsim map --figure`` draws: the theatre as the model rasterised it.
+
+One panel per state (the map as drawn, then each zone declared): who holds each cell,
+the zone, water, the oblast's outline, the sectors' borders and the towns. Drawn from the
+model's own arrays, so what the picture shows is what a run starts from.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+from dmzsim.model.forces import UA
+from dmzsim.model.map_geometry import TheatreFrame
+from matplotlib.collections import LineCollection
+from matplotlib.colors import ListedColormap
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+if TYPE_CHECKING:
+    from dmzsim.analysis.map_inspection import MapInspection
+    from dmzsim.model.theatre import Theatre
+
+#: cell classes and their colours: Russian-held, Ukrainian-held, zone, water, sector border
+COLOURS = ["#e8b4ae", "#a9c4e4", "#f2d36b", "#5b8fc9", "#444444"]
+LABELS = ["held by Russia", "held by Ukraine", "zone", "impassable water", "sector border"]
+
+
+def _classes(th: Theatre) -> np.ndarray:
+    """Each cell's class (index into :data:`COLOURS`), ``[x, y]``."""
+    cls = np.where(th.control == UA, 1, 0)
+    cls = np.where(th.dmz, 2, cls)
+    return np.where(~th.passable.reshape(th.control.shape), 3, cls)
+
+
+def _sector_borders(th: Theatre) -> LineCollection:
+    """The cell edges between two different sectors, as thin lines (km)."""
+    sec = th.sectors.sector_of_cell.reshape(th.control.shape)
+    c = th.cell_km
+    segments = []
+    for axis in (0, 1):
+        a = sec[1:, :] if axis == 0 else sec[:, 1:]
+        b = sec[:-1, :] if axis == 0 else sec[:, :-1]
+        for x, y in zip(*np.nonzero((a != b) & (a >= 0) & (b >= 0)), strict=True):
+            x0, y0 = (x + 1, y) if axis == 0 else (x, y + 1)  # the edge's lower-left end
+            end = (x0, y0 + 1) if axis == 0 else (x0 + 1, y0)
+            segments.append([(x0 * c, y0 * c), (end[0] * c, end[1] * c)])
+    return LineCollection(segments, colors=COLOURS[4], linewidths=0.8)
+
+
+def _panel(ax, th: Theatre, title: str) -> None:
+    r = th.raster
+    nx, ny = r.shape
+    extent = (0.0, nx * r.cell_km, 0.0, ny * r.cell_km)
+    ax.imshow(_classes(th).T, origin="lower", extent=extent, interpolation="nearest",
+              cmap=ListedColormap(COLOURS[:4]), vmin=0, vmax=3)
+    ax.add_collection(_sector_borders(th))
+    frame = TheatreFrame.of(r.spec)
+    ring = frame.project_pairs(r.spec.oblast.ring())
+    ring = np.vstack([ring, ring[:1]])
+    ax.plot(ring[:, 0], ring[:, 1], color="black", lw=0.9)
+    for t in r.towns:
+        x, y = (t.cell[0] + 0.5) * r.cell_km, (t.cell[1] + 0.5) * r.cell_km
+        held = th.control[t.cell] == UA and not th.dmz[t.cell]
+        ax.plot(x, y, "s" if t.fortress_belt else "o", ms=3.5,
+                color="#1f3f77" if held else "#7a1f17")
+        ax.annotate(t.name, (x, y), fontsize=5.5, xytext=(2, 2), textcoords="offset points")
+    ax.set_title(f"{title}: {th.n_sectors} sectors, {th.front_km.sum():.0f} km of front",
+                 fontsize=8)
+    ax.set_aspect("equal")
+    ax.tick_params(labelsize=6)
+    ax.set_xlabel("km east", fontsize=6)
+    ax.set_ylabel("km north", fontsize=6)
+
+
+def draw(m: MapInspection, panels: list[tuple[str, Theatre]], path: Path) -> Path:
+    """Draw ``panels`` side by side (at most three a row) and save to ``path``."""
+    cols = min(3, len(panels))
+    rows = math.ceil(len(panels) / cols)
+    fig = Figure(figsize=(4.2 * cols, 4.0 * rows + 0.6), dpi=150, layout="constrained")
+    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    for ax, (title, th) in zip(axes, panels, strict=False):
+        _panel(ax, th, title)
+    for ax in axes[len(panels):]:
+        ax.set_visible(False)
+    handles = [Patch(color=c, label=lab) for c, lab in zip(COLOURS[:4], LABELS, strict=False)]
+    handles.append(Line2D([], [], color=COLOURS[4], lw=0.8, label=LABELS[4]))
+    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), fontsize=7,
+               frameon=False)
+    fig.suptitle(f"{m.name} ({m.date}), cells of {m.cell_km:g} km", fontsize=9)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    return path

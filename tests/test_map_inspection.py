@@ -1,0 +1,85 @@
+"""``dmzsim map``: what a map gives the model, and the warnings a valid map can earn."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from dmzsim.analysis.map_inspection import inspect_map
+from dmzsim.model.map_schema import MIN_REAR_MARGIN_KM, map_warnings
+from dmzsim.model.theatre_map import load_map
+from dmzsim.runs.cli import main
+
+from tests.helpers import ROOT
+
+BENT = ROOT / "model" / "maps" / "synthetic_bent.toml"
+
+
+def _variant(tmp_path: Path, old: str, new: str) -> Path:
+    text = BENT.read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "variant.toml"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return path
+
+
+def test_the_default_map_as_the_model_sees_it():
+    m = inspect_map()
+    a = m.areas_km2
+    parts = ("ukraine_in_oblast", "russia_in_oblast", "ukraine_outside_oblast",
+             "russia_outside_oblast")
+    assert sum(a[k] for k in parts) == pytest.approx(a["theatre"])
+    assert a["ukraine_in_oblast"] == pytest.approx(4850, rel=0.1)  # sources §1.4
+    assert all(t.held_by == t.stated for t in m.towns if t.stated is not None)
+    assert sum(t.stated is not None for t in m.towns) >= 10
+    uni = next(z for z in m.zones if z.name == "unilateral")
+    assert uni.ceded_km2 == pytest.approx(a["ukraine_in_oblast"])
+    assert uni.ua_left_in_oblast_km2 == 0 and "Kramatorsk" in uni.towns_ceded
+    assert all(z.every_sector_has_a_front for z in m.zones)
+    assert not m.warnings
+
+
+def test_a_flipped_ua_side_is_warned_about_and_names_the_towns(tmp_path):
+    path = _variant(tmp_path, 'ua_side = "north"', 'ua_side = "south"')
+    warnings = map_warnings(load_map(path))
+    assert any("wrong way round" in w and "Hillford" in w and "Bendtown" in w
+               for w in warnings)
+    assert not any("wrong way round" in w for w in map_warnings(load_map(BENT)))
+
+
+def test_a_shallow_rear_margin_is_warned_about(tmp_path):
+    deep = _variant(tmp_path, "rear_margin_km = 30.0",
+                    f"rear_margin_km = {MIN_REAR_MARGIN_KM}")
+    assert not map_warnings(load_map(deep))
+    assert any("rear_margin_km = 30" in w for w in map_warnings(load_map(BENT)))
+
+
+def test_dmzsim_map_prints_the_tables_the_warnings_and_a_figure(tmp_path, capsys):
+    path = _variant(tmp_path, 'ua_side = "north"', 'ua_side = "south"')
+    figure = tmp_path / "map.png"
+    assert main(["map", str(path), "--figure", str(figure)]) == 0
+    out = capsys.readouterr().out
+    for needle in ("in the oblast", "Hillford", "sectors of about 20 km", "unilateral",
+                   "mirrored 10 km", "warning: map.ua_side"):
+        assert needle in out
+    assert figure.stat().st_size > 20_000 and figure.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_dmzsim_map_json_and_parameters(capsys):
+    assert main(["map", str(BENT), "--json", "--set", "sector_km=10"]) == 0
+    found = json.loads(capsys.readouterr().out)
+    assert found["sector_km"] == 10 and len(found["sector_lengths_km"]) >= 8
+
+
+def test_dmzsim_map_on_a_bad_map_exits_2_naming_the_file_and_key(tmp_path, capsys):
+    path = _variant(tmp_path, "margin_km = 10.0", 'margin_km = "10"')
+    assert main(["map", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert str(path) in err and "map.margin_km" in err and "Traceback" not in err
+
+
+def test_sim_warns_about_a_suspicious_map(tmp_path, capsys):
+    path = _variant(tmp_path, 'ua_side = "north"', 'ua_side = "south"')
+    assert main(["sim", "--map", str(path), "--set", "horizon_days=30"]) == 0
+    assert "warning: map file" in capsys.readouterr().err
