@@ -125,3 +125,56 @@ def test_a_ua_side_along_the_line_is_refused(tmp_path):
     path = _variant(tmp_path, 'ua_side = "north"', 'ua_side = "east"')
     msg = _error(path)
     assert "map.ua_side = 'east'" in msg and "north or south" in msg
+
+
+# --- Ukraine on any side -------------------------------------------------------------------
+def _turned(tmp_path: Path, side: str) -> Path:
+    """The bent map turned so that Ukraine holds ``side``: mirrored north-south for
+    "south"; lat and lon swapped about the oblast's centre for "east" (and then mirrored
+    east-west for "west"). The line still runs partly along the oblast's border."""
+    import tomllib
+
+    from dmzsim.runs.experiment.tomlout import dumps
+
+    data = tomllib.loads(BENT.read_text(encoding="utf-8"))
+    lat_c, lon_c = 47.80, 35.50
+
+    def turn(lat: float, lon: float) -> list[float]:
+        dlat, dlon = lat - lat_c, lon - lon_c
+        if side == "south":
+            return [lat_c - dlat, lon]
+        # north -> east: a point dlat north lands dlat (in degrees of lat, as km) east
+        east = dlat * 110.57 / (111.32 * np.cos(np.radians(lat_c)))
+        north = dlon * (111.32 * np.cos(np.radians(lat_c))) / 110.57
+        return [float(lat_c + north), float(lon_c + (east if side == "east" else -east))]
+
+    data["map"]["ua_side"] = side
+    data["oblast"]["outline"] = [turn(*p) for p in data["oblast"]["outline"]]
+    data["line_of_contact"]["points"] = [turn(*p) for p in data["line_of_contact"]["points"]]
+    for t in data["towns"]:
+        t["lat"], t["lon"] = turn(t["lat"], t["lon"])
+    path = tmp_path / f"bent_{side}.toml"
+    path.write_text(dumps(data), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("side", ["south", "east", "west"])
+def test_ukraine_on_any_side_of_the_line(tmp_path, side):
+    from dmzsim.model.map_schema import map_warnings
+
+    path = _turned(tmp_path, side)
+    spec = load_map(path)
+    assert not any("wrong way round" in w for w in map_warnings(spec))
+    base = CeasefireModel(rng=0, map_path=BENT).theatre
+    m = _after_withdrawal(path, "unilateral", 10.0)
+    th = m.theatre
+    assert not np.any(th.ua_ground() & th.in_oblast)
+    assert np.all(m.has_line()) and np.all(th.front_km > 0)
+    # the same theatre turned: the same ground on each side and the same front, to a cell
+    turned = CeasefireModel(rng=0, map_path=path).theatre
+    assert turned.ua_area_km2(oblast_only=True) == pytest.approx(
+        base.ua_area_km2(oblast_only=True), rel=0.05)
+    assert turned.front_km.sum() == pytest.approx(base.front_km.sum(), rel=0.1)
+    war = CeasefireModel(sequencing="no_deal", horizon_days=120, rng=1, map_path=path)
+    war.run_for(120)
+    assert 0 <= war.ua_area <= base.ua_area_km2()
