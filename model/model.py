@@ -367,6 +367,7 @@ class CeasefireModel(mesa.Model):
         rec = self.record
         rec["day_resumed"] = float(self.day)
         rec["ua_area_at_resumption"] = self.ua_area
+        rec["ua_oblast_area_at_resumption"] = self.theatre.ua_area_km2(oblast_only=True)
         rec["attack_sector"] = sector
         rec["ratio_at_attack"] = float(estimate)
         rec["attack_cell"] = self.theatre.attack_point(sector)

@@ -1,5 +1,5 @@
 """The ``dmzsim`` command: ``dmzsim sim | run | params | report | viz | publish | verify |
-map``.
+map | validate``.
 
 Each subcommand is a module of this package with ``add_arguments(parser)`` and
 ``run(args) -> int``; :data:`SUBCOMMANDS` names its module and :data:`HELP` its one line,
@@ -29,6 +29,7 @@ SUBCOMMANDS: dict[str, str] = {
     "publish": "dmzsim.runs.cli.publish",
     "verify": "dmzsim.runs.cli.verify",
     "map": "dmzsim.runs.cli.inspect_map",
+    "validate": "dmzsim.runs.cli.validate",
 }
 HELP: dict[str, str] = {
     "sim": "run the model once (defaults, or a scenario TOML, plus --set overrides)",
@@ -43,6 +44,8 @@ HELP: dict[str, str] = {
     "verify": "re-run published experiments and compare them with their reference results",
     "map": "inspect a map file: ground and towns by side, sectors, what each zone leaves "
            "(--figure: a picture)",
+    "validate": "run an experiment's [targets] (default: the published validation) and "
+                "print each target's value, range and verdict",
 }
 
 # Matched by name so that the dispatcher imports no subcommand to know them.

@@ -24,6 +24,7 @@ from dmzsim.runs.cli.options import (
 from dmzsim.runs.experiment.published import PUBLISHED_DIR, locate
 from dmzsim.runs.publish.publish import publish
 from dmzsim.runs.publish.readme import END, START, render_block, rewrite
+from dmzsim.runs.publish.validation_page import rewrite_page
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -76,6 +77,9 @@ def _readme(args: argparse.Namespace, strict: bool) -> int:
                    "where it should go")
     if problem is None:
         print(f"README: published block rewritten in {readme}")
+        page = rewrite_page(runs_dir)
+        if page is not None:
+            print(f"validation page: targets table rewritten in {page}")
         return 0
     if strict:
         raise UsageError(problem)

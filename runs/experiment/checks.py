@@ -25,6 +25,7 @@ def check_semantics(spec: ExperimentSpec) -> list[str]:
     issues += _check_references(spec)
     issues += _check_design(spec)
     issues += _check_replicates(spec)
+    issues += _check_targets(spec)
     return issues
 
 
@@ -74,6 +75,32 @@ def _check_references(spec: ExperimentSpec) -> list[str]:
             if arm not in known:
                 issues.append(format_issue(f"quick.arms[{i}]", arm,
                                            f"unknown arm; arms are {known}"))
+    return issues
+
+
+def _check_targets(spec: ExperimentSpec) -> list[str]:
+    """Each target names an arm of the experiment and outputs of the run record; a
+    probability target's output is a boolean one."""
+    from dmzsim.model import outputs
+
+    known = list(spec.arms) or ["base"]
+    issues = []
+    for name, t in spec.targets.items():
+        at = f"targets.{name}"
+        for key in ("arm", "versus"):
+            arm = getattr(t, key)
+            if arm is not None and arm not in known:
+                issues.append(format_issue(f"{at}.{key}", arm, f"unknown arm; arms are {known}"))
+        for key in ("output", "denominator"):
+            out = getattr(t, key)
+            if out is not None and outputs.get(out, "run") is None:
+                runs = ", ".join(outputs.names("run"))
+                issues.append(format_issue(f"{at}.{key}", out,
+                                           f"not an output of the run record ({runs})"))
+        if t.statistic in ("p_by_day", "hazard_ratio", "difference") and t.output != "resumed":
+            issues.append(format_issue(f"{at}.output", t.output,
+                                       f"statistic {t.statistic!r} is read from 'resumed' "
+                                       "and 'day_resumed'; use output = \"resumed\""))
     return issues
 
 

@@ -53,18 +53,19 @@ def _relative(path: Path, base: Path) -> str:
         return path.as_posix()
 
 
-def current_block(readme: Path) -> str | None:
-    """The block as it stands in ``readme`` (markers included), or None if it has none."""
+def current_block(readme: Path, markers: tuple[str, str] = (START, END)) -> str | None:
+    """The block as it stands in ``readme`` (markers included), or None if it has none.
+    ``markers``: the block's first and last lines (default: the published table's)."""
     text = readme.read_text()
-    start, end = text.find(START), text.find(END)
+    start, end = text.find(markers[0]), text.find(markers[1])
     if start < 0 or end < start:
         return None
-    return text[start:end + len(END)]
+    return text[start:end + len(markers[1])]
 
 
-def rewrite(readme: Path, block: str) -> bool:
-    """Replace the block in ``readme``; False if the README has no markers."""
-    old = current_block(readme)
+def rewrite(readme: Path, block: str, markers: tuple[str, str] = (START, END)) -> bool:
+    """Replace the block in ``readme``; False if the file has no markers."""
+    old = current_block(readme, markers)
     if old is None:
         return False
     text = readme.read_text()
