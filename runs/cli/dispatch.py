@@ -1,5 +1,5 @@
 """The ``dmzsim`` command: ``dmzsim sim | run | params | report | viz | publish | verify |
-map | validate``.
+map | validate | calibrate``.
 
 Each subcommand is a module of this package with ``add_arguments(parser)`` and
 ``run(args) -> int``; :data:`SUBCOMMANDS` names its module and :data:`HELP` its one line,
@@ -30,6 +30,7 @@ SUBCOMMANDS: dict[str, str] = {
     "verify": "dmzsim.runs.cli.verify",
     "map": "dmzsim.runs.cli.inspect_map",
     "validate": "dmzsim.runs.cli.validate",
+    "calibrate": "dmzsim.runs.cli.calibrate",
 }
 HELP: dict[str, str] = {
     "sim": "run the model once (defaults, or a scenario TOML, plus --set overrides)",
@@ -46,11 +47,13 @@ HELP: dict[str, str] = {
            "(--figure: a picture)",
     "validate": "run an experiment's [targets] (default: the published validation) and "
                 "print each target's value, range and verdict",
+    "calibrate": "fit model parameters to an experiment's targets (Optuna; resumable)",
 }
 
 # Matched by name so that the dispatcher imports no subcommand to know them.
 USER_ERRORS = {"ParamError", "ExperimentError", "ResultsError", "ExecutorError", "UsageError",
-               "PublishError", "MapFileError", "SimulateError"}
+               "PublishError", "MapFileError", "SimulateError", "CalibrationError",
+               "ZoneError"}
 
 
 def build_parser(command: str | None = None, module: ModuleType | None = None
