@@ -75,9 +75,14 @@ def _source_version() -> str | None:
 
 
 def git_info(root: Path = REPO_ROOT) -> dict[str, Any]:
-    """Commit and dirty flag of the source tree; tolerates a missing git or repo."""
+    """Commit and dirty flag of the source tree; tolerates a missing git or repo.
+
+    ``--no-optional-locks``: ``git status`` would otherwise take the index lock to refresh
+    it, and a run killed meanwhile would leave the checkout locked for every git command.
+    """
     def git(*args: str) -> str:
-        out = subprocess.run(["git", "-C", str(root), *args], capture_output=True,
+        out = subprocess.run(["git", "--no-optional-locks", "-C", str(root), *args],
+                             capture_output=True,
                              text=True, timeout=10, check=True)
         return out.stdout.strip()
 
