@@ -158,3 +158,36 @@ def test_bad_calibration_files_are_clear_errors(tmp_path, capsys, text, says):
     err = capsys.readouterr().err
     assert says in err and str(path) in err and "Traceback" not in err
     assert not (tmp_path / "o").exists()
+
+
+def test_an_experiment_takes_its_base_from_the_accepted_sets(tmp_path):
+    cal = calibration.load(_calibration(tmp_path, trials=24))
+    folder = tmp_path / "out" / "fit"
+    write_outputs(cal, search(cal, folder, executor=SERIAL, progress=False), folder)
+    n_accepted = len(pd.read_parquet(folder / "accepted.parquet"))
+    text = (tmp_path / "war.toml").read_text().replace(
+        "[arms.no_deal]", '[design]\nmethod = "table"\nfrom_calibration = "out/fit"\n'
+        "samples = 2\n\n[arms.no_deal]")
+    path = tmp_path / "uses.toml"
+    path.write_text(text.replace('name = "war"', 'name = "uses"'))
+    exp = experiment.load(path)
+    rows = exp.spec.design.rows
+    assert len(rows) == min(2, n_accepted) and set(rows[0]) == {"attrition_rate_per_day"}
+    assert all(0.009 < r["attrition_rate_per_day"] < 0.011 for r in rows)
+    report = run_experiment(exp, tmp_path / "res", executor=SERIAL, progress=False, argv=[])
+    from dmzsim.analysis.report.build import write_report
+
+    assert "accepted parameter sets of the calibration" in write_report(
+        report.folder).read_text()
+
+
+def test_from_calibration_without_accepted_sets_is_a_clear_error(tmp_path):
+    text = _experiment(tmp_path).read_text().replace(
+        "[arms.no_deal]", '[design]\nmethod = "table"\nfrom_calibration = "nowhere"\n\n'
+        "[arms.no_deal]")
+    path = tmp_path / "uses.toml"
+    path.write_text(text)
+    with pytest.raises(experiment.ExperimentError) as err:
+        experiment.load(path)
+    assert "design.from_calibration = 'nowhere'" in str(err.value)
+    assert "no accepted.parquet" in str(err.value)

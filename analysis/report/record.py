@@ -32,6 +32,12 @@ def overview(doc: Doc, ctx: ReportContext) -> None:
     if exp.config.get("map"):
         doc.p(f"Every run used the experiment's own map, `{exp.config['map']}` (copied to "
               "`map.toml` in this folder), not the model's default map.")
+    calibration = exp.config.get("design", {}).get("from_calibration")
+    if calibration:
+        doc.p(f"The base parameters vary over {n_points} accepted parameter sets of the "
+              f"calibration `{calibration}` (one design point each, every point with the "
+              "same seeds): numbers pooled over the points carry the calibration's "
+              "uncertainty as well as the runs' own.")
     if reps is not None and reps.min() != reps.max():
         doc.p("Replicate counts differ between cells, so numbers pooled over design points "
               "weight each cell by its number of runs.")

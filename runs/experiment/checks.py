@@ -136,8 +136,10 @@ def _check_design_form(spec: ExperimentSpec) -> list[str]:
     if d.method != "none" and d.method != "table" and not d.parameters:
         issues.append(format_issue("design.parameters", {}, f"{d.method!r} needs parameters"))
     if d.method == "table" and not d.rows and d.file is None:
-        issues.append(format_issue("design.rows", None, "method 'table' needs rows or file"))
-    if d.method != "table" and (d.rows is not None or d.file is not None):
+        issues.append(format_issue("design.rows", None, "method 'table' needs rows, file "
+                                   "or from_calibration"))
+    if d.method != "table" and (d.rows is not None or d.file is not None
+                                or d.from_calibration is not None):
         issues.append(format_issue("design.rows", "...", "only used with method 'table'"))
     if d.method == "table" and d.rows and len({frozenset(r) for r in d.rows}) > 1:
         issues.append(format_issue("design.rows", "...", "every row must set the same keys"))

@@ -110,6 +110,8 @@ def from_dict(data: dict[str, Any], *, source: str = "<dict>", quick: bool = Fal
     spec = _validate_structure(data, source)
     if spec.design.file is not None:
         spec = _inline_table_file(spec, source, base_dir or Path("."))
+    if spec.design.from_calibration is not None:
+        spec = _inline_accepted_sets(spec, source, base_dir or Path("."))
     map_file, map_digest, map_issues = _check_map(spec, base_dir or Path("."))
     issues = check_semantics(spec) + map_issues
     if issues:
@@ -189,6 +191,34 @@ def _inline_table_file(spec: ExperimentSpec, source: str, base_dir: Path) -> Exp
             source, [format_issue("design.file", spec.design.file, str(err))]) from None
     design = spec.design.model_copy(update={"rows": rows, "file": None})
     return spec.model_copy(update={"design": design})
+
+
+def _inline_accepted_sets(spec: ExperimentSpec, source: str, base_dir: Path
+                          ) -> ExperimentSpec:
+    """Read a calibration's accepted sets into ``design.rows`` (best first; the
+    ``samples`` best if given), so the resolved config holds the values it ran."""
+    import pandas as pd
+
+    where = "design.from_calibration"
+    folder = base_dir / str(spec.design.from_calibration)
+    issue = None
+    if spec.design.method != "table" or spec.design.rows is not None:
+        issue = "needs method = 'table' and no rows or file of its own"
+    elif not (folder / "accepted.parquet").is_file():
+        issue = f"no accepted.parquet in {folder} (a dmzsim calibrate folder)"
+    if issue is None:
+        acc = pd.read_parquet(folder / "accepted.parquet").sort_values("objective")
+        names = [c for c in acc.columns if c in Params.model_fields]
+        if acc.empty or not names:
+            issue = f"{folder}: the accepted set is empty; no trial met every target"
+    if issue is not None:
+        raise ExperimentError.from_issues(
+            source, [format_issue(where, spec.design.from_calibration, issue)])
+    if spec.design.samples is not None:
+        acc = acc.head(spec.design.samples)
+    rows = [{n: float(v) for n, v in zip(names, r, strict=True)}
+            for r in acc[names].itertuples(index=False)]
+    return spec.model_copy(update={"design": spec.design.model_copy(update={"rows": rows})})
 
 
 def _csv_value(text: str) -> Any:

@@ -92,6 +92,9 @@ class DesignSpec(_Strict):
     seed: int | None = Field(None, ge=0)
     rows: list[dict[str, Any]] | None = None
     file: str | None = None
+    #: a ``dmzsim calibrate`` folder: its accepted parameter sets become the table's rows
+    #: (the ``samples`` best, or all), so results carry the calibration's uncertainty
+    from_calibration: str | None = Field(None, min_length=1)
 
 
 class AdaptiveSpec(_Strict):
