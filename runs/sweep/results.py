@@ -41,6 +41,7 @@ from dmzsim.analysis.loader import MAP_COPY
 from dmzsim.runs.experiment.config import ExperimentConfig
 from dmzsim.runs.experiment.design import Design
 from dmzsim.runs.experiment.seeds import run_seed
+from dmzsim.runs.sweep.manifest import DEFAULT_SIMULATE
 from dmzsim.runs.sweep.tasks import ArmPoint, run_id
 
 from dmzsim.files import (
@@ -68,12 +69,23 @@ class ResultsFolder:
         self._failed: set[str] | None = None  # ids with a failure record (lazily listed)
 
     # --- setting up -----------------------------------------------------------------------
-    def prepare(self, exp: ExperimentConfig, resume: bool) -> list[str]:
+    def check(self, exp: ExperimentConfig, resume: bool, model: dict[str, Any]) -> None:
+        """Everything :meth:`prepare` would refuse, checked without changing anything: the
+        folder is a folder, and a resume is into results of the same config and model."""
+        for path in (self.folder.parent, self.folder):
+            if path.exists() and not path.is_dir():
+                raise ResultsError(f"{path} is a file, not a folder; choose another --out")
+        if resume and self.folder.exists() and self.has_results():
+            self._check_same_config(exp)
+            self._check_same_model(model)
+
+    def prepare(self, exp: ExperimentConfig, resume: bool,
+                model: dict[str, Any] | None = None) -> list[str]:
         """Make the folder ready for ``exp``; never deletes results. Returns notes."""
+        self.check(exp, resume, model or {})
         notes = []
         if self.folder.exists() and self.has_results():
             if resume:
-                self._check_same_config(exp)
                 notes.append(f"resuming in {self.folder}")
             else:
                 notes.append(f"earlier results moved to {self.archive()} (use --resume to "
@@ -105,12 +117,23 @@ class ResultsFolder:
             for tmp in (self.folder / sub).glob(".*.tmp"):
                 tmp.unlink(missing_ok=True)
 
-    def _check_same_config(self, exp: ExperimentConfig) -> None:
-        manifest = self.folder / MANIFEST
-        if not manifest.exists():
+    def saved_manifest(self) -> dict[str, Any]:
+        """The folder's manifest.json as a dict; a clear error if it cannot be read."""
+        path = self.folder / MANIFEST
+        if not path.exists():
             raise ResultsError(f"{self.folder} holds runs but no {MANIFEST}; cannot tell "
                                "which config made them, so it will not resume into it")
-        old_hash = json.loads(manifest.read_text()).get("config_hash")
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, UnicodeDecodeError, ValueError) as err:
+            raise ResultsError(f"{path} cannot be read ({err}); move the folder aside or "
+                               "run without --resume") from None
+        if not isinstance(data, dict):
+            raise ResultsError(f"{path} is not a manifest (not a JSON object)")
+        return data
+
+    def _check_same_config(self, exp: ExperimentConfig) -> None:
+        old_hash = self.saved_manifest().get("config_hash")
         if old_hash == exp.config_hash:
             return
         diffs = exp.changes_since(self.folder)
@@ -118,6 +141,18 @@ class ResultsFolder:
             f"{self.folder} was made with a different config (hash {str(old_hash)[:12]} vs "
             f"{exp.config_hash[:12]}); differences: {'; '.join(diffs[:8]) or 'unknown'}. "
             "Use another --out, or run without --resume to move the old results aside.")
+
+    def _check_same_model(self, model: dict[str, Any]) -> None:
+        """The simulate function and dmzsim version must be those that made the folder (a
+        folder from before they were recorded counts as made by the real model)."""
+        old = self.saved_manifest().get("model") or {"simulate": DEFAULT_SIMULATE}
+        diffs = [f"{k}: {old[k]} -> {model.get(k)}" for k in sorted(old)
+                 if k in model and old[k] != model[k]]
+        if diffs:
+            raise ResultsError(
+                f"{self.folder} was made by another model; differences: {'; '.join(diffs)}. "
+                "Resume with the same --simulate and dmzsim version, use another --out, or "
+                "run without --resume to move the old results aside.")
 
     def write_config(self, exp: ExperimentConfig, design: Design) -> None:
         """The resolved config and the design (and a copy of the experiment's map file, if
