@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
@@ -213,3 +214,16 @@ def test_sequencing_is_five_options_by_two_shapes_with_200_paired_replicates() -
     assert combos == {(s, d) for s in SEQUENCING_ARMS for d in ("unilateral", "mirrored")}
     assert exp.spec.replicates >= 200
     assert exp.spec.design.method == "none"  # one point: all arms share every seed
+
+
+@pytest.mark.parametrize(("changes", "needle"), [
+    ({"base": {"withdrawal_days": True}}, "base.withdrawal_days = True: must be a number"),
+    ({"arms": {"tf": {"dmz_width_km": "20"}}}, "arms.tf.dmz_width_km = '20': must be a number"),
+    ({"design": {"method": "grid", "parameters": {"guarantee_credibility": [0.2, True]}}},
+     "design.parameters.guarantee_credibility.values[1] = True: must be a number"),
+    ({"design": {"method": "table", "rows": [{"dmz_width_km": "5"}]}},
+     "design.rows[0].dmz_width_km = '5': must be a number"),
+])
+def test_no_bool_or_text_is_read_as_a_number_anywhere(changes: dict, needle: str) -> None:
+    with pytest.raises(ExperimentError, match=re.escape(needle)):
+        experiment.from_dict(tiny_config(**changes))
