@@ -256,7 +256,7 @@ def test_report_on_folder_without_finished_runs(tmp_path: Path) -> None:
 
     empty = SimpleNamespace(
         folder=tmp_path, config={"name": "empty", "horizon_days": 10, "arms": {"base": {}}},
-        manifest={}, failures=pd.DataFrame(), series=None, arms=["base"],
+        manifest={}, skipped=[], failures=pd.DataFrame(), series=None, arms=["base"],
         summary=pd.DataFrame(columns=["run_id", "arm", "point", "replicate", "resumed"]),
         design=SimpleNamespace(method="none", names=[], points=pd.DataFrame(index=range(1))))
     doc = build(empty)

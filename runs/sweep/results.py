@@ -12,6 +12,7 @@ Layout of ``<out>/<experiment>/``::
     runs/parts/         ... merged into part-*.parquet files at the end of a session
     series/             per-day series, <run_id>.parquet (only if outputs.series_every)
     failures/           one record per failed run: error, message, traceback
+    quarantine/         unreadable files set aside by a resume (their runs ran again)
 
 Rules that make crashes harmless:
 
@@ -21,7 +22,9 @@ Rules that make crashes harmless:
 * ``compact`` merges per-run files into one part file *before* deleting them, so a crash
   in between leaves a run twice (identical rows; readers drop duplicates), never zero times;
 * a folder is never deleted: a new run moves an old one aside, a resume checks that the
-  folder was made by the same config.
+  folder was made by the same config and model;
+* a file that cannot be read (a full disk, a copy cut short) is moved into
+  ``quarantine/`` by the next resume, which runs its runs again (:mod:`.recovery`).
 
 :mod:`analysis.loader` reads the folder (and only the files listed here).
 """
@@ -41,6 +44,7 @@ from dmzsim.analysis.loader import MAP_COPY
 from dmzsim.runs.experiment.config import ExperimentConfig
 from dmzsim.runs.experiment.design import Design
 from dmzsim.runs.experiment.seeds import run_seed
+from dmzsim.runs.sweep import recovery
 from dmzsim.runs.sweep.manifest import DEFAULT_SIMULATE
 from dmzsim.runs.sweep.tasks import ArmPoint, run_id
 
@@ -87,6 +91,7 @@ class ResultsFolder:
         if self.folder.exists() and self.has_results():
             if resume:
                 notes.append(f"resuming in {self.folder}")
+                notes += recovery.recover(self.folder)
             else:
                 notes.append(f"earlier results moved to {self.archive()} (use --resume to "
                              "continue a sweep instead)")
@@ -196,9 +201,13 @@ class ResultsFolder:
         return self._failed
 
     # --- reading --------------------------------------------------------------------------
-    def finished_ids(self) -> set[str]:
-        """Run ids with a summary record: the runs a resume skips."""
-        return {p.stem for p in self._single_files()} | self._ids_in_parts()
+    def finished_ids(self, with_series: bool = False) -> set[str]:
+        """Run ids with a summary record (and, if ``with_series``, a series file): the
+        runs a resume skips."""
+        ids = {p.stem for p in self._single_files()} | self._ids_in_parts()
+        if with_series:
+            ids &= {p.stem for p in (self.folder / SERIES).glob("[!.]*.parquet")}
+        return ids
 
     def summaries(self, columns: list[str] | None = None) -> pd.DataFrame:
         """All summary records (duplicates from an interrupted compaction dropped)."""

@@ -117,7 +117,7 @@ class _Sweep:
     def __init__(self, exp: ExperimentConfig, design: Design, store: ResultsFolder,
                  simulate: SimulateFn | None, progress: bool) -> None:
         self.exp, self.design, self.store, self.simulate = exp, design, store, simulate
-        self.finished = store.finished_ids()
+        self.finished = store.finished_ids(with_series=exp.spec.outputs.series_every > 0)
         self.planned: dict[ArmPoint, int] = {}
         self.ran_ok = self.ran_failed = self.skipped = self.pool_restarts = 0
         self._dead_pools = 0
