@@ -435,6 +435,8 @@ def parse_override(text: str) -> tuple[str, Any]:
     if "=" not in text:
         raise ParamError(f"override {text!r} is not of the form key=value")
     key, raw = (s.strip() for s in text.split("=", 1))
+    if not key:
+        raise ParamError(f"override {text!r} has no parameter name before '='")
     try:
         value = tomllib.loads(f"v = {raw}")["v"]
     except tomllib.TOMLDecodeError:

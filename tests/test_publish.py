@@ -85,7 +85,7 @@ def copy_project(toml: Path, dest: Path) -> Path:
 
 
 def verify(toml: Path, *extra: str) -> int:
-    return main(["verify", str(toml), "--serial", "--no-progress", *extra])
+    return main(["verify", str(toml), "--serial", "--no-progress", "--simulate", SMALL, *extra])
 
 
 # --- publish -------------------------------------------------------------------------------
@@ -151,7 +151,7 @@ def test_verify_passes_on_an_untouched_reference(project: Path, mode: list[str],
 
 def test_verify_quick_uses_the_runners_executors(project: Path,
                                                  capsys: pytest.CaptureFixture) -> None:
-    assert main(["verify", str(project), "--quick", "--workers", "2"]) == 0
+    assert main(["verify", str(project), "--quick", "--workers", "2", "--simulate", SMALL]) == 0
     assert "tiny: OK" in capsys.readouterr().out
 
 
@@ -264,10 +264,18 @@ def test_a_missing_reference_is_a_clear_error(tmp_path: Path,
 def test_several_files_are_all_checked(project: Path, tmp_path: Path,
                                        capsys: pytest.CaptureFixture) -> None:
     unpublished = write_project(tmp_path)
-    assert main(["verify", str(unpublished), str(project), "--quick", "--serial"]) == 2
+    assert main(["verify", str(unpublished), str(project), "--quick", "--serial",
+                 "--simulate", SMALL]) == 2
     captured = capsys.readouterr()
     assert "no reference" in captured.err
     assert "tiny: OK" in captured.out and "verified 1 of 2 experiments" in captured.out
+
+
+def test_verify_imports_only_a_simulate_function_named_on_the_command_line(
+        project: Path, capsys: pytest.CaptureFixture) -> None:
+    assert main(["verify", str(project), "--quick", "--serial", "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert f"simulate function {SMALL!r}" in err and f"add --simulate {SMALL}" in err
 
 
 # --- the quick subset ------------------------------------------------------------------------
