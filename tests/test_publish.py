@@ -17,10 +17,12 @@ import pytest
 from dmzsim.analysis.headline import headline_table
 from dmzsim.analysis.tables import risk_table
 from dmzsim.runs.cli import main
+from dmzsim.runs.experiment import tomlout
 from dmzsim.runs.publish.readme import END, START, current_block, render_block
 from dmzsim.runs.publish.reference import ID_COLUMNS, Reference, read_headline
 from dmzsim.runs.publish.verify import quick_subset
 
+from tests.fake_model import tiny_config
 from tests.helpers import ROOT
 
 SMALL = "tests.helpers:simulate_small"
@@ -316,3 +318,12 @@ def test_committed_references_are_consistent() -> None:
         ref = Reference.load(folder, toml)
         now = headline_table(ref.runs, ref.horizon, ref.arms)
         pd.testing.assert_frame_equal(read_headline(folder), now)
+
+
+def test_a_question_cannot_break_the_readme_block(tmp_path: Path) -> None:
+    config = {**tiny_config(), "question": f"Two lines\n{END} <b>| and more"}
+    (tmp_path / "tiny.toml").write_text(tomlout.dumps(config))
+    block = render_block(tmp_path, tmp_path)
+    assert block.count(END) == 1 and block.endswith(END)
+    assert "Two lines &lt;!-- published:end --&gt; &lt;b&gt;\\| and more" in block
+    assert len(block.splitlines()) == 5  # start marker, header, rule, one row, end marker

@@ -22,7 +22,7 @@ from dmzsim.runs.sweep import run_experiment
 from dmzsim.runs.sweep.executors import ExecutorSpec
 from dmzsim.runs.sweep.results import ResultsError, ResultsFolder
 
-from dmzsim.files import write_parquet_atomic
+from dmzsim.files import write_parquet_atomic, write_text_atomic
 from tests import fake_model
 from tests.fake_model import comparable, tiny_config
 
@@ -181,6 +181,19 @@ def test_atomic_write_leaves_no_partial_file(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
     write_parquet_atomic(pd.DataFrame({"a": [1]}), target)
     assert pd.read_parquet(target)["a"].tolist() == [1]
+
+
+def test_atomic_write_never_writes_through_a_planted_symlink(tmp_path: Path) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    for name in (".report.md.tmp", f".report.md.{os.getpid()}.tmp"):
+        (tmp_path / name).symlink_to(victim)
+    write_text_atomic("report", tmp_path / "report.md")
+    assert victim.read_text() == "keep me"
+    assert (tmp_path / "report.md").read_text() == "report"
+    plain = tmp_path / "plain.txt"
+    plain.write_text("x")  # the permissions a new file gets
+    assert (tmp_path / "report.md").stat().st_mode == plain.stat().st_mode
 
 
 def test_crash_during_compaction_duplicates_are_harmless(tmp_path: Path) -> None:
