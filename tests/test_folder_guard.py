@@ -196,3 +196,18 @@ def test_a_second_ctrl_c_while_stopping_still_closes_the_manifest(tmp_path: Path
     assert proc.returncode == 130, stderr
     manifest = json.loads((out / "killme" / "manifest.json").read_text())
     assert manifest["sessions"][-1]["status"] == "interrupted"
+
+
+def test_an_executor_that_cannot_start_moves_nothing_aside(tmp_path: Path) -> None:
+    pytest.importorskip("distributed")
+    from dmzsim.runs.sweep.executors import ExecutorError
+
+    exp = experiment.from_dict(tiny_config())
+    run_experiment(exp, tmp_path, executor=SERIAL, simulate=fake_model.simulate,
+                   progress=False)
+    before = snapshot(tmp_path)
+    unreachable = ExecutorSpec("dask", address="tcp://127.0.0.1:9", connect_timeout_s=1.0)
+    with pytest.raises(ExecutorError, match="cannot reach Dask scheduler"):
+        run_experiment(exp, tmp_path, executor=unreachable, simulate=fake_model.simulate,
+                       progress=False)
+    assert snapshot(tmp_path) == before  # the old results were not moved aside
