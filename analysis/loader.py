@@ -3,14 +3,15 @@
 Reads only the files the runner writes (see ``docs/experiments.md``, "Folder layout"),
 never the model or the runner, so results stay readable whatever the code does next.
 A folder of a sweep that is still running, or was killed, loads fine: it holds exactly
-the runs that finished.
+the runs that finished. A result file that cannot be read is left out and named in
+``ExperimentResults.skipped``.
 """
 
 from __future__ import annotations
 
 import json
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 META = ["run_id", "arm", "point", "replicate", "seed", "status"]
 TIMING = ["wall_s", "worker"]
@@ -61,12 +63,13 @@ class ExperimentResults:
     config: dict[str, Any]
     manifest: dict[str, Any]
     design: DesignInfo
+    skipped: list[Path] = field(default_factory=list)  # unreadable files, left out
 
     @cached_property
     def summary(self) -> pd.DataFrame:
         """One row per finished run: ids, seed, parameters that vary, summary fields."""
         df = _read_many(sorted((self.folder / "runs" / "parts").glob("[!.]*.parquet"))
-                        + sorted((self.folder / "runs").glob("[!.]*.parquet")))
+                        + sorted((self.folder / "runs").glob("[!.]*.parquet")), self.skipped)
         if df is None:
             return pd.DataFrame(columns=META)
         df = df.drop_duplicates("run_id", keep="last")
@@ -76,7 +79,7 @@ class ExperimentResults:
     @cached_property
     def series(self) -> pd.DataFrame | None:
         """Per-day rows of every finished run (run_id, arm, point, replicate, ...), or None."""
-        df = _read_many(sorted((self.folder / "series").glob("[!.]*.parquet")))
+        df = _read_many(sorted((self.folder / "series").glob("[!.]*.parquet")), self.skipped)
         if df is None:
             return None
         finished = self.summary[["run_id", "arm", "point", "replicate"]]
@@ -86,7 +89,8 @@ class ExperimentResults:
     @cached_property
     def failures(self) -> pd.DataFrame:
         """One row per run whose last attempt failed: error type, message, traceback."""
-        df = _read_many(sorted((self.folder / "failures").glob("[!.]*.parquet")))
+        df = _read_many(sorted((self.folder / "failures").glob("[!.]*.parquet")),
+                        self.skipped)
         if df is None:
             return pd.DataFrame(columns=[*META, "error_type", "message", "traceback"])
         return self._order(df)
@@ -124,15 +128,35 @@ class ExperimentResults:
         return df[first + middle + last]
 
 
+class FolderReadError(ValueError):
+    """A results folder whose config, manifest or design cannot be read."""
+
+
 def load_experiment(folder: str | Path) -> ExperimentResults:
-    """Open ``<out>/<experiment>/`` as written by ``dmzsim run``."""
+    """Open ``<out>/<experiment>/`` as written by ``dmzsim run``.
+
+    Result files that cannot be read are left out and listed in ``skipped`` (a resume
+    sets them aside and runs their runs again); a folder whose config, manifest or design
+    cannot be read raises :class:`FolderReadError` naming the file.
+    """
     folder = Path(folder)
+    if not folder.is_dir():
+        raise FolderReadError(f"{folder} is not a folder")
     if not (folder / "experiment.toml").exists():
-        raise FileNotFoundError(f"{folder} is not an experiment folder (no experiment.toml)")
-    config = tomllib.loads((folder / "experiment.toml").read_text())
+        raise FolderReadError(f"{folder} is not an experiment folder (no experiment.toml)")
+    config = _read(folder / "experiment.toml", lambda p: tomllib.loads(p.read_text()))
     manifest_path = folder / "manifest.json"
-    manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
-    return ExperimentResults(folder, config, manifest, _load_design(folder))
+    manifest = (_read(manifest_path, lambda p: json.loads(p.read_text()))
+                if manifest_path.exists() else {})
+    design = _read(folder / "design.json", lambda _: _load_design(folder))
+    return ExperimentResults(folder, config, manifest, design)
+
+
+def _read(path: Path, how: Callable[[Path], Any]) -> Any:
+    try:
+        return how(path)
+    except (OSError, ValueError, KeyError, TypeError, pa.ArrowException) as err:
+        raise FolderReadError(f"{path} cannot be read: {err}") from None
 
 
 def _load_design(folder: Path) -> DesignInfo:
@@ -146,7 +170,13 @@ def _load_design(folder: Path) -> DesignInfo:
                       info.get("settings") or {})
 
 
-def _read_many(files: list[Path]) -> pd.DataFrame | None:
-    frames = [pd.read_parquet(p) for p in files]
+def _read_many(files: list[Path], skipped: list[Path]) -> pd.DataFrame | None:
+    """The files' rows; a file that cannot be read is added to ``skipped`` instead."""
+    frames = []
+    for path in files:
+        try:
+            frames.append(pd.read_parquet(path))
+        except (OSError, ValueError, pa.ArrowException):
+            skipped.append(path)
     frames = [f for f in frames if len(f)]
     return pd.concat(frames, ignore_index=True) if frames else None

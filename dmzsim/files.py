@@ -1,6 +1,6 @@
 """Files written so that a reader never sees half of one: the one atomic write.
 
-Every file goes to a hidden temporary name next to its target, is flushed to disk, then
+Every file goes to a hidden, unique temporary file next to its target, is flushed to disk, then
 renamed over the target (``os.replace`` is atomic), so the target either exists whole or
 not at all; if writing fails, the temporary file is removed. The results folder, its
 manifest, the reference folders and the report all write through here.
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,13 +24,30 @@ __all__ = ["copy_atomic", "replacing", "write_parquet_atomic", "write_record_ato
            "write_table_atomic", "write_text_atomic"]
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _umask()  # read once, at import: os.umask can only be read by setting it
+
+
 @contextmanager
 def replacing(path: Path) -> Iterator[IO[bytes]]:
-    """A binary file to write that replaces ``path`` whole once the block ends."""
+    """A binary file to write that replaces ``path`` whole once the block ends.
+
+    The temporary file is made by :func:`tempfile.mkstemp` in the target's folder: a
+    fresh, unguessable name opened with ``O_EXCL``, so a planted file or symlink there
+    is never written through. It gets the permissions a plain new file would have.
+    """
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = Path(name)
     try:
-        with tmp.open("wb") as fh:
+        if hasattr(os, "fchmod"):  # POSIX
+            os.fchmod(fd, 0o666 & ~_UMASK)
+        with os.fdopen(fd, "wb") as fh:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())

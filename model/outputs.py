@@ -76,6 +76,7 @@ class Output:
     ``risk``: the event whose probability is estimated (P(resumption), Wilson intervals).
     ``cost``: a cost of the deal; shown per arm in the report's cost tables.
     ``count``: a whole number of things.
+    ``boolean``: yes or no (a proportion's event; the adaptive metric must be one).
     ``per_arm``: shown per arm in the report's cost tables although not a cost.
     ``paired``: also compared with the baseline arm, run pair by run pair.
     ``headline``: in the headline table. ``phrase``: how the report's headline sentences
@@ -90,6 +91,7 @@ class Output:
     risk: bool = False
     cost: bool = False
     count: bool = False
+    boolean: bool = False
     per_arm: bool = False
     paired: bool = False
     headline: Headline | None = None
@@ -115,7 +117,8 @@ OUTPUTS: tuple[Output, ...] = (
            kind="derived", per_arm=True, paired=True,
            phrase="ceasefire days within the horizon"),
     # --- the run's summary record (kind "run"), in record order ----------------------------
-    Output("resumed", "the offensive resumed within the horizon", kind="run", risk=True),
+    Output("resumed", "the offensive resumed within the horizon", kind="run", risk=True,
+           boolean=True),
     Output("day_resumed", "day the offensive resumed (none if it did not)", "day"),
     Output("territory_lost_km2", "territory lost after resumption", "km²", cost=True,
            paired=True, headline=Headline("territory", "territory lost (km²)", 0),
@@ -137,10 +140,10 @@ OUTPUTS: tuple[Output, ...] = (
     Output("detections", "build-up detections", "detections", count=True),
     Output("violations", "ceasefire violations", "violations", count=True),
     Output("violations_detected", "ceasefire violations detected", "violations", count=True),
-    Output("guarantees_delivered", "the guarantees were delivered"),
+    Output("guarantees_delivered", "the guarantees were delivered", boolean=True),
     Output("guarantees_in_force_day", "day the guarantees came into force (none: never)",
            "day"),
-    Output("guarantee_triggered", "the guarantor responded to a violation"),
+    Output("guarantee_triggered", "the guarantor responded to a violation", boolean=True),
     Output("guarantor_responses", "guarantor responses", "responses", count=True),
     Output("attack_sector", "sector of the main attack (-1: none)"),
     Output("attack_lat", "latitude where the main attack struck", "°N"),

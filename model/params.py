@@ -5,8 +5,9 @@ where the default comes from: a section of ``docs/sources.md`` (facts with their
 sources) or ``assumption: <why>``. The CLI, the experiment runner, the browser app and
 the docs all read this schema; nothing restates a default.
 
-The schema is strict on purpose: an unknown key (a typo) or a value out of range is an
-error that names the key and the value, never a silent default.
+The schema is strict on purpose: an unknown key (a typo), a value out of range or a
+number written as ``true`` or ``"20"`` is an error that names the key and the value,
+never a silent default or conversion.
 """
 
 from __future__ import annotations
@@ -16,7 +17,16 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+import numpy as np
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 
 Sequencing = Literal[
     "no_deal", "frozen_line", "territory_first", "guarantees_first", "simultaneous"
@@ -341,6 +351,22 @@ class Params(BaseModel):
         "Grid cell size.", ge=0.5, le=20.0)
 
     # ------------------------------------------------------------------------------------
+    @field_validator("*", mode="before")
+    @classmethod
+    def _numbers_as_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        """A number must be written as a number. Pydantic's lax mode would read ``true``
+        as 1 and ``"20"`` as 20.0, so a typo in a scenario, an experiment or ``--set``
+        would run quietly with a value nobody wrote; here it is an error."""
+        if cls.model_fields[info.field_name].annotation not in (int, float):
+            return value
+        if isinstance(value, bool | np.bool_):
+            raise PydanticCustomError("number_not_bool",
+                                      "must be a number, not true/false")
+        if isinstance(value, str | bytes):
+            raise PydanticCustomError("number_not_text",
+                                      "must be a number, not text (write it without quotes)")
+        return value
+
     @classmethod
     def explicit(cls, params: Params | None, overrides: dict[str, Any]) -> dict[str, Any]:
         """The values a caller chose: those of ``params`` that differ from the schema's
@@ -409,6 +435,8 @@ def parse_override(text: str) -> tuple[str, Any]:
     if "=" not in text:
         raise ParamError(f"override {text!r} is not of the form key=value")
     key, raw = (s.strip() for s in text.split("=", 1))
+    if not key:
+        raise ParamError(f"override {text!r} has no parameter name before '='")
     try:
         value = tomllib.loads(f"v = {raw}")["v"]
     except tomllib.TOMLDecodeError:

@@ -216,3 +216,11 @@ def test_real_model_sweep_same_on_one_and_two_workers_and_reproducible_by_sim(
     alone = json.loads(capsys.readouterr().out)["summary"]
     for key, value in alone.items():
         assert (pd.isna(row[key]) and value is None) or row[key] == value, key
+
+
+def test_debug_shows_the_traceback_of_a_user_error(capsys: pytest.CaptureFixture) -> None:
+    assert main(["sim", "--set", "dmz_widht_km=5"]) == 2
+    assert "Traceback" not in capsys.readouterr().err
+    assert main(["sim", "--set", "dmz_widht_km=5", "--debug"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "dmzsim sim: error: unknown parameter 'dmz_widht_km'" in err

@@ -7,12 +7,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 from dmzsim.analysis.loader import load_experiment
 from dmzsim.runs import experiment
 from dmzsim.runs.sweep import run_experiment
 from dmzsim.runs.sweep.executors import ExecutorError, ExecutorSpec, open_executor
 
+from dmzsim.files import write_table_atomic
 from tests import fake_model
 from tests.fake_model import comparable, tiny_config
 
@@ -51,11 +53,13 @@ def test_dask_cluster_gives_the_same_results_as_local_processes(tmp_path: Path, 
 def test_resume_on_dask_after_a_local_start(tmp_path: Path, cluster) -> None:
     exp = experiment.from_dict(tiny_config(replicates=4))
     run_experiment(exp, tmp_path, executor=ExecutorSpec("serial"),
-                   simulate=fake_model.simulate_flaky, progress=False)
+                   simulate=fake_model.simulate, progress=False)
+    (part,) = (tmp_path / "tiny" / "runs" / "parts").glob("*.parquet")
+    write_table_atomic(pq.read_table(part).slice(0, 10), part)  # as if stopped after 10
     report = run_experiment(exp, tmp_path, resume=True, simulate=fake_model.simulate,
                             executor=ExecutorSpec("dask", address=cluster.scheduler_address),
                             progress=False)
-    assert report.failed == 0 and report.ok == 16 and report.ran_ok < 16
+    assert report.failed == 0 and report.ok == 16 and report.ran_ok == 6
 
 
 def test_missing_dask_extra_gives_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:

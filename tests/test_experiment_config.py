@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
@@ -213,3 +214,45 @@ def test_sequencing_is_five_options_by_two_shapes_with_200_paired_replicates() -
     assert combos == {(s, d) for s in SEQUENCING_ARMS for d in ("unilateral", "mirrored")}
     assert exp.spec.replicates >= 200
     assert exp.spec.design.method == "none"  # one point: all arms share every seed
+
+
+@pytest.mark.parametrize(("changes", "needle"), [
+    ({"base": {"withdrawal_days": True}}, "base.withdrawal_days = True: must be a number"),
+    ({"arms": {"tf": {"dmz_width_km": "20"}}}, "arms.tf.dmz_width_km = '20': must be a number"),
+    ({"design": {"method": "grid", "parameters": {"guarantee_credibility": [0.2, True]}}},
+     "design.parameters.guarantee_credibility.values[1] = True: must be a number"),
+    ({"design": {"method": "table", "rows": [{"dmz_width_km": "5"}]}},
+     "design.rows[0].dmz_width_km = '5': must be a number"),
+])
+def test_no_bool_or_text_is_read_as_a_number_anywhere(changes: dict, needle: str) -> None:
+    with pytest.raises(ExperimentError, match=re.escape(needle)):
+        experiment.from_dict(tiny_config(**changes))
+
+
+ADAPTIVE = {"replicates": "auto", "adaptive": {"target_half_width": 0.1}}
+
+
+@pytest.mark.parametrize(("changes", "needle"), [
+    ({"replicates": 1_000_000_000_000}, "replicates = 1000000000000: Value error, must be a "
+     "whole number from 1 to 100,000"),
+    ({"design": {"method": "lhs", "samples": 10**9,
+                 "parameters": {"dmz_width_km": {"min": 5.0, "max": 20.0}}}},
+     "design.samples = 1000000000"),
+    ({"replicates": 100_000, "design": {"method": "lhs", "samples": 1000,
+                                        "parameters": {"dmz_width_km": {"min": 5.0,
+                                                                        "max": 20.0}}}},
+     "replicates = 100000: makes 200,000,000 runs"),
+    ({**ADAPTIVE, "adaptive": {"target_half_width": 0.1, "max_replicates": 10**7}},
+     "adaptive.max_replicates = 10000000"),
+    ({**ADAPTIVE, "adaptive": {"target_half_width": 0.1, "batch": 10**9}}, "adaptive.batch"),
+    ({"quick": {"replicates": 10**9}}, "quick.replicates = 1000000000"),
+    ({**ADAPTIVE, "adaptive": {"target_half_width": 0.1, "metric": "resumd"}},
+     "adaptive.metric = 'resumd': Value error, not a yes/no output of a run; choose one of "
+     "['resumed', 'guarantees_delivered', 'guarantee_triggered']"),
+    ({**ADAPTIVE, "adaptive": {"target_half_width": 0.1, "metric": "territory_lost_km2"}},
+     "adaptive.metric = 'territory_lost_km2': Value error, not a yes/no output"),
+])
+def test_counts_are_bounded_and_the_adaptive_metric_is_a_yes_no_output(changes: dict,
+                                                                       needle: str) -> None:
+    with pytest.raises(ExperimentError, match=re.escape(needle)):
+        experiment.from_dict(tiny_config(**changes))

@@ -36,6 +36,10 @@ def test_a_run_records_every_output_in_table_order():
     result = simulate(small(horizon_days=20), 3, series_every=1, map_path=SMALL_MAP)
     assert list(result.summary) == list(outputs.names("run"))
     assert list(result.series.columns) == list(outputs.names("day"))
+    yes_no = {o.name for o in outputs.of_kind("run") if o.boolean}
+    assert outputs.risk().name in yes_no  # the adaptive metric's default is one
+    for name in yes_no:  # the flag the adaptive metric is checked against tells the truth
+        assert isinstance(result.summary[name], bool), name
 
 
 def test_the_table_names_outputs_the_report_and_the_monitors_can_find():

@@ -57,3 +57,21 @@ def test_parse_override():
     assert parse_override('dmz_shape="mirrored"') == ("dmz_shape", "mirrored")
     with pytest.raises(ParamError):
         parse_override("dmz_width_km")
+
+
+@pytest.mark.parametrize(("key", "value", "needle"), [
+    ("withdrawal_days", True, "not true/false"),
+    ("guarantee_credibility", True, "not true/false"),
+    ("guarantee_credibility", False, "not true/false"),
+    ("dmz_width_km", "20", "not text"),
+    ("withdrawal_days", "14", "not text"),
+])
+def test_no_bool_or_text_is_read_as_a_number(key, value, needle):
+    with pytest.raises(ParamError, match=f"parameter '{key}' = {value!r}: must be a number, "
+                       f"{needle}"):
+        Params.build({key: value})
+
+
+def test_numbers_written_as_numbers_still_pass():
+    p = Params.build({"dmz_width_km": 20, "withdrawal_days": 14.0})
+    assert p.dmz_width_km == 20.0 and p.withdrawal_days == 14

@@ -17,10 +17,12 @@ import pytest
 from dmzsim.analysis.headline import headline_table
 from dmzsim.analysis.tables import risk_table
 from dmzsim.runs.cli import main
+from dmzsim.runs.experiment import tomlout
 from dmzsim.runs.publish.readme import END, START, current_block, render_block
 from dmzsim.runs.publish.reference import ID_COLUMNS, Reference, read_headline
 from dmzsim.runs.publish.verify import quick_subset
 
+from tests.fake_model import tiny_config
 from tests.helpers import ROOT
 
 SMALL = "tests.helpers:simulate_small"
@@ -85,7 +87,7 @@ def copy_project(toml: Path, dest: Path) -> Path:
 
 
 def verify(toml: Path, *extra: str) -> int:
-    return main(["verify", str(toml), "--serial", "--no-progress", *extra])
+    return main(["verify", str(toml), "--serial", "--no-progress", "--simulate", SMALL, *extra])
 
 
 # --- publish -------------------------------------------------------------------------------
@@ -151,7 +153,7 @@ def test_verify_passes_on_an_untouched_reference(project: Path, mode: list[str],
 
 def test_verify_quick_uses_the_runners_executors(project: Path,
                                                  capsys: pytest.CaptureFixture) -> None:
-    assert main(["verify", str(project), "--quick", "--workers", "2"]) == 0
+    assert main(["verify", str(project), "--quick", "--workers", "2", "--simulate", SMALL]) == 0
     assert "tiny: OK" in capsys.readouterr().out
 
 
@@ -264,10 +266,18 @@ def test_a_missing_reference_is_a_clear_error(tmp_path: Path,
 def test_several_files_are_all_checked(project: Path, tmp_path: Path,
                                        capsys: pytest.CaptureFixture) -> None:
     unpublished = write_project(tmp_path)
-    assert main(["verify", str(unpublished), str(project), "--quick", "--serial"]) == 2
+    assert main(["verify", str(unpublished), str(project), "--quick", "--serial",
+                 "--simulate", SMALL]) == 2
     captured = capsys.readouterr()
     assert "no reference" in captured.err
     assert "tiny: OK" in captured.out and "verified 1 of 2 experiments" in captured.out
+
+
+def test_verify_imports_only_a_simulate_function_named_on_the_command_line(
+        project: Path, capsys: pytest.CaptureFixture) -> None:
+    assert main(["verify", str(project), "--quick", "--serial", "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert f"simulate function {SMALL!r}" in err and f"add --simulate {SMALL}" in err
 
 
 # --- the quick subset ------------------------------------------------------------------------
@@ -308,3 +318,12 @@ def test_committed_references_are_consistent() -> None:
         ref = Reference.load(folder, toml)
         now = headline_table(ref.runs, ref.horizon, ref.arms)
         pd.testing.assert_frame_equal(read_headline(folder), now)
+
+
+def test_a_question_cannot_break_the_readme_block(tmp_path: Path) -> None:
+    config = {**tiny_config(), "question": f"Two lines\n{END} <b>| and more"}
+    (tmp_path / "tiny.toml").write_text(tomlout.dumps(config))
+    block = render_block(tmp_path, tmp_path)
+    assert block.count(END) == 1 and block.endswith(END)
+    assert "Two lines &lt;!-- published:end --&gt; &lt;b&gt;\\| and more" in block
+    assert len(block.splitlines()) == 5  # start marker, header, rule, one row, end marker

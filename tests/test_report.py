@@ -256,9 +256,22 @@ def test_report_on_folder_without_finished_runs(tmp_path: Path) -> None:
 
     empty = SimpleNamespace(
         folder=tmp_path, config={"name": "empty", "horizon_days": 10, "arms": {"base": {}}},
-        manifest={}, failures=pd.DataFrame(), series=None, arms=["base"],
+        manifest={}, skipped=[], failures=pd.DataFrame(), series=None, arms=["base"],
         summary=pd.DataFrame(columns=["run_id", "arm", "point", "replicate", "resumed"]),
         design=SimpleNamespace(method="none", names=[], points=pd.DataFrame(index=range(1))))
     doc = build(empty)
     texts = [b[1] for b in doc.blocks if b[0] == "p"]
     assert any("No run has finished yet" in t for t in texts)
+
+
+def test_a_description_is_shown_as_written_and_adds_no_markup() -> None:
+    from dmzsim.analysis.report.document import Doc, render_html, render_markdown
+
+    doc = Doc()
+    doc.text("# Not a heading\n<script>x</script> [link](http://e) **bold** | cell")
+    md = render_markdown(doc)
+    assert md == ("\\# Not a heading \\<script\\>x\\</script\\> \\[link\\](http://e) "
+                  "\\*\\*bold\\*\\* \\| cell\n")
+    page = render_html(doc, "t")
+    assert "<script>" not in page and "&lt;script&gt;x&lt;/script&gt;" in page
+    assert "<strong>" not in page

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -21,7 +22,7 @@ from dmzsim.runs.sweep import run_experiment
 from dmzsim.runs.sweep.executors import ExecutorSpec
 from dmzsim.runs.sweep.results import ResultsError, ResultsFolder
 
-from dmzsim.files import write_parquet_atomic
+from dmzsim.files import write_parquet_atomic, write_text_atomic
 from tests import fake_model
 from tests.fake_model import comparable, tiny_config
 
@@ -39,13 +40,20 @@ def write_config(tmp_path: Path, config: dict) -> Path:
     return path
 
 
-def start_sweep(toml: Path, out: Path) -> subprocess.Popen:
-    """``dmzsim run`` in its own process group, as a user would start it."""
+def ignore_sigint() -> None:
+    """What a background job of a non-interactive shell inherits: SIGINT ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def start_sweep(toml: Path, out: Path, *, sigint_ignored: bool = False) -> subprocess.Popen:
+    """``dmzsim run`` in its own process group, as a user would start it (optionally with
+    SIGINT inherited as ignored, as from a background shell)."""
     cmd = [sys.executable, "-m", "dmzsim.runs.cli", "run", str(toml), "--out", str(out),
            "--workers", "2", "--simulate", "tests.fake_model:simulate_slow",
            "--no-progress", "--no-report"]
     return subprocess.Popen(cmd, cwd=ROOT, start_new_session=True, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=ignore_sigint if sigint_ignored else None)
 
 
 def wait_for_runs(proc: subprocess.Popen, folder: Path, n: int, timeout: float = 60) -> int:
@@ -92,7 +100,7 @@ def test_kill_minus_nine_midway_then_resume_loses_and_duplicates_nothing(tmp_pat
 
     exp = experiment.load(toml)
     report = run_experiment(exp, out, executor=ExecutorSpec("processes", 2), resume=True,
-                            simulate=fake_model.simulate, progress=False)
+                            simulate=fake_model.simulate_slow, progress=False)
     assert report.status == "completed" and report.skipped == len(killed.summary)
     assert report.ran_ok == 120 - report.skipped
 
@@ -108,31 +116,38 @@ def test_kill_minus_nine_midway_then_resume_loses_and_duplicates_nothing(tmp_pat
 
 
 @pytest.mark.slow
-def test_ctrl_c_stops_cleanly_and_says_how_to_resume(tmp_path: Path) -> None:
+@pytest.mark.parametrize("sigint_ignored", [False, True], ids=["inherited", "ignored"])
+def test_ctrl_c_stops_cleanly_and_says_how_to_resume(tmp_path: Path, sigint_ignored: bool
+                                                     ) -> None:
+    """Also when the command inherits SIGINT as ignored: it installs its own handler."""
     toml, out = write_config(tmp_path, KILL_CONFIG), tmp_path / "out"
-    proc = start_sweep(toml, out)
+    proc = start_sweep(toml, out, sigint_ignored=sigint_ignored)
     wait_for_runs(proc, out / "killme", 20)
     os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal sends
     stdout, stderr = proc.communicate(timeout=30)
     assert proc.returncode == 130, stderr
-    assert "interrupted" in stdout and "--resume" in stdout
+    assert "interrupted" in stdout
     manifest = json.loads((out / "killme" / "manifest.json").read_text())
     assert manifest["sessions"][-1]["status"] == "interrupted"
     assert manifest["counts"]["pending"] > 0
 
-    code = main(["run", str(toml), "--out", str(out), "--serial", "--resume", "--no-progress",
-                 "--no-report", "--simulate", "tests.fake_model:simulate"])
-    assert code == 0
+    line = next(x for x in stdout.splitlines() if x.startswith("continue with: "))
+    argv = shlex.split(line.removeprefix("continue with: "))
+    assert argv[:2] == ["dmzsim", "run"] and "--resume" in argv
+    assert argv[argv.index("--simulate") + 1] == "tests.fake_model:simulate_slow"
+    assert main(argv[1:]) == 0  # following it, word for word, finishes the same sweep
     assert len(set(raw_run_ids(out / "killme"))) == len(raw_run_ids(out / "killme")) == 120
 
 
-def test_failed_runs_are_retried_on_resume(tmp_path: Path) -> None:
+def test_failed_runs_are_retried_on_resume(tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
     exp = experiment.from_dict(tiny_config(replicates=10))
     first = run_experiment(exp, tmp_path, executor=SERIAL, simulate=fake_model.simulate_flaky,
                            progress=False)
     assert first.failed > 0
+    monkeypatch.setattr(fake_model, "is_bad_seed", lambda seed: False)  # the bug is fixed
     second = run_experiment(exp, tmp_path, executor=SERIAL, resume=True,
-                            simulate=fake_model.simulate, progress=False)
+                            simulate=fake_model.simulate_flaky, progress=False)
     assert (second.ran_ok, second.skipped, second.failed) == (first.failed, first.ok, 0)
     done = load_experiment(tmp_path / "tiny")
     assert done.failures.empty and len(done.summary) == 40
@@ -166,6 +181,19 @@ def test_atomic_write_leaves_no_partial_file(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
     write_parquet_atomic(pd.DataFrame({"a": [1]}), target)
     assert pd.read_parquet(target)["a"].tolist() == [1]
+
+
+def test_atomic_write_never_writes_through_a_planted_symlink(tmp_path: Path) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    for name in (".report.md.tmp", f".report.md.{os.getpid()}.tmp"):
+        (tmp_path / name).symlink_to(victim)
+    write_text_atomic("report", tmp_path / "report.md")
+    assert victim.read_text() == "keep me"
+    assert (tmp_path / "report.md").read_text() == "report"
+    plain = tmp_path / "plain.txt"
+    plain.write_text("x")  # the permissions a new file gets
+    assert (tmp_path / "report.md").stat().st_mode == plain.stat().st_mode
 
 
 def test_crash_during_compaction_duplicates_are_harmless(tmp_path: Path) -> None:

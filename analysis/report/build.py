@@ -33,11 +33,17 @@ SECTIONS = (arms.headlines, arms.risk, arms.survival, arms.outcomes, why.why,
 
 
 # --- the report -----------------------------------------------------------------------------
-def write_report(folder: str | Path) -> Path:
-    """Write report.md, report.html and figures/ into ``folder``; returns report.md's path."""
+def write_report(folder: str | Path, skipped: list[Path] | None = None) -> Path:
+    """Write report.md, report.html and figures/ into ``folder``; returns report.md's path.
+
+    Result files that cannot be read are left out, said so in the report and appended
+    to ``skipped`` if given (``dmzsim run --resume`` sets them aside and re-runs them).
+    """
     folder = Path(folder)
     exp = load_experiment(folder)
     doc = build(exp)
+    if skipped is not None:
+        skipped.extend(exp.skipped)
     md_path = folder / "report.md"
     write_text_atomic(render_markdown(doc), md_path)
     write_text_atomic(render_html(doc, f"Report: {experiment_name(exp)}"),
@@ -59,4 +65,8 @@ def build(exp: ExperimentResults) -> Doc:
     record.failures(doc, ctx)
     record.manifest(doc, ctx)
     record.methods(doc, ctx)
+    if exp.skipped:  # known only once the sections above have read the files
+        names = ", ".join(f"`{p.relative_to(exp.folder)}`" for p in exp.skipped)
+        doc.p(f"Left out: {len(exp.skipped)} result files that cannot be read ({names}). "
+              "`dmzsim run --resume` sets them aside and runs their runs again.")
     return doc

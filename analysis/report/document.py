@@ -18,8 +18,8 @@ from typing import Any
 
 @dataclass
 class Doc:
-    """Blocks: ("h", level, text), ("p", text), ("ul", items), ("table", DataFrame, note),
-    ("img", relative path, caption)."""
+    """Blocks: ("h", level, text), ("p", text), ("text", user text), ("ul", items),
+    ("table", DataFrame, note), ("img", relative path, caption)."""
 
     blocks: list[tuple[Any, ...]] = field(default_factory=list)
 
@@ -30,6 +30,11 @@ class Doc:
     def p(self, text: str) -> None:
         """A paragraph; may use **bold** and `code`."""
         self.blocks.append(("p", text))
+
+    def text(self, text: str) -> None:
+        """A paragraph of the user's own words (an experiment's description): shown as
+        written, one paragraph, with no markup of its own taking effect."""
+        self.blocks.append(("text", " ".join(str(text).split())))
 
     def ul(self, items: list[str]) -> None:
         """A bulleted list; an empty one is left out."""
@@ -86,6 +91,8 @@ def render_markdown(doc: Doc) -> str:
             out.append(f"{'#' * block[1]} {block[2]}")
         elif kind == "p":
             out.append(block[1])
+        elif kind == "text":
+            out.append(markdown_escape(block[1]))
         elif kind == "ul":
             out.append("\n".join(f"- {item}" for item in block[1]))
         elif kind == "table":
@@ -99,6 +106,15 @@ def render_markdown(doc: Doc) -> str:
         elif kind == "img":
             out.append(f"![{block[2]}]({block[1]})")
     return "\n\n".join(out) + "\n"
+
+
+def markdown_escape(text: str) -> str:
+    """``text`` as literal Markdown: the characters that could add emphasis, code, links,
+    tags or table cells are backslash-escaped, and so is a first character that would
+    start a heading, list or quote; plain prose is left as it reads."""
+    text = re.sub(r"([\\`*_\[\]<>|~&])", r"\\\1", text)
+    text = re.sub(r"^(\d+)([.)])", r"\1\\\2", text)
+    return re.sub(r"^([#+=-])", r"\\\1", text)
 
 
 _CSS = """body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;
@@ -125,6 +141,8 @@ def render_html(doc: Doc, title: str) -> str:
             out.append(f"<h{block[1]}>{_inline(block[2])}</h{block[1]}>")
         elif kind == "p":
             out.append(f"<p>{_inline(block[1])}</p>")
+        elif kind == "text":
+            out.append(f"<p>{html.escape(block[1], quote=False)}</p>")
         elif kind == "ul":
             out.append("<ul>" + "".join(f"<li>{_inline(i)}</li>" for i in block[1]) + "</ul>")
         elif kind == "table":

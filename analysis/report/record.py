@@ -18,7 +18,7 @@ def overview(doc: Doc, ctx: ReportContext) -> None:
     and where the results come from."""
     exp, s = ctx.exp, ctx.summary
     if exp.config.get("description"):
-        doc.p(str(exp.config["description"]))
+        doc.text(str(exp.config["description"]))
     n_points = len(exp.design.points) if exp.design.points is not None else 1
     reps = s.groupby(["arm", "point"]).size() if len(s) else None
     rep_text = ("no finished runs" if reps is None else

@@ -17,6 +17,7 @@ same history), and its runs resume from the runner's own store.
 from __future__ import annotations
 
 import math
+import signal
 import tomllib
 from collections.abc import Sequence
 from pathlib import Path
@@ -31,6 +32,8 @@ from dmzsim.runs.experiment.schema import TargetSpec
 from dmzsim.runs.sweep import run_experiment
 from dmzsim.runs.sweep.executors import ExecutorSpec
 from tqdm import tqdm
+
+from dmzsim.signals import Interrupted
 
 STORAGE = "optuna.log"
 COPY = "calibration.toml"
@@ -95,9 +98,11 @@ def run_trial(cal: Calibration, params: dict[str, float], k: int, folder: Path,
     out = folder / TRIALS
     report = run_experiment(exp, out, executor=executor, resume=(out / exp.name).exists(),
                             progress=False, argv=[])
+    if report.status == "interrupted":  # the signal's own exit status (130, 143, 129)
+        raise Interrupted(report.signum or signal.SIGINT)
     if report.status != "completed" or report.pending:
-        raise KeyboardInterrupt if report.status == "interrupted" else CalibrationError(
-            f"trial {k}: the runs ended {report.status}; see {report.folder}")
+        raise CalibrationError(f"trial {k}: the runs ended {report.status}; see "
+                               f"{report.folder}")
     runs = load_experiment(report.folder).summary
     horizon = float(exp.base_params()["horizon_days"])
     return evaluate(exp.spec.targets, runs, horizon)

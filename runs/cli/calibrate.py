@@ -19,6 +19,7 @@ from dmzsim.runs.cli.options import (
     add_progress_option,
     executor_spec,
 )
+from dmzsim.runs.sweep.lock import folder_lock
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -31,8 +32,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     cal = calibration.load(args.calibration)
     folder = args.out / cal.spec.name
-    study = search(cal, folder, executor=executor_spec(args), progress=not args.no_progress)
-    df = write_outputs(cal, study, folder)
+    with folder_lock(folder):  # one calibration writes a folder at a time
+        study = search(cal, folder, executor=executor_spec(args),
+                       progress=not args.no_progress)
+        df = write_outputs(cal, study, folder)
     best = df.loc[df["objective"].idxmin()]
     print(f"{cal.spec.name}: {len(df)} trials, {int(df['accepted'].sum())} accepted; best "
           f"trial {int(best['trial'])} (objective {best['objective']:.4g}): "

@@ -9,7 +9,8 @@ imports, so ``dmzsim --help`` stays instant and a subcommand whose dependencies 
 is reported as unavailable while the others work.
 
 Exit status: 0 success; 1 some runs failed; 2 bad input (parameters, config, options),
-reported on stderr without a traceback; 130 interrupted.
+reported on stderr without a traceback (``--debug`` shows it); 128 + the signal when
+interrupted: 130 Ctrl-C, 143 SIGTERM, 129 SIGHUP.
 """
 
 from __future__ import annotations
@@ -18,7 +19,10 @@ import argparse
 import importlib
 import os
 import sys
+import traceback
 from types import ModuleType
+
+from dmzsim import signals
 
 SUBCOMMANDS: dict[str, str] = {
     "sim": "dmzsim.runs.cli.sim",
@@ -53,7 +57,7 @@ HELP: dict[str, str] = {
 # Matched by name so that the dispatcher imports no subcommand to know them.
 USER_ERRORS = {"ParamError", "ExperimentError", "ResultsError", "ExecutorError", "UsageError",
                "PublishError", "MapFileError", "SimulateError", "CalibrationError",
-               "ZoneError"}
+               "ZoneError", "FolderBusyError"}
 
 
 def build_parser(command: str | None = None, module: ModuleType | None = None
@@ -74,9 +78,25 @@ def build_parser(command: str | None = None, module: ModuleType | None = None
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``dmzsim`` console script."""
+    """Entry point of the ``dmzsim`` console script.
+
+    SIGINT, SIGTERM and SIGHUP stop the command as Ctrl-C does (:mod:`dmzsim.signals`),
+    whatever the signal disposition it inherited; ``--debug`` (anywhere in the command)
+    shows the traceback of a user error too.
+    """
     argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    argv = [a for a in argv if a != "--debug"]
     command = next((a for a in argv if not a.startswith("-")), None)
+    with signals.handled():
+        try:
+            return _dispatch(command, argv, debug)
+        except KeyboardInterrupt as err:
+            print(f"dmzsim {command or ''}: interrupted".replace("  ", " "), file=sys.stderr)
+            return signals.exit_status(err)
+
+
+def _dispatch(command: str | None, argv: list[str], debug: bool) -> int:
     module = None
     if command in SUBCOMMANDS:
         module, why = _load(SUBCOMMANDS[command])
@@ -95,11 +115,10 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as err:
         if type(err).__name__ not in USER_ERRORS:
             raise
+        if debug:
+            traceback.print_exc()
         print(f"dmzsim {args.command}: error: {err}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print(f"dmzsim {args.command}: interrupted", file=sys.stderr)
-        return 130
 
 
 def _load(module_name: str) -> tuple[ModuleType | None, str]:

@@ -19,7 +19,9 @@ def add_executor_options(p: argparse.ArgumentParser) -> None:
     """--serial / --dask / --workers: where runs execute (see :func:`executor_spec`)."""
     where = p.add_mutually_exclusive_group()
     where.add_argument("--serial", action="store_true",
-                       help="run in this process, one run at a time (debugging)")
+                       help="run in this process, one run at a time (debugging); a run "
+                            "that kills its process ends the command unrecorded: "
+                            "--workers 1 isolates such runs")
     where.add_argument("--dask", metavar="ADDRESS",
                        help="Dask scheduler, e.g. tcp://scheduler:8786, or 'local' for a "
                             "local Dask cluster (needs the 'cluster' extra)")

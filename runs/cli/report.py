@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
+from dmzsim.analysis.loader import FolderReadError
 from dmzsim.analysis.report.build import write_report
 from dmzsim.runs.cli.options import UsageError
 
@@ -16,9 +18,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Write the report for ``args.folder``."""
+    skipped: list[Path] = []
     try:
-        path = write_report(args.folder)
-    except FileNotFoundError as err:
+        path = write_report(args.folder, skipped)
+    except FolderReadError as err:
         raise UsageError(str(err)) from None
+    for file in skipped:
+        print(f"skipped (cannot be read): {file}", file=sys.stderr)
     print(f"report: {path}  (and {path.with_suffix('.html').name}, figures/)")
     return 0

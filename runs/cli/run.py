@@ -22,7 +22,10 @@ from dmzsim.runs.cli.options import (
 from dmzsim.runs.experiment.config import ExperimentConfig
 from dmzsim.runs.experiment.design import build_design
 from dmzsim.runs.sweep import param_types, run_experiment
+from dmzsim.runs.sweep.executors import ExecutorSpec
+from dmzsim.runs.sweep.lock import folder_lock
 from dmzsim.runs.sweep.runner import SweepReport
+from dmzsim.runs.sweep.worker import SimulateFn
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -42,11 +45,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run the sweep and write its report, holding the results folder all along."""
     exp = experiment.load(args.experiment, quick=args.quick)
     warn_about_map("run", exp.map_file)
-    report = run_experiment(exp, args.out, executor=executor_spec(args),
-                            resume=args.resume, simulate=simulate_function(args),
-                            progress=not args.no_progress, argv=sys.argv)
+    spec, simulate = executor_spec(args), simulate_function(args)
+    with folder_lock(args.out / exp.name):
+        return _run_and_report(args, exp, spec, simulate)
+
+
+def _run_and_report(args: argparse.Namespace, exp: ExperimentConfig, spec: ExecutorSpec,
+                    simulate: SimulateFn | None) -> int:
+    report = run_experiment(exp, args.out, executor=spec, resume=args.resume,
+                            simulate=simulate, progress=not args.no_progress, argv=sys.argv)
     for note in report.notes:
         print(note)
     print(summary_text(report, exp.name))
@@ -99,6 +109,8 @@ def full_size(exp: ExperimentConfig) -> int:
 
 def _command(args: argparse.Namespace, *, resume: bool = False, quick: bool | None = None
              ) -> str:
+    """The command that was run, every option spelled out (``--resume`` and ``--quick`` as
+    asked), so that following it continues the same sweep with the same model."""
     parts = ["dmzsim", "run", str(args.experiment)]
     if args.out != Path("results"):
         parts += ["--out", str(args.out)]
@@ -110,8 +122,12 @@ def _command(args: argparse.Namespace, *, resume: bool = False, quick: bool | No
         parts += ["--workers", str(args.workers)]
     if args.quick if quick is None else quick:
         parts.append("--quick")
-    if resume:
+    if resume or (args.resume and quick is None):
         parts.append("--resume")
+    flags = {"--no-report": args.no_report, "--no-progress": args.no_progress}
+    parts += [flag for flag, on in flags.items() if on]
+    if args.simulate:
+        parts += ["--simulate", args.simulate]
     return shlex.join(parts)
 
 

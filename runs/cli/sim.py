@@ -13,6 +13,8 @@ from dmzsim.model.api import simulate
 from dmzsim.model.params import Params, parse_override
 from dmzsim.runs.cli.options import UsageError, warn_about_map
 
+from dmzsim.files import write_parquet_atomic
+
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenario", nargs="?", type=Path,
@@ -42,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     result = simulate(params, args.seed, series_every=every, map_path=args.map)
     if args.series_out is not None and result.series is not None:
         args.series_out.parent.mkdir(parents=True, exist_ok=True)
-        result.series.to_parquet(args.series_out, index=False)
+        write_parquet_atomic(result.series, args.series_out)
     changed = {k: v for k, v in params.model_dump().items() if Params().model_dump()[k] != v}
     print(_as_json(result.summary, args.seed, changed) if args.json
           else _as_text(result.summary, args.seed, changed, params.horizon_days))
@@ -56,6 +58,12 @@ def _series_every(args: argparse.Namespace) -> int:
         raise UsageError("--series-every needs --series-out FILE.parquet")
     if args.series_out is None:
         return 0
+    if args.series_out.is_dir():
+        raise UsageError(f"--series-out {args.series_out}: is a folder; give a file name, "
+                         "e.g. series.parquet")
+    for parent in args.series_out.parents:
+        if parent.exists() and not parent.is_dir():
+            raise UsageError(f"--series-out {args.series_out}: {parent} is a file")
     return args.series_every or 1
 
 
@@ -66,6 +74,8 @@ def _scenario_values(path: Path | None) -> dict[str, Any]:
         return tomllib.loads(path.read_text())
     except OSError as err:
         raise UsageError(f"scenario {path}: {err.strerror}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"scenario {path}: not a text file (not UTF-8)") from None
     except tomllib.TOMLDecodeError as err:
         raise UsageError(f"scenario {path}: not valid TOML: {err}") from None
 

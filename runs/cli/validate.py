@@ -24,6 +24,7 @@ from dmzsim.runs.cli.options import (
     executor_spec,
 )
 from dmzsim.runs.sweep import run_experiment
+from dmzsim.runs.sweep.lock import folder_lock
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -57,9 +58,10 @@ def run(args: argparse.Namespace) -> int:
     if not exp.spec.targets:
         raise UsageError(f"{args.experiment}: the experiment names no [targets]")
     if args.source is None:
-        report = run_experiment(exp, args.out, executor=executor_spec(args),
-                                resume=args.resume, progress=not args.no_progress,
-                                argv=sys.argv)
+        with folder_lock(args.out / exp.name):
+            report = run_experiment(exp, args.out, executor=executor_spec(args),
+                                    resume=args.resume, progress=not args.no_progress,
+                                    argv=sys.argv)
         if report.status != "completed" or report.failed or report.pending:
             print(f"{exp.name}: {report.status}, {report.failed} failed, {report.pending} "
                   f"pending; the targets are not evaluated", file=sys.stderr)

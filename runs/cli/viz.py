@@ -2,7 +2,10 @@
 
 The server listens on 127.0.0.1 unless ``--host`` says otherwise: the page can change
 and run the model, so exposing it on a network is a choice the user makes explicitly.
-The command starts ``solara run runs/viz/app.py`` as a child process, waits until the port
+It answers only requests whose Host and Origin are this machine
+(:mod:`runs.viz.guard`), so another site's page in the browser cannot reach it.
+The command starts ``solara run runs/viz/app.py`` (through :mod:`runs.viz.serve`) as a
+child process, waits until the port
 answers, prints the address, and stops the server on Ctrl-C.
 """
 
@@ -62,7 +65,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def server_command(host: str, port: int) -> list[str]:
-    return [sys.executable, "-m", "solara", "run", str(APP), "--host", host,
+    """``solara run`` of the app, behind the guard that refuses other sites' pages."""
+    return [sys.executable, "-m", "dmzsim.runs.viz.serve", "run", str(APP), "--host", host,
             "--port", str(port), "--production", "--no-open"]
 
 

@@ -8,10 +8,11 @@ key path where the user wrote it.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from dmzsim.model.params import Params
-from dmzsim.runs.experiment.schema import Axis, ExperimentSpec, format_issue
+from dmzsim.runs.experiment.schema import MAX_RUNS, Axis, ExperimentSpec, format_issue
 from pydantic import ValidationError
 
 from dmzsim import validation
@@ -26,7 +27,7 @@ def check_semantics(spec: ExperimentSpec) -> list[str]:
     issues += _check_design(spec)
     issues += _check_replicates(spec)
     issues += _check_targets(spec)
-    return issues
+    return issues or _check_size(spec)
 
 
 def base_values(spec: ExperimentSpec) -> dict[str, Any]:
@@ -114,6 +115,35 @@ def _check_replicates(spec: ExperimentSpec) -> list[str]:
         return [format_issue("adaptive.initial", a.initial,
                              f"exceeds adaptive.max_replicates = {a.max_replicates}")]
     return []
+
+
+def design_size(spec: ExperimentSpec) -> int:
+    """Design points the design will have, computed without building it (SALib's sizes:
+    Sobol' N(D+2), or N(2D+2) with second order; Morris r(D+1))."""
+    d, n_params = spec.design, len(spec.design.parameters)
+    if d.method == "grid":
+        return math.prod(len(axis.values or ()) for axis in d.parameters.values())
+    if d.method == "table":
+        return len(d.rows or ())
+    n = d.samples or 1
+    if d.method == "sobol":
+        return n * ((2 if d.second_order else 1) * n_params + 2)
+    if d.method == "morris":
+        return n * (n_params + 1)
+    return n if d.method == "lhs" else 1
+
+
+def _check_size(spec: ExperimentSpec) -> list[str]:
+    """The whole experiment must stay below MAX_RUNS: checked at load, before the planner
+    (or anything on disk) is asked to handle it."""
+    per_cell = (spec.adaptive.max_replicates if spec.adaptive is not None
+                else int(spec.replicates))
+    runs = max(len(spec.arms), 1) * design_size(spec) * per_cell
+    if runs <= MAX_RUNS:
+        return []
+    key = "adaptive.max_replicates" if spec.adaptive is not None else "replicates"
+    return [format_issue(key, per_cell, f"makes {runs:,} runs (arms x design points x "
+                         f"replicates); at most {MAX_RUNS:,}")]
 
 
 def _check_design(spec: ExperimentSpec) -> list[str]:

@@ -99,6 +99,12 @@ def load(path: str | Path, *, quick: bool = False) -> ExperimentConfig:
         known = "" if len(path.parts) > 1 else (
             f" (nor a published experiment: {', '.join(published_names())})")
         raise ExperimentError(f"experiment {path}: file not found{known}") from None
+    except IsADirectoryError:
+        raise ExperimentError(f"experiment {path}: is a folder, not a TOML file") from None
+    except OSError as err:
+        raise ExperimentError(f"experiment {path}: cannot be read: {err.strerror}") from None
+    except UnicodeDecodeError:
+        raise ExperimentError(f"experiment {path}: not a text file (not UTF-8)") from None
     except tomllib.TOMLDecodeError as err:
         raise ExperimentError(f"experiment {path}: not valid TOML: {err}") from None
     return from_dict(data, source=str(path), quick=quick, base_dir=path.parent)

@@ -11,11 +11,25 @@ from typing import Annotated, Any, Literal
 
 from dmzsim.analysis.estimators import CONFIDENCE
 from dmzsim.model import outputs
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_+-]*$"  # used in folder and file names
 
 Name = Annotated[str, Field(pattern=NAME_PATTERN, max_length=80)]
+
+# Upper bounds on every count, so that a slip of the keyboard (replicates = 1000000000000)
+# is an error at load, not a planner that never returns. Far above any sweep this model
+# can run: a run takes about a second.
+MAX_REPLICATES = 100_000  # per cell (run ids keep their order up to 9999; beyond, still unique)
+MAX_SAMPLES = 1_000_000  # design samples (lhs points, sobol N, morris trajectories)
+MAX_RUNS = 10_000_000  # arms x design points x replicates (or adaptive.max_replicates)
 
 
 class ExperimentError(ValueError):
@@ -41,9 +55,9 @@ class _Strict(BaseModel):
 
 def _replicates(value: Any) -> Any:
     ok = value == "auto" or (isinstance(value, int) and not isinstance(value, bool)
-                             and value >= 1)
+                             and 1 <= value <= MAX_REPLICATES)
     if not ok:
-        raise ValueError('must be a whole number >= 1 or "auto"')
+        raise ValueError(f'must be a whole number from 1 to {MAX_REPLICATES:,} or "auto"')
     return value
 
 
@@ -85,10 +99,10 @@ class DesignSpec(_Strict):
 
     method: Literal["none", "grid", "lhs", "sobol", "morris", "table"] = "none"
     parameters: dict[str, Axis] = Field(default_factory=dict)
-    samples: int | None = Field(None, ge=1, description="lhs: points; sobol: N; morris: "
-                                "trajectories")
+    samples: int | None = Field(None, ge=1, le=MAX_SAMPLES,
+                                description="lhs: points; sobol: N; morris: trajectories")
     second_order: bool = False
-    levels: int = Field(4, ge=2, description="morris grid levels")
+    levels: int = Field(4, ge=2, le=1000, description="morris grid levels")
     seed: int | None = Field(None, ge=0)
     rows: list[dict[str, Any]] | None = None
     file: str | None = None
@@ -103,9 +117,20 @@ class AdaptiveSpec(_Strict):
     metric: str = Field(outputs.risk().name, pattern=r"^[a-z_][a-z0-9_]*$")
     target_half_width: float = Field(gt=0.0, lt=0.5)
     confidence: float = Field(CONFIDENCE, gt=0.5, lt=1.0)
-    initial: int = Field(50, ge=2)
-    batch: int = Field(50, ge=1)
-    max_replicates: int = Field(1000, ge=2)
+    initial: int = Field(50, ge=2, le=MAX_REPLICATES)
+    batch: int = Field(50, ge=1, le=MAX_REPLICATES)
+    max_replicates: int = Field(1000, ge=2, le=MAX_REPLICATES)
+
+    @field_validator("metric")
+    @classmethod
+    def _yes_no_output(cls, name: str) -> str:
+        """The interval is a Wilson interval on a proportion: the metric must be a yes/no
+        output of a run, known before anything runs (not after a whole round)."""
+        found = outputs.get(name, "run")
+        if found is None or not found.boolean:
+            choices = [o.name for o in outputs.of_kind("run") if o.boolean]
+            raise ValueError(f"not a yes/no output of a run; choose one of {choices}")
+        return name
 
 
 class OutputsSpec(_Strict):
@@ -117,11 +142,11 @@ class OutputsSpec(_Strict):
 class QuickSpec(_Strict):
     """A small subset for a smoke run (``dmzsim run --quick``)."""
 
-    replicates: int | None = Field(None, ge=1)
+    replicates: int | None = Field(None, ge=1, le=MAX_REPLICATES)
     arms: list[str] | None = Field(None, min_length=1)
-    samples: int | None = Field(None, ge=1)
+    samples: int | None = Field(None, ge=1, le=MAX_SAMPLES)
     horizon_days: int | None = Field(None, ge=1)
-    max_replicates: int | None = Field(None, ge=2)
+    max_replicates: int | None = Field(None, ge=2, le=MAX_REPLICATES)
 
 
 Statistic = Literal["mean", "median", "quantile", "ratio", "p_by_day", "hazard_ratio",

@@ -42,8 +42,15 @@ def _row(toml: Path, readme_dir: Path) -> str:
         result = f"{headline} ([table]({_relative(ref / HEADLINE_MD, readme_dir)}))"
     else:
         result = f"not published yet: `dmzsim publish {rel}`"
-    cells = [f"`{name}`", question, result, f"`dmzsim verify {rel}`"]
+    cells = [f"`{name}`", markdown_cell(question), result, f"`dmzsim verify {rel}`"]
     return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
+
+
+def markdown_cell(text: str) -> str:
+    """User text made safe for one table cell of the generated block: one line, and no
+    ``<``/``>`` that could close the block's marker comment or open HTML."""
+    one_line = " ".join(text.split())
+    return one_line.replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _relative(path: Path, base: Path) -> str:

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 from dmzsim.analysis.headline import headline_markdown, headline_table
 from dmzsim.analysis.loader import META, TIMING
 
@@ -105,10 +106,22 @@ class Reference:
                 f"(missing {', '.join(missing)})"
             raise PublishError(f"{experiment_path} has {what} at {folder}/; create it "
                                f"with: dmzsim publish {experiment_path}")
-        info = json.loads((folder / INFO).read_text())
-        manifest = json.loads((folder / MANIFEST).read_text())
-        return cls(folder, info, manifest, pd.read_parquet(folder / RUNS),
-                   read_headline(folder))
+        name = INFO
+        try:
+            info = json.loads((folder / INFO).read_text())
+            name = MANIFEST
+            manifest = json.loads((folder / MANIFEST).read_text())
+            name = RUNS
+            runs = pd.read_parquet(folder / RUNS)
+            name = HEADLINE
+            headline = read_headline(folder)
+        except (OSError, ValueError, KeyError, pa.ArrowException) as err:
+            raise PublishError(f"the reference file {folder / name} cannot be read ({err}); "
+                               f"restore it from git or publish it again") from None
+        if not isinstance(info, dict) or not isinstance(manifest, dict):
+            raise PublishError(f"the reference at {folder}/ is damaged: {INFO} or "
+                               f"{MANIFEST} is not a JSON object")
+        return cls(folder, info, manifest, runs, headline)
 
     @property
     def arms(self) -> list[str]:

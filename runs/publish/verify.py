@@ -36,10 +36,16 @@ from dmzsim.runs.publish.compare import (
     compare_table,
     new_columns,
 )
-from dmzsim.runs.publish.reference import Reference, headline_of, reference_dir, run_frame
+from dmzsim.runs.publish.reference import (
+    PublishError,
+    Reference,
+    headline_of,
+    reference_dir,
+    run_frame,
+)
 from dmzsim.runs.sweep import build_task, param_types, run_experiment, summary_record
 from dmzsim.runs.sweep.executors import ExecutorHandle, ExecutorSpec, open_executor
-from dmzsim.runs.sweep.manifest import key_versions
+from dmzsim.runs.sweep.manifest import DEFAULT_SIMULATE, key_versions
 from dmzsim.runs.sweep.results import ResultsFolder
 from dmzsim.runs.sweep.tasks import RunTask
 from dmzsim.runs.sweep.worker import SimulateFn, execute, load_simulate
@@ -102,13 +108,15 @@ def verify(path: str | Path, *, quick: bool = False, executor: ExecutorSpec | No
            out: str | Path | None = None, progress: bool = False) -> Verification:
     """Re-run ``path``'s experiment (all of it, or its quick subset) against its reference.
 
-    ``simulate`` (MODULE:FUNCTION) defaults to the one the reference was published with.
+    ``simulate`` (MODULE:FUNCTION) must name the function the reference was published
+    with when that is not the real model: a reference file is data, and verifying one
+    must not import whatever module it names.
     Quick mode uses ``handle`` if given (one executor for several experiments).
     """
     path = locate(path)
     exp = experiment.load(path)
     ref = Reference.load(reference_dir(path, exp.name), path)
-    simulate = simulate or ref.info.get("simulate")
+    simulate = _simulate_named(simulate, ref.info.get("simulate"), path)
     fn = load_simulate(simulate)
     v = Verification(path, exp.name, quick, len(ref.runs), RunComparison(0),
                      versions=version_mismatches(ref.manifest),
@@ -124,6 +132,16 @@ def verify(path: str | Path, *, quick: bool = False, executor: ExecutorSpec | No
         v.headline = compare_table(ref.headline, table)
         v.new_headline_columns = new_columns(ref.headline, table)
     return v
+
+
+def _simulate_named(given: str | None, published: str | None, path: Path) -> str | None:
+    """The simulate function to load: only ever one the user named on the command line."""
+    if published and published != DEFAULT_SIMULATE and given is None:
+        raise PublishError(
+            f"the reference of {path} was made with simulate function {published!r}; "
+            f"verify imports only a function named on the command line: add --simulate "
+            f"{published}")
+    return given
 
 
 def _config_changes(ref: Reference, exp: ExperimentConfig) -> list[str]:

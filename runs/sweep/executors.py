@@ -12,6 +12,7 @@ Dask is an optional extra (``pip install 'dmzsim[cluster]'``) imported only when
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import multiprocessing
 import os
 import sys
@@ -93,6 +94,18 @@ class ExecutorHandle:
         except (cf.BrokenExecutor, cf.TimeoutError):
             return False
         return True
+
+    def stop_workers(self) -> None:
+        """Stop local worker processes now, runs in flight included (after an interrupt:
+        waiting for them could take minutes, and their results would be thrown away).
+
+        ``ProcessPoolExecutor`` has no public way to do this before Python 3.14
+        (``terminate_workers``); its process table is read for it.
+        """
+        processes = getattr(self.executor, "_processes", None) or {}
+        for proc in list(processes.values()):
+            with contextlib.suppress(OSError, AttributeError):
+                proc.terminate()
 
     def close(self) -> None:
         """Shut down, dropping queued tasks (finished runs are already on disk)."""

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 import tomllib
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -94,10 +95,33 @@ def git_info(root: Path = REPO_ROOT) -> dict[str, Any]:
     return {"available": True, "commit": commit, "dirty": dirty}
 
 
-def header(exp: ExperimentConfig, design: Design) -> dict[str, Any]:
+DEFAULT_SIMULATE = "dmzsim.model.api:simulate"
+
+
+def simulate_path(simulate: Callable[..., Any] | None) -> str:
+    """``module:function`` of a simulate function (None: the real model)."""
+    if simulate is None:
+        return DEFAULT_SIMULATE
+    module = getattr(simulate, "__module__", None) or "?"
+    name = getattr(simulate, "__qualname__", None) or type(simulate).__qualname__
+    return f"{module}:{name}"
+
+
+def model_identity(simulate: Callable[..., Any] | None) -> dict[str, str | None]:
+    """Which model made a folder's runs: the simulate function and the dmzsim version.
+
+    Part of a results folder's identity next to the config hash: a resume with another
+    model would put the runs of two models into one table.
+    """
+    return {"simulate": simulate_path(simulate), "dmzsim": key_versions()["dmzsim"]}
+
+
+def header(exp: ExperimentConfig, design: Design,
+           model: dict[str, str | None] | None = None) -> dict[str, Any]:
     """The parts of the manifest fixed when the results folder is created."""
     out = {"experiment": exp.name, "description": exp.spec.description,
            "source": exp.source, "config_hash": exp.config_hash,
+           "model": model or model_identity(None),
            "root_seed": exp.spec.root_seed, "seed_scheme": seeds.SCHEME,
            "arms": exp.arm_names, "design": design.to_json(),
            "replicates": exp.spec.replicates, "environment": environment(),

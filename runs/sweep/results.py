@@ -12,6 +12,7 @@ Layout of ``<out>/<experiment>/``::
     runs/parts/         ... merged into part-*.parquet files at the end of a session
     series/             per-day series, <run_id>.parquet (only if outputs.series_every)
     failures/           one record per failed run: error, message, traceback
+    quarantine/         unreadable files set aside by a resume (their runs ran again)
 
 Rules that make crashes harmless:
 
@@ -21,7 +22,9 @@ Rules that make crashes harmless:
 * ``compact`` merges per-run files into one part file *before* deleting them, so a crash
   in between leaves a run twice (identical rows; readers drop duplicates), never zero times;
 * a folder is never deleted: a new run moves an old one aside, a resume checks that the
-  folder was made by the same config.
+  folder was made by the same config and model;
+* a file that cannot be read (a full disk, a copy cut short) is moved into
+  ``quarantine/`` by the next resume, which runs its runs again (:mod:`.recovery`).
 
 :mod:`analysis.loader` reads the folder (and only the files listed here).
 """
@@ -41,6 +44,8 @@ from dmzsim.analysis.loader import MAP_COPY
 from dmzsim.runs.experiment.config import ExperimentConfig
 from dmzsim.runs.experiment.design import Design
 from dmzsim.runs.experiment.seeds import run_seed
+from dmzsim.runs.sweep import recovery
+from dmzsim.runs.sweep.manifest import DEFAULT_SIMULATE
 from dmzsim.runs.sweep.tasks import ArmPoint, run_id
 
 from dmzsim.files import (
@@ -68,13 +73,25 @@ class ResultsFolder:
         self._failed: set[str] | None = None  # ids with a failure record (lazily listed)
 
     # --- setting up -----------------------------------------------------------------------
-    def prepare(self, exp: ExperimentConfig, resume: bool) -> list[str]:
+    def check(self, exp: ExperimentConfig, resume: bool, model: dict[str, Any]) -> None:
+        """Everything :meth:`prepare` would refuse, checked without changing anything: the
+        folder is a folder, and a resume is into results of the same config and model."""
+        for path in (self.folder.parent, self.folder):
+            if path.exists() and not path.is_dir():
+                raise ResultsError(f"{path} is a file, not a folder; choose another --out")
+        if resume and self.folder.exists() and self.has_results():
+            self._check_same_config(exp)
+            self._check_same_model(model)
+
+    def prepare(self, exp: ExperimentConfig, resume: bool,
+                model: dict[str, Any] | None = None) -> list[str]:
         """Make the folder ready for ``exp``; never deletes results. Returns notes."""
+        self.check(exp, resume, model or {})
         notes = []
         if self.folder.exists() and self.has_results():
             if resume:
-                self._check_same_config(exp)
                 notes.append(f"resuming in {self.folder}")
+                notes += recovery.recover(self.folder)
             else:
                 notes.append(f"earlier results moved to {self.archive()} (use --resume to "
                              "continue a sweep instead)")
@@ -105,12 +122,23 @@ class ResultsFolder:
             for tmp in (self.folder / sub).glob(".*.tmp"):
                 tmp.unlink(missing_ok=True)
 
-    def _check_same_config(self, exp: ExperimentConfig) -> None:
-        manifest = self.folder / MANIFEST
-        if not manifest.exists():
+    def saved_manifest(self) -> dict[str, Any]:
+        """The folder's manifest.json as a dict; a clear error if it cannot be read."""
+        path = self.folder / MANIFEST
+        if not path.exists():
             raise ResultsError(f"{self.folder} holds runs but no {MANIFEST}; cannot tell "
                                "which config made them, so it will not resume into it")
-        old_hash = json.loads(manifest.read_text()).get("config_hash")
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, UnicodeDecodeError, ValueError) as err:
+            raise ResultsError(f"{path} cannot be read ({err}); move the folder aside or "
+                               "run without --resume") from None
+        if not isinstance(data, dict):
+            raise ResultsError(f"{path} is not a manifest (not a JSON object)")
+        return data
+
+    def _check_same_config(self, exp: ExperimentConfig) -> None:
+        old_hash = self.saved_manifest().get("config_hash")
         if old_hash == exp.config_hash:
             return
         diffs = exp.changes_since(self.folder)
@@ -118,6 +146,18 @@ class ResultsFolder:
             f"{self.folder} was made with a different config (hash {str(old_hash)[:12]} vs "
             f"{exp.config_hash[:12]}); differences: {'; '.join(diffs[:8]) or 'unknown'}. "
             "Use another --out, or run without --resume to move the old results aside.")
+
+    def _check_same_model(self, model: dict[str, Any]) -> None:
+        """The simulate function and dmzsim version must be those that made the folder (a
+        folder from before they were recorded counts as made by the real model)."""
+        old = self.saved_manifest().get("model") or {"simulate": DEFAULT_SIMULATE}
+        diffs = [f"{k}: {old[k]} -> {model.get(k)}" for k in sorted(old)
+                 if k in model and old[k] != model[k]]
+        if diffs:
+            raise ResultsError(
+                f"{self.folder} was made by another model; differences: {'; '.join(diffs)}. "
+                "Resume with the same --simulate and dmzsim version, use another --out, or "
+                "run without --resume to move the old results aside.")
 
     def write_config(self, exp: ExperimentConfig, design: Design) -> None:
         """The resolved config and the design (and a copy of the experiment's map file, if
@@ -161,9 +201,13 @@ class ResultsFolder:
         return self._failed
 
     # --- reading --------------------------------------------------------------------------
-    def finished_ids(self) -> set[str]:
-        """Run ids with a summary record: the runs a resume skips."""
-        return {p.stem for p in self._single_files()} | self._ids_in_parts()
+    def finished_ids(self, with_series: bool = False) -> set[str]:
+        """Run ids with a summary record (and, if ``with_series``, a series file): the
+        runs a resume skips."""
+        ids = {p.stem for p in self._single_files()} | self._ids_in_parts()
+        if with_series:
+            ids &= {p.stem for p in (self.folder / SERIES).glob("[!.]*.parquet")}
+        return ids
 
     def summaries(self, columns: list[str] | None = None) -> pd.DataFrame:
         """All summary records (duplicates from an interrupted compaction dropped)."""

@@ -11,6 +11,7 @@ replicate 1, ...), so an interrupted sweep leaves a balanced, paired subset behi
 from __future__ import annotations
 
 import concurrent.futures as cf
+import signal
 import sys
 import time
 from collections import deque
@@ -23,7 +24,8 @@ from dmzsim.runs.experiment.config import ExperimentConfig
 from dmzsim.runs.experiment.design import Design, build_design
 from dmzsim.runs.sweep.adaptive import AdaptivePlan, cell_stats
 from dmzsim.runs.sweep.executors import ExecutorHandle, ExecutorSpec, open_executor
-from dmzsim.runs.sweep.manifest import Manifest, header, now
+from dmzsim.runs.sweep.lock import folder_lock
+from dmzsim.runs.sweep.manifest import Manifest, header, model_identity, now
 from dmzsim.runs.sweep.results import ResultsFolder
 from dmzsim.runs.sweep.tasks import (
     ArmPoint,
@@ -37,6 +39,8 @@ from dmzsim.runs.sweep.tasks import (
 from dmzsim.runs.sweep.worker import SimulateFn, execute
 from tqdm import tqdm
 
+from dmzsim import signals
+
 MAX_DEAD_POOLS = 3  # fresh pools in a row that cannot run a no-op: workers cannot start
 
 
@@ -47,33 +51,63 @@ class SweepAbortedError(RuntimeError):
 def run_experiment(exp: ExperimentConfig, out: str | Path, *, executor: ExecutorSpec | None = None,
                    resume: bool = False, simulate: SimulateFn | None = None,
                    progress: bool = True, argv: list[str] | None = None) -> SweepReport:
-    """Run (or resume) ``exp`` into ``<out>/<name>/``; returns the accounting."""
+    """Run (or resume) ``exp`` into ``<out>/<name>/``; returns the accounting.
+
+    The folder is held exclusively (:mod:`.lock`) for the whole call, and everything that
+    can fail on bad input (the design, the folder, a resume's config and model, starting
+    the executor) is checked before anything in it is moved or written.
+    """
     executor = executor or ExecutorSpec()
     store = ResultsFolder(Path(out) / exp.name)
-    notes = store.prepare(exp, resume)
     design = build_design(exp.spec.design, param_types())
-    store.write_config(exp, design)
-    manifest = Manifest.open(store.folder, header(exp, design))
-    manifest.start_session(executor.describe(), resume, argv if argv is not None else sys.argv)
-    sweep = _Sweep(exp, design, store, simulate, progress)
-    status, start = "crashed", time.perf_counter()
-    try:
+    model = model_identity(simulate)
+    store.check(exp, resume, model)
+    with folder_lock(store.folder):
+        store.check(exp, resume, model)  # again: the folder may have changed meanwhile
         with open_executor(executor) as handle:
-            sweep.run(handle)
+            notes = store.prepare(exp, resume, model)
+            store.write_config(exp, design)
+            manifest = Manifest.open(store.folder, header(exp, design, model))
+            manifest.start_session(executor.describe(), resume,
+                                   argv if argv is not None else sys.argv)
+            sweep = _Sweep(exp, design, store, simulate, progress)
+            return _session(sweep, handle, manifest, notes)
+
+
+def _session(sweep: _Sweep, handle: ExecutorHandle, manifest: Manifest, notes: list[str]
+             ) -> SweepReport:
+    """Run the sweep, then close it whatever happened: compact, count, end the session.
+
+    The closing part runs with signals held, so a second Ctrl-C cannot leave the manifest
+    open; a signal that came meanwhile stops the command once the manifest is closed.
+    """
+    status, signum, start = "crashed", 0, time.perf_counter()
+    try:
+        sweep.run(handle)
         status = "completed"
-    except KeyboardInterrupt:
-        status = "interrupted"
+    except KeyboardInterrupt as err:
+        status, signum = "interrupted", int(getattr(err, "signum", signal.SIGINT))
+        handle.stop_workers()
     except SweepAbortedError as err:
         status, notes = "aborted", [*notes, str(err)]
     finally:
-        sweep.close()
-        store.compact()
-        runs = store.run_table(exp, sweep.planned)
-        report = SweepReport.build(store.folder, status, runs, sweep, notes,
-                                   time.perf_counter() - start)
-        manifest.set_runs(runs)
-        manifest.data["adaptive"] = sweep.adaptive_log or None
-        manifest.end_session(status, report.counts(), report.wall_s)
+        with signals.deferred() as caught:
+            report = _close(sweep, manifest, status, notes, time.perf_counter() - start)
+            report.signum = signum
+    if caught and status != "interrupted":
+        raise signals.Interrupted(caught[0])
+    return report
+
+
+def _close(sweep: _Sweep, manifest: Manifest, status: str, notes: list[str], wall_s: float
+           ) -> SweepReport:
+    sweep.close()
+    sweep.store.compact()
+    runs = sweep.store.run_table(sweep.exp, sweep.planned)
+    report = SweepReport.build(sweep.store.folder, status, runs, sweep, notes, wall_s)
+    manifest.set_runs(runs)
+    manifest.data["adaptive"] = sweep.adaptive_log or None
+    manifest.end_session(status, report.counts(), report.wall_s)
     return report
 
 
@@ -83,7 +117,7 @@ class _Sweep:
     def __init__(self, exp: ExperimentConfig, design: Design, store: ResultsFolder,
                  simulate: SimulateFn | None, progress: bool) -> None:
         self.exp, self.design, self.store, self.simulate = exp, design, store, simulate
-        self.finished = store.finished_ids()
+        self.finished = store.finished_ids(with_series=exp.spec.outputs.series_every > 0)
         self.planned: dict[ArmPoint, int] = {}
         self.ran_ok = self.ran_failed = self.skipped = self.pool_restarts = 0
         self._dead_pools = 0
@@ -280,6 +314,7 @@ class SweepReport:
     wall_s: float
     notes: list[str] = field(default_factory=list)
     error_types: dict[str, int] = field(default_factory=dict)
+    signum: int = 0  # the signal that interrupted the session (0: none)
 
     @classmethod
     def build(cls, folder: Path, status: str, runs: list[dict[str, Any]], sweep: _Sweep,
@@ -300,7 +335,8 @@ class SweepReport:
 
     @property
     def exit_code(self) -> int:
-        """0 all ok; 1 some runs failed or the sweep aborted; 130 interrupted."""
+        """0 all ok; 1 some runs failed or the sweep aborted; 128 + the signal when
+        interrupted (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP)."""
         if self.status == "interrupted":
-            return 130
+            return 128 + (self.signum or signal.SIGINT)
         return 0 if self.status == "completed" and self.failed == 0 else 1

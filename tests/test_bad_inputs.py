@@ -1,0 +1,506 @@
+"""A battery of bad inputs: every one is a clean user error.
+
+For each case (a ``dmzsim sim`` option, an experiment file, a map file, a results folder,
+a reference), the command run in-process must exit 2 with one message on stderr that
+names the offending file, key or value, show no traceback, and leave every file and
+folder under the test's directory exactly as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from dmzsim.model.params import Params
+from dmzsim.runs.cli import main
+from dmzsim.runs.experiment import tomlout
+
+from tests.fake_model import tiny_config
+from tests.helpers import SMALL_MAP
+
+ROOT = Path(__file__).resolve().parent.parent
+FAKE = ["--simulate", "tests.fake_model:simulate"]
+Setup = Callable[[Path], tuple[list[str], str]]  # tmp dir -> (argv, text the error names)
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    setup: Setup
+
+
+CASES: list[Case] = []
+
+
+def case(id_: str) -> Callable[[Setup], Setup]:
+    def register(fn: Setup) -> Setup:
+        CASES.append(Case(id_, fn))
+        return fn
+    return register
+
+
+def fixed(id_: str, argv: list[str], needle: str) -> None:
+    """A case that needs no files."""
+    CASES.append(Case(id_, lambda _tmp: (argv, needle)))
+
+
+def snapshot(root: Path) -> dict[str, bytes | None]:
+    """Every path under ``root``: a file's bytes, None for a folder."""
+    return {str(p.relative_to(root)): (p.read_bytes() if p.is_file() else None)
+            for p in sorted(root.rglob("*"))}
+
+
+# --- dmzsim sim: parameters on the command line ---------------------------------------------
+for key, value, needle in [
+    ("dmz_widht_km", "5", "unknown parameter 'dmz_widht_km'"),
+    ("sequencing", "territory_frist", "parameter 'sequencing' = 'territory_frist'"),
+    ("sequencing", "3", "parameter 'sequencing' = 3"),
+    ("dmz_shape", "round", "parameter 'dmz_shape' = 'round'"),
+    ("dmz_shape", "true", "parameter 'dmz_shape' = True"),
+    ("unilateral_zone", "''", "parameter 'unilateral_zone' = ''"),
+    ("unilateral_zone", "7", "parameter 'unilateral_zone' = 7"),
+    ("withdrawal_days", "true", "parameter 'withdrawal_days' = True"),
+    ("withdrawal_days", "14.5", "parameter 'withdrawal_days' = 14.5"),
+    ("withdrawal_days", '"14"', "parameter 'withdrawal_days' = '14'"),
+    ("guarantee_credibility", "true", "parameter 'guarantee_credibility' = True"),
+    ("guarantee_credibility", "false", "parameter 'guarantee_credibility' = False"),
+    ("guarantee_credibility", "1.5", "parameter 'guarantee_credibility' = 1.5"),
+    ("guarantee_credibility", "nan", "parameter 'guarantee_credibility'"),
+    ("guarantee_credibility", "[0.5]", "parameter 'guarantee_credibility' = [0.5]"),
+    ("dmz_width_km", '"20"', "parameter 'dmz_width_km' = '20'"),
+    ("dmz_width_km", "500", "parameter 'dmz_width_km' = 500"),
+    ("dmz_width_km", "-inf", "parameter 'dmz_width_km' = -inf"),
+    ("dmz_width_km", "{a = 1}", "parameter 'dmz_width_km' = {'a': 1}"),
+    ("horizon_days", "0", "parameter 'horizon_days' = 0"),
+    ("horizon_days", "1e9", "parameter 'horizon_days' = 1000000000.0"),
+    ("cell_km", "0.1", "parameter 'cell_km' = 0.1"),
+    ("", "3", "override '=3' has no parameter name"),
+]:
+    fixed(f"sim-set-{key or 'empty'}={value}", ["sim", "--set", f"{key}={value}"], needle)
+
+# Every numeric parameter refuses true and a value below its range.
+for row in Params.model_fields.items():
+    name, field = row
+    if field.annotation not in (int, float):
+        continue
+    fixed(f"sim-bool-{name}", ["sim", "--set", f"{name}=true"], f"parameter '{name}' = True")
+for entry in __import__("dmzsim.model.params", fromlist=["x"]).parameter_table()[::3]:
+    if entry["min"] is not None and entry["min"] > -1e9:
+        low = entry["min"] - 1
+        fixed(f"sim-below-{entry['name']}", ["sim", "--set", f"{entry['name']}={low}"],
+              f"parameter '{entry['name']}' = {low}")
+
+fixed("sim-set-no-equals", ["sim", "--set", "novalue"], "'novalue' is not of the form")
+fixed("sim-seed-negative", ["sim", "--seed", "-1"], "--seed must be >= 0, got -1")
+fixed("sim-series-every-alone", ["sim", "--series-every", "5"], "--series-every needs")
+fixed("sim-series-every-zero", ["sim", "--series-every", "0", "--series-out", "x.parquet"],
+      "--series-every must be >= 1")
+fixed("sim-missing-scenario", ["sim", "nowhere.toml"], "scenario nowhere.toml")
+fixed("sim-missing-map", ["sim", "--map", "nowhere_map.toml"], "nowhere_map.toml")
+
+
+@case("sim-scenario-bad-toml")
+def _(tmp: Path):
+    (tmp / "s.toml").write_text("sequencing = \n")
+    return ["sim", str(tmp / "s.toml")], f"scenario {tmp / 's.toml'}: not valid TOML"
+
+
+@case("sim-scenario-binary")
+def _(tmp: Path):
+    (tmp / "s.toml").write_bytes(b"\xff\xfe\x00bad")
+    return ["sim", str(tmp / "s.toml")], f"scenario {tmp / 's.toml'}"
+
+
+@case("sim-scenario-is-a-folder")
+def _(tmp: Path):
+    (tmp / "s.toml").mkdir()
+    return ["sim", str(tmp / "s.toml")], f"scenario {tmp / 's.toml'}"
+
+
+@case("sim-scenario-bool-for-number")
+def _(tmp: Path):
+    (tmp / "s.toml").write_text("withdrawal_days = true\n")
+    return ["sim", str(tmp / "s.toml")], "parameter 'withdrawal_days' = True"
+
+
+@case("sim-scenario-text-for-number")
+def _(tmp: Path):
+    (tmp / "s.toml").write_text('dmz_width_km = "20"\n')
+    return ["sim", str(tmp / "s.toml")], "parameter 'dmz_width_km' = '20'"
+
+
+@case("sim-scenario-unknown-key")
+def _(tmp: Path):
+    (tmp / "s.toml").write_text("credibilty = 0.5\n")
+    return ["sim", str(tmp / "s.toml")], "unknown parameter 'credibilty'"
+
+
+@case("sim-scenario-table")
+def _(tmp: Path):
+    (tmp / "s.toml").write_text("[base]\nwithdrawal_days = 3\n")
+    return ["sim", str(tmp / "s.toml")], "unknown parameter 'base'"
+
+
+@case("sim-series-out-is-a-folder")
+def _(tmp: Path):
+    (tmp / "series").mkdir()
+    return (["sim", "--series-out", str(tmp / "series"), "--set", "horizon_days=2"],
+            f"--series-out {tmp / 'series'}: is a folder")
+
+
+@case("sim-series-out-under-a-file")
+def _(tmp: Path):
+    (tmp / "afile").write_text("x")
+    return (["sim", "--series-out", str(tmp / "afile" / "s.parquet")],
+            f"{tmp / 'afile'} is a file")
+
+
+# --- map files (dmzsim sim --map) -------------------------------------------------------------
+MAP_TEXT = SMALL_MAP.read_text()
+for id_, old, new, needle in [
+    ("margin-negative", "margin_km = 10.0", "margin_km = -3.0", "margin_km"),
+    ("margin-text", "margin_km = 10.0", 'margin_km = "10"', "margin_km"),
+    ("margin-bool", "margin_km = 10.0", "margin_km = true", "margin_km"),
+    ("ua-side", 'ua_side = "west"', 'ua_side = "up"', "ua_side"),
+    ("unknown-key", "margin_km = 10.0", "margin_km = 10.0\nmargn = 1", "margn"),
+    ("no-name", 'name = "Synthetic small"\n', "", "name"),
+    ("bad-toml", "margin_km = 10.0", "margin_km = ", "not valid TOML"),
+    ("town-lat-text", "lat = 48.28", 'lat = "48.28"', "lat"),
+    ("town-fortress-number", "fortress_belt = true", "fortress_belt = 1", "fortress_belt"),
+    ("town-radius-negative", "radius_km = 3.0", "radius_km = -3.0", "radius_km"),
+    ("zone-kind", 'kind = "held_in_oblast"', 'kind = "everything"', "kind"),
+    ("outline-short", "    [48.36, 37.80],\n    [48.00, 37.80],\n", "", "outline"),
+    ("line-one-point", "    [47.96, 37.40],\n", "", "points"),
+]:
+    def _map_case(tmp: Path, old: str = old, new: str = new, needle: str = needle):
+        assert old in MAP_TEXT
+        path = tmp / "bad_map.toml"
+        path.write_text(MAP_TEXT.replace(old, new, 1))
+        return ["sim", "--map", str(path), "--set", "horizon_days=2"], needle
+    CASES.append(Case(f"map-{id_}", _map_case))
+
+
+@case("map-is-a-folder")
+def _(tmp: Path):
+    (tmp / "m.toml").mkdir()
+    return ["sim", "--map", str(tmp / "m.toml")], "m.toml"
+
+
+# --- experiment files (dmzsim run) -------------------------------------------------------------
+def experiment_case(id_: str, changes: dict, needle: str, *extra: str) -> None:
+    def setup(tmp: Path):
+        path = tmp / "exp.toml"
+        path.write_text(tomlout.dumps(tiny_config(**changes)))
+        return (["run", str(path), "--out", str(tmp / "out"), "--serial", *FAKE, *extra],
+                needle)
+    CASES.append(Case(f"experiment-{id_}", setup))
+
+
+SWEEP = {"method": "lhs", "samples": 4,
+         "parameters": {"dmz_width_km": {"min": 5.0, "max": 20.0}}}
+ADAPTIVE = {"replicates": "auto", "adaptive": {"target_half_width": 0.1}}
+for id_, changes, needle in [
+    ("name-with-dot", {"name": "a.b"}, "name = 'a.b'"),
+    ("name-empty", {"name": ""}, "name = ''"),
+    ("root-seed-negative", {"root_seed": -1}, "root_seed = -1"),
+    ("root-seed-text", {"root_seed": "7"}, "root_seed = '7'"),
+    ("replicates-zero", {"replicates": 0}, "replicates = 0"),
+    ("replicates-text", {"replicates": "200"}, "replicates = '200'"),
+    ("replicates-bool", {"replicates": True}, "replicates = True"),
+    ("replicates-huge", {"replicates": 10**12}, "replicates = 1000000000000"),
+    ("replicates-float", {"replicates": 3.0}, "replicates = 3.0"),
+    ("horizon-zero", {"horizon_days": 0}, "horizon_days = 0"),
+    ("unknown-top-key", {"replicate": 3}, "replicate"),
+    ("base-unknown", {"base": {"credibilty": 0.5}}, "base.credibilty"),
+    ("base-bool", {"base": {"withdrawal_days": True}}, "base.withdrawal_days = True"),
+    ("base-text", {"base": {"dmz_width_km": "20"}}, "base.dmz_width_km = '20'"),
+    ("base-range", {"base": {"dmz_width_km": 500.0}}, "base.dmz_width_km = 500.0"),
+    ("base-horizon-conflict", {"base": {"horizon_days": 30}}, "base.horizon_days = 30"),
+    ("arm-choice", {"arms": {"tf": {"sequencing": "territory_frist"}}},
+     "arms.tf.sequencing = 'territory_frist'"),
+    ("arm-bool", {"arms": {"tf": {"guarantee_credibility": True}}},
+     "arms.tf.guarantee_credibility = True"),
+    ("arm-text", {"arms": {"tf": {"dmz_width_km": "5"}}}, "arms.tf.dmz_width_km = '5'"),
+    ("arm-bad-name", {"arms": {"t.f": {}}}, "t.f"),
+    ("arm-not-a-table", {"arms": {"tf": 3}}, "arms.tf"),
+    ("baseline-unknown", {"baseline_arm": "nope"}, "baseline_arm = 'nope'"),
+    ("design-method", {"design": {"method": "random"}}, "design.method = 'random'"),
+    ("design-grid-range", {"design": {"method": "grid", "parameters": {
+        "dmz_width_km": {"min": 5.0, "max": 20.0}}}}, "design.parameters.dmz_width_km"),
+    ("design-grid-bool", {"design": {"method": "grid", "parameters": {
+        "guarantee_credibility": [0.2, True]}}},
+     "design.parameters.guarantee_credibility.values[1] = True"),
+    ("design-grid-text", {"design": {"method": "grid", "parameters": {
+        "dmz_width_km": ["5"]}}}, "design.parameters.dmz_width_km.values[0] = '5'"),
+    ("design-grid-unknown", {"design": {"method": "grid", "parameters": {
+        "dmz_widht_km": [5.0]}}}, "dmz_widht_km"),
+    ("design-grid-range-value", {"design": {"method": "grid", "parameters": {
+        "guarantee_credibility": [2.0]}}},
+     "design.parameters.guarantee_credibility.values[0] = 2.0"),
+    ("design-lhs-no-samples", {"design": {**SWEEP, "samples": None}}, "design.samples"),
+    ("design-lhs-samples-huge", {"design": {**SWEEP, "samples": 10**9}},
+     "design.samples = 1000000000"),
+    ("design-lhs-min-max", {"design": {**SWEEP, "parameters": {
+        "dmz_width_km": {"min": 20.0, "max": 5.0}}}}, "min < max"),
+    ("design-lhs-choice", {"design": {**SWEEP, "parameters": {
+        "sequencing": {"min": 0.0, "max": 1.0}}}}, "design.parameters.sequencing"),
+    ("design-sobol-n", {"design": {**SWEEP, "method": "sobol", "samples": 6}},
+     "design.samples = 6: Sobol' N must be a power of 2"),
+    ("design-log-min", {"design": {**SWEEP, "parameters": {
+        "guarantee_credibility": {"min": 0.0, "max": 1.0, "scale": "log"}}}}, "min > 0"),
+    ("design-rows-keys", {"design": {"method": "table", "rows": [
+        {"dmz_width_km": 5.0}, {"guarantee_credibility": 0.2}]}}, "design.rows"),
+    ("design-rows-text", {"design": {"method": "table", "rows": [{"dmz_width_km": "5"}]}},
+     "design.rows[0].dmz_width_km = '5'"),
+    ("design-swept-and-armed", {"arms": {"tf": {"guarantee_credibility": 0.3}}},
+     "arms.tf.guarantee_credibility = 0.3"),
+    ("too-many-runs", {"replicates": 100_000, "design": {**SWEEP, "samples": 1000}},
+     "makes 200,000,000 runs"),
+    ("auto-without-adaptive", {"replicates": "auto"}, "replicates = 'auto'"),
+    ("adaptive-without-auto", {"adaptive": {"target_half_width": 0.1}}, "adaptive"),
+    ("adaptive-metric-typo", {**ADAPTIVE, "adaptive": {"target_half_width": 0.1,
+                                                       "metric": "resumd"}},
+     "adaptive.metric = 'resumd'"),
+    ("adaptive-metric-not-yes-no", {**ADAPTIVE, "adaptive": {
+        "target_half_width": 0.1, "metric": "ru_losses"}}, "adaptive.metric = 'ru_losses'"),
+    ("adaptive-max-huge", {**ADAPTIVE, "adaptive": {"target_half_width": 0.1,
+                                                    "max_replicates": 10**8}},
+     "adaptive.max_replicates = 100000000"),
+    ("adaptive-initial-above-max", {**ADAPTIVE, "adaptive": {
+        "target_half_width": 0.1, "initial": 60, "max_replicates": 50}}, "adaptive.initial"),
+    ("adaptive-width", {**ADAPTIVE, "adaptive": {"target_half_width": 0.9}},
+     "adaptive.target_half_width = 0.9"),
+    ("quick-arm-unknown", {"quick": {"arms": ["nope"]}}, "quick.arms[0] = 'nope'"),
+    ("quick-replicates-huge", {"quick": {"replicates": 10**9}}, "quick.replicates"),
+    ("series-every-negative", {"outputs": {"series_every": -1}}, "outputs.series_every = -1"),
+    ("map-missing", {"map": "nowhere_map.toml"}, "nowhere_map.toml"),
+    ("map-sha-bad", {"map": str(SMALL_MAP), "map_sha256": "0" * 64}, "map_sha256"),
+    ("design-file-missing", {"design": {"method": "table", "file": "nowhere.csv"}},
+     "design.file = 'nowhere.csv'"),
+]:
+    experiment_case(id_, changes, needle)
+
+experiment_case("quick-without-table", {}, "--quick needs a [quick] table", "--quick")
+
+
+@case("experiment-missing-file")
+def _(tmp: Path):
+    return ["run", str(tmp / "no.toml"), "--out", str(tmp)], f"experiment {tmp / 'no.toml'}"
+
+
+@case("experiment-is-a-folder")
+def _(tmp: Path):
+    (tmp / "e.toml").mkdir()
+    return ["run", str(tmp / "e.toml"), "--out", str(tmp)], f"experiment {tmp / 'e.toml'}"
+
+
+@case("experiment-bad-toml")
+def _(tmp: Path):
+    (tmp / "e.toml").write_text("name = 'x\n")
+    return ["run", str(tmp / "e.toml"), "--out", str(tmp)], "not valid TOML"
+
+
+@case("experiment-binary")
+def _(tmp: Path):
+    (tmp / "e.toml").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    return ["run", str(tmp / "e.toml"), "--out", str(tmp)], f"experiment {tmp / 'e.toml'}"
+
+
+@case("experiment-map-broken")
+def _(tmp: Path):
+    (tmp / "m.toml").write_text(MAP_TEXT.replace("margin_km = 10.0", "margin_km = -1.0"))
+    (tmp / "e.toml").write_text(tomlout.dumps(tiny_config(map="m.toml")))
+    return ["run", str(tmp / "e.toml"), "--out", str(tmp / "out")], "margin_km"
+
+
+# --- options of dmzsim run ---------------------------------------------------------------------
+def run_option_case(id_: str, extra: list[str], needle: str) -> None:
+    def setup(tmp: Path):
+        path = tmp / "exp.toml"
+        path.write_text(tomlout.dumps(tiny_config()))
+        return ["run", str(path), "--out", str(tmp / "out"), *extra], needle
+    CASES.append(Case(f"run-option-{id_}", setup))
+
+
+run_option_case("workers-zero", ["--workers", "0"], "workers must be >= 1, got 0")
+run_option_case("serial-and-workers", ["--serial", "--workers", "2"], "serial runs one run")
+run_option_case("simulate-missing", ["--simulate", "tests.fake_model:nope"],
+                "simulate function 'tests.fake_model:nope'")
+run_option_case("simulate-no-module", ["--simulate", "no_such_module_x:f"],
+                "simulate function 'no_such_module_x:f'")
+
+
+# --- results folders ---------------------------------------------------------------------------
+def finished_folder(tmp: Path, **changes) -> Path:
+    """A finished tiny experiment in tmp/out/tiny (made before the snapshot)."""
+    path = tmp / "exp.toml"
+    path.write_text(tomlout.dumps(tiny_config(**changes)))
+    assert main(["run", str(path), "--out", str(tmp / "out"), "--serial", "--no-progress",
+                 "--no-report", *FAKE]) == 0
+    return tmp / "out" / "tiny"
+
+
+def resume_argv(tmp: Path, *extra: str) -> list[str]:
+    return ["run", str(tmp / "exp.toml"), "--out", str(tmp / "out"), "--serial",
+            "--resume", "--no-progress", *extra]
+
+
+@case("results-out-is-a-file")
+def _(tmp: Path):
+    (tmp / "exp.toml").write_text(tomlout.dumps(tiny_config()))
+    (tmp / "out").write_text("x")
+    return resume_argv(tmp, *FAKE), f"{tmp / 'out'} is a file"
+
+
+@case("results-folder-is-a-file")
+def _(tmp: Path):
+    (tmp / "exp.toml").write_text(tomlout.dumps(tiny_config()))
+    (tmp / "out").mkdir()
+    (tmp / "out" / "tiny").write_text("x")
+    return resume_argv(tmp, *FAKE), f"{tmp / 'out' / 'tiny'} is a file"
+
+
+@case("results-resume-other-config")
+def _(tmp: Path):
+    finished_folder(tmp)
+    (tmp / "exp.toml").write_text(tomlout.dumps(tiny_config(root_seed=8)))
+    return resume_argv(tmp, *FAKE), "root_seed: 7 -> 8"
+
+
+@case("results-resume-other-simulate")
+def _(tmp: Path):
+    finished_folder(tmp)
+    return (resume_argv(tmp, "--simulate", "tests.fake_model:simulate_slow"),
+            "simulate: tests.fake_model:simulate -> tests.fake_model:simulate_slow")
+
+
+@case("results-resume-real-model-into-fake")
+def _(tmp: Path):
+    finished_folder(tmp)
+    return resume_argv(tmp), "simulate: tests.fake_model:simulate -> dmzsim.model.api:simulate"
+
+
+@case("results-resume-corrupt-manifest")
+def _(tmp: Path):
+    folder = finished_folder(tmp)
+    (folder / "manifest.json").write_text("{not json")
+    return resume_argv(tmp, *FAKE), f"{folder / 'manifest.json'} cannot be read"
+
+
+@case("results-resume-manifest-not-object")
+def _(tmp: Path):
+    folder = finished_folder(tmp)
+    (folder / "manifest.json").write_text("[1, 2]")
+    return resume_argv(tmp, *FAKE), f"{folder / 'manifest.json'} is not a manifest"
+
+
+@case("results-resume-no-manifest")
+def _(tmp: Path):
+    folder = finished_folder(tmp)
+    (folder / "manifest.json").unlink()
+    return resume_argv(tmp, *FAKE), f"{folder} holds runs but no manifest.json"
+
+
+@case("report-missing-folder")
+def _(tmp: Path):
+    return ["report", str(tmp / "nowhere")], f"{tmp / 'nowhere'} is not a folder"
+
+
+@case("report-empty-folder")
+def _(tmp: Path):
+    (tmp / "empty").mkdir()
+    return ["report", str(tmp / "empty")], f"{tmp / 'empty'} is not an experiment folder"
+
+
+@case("report-on-a-file")
+def _(tmp: Path):
+    (tmp / "f").write_text("x")
+    return ["report", str(tmp / "f")], f"{tmp / 'f'} is not a folder"
+
+
+@case("report-corrupt-config")
+def _(tmp: Path):
+    folder = finished_folder(tmp)
+    (folder / "experiment.toml").write_text("name = \n")
+    return ["report", str(folder)], f"{folder / 'experiment.toml'} cannot be read"
+
+
+@case("report-corrupt-manifest")
+def _(tmp: Path):
+    folder = finished_folder(tmp)
+    (folder / "manifest.json").write_text("{")
+    return ["report", str(folder)], f"{folder / 'manifest.json'} cannot be read"
+
+
+@case("report-no-design")
+def _(tmp: Path):
+    folder = finished_folder(tmp)
+    (folder / "design.json").unlink()
+    return ["report", str(folder)], f"{folder / 'design.json'} cannot be read"
+
+
+# --- references (dmzsim verify) ---------------------------------------------------------------
+def published_copy(tmp: Path) -> Path:
+    """runs/sequencing.toml and its reference, copied (so damage stays in tmp)."""
+    shutil.copy(ROOT / "runs" / "sequencing.toml", tmp / "sequencing.toml")
+    shutil.copytree(ROOT / "runs" / "reference" / "sequencing",
+                    tmp / "reference" / "sequencing")
+    return tmp / "sequencing.toml"
+
+
+for id_, file, damage in [("manifest", "manifest.json", "{"),
+                          ("info", "reference.json", "not json"),
+                          ("info-not-object", "reference.json", "[]"),
+                          ("runs", "runs.parquet", "PAR1 truncated")]:
+    def _verify_case(tmp: Path, file: str = file, damage: str = damage):
+        toml = published_copy(tmp)
+        (tmp / "reference" / "sequencing" / file).write_text(damage)
+        return ["verify", str(toml), "--quick", "--serial"], f"{tmp / 'reference' / 'sequencing'}"
+    CASES.append(Case(f"verify-corrupt-{id_}", _verify_case))
+
+
+@case("verify-no-reference")
+def _(tmp: Path):
+    toml = published_copy(tmp)
+    shutil.rmtree(tmp / "reference")
+    return ["verify", str(toml), "--quick", "--serial"], "no reference at"
+
+
+@case("verify-reference-names-a-module")
+def _(tmp: Path):
+    toml = published_copy(tmp)
+    info = tmp / "reference" / "sequencing" / "reference.json"
+    data = json.loads(info.read_text())
+    info.write_text(json.dumps({**data, "simulate": "os:system"}))
+    return ["verify", str(toml), "--quick", "--serial"], "simulate function 'os:system'"
+
+
+fixed("viz-port", ["viz", "--port", "0"], "--port must be 1..65535, got 0")
+
+
+# ------------------------------------------------------------------------------------------------
+def test_the_battery_is_large_and_its_cases_distinct() -> None:
+    ids = [c.id for c in CASES]
+    assert len(ids) == len(set(ids))
+    assert len(ids) >= 100
+
+
+@pytest.mark.parametrize("bad", CASES, ids=lambda c: c.id)
+def test_a_bad_input_is_a_clean_error_that_changes_nothing(
+        bad: Case, tmp_path: Path, capsys: pytest.CaptureFixture,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # relative names resolve here, and nothing lands elsewhere
+    argv, needle = bad.setup(tmp_path)
+    capsys.readouterr()
+    before = snapshot(tmp_path)
+    code = main(argv)
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert needle in err, err
+    assert "Traceback" not in err
+    assert err.startswith(f"dmzsim {argv[0]}: error: "), err
+    assert snapshot(tmp_path) == before
