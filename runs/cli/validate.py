@@ -44,11 +44,11 @@ def runs_of(folder: Path) -> pd.DataFrame:
     """The run records of a results folder or of a published reference folder."""
     if (folder / "runs.parquet").is_file():  # a reference
         return pd.read_parquet(folder / "runs.parquet")
-    from dmzsim.analysis.loader import load_experiment
+    from dmzsim.analysis.loader import FolderReadError, load_experiment
 
     try:
         return load_experiment(folder).summary
-    except FileNotFoundError as err:
+    except (FileNotFoundError, FolderReadError) as err:
         raise UsageError(f"--from {folder}: neither a results folder nor a reference "
                          "folder (no experiment.toml or runs.parquet)") from err
 

@@ -262,6 +262,8 @@ def _apply_quick(spec: ExperimentSpec, source: str) -> ExperimentSpec:
 def _resolve(spec: ExperimentSpec) -> dict[str, Any]:
     """The canonical config: defaults filled in, model parameters spelled out in full."""
     data = spec.model_dump(mode="json", exclude_none=True)
+    if not data.get("targets"):  # an experiment without targets hashes as it always did
+        data.pop("targets", None)
     data["base"] = Params.build(base_values(spec)).model_dump(mode="json")
     data["horizon_days"] = data["base"]["horizon_days"]
     data["arms"] = {a: spec.arms.get(a, {}) for a in (list(spec.arms) or [DEFAULT_ARM])}
