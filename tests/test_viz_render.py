@@ -20,6 +20,7 @@ from dmzsim.model import outputs
 solara = pytest.importorskip("solara")
 ipyvuetify = pytest.importorskip("ipyvuetify")
 import ipywidgets  # noqa: E402
+import matplotlib.colors  # noqa: E402
 from dmzsim.analysis.estimators import wilson  # noqa: E402
 from dmzsim.model.forces import RU, UA  # noqa: E402
 from dmzsim.model.model import CeasefireModel  # noqa: E402
@@ -30,7 +31,7 @@ from dmzsim.runs.experiment.published import PUBLISHED_DIR  # noqa: E402
 from dmzsim.runs.viz import controls as viz_controls  # noqa: E402
 from dmzsim.runs.viz.components import monitor_values  # noqa: E402
 from dmzsim.runs.viz.controls import InputError, control_spec, parse_seed, parse_value  # noqa: E402
-from dmzsim.runs.viz.drawing import DMZ_GOLD  # noqa: E402
+from dmzsim.runs.viz.drawing import DMZ_GOLD, PHASE_LABEL, PHASE_SHADE  # noqa: E402
 from dmzsim.runs.viz.map import MapRenderer, unit_stacks  # noqa: E402
 from dmzsim.runs.viz.plots import PlotsRenderer, phase_spans  # noqa: E402
 from dmzsim.runs.viz.replicates import (  # noqa: E402
@@ -194,19 +195,82 @@ def test_plots_mark_the_resumption():
 def test_the_plot_grid_grows_with_the_list_of_plots(monkeypatch):
     from dmzsim.runs.viz import plots
 
-    sixth = plots.PlotSpec("Losses (cumulative)", (("ru_losses", "#b2182b", "RU"),))
-    monkeypatch.setattr(plots, "PLOTS", (*plots.PLOTS, sixth))
+    seventh = plots.PlotSpec("Losses (cumulative)", (("ru_losses", "#b2182b", "RU"),))
+    monkeypatch.setattr(plots, "PLOTS", (*plots.PLOTS, seventh))
     m = small_model()
     renderer = PlotsRenderer(m)
     m.step()
     assert renderer.frame(m).startswith(b"\x89PNG")
-    assert len(renderer.axes) == 6 and len(renderer.fig.axes) == 9  # 3 rows: plots, key, blank
+    assert len(renderer.axes) == 7 and len(renderer.fig.axes) == 9  # 3 rows, 2 blank
 
 
 def test_phase_spans():
     phases = ["ceasefire", "withdrawal", "withdrawal", "dmz", "dmz", "resumed"]
     assert phase_spans(phases, np.arange(6)) == [
-        ("withdrawal", 1, 2), ("dmz", 3, 4), ("resumed", 5, 5)]
+        ("ceasefire", 0, 0), ("withdrawal", 1, 2), ("dmz", 3, 4), ("resumed", 5, 5)]
+
+
+def _pixels(png: bytes) -> np.ndarray:
+    from PIL import Image
+
+    return np.asarray(Image.open(__import__("io").BytesIO(png)).convert("RGB")).astype(int)
+
+
+@pytest.mark.parametrize("phase", sorted(PHASE_SHADE))
+def test_threshold_line_is_drawn_over_every_phase_shading(phase):
+    """The 3:1 line stays visible whatever phase is shaded behind it (the shading is
+    painted per frame, so the line must be drawn after it)."""
+    m = small_model(horizon_days=60)
+    for _ in range(30):
+        m.step()
+    m.datacollector.model_vars["phase"] = [phase] * len(m.datacollector.model_vars["day"])
+    renderer = PlotsRenderer(m)
+    px = _pixels(renderer.frame(m))
+    ax = renderer.axes[0]
+    height = px.shape[0]
+    shade = np.array(matplotlib.colors.to_rgb(PHASE_SHADE[phase])) * 255
+    hits = 0
+    for day in range(8, 28):  # inside the shaded span, away from the data lines' ends
+        x, y = ax.transData.transform((day, m.p.breakthrough_ratio))
+        column = px[height - int(y) - 2:height - int(y) + 3, int(x)]
+        assert np.any(np.abs(px[height - int(y) - 12, int(x)] - shade).max() < 8), \
+            "the phase is shaded"
+        hits += bool(np.any(column.max(axis=1) < 70))  # the threshold's black
+    assert hits >= 10, f"threshold line hidden under the {phase} shading"
+
+
+def test_every_phase_is_shaded_and_in_the_key():
+    m = small_model()
+    renderer = PlotsRenderer(m)
+    keyed = {t.get_text() for t in renderer.key.get_texts()}
+    for label in PHASE_LABEL.values():
+        assert f"phase: {label}" in keyed
+    assert set(PHASE_SHADE) >= {"ceasefire", "withdrawal", "dmz", "resumed", "war"}
+    assert "breakthrough ratio (needed to attack)" in keyed
+
+
+def test_ratio_axis_has_a_labelled_threshold_tick_and_marks_infinity():
+    m = small_model()
+    renderer = PlotsRenderer(m)
+    renderer.frame(m)
+    ax = renderer.axes[0]
+    assert m.p.breakthrough_ratio in ax.get_yticks()
+    assert any(t.get_text() == "3" and t.get_fontweight() == "bold" for t in ax.texts)
+    n = len(m.datacollector.model_vars["day"])
+    m.datacollector.model_vars["force_ratio_main_axis"] = [math.inf] * n
+    renderer.frame(m)
+    edge = renderer.edges[0][0]
+    assert len(edge.get_xdata()) == n and set(edge.get_ydata()) == {0.97}
+    assert ax.get_ylim()[1] < 1e6  # clipped: the axis did not run off to infinity
+
+
+def test_decision_panel_is_beside_the_force_ratio():
+    from dmzsim.runs.viz.plots import PLOTS
+
+    assert [name for name, _, _ in PLOTS[0].lines] == ["force_ratio_main_axis",
+                                                       "expected_ratio"]
+    assert PLOTS[0].threshold == "breakthrough_ratio"  # the required ratio, as a line
+    assert [name for name, _, _ in PLOTS[1].lines] == ["value_resume_now", "value_wait"]
 
 
 def test_monitors_read_the_model():
