@@ -8,6 +8,7 @@ compared before and after. Everything runs on the small synthetic map.
 from __future__ import annotations
 
 import math
+import re
 import time
 import tomllib
 import typing
@@ -29,7 +30,7 @@ from dmzsim.runs.cli import main  # noqa: E402
 from dmzsim.runs.cli import viz as viz_cli  # noqa: E402
 from dmzsim.runs.experiment.published import PUBLISHED_DIR  # noqa: E402
 from dmzsim.runs.viz import controls as viz_controls  # noqa: E402
-from dmzsim.runs.viz.components import monitor_values  # noqa: E402
+from dmzsim.runs.viz.components import monitor_cards, monitor_values  # noqa: E402
 from dmzsim.runs.viz.controls import InputError, control_spec, parse_seed, parse_value  # noqa: E402
 from dmzsim.runs.viz.drawing import DMZ_GOLD, PHASE_LABEL, PHASE_SHADE  # noqa: E402
 from dmzsim.runs.viz.map import MapRenderer, unit_stacks  # noqa: E402
@@ -106,6 +107,20 @@ def test_parameter_text_is_checked_against_type_and_bounds():
         parse_value(control_spec("withdrawal_days"), "3.5")
     with pytest.raises(InputError, match="choose one of"):
         parse_value(control_spec("sequencing"), "territory-first")
+
+
+def test_all_parameters_are_grouped_as_the_schema_groups_them():
+    groups = viz_controls.schema_groups()
+    assert list(groups)[:2] == ["the deal", "forces"]
+    assert sorted(n for names in groups.values() for n in names) == sorted(Params.model_fields)
+    assert "sequencing" in groups["the deal"] and "decision_noise" in groups["decisions"]
+    _, rc = solara.render(viz_controls.ParameterPanel(Params().model_dump(), lambda n, v: None),
+                          handle_error=False)
+    headings = [w.widget.children[0] for w in rc.find(v.Html, class_="dmz-group")]
+    assert headings == list(groups)
+    fields = rc.find(v.Html, class_="dmz-field")
+    assert len(fields) == len(Params.model_fields)
+    rc.close()
 
 
 def test_published_arms_are_scenarios():
@@ -280,6 +295,23 @@ def test_monitors_read_the_model():
     assert shown["Day"] == f"1 / {m.p.horizon_days}"
     assert shown["Phase"] == m.phase
     assert shown["UA territory"] == f"{m.ua_area:,.0f} km²"
+
+
+def test_monitors_have_labels_units_and_one_value_each():
+    """Each monitor is one value with its output's unit; towns ceded by the deal and
+    towns lost to the offensive are separate monitors (no cryptic "a (b)")."""
+    m = small_model(sequencing="territory_first", dmz_shape="unilateral")
+    while m.phase != "dmz":
+        m.step()
+    cards = {c.label: c for c in monitor_cards(m)}
+    assert m.towns_ceded > 0
+    assert cards["Towns ceded by the deal"].value == str(m.towns_ceded)
+    assert cards["Towns lost to the offensive"].value == "0"
+    assert cards["Towns ceded by the deal"].unit == "towns"
+    assert cards["RU personnel"].unit == "personnel"
+    for card in cards.values():
+        assert not re.fullmatch(r".+ \(.+\)", card.value), card
+        assert card.meaning, card.label
 
 
 def test_frames_are_cheap():

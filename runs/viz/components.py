@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from typing import Any
 
 import solara
@@ -19,27 +20,43 @@ from dmzsim.runs.viz.plots import PlotsRenderer
 
 
 # --- monitors -------------------------------------------------------------------------------
-def monitor_values(model: CeasefireModel) -> list[tuple[str, str]]:
-    """(label, value) pairs of the monitors, NetLogo-style: the day and phase, then the
-    output table's monitors (:data:`model.outputs.MONITORS`), read off the model today."""
+@dataclass(frozen=True)
+class MonitorCard:
+    """What one monitor shows: its label, the value, the value's unit, and what it means
+    (the output table's labels, shown on hover)."""
+
+    label: str
+    value: str
+    unit: str = ""
+    meaning: str = ""
+
+
+def monitor_cards(model: CeasefireModel) -> list[MonitorCard]:
+    """The monitors, NetLogo-style: the day and phase, then the output table's monitors
+    (:data:`model.outputs.MONITORS`), read off the model today."""
     today = {k: v[-1] for k, v in model.datacollector.model_vars.items() if v}
     so_far = summary(model)
-    shown = [("Day", f"{model.day} / {model.p.horizon_days}"), ("Phase", str(model.phase))]
+    cards = [MonitorCard("Day", f"{model.day} / {model.p.horizon_days}", "",
+                         "day of the run / the horizon"),
+             MonitorCard("Phase", str(model.phase), "", outputs.label("phase"))]
     for monitor in outputs.MONITORS:
-        found = [(n, today[n], "day") if n in today else (n, so_far[n], "run")
-                 for n in monitor.names]
+        found = [(today[n], outputs.get(n, "day")) if n in today
+                 else (so_far[n], outputs.get(n, "run")) for n in monitor.names]
+        meaning = "; ".join(o.title for _, o in found if o is not None)
         if monitor.show is not None:
-            text = monitor.show(*(v for _, v, _ in found))
-        else:
-            parts = [_show(n, v, kind) for n, v, kind in found]
-            text = parts[0] + "".join(f" ({p})" for p in parts[1:])
-        shown.append((monitor.label, text))
-    return shown
+            cards.append(MonitorCard(monitor.label, monitor.show(*(v for v, _ in found)),
+                                     "", meaning))
+            continue
+        value, out = found[0]
+        text = out.show(value) if out is not None else outputs.number(value)
+        unit = out.unit if out is not None and out.unit not in text else ""
+        cards.append(MonitorCard(monitor.label, text, unit, meaning))
+    return cards
 
 
-def _show(name: str, value: Any, kind: outputs.Kind) -> str:
-    out = outputs.get(name, kind)
-    return out.show(value) if out is not None else outputs.number(value)
+def monitor_values(model: CeasefireModel) -> list[tuple[str, str]]:
+    """(label, value) pairs of the monitors (the value without its unit)."""
+    return [(c.label, c.value) for c in monitor_cards(model)]
 
 
 # --- solara components ----------------------------------------------------------------------
@@ -67,16 +84,23 @@ def PlotsView(model: CeasefireModel, tick: int, guard: Guard = NO_GUARD) -> None
 
 @solara.component
 def Monitors(model: CeasefireModel, tick: int, guard: Guard = NO_GUARD) -> None:  # noqa: N802
-    """NetLogo-style monitors: a label over a value, in a wrapping row."""
-    values = solara.use_memo(lambda: _guarded(guard, monitor_values, model), [model, tick])
+    """NetLogo-style monitors: a label over a value and its unit, in a wrapping row; the
+    output's full label on hover."""
+    cards = solara.use_memo(lambda: _guarded(guard, monitor_cards, model), [model, tick])
     with solara.Row(style={"flex-wrap": "wrap", "gap": "6px"}):
-        for label, value in values:
+        for card in cards:
             with solara.v.Sheet(outlined=True, class_="pa-1 dmz-monitor",
-                                style_="min-width: 118px"):
-                solara.v.Html(tag="div", children=[label],
+                                style_="min-width: 112px", attributes={"title": card.meaning}):
+                solara.v.Html(tag="div", children=[card.label], class_="dmz-monitor-label",
                               style_="font-size: 11px; color: #555")
-                solara.v.Html(tag="div", children=[value], class_="dmz-monitor-value",
-                              style_="font-size: 15px; font-weight: 600")
+                with solara.v.Html(tag="div", style_="white-space: nowrap"):
+                    solara.v.Html(tag="span", children=[card.value],
+                                  class_="dmz-monitor-value",
+                                  style_="font-size: 15px; font-weight: 600")
+                    if card.unit:
+                        solara.v.Html(tag="span", children=[f" {card.unit}"],
+                                      class_="dmz-monitor-unit",
+                                      style_="font-size: 11px; color: #555")
 
 
 def _guarded(guard: Guard, fn: Callable[[Any], Any], arg: Any) -> Any:
