@@ -7,6 +7,7 @@ compared before and after. Everything runs on the small synthetic map.
 
 from __future__ import annotations
 
+import io
 import math
 import re
 import time
@@ -26,21 +27,25 @@ from dmzsim.analysis.estimators import wilson  # noqa: E402
 from dmzsim.model.forces import RU, UA  # noqa: E402
 from dmzsim.model.model import CeasefireModel  # noqa: E402
 from dmzsim.model.params import SEQUENCING_ARMS, Params, parameter_table  # noqa: E402
+from dmzsim.model.recording import summary  # noqa: E402
 from dmzsim.runs.cli import main  # noqa: E402
 from dmzsim.runs.cli import viz as viz_cli  # noqa: E402
 from dmzsim.runs.experiment.published import PUBLISHED_DIR  # noqa: E402
 from dmzsim.runs.viz import controls as viz_controls  # noqa: E402
 from dmzsim.runs.viz.components import monitor_cards, monitor_values  # noqa: E402
 from dmzsim.runs.viz.controls import InputError, control_spec, parse_seed, parse_value  # noqa: E402
-from dmzsim.runs.viz.drawing import DMZ_GOLD, PHASE_LABEL, PHASE_SHADE  # noqa: E402
+from dmzsim.runs.viz.drawing import CEDED, DMZ_GOLD, FALLEN, PHASE_LABEL, PHASE_SHADE  # noqa: E402
 from dmzsim.runs.viz.map import MapRenderer, unit_stacks  # noqa: E402
+from dmzsim.runs.viz.map_features import attack_arrow, ceded_towns  # noqa: E402
 from dmzsim.runs.viz.plots import PlotsRenderer, phase_spans  # noqa: E402
+from dmzsim.runs.viz.probe import probe  # noqa: E402
 from dmzsim.runs.viz.replicates import (  # noqa: E402
     export_toml,
     run_replicates,
     summarise,
     write_export,
 )
+from PIL import Image as PILImage  # noqa: E402
 
 from tests.helpers import SMALL_MAP  # noqa: E402
 
@@ -182,6 +187,95 @@ def test_fallen_towns_are_marked_again():
     assert red_pixels() > before + 20  # a red cross and a red label
 
 
+def test_map_fills_its_width_at_the_pixel_density():
+    m = small_model()
+    for width, dpr in ((480, 1.0), (480, 2.0), (800, 1.5)):
+        image = PILImage.open(io.BytesIO(MapRenderer(m, width, dpr).frame(m)))
+        assert image.width == pytest.approx(width * dpr, abs=2)
+
+
+def test_town_labels_do_not_overlap_on_the_donetsk_map():
+    """Chasiv Yar and Bakhmut, Myrnohrad and Pokrovsk: close towns, labels apart."""
+    m = CeasefireModel(rng=1)
+    for width in (368, 496, 560):
+        renderer = MapRenderer(m, width)
+        renderer.frame(m)
+        boxes = renderer.label_boxes
+        assert len(boxes) == len(m.theatre.raster.towns)
+        for i, a in enumerate(boxes):
+            for b in boxes[i + 1:]:
+                assert not a.overlaps(b), (width, a, b)
+
+
+def test_ceded_towns_are_not_fallen_and_have_their_own_glyph():
+    m = small_model(sequencing="territory_first", dmz_shape="unilateral")
+    renderer = MapRenderer(m)
+    renderer.frame(m)
+    while m.phase != "dmz":
+        m.step()
+    ceded = ceded_towns(m)
+    assert ceded.sum() == m.towns_ceded > 0 and m.record["towns_lost"] == 0
+    renderer.frame(m)
+    _, premultiplied, keep = renderer.overlay
+    rgb = premultiplied / np.maximum(1.0 - keep, 1e-6)
+    solid = keep[:, 0] < 0.5
+    gold = np.array(matplotlib.colors.to_rgb(CEDED)) * 255
+    red = np.array(matplotlib.colors.to_rgb(FALLEN)) * 255
+    assert np.sum(solid & (np.abs(rgb - gold).max(axis=1) < 30)) > 20  # rings and labels
+    assert np.sum(solid & (np.abs(rgb - red).max(axis=1) < 30)) == 0  # no "fallen" cross
+
+
+def test_zone_colour_follows_its_state_and_the_line_and_arrow_are_drawn():
+    m = small_model(sequencing="territory_first", dmz_shape="mirrored", horizon_days=400,
+                    ua_initial_personnel=60_000.0)  # resumes on day 49
+    renderer = MapRenderer(m)
+    while m.phase != "dmz":
+        m.step()
+    renderer.frame(m)
+    zone = m.theatre.dmz & m.theatre.raster.in_oblast
+    in_force = renderer.colours(m)[zone][:, :3] / 255.0
+    assert np.all(np.linalg.norm(in_force - DMZ_GOLD, axis=1) < 0.45)
+    assert len(renderer.front.get_segments()) > 0
+    assert len(renderer.zone_edge.get_segments()) > 0
+    assert not renderer.arrow.get_visible()
+    while m.phase != "resumed" and m.running:
+        m.step()
+    assert m.phase == "resumed", "expected the offensive to resume"
+    m.step()
+    renderer.frame(m)
+    zone = m.theatre.dmz & m.theatre.raster.in_oblast
+    at_war = renderer.colours(m)[zone][:, :3] / 255.0
+    assert np.all(np.linalg.norm(at_war - DMZ_GOLD, axis=1) > 0.3)  # not gold any more
+    assert renderer.arrow.get_visible()
+    start, tip = attack_arrow(m)
+    assert np.hypot(*(tip - start)) >= 30.0
+
+
+def test_clicking_the_map_finds_the_cell_and_inspects_it_without_changing_the_run():
+    m, twin = small_model(), small_model()
+    renderer = MapRenderer(m)
+    renderer.frame(m)
+    for _ in range(30):
+        m.step()
+        twin.step()
+        k = 0
+        cell = m.theatre.attack_point(k)
+        width, height = renderer.fig.canvas.get_width_height()
+        x, y = renderer.ax.transData.transform(((cell[0] + 0.5) * m.theatre.cell_km,
+                                                (cell[1] + 0.5) * m.theatre.cell_km))
+        assert renderer.cell_at(x / width, 1 - y / height) == cell
+        found = {f.title: f.lines for f in probe(m, cell)}
+    assert summary(m) == summary(twin)  # inspecting drew no number and changed nothing
+    text = " ".join(" ".join(lines) for lines in found.values())
+    assert any(title.startswith("Ground at") for title in found)
+    assert any(title.startswith(("Russia:", "Ukraine:")) for title in found)
+    assert "strength" in text and "readiness" in text and "posture" in text
+    sector = next(lines for title, lines in found.items() if title.startswith("Sector"))
+    assert "build-up detections" in sector[1] and "expected ratio" in sector[2]
+    assert "review" in sector[3]
+    assert renderer.cell_at(-0.5, 0.5) is None
+
+
 def test_units_are_stacked_by_cell_side_and_posture():
     m = small_model()
     stacks = unit_stacks(m)
@@ -226,9 +320,7 @@ def test_phase_spans():
 
 
 def _pixels(png: bytes) -> np.ndarray:
-    from PIL import Image
-
-    return np.asarray(Image.open(__import__("io").BytesIO(png)).convert("RGB")).astype(int)
+    return np.asarray(PILImage.open(io.BytesIO(png)).convert("RGB")).astype(int)
 
 
 @pytest.mark.parametrize("phase", sorted(PHASE_SHADE))
@@ -261,7 +353,7 @@ def test_every_phase_is_shaded_and_in_the_key():
     for label in PHASE_LABEL.values():
         assert f"phase: {label}" in keyed
     assert set(PHASE_SHADE) >= {"ceasefire", "withdrawal", "dmz", "resumed", "war"}
-    assert "breakthrough ratio (needed to attack)" in keyed
+    assert "breakthrough ratio (needed)" in keyed
 
 
 def test_ratio_axis_has_a_labelled_threshold_tick_and_marks_infinity():

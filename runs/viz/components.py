@@ -15,8 +15,10 @@ import solara
 from dmzsim.model import outputs
 from dmzsim.model.model import CeasefireModel
 from dmzsim.model.recording import summary
-from dmzsim.runs.viz.map import MapRenderer
+from dmzsim.runs.viz.drawing import POSTURE_STYLE
+from dmzsim.runs.viz.map import LEGEND, MapRenderer
 from dmzsim.runs.viz.plots import PlotsRenderer
+from dmzsim.runs.viz.probe import probe
 
 
 # --- monitors -------------------------------------------------------------------------------
@@ -66,20 +68,116 @@ Guard = AbstractContextManager[Any]
 NO_GUARD: Guard = contextlib.nullcontext()
 
 
+@solara.component_vue("pointer.vue")
+def Pointer(event_size: Callable[[dict], None],  # noqa: N802
+            event_point: Callable[[dict], None]) -> None:
+    """A transparent layer over the map image: reports the image's width in CSS pixels
+    and the device pixel ratio (so the map is drawn at the browser's pixel density) and
+    where it is clicked, as fractions of the image's width and height."""
+
+
+def size_bucket(width: float, dpr: float) -> tuple[int, float]:
+    """A column width rounded to 16 px (a scroll bar coming and going does not redraw
+    the map) and a pixel ratio rounded to a quarter."""
+    return int((max(width, 240) + 15) // 16 * 16), max(round(dpr * 4) / 4, 1.0)
+
+
 @solara.component
 def MapView(model: CeasefireModel, tick: int, guard: Guard = NO_GUARD) -> None:  # noqa: N802
-    """The map image; a new renderer per model, a new frame per tick."""
-    renderer = solara.use_memo(lambda: MapRenderer(model), [model])
-    png = solara.use_memo(lambda: _guarded(guard, renderer.frame, model), [model, tick])
-    solara.Image(png, width="100%", classes=["dmz-map"])
+    """The map image at its column's width and the browser's pixel density, its key, and
+    the inspection panel of the point last clicked; a new renderer per model and size,
+    a new frame per tick."""
+    size, set_size = solara.use_state((560, 1.0))
+    cell, set_cell = solara.use_state(None)
+    renderer = solara.use_memo(lambda: MapRenderer(model, *size), [model, size])
+    png = solara.use_memo(lambda: _guarded(guard, renderer.frame, model), [model, tick, size])
+
+    def on_size(data: dict) -> None:
+        new = size_bucket(float(data.get("width", 0)), float(data.get("dpr", 1)))
+        if new != size:
+            set_size(new)
+
+    def on_point(data: dict) -> None:
+        set_cell(renderer.cell_at(float(data.get("x", -1)), float(data.get("y", -1))))
+
+    with solara.Column(gap="4px"):
+        with solara.Div(style={"position": "relative", "line-height": "0"}):
+            solara.Image(png, width="100%", classes=["dmz-map"])
+            Pointer(event_size=on_size, event_point=on_point)
+        MapKey()
+        if cell is not None:
+            Inspection(model, tick, cell, guard, on_close=lambda: set_cell(None))
+
+
+@solara.component
+def MapKey() -> None:  # noqa: N802
+    """The map's key, as text beside the image rather than pixels inside it."""
+    with solara.Row(classes=["dmz-map-key"],
+                    style={"flex-wrap": "wrap", "gap": "2px 12px", "font-size": "12px"}):
+        for kind, colour, edge, label in LEGEND:
+            with solara.v.Html(tag="span", class_="dmz-key-item",
+                               style_="display: inline-flex; align-items: center; gap: 4px"):
+                solara.v.Html(tag="span", children=[_glyph(kind)], style_=_glyph_style(
+                    kind, colour, edge))
+                solara.v.Html(tag="span", children=[label])
+        for name, marker, ru, ua in POSTURE_STYLE.values():
+            glyph = {"o": "●", "v": "▼", "s": "■", "^": "▲"}[marker]
+            with solara.v.Html(tag="span", class_="dmz-key-item",
+                               style_="display: inline-flex; align-items: center; gap: 2px"):
+                for c in (ru, ua):
+                    solara.v.Html(tag="span", children=[glyph], style_=f"color: {c}")
+                solara.v.Html(tag="span", children=[f"units {name} (RU, UA)"])
+        solara.v.Html(tag="span", children=["unit marker area ∝ personnel"],
+                      style_="color: #555")
+
+
+def _glyph(kind: str) -> str:
+    return {"patch": "", "line": "", "dashed": "", "arrow": "➤"}.get(kind, kind)
+
+
+def _glyph_style(kind: str, colour: str, edge: str) -> str:
+    if kind == "patch":
+        return f"display: inline-block; width: 14px; height: 10px; background: {colour}"
+    if kind in ("line", "dashed"):
+        style = "solid" if kind == "line" else "dashed"
+        return f"display: inline-block; width: 16px; border-top: 2px {style} {colour}"
+    stroke = f"-webkit-text-stroke: 1px {edge};" if edge else ""
+    return f"color: {colour}; {stroke} font-size: 13px"
+
+
+@solara.component
+def Inspection(model: CeasefireModel, tick: int, cell: tuple[int, int],  # noqa: N802
+               guard: Guard, on_close: Callable[[], None]) -> None:
+    """What is at the clicked point today: ground, town, units, sector (``probe``)."""
+    found = solara.use_memo(lambda: _guarded(guard, lambda m: probe(m, cell), model),
+                            [model, tick, cell])
+    with solara.Card(classes=["dmz-inspect"], style={"font-size": "12px"}):
+        with solara.Row(justify="space-between"):
+            solara.Text("At the point clicked (updates as the run goes on)",
+                        style={"font-weight": "600"})
+            solara.Button("close", on_click=on_close, text=True, small=True)
+        for finding in found:
+            solara.v.Html(tag="div", children=[finding.title], class_="dmz-inspect-title",
+                          style_="font-weight: 600; margin-top: 4px")
+            for line in finding.lines:
+                solara.v.Html(tag="div", children=[line])
 
 
 @solara.component
 def PlotsView(model: CeasefireModel, tick: int, guard: Guard = NO_GUARD) -> None:  # noqa: N802
-    """The time-series panels."""
-    renderer = solara.use_memo(lambda: PlotsRenderer(model), [model])
-    png = solara.use_memo(lambda: _guarded(guard, renderer.frame, model), [model, tick])
-    solara.Image(png, width="100%", classes=["dmz-plots"])
+    """The time-series panels, at their column's width and the browser's pixel density."""
+    size, set_size = solara.use_state((688, 1.0))
+    renderer = solara.use_memo(lambda: PlotsRenderer(model, *size), [model, size])
+    png = solara.use_memo(lambda: _guarded(guard, renderer.frame, model), [model, tick, size])
+
+    def on_size(data: dict) -> None:
+        new = size_bucket(float(data.get("width", 0)), float(data.get("dpr", 1)))
+        if new != size:
+            set_size(new)
+
+    with solara.Div(style={"position": "relative", "line-height": "0"}):
+        solara.Image(png, width="100%", classes=["dmz-plots"])
+        Pointer(event_size=on_size, event_point=lambda data: None)
 
 
 @solara.component

@@ -57,13 +57,13 @@ PLOTS = (
              (("value_resume_now", "#b2182b", "value of resuming now"),
               ("value_wait", "#4d4d4d", "best value of resuming later")),
              yscale="symlog", zero=True),
-    PlotSpec("Personnel in theatre (thousands)",
+    PlotSpec("Personnel (thousands)",
              (("ru_strength", SIDE_COLOUR[RU], "RU"), ("ua_strength", SIDE_COLOUR[UA], "UA")),
              scale=1e-3),
     PlotSpec("Readiness (strength-weighted)",
              (("ru_readiness", SIDE_COLOUR[RU], "RU"), ("ua_readiness", SIDE_COLOUR[UA], "UA"))),
     PlotSpec("Territory held by Ukraine (km²)", (("ua_area_km2", SIDE_COLOUR[UA], "UA"),)),
-    PlotSpec("Detections and violations (cumulative)",
+    PlotSpec("Detections, violations (total)",
              (("detections", "#ff7f00", "build-up detections"),
               ("violations", "#636363", "ceasefire violations"))),
 )
@@ -71,9 +71,11 @@ PLOTS = (
 
 #: Read off Russia's ceasefire reviews: stale once the war is on, so not drawn then.
 CEASEFIRE_ONLY = frozenset({"expected_ratio", "value_resume_now", "value_wait"})
-COLUMNS = 3  # panels per row; the rows follow from the number of plots
-ROW_HEIGHT_IN = 2.25
-KEY_HEIGHT_IN = 0.95
+COLUMNS = 3  # panels per row in a wide column; the rows follow from the number of plots
+NARROW_PX = 680  # below this width (CSS pixels), two panels per row
+CSS_DPI = 96.0  # a CSS pixel is 1/96 inch: text in points keeps its size on any screen
+ROW_HEIGHT_IN = 2.1
+KEY_HEIGHT_IN = 1.05
 SYMLOG_LINEAR = 100.0  # km² of aims: the symlog axis is linear within ± this
 EDGE = {1.0: (0.97, "^"), -1.0: (0.03, "v")}  # ±inf: drawn at the top or bottom edge
 
@@ -88,26 +90,30 @@ class PlotsRenderer:
     as a marker on the panel's edge rather than off the axis.
     """
 
-    def __init__(self, model: CeasefireModel, width_in: float = 8.6, dpi: int = 80) -> None:
+    def __init__(self, model: CeasefireModel, width_px: float = 688.0,
+                 dpr: float = 1.0) -> None:
         n = len(PLOTS)
-        rows = math.ceil(n / COLUMNS)
-        height = ROW_HEIGHT_IN * rows + KEY_HEIGHT_IN
-        self.fig = Figure(figsize=(width_in, height), dpi=dpi)
-        self.fig.subplots_adjust(left=0.06, right=0.99, bottom=(KEY_HEIGHT_IN + 0.3) / height,
-                                 top=1 - 0.22 / height, wspace=0.28, hspace=0.42)
+        columns = COLUMNS if width_px >= NARROW_PX else 2
+        rows = math.ceil(n / columns)
+        key_in = KEY_HEIGHT_IN * (1.0 if columns == COLUMNS else 1.4)
+        width_in, height = max(width_px, 320.0) / CSS_DPI, ROW_HEIGHT_IN * rows + key_in
+        self.fig = Figure(figsize=(width_in, height), dpi=CSS_DPI * dpr)
+        self.fig.subplots_adjust(left=0.5 / width_in, right=1 - 0.1 / width_in,
+                                 bottom=(key_in + 0.3) / height, top=1 - 0.22 / height,
+                                 wspace=0.3, hspace=0.42)
         self.blit = Blitter(self.fig)
-        axes = self.fig.subplots(rows, COLUMNS, squeeze=False).ravel()
+        axes = self.fig.subplots(rows, columns, squeeze=False).ravel()
         self.axes: list[Any] = list(axes[:n])
         self.lines: list[list[Any]] = []
         self.edges: list[list[Any]] = []
         self.marks, self.shades, self.references = [], [], []
         for ax, spec in zip(self.axes, PLOTS, strict=True):
             self._init_panel(ax, spec, model)
-        for ax in self.axes[-COLUMNS:]:  # the bottom row's plots
+        for ax in self.axes[-columns:]:  # the bottom row's plots
             ax.set_xlabel("day", fontsize=7, labelpad=1)
         for ax in axes[n:]:
             ax.axis("off")
-        self._key()
+        self._key(columns)
         self.note = self.blit.add(self.axes[0].text(
             0.98, 0.05, "", transform=self.axes[0].transAxes, ha="right", va="bottom",
             fontsize=7, color=FALLEN, zorder=6))
@@ -143,22 +149,23 @@ class PlotsRenderer:
         shade = PolyCollection([], transform=ax.get_xaxis_transform(), lw=0, zorder=0.5)
         self.shades.append(self.blit.add(ax.add_collection(shade, autolim=False)))
 
-    def _key(self) -> None:
+    def _key(self, columns: int) -> None:
         """One key for all panels, below them: every line, phase and marker."""
         handles: list[Any] = [Line2D([], [], color=c, label=label) for spec in PLOTS
                               for _, c, label in spec.lines if label not in ("RU", "UA")]
         handles += [Line2D([], [], color=SIDE_COLOUR[RU], label="Russia"),
                     Line2D([], [], color=SIDE_COLOUR[UA], label="Ukraine"),
                     Line2D([], [], color=THRESHOLD, ls=(0, (5, 2)),
-                           label="breakthrough ratio (needed to attack)"),
+                           label="breakthrough ratio (needed)"),
                     Line2D([], [], ls="", marker="^", color="#542788",
-                           label="off the scale (∞: Ukraine has nothing there)"),
+                           label="∞: Ukraine has nothing there"),
                     Line2D([], [], ls="", marker="v", color="#b2182b",
                            label="−∞: no breakthrough expected"),
                     Line2D([], [], color=FALLEN, ls="--", label="offensive resumed")]
         handles += [Patch(fc=PHASE_SHADE[p], label=f"phase: {label}")
                     for p, label in PHASE_LABEL.items()]
-        self.key = self.fig.legend(handles=handles, loc="lower center", ncol=4, fontsize=7,
+        ncol = 3 if columns == COLUMNS else 2
+        self.key = self.fig.legend(handles=handles, loc="lower center", ncol=ncol, fontsize=7,
                                    frameon=False, bbox_to_anchor=(0.5, 0.0),
                                    columnspacing=1.2, handlelength=2.2)
 
