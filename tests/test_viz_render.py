@@ -31,6 +31,8 @@ from dmzsim.model.recording import summary  # noqa: E402
 from dmzsim.runs.cli import main  # noqa: E402
 from dmzsim.runs.cli import viz as viz_cli  # noqa: E402
 from dmzsim.runs.experiment.published import PUBLISHED_DIR  # noqa: E402
+from dmzsim.runs.experiment.seeds import run_seed  # noqa: E402
+from dmzsim.runs.sweep.results import ResultsFolder  # noqa: E402
 from dmzsim.runs.viz import controls as viz_controls  # noqa: E402
 from dmzsim.runs.viz.components import monitor_cards, monitor_values  # noqa: E402
 from dmzsim.runs.viz.controls import InputError, control_spec, parse_seed, parse_value  # noqa: E402
@@ -570,22 +572,51 @@ def test_replicates_run_in_worker_processes(tmp_path):
     assert result.km.at(0) == 0.0  # a no-deal war is on from day 0
 
 
-def test_replicates_panel_shows_p_and_the_survival_curve(tmp_path, monkeypatch):
+def test_replicates_panel_shows_p_the_survival_curve_and_replays_a_replicate(
+        tmp_path, monkeypatch):
     from dmzsim.runs.viz import replicates as viz_replicates
 
     real = viz_replicates.run_replicates
     monkeypatch.setattr(viz_replicates, "run_replicates",
                         lambda *a, **k: real(*a, **{**k, "serial": True}))
-    panel = viz_replicates.ReplicatesPanel(Params(**FAST).model_dump(), 2, str(SMALL_MAP),
-                                           str(tmp_path))
+    values = Params(**FAST).model_dump()
+    replayed = []
+    panel = viz_replicates.ReplicatesPanel(values, 2, str(SMALL_MAP), str(tmp_path),
+                                           on_replay=replayed.append)
     _, rc = solara.render(panel, handle_error=False)
     rc.find(v.TextField, label="replicates N").widget.v_model = "3"
     rc.find(v.Btn, children=["Run 3 replicates"]).widget.click()
     wait_until(lambda: rc.find(v.Alert, class_="dmz-p-resumed").widgets, timeout=60)
-    text = rc.find(v.Alert, class_="dmz-p-resumed").widget.children[0]
+    box = rc.find(v.Alert, class_="dmz-p-resumed").widget
+    text = box.children[0]
     assert "P(offensive resumes within 40 days)" in text and "of 3 runs" in text
+    assert box.type is None and box.color == "grey darken-2"  # neutral: an estimate
     assert len(rc.find(ipywidgets.Image)) == 1
+    rc.find(v.TextField, label="replicate k").widget.v_model = "2"
+    rc.find(v.Btn, children=["Replay replicate 2"]).widget.click()
+    assert replayed == [run_seed(2, 0, 1)]  # replicate 2 is the runner's replicate 1
+    summary_2 = ResultsFolder(next(tmp_path.iterdir())).summaries(
+        ["replicate", "day_resumed"]).set_index("replicate").loc[1]
+    on_screen = CeasefireModel(Params(**FAST), rng=replayed[0], map_path=SMALL_MAP)
+    on_screen.run_for(40)
+    assert summary(on_screen)["day_resumed"] == pytest.approx(summary_2["day_resumed"],
+                                                              nan_ok=True)
     rc.close()
+
+
+def test_replicates_and_export_share_one_n(viz_page):
+    viz_page.find(v.TextField, label="replicates N").widget.v_model = "7"
+    assert viz_page.find(v.TextField, label="replicates N (in the file)").widget.v_model == "7"
+    viz_page.find(v.Btn, children=["Run 7 replicates"]).assert_single()
+
+
+def test_a_finished_run_says_so(viz_page):
+    assert not viz_page.find(v.Alert, class_="dmz-finished").widgets
+    enter(viz_page, "horizon_days [days]", "2")
+    for _ in range(2):
+        viz_page.find(v.Btn, children=["Step"]).widget.click()
+    banner = viz_page.find(v.Alert, class_="dmz-finished").widget
+    assert banner.children[0].startswith("Finished: the run reached its horizon, day 2")
 
 
 def test_export_is_an_experiment_dmzsim_run_accepts(tmp_path):

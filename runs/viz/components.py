@@ -87,7 +87,7 @@ def MapView(model: CeasefireModel, tick: int, guard: Guard = NO_GUARD) -> None: 
     """The map image at its column's width and the browser's pixel density, its key, and
     the inspection panel of the point last clicked; a new renderer per model and size,
     a new frame per tick."""
-    size, set_size = solara.use_state((560, 1.0))
+    size, set_size = solara.use_state((496, 1.0))  # its bucket at 1600 px wide
     cell, set_cell = solara.use_state(None)
     renderer = solara.use_memo(lambda: MapRenderer(model, *size), [model, size])
     png = solara.use_memo(lambda: _guarded(guard, renderer.frame, model), [model, tick, size])

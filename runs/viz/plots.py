@@ -2,8 +2,8 @@
 breakthrough ratio drawn in every phase, and a marker on the day the offensive resumed.
 
 Draw order matters: the shading changes every frame, so it is painted over the cached
-background; everything that must stay visible on top of it (reference lines, the axes'
-frame) is therefore drawn per frame too, above the shading.
+background; the reference lines that must stay visible on top of it are therefore drawn
+per frame too, above the shading, and the shading stops short of the axes' frame.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+from matplotlib.transforms import Bbox, TransformedBbox
 
 
 # --- plots ----------------------------------------------------------------------------------
@@ -122,8 +123,6 @@ class PlotsRenderer:
         ax.set_title(spec.title, fontsize=8, loc="left")
         ax.set_xlim(0, model.p.horizon_days)
         ax.tick_params(labelsize=7)
-        for spine in ax.spines.values():  # the frame stays on top of the shading
-            self.blit.add(spine)
         lo_hi = {"log": (0.5, 5.0), "symlog": (-SYMLOG_LINEAR, SYMLOG_LINEAR)}
         if spec.yscale == "log":
             _ratio_axis(ax, float(getattr(model.p, spec.threshold)) if spec.threshold else None)
@@ -148,6 +147,7 @@ class PlotsRenderer:
                                                    visible=False, zorder=4)))
         shade = PolyCollection([], transform=ax.get_xaxis_transform(), lw=0, zorder=0.5)
         self.shades.append(self.blit.add(ax.add_collection(shade, autolim=False)))
+        shade.set_clip_box(_inside_frame(ax))
 
     def _key(self, columns: int) -> None:
         """One key for all panels, below them: every line, phase and marker."""
@@ -209,6 +209,16 @@ class PlotsRenderer:
         self.note.set_text(f"offensive resumed on day {day:.0f}" if shown else "")
 
 
+def _inside_frame(ax: Axes, px: float = 1.5) -> TransformedBbox:
+    """The axes' box less ``px`` pixels on each side: shading clipped to it leaves the
+    frame (drawn once, in the cached background) uncovered."""
+    box = ax.get_position()
+    fig_w, fig_h = ax.figure.bbox.width, ax.figure.bbox.height
+    dx, dy = px / fig_w, px / fig_h
+    return TransformedBbox(Bbox.from_extents(box.x0 + dx, box.y0 + dy, box.x1 - dx,
+                                             box.y1 - dy), ax.figure.transFigure)
+
+
 def _ratio_axis(ax: Axes, threshold: float | None) -> None:
     """A log axis of ratios; the threshold gets its own tick, labelled in bold."""
     ax.set_yscale("log")
@@ -250,7 +260,8 @@ def phase_spans(phases: list[str], days: np.ndarray) -> list[tuple[str, int, int
 def _widen(ax: Axes, ys: list[np.ndarray], yscale: str) -> bool:
     """Widen the value axis (with headroom) if the data left it; True if it changed.
 
-    Axes never shrink: a frame redraws the background only when a series sets a record.
+    Axes never shrink, and widen with generous headroom: a frame redraws the background
+    (the slowest part of a frame) only when a series sets a record.
     """
     vals = np.concatenate([y[np.isfinite(y)] for y in ys])
     if yscale == "log":
@@ -262,10 +273,10 @@ def _widen(ax: Axes, ys: list[np.ndarray], yscale: str) -> bool:
     if lo <= vmin and vmax <= hi:
         return False
     if yscale == "log":
-        ax.set_ylim(min(lo, vmin / 1.5), max(hi, vmax * 1.5))
+        ax.set_ylim(min(lo, vmin / 2.0), max(hi, vmax * 2.0))
     elif yscale == "symlog":
-        ax.set_ylim(min(lo, vmin * 2.0), max(hi, vmax * 2.0))
+        ax.set_ylim(min(lo, vmin * 3.0), max(hi, vmax * 3.0))
     else:
-        pad = 0.15 * max(vmax - min(lo, vmin), 1e-9)
+        pad = 0.4 * max(vmax - min(lo, vmin), 1e-9)
         ax.set_ylim(vmin - pad if vmin < lo else lo, max(hi, vmax + pad))
     return True
