@@ -34,7 +34,7 @@ from dmzsim.runs.experiment.published import PUBLISHED_DIR  # noqa: E402
 from dmzsim.runs.experiment.seeds import run_seed  # noqa: E402
 from dmzsim.runs.sweep.results import ResultsFolder  # noqa: E402
 from dmzsim.runs.viz import controls as viz_controls  # noqa: E402
-from dmzsim.runs.viz.components import monitor_cards, monitor_values  # noqa: E402
+from dmzsim.runs.viz.components import STALE, monitor_cards, monitor_values  # noqa: E402
 from dmzsim.runs.viz.controls import InputError, control_spec, parse_seed, parse_value  # noqa: E402
 from dmzsim.runs.viz.drawing import CEDED, DMZ_GOLD, FALLEN, PHASE_LABEL, PHASE_SHADE  # noqa: E402
 from dmzsim.runs.viz.map import MapRenderer, unit_stacks  # noqa: E402
@@ -404,8 +404,13 @@ def test_monitors_have_labels_units_and_one_value_each():
     assert cards["Towns ceded by the deal"].unit == "towns"
     assert cards["RU personnel"].unit == "personnel"
     for card in cards.values():
-        assert not re.fullmatch(r".+ \(.+\)", card.value), card
+        assert not re.fullmatch(r".+ \(.+\)", card.value) or card.value == STALE, card
         assert card.meaning, card.label
+    war = small_model(sequencing="no_deal")
+    war.step()
+    cards = {c.label: c for c in monitor_cards(war)}
+    assert cards["Value of resuming now"].value == STALE  # no ceasefire left to review
+    assert cards["Decided by"].value == STALE
 
 
 def test_frames_are_cheap():

@@ -20,8 +20,12 @@ from dmzsim.runs.viz.map import LEGEND, MapRenderer
 from dmzsim.runs.viz.plots import PlotsRenderer
 from dmzsim.runs.viz.probe import probe
 
-
 # --- monitors -------------------------------------------------------------------------------
+#: Read off Russia's ceasefire reviews: stale once the war is on (there is no ceasefire left
+#: to review), so shown as such then rather than as a current number.
+REVIEW_OUTPUTS = frozenset({"expected_ratio", "value_resume_now", "value_wait", "decided_by"})
+STALE = "– (at war: no review)"
+
 @dataclass(frozen=True)
 class MonitorCard:
     """What one monitor shows: its label, the value, the value's unit, and what it means
@@ -45,6 +49,9 @@ def monitor_cards(model: CeasefireModel) -> list[MonitorCard]:
         found = [(today[n], outputs.get(n, "day")) if n in today
                  else (so_far[n], outputs.get(n, "run")) for n in monitor.names]
         meaning = "; ".join(o.title for _, o in found if o is not None)
+        if model.at_war and set(monitor.names) <= REVIEW_OUTPUTS:
+            cards.append(MonitorCard(monitor.label, STALE, "", meaning))
+            continue
         if monitor.show is not None:
             cards.append(MonitorCard(monitor.label, monitor.show(*(v for v, _ in found)),
                                      "", meaning))
