@@ -210,12 +210,21 @@ def _resumed_on(day: Any) -> str:
     return "no" if math.isnan(day) else f"day {day:.0f}"
 
 
+def _value(value: Any) -> str:
+    """A value of Russia's review; −∞ means no breakthrough is expected at all."""
+    if isinstance(value, float) and math.isinf(value) and value < 0:
+        return "none: no breakthrough expected"
+    return number(value)
+
+
 @dataclass(frozen=True)
 class Monitor:
-    """One monitor of the visual run: a label over the values of ``names`` (for each name
-    the ``day`` output's value today if there is one, else the run output's so far),
-    shown by ``show``, or else the first with its output's ``show`` and the others in
-    brackets after it."""
+    """One monitor of the visual run: a label over one value, read from the output table.
+
+    For each of ``names`` the value is the ``day`` output's today if there is one, else
+    the run output's so far. One name: shown with its output's ``show`` and unit. Several
+    names, or a special wording: ``show`` makes one phrase of them all (no unit then).
+    """
 
     label: str
     names: tuple[str, ...]
@@ -224,20 +233,25 @@ class Monitor:
 
 MONITORS: tuple[Monitor, ...] = (
     Monitor("Force ratio, main sector", ("force_ratio_main_axis",)),
-    Monitor("Russia's odds (needed)", ("expected_ratio", "required_ratio")),
-    Monitor("Value of resuming now (later)", ("value_resume_now", "value_wait")),
+    Monitor("Russia's expected ratio", ("expected_ratio",)),
+    Monitor("Ratio needed to break through", ("required_ratio",)),
+    Monitor("Value of resuming now", ("value_resume_now",), _value),
+    Monitor("Best value of resuming later", ("value_wait",), _value),
     Monitor("Decided by", ("decided_by",), lambda v: v or "–"),
     Monitor("RU personnel", ("ru_strength",)),
     Monitor("UA personnel", ("ua_strength",)),
     Monitor("RU readiness", ("ru_readiness",)),
     Monitor("UA readiness", ("ua_readiness",)),
     Monitor("UA territory", ("ua_area_km2",)),
-    Monitor("Detections", ("detections",)),
-    Monitor("Violations (seen)", ("violations", "violations_detected")),
-    Monitor("Towns lost (belt)", ("towns_lost", "belt_towns_lost")),
-    Monitor("Towns ceded (belt)", ("towns_ceded", "belt_towns_ceded")),
+    Monitor("Build-up detections", ("detections",)),
+    Monitor("Violations", ("violations",)),
+    Monitor("Violations seen", ("violations_detected",)),
+    Monitor("Towns lost to the offensive", ("towns_lost",)),
+    Monitor("Fortress-belt towns lost", ("belt_towns_lost",)),
+    Monitor("Towns ceded by the deal", ("towns_ceded",)),
+    Monitor("Fortress-belt towns ceded", ("belt_towns_ceded",)),
     Monitor("Guarantees", ("guarantees_in_force", "guarantees_delivered"), _guarantees),
-    Monitor("Credibility", ("credibility",)),
+    Monitor("Guarantor's credibility", ("credibility",)),
     Monitor("Offensive resumed", ("day_resumed",), _resumed_on),
 )
 

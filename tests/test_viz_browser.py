@@ -14,6 +14,7 @@ the offensive and saves ``docs/img/viz.png`` (the README's screenshot).
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import re
 import signal
@@ -26,6 +27,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import numpy as np
 import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -134,7 +136,7 @@ def test_change_step_play_in_chromium(viz_url: str) -> None:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            context = browser.new_context(viewport={"width": 1600, "height": 1200})
+            context = browser.new_context(viewport={"width": 1600, "height": 1000})
             context.route(lambda url: not is_local(url), refuse)
             context.on("request", lambda request: requested.append(request.url))
             page = context.new_page()
@@ -144,9 +146,10 @@ def test_change_step_play_in_chromium(viz_url: str) -> None:
             expect(page.locator(".dmz-day")).to_contain_text("Day 0 of")
             expect(page.locator(".dmz-map")).to_be_visible()
             expect(page.locator(".dmz-plots")).to_be_visible()
+            check_layout(page, "1600x1000 at day 0")
 
             # a control: the seed refuses a non-number, then takes a number
-            seed = page.get_by_label("seed")
+            seed = page.get_by_label("seed", exact=True)
             seed.fill("twelve")
             seed.press("Enter")
             expect(page.get_by_text("seed must be a whole number")).to_be_visible()
@@ -183,7 +186,7 @@ def test_change_step_play_in_chromium(viz_url: str) -> None:
 
             if MAKING_SCREENSHOT:
                 SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-                page.set_viewport_size({"width": 1600, "height": 1000})
+                page.mouse.move(0, 0)
                 page.screenshot(path=str(SCREENSHOT))
         finally:
             browser.close()
@@ -191,3 +194,174 @@ def test_change_step_play_in_chromium(viz_url: str) -> None:
     assert any(u.startswith(("ws://", "wss://")) for u in requested)  # the live connection
     assert any(u.endswith(".js") or ".js?" in u for u in requested)  # scripts, all local
     assert [u for u in requested if not is_local(u)] == []
+
+
+# --- what a new user sees, at two screen sizes -------------------------------------------------
+# On the small map, a war that resumes (day 35 for seeds 0 to 2) and a short horizon.
+WAR_RUN = {"ua_initial_personnel": "60000", "resumption_cost_km2": "0", "horizon_days": "80"}
+SIZES = [pytest.param(1600, 1000, 1, id="1600x1000"),
+         pytest.param(1280, 800, 2, id="1280x800-dpr2")]
+
+
+@pytest.mark.skipif(MAKING_SCREENSHOT, reason="the screenshot run is the test above")
+@pytest.mark.parametrize(("width", "height", "dpr"), SIZES)
+def test_a_run_a_researcher_can_read(viz_url: str, width: int, height: int, dpr: int) -> None:
+    """A war that resumes, played to its horizon: no field, monitor or key entry
+    overlaps another; the map fills its column at the pixel density; the breakthrough
+    line shows in every shaded phase; clicking the map inspects it; the finished banner;
+    replicates in a neutral box, N shared with export, and replaying a replicate."""
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=60_000)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport={"width": width, "height": height},
+                                          device_scale_factor=dpr)
+            context.route(lambda url: not is_local(url), lambda route: route.abort())
+            page = context.new_page()
+            page.set_default_timeout(60_000)
+            page.goto(viz_url)
+            expect(page.locator(".dmz-day")).to_contain_text("Day 0 of")
+            page.locator(".dmz-param-dmz_shape").click()
+            page.get_by_role("option", name="mirrored").click()
+            page.get_by_text("All parameters").click()
+            for name, value in WAR_RUN.items():
+                field = page.get_by_label(name, exact=False).first
+                field.fill(value)
+                field.press("Enter")
+            expect(page.locator(".dmz-day")).to_contain_text("Day 0 of 80")
+            bad = page.get_by_label("withdrawal_days", exact=False).first
+            bad.fill("3.5")
+            bad.press("Enter")
+            expect(page.get_by_text("must be a whole number; got '3.5'")).to_be_visible()
+            check_fields(page)
+            bad.fill("14")
+            bad.press("Enter")
+
+            page.get_by_role("button", name="Play").click()
+            expect(page.locator(".dmz-finished")).to_contain_text("Finished", timeout=180_000)
+            expect(page.locator(".dmz-finished")).to_contain_text("resumed on day")
+            time.sleep(0.5)
+            check_layout(page, f"{width}x{height} at the horizon")
+            check_threshold_in_every_phase(page)
+            check_inspection(page)
+            check_replicates(page)
+        finally:
+            browser.close()
+
+
+def boxes(page, selector: str) -> list[dict]:
+    return [b for b in (e.bounding_box() for e in page.locator(selector).all()) if b]
+
+
+def overlap(a: dict, b: dict, slack: float = 0.5) -> bool:
+    return (min(a["x"] + a["width"], b["x"] + b["width"]) - max(a["x"], b["x"]) > slack and
+            min(a["y"] + a["height"], b["y"] + b["height"]) - max(a["y"], b["y"]) > slack)
+
+
+def assert_apart(items: list[dict], what: str) -> None:
+    for i, a in enumerate(items):
+        for b in items[i + 1:]:
+            assert not overlap(a, b), f"{what} overlap: {a} {b}"
+
+
+def check_layout(page, when: str) -> None:
+    """Monitors and key entries apart; map and plots fill their columns, sharply."""
+    assert_apart(boxes(page, ".dmz-monitor"), f"monitors ({when})")
+    assert_apart(boxes(page, ".dmz-key-item"), f"map key entries ({when})")
+    for selector in (".dmz-map", ".dmz-plots"):
+        natural, shown, dpr = page.locator(selector).evaluate(
+            "e => [e.naturalWidth, e.clientWidth, window.devicePixelRatio]")
+        column = page.locator(selector).evaluate("e => e.parentElement.clientWidth")
+        assert shown >= 0.97 * column, (selector, shown, column, when)
+        assert natural >= 0.97 * shown * dpr, (selector, natural, shown, dpr, when)
+
+
+def check_fields(page) -> None:
+    """Each parameter field in its own box: labels, inputs and messages never overlap the
+    next field's, and an error sits under its own field."""
+    fields = boxes(page, ".dmz-field")
+    assert len(fields) > 50
+    assert_apart(fields, "parameter fields")
+    error = page.locator(".dmz-field").filter(has_text="must be a whole number").first
+    box, message = error.bounding_box(), error.locator(".v-messages").bounding_box()
+    assert box and message and message["y"] + message["height"] <= box["y"] + box["height"] + 1
+
+
+def check_threshold_in_every_phase(page) -> None:
+    """The dashed 3:1 line on the force-ratio panel runs across every shaded phase (on
+    the rendered page, as the render tests check it on the renderer in each phase)."""
+    from dmzsim.runs.viz.drawing import PHASE_SHADE
+    from PIL import Image
+
+    png = page.locator(".dmz-plots").screenshot()
+    px = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+    h, w, _ = px.shape
+    panel = px[: int(h * 0.45), : int(w * 0.5)]
+    dark = panel.max(axis=2) < 70
+    # the threshold: the row with most dashes (dark runs longer than a letter's stroke)
+    scale = w / page.locator(".dmz-plots").evaluate("e => e.clientWidth")
+    dashes = [dash_count(r, scale) for r in dark]
+    row = int(np.argmax(dashes))
+    assert dashes[row] >= 8, "no dashed threshold line on the force-ratio panel"
+    shades = {p: np.array(matplotlib_rgb(c)) for p, c in PHASE_SHADE.items()}
+    above = panel[row - 6]
+    seen = set()
+    for phase, colour in shades.items():
+        cols = np.flatnonzero(np.abs(above - colour).max(axis=1) < 10)
+        if cols.size < 8:
+            continue
+        seen.add(phase)
+        # on the line's row the shade shows only in the dashes' gaps (a data line lying
+        # on the threshold may cover it, the shading may not)
+        line = panel[row - 1:row + 2, cols]
+        covered = (np.abs(line - colour).max(axis=2) > 30).any(axis=0)
+        assert covered.mean() > 0.6, f"threshold hidden under the {phase} shading"
+    assert {"withdrawal", "dmz", "resumed"} <= seen, seen
+
+
+def dash_count(row: np.ndarray, scale: float = 1.0) -> int:
+    """Dashes of the threshold line in a row of dark pixels: runs about 8 CSS pixels long
+    (its dashes are 6 pt; a letter's strokes are shorter, a solid line longer)."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], row.astype(int), [0]])))
+    lengths = edges[1::2] - edges[::2]
+    return int(np.sum((lengths >= 6 * scale) & (lengths <= 12 * scale)))
+
+
+def matplotlib_rgb(colour: str) -> tuple[float, float, float]:
+    from matplotlib.colors import to_rgb
+
+    return tuple(255 * c for c in to_rgb(colour))
+
+
+def check_inspection(page) -> None:
+    """Clicking the map names what is there: ground and, on the front, a sector."""
+    from playwright.sync_api import expect
+
+    box = page.locator(".dmz-map").bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
+    panel = page.locator(".dmz-inspect")
+    expect(panel).to_contain_text("Ground at")
+    expect(panel).to_contain_text("holds it")
+    page.get_by_role("button", name="close").click()
+    expect(panel).to_have_count(0)
+
+
+def check_replicates(page) -> None:
+    """N shared with export; P in a neutral box; replaying replicate 2 loads its seed."""
+    from playwright.sync_api import expect
+
+    n = page.get_by_label("replicates N", exact=True)
+    n.fill("3")
+    expect(page.get_by_label("replicates N (in the file)")).to_have_value("3")
+    page.get_by_role("button", name="Run 3 replicates").click()
+    result = page.locator(".dmz-p-resumed")
+    expect(result).to_contain_text("of 3 runs", timeout=120_000)
+    colour = result.evaluate("e => getComputedStyle(e).color")
+    r, g, b = (int(c) for c in re.findall(r"\d+", colour)[:3])
+    assert abs(r - g) < 40 and abs(g - b) < 40, f"not neutral: {colour}"  # grey, not green
+    page.get_by_role("button", name="Replay replicate 1").click()
+    seed = page.locator(".dmz-replicate-k").inner_text().split("seed ")[1].split(")")[0]
+    expect(page.locator(".dmz-day")).to_contain_text(f"Day 0 of 80 · withdrawal · seed {seed}")

@@ -7,7 +7,9 @@ compared before and after. Everything runs on the small synthetic map.
 
 from __future__ import annotations
 
+import io
 import math
+import re
 import time
 import tomllib
 import typing
@@ -20,25 +22,32 @@ from dmzsim.model import outputs
 solara = pytest.importorskip("solara")
 ipyvuetify = pytest.importorskip("ipyvuetify")
 import ipywidgets  # noqa: E402
+import matplotlib.colors  # noqa: E402
 from dmzsim.analysis.estimators import wilson  # noqa: E402
 from dmzsim.model.forces import RU, UA  # noqa: E402
 from dmzsim.model.model import CeasefireModel  # noqa: E402
 from dmzsim.model.params import SEQUENCING_ARMS, Params, parameter_table  # noqa: E402
+from dmzsim.model.recording import summary  # noqa: E402
 from dmzsim.runs.cli import main  # noqa: E402
 from dmzsim.runs.cli import viz as viz_cli  # noqa: E402
 from dmzsim.runs.experiment.published import PUBLISHED_DIR  # noqa: E402
+from dmzsim.runs.experiment.seeds import run_seed  # noqa: E402
+from dmzsim.runs.sweep.results import ResultsFolder  # noqa: E402
 from dmzsim.runs.viz import controls as viz_controls  # noqa: E402
-from dmzsim.runs.viz.components import monitor_values  # noqa: E402
+from dmzsim.runs.viz.components import STALE, monitor_cards, monitor_values  # noqa: E402
 from dmzsim.runs.viz.controls import InputError, control_spec, parse_seed, parse_value  # noqa: E402
-from dmzsim.runs.viz.drawing import DMZ_GOLD  # noqa: E402
+from dmzsim.runs.viz.drawing import CEDED, DMZ_GOLD, FALLEN, PHASE_LABEL, PHASE_SHADE  # noqa: E402
 from dmzsim.runs.viz.map import MapRenderer, unit_stacks  # noqa: E402
+from dmzsim.runs.viz.map_features import attack_arrow, ceded_towns  # noqa: E402
 from dmzsim.runs.viz.plots import PlotsRenderer, phase_spans  # noqa: E402
+from dmzsim.runs.viz.probe import probe  # noqa: E402
 from dmzsim.runs.viz.replicates import (  # noqa: E402
     export_toml,
     run_replicates,
     summarise,
     write_export,
 )
+from PIL import Image as PILImage  # noqa: E402
 
 from tests.helpers import SMALL_MAP  # noqa: E402
 
@@ -107,6 +116,20 @@ def test_parameter_text_is_checked_against_type_and_bounds():
         parse_value(control_spec("sequencing"), "territory-first")
 
 
+def test_all_parameters_are_grouped_as_the_schema_groups_them():
+    groups = viz_controls.schema_groups()
+    assert list(groups)[:2] == ["the deal", "forces"]
+    assert sorted(n for names in groups.values() for n in names) == sorted(Params.model_fields)
+    assert "sequencing" in groups["the deal"] and "decision_noise" in groups["decisions"]
+    _, rc = solara.render(viz_controls.ParameterPanel(Params().model_dump(), lambda n, v: None),
+                          handle_error=False)
+    headings = [w.widget.children[0] for w in rc.find(v.Html, class_="dmz-group")]
+    assert headings == list(groups)
+    fields = rc.find(v.Html, class_="dmz-field")
+    assert len(fields) == len(Params.model_fields)
+    rc.close()
+
+
 def test_published_arms_are_scenarios():
     scenarios, notes = viz_controls.published_scenarios()
     labels = {s.label: s for s in scenarios}
@@ -166,6 +189,95 @@ def test_fallen_towns_are_marked_again():
     assert red_pixels() > before + 20  # a red cross and a red label
 
 
+def test_map_fills_its_width_at_the_pixel_density():
+    m = small_model()
+    for width, dpr in ((480, 1.0), (480, 2.0), (800, 1.5)):
+        image = PILImage.open(io.BytesIO(MapRenderer(m, width, dpr).frame(m)))
+        assert image.width == pytest.approx(width * dpr, abs=2)
+
+
+def test_town_labels_do_not_overlap_on_the_donetsk_map():
+    """Chasiv Yar and Bakhmut, Myrnohrad and Pokrovsk: close towns, labels apart."""
+    m = CeasefireModel(rng=1)
+    for width in (368, 496, 560):
+        renderer = MapRenderer(m, width)
+        renderer.frame(m)
+        boxes = renderer.label_boxes
+        assert len(boxes) == len(m.theatre.raster.towns)
+        for i, a in enumerate(boxes):
+            for b in boxes[i + 1:]:
+                assert not a.overlaps(b), (width, a, b)
+
+
+def test_ceded_towns_are_not_fallen_and_have_their_own_glyph():
+    m = small_model(sequencing="territory_first", dmz_shape="unilateral")
+    renderer = MapRenderer(m)
+    renderer.frame(m)
+    while m.phase != "dmz":
+        m.step()
+    ceded = ceded_towns(m)
+    assert ceded.sum() == m.towns_ceded > 0 and m.record["towns_lost"] == 0
+    renderer.frame(m)
+    _, premultiplied, keep = renderer.overlay
+    rgb = premultiplied / np.maximum(1.0 - keep, 1e-6)
+    solid = keep[:, 0] < 0.5
+    gold = np.array(matplotlib.colors.to_rgb(CEDED)) * 255
+    red = np.array(matplotlib.colors.to_rgb(FALLEN)) * 255
+    assert np.sum(solid & (np.abs(rgb - gold).max(axis=1) < 30)) > 20  # rings and labels
+    assert np.sum(solid & (np.abs(rgb - red).max(axis=1) < 30)) == 0  # no "fallen" cross
+
+
+def test_zone_colour_follows_its_state_and_the_line_and_arrow_are_drawn():
+    m = small_model(sequencing="territory_first", dmz_shape="mirrored", horizon_days=400,
+                    ua_initial_personnel=60_000.0)  # resumes on day 49
+    renderer = MapRenderer(m)
+    while m.phase != "dmz":
+        m.step()
+    renderer.frame(m)
+    zone = m.theatre.dmz & m.theatre.raster.in_oblast
+    in_force = renderer.colours(m)[zone][:, :3] / 255.0
+    assert np.all(np.linalg.norm(in_force - DMZ_GOLD, axis=1) < 0.45)
+    assert len(renderer.front.get_segments()) > 0
+    assert len(renderer.zone_edge.get_segments()) > 0
+    assert not renderer.arrow.get_visible()
+    while m.phase != "resumed" and m.running:
+        m.step()
+    assert m.phase == "resumed", "expected the offensive to resume"
+    m.step()
+    renderer.frame(m)
+    zone = m.theatre.dmz & m.theatre.raster.in_oblast
+    at_war = renderer.colours(m)[zone][:, :3] / 255.0
+    assert np.all(np.linalg.norm(at_war - DMZ_GOLD, axis=1) > 0.3)  # not gold any more
+    assert renderer.arrow.get_visible()
+    start, tip = attack_arrow(m)
+    assert np.hypot(*(tip - start)) >= 30.0
+
+
+def test_clicking_the_map_finds_the_cell_and_inspects_it_without_changing_the_run():
+    m, twin = small_model(), small_model()
+    renderer = MapRenderer(m)
+    renderer.frame(m)
+    for _ in range(30):
+        m.step()
+        twin.step()
+        k = 0
+        cell = m.theatre.attack_point(k)
+        width, height = renderer.fig.canvas.get_width_height()
+        x, y = renderer.ax.transData.transform(((cell[0] + 0.5) * m.theatre.cell_km,
+                                                (cell[1] + 0.5) * m.theatre.cell_km))
+        assert renderer.cell_at(x / width, 1 - y / height) == cell
+        found = {f.title: f.lines for f in probe(m, cell)}
+    assert summary(m) == summary(twin)  # inspecting drew no number and changed nothing
+    text = " ".join(" ".join(lines) for lines in found.values())
+    assert any(title.startswith("Ground at") for title in found)
+    assert any(title.startswith(("Russia:", "Ukraine:")) for title in found)
+    assert "strength" in text and "readiness" in text and "posture" in text
+    sector = next(lines for title, lines in found.items() if title.startswith("Sector"))
+    assert "build-up detections" in sector[1] and "expected ratio" in sector[2]
+    assert "review" in sector[3]
+    assert renderer.cell_at(-0.5, 0.5) is None
+
+
 def test_units_are_stacked_by_cell_side_and_posture():
     m = small_model()
     stacks = unit_stacks(m)
@@ -194,19 +306,80 @@ def test_plots_mark_the_resumption():
 def test_the_plot_grid_grows_with_the_list_of_plots(monkeypatch):
     from dmzsim.runs.viz import plots
 
-    sixth = plots.PlotSpec("Losses (cumulative)", (("ru_losses", "#b2182b", "RU"),))
-    monkeypatch.setattr(plots, "PLOTS", (*plots.PLOTS, sixth))
+    seventh = plots.PlotSpec("Losses (cumulative)", (("ru_losses", "#b2182b", "RU"),))
+    monkeypatch.setattr(plots, "PLOTS", (*plots.PLOTS, seventh))
     m = small_model()
     renderer = PlotsRenderer(m)
     m.step()
     assert renderer.frame(m).startswith(b"\x89PNG")
-    assert len(renderer.axes) == 6 and len(renderer.fig.axes) == 9  # 3 rows: plots, key, blank
+    assert len(renderer.axes) == 7 and len(renderer.fig.axes) == 9  # 3 rows, 2 blank
 
 
 def test_phase_spans():
     phases = ["ceasefire", "withdrawal", "withdrawal", "dmz", "dmz", "resumed"]
     assert phase_spans(phases, np.arange(6)) == [
-        ("withdrawal", 1, 2), ("dmz", 3, 4), ("resumed", 5, 5)]
+        ("ceasefire", 0, 0), ("withdrawal", 1, 2), ("dmz", 3, 4), ("resumed", 5, 5)]
+
+
+def _pixels(png: bytes) -> np.ndarray:
+    return np.asarray(PILImage.open(io.BytesIO(png)).convert("RGB")).astype(int)
+
+
+@pytest.mark.parametrize("phase", sorted(PHASE_SHADE))
+def test_threshold_line_is_drawn_over_every_phase_shading(phase):
+    """The 3:1 line stays visible whatever phase is shaded behind it (the shading is
+    painted per frame, so the line must be drawn after it)."""
+    m = small_model(horizon_days=60)
+    for _ in range(30):
+        m.step()
+    m.datacollector.model_vars["phase"] = [phase] * len(m.datacollector.model_vars["day"])
+    renderer = PlotsRenderer(m)
+    px = _pixels(renderer.frame(m))
+    ax = renderer.axes[0]
+    height = px.shape[0]
+    shade = np.array(matplotlib.colors.to_rgb(PHASE_SHADE[phase])) * 255
+    hits = 0
+    for day in range(8, 28):  # inside the shaded span, away from the data lines' ends
+        x, y = ax.transData.transform((day, m.p.breakthrough_ratio))
+        column = px[height - int(y) - 2:height - int(y) + 3, int(x)]
+        assert np.any(np.abs(px[height - int(y) - 12, int(x)] - shade).max() < 8), \
+            "the phase is shaded"
+        hits += bool(np.any(column.max(axis=1) < 70))  # the threshold's black
+    assert hits >= 10, f"threshold line hidden under the {phase} shading"
+
+
+def test_every_phase_is_shaded_and_in_the_key():
+    m = small_model()
+    renderer = PlotsRenderer(m)
+    keyed = {t.get_text() for t in renderer.key.get_texts()}
+    for label in PHASE_LABEL.values():
+        assert f"phase: {label}" in keyed
+    assert set(PHASE_SHADE) >= {"ceasefire", "withdrawal", "dmz", "resumed", "war"}
+    assert "breakthrough ratio (needed)" in keyed
+
+
+def test_ratio_axis_has_a_labelled_threshold_tick_and_marks_infinity():
+    m = small_model()
+    renderer = PlotsRenderer(m)
+    renderer.frame(m)
+    ax = renderer.axes[0]
+    assert m.p.breakthrough_ratio in ax.get_yticks()
+    assert any(t.get_text() == "3" and t.get_fontweight() == "bold" for t in ax.texts)
+    n = len(m.datacollector.model_vars["day"])
+    m.datacollector.model_vars["force_ratio_main_axis"] = [math.inf] * n
+    renderer.frame(m)
+    edge = renderer.edges[0][0]
+    assert len(edge.get_xdata()) == n and set(edge.get_ydata()) == {0.97}
+    assert ax.get_ylim()[1] < 1e6  # clipped: the axis did not run off to infinity
+
+
+def test_decision_panel_is_beside_the_force_ratio():
+    from dmzsim.runs.viz.plots import PLOTS
+
+    assert [name for name, _, _ in PLOTS[0].lines] == ["force_ratio_main_axis",
+                                                       "expected_ratio"]
+    assert PLOTS[0].threshold == "breakthrough_ratio"  # the required ratio, as a line
+    assert [name for name, _, _ in PLOTS[1].lines] == ["value_resume_now", "value_wait"]
 
 
 def test_monitors_read_the_model():
@@ -216,6 +389,28 @@ def test_monitors_read_the_model():
     assert shown["Day"] == f"1 / {m.p.horizon_days}"
     assert shown["Phase"] == m.phase
     assert shown["UA territory"] == f"{m.ua_area:,.0f} km²"
+
+
+def test_monitors_have_labels_units_and_one_value_each():
+    """Each monitor is one value with its output's unit; towns ceded by the deal and
+    towns lost to the offensive are separate monitors (no cryptic "a (b)")."""
+    m = small_model(sequencing="territory_first", dmz_shape="unilateral")
+    while m.phase != "dmz":
+        m.step()
+    cards = {c.label: c for c in monitor_cards(m)}
+    assert m.towns_ceded > 0
+    assert cards["Towns ceded by the deal"].value == str(m.towns_ceded)
+    assert cards["Towns lost to the offensive"].value == "0"
+    assert cards["Towns ceded by the deal"].unit == "towns"
+    assert cards["RU personnel"].unit == "personnel"
+    for card in cards.values():
+        assert not re.fullmatch(r".+ \(.+\)", card.value) or card.value == STALE, card
+        assert card.meaning, card.label
+    war = small_model(sequencing="no_deal")
+    war.step()
+    cards = {c.label: c for c in monitor_cards(war)}
+    assert cards["Value of resuming now"].value == STALE  # no ceasefire left to review
+    assert cards["Decided by"].value == STALE
 
 
 def test_frames_are_cheap():
@@ -382,22 +577,51 @@ def test_replicates_run_in_worker_processes(tmp_path):
     assert result.km.at(0) == 0.0  # a no-deal war is on from day 0
 
 
-def test_replicates_panel_shows_p_and_the_survival_curve(tmp_path, monkeypatch):
+def test_replicates_panel_shows_p_the_survival_curve_and_replays_a_replicate(
+        tmp_path, monkeypatch):
     from dmzsim.runs.viz import replicates as viz_replicates
 
     real = viz_replicates.run_replicates
     monkeypatch.setattr(viz_replicates, "run_replicates",
                         lambda *a, **k: real(*a, **{**k, "serial": True}))
-    panel = viz_replicates.ReplicatesPanel(Params(**FAST).model_dump(), 2, str(SMALL_MAP),
-                                           str(tmp_path))
+    values = Params(**FAST).model_dump()
+    replayed = []
+    panel = viz_replicates.ReplicatesPanel(values, 2, str(SMALL_MAP), str(tmp_path),
+                                           on_replay=replayed.append)
     _, rc = solara.render(panel, handle_error=False)
     rc.find(v.TextField, label="replicates N").widget.v_model = "3"
     rc.find(v.Btn, children=["Run 3 replicates"]).widget.click()
     wait_until(lambda: rc.find(v.Alert, class_="dmz-p-resumed").widgets, timeout=60)
-    text = rc.find(v.Alert, class_="dmz-p-resumed").widget.children[0]
+    box = rc.find(v.Alert, class_="dmz-p-resumed").widget
+    text = box.children[0]
     assert "P(offensive resumes within 40 days)" in text and "of 3 runs" in text
+    assert box.type is None and box.color == "grey darken-2"  # neutral: an estimate
     assert len(rc.find(ipywidgets.Image)) == 1
+    rc.find(v.TextField, label="replicate k").widget.v_model = "2"
+    rc.find(v.Btn, children=["Replay replicate 2"]).widget.click()
+    assert replayed == [run_seed(2, 0, 1)]  # replicate 2 is the runner's replicate 1
+    summary_2 = ResultsFolder(next(tmp_path.iterdir())).summaries(
+        ["replicate", "day_resumed"]).set_index("replicate").loc[1]
+    on_screen = CeasefireModel(Params(**FAST), rng=replayed[0], map_path=SMALL_MAP)
+    on_screen.run_for(40)
+    assert summary(on_screen)["day_resumed"] == pytest.approx(summary_2["day_resumed"],
+                                                              nan_ok=True)
     rc.close()
+
+
+def test_replicates_and_export_share_one_n(viz_page):
+    viz_page.find(v.TextField, label="replicates N").widget.v_model = "7"
+    assert viz_page.find(v.TextField, label="replicates N (in the file)").widget.v_model == "7"
+    viz_page.find(v.Btn, children=["Run 7 replicates"]).assert_single()
+
+
+def test_a_finished_run_says_so(viz_page):
+    assert not viz_page.find(v.Alert, class_="dmz-finished").widgets
+    enter(viz_page, "horizon_days [days]", "2")
+    for _ in range(2):
+        viz_page.find(v.Btn, children=["Step"]).widget.click()
+    banner = viz_page.find(v.Alert, class_="dmz-finished").widget
+    assert banner.children[0].startswith("Finished: the run reached its horizon, day 2")
 
 
 def test_export_is_an_experiment_dmzsim_run_accepts(tmp_path):

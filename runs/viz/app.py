@@ -22,6 +22,7 @@ runs go; default ``results/viz``), ``DMZSIM_EXPORT_DIR`` (where "export" writes)
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 import time
@@ -43,7 +44,7 @@ from dmzsim.runs.viz.controls import (
     published_scenarios,
     validate,
 )
-from dmzsim.runs.viz.replicates import ExportPanel, ReplicatesPanel
+from dmzsim.runs.viz.replicates import DEFAULT_REPLICATES, ExportPanel, ReplicatesPanel
 
 
 def map_path() -> str | None:
@@ -92,6 +93,11 @@ class Run:
         self.applied.set(settings)
         self.error.set("")
         self.tick.set(self.tick.value + 1)
+
+    def replay(self, seed: int) -> None:
+        """Run the current settings again on screen with ``seed`` (a replicate's)."""
+        self.settings.set(Settings(self.settings.value.values, seed))
+        self.reset()
 
     def change(self, settings: Settings) -> None:
         """New control values; applied at once if the run has not started."""
@@ -144,10 +150,10 @@ def RunView(run: Run) -> None:  # noqa: N802
         run.shown = tick
 
     solara.use_effect(mark_shown, [model, tick])
-    with solara.Columns([6, 7], gutters_dense=True):
-        MapView(model, tick, run.lock)
-        with solara.Column(gap="8px"):
-            Monitors(model, tick, run.lock)
+    with solara.Column(gap="8px"):
+        Monitors(model, tick, run.lock)
+        with solara.Columns([5, 7], gutters_dense=True):
+            MapView(model, tick, run.lock)
             PlotsView(model, tick, run.lock)
 
 
@@ -227,6 +233,7 @@ def Page() -> None:  # noqa: N802
     start = starting_scenario(scenarios, extra)
     run = solara.use_memo(lambda: Run(start), [])
     settings, model = run.settings.value, run.model.value
+    n_text = solara.use_reactive(str(DEFAULT_REPLICATES))  # replicates and export share N
 
     def set_param(name: str, value: Any) -> None:
         current = run.settings.value
@@ -247,13 +254,30 @@ def Page() -> None:  # noqa: N802
     if settings != run.applied.value:
         solara.Warning("The controls changed after this run started; "
                        "press Reset to run with them.", classes=["dmz-pending"])
+    FinishedBanner(run)
     RunView(run)
     with solara.Columns([1, 1]):
         with solara.Card("Run N replicates of these settings"):
             ReplicatesPanel(settings.values, settings.seed, map_path(),
-                            os.environ.get("DMZSIM_VIZ_OUT", os.path.join("results", "viz")))
+                            os.environ.get("DMZSIM_VIZ_OUT", os.path.join("results", "viz")),
+                            n_text=n_text, on_replay=run.replay)
         with solara.Card("Export these settings as an experiment"):
-            ExportPanel(settings.values, settings.seed)
+            ExportPanel(settings.values, settings.seed, n_text=n_text)
+
+
+@solara.component
+def FinishedBanner(run: Run) -> None:  # noqa: N802
+    """Once the run reaches its horizon: it is over, and how it ended."""
+    model = run.model.value
+    run.tick.get()  # re-render every frame
+    if model.running:
+        return
+    resumed = model.record.get("day_resumed", math.nan)
+    how = ("the ceasefire held" if math.isnan(resumed)
+           else f"the offensive resumed on day {resumed:.0f}")
+    solara.v.Alert(children=[f"Finished: the run reached its horizon, day {model.day}; "
+                             f"{how}. Reset to run again."],
+                   outlined=True, color="grey darken-2", dense=True, class_="dmz-finished")
 
 
 page = Page

@@ -8,38 +8,64 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from typing import Any
 
 import solara
 from dmzsim.model import outputs
 from dmzsim.model.model import CeasefireModel
 from dmzsim.model.recording import summary
-from dmzsim.runs.viz.map import MapRenderer
+from dmzsim.runs.viz.drawing import POSTURE_STYLE
+from dmzsim.runs.viz.map import LEGEND, MapRenderer
 from dmzsim.runs.viz.plots import PlotsRenderer
-
+from dmzsim.runs.viz.probe import probe
 
 # --- monitors -------------------------------------------------------------------------------
-def monitor_values(model: CeasefireModel) -> list[tuple[str, str]]:
-    """(label, value) pairs of the monitors, NetLogo-style: the day and phase, then the
-    output table's monitors (:data:`model.outputs.MONITORS`), read off the model today."""
+#: Read off Russia's ceasefire reviews: stale once the war is on (there is no ceasefire left
+#: to review), so shown as such then rather than as a current number.
+REVIEW_OUTPUTS = frozenset({"expected_ratio", "value_resume_now", "value_wait", "decided_by"})
+STALE = "– (at war: no review)"
+
+@dataclass(frozen=True)
+class MonitorCard:
+    """What one monitor shows: its label, the value, the value's unit, and what it means
+    (the output table's labels, shown on hover)."""
+
+    label: str
+    value: str
+    unit: str = ""
+    meaning: str = ""
+
+
+def monitor_cards(model: CeasefireModel) -> list[MonitorCard]:
+    """The monitors, NetLogo-style: the day and phase, then the output table's monitors
+    (:data:`model.outputs.MONITORS`), read off the model today."""
     today = {k: v[-1] for k, v in model.datacollector.model_vars.items() if v}
     so_far = summary(model)
-    shown = [("Day", f"{model.day} / {model.p.horizon_days}"), ("Phase", str(model.phase))]
+    cards = [MonitorCard("Day", f"{model.day} / {model.p.horizon_days}", "",
+                         "day of the run / the horizon"),
+             MonitorCard("Phase", str(model.phase), "", outputs.label("phase"))]
     for monitor in outputs.MONITORS:
-        found = [(n, today[n], "day") if n in today else (n, so_far[n], "run")
-                 for n in monitor.names]
+        found = [(today[n], outputs.get(n, "day")) if n in today
+                 else (so_far[n], outputs.get(n, "run")) for n in monitor.names]
+        meaning = "; ".join(o.title for _, o in found if o is not None)
+        if model.at_war and set(monitor.names) <= REVIEW_OUTPUTS:
+            cards.append(MonitorCard(monitor.label, STALE, "", meaning))
+            continue
         if monitor.show is not None:
-            text = monitor.show(*(v for _, v, _ in found))
-        else:
-            parts = [_show(n, v, kind) for n, v, kind in found]
-            text = parts[0] + "".join(f" ({p})" for p in parts[1:])
-        shown.append((monitor.label, text))
-    return shown
+            cards.append(MonitorCard(monitor.label, monitor.show(*(v for v, _ in found)),
+                                     "", meaning))
+            continue
+        value, out = found[0]
+        text = out.show(value) if out is not None else outputs.number(value)
+        unit = out.unit if out is not None and out.unit not in text else ""
+        cards.append(MonitorCard(monitor.label, text, unit, meaning))
+    return cards
 
 
-def _show(name: str, value: Any, kind: outputs.Kind) -> str:
-    out = outputs.get(name, kind)
-    return out.show(value) if out is not None else outputs.number(value)
+def monitor_values(model: CeasefireModel) -> list[tuple[str, str]]:
+    """(label, value) pairs of the monitors (the value without its unit)."""
+    return [(c.label, c.value) for c in monitor_cards(model)]
 
 
 # --- solara components ----------------------------------------------------------------------
@@ -49,34 +75,137 @@ Guard = AbstractContextManager[Any]
 NO_GUARD: Guard = contextlib.nullcontext()
 
 
+@solara.component_vue("pointer.vue")
+def Pointer(event_size: Callable[[dict], None],  # noqa: N802
+            event_point: Callable[[dict], None]) -> None:
+    """A transparent layer over the map image: reports the image's width in CSS pixels
+    and the device pixel ratio (so the map is drawn at the browser's pixel density) and
+    where it is clicked, as fractions of the image's width and height."""
+
+
+def size_bucket(width: float, dpr: float) -> tuple[int, float]:
+    """A column width rounded to 16 px (a scroll bar coming and going does not redraw
+    the map) and a pixel ratio rounded to a quarter."""
+    return int((max(width, 240) + 15) // 16 * 16), max(round(dpr * 4) / 4, 1.0)
+
+
 @solara.component
 def MapView(model: CeasefireModel, tick: int, guard: Guard = NO_GUARD) -> None:  # noqa: N802
-    """The map image; a new renderer per model, a new frame per tick."""
-    renderer = solara.use_memo(lambda: MapRenderer(model), [model])
-    png = solara.use_memo(lambda: _guarded(guard, renderer.frame, model), [model, tick])
-    solara.Image(png, width="100%", classes=["dmz-map"])
+    """The map image at its column's width and the browser's pixel density, its key, and
+    the inspection panel of the point last clicked; a new renderer per model and size,
+    a new frame per tick."""
+    size, set_size = solara.use_state((496, 1.0))  # its bucket at 1600 px wide
+    cell, set_cell = solara.use_state(None)
+    renderer = solara.use_memo(lambda: MapRenderer(model, *size), [model, size])
+    png = solara.use_memo(lambda: _guarded(guard, renderer.frame, model), [model, tick, size])
+
+    def on_size(data: dict) -> None:
+        new = size_bucket(float(data.get("width", 0)), float(data.get("dpr", 1)))
+        if new != size:
+            set_size(new)
+
+    def on_point(data: dict) -> None:
+        set_cell(renderer.cell_at(float(data.get("x", -1)), float(data.get("y", -1))))
+
+    with solara.Column(gap="4px"):
+        with solara.Div(style={"position": "relative", "line-height": "0"}):
+            solara.Image(png, width="100%", classes=["dmz-map"])
+            Pointer(event_size=on_size, event_point=on_point)
+        MapKey()
+        if cell is not None:
+            Inspection(model, tick, cell, guard, on_close=lambda: set_cell(None))
+
+
+@solara.component
+def MapKey() -> None:  # noqa: N802
+    """The map's key, as text beside the image rather than pixels inside it."""
+    with solara.Row(classes=["dmz-map-key"],
+                    style={"flex-wrap": "wrap", "gap": "2px 12px", "font-size": "12px"}):
+        for kind, colour, edge, label in LEGEND:
+            with solara.v.Html(tag="span", class_="dmz-key-item",
+                               style_="display: inline-flex; align-items: center; gap: 4px"):
+                solara.v.Html(tag="span", children=[_glyph(kind)], style_=_glyph_style(
+                    kind, colour, edge))
+                solara.v.Html(tag="span", children=[label])
+        for name, marker, ru, ua in POSTURE_STYLE.values():
+            glyph = {"o": "●", "v": "▼", "s": "■", "^": "▲"}[marker]
+            with solara.v.Html(tag="span", class_="dmz-key-item",
+                               style_="display: inline-flex; align-items: center; gap: 2px"):
+                for c in (ru, ua):
+                    solara.v.Html(tag="span", children=[glyph], style_=f"color: {c}")
+                solara.v.Html(tag="span", children=[f"units {name} (RU, UA)"])
+        solara.v.Html(tag="span", children=["unit marker area ∝ personnel"],
+                      style_="color: #555")
+
+
+def _glyph(kind: str) -> str:
+    return {"patch": "", "line": "", "dashed": "", "arrow": "➤"}.get(kind, kind)
+
+
+def _glyph_style(kind: str, colour: str, edge: str) -> str:
+    if kind == "patch":
+        return f"display: inline-block; width: 14px; height: 10px; background: {colour}"
+    if kind in ("line", "dashed"):
+        style = "solid" if kind == "line" else "dashed"
+        return f"display: inline-block; width: 16px; border-top: 2px {style} {colour}"
+    stroke = f"-webkit-text-stroke: 1px {edge};" if edge else ""
+    return f"color: {colour}; {stroke} font-size: 13px"
+
+
+@solara.component
+def Inspection(model: CeasefireModel, tick: int, cell: tuple[int, int],  # noqa: N802
+               guard: Guard, on_close: Callable[[], None]) -> None:
+    """What is at the clicked point today: ground, town, units, sector (``probe``)."""
+    found = solara.use_memo(lambda: _guarded(guard, lambda m: probe(m, cell), model),
+                            [model, tick, cell])
+    with solara.Card(classes=["dmz-inspect"], style={"font-size": "12px"}):
+        with solara.Row(justify="space-between"):
+            solara.Text("At the point clicked (updates as the run goes on)",
+                        style={"font-weight": "600"})
+            solara.Button("close", on_click=on_close, text=True, small=True)
+        for finding in found:
+            solara.v.Html(tag="div", children=[finding.title], class_="dmz-inspect-title",
+                          style_="font-weight: 600; margin-top: 4px")
+            for line in finding.lines:
+                solara.v.Html(tag="div", children=[line])
 
 
 @solara.component
 def PlotsView(model: CeasefireModel, tick: int, guard: Guard = NO_GUARD) -> None:  # noqa: N802
-    """The time-series panels."""
-    renderer = solara.use_memo(lambda: PlotsRenderer(model), [model])
-    png = solara.use_memo(lambda: _guarded(guard, renderer.frame, model), [model, tick])
-    solara.Image(png, width="100%", classes=["dmz-plots"])
+    """The time-series panels, at their column's width and the browser's pixel density."""
+    size, set_size = solara.use_state((688, 1.0))
+    renderer = solara.use_memo(lambda: PlotsRenderer(model, *size), [model, size])
+    png = solara.use_memo(lambda: _guarded(guard, renderer.frame, model), [model, tick, size])
+
+    def on_size(data: dict) -> None:
+        new = size_bucket(float(data.get("width", 0)), float(data.get("dpr", 1)))
+        if new != size:
+            set_size(new)
+
+    with solara.Div(style={"position": "relative", "line-height": "0"}):
+        solara.Image(png, width="100%", classes=["dmz-plots"])
+        Pointer(event_size=on_size, event_point=lambda data: None)
 
 
 @solara.component
 def Monitors(model: CeasefireModel, tick: int, guard: Guard = NO_GUARD) -> None:  # noqa: N802
-    """NetLogo-style monitors: a label over a value, in a wrapping row."""
-    values = solara.use_memo(lambda: _guarded(guard, monitor_values, model), [model, tick])
+    """NetLogo-style monitors: a label over a value and its unit, in a wrapping row; the
+    output's full label on hover."""
+    cards = solara.use_memo(lambda: _guarded(guard, monitor_cards, model), [model, tick])
     with solara.Row(style={"flex-wrap": "wrap", "gap": "6px"}):
-        for label, value in values:
+        for card in cards:
             with solara.v.Sheet(outlined=True, class_="pa-1 dmz-monitor",
-                                style_="min-width: 118px"):
-                solara.v.Html(tag="div", children=[label],
+                                style_="min-width: 112px", attributes={"title": card.meaning}):
+                solara.v.Html(tag="div", children=[card.label], class_="dmz-monitor-label",
                               style_="font-size: 11px; color: #555")
-                solara.v.Html(tag="div", children=[value], class_="dmz-monitor-value",
-                              style_="font-size: 15px; font-weight: 600")
+                with solara.v.Html(tag="div", style_="white-space: nowrap"):
+                    solara.v.Html(tag="span", children=[card.value],
+                                  class_="dmz-monitor-value",
+                                  style_="font-size: 15px; font-weight: 600")
+                    if card.unit:
+                        solara.v.Html(tag="span", children=[f" {card.unit}"],
+                                      class_="dmz-monitor-unit",
+                                      style_="font-size: 11px; color: #555")
 
 
 def _guarded(guard: Guard, fn: Callable[[Any], Any], arg: Any) -> Any:

@@ -14,6 +14,7 @@ Scenarios come from the experiment files: any arm of a published experiment
 
 from __future__ import annotations
 
+import inspect
 import math
 import re
 import tomllib
@@ -84,6 +85,32 @@ def control_spec(name: str) -> ControlSpec:
 
 def all_specs() -> list[ControlSpec]:
     return [control_spec(n) for n in Params.model_fields]
+
+
+_SECTION = re.compile(r"^\s*# --- (\w[^-]*?) -+\s*$")
+_FIELD = re.compile(r"^\s{4}(\w+)\s*:")
+
+
+def schema_groups() -> dict[str, list[str]]:
+    """The parameters by the schema's own sections (the ``# --- name ---`` headings of
+    ``Params`` in ``model/params.py``), in schema order, so the panel is grouped as the
+    schema is without a second list to keep in step. A field before any heading, or a
+    schema whose source cannot be read, goes under "parameters"."""
+    try:
+        source = inspect.getsource(Params).splitlines()
+    except (OSError, TypeError):
+        return {"parameters": list(Params.model_fields)}
+    groups: dict[str, list[str]] = {}
+    current = "parameters"
+    for line in source:
+        if (heading := _SECTION.match(line)) is not None:
+            current = heading.group(1).strip()
+        elif (field := _FIELD.match(line)) is not None and field.group(1) in Params.model_fields:
+            groups.setdefault(current, []).append(field.group(1))
+    missing = [n for n in Params.model_fields if not any(n in g for g in groups.values())]
+    if missing:
+        groups.setdefault("parameters", []).extend(missing)
+    return groups
 
 
 def slider_step(spec: ControlSpec) -> float:
@@ -266,8 +293,12 @@ def ParamText(spec: ControlSpec, value: Any, on_value: Callable[[Any], None]) ->
         on_value(parsed)
 
     unit = f" [{spec.unit}]" if spec.kind in ("int", "float") else ""
-    solara.InputText(label=spec.name + unit, value=text, on_value=submit,
-                     error=error or False, message=error or None, dense=True)
+    # Not dense, in a box of its own: a label sits below the previous field's underline
+    # and an error message takes its own line under its own field.
+    with solara.Div(classes=["dmz-field"], style={"padding-top": "4px"}), \
+            solara.Tooltip(spec.help):
+        solara.InputText(label=spec.name + unit, value=text, on_value=submit,
+                         error=error or False, message=error or None)
 
 
 @solara.component
@@ -302,9 +333,13 @@ def ParameterPanel(values: dict[str, Any],  # noqa: N802
             ParamSlider(specs[name], values[name],
                         lambda v, n=name: on_value(n, v)).key(f"s-{name}")
     with solara.Details(summary=f"All parameters ({len(specs)})"):
-        for name, spec in specs.items():
-            ParamText(spec, values[name],
-                      lambda v, n=name: on_value(n, v)).key(f"t-{name}={values[name]!r}")
+        for group, names in schema_groups().items():
+            solara.Text(group, classes=["dmz-group"],
+                        style={"font-weight": "700", "margin-top": "10px",
+                               "display": "block"})
+            for name in names:
+                ParamText(specs[name], values[name],
+                          lambda v, n=name: on_value(n, v)).key(f"t-{name}={values[name]!r}")
 
 
 def validate(values: dict[str, Any]) -> str | None:

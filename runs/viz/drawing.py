@@ -31,10 +31,18 @@ POSTURE_STYLE: dict[Posture, tuple[str, str, str, str]] = {
     Posture.CONCENTRATE: ("massing", "s", "#e66101", "#35978f"),
     Posture.ATTACK: ("attacking", "^", "#67001f", "#053061"),
 }
-RATIO_TICKS = (0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 1000)
-PHASE_SHADE = {"withdrawal": "#d9d9d9", "dmz": "#fff2b3", "resumed": "#fbd0cc",
-               "war": "#fbd0cc"}
+RATIO_TICKS = (0.1, 0.3, 1, 10, 30, 100, 300, 1000)  # with the threshold (3) between
+# Every phase of the agreement is shaded (``model/agreement.py``); both kinds of war
+# share a colour, so the key has one entry for them.
+PHASE_SHADE = {"ceasefire": "#e5f5e0", "withdrawal": "#d9d9d9", "dmz": "#fff2b3",
+               "resumed": "#fbd0cc", "war": "#fbd0cc"}
+PHASE_LABEL = {"ceasefire": "ceasefire on the line", "withdrawal": "withdrawal",
+               "dmz": "DMZ in force", "resumed": "war (resumed or no deal)"}
+THRESHOLD = "#000000"  # the breakthrough ratio's reference line and tick
 FALLEN = "#b2182b"
+CEDED = "#8c6d00"  # towns the deal handed over: dark gold, the zone's colour
+ZONE_BROKEN = np.array([0.62, 0.58, 0.50])  # the zone once the war has resumed over it
+FRONT, ZONE_EDGE = "#111111", "#7a5c00"
 Painter = Callable[[np.ndarray], None]
 
 

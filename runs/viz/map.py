@@ -1,5 +1,8 @@
-"""The visual run's map: control by side, works, the DMZ and its sectors' coverage, towns
-(fallen ones marked), and unit stacks sized by strength and coloured by side and posture.
+"""The visual run's map: control by side, works, the zone (coloured by its state) and its
+sectors' coverage, the line of contact and the zone's edges, towns (ceded and fallen ones
+told apart), the main attack's direction, and unit stacks sized by strength and coloured
+by side and posture. The key is not in the image: the page shows it beside the map
+(:data:`LEGEND`), so the map takes its whole column.
 """
 
 from __future__ import annotations
@@ -11,103 +14,114 @@ import numpy as np
 from dmzsim.model.forces import RU, UA
 from dmzsim.model.model import CeasefireModel
 from dmzsim.runs.viz.drawing import (
+    CEDED,
     DMZ_GOLD,
     FALLEN,
+    FRONT,
     POSTURE_STYLE,
     RU_HELD,
     UA_HELD,
     WORKS,
+    ZONE_BROKEN,
+    ZONE_EDGE,
     Blitter,
     Painter,
 )
+from dmzsim.runs.viz.map_features import (
+    Spot,
+    attack_arrow,
+    ceded_towns,
+    front_lines,
+    place_labels,
+)
 from matplotlib import patheffects
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import LineCollection
+from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
-from matplotlib.legend_handler import HandlerTuple
-from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
+from matplotlib.patches import FancyArrowPatch
+from matplotlib.transforms import Bbox
 
+CSS_DPI = 96.0  # a CSS pixel is 1/96 inch: text in points keeps its size on any screen
+MARGINS_IN = (0.62, 0.14, 0.3, 0.26)  # left, right, bottom, top (ticks and the title)
 
-def _degree_ticks(ax: Any, raster: Any) -> None:
-    """Label the km axes in degrees (the projection is linear in lon and in lat)."""
-    nx, ny = raster.shape
-    for axis, km, deg, top, suffix in (
-            (ax.xaxis, raster.x_km[:, 0], raster.lon[:, 0], nx * raster.cell_km, "E"),
-            (ax.yaxis, raster.y_km[0, :], raster.lat[0, :], ny * raster.cell_km, "N")):
-        if km.size < 2:
-            continue
-        slope = (deg[-1] - deg[0]) / (km[-1] - km[0])
-        lo, hi = deg[0] - slope * km[0], deg[0] + slope * (top - km[0])
-        step = 0.5 if hi - lo > 1.5 else 0.1
-        ticks = np.arange(math.ceil(lo / step) * step, hi, step)
-        axis.set_ticks(km[0] + (ticks - deg[0]) / slope)
-        axis.set_ticklabels([f"{t:.1f}°{suffix}" for t in ticks], fontsize=7)
+#: The map's key, shown by the page beside the image: (kind, colour, edge, label) with
+#: kind "patch", "line", "dashed", "arrow" or a marker glyph.
+LEGEND: tuple[tuple[str, str, str, str], ...] = (
+    ("patch", to_hex(RU_HELD), "", "Russian-held"),
+    ("patch", to_hex(UA_HELD), "", "Ukrainian-held"),
+    ("patch", to_hex(WORKS * 0.6 + UA_HELD * 0.4), "", "fortified (darker: stronger works)"),
+    ("patch", to_hex(DMZ_GOLD), "", "DMZ in force (brighter: more monitored)"),
+    ("patch", to_hex(ZONE_BROKEN), "", "former DMZ, war resumed"),
+    ("line", FRONT, "", "line of contact"),
+    ("dashed", ZONE_EDGE, "", "edge of the zone"),
+    ("arrow", FALLEN, "", "main attack, after resumption"),
+    ("◆", to_hex(DMZ_GOLD), "#444444", "monitoring sector (filled: coverage)"),
+    ("◆", to_hex(DMZ_GOLD), "#d7301f", "sector that saw a build-up"),
+    ("■", "#ffffff", "#000000", "fortress-belt town"),
+    ("●", "#ffffff", "#000000", "other town"),
+    ("●", "#bdbdbd", "#000000", "town Russian-held at day 0"),
+    ("●", to_hex(RU_HELD), CEDED, "town ceded by the deal (gold ring)"),
+    ("✕", FALLEN, "", "town taken by the offensive"),
+)
 
 
 class MapRenderer:
-    """The theatre on its real aspect ratio: control, works, DMZ, towns, sectors, units.
+    """The theatre on its real aspect ratio, ``width_px`` CSS pixels wide, drawn at
+    ``dpr`` image pixels per CSS pixel (the browser's pixel density).
 
     Layers, bottom to top: the cell raster (numpy, pasted into the canvas at one pixel
-    box per cell, no matplotlib resampling); sectors, units and fallen-town marks
-    (matplotlib artists); then the oblast outline and the town markers and labels, drawn
-    once into a transparent overlay and blended in (text is the slowest thing to draw).
+    box per cell, no matplotlib resampling); the line of contact, the zone's edges,
+    sectors, units and the attack arrow (matplotlib artists); then the oblast outline and
+    the towns with their labels, drawn once into a transparent overlay and blended in
+    (text is the slowest thing to draw) until a town changes hands.
     """
 
-    LEGEND_IN, LEFT_IN, PAD_IN = 1.75, 0.6, 0.12
-
-    def __init__(self, model: CeasefireModel, map_width_in: float = 4.6, dpi: int = 90) -> None:
+    def __init__(self, model: CeasefireModel, width_px: float = 560.0,
+                 dpr: float = 1.0) -> None:
         r = model.theatre.raster
         nx, ny = r.shape
         self.raster, self.cell_km, self.outside = r, r.cell_km, ~r.in_oblast
-        map_h = map_width_in * ny / nx
-        w = self.LEFT_IN + map_width_in + self.PAD_IN + self.LEGEND_IN
-        h = max(map_h + 0.65, 4.2)
-        self.rect = (self.LEFT_IN / w, 0.3 / h, map_width_in / w, map_h / h)
-        self.fig = Figure(figsize=(w, h), dpi=dpi)
+        left, right, bottom, top = MARGINS_IN
+        w = max(width_px, 240.0) / CSS_DPI
+        map_w = w - left - right
+        h = map_w * ny / nx + bottom + top
+        self.rect = (left / w, bottom / h, map_w / w, map_w * ny / nx / h)
+        self.scale = map_w / 4.6  # marker sizes were tuned for a 4.6 in wide map
+        self.fig = Figure(figsize=(w, h), dpi=CSS_DPI * dpr)
         self.blit = Blitter(self.fig)
         self.ax = ax = self._axes(self.fig)
         _degree_ticks(ax, r)
         for spine in ax.spines.values():
             self.blit.add(spine)
-        self.sectors = self.blit.add(ax.scatter([], [], marker="D", s=36, linewidths=1.2,
-                                                zorder=4))
-        self.units = {p: self.blit.add(ax.scatter([], [], marker=style[1], linewidths=0.5,
-                                                  edgecolors="#111111", zorder=5))
-                      for p, style in POSTURE_STYLE.items()}
-        self.title = self.blit.add(self.fig.text(self.LEFT_IN / w, 1 - 0.08 / h, "",
-                                                 fontsize=9, va="top"))
-        self._legend(w)
+        self._add_artists(ax, w, h)
         towns = r.towns
         self.town_xy = np.array([((t.cell[0] + 0.5) * self.cell_km,
                                   (t.cell[1] + 0.5) * self.cell_km) for t in towns]).reshape(-1, 2)
-        self.held_shown: np.ndarray | None = None
+        self.towns_shown: tuple[bytes, bytes] | None = None
+        self.front_version = -1
+        self.label_boxes: list[Bbox] = []
         self.overlay: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self.pixels: tuple[slice, slice, np.ndarray] | None = None
 
-    def _legend(self, w: float) -> None:
-        handles: list[Any] = [
-            Patch(fc=RU_HELD, label="Russian-held"), Patch(fc=UA_HELD, label="Ukrainian-held"),
-            Patch(fc=WORKS * 0.6 + UA_HELD * 0.4, label="fortified (darker)"),
-            Patch(fc=DMZ_GOLD, label="DMZ (brighter:\nmore monitored)"),
-            Line2D([], [], ls="", marker="D", mfc=DMZ_GOLD, mec="#444444",
-                   label="monitoring sector"),
-            Line2D([], [], ls="", marker="D", mfc=DMZ_GOLD, mec="#d7301f", mew=1.5,
-                   label="sector saw a build-up"),
-            Line2D([], [], ls="", marker="s", mfc="white", mec="black",
-                   label="fortress-belt town"),
-            Line2D([], [], ls="", marker="o", mfc="#bdbdbd", mec="black",
-                   label="town Russian-held at day 0"),
-            Line2D([], [], ls="", marker="x", mec=FALLEN, mew=2, label="town fallen since")]
-        labels = [h.get_label() for h in handles]
-        for name, marker, ru, ua in POSTURE_STYLE.values():
-            handles.append(tuple(Line2D([], [], ls="", marker=marker, mfc=c, mec="#111111")
-                                 for c in (ru, ua)))
-            labels.append(f"{name} (RU, UA)")
-        self.fig.legend(handles, labels, loc="upper left", fontsize=6.5, frameon=False,
-                        bbox_to_anchor=((w - self.LEGEND_IN) / w, 0.97), handlelength=2.0,
-                        handler_map={tuple: HandlerTuple(ndivide=None)},
-                        title="units: area ∝ personnel", title_fontsize=6.5,
-                        alignment="left")
+    def _add_artists(self, ax: Any, w: float, h: float) -> None:
+        add = self.blit.add
+        self.front = add(ax.add_collection(LineCollection([], colors=FRONT, linewidths=1.4,
+                                                          zorder=3), autolim=False))
+        self.zone_edge = add(ax.add_collection(LineCollection(
+            [], colors=ZONE_EDGE, linewidths=1.1, linestyles=(0, (4, 2)), zorder=3),
+            autolim=False))
+        self.sectors = add(ax.scatter([], [], marker="D", s=36 * self.scale, linewidths=1.2,
+                                      zorder=4))
+        self.units = {p: add(ax.scatter([], [], marker=style[1], linewidths=0.5,
+                                        edgecolors="#111111", zorder=5))
+                      for p, style in POSTURE_STYLE.items()}
+        self.arrow = add(ax.add_patch(FancyArrowPatch(
+            (0, 0), (1, 1), arrowstyle="simple,head_width=1.4,head_length=1.2,tail_width=0.5",
+            mutation_scale=16 * self.scale, fc=FALLEN, ec="white", lw=0.8, alpha=0.9,
+            zorder=6, visible=False)))
+        self.title = add(self.fig.text(MARGINS_IN[0] / w, 1 - 0.06 / h, "", fontsize=8,
+                                       va="top"))
 
     def _axes(self, fig: Figure) -> Any:
         nx, ny = self.raster.shape
@@ -116,8 +130,10 @@ class MapRenderer:
         ax.set_ylim(0.0, ny * self.cell_km)
         return ax
 
-    def _draw_overlay(self, held: np.ndarray) -> None:
-        """Outline, towns and their labels (crossed and red once fallen), as sparse pixels."""
+    # --- the overlay: outline, towns, labels ------------------------------------------
+    def _draw_overlay(self, held: np.ndarray, ceded: np.ndarray) -> None:
+        """Outline, towns and their labels (ceded ones ringed in gold, fallen ones crossed
+        and red), as sparse pixels to blend over each frame."""
         fig = Figure(figsize=self.fig.get_size_inches(), dpi=self.fig.dpi)
         FigureCanvasAgg(fig)
         fig.patch.set_alpha(0.0)
@@ -129,24 +145,59 @@ class MapRenderer:
                    linewidths=1.0)
         belt = np.array([t.fortress_belt for t in r.towns], dtype=bool)
         start = np.array([bool(r.ua_held[t.cell]) for t in r.towns], dtype=bool)
-        fell = start & ~held
-        fill = np.where(start, "white", "#bdbdbd")
-        for mask, marker, size in ((belt, "s", 30), (~belt, "o", 12)):
-            ax.scatter(*self.town_xy[mask].T, marker=marker, s=size, c=fill[mask],
-                       edgecolors="black", linewidths=1.0)
-        ax.scatter(*self.town_xy[fell].T, marker="x", s=64, c=FALLEN, linewidths=2.0)
-        halo = [patheffects.withStroke(linewidth=2.2, foreground="white")]
-        for i, t in enumerate(r.towns):
-            colour = FALLEN if fell[i] else ("black" if start[i] else "#555555")
-            ax.annotate(t.name, tuple(self.town_xy[i]), xytext=(4, 3), fontsize=6.5,
-                        textcoords="offset points", color=colour, path_effects=halo,
-                        fontweight="bold" if t.fortress_belt else "normal")
+        fell = start & ~held & ~ceded
+        fill = np.where(ceded, to_hex(RU_HELD), np.where(start, "white", "#bdbdbd"))
+        edge = np.where(ceded, CEDED, "black")
+        for mask, marker, size in ((belt, "s", 30), (~belt, "o", 14)):
+            ax.scatter(*self.town_xy[mask].T, marker=marker, s=size * self.scale,
+                       c=fill[mask], edgecolors=edge[mask],
+                       linewidths=np.where(ceded[mask], 2.0, 1.0))
+        ax.scatter(*self.town_xy[fell].T, marker="x", s=64 * self.scale, c=FALLEN,
+                   linewidths=2.0)
+        colours = np.where(fell, FALLEN, np.where(ceded, CEDED,
+                                                  np.where(start, "black", "#555555")))
+        self._label_towns(fig, ax, colours, belt)
         fig.canvas.draw()
         rgba = np.asarray(fig.canvas.buffer_rgba()).reshape(-1, 4)
         flat = np.flatnonzero(rgba[:, 3])
         alpha = rgba[flat, 3:4].astype(np.float32) / 255.0
         self.overlay = (flat, rgba[flat, :3].astype(np.float32) * alpha, 1.0 - alpha)
 
+    def _label_towns(self, fig: Figure, ax: Any, colours: np.ndarray, belt: np.ndarray) -> None:
+        """Town names, each at a spot where it overlaps no other label and no town."""
+        towns = self.raster.towns
+        halo = [patheffects.withStroke(linewidth=2.2, foreground="white")]
+        order = sorted(range(len(towns)), key=lambda i: (not belt[i], towns[i].name))
+        texts = [ax.annotate(towns[i].name, tuple(self.town_xy[i]), xytext=(4, 2),
+                             textcoords="offset points", fontsize=7, color=colours[i],
+                             path_effects=halo, fontweight="bold" if belt[i] else "normal",
+                             fontstyle="italic" if colours[i] == CEDED else "normal")
+                 for i in order]
+        renderer = fig.canvas.get_renderer()
+
+        def measure(j: int, size: float, spot: Spot) -> Bbox:
+            text = texts[j]
+            text.set_fontsize(size)
+            text.set_position(spot[:2])
+            text.set_ha(spot[2])
+            text.set_va(spot[3])
+            return text.get_window_extent(renderer)
+
+        points = ax.transData.transform(self.town_xy[order]) if order else np.zeros((0, 2))
+        half = [0.5 * math.sqrt((30 if belt[i] else 14) * self.scale) * fig.dpi / 72 + 1
+                for i in order]
+        choice, boxes = place_labels(points, half, measure, ax.bbox)
+        to_data = ax.transData.inverted()
+        for j, (size, spot) in enumerate(choice):
+            box = measure(j, size, spot)
+            if math.hypot(*spot[:2]) > 12:  # far from its town: a leader line to it
+                end = to_data.transform((min(max(points[j][0], box.x0), box.x1),
+                                         min(max(points[j][1], box.y0), box.y1)))
+                ax.plot(*np.column_stack([self.town_xy[order[j]], end]), color="#666666",
+                        lw=0.6)
+        self.label_boxes = boxes
+
+    # --- the cell raster ----------------------------------------------------------------
     def _pixel_map(self, height: int) -> tuple[slice, slice, np.ndarray]:
         """The axes' pixel box in the canvas and, per pixel, the flat index of its cell."""
         nx, ny = self.raster.shape
@@ -172,6 +223,25 @@ class MapRenderer:
         px = buf.reshape(-1, 4)
         px[flat, :3] = (premultiplied + px[flat, :3] * keep).astype(np.uint8)
 
+    def colours(self, model: CeasefireModel) -> np.ndarray:
+        """RGBA per cell, ``[x, y]``: control, darkened by works, and the zone: gold
+        while it is in force (brighter where monitored), grey once the war is on."""
+        th = model.theatre
+        ua = th.control == UA
+        rgb = np.where(ua[..., None], UA_HELD, RU_HELD)
+        works = (0.6 * th.fort * (ua | th.dmz))[..., None]
+        rgb = rgb * (1.0 - works) + WORKS * works
+        if model.at_war:
+            alpha, zone = (0.7 * th.dmz)[..., None], ZONE_BROKEN
+        else:
+            alpha, zone = ((0.45 + 0.45 * th.monitored) * th.dmz)[..., None], DMZ_GOLD
+        rgb = rgb * (1.0 - alpha) + zone * alpha
+        rgb[self.outside] = rgb[self.outside] * 0.55 + 0.45
+        out = np.empty((*rgb.shape[:2], 4), np.uint8)
+        out[..., :3] = np.rint(rgb * 255)
+        out[..., 3] = 255
+        return out
+
     # --- per frame ------------------------------------------------------------------------
     def frame(self, model: CeasefireModel) -> bytes:
         """The map of ``model`` today, as PNG bytes."""
@@ -179,31 +249,34 @@ class MapRenderer:
             return self._frame(model)
 
     def _frame(self, model: CeasefireModel) -> bytes:
-        held = model.theatre.towns_held
-        if self.held_shown is None or not np.array_equal(held, self.held_shown):
-            self._draw_overlay(held)
-            self.held_shown = held.copy()
+        held, ceded = model.theatre.towns_held, ceded_towns(model)
+        key = (held.tobytes(), ceded.tobytes())
+        if key != self.towns_shown:
+            self._draw_overlay(held, ceded)
+            self.towns_shown = key
+        self._update_lines(model)
         self._update_sectors(model)
         self._update_units(model)
+        self._update_arrow(model)
         p = model.p
         self.title.set_text(f"Day {model.day} · {model.phase} · {p.sequencing}, "
                             f"{p.dmz_shape} DMZ")
         return self.blit.png(under=self._paste(self.colours(model)), over=self._blend_overlay)
 
-    def colours(self, model: CeasefireModel) -> np.ndarray:
-        """RGBA per cell, ``[x, y]``: control, darkened by works, gold where the DMZ is."""
-        th = model.theatre
-        ua = th.control == UA
-        rgb = np.where(ua[..., None], UA_HELD, RU_HELD)
-        works = (0.6 * th.fort * (ua | th.dmz))[..., None]
-        rgb = rgb * (1.0 - works) + WORKS * works
-        alpha = ((0.45 + 0.45 * th.monitored) * th.dmz)[..., None]
-        rgb = rgb * (1.0 - alpha) + DMZ_GOLD * alpha
-        rgb[self.outside] = rgb[self.outside] * 0.55 + 0.45
-        out = np.empty((*rgb.shape[:2], 4), np.uint8)
-        out[..., :3] = np.rint(rgb * 255)
-        out[..., 3] = 255
-        return out
+    def _update_lines(self, model: CeasefireModel) -> None:
+        """The line of contact and the zone's edges, traced again when ground changed."""
+        if model.theatre.version == self.front_version:
+            return
+        front, zone = front_lines(model)
+        self.front.set_segments(front)
+        self.zone_edge.set_segments(zone)
+        self.front_version = model.theatre.version
+
+    def _update_arrow(self, model: CeasefireModel) -> None:
+        arrow = attack_arrow(model)
+        self.arrow.set_visible(arrow is not None)
+        if arrow is not None:
+            self.arrow.set_positions(tuple(arrow[0]), tuple(arrow[1]))
 
     def _update_sectors(self, model: CeasefireModel) -> None:
         k, sectors = self.cell_km, [s for s in model.sectors if s.cell is not None]
@@ -217,13 +290,38 @@ class MapRenderer:
 
     def _update_units(self, model: CeasefireModel) -> None:
         stacks = unit_stacks(model)
-        scale = 16.0 / model.p.unit_personnel
+        scale = 16.0 * self.scale / model.p.unit_personnel
         for posture, artist in self.units.items():
             rows = stacks[stacks[:, 3] == int(posture)]
             artist.set_offsets((rows[:, :2] + 0.5) * self.cell_km)
-            artist.set_sizes(np.clip(rows[:, 4] * scale, 5.0, 600.0))
+            artist.set_sizes(np.clip(rows[:, 4] * scale, 5.0, 600.0 * self.scale))
             _, _, ru, ua = POSTURE_STYLE[posture]
             artist.set_facecolors([ru if s == RU else ua for s in rows[:, 2]])
+
+    def cell_at(self, fx: float, fy: float) -> tuple[int, int] | None:
+        """The cell under a point of the image given as fractions of its width and height
+        from the top left (where the page was clicked); None outside the map."""
+        w, h = self.fig.canvas.get_width_height()
+        x, y = self.ax.transData.inverted().transform((fx * w, (1.0 - fy) * h))
+        nx, ny = self.raster.shape
+        i, j = math.floor(x / self.cell_km), math.floor(y / self.cell_km)
+        return (i, j) if 0 <= i < nx and 0 <= j < ny else None
+
+
+def _degree_ticks(ax: Any, raster: Any) -> None:
+    """Label the km axes in degrees (the projection is linear in lon and in lat)."""
+    nx, ny = raster.shape
+    for axis, km, deg, top, suffix in (
+            (ax.xaxis, raster.x_km[:, 0], raster.lon[:, 0], nx * raster.cell_km, "E"),
+            (ax.yaxis, raster.y_km[0, :], raster.lat[0, :], ny * raster.cell_km, "N")):
+        if km.size < 2:
+            continue
+        slope = (deg[-1] - deg[0]) / (km[-1] - km[0])
+        lo, hi = deg[0] - slope * km[0], deg[0] + slope * (top - km[0])
+        step = 0.5 if hi - lo > 1.5 else 0.1
+        ticks = np.arange(math.ceil(lo / step) * step, hi, step)
+        axis.set_ticks(km[0] + (ticks - deg[0]) / slope)
+        axis.set_ticklabels([f"{t:.1f}°{suffix}" for t in ticks], fontsize=7)
 
 
 def unit_stacks(model: CeasefireModel) -> np.ndarray:

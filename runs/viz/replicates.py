@@ -42,7 +42,10 @@ from dmzsim.runs.sweep.results import ResultsFolder
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-SUMMARY_COLUMNS = ["resumed", "day_resumed", "days_run"]
+SUMMARY_COLUMNS = ["replicate", "seed", "resumed", "day_resumed", "days_run"]
+#: One default N for "run N replicates" and for the exported file: the page shares it.
+DEFAULT_REPLICATES = 100
+MAX_REPLICATES = 5000
 
 
 # --- the experiment -----------------------------------------------------------------------------
@@ -95,6 +98,7 @@ class ReplicateSummary:
     km: KaplanMeier
     folder: Path
     wall_s: float
+    runs: pd.DataFrame | None = None  # replicate, seed, resumed, day_resumed; by replicate
 
     def text(self) -> str:
         med = self.km.median()
@@ -114,9 +118,21 @@ def summarise(summaries: pd.DataFrame, horizon: int, folder: Path, n_failed: int
     ran = summaries["days_run"].to_numpy(dtype=float)
     time_ = np.where(resumed, days, ran)
     k, n = int(resumed.sum()), len(resumed)
+    runs = None
+    if {"replicate", "seed"} <= set(summaries.columns):
+        runs = summaries[["replicate", "seed", "resumed", "day_resumed"]].sort_values(
+            "replicate").reset_index(drop=True)
     return ReplicateSummary(n, n_failed, k, wilson(k, n, CONFIDENCE),
                             kaplan_meier(time_, resumed, horizon=float(horizon),
-                                         conf=CONFIDENCE), folder, wall_s)
+                                         conf=CONFIDENCE), folder, wall_s, runs)
+
+
+def replicate_text(runs: pd.DataFrame, k: int) -> str:
+    """What replicate ``k`` (counted from 1) did, and its seed."""
+    row = runs.iloc[k - 1]
+    outcome = (f"offensive resumed on day {row.day_resumed:.0f}" if row.resumed
+               else "the ceasefire held to the horizon")
+    return f"replicate {k} (seed {int(row.seed)}): {outcome}"
 
 
 def default_workers() -> int:
@@ -161,9 +177,10 @@ def run_replicates(values: dict[str, Any], seed: int, n: int, out: str | Path, *
                      report.failed, time.perf_counter() - start)
 
 
-def survival_png(result: ReplicateSummary, dpi: int = 80) -> bytes:
-    """The Kaplan-Meier curve of the ceasefire holding, with its 95% band."""
-    fig = Figure(figsize=(5.2, 2.8), dpi=dpi, layout="constrained")
+def survival_png(result: ReplicateSummary, dpi: int = 96) -> bytes:
+    """The Kaplan-Meier curve of the ceasefire holding, with its 95% band; the key sits
+    below the axes, where no curve runs."""
+    fig = Figure(figsize=(6.4, 3.9), dpi=dpi, layout="constrained")
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     km = result.km
@@ -174,41 +191,47 @@ def survival_png(result: ReplicateSummary, dpi: int = 80) -> bytes:
             label="Kaplan-Meier")
     ax.set_xlim(0, km.horizon)
     ax.set_ylim(0, 1.02)
-    ax.set_xlabel("day", fontsize=8)
-    ax.set_ylabel("P(no offensive yet)", fontsize=8)
-    ax.set_title(f"Ceasefire survival, {result.n_ok} runs", fontsize=9, loc="left")
-    ax.tick_params(labelsize=7)
-    ax.legend(fontsize=7, frameon=False)
+    ax.set_xlabel("day", fontsize=9)
+    ax.set_ylabel("P(no offensive yet)", fontsize=9)
+    ax.set_title(f"Ceasefire survival, {result.n_ok} runs", fontsize=10, loc="left")
+    ax.tick_params(labelsize=8)
+    fig.legend(loc="outside lower center", ncol=2, fontsize=8, frameon=False)
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     return buf.getvalue()
 
 
 # --- components -----------------------------------------------------------------------------------
+def parse_n(text: str, lo: int = 1) -> int | None:
+    """N as typed: a whole number from ``lo`` to :data:`MAX_REPLICATES`, else None."""
+    t = (text or "").strip()
+    return int(t) if t.isdigit() and lo <= int(t) <= MAX_REPLICATES else None
+
+
 @solara.component
 def ReplicatesPanel(values: dict[str, Any], seed: int, map_path: str | None,  # noqa: N802
-                    out: str) -> None:
-    """"Run N replicates": the current settings N times in the background."""
-    n_text, set_n_text = solara.use_state("40")
+                    out: str, n_text: solara.Reactive[str] | None = None,
+                    on_replay: Callable[[int], None] | None = None) -> None:
+    """"Run N replicates": the current settings N times in the background; then P, the
+    survival curve, and "replay replicate k" (its seed into the run on screen).
+
+    ``n_text`` is the N the page shares with the export panel."""
+    own = solara.use_reactive(str(DEFAULT_REPLICATES))
+    n_box = n_text if n_text is not None else own
     progress = solara.use_reactive((0, 0))
 
-    def parse_n() -> int | None:
-        t = n_text.strip()
-        return int(t) if t.isdigit() and 2 <= int(t) <= 5000 else None
-
     def job() -> ReplicateSummary:
-        n = parse_n()
+        n = parse_n(n_box.value, 2)
         assert n is not None
         progress.set((0, n))
         return run_replicates(values, seed, n, out, map_path=map_path,
                               on_progress=lambda done, total: progress.set((done, total)))
 
     task = solara.lab.use_task(job, dependencies=None, raise_error=False)
-    n = parse_n()
-    solara.InputText("replicates N", value=n_text, on_value=set_n_text,
-                     continuous_update=True,
-                     error=False if n else "a whole number from 2 to 5000",
-                     message=None if n else "a whole number from 2 to 5000")
+    n = parse_n(n_box.value, 2)
+    solara.InputText("replicates N", value=n_box, continuous_update=True,
+                     error=False if n else f"a whole number from 2 to {MAX_REPLICATES}",
+                     message=None if n else f"a whole number from 2 to {MAX_REPLICATES}")
     solara.Button(f"Run {n or 'N'} replicates", on_click=task, color="primary",
                   disabled=n is None or task.pending, classes=["dmz-replicates"])
     if task.pending:
@@ -218,21 +241,47 @@ def ReplicatesPanel(values: dict[str, Any], seed: int, map_path: str | None,  # 
     elif task.error:
         solara.Error(f"replicates failed: {task.exception}")
     elif task.finished and task.value is not None:
-        result = task.value
-        solara.Success(result.text(), classes=["dmz-p-resumed"])
-        solara.Image(survival_png(result))
-        solara.Text(f"{result.wall_s:.1f} s; results in {result.folder}",
-                    style={"font-size": "11px"})
+        ReplicateResult(task.value, on_replay)
 
 
 @solara.component
-def ExportPanel(values: dict[str, Any], seed: int) -> None:  # noqa: N802
-    """"Export": the current settings as an experiment TOML that ``dmzsim run`` accepts."""
+def ReplicateResult(result: ReplicateSummary,  # noqa: N802
+                    on_replay: Callable[[int], None] | None) -> None:
+    """P(resumption) in a neutral box (an estimate, not a success), the survival curve,
+    and the replay control."""
+    k_text, set_k_text = solara.use_state("1")
+    solara.v.Alert(children=[result.text()], outlined=True, color="grey darken-2",
+                   class_="dmz-p-resumed", style_="font-size: 14px")
+    solara.Image(survival_png(result), width="100%", classes=["dmz-survival"])
+    solara.Text(f"{result.wall_s:.1f} s; results in {result.folder}",
+                style={"font-size": "11px"})
+    if result.runs is None or on_replay is None or result.runs.empty:
+        return
+    k = parse_n(k_text)
+    k = k if k is not None and k <= len(result.runs) else None
+    with solara.Row(style={"align-items": "center"}):
+        solara.InputText("replicate k", value=k_text, on_value=set_k_text,
+                         continuous_update=True,
+                         error=False if k else f"1 to {len(result.runs)}")
+        solara.Button(f"Replay replicate {k or 'k'}", disabled=k is None,
+                      classes=["dmz-replay"],
+                      on_click=lambda: on_replay(int(result.runs.iloc[k - 1].seed)))
+    if k is not None:
+        solara.Text(replicate_text(result.runs, k), classes=["dmz-replicate-k"],
+                    style={"font-size": "12px"})
+
+
+@solara.component
+def ExportPanel(values: dict[str, Any], seed: int,  # noqa: N802
+                n_text: solara.Reactive[str] | None = None) -> None:
+    """"Export": the current settings as an experiment TOML that ``dmzsim run`` accepts;
+    ``n_text`` is the N the page shares with the replicates panel."""
+    own = solara.use_reactive(str(DEFAULT_REPLICATES))
+    n_box = n_text if n_text is not None else own
     name, set_name = solara.use_state("my_scenario")
-    n_text, set_n_text = solara.use_state("200")
     message, set_message = solara.use_state(("", ""))
     valid_name = _name_ok(name)
-    n = int(n_text) if n_text.strip().isdigit() and int(n_text) >= 1 else None
+    n = parse_n(n_box.value)
     text = export_toml(values, seed, n, name) if valid_name and n else ""
 
     def save() -> None:
@@ -247,8 +296,8 @@ def ExportPanel(values: dict[str, Any], seed: int) -> None:  # noqa: N802
     solara.InputText("experiment name", value=name, on_value=set_name,
                      continuous_update=True,
                      error=False if valid_name else "letters, digits, _ + - only")
-    solara.InputText("replicates in the file", value=n_text, on_value=set_n_text,
-                     continuous_update=True, error=False if n else "a whole number >= 1")
+    solara.InputText("replicates N (in the file)", value=n_box, continuous_update=True,
+                     error=False if n else f"a whole number from 1 to {MAX_REPLICATES}")
     with solara.Row():
         solara.Button("Export TOML", on_click=save, disabled=not text, color="primary",
                       classes=["dmz-export"])
