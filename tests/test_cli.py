@@ -224,3 +224,30 @@ def test_debug_shows_the_traceback_of_a_user_error(capsys: pytest.CaptureFixture
     assert main(["sim", "--set", "dmz_widht_km=5", "--debug"]) == 2
     err = capsys.readouterr().err
     assert "Traceback" in err and "dmzsim sim: error: unknown parameter 'dmz_widht_km'" in err
+
+
+def test_version(capsys: pytest.CaptureFixture) -> None:
+    from dmzsim import __version__
+
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0 and capsys.readouterr().out.strip() == f"dmzsim {__version__}"
+
+
+def test_params_filter_long_and_toml_numbers(capsys: pytest.CaptureFixture) -> None:
+    import tomllib
+
+    assert main(["params", "guarantee_delay", "dmz_sha*", "--long"]) == 0
+    out = capsys.readouterr().out
+    assert "guarantee_delay_days = 90" in out and "choices: unilateral, mirrored" in out
+    assert "sequencing" not in out
+    first_lines = [b.splitlines()[0].split("  #")[0] for b in out.strip().split("\n\n")]
+    assert tomllib.loads("\n".join(first_lines))["dmz_shape"] == "unilateral"
+    assert main(["params", "horizon_days"]) == 0
+    assert "1,825" not in capsys.readouterr().out
+
+
+def test_params_filter_that_matches_nothing(capsys: pytest.CaptureFixture) -> None:
+    assert main(["params", "guarantee_dealy"]) == 2
+    err = capsys.readouterr().err
+    assert "no parameter matches 'guarantee_dealy'" in err and "did you mean" in err

@@ -67,6 +67,7 @@ def build_parser(command: str | None = None, module: ModuleType | None = None
     parser = argparse.ArgumentParser(
         prog="dmzsim", description="Ceasefire/DMZ model of Donetsk oblast: single runs, "
         "experiments, parameters.")
+    parser.add_argument("--version", action="version", version=f"dmzsim {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in SUBCOMMANDS:
         help_text = HELP.get(name, "")
@@ -119,6 +120,12 @@ def _dispatch(command: str | None, argv: list[str], debug: bool) -> int:
             traceback.print_exc()
         print(f"dmzsim {args.command}: error: {err}", file=sys.stderr)
         return 2
+
+
+def _version() -> str:
+    from dmzsim import __version__
+
+    return __version__
 
 
 def _load(module_name: str) -> tuple[ModuleType | None, str]:
