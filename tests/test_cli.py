@@ -251,3 +251,37 @@ def test_params_filter_that_matches_nothing(capsys: pytest.CaptureFixture) -> No
     assert main(["params", "guarantee_dealy"]) == 2
     err = capsys.readouterr().err
     assert "no parameter matches 'guarantee_dealy'" in err and "did you mean" in err
+
+
+def test_run_dry_run_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    assert main(["run", "sequencing", "--dry-run", "--replicates", "3", "--workers", "2",
+                 "--out", str(tmp_path / "out")]) == 0
+    out = capsys.readouterr().out
+    assert "30 runs = 10 arms" in out and "3 replicates" in out and "on 2 worker(s)" in out
+    assert not (tmp_path / "out").exists()
+
+
+def test_run_set_and_replicates_change_the_experiment(tmp_path: Path) -> None:
+    import argparse
+
+    from dmzsim.runs.cli import run as cmd_run
+
+    args = argparse.Namespace(experiment=Path("sequencing"), quick=True, replicates=2,
+                              overrides=["guarantee_credibility=0.9"], out=tmp_path,
+                              serial=True, dask=None, workers=None, resume=False,
+                              no_report=True, no_progress=True, simulate=None)
+    exp = cmd_run.load_experiment_of(args)
+    assert exp.base_params()["guarantee_credibility"] == 0.9 and exp.spec.replicates == 2
+    plain = cmd_run.load_experiment_of(argparse.Namespace(**{**vars(args), "overrides": [],
+                                                              "replicates": None}))
+    assert plain.config_hash != exp.config_hash
+    line = cmd_run._command(args, resume=True)
+    assert "--set guarantee_credibility=0.9" in line and "--replicates 2" in line
+
+
+def test_run_set_with_a_bad_value_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture
+                                          ) -> None:
+    assert main(["run", "sequencing", "--set", "withdrawal_days=true", "--dry-run",
+                 "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "base.withdrawal_days" in err and "Traceback" not in err

@@ -9,6 +9,7 @@ import traceback
 from pathlib import Path
 
 from dmzsim.analysis.report.build import write_report
+from dmzsim.model.params import parse_override
 from dmzsim.runs import experiment
 from dmzsim.runs.cli.options import (
     add_executor_options,
@@ -40,13 +41,32 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quick", action="store_true",
                    help="run the experiment's [quick] subset (results in <name>_quick/)")
     p.add_argument("--no-report", action="store_true", help="do not write figures/report")
+    p.add_argument("--set", dest="overrides", action="append", default=[],
+                   metavar="KEY=VALUE",
+                   help="set a model parameter for every run, over the file's base "
+                        "(repeatable; it changes the config, so results go in a new folder)")
+    p.add_argument("--replicates", type=int, metavar="N",
+                   help="replicates per arm and design point, instead of the file's")
+    p.add_argument("--dry-run", action="store_true",
+                   help="print what would run (runs, arms, design points) and an estimate "
+                        "of the time from a few timed runs; write nothing")
     add_progress_option(p)
     add_simulate_option(p)
 
 
+def load_experiment_of(args: argparse.Namespace) -> ExperimentConfig:
+    """The experiment as the command line asks for it (--quick, --set, --replicates)."""
+    base = dict(parse_override(text) for text in getattr(args, "overrides", []))
+    return experiment.load(args.experiment, quick=args.quick, base=base,
+                           replicates=getattr(args, "replicates", None))
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the sweep and write its report, holding the results folder all along."""
-    exp = experiment.load(args.experiment, quick=args.quick)
+    exp = load_experiment_of(args)
+    if getattr(args, "dry_run", False):
+        print(dry_run_text(exp, args))
+        return 0
     warn_about_map("run", exp.map_file)
     spec, simulate = executor_spec(args), simulate_function(args)
     with folder_lock(args.out / exp.name):
@@ -91,7 +111,9 @@ def summary_text(report: SweepReport, name: str) -> str:
 
 def full_run_hint(args: argparse.Namespace, report: SweepReport) -> str:
     """After --quick: the command for the full experiment and a rough time estimate."""
-    full = experiment.load(args.experiment)
+    base = dict(parse_override(text) for text in getattr(args, "overrides", []))
+    full = experiment.load(args.experiment, base=base,
+                           replicates=getattr(args, "replicates", None))
     n = full_size(full)
     per_run = report.wall_s / max(report.ran_ok + report.ran_failed, 1)
     est = f"; about {_duration(n * per_run)} at this session's speed" if report.ran_ok else ""
@@ -128,7 +150,38 @@ def _command(args: argparse.Namespace, *, resume: bool = False, quick: bool | No
     parts += [flag for flag, on in flags.items() if on]
     if args.simulate:
         parts += ["--simulate", args.simulate]
+    for text in getattr(args, "overrides", []):
+        parts += ["--set", text]
+    if getattr(args, "replicates", None) is not None:
+        parts += ["--replicates", str(args.replicates)]
     return shlex.join(parts)
+
+
+def dry_run_text(exp: ExperimentConfig, args: argparse.Namespace, timed: int = 3) -> str:
+    """What ``exp`` would run, and how long: ``timed`` runs of its first arm in this
+    process, scaled by the runs and the workers (a rough guide: arms differ in cost)."""
+    import os
+    import time
+
+    from dmzsim.model.api import simulate
+
+    design = build_design(exp.spec.design, param_types())
+    n = full_size(exp)
+    arm = exp.arm_names[0]
+    params = {**exp.base_params(), **exp.arm_overrides(arm)}
+    if design.names:
+        params.update(design.points.iloc[0].to_dict())
+    simulate(params, 0, map_path=exp.map_file)  # warm-up: the map is rasterised once
+    start = time.perf_counter()
+    for seed in range(1, timed + 1):
+        simulate(params, seed, map_path=exp.map_file)
+    per_run = (time.perf_counter() - start) / timed
+    workers = 1 if args.serial else (args.workers or os.cpu_count() or 1)
+    return (f"{exp.name}: {n:,} runs = {len(exp.arm_names)} arms ({', '.join(exp.arm_names)})"
+            f" x {design.n_points} design points ({design.method}) x "
+            f"{exp.spec.replicates} replicates; about {per_run:.2f} s a run here, so about "
+            f"{_duration(n * per_run / workers)} on {workers} worker(s). Would write "
+            f"{args.out / exp.name}/; nothing was written.")
 
 
 def _duration(seconds: float) -> str:

@@ -89,9 +89,15 @@ class ExperimentConfig:
         return header + tomlout.dumps(self.resolved)
 
 
-def load(path: str | Path, *, quick: bool = False) -> ExperimentConfig:
+def load(path: str | Path, *, quick: bool = False, base: dict[str, Any] | None = None,
+         replicates: int | None = None) -> ExperimentConfig:
     """Read, validate and resolve an experiment TOML file (``quick``: its [quick] subset);
-    a published experiment can also be given by name (:func:`published.locate`)."""
+    a published experiment can also be given by name (:func:`published.locate`).
+
+    ``base`` sets model parameters on top of the file's ``base`` and ``replicates``
+    replaces its replicates (``dmzsim run --set``, ``--replicates``); both are checked
+    like the file itself and become part of the resolved config and its hash.
+    """
     path = locate(path)
     try:
         data = tomllib.loads(path.read_text())
@@ -107,6 +113,12 @@ def load(path: str | Path, *, quick: bool = False) -> ExperimentConfig:
         raise ExperimentError(f"experiment {path}: not a text file (not UTF-8)") from None
     except tomllib.TOMLDecodeError as err:
         raise ExperimentError(f"experiment {path}: not valid TOML: {err}") from None
+    if base:
+        data["base"] = {**data.get("base", {}), **base}
+    if replicates is not None:
+        data["replicates"] = replicates
+        if isinstance(data.get("quick"), dict):
+            data["quick"].pop("replicates", None)
     return from_dict(data, source=str(path), quick=quick, base_dir=path.parent)
 
 
