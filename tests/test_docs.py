@@ -57,3 +57,22 @@ def test_output_table_is_current(capsys):
     table = capsys.readouterr().out.strip()
     text = (DOCS / "outputs.md").read_text()
     assert text[text.index("| name"):].strip() == table, "regenerate: dmzsim params --outputs"
+
+
+def test_relative_links_in_the_docs_lead_somewhere():
+    """Every relative Markdown link in the README, CONTRIBUTING, CHANGELOG and docs/ names
+    a file that exists (anchors are not checked)."""
+    import re
+
+    root = DOCS.parent
+    files = [root / "README.md", root / "CONTRIBUTING.md", root / "CHANGELOG.md",
+             *sorted(DOCS.glob("*.md"))]
+    broken = []
+    for f in files:
+        for m in re.finditer(r"\]\(([^)\s]+)\)", f.read_text(encoding="utf-8")):
+            target = m.group(1)
+            if target.startswith(("http://", "https://", "mailto:", "#")):
+                continue
+            if not (f.parent / target.split("#")[0]).exists():
+                broken.append(f"{f.relative_to(root)}: {target}")
+    assert not broken, broken
