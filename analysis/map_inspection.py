@@ -17,7 +17,6 @@ from random import Random  # noqa: TID251 (Mesa grids take a seeded random.Rando
 
 import numpy as np
 from dmzsim.model import zones
-from dmzsim.model.forces import UA
 from dmzsim.model.map_schema import map_warnings
 from dmzsim.model.params import Params
 from dmzsim.model.theatre import Theatre, TheatreGrid, cached_raster
@@ -97,32 +96,40 @@ def _towns(raster: Raster) -> list[TownRow]:
     return rows
 
 
+def _asks(raster: Raster, p: Params) -> list[tuple[str, str]]:
+    """The zones to declare: each of the map's, then the mirrored one at ``dmz_width_km``."""
+    return [*((n, z.kind) for n, z in raster.spec.zones.items()),
+            (f"mirrored {p.dmz_width_km:g} km", "mirrored")]
+
+
+def _declared(raster: Raster, p: Params, name: str, kind: str) -> tuple[Theatre, float,
+                                                                        float, list[int]]:
+    """A fresh theatre with the zone declared as a run declares it; also the zone's
+    ground of each side before, and the towns it cedes."""
+    th = _theatre(raster, p)
+    if kind == "mirrored":
+        mask, transfer = th.mirrored_zone(p.dmz_width_km), False
+    else:
+        mask, transfer = zones.unilateral_zone(th, name), True
+    ua_in = float(np.count_nonzero(mask & th.ua_ground())) * th.cell_area
+    ru_in = float(np.count_nonzero(mask & th.ru_ground())) * th.cell_area
+    return th, ua_in, ru_in, th.set_dmz(mask, transfer_to_russia=transfer)
+
+
 def _zone_rows(raster: Raster, p: Params) -> list[ZoneRow]:
-    """Each named zone, declared on a fresh theatre, and the mirrored zone at
-    ``dmz_width_km``."""
+    """What each zone leaves to each side."""
     rows = []
-    asks: list[tuple[str, str]] = [(n, z.kind) for n, z in raster.spec.zones.items()]
-    asks.append((f"mirrored {p.dmz_width_km:g} km", "mirrored"))
-    for name, kind in asks:
-        th = _theatre(raster, p)
-        area0 = th.ua_area_km2()
-        if kind == "mirrored":
-            mask, transfer = th.mirrored_zone(p.dmz_width_km), False
-        else:
-            mask, transfer = zones.unilateral_zone(th, name), True
-        ua_in = float(np.count_nonzero(mask & th.ua_ground())) * th.cell_area
-        ru_in = float(np.count_nonzero(mask & th.ru_ground())) * th.cell_area
-        ceded = th.set_dmz(mask, transfer_to_russia=transfer)
-        has_front = bool(np.all(th.front_km > 0))
+    area0 = _theatre(raster, p).ua_area_km2()
+    for name, kind in _asks(raster, p):
+        th, ua_in, ru_in, ceded = _declared(raster, p, name, kind)
         rows.append(ZoneRow(
             name=name, kind=kind, ua_ground_km2=ua_in, ru_ground_km2=ru_in,
-            ceded_km2=area0 - th.ua_area_km2(), towns_ceded=tuple(
-                raster.towns[i].name for i in ceded),
-            ua_left_in_oblast_km2=float(np.count_nonzero(
-                (th.control_flat == UA) & th.in_oblast & th.passable & ~th.dmz_flat))
+            ceded_km2=area0 - th.ua_area_km2(),
+            towns_ceded=tuple(raster.towns[i].name for i in ceded),
+            ua_left_in_oblast_km2=float(np.count_nonzero(th.ua_ground() & th.in_oblast))
             * th.cell_area,
             sectors_after=th.n_sectors, front_km_after=float(th.front_km.sum()),
-            every_sector_has_a_front=has_front))
+            every_sector_has_a_front=bool(np.all(th.front_km > 0))))
     return rows
 
 
@@ -183,11 +190,6 @@ def picture(m: MapInspection, path: Path, **params: object) -> Path:
     p = Params.build(params)
     raster = cached_raster(m.path, p.cell_km)
     panels = [("as drawn", _theatre(raster, p))]
-    for z in m.zones:
-        th = _theatre(raster, p)
-        if z.kind == "mirrored":
-            th.set_dmz(th.mirrored_zone(p.dmz_width_km), transfer_to_russia=False)
-        else:
-            th.set_dmz(zones.unilateral_zone(th, z.name), transfer_to_russia=True)
-        panels.append((f"zone: {z.name}", th))
+    panels += [(f"zone: {name}", _declared(raster, p, name, kind)[0])
+               for name, kind in _asks(raster, p)]
     return draw(m, panels, path)

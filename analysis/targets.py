@@ -55,7 +55,7 @@ class TargetResult:
         return self.verdict != "outside"
 
 
-def _months(runs: pd.DataFrame, spec: TargetSpec) -> np.ndarray:
+def _per_run(runs: pd.DataFrame, spec: TargetSpec) -> np.ndarray:
     """Each run's value of the output, per ``per_days`` days of the run if asked."""
     x = runs[spec.output].astype(float).to_numpy()
     if spec.per_days is not None:
@@ -100,7 +100,7 @@ def evaluate_one(name: str, spec: TargetSpec, runs: pd.DataFrame, horizon: float
     if n == 0:
         return TargetResult(name, spec, math.nan, math.nan, math.nan, 0)
     if stat in ("mean", "median", "quantile"):
-        x = _months(arm, spec)
+        x = _per_run(arm, spec)
         fn = {"mean": np.mean, "median": np.median,
               "quantile": lambda v: np.quantile(v, spec.q)}[stat]
         return TargetResult(name, spec, float(fn(x)), *_boot(x, fn, seed), n)

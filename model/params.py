@@ -444,15 +444,21 @@ def parse_override(text: str) -> tuple[str, Any]:
     return key, value
 
 
+def bounds(name: str) -> tuple[Any, Any]:
+    """A parameter's lower and upper bound in the schema (None where it has none)."""
+    lo = hi = None
+    for m in Params.model_fields[name].metadata:
+        lo = getattr(m, "ge", getattr(m, "gt", lo))
+        hi = getattr(m, "le", getattr(m, "lt", hi))
+    return lo, hi
+
+
 def parameter_table() -> list[dict[str, Any]]:
     """Rows (name, default, unit, range, source, meaning) for docs and the app."""
     rows = []
     for name, f in Params.model_fields.items():
         extra = f.json_schema_extra or {}
-        lo = hi = None
-        for m in f.metadata:
-            lo = getattr(m, "ge", lo)
-            hi = getattr(m, "le", hi)
+        lo, hi = bounds(name)
         rows.append({"name": name, "default": f.default, "unit": extra.get("unit"),
                      "min": lo, "max": hi, "source": extra.get("source"),
                      "doc": f.description})

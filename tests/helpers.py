@@ -7,6 +7,17 @@ from dmzsim.runs.publish.compare import same
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL_MAP = ROOT / "model" / "maps" / "synthetic_small.toml"
+BENT_MAP = ROOT / "model" / "maps" / "synthetic_bent.toml"
+
+
+def bent_variant(folder: Path, old: str, new: str) -> Path:
+    """The bent map with the text ``old`` replaced by ``new`` (which must be there),
+    written to ``folder/variant.toml``."""
+    text = BENT_MAP.read_text(encoding="utf-8")
+    assert old in text
+    path = folder / "variant.toml"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return path
 
 
 def small(**changes) -> Params:

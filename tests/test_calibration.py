@@ -20,10 +20,10 @@ from dmzsim.runs.cli import main
 from dmzsim.runs.sweep import run_experiment
 from dmzsim.runs.sweep.executors import ExecutorSpec
 
+from tests.helpers import BENT_MAP as BENT
 from tests.helpers import ROOT
 
 pytest.importorskip("optuna")
-BENT = ROOT / "model" / "maps" / "synthetic_bent.toml"
 PLANTED = 0.010  # attrition_rate_per_day
 SERIAL = ExecutorSpec.from_options(serial=True, workers=None, dask=None)
 

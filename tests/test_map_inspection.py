@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from dmzsim.analysis.map_inspection import inspect_map
@@ -11,17 +10,8 @@ from dmzsim.model.map_schema import MIN_REAR_MARGIN_KM, map_warnings
 from dmzsim.model.theatre_map import load_map
 from dmzsim.runs.cli import main
 
-from tests.helpers import ROOT
-
-BENT = ROOT / "model" / "maps" / "synthetic_bent.toml"
-
-
-def _variant(tmp_path: Path, old: str, new: str) -> Path:
-    text = BENT.read_text(encoding="utf-8")
-    assert old in text
-    path = tmp_path / "variant.toml"
-    path.write_text(text.replace(old, new), encoding="utf-8")
-    return path
+from tests.helpers import BENT_MAP as BENT
+from tests.helpers import bent_variant
 
 
 def test_the_default_map_as_the_model_sees_it():
@@ -41,7 +31,7 @@ def test_the_default_map_as_the_model_sees_it():
 
 
 def test_a_flipped_ua_side_is_warned_about_and_names_the_towns(tmp_path):
-    path = _variant(tmp_path, 'ua_side = "north"', 'ua_side = "south"')
+    path = bent_variant(tmp_path, 'ua_side = "north"', 'ua_side = "south"')
     warnings = map_warnings(load_map(path))
     assert any("wrong way round" in w and "Hillford" in w and "Bendtown" in w
                for w in warnings)
@@ -49,14 +39,14 @@ def test_a_flipped_ua_side_is_warned_about_and_names_the_towns(tmp_path):
 
 
 def test_a_shallow_rear_margin_is_warned_about(tmp_path):
-    deep = _variant(tmp_path, "rear_margin_km = 30.0",
+    deep = bent_variant(tmp_path, "rear_margin_km = 30.0",
                     f"rear_margin_km = {MIN_REAR_MARGIN_KM}")
     assert not map_warnings(load_map(deep))
     assert any("rear_margin_km = 30" in w for w in map_warnings(load_map(BENT)))
 
 
 def test_dmzsim_map_prints_the_tables_the_warnings_and_a_figure(tmp_path, capsys):
-    path = _variant(tmp_path, 'ua_side = "north"', 'ua_side = "south"')
+    path = bent_variant(tmp_path, 'ua_side = "north"', 'ua_side = "south"')
     figure = tmp_path / "map.png"
     assert main(["map", str(path), "--figure", str(figure)]) == 0
     out = capsys.readouterr().out
@@ -73,13 +63,13 @@ def test_dmzsim_map_json_and_parameters(capsys):
 
 
 def test_dmzsim_map_on_a_bad_map_exits_2_naming_the_file_and_key(tmp_path, capsys):
-    path = _variant(tmp_path, "margin_km = 10.0", 'margin_km = "10"')
+    path = bent_variant(tmp_path, "margin_km = 10.0", 'margin_km = "10"')
     assert main(["map", str(path)]) == 2
     err = capsys.readouterr().err
     assert str(path) in err and "map.margin_km" in err and "Traceback" not in err
 
 
 def test_sim_warns_about_a_suspicious_map(tmp_path, capsys):
-    path = _variant(tmp_path, 'ua_side = "north"', 'ua_side = "south"')
+    path = bent_variant(tmp_path, 'ua_side = "north"', 'ua_side = "south"')
     assert main(["sim", "--map", str(path), "--set", "horizon_days=30"]) == 0
     assert "warning: map file" in capsys.readouterr().err

@@ -12,9 +12,9 @@ from dmzsim.model.model import CeasefireModel
 from dmzsim.model.params import Params
 from dmzsim.model.theatre_map import MapFileError, load_map
 
-from tests.helpers import ROOT
+from tests.helpers import BENT_MAP as BENT
+from tests.helpers import bent_variant
 
-BENT = ROOT / "model" / "maps" / "synthetic_bent.toml"
 DEFAULT = None  # the shipped Donetsk map
 WITHDRAWALS = [("unilateral", 10.0), ("mirrored", 5.0), ("mirrored", 10.0),
                ("mirrored", 40.0)]
@@ -84,14 +84,6 @@ def test_the_bent_map_runs_a_whole_war_and_a_ceasefire():
 
 
 # --- maps that must not load -------------------------------------------------------------
-def _variant(tmp_path: Path, old: str, new: str) -> Path:
-    text = BENT.read_text(encoding="utf-8")
-    assert old in text
-    path = tmp_path / "variant.toml"
-    path.write_text(text.replace(old, new), encoding="utf-8")
-    return path
-
-
 def _error(path: Path) -> str:
     with pytest.raises(MapFileError) as info:
         load_map(path)
@@ -99,14 +91,14 @@ def _error(path: Path) -> str:
 
 
 def test_a_self_intersecting_outline_is_refused(tmp_path):
-    path = _variant(tmp_path, "[48.00, 36.00],\n    [47.60, 36.00],",
+    path = bent_variant(tmp_path, "[48.00, 36.00],\n    [47.60, 36.00],",
                     "[47.60, 36.00],\n    [48.00, 36.00],")
     msg = _error(path)
     assert "variant.toml" in msg and "oblast.outline" in msg and "crosses itself" in msg
 
 
 def test_an_outline_with_no_area_is_refused(tmp_path):
-    path = _variant(tmp_path, "[48.00, 35.00],\n    [48.00, 36.00],\n    [47.60, 36.00],",
+    path = bent_variant(tmp_path, "[48.00, 35.00],\n    [48.00, 36.00],\n    [47.60, 36.00],",
                     "[47.70, 35.00],\n    [47.80, 35.00],\n    [47.90, 35.00],")
     assert "encloses no area" in _error(path)
 
@@ -122,7 +114,7 @@ def test_a_line_that_never_crosses_the_oblast_is_refused(tmp_path):
 
 
 def test_a_ua_side_along_the_line_is_refused(tmp_path):
-    path = _variant(tmp_path, 'ua_side = "north"', 'ua_side = "east"')
+    path = bent_variant(tmp_path, 'ua_side = "north"', 'ua_side = "east"')
     msg = _error(path)
     assert "map.ua_side = 'east'" in msg and "north or south" in msg
 

@@ -12,9 +12,8 @@ from dmzsim.model.front import partition
 from dmzsim.model.model import CeasefireModel
 from dmzsim.model.theatre_map import MapFileError, load_map, rasterise
 
-from tests.helpers import ROOT
+from tests.helpers import BENT_MAP as BENT
 
-BENT = ROOT / "model" / "maps" / "synthetic_bent.toml"
 # A lake 2-11 km behind the bent map's western stretch of line (47.85 N).
 LAKE = [[47.87, 34.95], [47.95, 34.95], [47.95, 35.38], [47.87, 35.38]]
 

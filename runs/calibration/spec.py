@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dmzsim.model.params import Params
+from dmzsim.model.params import Params, bounds
 from dmzsim.runs import experiment
 from dmzsim.runs.experiment.config import ExperimentConfig
 from dmzsim.runs.experiment.schema import NAME_PATTERN, ExperimentError
@@ -90,17 +90,8 @@ class Calibration:
         return [a for a in self.experiment.arm_names if a in used]
 
 
-def schema_bounds(name: str) -> tuple[float | None, float | None]:
-    """A parameter's lower and upper bound in the schema (None where it has none)."""
-    lo = hi = None
-    for m in Params.model_fields[name].metadata:
-        lo = getattr(m, "ge", getattr(m, "gt", lo))
-        hi = getattr(m, "le", getattr(m, "lt", hi))
-    return lo, hi
-
-
 def _range(name: str, r: ParamRange, where: str) -> tuple[float, float, bool]:
-    lo, hi = schema_bounds(name)
+    lo, hi = bounds(name)
     low = r.min if r.min is not None else lo
     high = r.max if r.max is not None else hi
     if low is None or high is None or not (math.isfinite(low) and math.isfinite(high)):

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import sys
+import time
 import traceback
 from pathlib import Path
 
@@ -54,11 +56,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_simulate_option(p)
 
 
-def load_experiment_of(args: argparse.Namespace) -> ExperimentConfig:
-    """The experiment as the command line asks for it (--quick, --set, --replicates)."""
+def load_experiment_of(args: argparse.Namespace, quick: bool | None = None
+                       ) -> ExperimentConfig:
+    """The experiment as the command line asks for it (--quick unless ``quick`` says
+    otherwise, --set, --replicates)."""
     base = dict(parse_override(text) for text in getattr(args, "overrides", []))
-    return experiment.load(args.experiment, quick=args.quick, base=base,
-                           replicates=getattr(args, "replicates", None))
+    return experiment.load(args.experiment, quick=args.quick if quick is None else quick,
+                           base=base, replicates=getattr(args, "replicates", None))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -111,10 +115,7 @@ def summary_text(report: SweepReport, name: str) -> str:
 
 def full_run_hint(args: argparse.Namespace, report: SweepReport) -> str:
     """After --quick: the command for the full experiment and a rough time estimate."""
-    base = dict(parse_override(text) for text in getattr(args, "overrides", []))
-    full = experiment.load(args.experiment, base=base,
-                           replicates=getattr(args, "replicates", None))
-    n = full_size(full)
+    n = full_size(load_experiment_of(args, quick=False))
     per_run = report.wall_s / max(report.ran_ok + report.ran_failed, 1)
     est = f"; about {_duration(n * per_run)} at this session's speed" if report.ran_ok else ""
     return (f"this was the quick subset. The full experiment ({n} runs{est}):\n"
@@ -160,10 +161,7 @@ def _command(args: argparse.Namespace, *, resume: bool = False, quick: bool | No
 def dry_run_text(exp: ExperimentConfig, args: argparse.Namespace, timed: int = 3) -> str:
     """What ``exp`` would run, and how long: ``timed`` runs of its first arm in this
     process, scaled by the runs and the workers (a rough guide: arms differ in cost)."""
-    import os
-    import time
-
-    from dmzsim.model.api import simulate
+    from dmzsim.model.api import simulate  # the model only when a dry run times it
 
     design = build_design(exp.spec.design, param_types())
     n = full_size(exp)

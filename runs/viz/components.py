@@ -89,20 +89,31 @@ def size_bucket(width: float, dpr: float) -> tuple[int, float]:
     return int((max(width, 240) + 15) // 16 * 16), max(round(dpr * 4) / 4, 1.0)
 
 
-@solara.component
-def MapView(model: CeasefireModel, tick: int, guard: Guard = NO_GUARD) -> None:  # noqa: N802
-    """The map image at its column's width and the browser's pixel density, its key, and
-    the inspection panel of the point last clicked; a new renderer per model and size,
-    a new frame per tick."""
-    size, set_size = solara.use_state((496, 1.0))  # its bucket at 1600 px wide
-    cell, set_cell = solara.use_state(None)
-    renderer = solara.use_memo(lambda: MapRenderer(model, *size), [model, size])
+def use_sized_frame(model: CeasefireModel, tick: int, guard: Guard,
+                    make: Callable[..., Any], initial: tuple[int, float]
+                    ) -> tuple[Any, Any, Callable[[dict], None]]:
+    """A renderer at the size the page reports (a new one per model and size bucket), its
+    frame for this tick, and the callback the :func:`Pointer` layer reports sizes to."""
+    size, set_size = solara.use_state(initial)
+    renderer = solara.use_memo(lambda: make(model, *size), [model, size])
     png = solara.use_memo(lambda: _guarded(guard, renderer.frame, model), [model, tick, size])
 
     def on_size(data: dict) -> None:
         new = size_bucket(float(data.get("width", 0)), float(data.get("dpr", 1)))
         if new != size:
             set_size(new)
+
+    return renderer, png, on_size
+
+
+@solara.component
+def MapView(model: CeasefireModel, tick: int, guard: Guard = NO_GUARD) -> None:  # noqa: N802
+    """The map image at its column's width and the browser's pixel density, its key, and
+    the inspection panel of the point last clicked; a new renderer per model and size,
+    a new frame per tick."""
+    # (496, 1.0): its bucket at 1600 px wide
+    renderer, png, on_size = use_sized_frame(model, tick, guard, MapRenderer, (496, 1.0))
+    cell, set_cell = solara.use_state(None)
 
     def on_point(data: dict) -> None:
         set_cell(renderer.cell_at(float(data.get("x", -1)), float(data.get("y", -1))))
@@ -173,15 +184,7 @@ def Inspection(model: CeasefireModel, tick: int, cell: tuple[int, int],  # noqa:
 @solara.component
 def PlotsView(model: CeasefireModel, tick: int, guard: Guard = NO_GUARD) -> None:  # noqa: N802
     """The time-series panels, at their column's width and the browser's pixel density."""
-    size, set_size = solara.use_state((688, 1.0))
-    renderer = solara.use_memo(lambda: PlotsRenderer(model, *size), [model, size])
-    png = solara.use_memo(lambda: _guarded(guard, renderer.frame, model), [model, tick, size])
-
-    def on_size(data: dict) -> None:
-        new = size_bucket(float(data.get("width", 0)), float(data.get("dpr", 1)))
-        if new != size:
-            set_size(new)
-
+    _, png, on_size = use_sized_frame(model, tick, guard, PlotsRenderer, (688, 1.0))
     with solara.Div(style={"position": "relative", "line-height": "0"}):
         solara.Image(png, width="100%", classes=["dmz-plots"])
         Pointer(event_size=on_size, event_point=lambda data: None)
