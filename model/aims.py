@@ -25,10 +25,10 @@ class Aims:
     def __init__(self, m: CeasefireModel) -> None:
         th, p = m.theatre, m.p
         cell_value = np.where(th.in_oblast, 1.0, p.beyond_aims_value) * th.cell_area
-        for t in th.raster.towns:
-            if t.fortress_belt:
-                cell_value[np.ravel_multi_index(t.cell, th.control.shape)] += \
-                    p.belt_town_value_km2
+        for i, t in enumerate(th.raster.towns):
+            if t.fortress_belt:  # spread over the town's cells: a corridor that takes part
+                cells = np.flatnonzero(th.town_id == i)  # of it gains part of its value
+                cell_value[cells] += p.belt_town_value_km2 / cells.size
         held = th.ua_ground()
         self.depth: list[np.ndarray] = []
         self.cumulative: list[np.ndarray] = []

@@ -175,7 +175,7 @@ class _Forecast:
         obstacles = np.maximum(m.zone_obstacles()[None, :] - t / p.fortification_decay_days,
                                0.0)
         gap = np.where(np.isfinite(m.ua_depth - m.ru_depth),
-                       np.maximum(m.ua_depth - m.ru_depth, 0.0), 0.0)
+                       np.maximum(m.ua_depth - m.ru_depth - m.theatre.cell_km, 0.0), 0.0)
         self.crossing = gap[None, :] * (1.0 + p.obstacle_delay_factor * obstacles) / (
             p.dmz_crossing_km_per_day)
         warning = self.crossing + kernels.detection_prob(
@@ -214,8 +214,8 @@ def _multiplier(m: CeasefireModel, fort: np.ndarray) -> np.ndarray:
     """Ukraine's posture x terrain multiplier on each frontage, at forecast works."""
     p = m.p
     w = m.frontage
-    cells, sectors = m.zone
-    urban = w @ m.theatre.sector_means(cells, sectors, m.theatre.urban_flat) / np.maximum(
+    cells, sectors, weights = m.zone
+    urban = w @ m.theatre.sector_means(cells, sectors, m.theatre.urban_flat, weights) / np.maximum(
         w.sum(axis=1), 1e-9)
     mult = kernels.posture_multiplier(fort, p.hasty_multiplier, p.prepared_multiplier,
                                       p.fortified_multiplier)

@@ -57,7 +57,8 @@ class CeasefireModel(mesa.Model):
         self.ru_depth = np.zeros(0)
         self.ua_depth = np.zeros(0)
         self.ua_area = 0.0
-        self.zone: tuple[np.ndarray, np.ndarray] = (np.zeros(0, int), np.zeros(0, int))
+        self.zone: tuple[np.ndarray, np.ndarray, np.ndarray] = (
+            np.zeros(0, int), np.zeros(0, int), np.zeros(0))
         self.zone_depth = np.zeros(0)
         self.rebuilt_at = np.zeros(0)
         self.front_exhausted = False  # Ukraine holds no front left in the theatre
@@ -463,8 +464,8 @@ class CeasefireModel(mesa.Model):
 
     def sector_fortification(self) -> np.ndarray:
         """Mean fortification of Ukraine's defended zone on each sector."""
-        cells, sectors = self.zone
-        return self.theatre.sector_means(cells, sectors, self.theatre.fort_flat)
+        cells, sectors, weights = self.zone
+        return self.theatre.sector_means(cells, sectors, self.theatre.fort_flat, weights)
 
     def defence_multiplier(self, fort: np.ndarray | None = None,
                            expected: bool = False) -> np.ndarray:
@@ -474,10 +475,10 @@ class CeasefireModel(mesa.Model):
         ``expected`` uses the guarantor help Russia expects rather than what it gives.
         """
         p, th = self.p, self.theatre
-        cells, sectors = self.zone
+        cells, sectors, weights = self.zone
         if fort is None:
-            fort = th.sector_means(cells, sectors, th.fort_flat)
-        urban = th.sector_means(cells, sectors, th.urban_flat)
+            fort = th.sector_means(cells, sectors, th.fort_flat, weights)
+        urban = th.sector_means(cells, sectors, th.urban_flat, weights)
         mult = kernels.posture_multiplier(fort, p.hasty_multiplier, p.prepared_multiplier,
                                           p.fortified_multiplier)
         if self.phase == "withdrawal":
@@ -529,7 +530,7 @@ class CeasefireModel(mesa.Model):
     def dig_and_decay(self) -> None:
         """Ukraine digs in on its manned line; abandoned works in the zone decay."""
         th, p = self.theatre, self.p
-        cells, sectors = self.zone
+        cells, sectors, _ = self.zone
         manned = self.line_power(UA, self.day) > 0
         dig = cells[manned[sectors]]
         th.fort_flat[dig] = np.minimum(th.fort_flat[dig] + 1.0 / p.dig_days_to_full, 1.0)

@@ -196,22 +196,34 @@ class Theatre:
                 out[k] = float(self.depth[zone].min()) - self.cell_km
         return out
 
-    def zone_cells(self, ua_depth: np.ndarray, zone_km: float) -> tuple[np.ndarray, np.ndarray]:
-        """Cells of Ukraine's defended zone on each sector, and the sector of each."""
-        cells, sectors = [], []
+    def zone_cells(self, ua_depth: np.ndarray, zone_km: float
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Cells of Ukraine's defended zone on each sector, the sector of each, and the
+        share of each cell inside the zone.
+
+        The zone runs ``zone_km`` back from the forward edge, which lies half a cell in
+        front of the forward cells' centres; a cell whose far half reaches past it counts
+        for the share inside. So the zone covers the same ground at any cell size, even
+        when it is only one or two cells deep.
+        """
+        cells, sectors, weights = [], [], []
         ground = self.ua_ground()
         for k, st in enumerate(self.strips):
-            c = st.band(ua_depth[k], ua_depth[k] + zone_km)
+            c = st.band(ua_depth[k], ua_depth[k] + zone_km - 1e-9)
             c = c[ground[c]]
             cells.append(c)
             sectors.append(np.full(c.size, k, dtype=int))
-        return np.concatenate(cells), np.concatenate(sectors)
+            weights.append(np.clip((ua_depth[k] + zone_km - self.depth[c]) / self.cell_km,
+                                   0.0, 1.0))
+        return np.concatenate(cells), np.concatenate(sectors), np.concatenate(weights)
 
-    def sector_means(self, cells: np.ndarray, sectors: np.ndarray,
-                     values: np.ndarray) -> np.ndarray:
-        """Mean of ``values[cells]`` per sector (0 where a sector has no cells)."""
-        sums = np.bincount(sectors, weights=values[cells], minlength=self.n_sectors)
-        counts = np.bincount(sectors, minlength=self.n_sectors)
+    def sector_means(self, cells: np.ndarray, sectors: np.ndarray, values: np.ndarray,
+                     weights: np.ndarray | None = None) -> np.ndarray:
+        """Mean of ``values[cells]`` per sector, weighted by ``weights`` if given (0 where a
+        sector has no cells)."""
+        w = np.ones(cells.size) if weights is None else weights
+        sums = np.bincount(sectors, weights=values[cells] * w, minlength=self.n_sectors)
+        counts = np.bincount(sectors, weights=w, minlength=self.n_sectors)
         return np.divide(sums, counts, out=np.zeros(self.n_sectors), where=counts > 0)
 
     def coord(self, flat: int) -> tuple[int, int]:
