@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from dmzsim.model.model import CeasefireModel
 
 HOLD, CONCENTRATING = "hold", "concentrating"
-NOISE_DRAWS = 64  # noise numbers drawn a day; more sectors than this reuse them
+NOISE_DRAWS = 64  # misreadings drawn a day, one per frontage of front (they wrap)
 
 
 class RussiaCommand(Agent):
@@ -38,12 +38,15 @@ class RussiaCommand(Agent):
 
     def step(self) -> None:
         """Draw today's estimate noise (every day, the same number of draws whatever the
-        phase or the partition, so the stream stays aligned across arms), then review:
+        phase or the partition, so the stream stays aligned across arms; one per frontage
+        of front, ``decision.misreading``), then review:
         at war, where to send reserves; in a ceasefire, whether to mass and resume."""
         m = self.model
         noise = m.streams.decisions.normal(0.0, 1.0, NOISE_DRAWS + 1)
         m.political_shock = float(noise[-1]) * m.p.political_noise
-        noise = np.resize(noise[:-1] * m.p.decision_noise, m.theatre.n_sectors)
+        sec = m.theatre.sectors
+        noise = decision.misreading(sec.lo, sec.hi, m.p.attack_frontage_km,
+                                    noise[:-1] * m.p.decision_noise)
         if m.at_war:
             self._wartime_review(noise)
         elif m.in_ceasefire:

@@ -16,6 +16,8 @@ import numpy as np
 
 if TYPE_CHECKING:
     from dmzsim.model.model import CeasefireModel
+    from dmzsim.model.theatre import Theatre
+    from dmzsim.model.theatre_map import TownSpec
 
 
 class Aims:
@@ -25,62 +27,149 @@ class Aims:
     def __init__(self, m: CeasefireModel) -> None:
         th, p = m.theatre, m.p
         cell_value = np.where(th.in_oblast, 1.0, p.beyond_aims_value) * th.cell_area
-        for i, t in enumerate(th.raster.towns):
-            if t.fortress_belt:  # spread over the town's cells: a corridor that takes part
-                cells = np.flatnonzero(th.town_id == i)  # of it gains part of its value
-                cell_value[cells] += p.belt_town_value_km2 / cells.size
         held = th.ua_ground()
-        self.depth: list[np.ndarray] = []
-        self.cumulative: list[np.ndarray] = []
+        belt = [t for t in th.raster.towns if t.fortress_belt
+                and held[np.ravel_multi_index(t.cell, th.control.shape)]]
+        self.cell_km = th.cell_km
+        self.near: list[np.ndarray] = []  # each item's near edge, km from the front
+        self.weight: list[np.ndarray] = []  # cumulative value, in the order of ``near``
+        self.moment: list[np.ndarray] = []  # cumulative value x near edge
         for k in range(th.n_sectors):
-            cells, along = corridor(m, k)
-            cells = cells[held[cells]]
-            order = np.argsort(along[cells], kind="stable")
-            cells = cells[order]
-            self.depth.append(along[cells])
-            self.cumulative.append(np.cumsum(cell_value[cells]))
+            cells, near, share = corridor(m, k)
+            keep = held[cells]
+            near_k = np.concatenate([near[cells[keep]], np.zeros(len(belt))])
+            value = np.concatenate([cell_value[cells[keep]] * share[keep],
+                                    np.zeros(len(belt))])
+            axis = _axis(m, k)
+            for j, t in enumerate(belt):  # a town is an objective besides its ground
+                town_near, inside = _town_in_corridor(axis, p.attack_frontage_km / 2.0, t,
+                                                      th.cell_km)
+                near_k[keep.sum() + j] = town_near
+                value[keep.sum() + j] = p.belt_town_value_km2 * inside
+            order = np.argsort(near_k, kind="stable")
+            near_k, value = near_k[order], value[order]
+            self.near.append(near_k)
+            self.weight.append(np.cumsum(value))
+            self.moment.append(np.cumsum(value * near_k))
 
     def value(self, sector: int, depth_km: float) -> float:
-        """Value of the ground up to ``depth_km`` beyond Ukraine's forward edge."""
-        i = int(self.depth[sector].searchsorted(depth_km, side="right"))
-        return float(self.cumulative[sector][i - 1]) if i > 0 else 0.0
+        """Value of the ground up to ``depth_km`` beyond Ukraine's forward edge.
+
+        A cell counts for the share of its depth the attack has passed (it spans
+        ``cell_km`` from its near edge), so the value grows smoothly with depth and is the
+        same at any cell size, instead of jumping by a row of cells at a time.
+        """
+        c = self.cell_km
+        return (self._passed(sector, depth_km) - self._passed(sector, depth_km - c)) / c
+
+    def _passed(self, sector: int, u: float) -> float:
+        """Sum over cells of value x max(u - near edge, 0): the integral, in depth, of the
+        value of the cells whose near edge lies within ``u``."""
+        i = int(self.near[sector].searchsorted(u, side="right"))
+        if i == 0:
+            return 0.0
+        return float(u * self.weight[sector][i - 1] - self.moment[sector][i - 1])
 
     def total(self, sector: int) -> float:
         """Everything an attack on the sector could gain."""
-        c = self.cumulative[sector]
+        c = self.weight[sector]
         return float(c[-1]) if c.size else 0.0
 
 
-def corridor(m: CeasefireModel, sector: int) -> tuple[np.ndarray, np.ndarray]:
+def corridor(m: CeasefireModel, sector: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The strip a main effort on ``sector`` strikes: cells (flat) within half the attack
     frontage of a straight axis of advance from the middle of the sector's front into the
-    ground Ukraine holds, and each cell's distance along that axis (km, 0 at the front).
+    ground Ukraine holds; each cell's near edge along that axis (km from Ukraine's forward
+    edge), and the share of each cell inside the strip.
 
     A straight corridor, not the cells nearest the sector: behind a bend of the line the
     cells nearest a stretch of front fan out, and an offensive does not widen with them.
-    On a map with water, a cell's distance is at least its depth (the cheapest way round
-    or across), so ground behind a reservoir is not valued as if it were next to the front.
+    The axis starts at the mean of the front cells within a cell of the sector's middle,
+    and a cell on the strip's edge counts for its share inside: so the corridor is the
+    same ground at any cell size. On a map with water, a cell's distance is at least its
+    depth (the cheapest way round or across), so ground behind a reservoir is not valued
+    as if it were next to the front.
     """
     th = m.theatre
+    c = th.cell_km
     x, y = th.raster.x_km.ravel(), th.raster.y_km.ravel()
-    a = th.sectors.anchor[sector]
-    ax, ay = x[a], y[a]
+    ax, ay, dx, dy = _axis(m, sector)
     half = m.p.attack_frontage_km / 2.0
-    strip = th.strips[sector]
-    ahead = strip.band(half, 2 * half)
-    ahead = ahead[th.ua_ground()[ahead]]
-    if ahead.size == 0:
-        ahead = strip.cells[th.depth[strip.cells] > 0]
-    if ahead.size == 0:
-        ahead = np.array([a])
-    dx, dy = float(x[ahead].mean() - ax), float(y[ahead].mean() - ay)
+    near = (x - ax) * dx + (y - ay) * dy - c / 2.0  # each cell's near edge
+    across = np.abs(-(x - ax) * dy + (y - ay) * dx)
+    share = np.clip((half - across) / c + 0.5, 0.0, 1.0)
+    cells = np.flatnonzero(share > 0.0)
+    if th.water is not None:  # ground beyond water is as far as the way round or across
+        near = np.maximum(near, th.depth)
+    return cells, near, share[cells]
+
+
+def _town_in_corridor(axis: tuple[float, float, float, float], half: float,
+                      town: TownSpec, cell_km: float) -> tuple[float, float]:
+    """Where a town lies on a corridor's ``axis`` (the near edge of a cell-deep slice
+    around its centre, km from the front) and the share of its disc inside the corridor,
+    ``half`` km either side of the axis.
+
+    From the town's own centre and radius, not its cells: whether a town counts must not
+    flip with the cell size."""
+    ax, ay, dx, dy = axis
+    u = -(town.x_km - ax) * dy + (town.y_km - ay) * dx
+    r = max(town.radius_km, 1e-6)
+    inside = (_disc_below(half - u, r) - _disc_below(-half - u, r)) / (np.pi * r * r)
+    centre = (town.x_km - ax) * dx + (town.y_km - ay) * dy
+    return float(centre - cell_km / 2.0), float(inside)
+
+
+def _disc_below(t: float, r: float) -> float:
+    """Area of a disc of radius ``r`` on one side of a line ``t`` km from its centre."""
+    t = min(max(t, -r), r)
+    return r * r * (np.pi - np.arccos(t / r)) + t * np.sqrt(r * r - t * t)
+
+
+def _axis(m: CeasefireModel, sector: int) -> tuple[float, float, float, float]:
+    """A sector's axis of advance: its origin (km) and unit direction into the ground
+    Ukraine holds, towards the centroid of that ground within one frontage of the origin.
+
+    The centroid of a disc, not of the sector's own cells, so the direction is the same
+    whatever the partition or the cell size (on a straight front it is the normal)."""
+    th = m.theatre
+    x, y = th.raster.x_km.ravel(), th.raster.y_km.ravel()
+    ax, ay = _axis_origin(th, sector)
+    reach = m.p.attack_frontage_km
+    near = th.ua_ground() & ((x - ax) ** 2 + (y - ay) ** 2 <= reach * reach)
+    dx, dy = ((float(x[near].mean() - ax), float(y[near].mean() - ay)) if near.any()
+              else (1.0, 0.0))
     norm = float(np.hypot(dx, dy))
     if norm == 0:
         dx, dy, norm = 1.0, 0.0, 1.0
-    dx, dy = dx / norm, dy / norm
-    along = (x - ax) * dx + (y - ay) * dy
-    across = np.abs(-(x - ax) * dy + (y - ay) * dx)
-    cells = np.flatnonzero(across <= half)
-    if th.water is not None:  # ground beyond water is as far as the way round or across
-        along = np.maximum(along, th.depth)
-    return cells, along
+    return ax, ay, dx / norm, dy / norm
+
+
+def _axis_origin(th: Theatre, sector: int) -> tuple[float, float]:
+    """The middle of a sector's forward edge (km): the mean of the edges its front cells
+    within a cell of the sector's middle share with ground Ukraine does not hold.
+
+    Edges, not cell centres: the centres of a staircase of front cells lie a cell-size-
+    dependent distance behind the line, its edges on it."""
+    sec = th.sectors
+    c = th.cell_km
+    x, y = th.raster.x_km.ravel(), th.raster.y_km.ravel()
+    mid = 0.5 * (sec.lo[sector] + sec.hi[sector])
+    front = sec.front[np.abs(sec.s[sec.front] - mid) <= c]
+    if front.size == 0:
+        front = sec.anchor[sector:sector + 1]
+    ground = th.ua_ground().reshape(th.control.shape)
+    nx, ny = ground.shape
+    fx, fy = np.unravel_index(front, ground.shape)
+    ex, ey = [], []
+    for dx, dy in ((1, 0), (-1, 0), (0, 1), (0, -1)):
+        gx, gy = fx + dx, fy + dy
+        inside = (gx >= 0) & (gx < nx) & (gy >= 0) & (gy < ny)
+        off = np.zeros(front.size, bool)
+        off[inside] = ~ground[gx[inside], gy[inside]]
+        ex.append(x[front[off]] + dx * c / 2.0)
+        ey.append(y[front[off]] + dy * c / 2.0)
+    edge_x, edge_y = np.concatenate(ex), np.concatenate(ey)
+    if edge_x.size == 0:  # only corners touch it: the cells' centres will do
+        return float(x[front].mean()), float(y[front].mean())
+    return float(edge_x.mean()), float(edge_y.mean())

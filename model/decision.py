@@ -110,6 +110,32 @@ def estimate(m: CeasefireModel, noise: np.ndarray, lookahead: bool = True,
                      sector)
 
 
+def misreading(lo: np.ndarray, hi: np.ndarray, frontage_km: float,
+               draws: np.ndarray) -> np.ndarray:
+    """Russia's log-ratio misreading on each sector ``[lo, hi)`` (km along the front).
+
+    The staff reads the balance frontage by frontage: one draw per ``frontage_km`` of
+    front, fixed to the ground (window j covers ``[j, j + 1) x frontage_km``; ``draws``
+    wrap round if the front is longer). A sector reads as its most favourable frontage,
+    that of the windows centred in it, or that of the window round its middle if none is.
+    So the best reading Russia finds does not grow with the number of sectors the front is
+    cut into, as it would with a draw per sector.
+    """
+    if lo.size == 0:
+        return np.zeros(0)
+    n_windows = int(np.ceil(hi.max() / frontage_km))
+    window = np.arange(n_windows)
+    value = draws[window % draws.size]
+    out = value[np.minimum((0.5 * (lo + hi) // frontage_km).astype(int), n_windows - 1)]
+    centre = (window + 0.5) * frontage_km
+    k = np.searchsorted(hi, centre, side="right")
+    inside = k < lo.size
+    inside[inside] = centre[inside] >= lo[k[inside]]
+    best = np.full(lo.size, -np.inf)
+    np.maximum.at(best, k[inside], value[inside])
+    return np.where(np.isfinite(best), best, out)
+
+
 def expected_ratio(m: CeasefireModel, noise: np.ndarray) -> np.ndarray:
     """Russia's expected ratio on every sector today (0 where Ukraine holds no ground)."""
     f = _Forecast(m, np.zeros(1))

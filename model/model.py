@@ -384,8 +384,8 @@ class CeasefireModel(mesa.Model):
     def open_breach(self, sector: int) -> None:
         """The main effort strikes ``attack_frontage_km`` of front centred on ``sector``."""
         self.set_main(sector)
-        cells, along = corridor(self, sector)
-        self.breach = Strip.of(cells, along)
+        cells, along, share = corridor(self, sector)
+        self.breach = Strip.of(cells[share >= 0.5], along)  # the cells mostly inside it
         self.breach_depth = float(self.ru_depth[sector])
         self.breach_pulse = 0
 

@@ -43,7 +43,8 @@ __all__ = [
 # --- the raster --------------------------------------------------------------------------
 @dataclass(frozen=True)
 class TownSpec:
-    """A town on the raster; ``cell`` is the ``(x, y)`` of the cell holding its centre."""
+    """A town on the raster; ``cell`` is the ``(x, y)`` of the cell holding its centre,
+    ``x_km``/``y_km`` the centre itself (for what must not move with the cell size)."""
 
     name: str
     lat: float
@@ -51,6 +52,8 @@ class TownSpec:
     fortress_belt: bool
     radius_km: float
     cell: tuple[int, int]
+    x_km: float
+    y_km: float
 
 
 @dataclass(frozen=True, eq=False)
@@ -217,5 +220,6 @@ def _town_cells(spec: MapSpec, frame: TheatreFrame, x: np.ndarray, y: np.ndarray
         cell = (min(int(tx[i] // cell_km), nx - 1), min(int(ty[i] // cell_km), ny - 1))
         if town_id[cell] < 0:
             town_id[cell] = i
-        towns.append(TownSpec(t.name, t.lat, t.lon, t.fortress_belt, t.radius_km, cell))
+        towns.append(TownSpec(t.name, t.lat, t.lon, t.fortress_belt, t.radius_km, cell,
+                              float(tx[i]), float(ty[i])))
     return town_id, tuple(towns)
