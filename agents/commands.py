@@ -30,6 +30,8 @@ class RussiaCommand(Agent):
         super().__init__(model)
         self.state = HOLD
         self.ready_day = 0
+        self.window = -1  # the frontage (``decision.misreading``) it is massing against
+        self.draws = np.zeros(NOISE_DRAWS)  # today's misreading of each frontage
         self.last: Estimate | None = None  # the latest review's estimate (for the record)
 
     def expected_ratio(self, noise: np.ndarray) -> np.ndarray:
@@ -45,18 +47,21 @@ class RussiaCommand(Agent):
         noise = m.streams.decisions.normal(0.0, 1.0, NOISE_DRAWS + 1)
         m.political_shock = float(noise[-1]) * m.p.political_noise
         sec = m.theatre.sectors
-        noise = decision.misreading(sec.lo, sec.hi, m.p.attack_frontage_km,
-                                    noise[:-1] * m.p.decision_noise)
+        self.draws = noise[:-1] * m.p.decision_noise
+        noise, windows = decision.misreading(sec.lo, sec.hi, m.p.attack_frontage_km,
+                                             self.draws)
         if m.at_war:
             self._wartime_review(noise)
         elif m.in_ceasefire:
-            self._ceasefire_review(noise)
+            self._ceasefire_review(noise, windows)
 
-    def _ceasefire_review(self, noise: np.ndarray) -> None:
+    def _ceasefire_review(self, noise: np.ndarray, windows: np.ndarray) -> None:
         m, p = self.model, self.model.p
         if self.state == CONCENTRATING:
             if m.day >= self.ready_day:
                 k = m.main_sector
+                noise = noise.copy()  # it looks again at the frontage it massed against
+                noise[k] = self.draws[self.window % self.draws.size]
                 est = decision.estimate(m, noise, lookahead=False, sector=k)
                 self.last = est
                 m.record_review(est)
@@ -75,6 +80,7 @@ class RussiaCommand(Agent):
         if est.resume and m.reserve_power(RU) > 0:
             k = int(est.sector[0])
             self.state = CONCENTRATING
+            self.window = int(windows[k])
             m.set_main(k)
             self.ready_day = m.day + p.concentration_days
             m.concentrate(RU, k, self.ready_day)

@@ -111,8 +111,9 @@ def estimate(m: CeasefireModel, noise: np.ndarray, lookahead: bool = True,
 
 
 def misreading(lo: np.ndarray, hi: np.ndarray, frontage_km: float,
-               draws: np.ndarray) -> np.ndarray:
-    """Russia's log-ratio misreading on each sector ``[lo, hi)`` (km along the front).
+               draws: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Russia's log-ratio misreading on each sector ``[lo, hi)`` (km along the front), and
+    the window it comes from.
 
     The staff reads the balance frontage by frontage: one draw per ``frontage_km`` of
     front, fixed to the ground (window j covers ``[j, j + 1) x frontage_km``; ``draws``
@@ -122,18 +123,26 @@ def misreading(lo: np.ndarray, hi: np.ndarray, frontage_km: float,
     cut into, as it would with a draw per sector.
     """
     if lo.size == 0:
-        return np.zeros(0)
+        return np.zeros(0), np.zeros(0, dtype=int)
     n_windows = int(np.ceil(hi.max() / frontage_km))
     window = np.arange(n_windows)
     value = draws[window % draws.size]
-    out = value[np.minimum((0.5 * (lo + hi) // frontage_km).astype(int), n_windows - 1)]
+    chosen = np.minimum((0.5 * (lo + hi) // frontage_km).astype(int), n_windows - 1)
     centre = (window + 0.5) * frontage_km
     k = np.searchsorted(hi, centre, side="right")
     inside = k < lo.size
     inside[inside] = centre[inside] >= lo[k[inside]]
-    best = np.full(lo.size, -np.inf)
-    np.maximum.at(best, k[inside], value[inside])
-    return np.where(np.isfinite(best), best, out)
+    for j in np.flatnonzero(inside):  # a few windows: the best one centred in each sector
+        kj = k[j]
+        if not _centred_in(chosen[kj], kj, lo, hi, frontage_km) or value[j] > value[chosen[kj]]:
+            chosen[kj] = j
+    return value[chosen], chosen
+
+
+def _centred_in(window: int, sector: int, lo: np.ndarray, hi: np.ndarray,
+                frontage_km: float) -> bool:
+    centre = (window + 0.5) * frontage_km
+    return bool(lo[sector] <= centre < hi[sector])
 
 
 def expected_ratio(m: CeasefireModel, noise: np.ndarray) -> np.ndarray:

@@ -154,14 +154,13 @@ class CeasefireModel(mesa.Model):
     def _create_forces(self) -> None:
         """Each side's units: a reserve share, the rest spread along the front by length."""
         p = self.p
-        weights = self.theatre.front_km / self.theatre.front_km.sum()
         for side, total, reserve in ((RU, p.ru_initial_personnel, p.ru_reserve_fraction),
                                      (UA, p.ua_initial_personnel, p.ua_reserve_fraction)):
             n_units = int(np.ceil(total / p.unit_personnel))
             sizes = np.full(n_units, p.unit_personnel)
             sizes[-1] = total - p.unit_personnel * (n_units - 1)
             n_reserve = round(reserve * n_units)
-            line = _spread(n_units - n_reserve, weights)
+            line = _along_front(sizes[n_reserve:], self.theatre.front_km)
             for k in range(n_units):
                 if k < n_reserve:
                     self.add_unit(side, sizes[k], p.initial_readiness, Posture.RESERVE, -1)
@@ -296,7 +295,7 @@ class CeasefireModel(mesa.Model):
             if not self.at_war:  # in a ceasefire, reserves sent to a threat stay there
                 pool &= ~f.view("committed")
             rows = np.flatnonzero(pool)
-            f.sector[rows] = _balance(f.strength[rows] * f.readiness[rows], th.front_km)
+            f.sector[rows] = _along_front(f.strength[rows] * f.readiness[rows], th.front_km)
             line[rows] = True
         effort = f.mask(RU, Posture.ATTACK, Posture.CONCENTRATE) & alive
         if not self.at_war:
@@ -544,24 +543,18 @@ class CeasefireModel(mesa.Model):
         return placement.position_for(self, row)
 
 
-def _balance(power: np.ndarray, front_km: np.ndarray) -> np.ndarray:
-    """Assign units of the given ``power`` to sectors so that each sector's power is as
-    near as whole units allow to its share of the front (strongest units first, each to
-    the sector furthest below its share)."""
-    target = power.sum() * front_km / front_km.sum()
-    have = np.zeros(front_km.size)
-    out = np.empty(power.size, dtype=int)
-    for i in np.argsort(-power, kind="stable"):
-        k = int(np.argmax(target - have))
-        out[i] = k
-        have[k] += power[i]
-    return out
+def _along_front(power: np.ndarray, front_km: np.ndarray) -> np.ndarray:
+    """The sector of each unit when a side's units stand end to end along the front, in
+    their order, each on a stretch in proportion to its ``power``: the sector holding the
+    middle of its stretch.
 
-
-def _spread(n: int, weights: np.ndarray) -> np.ndarray:
-    """Assign ``n`` units to sectors in proportion to ``weights`` (largest remainder)."""
-    raw = weights * n
-    counts = np.floor(raw).astype(int)
-    for i in np.argsort(-(raw - counts))[: n - counts.sum()]:
-        counts[i] += 1
-    return np.repeat(np.arange(weights.size), counts)
+    Each sector so holds its share of the front's power to within a unit, and where the
+    odd units stand is a place on the front, not a tie between sectors of nearly equal
+    length: it does not move with the cell size or the partition."""
+    if power.size == 0:
+        return np.zeros(0, dtype=int)
+    cum = np.cumsum(power)
+    share = (cum - power / 2.0) / cum[-1] if cum[-1] > 0 else (
+        (np.arange(power.size) + 0.5) / power.size)
+    ends = np.cumsum(front_km) / front_km.sum()
+    return np.minimum(np.searchsorted(ends, share, side="right"), front_km.size - 1)

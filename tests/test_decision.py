@@ -31,10 +31,12 @@ class ThresholdRussia(RussiaCommand):
     """The rule before costs, aims and timing: mass where the expected ratio is best once
     it reaches the breakthrough ratio; resume if it still does when massing is done."""
 
-    def _ceasefire_review(self, noise: np.ndarray) -> None:
+    def _ceasefire_review(self, noise: np.ndarray, windows: np.ndarray) -> None:
         m, p = self.model, self.model.p
         if self.state == CONCENTRATING:
             if m.day >= self.ready_day:
+                noise = noise.copy()  # the frontage it massed against, read again
+                noise[m.main_sector] = self.draws[self.window % self.draws.size]
                 ratio = float(decision.expected_ratio(m, noise)[m.main_sector])
                 if ratio >= p.breakthrough_ratio:
                     m.resume_war(m.main_sector, ratio)
@@ -49,6 +51,7 @@ class ThresholdRussia(RussiaCommand):
         k = int(np.argmax(ratio))
         if ratio[k] >= p.breakthrough_ratio and m.reserve_power(RU) > 0:
             self.state = CONCENTRATING
+            self.window = int(windows[k])
             m.set_main(k)
             self.ready_day = m.day + p.concentration_days
             m.concentrate(RU, k, self.ready_day)
