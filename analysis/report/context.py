@@ -9,10 +9,12 @@ come first and all of them show the same numbers.
 
 from __future__ import annotations
 
+import dataclasses
 from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
+from dmzsim.analysis.arm_groups import ArmGroup, arm_factors, merge_same_arms
 from dmzsim.analysis.estimators import CONFIDENCE, KaplanMeier
 from dmzsim.analysis.figures import Stamp
 from dmzsim.analysis.loader import ExperimentResults
@@ -26,6 +28,11 @@ from dmzsim.analysis.tables import (
     with_derived,
 )
 
+# The report's bootstrap intervals (costs and their paired differences): BCa, which
+# corrects for the skew of costs that are zero in most runs. The published headline tables
+# (analysis.headline) keep the percentile interval their references were made with.
+BOOTSTRAP = "BCa"
+
 
 def experiment_name(exp: ExperimentResults) -> str:
     """The experiment's name: from the manifest, else the config, else the folder."""
@@ -37,6 +44,7 @@ class ReportContext:
 
     def __init__(self, exp: ExperimentResults, stamp: Stamp | None = None) -> None:
         self.exp = exp
+        self.config_arms = exp.arms  # as the experiment file names them
         self.stamp = stamp if stamp is not None else Stamp.from_manifest(exp.manifest,
                                                                          exp.config)
         self.name = experiment_name(exp)
@@ -47,11 +55,44 @@ class ReportContext:
         summary = exp.summary
         if "status" in summary:
             summary = summary[summary["status"].fillna("ok") == "ok"]
-        self.summary = with_derived(summary, self.horizon) if len(summary) else summary
-        self.arms = arms_in(self.summary, exp.arms or None) if len(summary) else []
-        base = exp.config.get("baseline_arm")
+        summary = with_derived(summary, self.horizon) if len(summary) else summary
+        self.finished = len(summary)  # before arms shown once are merged
+        arms = arms_in(summary, exp.arms or None) if len(summary) else []
+        # arms identical by construction (no zone, so its shape cannot matter) and in
+        # fact, seed by seed: shown once, under one name, in every table and figure
+        self.rename, self.groups = (merge_same_arms(summary, exp.config, arms)
+                                    if len(arms) > 1 else ({a: a for a in arms}, []))
+        self.summary, self.exp = self._merged(summary, exp)
+        self.arms = list(dict.fromkeys(self.rename[a] for a in arms))
+        self.factors = arm_factors(self.summary, self.arms)
+        base = self.rename.get(exp.config.get("baseline_arm"), exp.config.get("baseline_arm"))
         self.baseline = base if base in self.arms else (self.arms[0] if self.arms else None)
         self.names = [n for n in exp.design.names if n in self.summary.columns]
+
+    def _merged(self, summary: pd.DataFrame, exp: ExperimentResults
+                ) -> tuple[pd.DataFrame, ExperimentResults]:
+        """The summary, and a view of the experiment whose series agree with it, with each
+        merged group's runs kept once (its first arm's) under the group's name."""
+        merged = [g for g in self.groups if g.identical]
+        if not merged:
+            return summary, exp
+        drop = {a for g in merged for a in g.arms[1:]}
+        names = {g.arms[0]: g.name for g in merged}
+
+        def keep(df: pd.DataFrame) -> pd.DataFrame:
+            df = df[~df["arm"].isin(drop)]
+            return df.assign(arm=df["arm"].replace(names)).reset_index(drop=True)
+
+        view = dataclasses.replace(exp)
+        view.__dict__["summary"] = keep(exp.summary)
+        series = exp.series
+        view.__dict__["series"] = None if series is None else keep(series)
+        return keep(summary), view
+
+    @property
+    def merged(self) -> list[ArmGroup]:
+        """The groups of arms shown once."""
+        return [g for g in self.groups if g.identical]
 
     @property
     def h(self) -> str:
@@ -87,4 +128,4 @@ class ReportContext:
         if len(self.arms) < 2:
             return None
         return outcome_differences(self.summary, self.baseline, self.horizon, arms=self.arms,
-                                   conf=CONFIDENCE)
+                                   conf=CONFIDENCE, method=BOOTSTRAP)
