@@ -23,6 +23,7 @@ from dmzsim.analysis.estimators import KaplanMeier
 from dmzsim.analysis.tables import arm_label
 from dmzsim.model import outputs
 from dmzsim.model.theatre_map import default_map_path, load_map
+from matplotlib import rc_context
 from matplotlib.figure import Figure
 
 DPI = 150
@@ -144,8 +145,9 @@ def _save(fig: Figure, path: Path, stamp: Stamp, title: str) -> Path:
     fig.savefig(path, dpi=DPI, metadata=stamp.metadata(title))
     for fmt in _formats.get():
         other = path.with_suffix(f".{fmt}")
-        if other != path:
-            fig.savefig(other, dpi=DPI, metadata=_vector_metadata(stamp, title, fmt))
+        if other != path:  # SVG text stays text, so a paper's editor can restyle it
+            with rc_context({"svg.fonttype": "none"}):
+                fig.savefig(other, dpi=DPI, metadata=_vector_metadata(stamp, title, fmt))
     return path
 
 
@@ -358,37 +360,84 @@ def fan_chart(series: pd.DataFrame, column: str, path: Path, stamp: Stamp,
               cap: float | None = None, log: bool = False) -> Path:
     """Median and 50% / 90% bands of a per-day series across runs, one panel per arm.
 
+    Where the series knows each run's ``day_resumed``, the fan is drawn over the days of
+    the ceasefire only (before the offensive resumed, every run), and the days after it
+    as a second series: their median, dashed, by days since the ceasefire. Pooling both
+    would blend two different wars. Where it knows ``breakthrough_ratio`` (the force ratio
+    Russia needs), the force-ratio panels draw it as a red line.
+
     ``cap``: values above it (including +inf, e.g. a force ratio against an empty axis)
-    are drawn at the cap, which is marked with a dotted line.
+    are drawn at the cap, which is marked with a dotted line, and each panel says which
+    share of its days that is. On a log axis the ticks are plain numbers (0.1, 1, 10).
     """
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+
     arms = list(arms or dict.fromkeys(series["arm"]))
     series = series.assign(**{column: pd.to_numeric(series[column], errors="coerce")})
+    clipped = pd.Series(False, index=series.index)
     if cap is not None:
+        clipped = series[column] >= cap
         series[column] = series[column].clip(upper=cap)
-    colors = arm_colors(arms)
+    split = "day_resumed" in series
+    after = (series["day"] >= pd.to_numeric(series["day_resumed"], errors="coerce")
+             if split else pd.Series(False, index=series.index))
+    styles = arm_styles(arms)
     ncol = min(len(arms), 2)
     nrow = int(np.ceil(len(arms) / ncol))
-    fig = _figure(5.2 * ncol, 2.8 * nrow + 0.6)
+    fig = _figure(5.2 * ncol, 2.8 * nrow + 0.9)
     axes = fig.subplots(nrow, ncol, squeeze=False, sharex=True, sharey=True).ravel()
     for ax, arm in zip(axes, arms, strict=False):
-        d = series[series["arm"] == arm]
+        here = series["arm"] == arm
+        d = series[here & ~after]
         q = d.groupby("day")[column].quantile([0.05, 0.25, 0.5, 0.75, 0.95]).unstack()
-        c = colors[arm]
-        ax.fill_between(q.index, q[0.05], q[0.95], color=c, alpha=0.15, lw=0, label="90%")
-        ax.fill_between(q.index, q[0.25], q[0.75], color=c, alpha=0.35, lw=0, label="50%")
-        ax.plot(q.index, q[0.5], color=c, lw=1.5, label="median")
-        ax.set_title(f"{arm_label(arm)} ({d['run_id'].nunique()} runs)", fontsize=8)
+        c = styles[arm].color
+        ax.fill_between(q.index, q[0.05], q[0.95], color=c, alpha=0.15, lw=0,
+                        label="90% of runs")
+        ax.fill_between(q.index, q[0.25], q[0.75], color=c, alpha=0.35, lw=0,
+                        label="50% of runs")
+        ax.plot(q.index, q[0.5], color=c, lw=1.5,
+                label="median, before resumption" if split else "median")
+        war = series[here & after]
+        if len(war):
+            m = war.groupby("day")[column].median()
+            ax.plot(m.index, m.to_numpy(), color="black", lw=1.0, ls="--",
+                    label="median, after resumption")
+        if "breakthrough_ratio" in series and column == "force_ratio_main_axis":
+            ratios = sorted(pd.to_numeric(series.loc[here, "breakthrough_ratio"]).dropna()
+                            .unique())
+            label = ("breakthrough ratio " + ", ".join(f"{r:g}:1" for r in ratios)
+                     + (" (swept)" if len(ratios) > 1 else ""))
+            for r in ratios:  # swept: each value the runs used, one line each
+                ax.axhline(r, color="#b2182b", lw=1.0, label=label)
+                label = "_"  # one key entry
+        n_runs = series.loc[here, "run_id"].nunique()
+        title = f"{arm_label(arm)} ({n_runs} runs)"
+        if cap is not None:
+            share = float(clipped[here].mean()) if here.any() else 0.0
+            title += f"; {share:.0%} of days ≥ {cap:g}, drawn at the dotted line"
+            ax.axhline(cap, color="0.3", lw=0.8, ls=":")
+        ax.set_title(title, fontsize=7.5)
         ax.grid(alpha=0.3)
         ax.tick_params(labelsize=7)
         if log:
             ax.set_yscale("log")
-        if cap is not None:
-            ax.axhline(cap, color="0.3", lw=0.8, ls=":")
+            ax.yaxis.set_major_locator(FixedLocator([0.1, 0.2, 0.5, 1, 2, 3, 5, 10, 20, 50,
+                                                     100]))
+            ax.yaxis.set_minor_locator(NullLocator())
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.set_xlim(left=0)
     for i in range(len(arms), len(axes)):
         axes[i].set_visible(False)
         if i >= ncol:  # the panel above an empty slot shows the day axis
             axes[i - ncol].xaxis.set_tick_params(labelbottom=True)
-    axes[0].legend(fontsize=7, frameon=False)
+    handles, labels = axes[0].get_legend_handles_labels()
+    for ax in axes[1:len(arms)]:  # a key for every line any panel draws
+        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
+            if lab not in labels:
+                handles.append(h)
+                labels.append(lab)
+    fig.legend(handles, labels, loc="outside upper center", ncol=min(len(labels), 5),
+               fontsize=7, frameon=False)
     fig.supxlabel("days since the ceasefire", fontsize=8)
     fig.supylabel(ylabel or column, fontsize=8)
     return _save(fig, path, stamp, f"Fan chart of {column}")

@@ -8,6 +8,7 @@ arms give identical runs seed by seed.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -154,3 +155,21 @@ def test_a_report_without_duplicates_is_unchanged_in_its_arms(tmp_path: Path) ->
     texts = [b[1] for b in doc.blocks if b[0] == "p"]
     assert not any("same by construction" in t for t in texts)
     assert ReportContext(load_experiment(folder)).arms == ["tf", "gf"]
+
+
+def test_fan_chart_splits_at_resumption_and_draws_the_breakthrough_ratio(
+        quick_folder: Path) -> None:
+    """The series the report draws know each run's day of resumption and breakthrough
+    ratio; the chart draws the 3:1 line, the days after resumption as their own series,
+    the share of days at the cap, and plain tick labels."""
+    ctx = ReportContext(load_experiment(quick_folder))
+    series = ctx.exp.series
+    assert series is not None and {"day_resumed", "breakthrough_ratio"} <= set(series)
+    assert set(series["arm"]) == set(ctx.arms)
+    assert (series["breakthrough_ratio"] == 3.0).all()
+    svg = (quick_folder / "figures" / "fan_ratio.svg").read_text()
+    for text in ("breakthrough ratio 3:1", "median, before resumption",
+                 "median, after resumption", "of days ≥ 20, drawn at the dotted line"):
+        assert text in svg
+    ticks = set(re.findall(r"text-anchor: end\" [^>]*>([^<]*)</text>", svg))
+    assert {"2", "3", "5", "10", "20"} <= ticks and not any("^" in t for t in ticks)

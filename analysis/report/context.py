@@ -9,7 +9,7 @@ come first and all of them show the same numbers.
 
 from __future__ import annotations
 
-import dataclasses
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 
@@ -27,6 +27,7 @@ from dmzsim.analysis.tables import (
     survival_table,
     with_derived,
 )
+from dmzsim.model.params import Params
 
 # The report's bootstrap intervals (costs and their paired differences): BCa, which
 # corrects for the skew of costs that are zero in most runs. The published headline tables
@@ -37,6 +38,36 @@ BOOTSTRAP = "BCa"
 def experiment_name(exp: ExperimentResults) -> str:
     """The experiment's name: from the manifest, else the config, else the folder."""
     return str(exp.manifest.get("experiment") or exp.config.get("name") or exp.folder.name)
+
+
+class ShownResults(ExperimentResults):
+    """An experiment as the report shows it: ``keep`` applied to its summary and series
+    (arms shown once), and each series row told its run's ``day_resumed`` and
+    ``breakthrough_ratio`` (the fan charts split the days at resumption and draw the ratio
+    Russia needs). Read on first use, as the experiment itself is."""
+
+    def __init__(self, exp: ExperimentResults, keep: Callable[[pd.DataFrame], pd.DataFrame]
+                 ) -> None:
+        super().__init__(exp.folder, exp.config, exp.manifest, exp.design, exp.skipped)
+        self._source, self._keep = exp, keep
+
+    @cached_property
+    def summary(self) -> pd.DataFrame:
+        return self._keep(self._source.summary)
+
+    @cached_property
+    def series(self) -> pd.DataFrame | None:
+        series = self._source.series
+        if series is None:
+            return None
+        runs = self._source.summary
+        cols = [c for c in ("day_resumed", "breakthrough_ratio") if c in runs]
+        series = series.merge(runs[["run_id", *cols]], on="run_id", how="left")
+        if "breakthrough_ratio" not in series:
+            base = self.config.get("base", {}) or {}
+            series["breakthrough_ratio"] = float(base.get(
+                "breakthrough_ratio", Params.model_fields["breakthrough_ratio"].default))
+        return self._keep(series)
 
 
 class ReportContext:
@@ -71,23 +102,22 @@ class ReportContext:
 
     def _merged(self, summary: pd.DataFrame, exp: ExperimentResults
                 ) -> tuple[pd.DataFrame, ExperimentResults]:
-        """The summary, and a view of the experiment whose series agree with it, with each
-        merged group's runs kept once (its first arm's) under the group's name."""
-        merged = [g for g in self.groups if g.identical]
-        if not merged:
+        """The summary, and a view of the experiment whose series agree with it: each
+        merged group's runs kept once (its first arm's) under the group's name, and the
+        series told each run's day of resumption and breakthrough ratio."""
+        if not len(summary):
             return summary, exp
+        merged = [g for g in self.groups if g.identical]
         drop = {a for g in merged for a in g.arms[1:]}
         names = {g.arms[0]: g.name for g in merged}
 
         def keep(df: pd.DataFrame) -> pd.DataFrame:
+            if not drop:
+                return df
             df = df[~df["arm"].isin(drop)]
             return df.assign(arm=df["arm"].replace(names)).reset_index(drop=True)
 
-        view = dataclasses.replace(exp)
-        view.__dict__["summary"] = keep(exp.summary)
-        series = exp.series
-        view.__dict__["series"] = None if series is None else keep(series)
-        return keep(summary), view
+        return keep(summary), ShownResults(exp, keep)
 
     @property
     def merged(self) -> list[ArmGroup]:

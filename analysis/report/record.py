@@ -111,8 +111,9 @@ def methods(doc: Doc, ctx: ReportContext) -> None:
         "with the same (design point, replicate).",
         "P(resumption): Wilson score interval. Paired difference of P: Tango's score "
         "interval (its test at zero difference is McNemar's).",
-        "Continuous costs: mean with a percentile bootstrap; paired differences: percentile "
-        "bootstrap over pairs (2,000 resamples, seeded).",
+        "Continuous costs: mean with a BCa (bias-corrected and accelerated) bootstrap "
+        "interval, over all runs and over the runs that resumed; paired differences: BCa "
+        "bootstrap over pairs (scipy.stats.bootstrap, 2,000 resamples, seeded).",
         "Survival: Kaplan–Meier with Greenwood variance and log-log bands; median with the "
         "Brookmeyer–Crowley interval; restricted mean survival to the horizon with its "
         "Greenwood-type variance; P(resumption) by an earlier day: 1 − S there, with that "
