@@ -241,7 +241,7 @@ def survival(curves: Mapping[str, KaplanMeier], path: Path, stamp: Stamp,
     fig.suptitle("Ceasefire survival (Kaplan–Meier, 95% log-log bands; censored at the "
                  "horizon)", fontsize=9)
     fig.legend(list(handles.values()), [h.get_label() for h in handles.values()],
-               loc="outside right upper", fontsize=7, frameon=False)
+               loc="outside right center", fontsize=7, frameon=False)
     return _save(fig, path, stamp, "Ceasefire survival by arm")
 
 

@@ -225,7 +225,9 @@ def _wide(table: pd.DataFrame, ctx: ReportContext, resumed: bool) -> pd.DataFram
             if name not in table["outcome"].values:
                 continue
             d = _cost_digits(name)
-            if name in sub.index and sub.loc[name, "n"] > 0:
+            if name in sub.index and sub.loc[name, "n"] == 1:  # no interval from one run
+                row[_cost_header(name)] = f"{_num(sub.loc[name, 'mean'], d)} (one run)"
+            elif name in sub.index and sub.loc[name, "n"] > 0:
                 r = sub.loc[name]
                 row[_cost_header(name)] = (f"{_ci(r['mean'], r['lo'], r['hi'], d)}; "
                                            f"median {_num(r['q50'], d)}")
