@@ -493,7 +493,7 @@ def attack_map(summary: pd.DataFrame, path: Path, stamp: Stamp,
     line was struck. Marker area grows with the number of runs at the same point.
     """
     arms = list(arms or dict.fromkeys(summary["arm"]))
-    colors = arm_colors(arms)
+    styles = arm_styles(arms)  # colour: sequencing; marker: zone shape
     fig = _figure(7.5, 6.2)
     ax = fig.add_subplot()
     spec = _load_map(map_path)
@@ -516,7 +516,8 @@ def attack_map(summary: pd.DataFrame, path: Path, stamp: Stamp,
         g = d.groupby(["attack_lat", "attack_lon"]).size().reset_index(name="n")
         dx = (i - (n_arms - 1) / 2) * 0.01  # small offset so arms at one point stay visible
         ax.scatter(g["attack_lon"] + dx, g["attack_lat"], s=10 + 10 * g["n"],
-                   color=colors[arm], alpha=0.6, edgecolor="black", lw=0.3,
+                   color=styles[arm].color, marker=styles[arm].marker, alpha=0.6,
+                   edgecolor="black", lw=0.3,
                    label=f"{arm_label(arm)} ({len(d)} offensives)")
     ax.set_xlabel("longitude (°E)")
     ax.set_ylabel("latitude (°N)")
@@ -527,7 +528,7 @@ def attack_map(summary: pd.DataFrame, path: Path, stamp: Stamp,
         title += f"; map: {spec.map.name}, {spec.map.date}"
     ax.set_title(title, fontsize=9)
     ax.grid(alpha=0.2)
-    ax.legend(fontsize=7, frameon=False, loc="best")
+    ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1))
     return _save(fig, path, stamp, "Attack points")
 
 
