@@ -6,7 +6,9 @@
   :func:`newcombe_paired_difference` (Newcombe 1998, "square-and-add", method 10) is kept as
   a closed-form cross-check.
 * :func:`paired_bootstrap` -- the difference of means of a continuous outcome over pairs
-  (percentile bootstrap over pairs with a seeded numpy Generator).
+  (bootstrap over pairs with a seeded numpy Generator: percentile, or BCa through
+  ``scipy.stats.bootstrap``, which corrects for the skew of costs that are zero in most
+  runs and large in a few).
 * :func:`kaplan_meier` -- survival of the ceasefire with Greenwood variance and log-log
   pointwise bands, the median with its Brookmeyer-Crowley interval, and the restricted mean
   survival time (RMST) up to the horizon.
@@ -24,12 +26,13 @@ an unpaired interval would be far too wide and a Wald interval on (b - c) / n mi
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from scipy.optimize import brentq
-from scipy.stats import norm
+from scipy.stats import bootstrap, norm
 
 __all__ = [
     "CONFIDENCE",
@@ -157,14 +160,24 @@ def newcombe_paired_difference(a: int, b: int, c: int, d: int,
 
 
 # --- continuous outcomes ------------------------------------------------------------------
+BOOTSTRAP_METHODS = ("percentile", "BCa")
+
+
 def paired_bootstrap(x: np.ndarray, y: np.ndarray, conf: float = CONFIDENCE, n_boot: int = 2000,
-                     seed: int = 0, stat: str = "mean") -> Interval:
-    """Percentile-bootstrap interval for stat(x) - stat(y), resampling whole pairs.
+                     seed: int = 0, stat: str = "mean", method: str = "percentile"
+                     ) -> Interval:
+    """Bootstrap interval for stat(x) - stat(y), resampling whole pairs.
 
     ``x[i]`` and ``y[i]`` are the two arms' outcomes of pair i (same replicate seed).
     Resampling pairs keeps the within-pair correlation that common random numbers create.
     ``stat`` is "mean" or "median". The Generator is seeded, so the interval is repeatable.
+    ``method``: "percentile" (the quantiles of the resampled differences), or "BCa"
+    (bias-corrected and accelerated: ``scipy.stats.bootstrap`` with ``paired=True``).
+    Where every pair gives the same difference the interval is that value (BCa is
+    undefined there).
     """
+    if method not in BOOTSTRAP_METHODS:
+        raise ValueError(f"method must be one of {BOOTSTRAP_METHODS}, got {method!r}")
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     if x.shape != y.shape or x.ndim != 1:
         raise ValueError(f"need two 1-d arrays of equal length, got {x.shape}, {y.shape}")
@@ -174,6 +187,8 @@ def paired_bootstrap(x: np.ndarray, y: np.ndarray, conf: float = CONFIDENCE, n_b
         return Interval(math.nan, math.nan, math.nan)
     fn = {"mean": np.mean, "median": np.median}[stat]
     est = float(fn(x) - fn(y))
+    if method == "BCa":
+        return _bca(x, y, fn, est, conf, n_boot, seed)
     rng = np.random.default_rng(seed)
     idx = rng.integers(0, len(x), size=(n_boot, len(x)))
     boots = fn(x[idx], axis=1) - fn(y[idx], axis=1)
@@ -182,13 +197,44 @@ def paired_bootstrap(x: np.ndarray, y: np.ndarray, conf: float = CONFIDENCE, n_b
     return Interval(est, float(lo), float(hi))
 
 
+def _bca(x: np.ndarray, y: np.ndarray | None, fn: Any, est: float, conf: float,
+         n_boot: int, seed: int) -> Interval:
+    """The BCa interval of fn(x) - fn(y) over pairs (of fn(x) if ``y`` is None), by
+    ``scipy.stats.bootstrap``."""
+    spread = np.ptp(x) > 0 or (y is not None and np.ptp(y) > 0)
+    if len(x) < 2 or not spread:
+        return Interval(est, est, est)  # one run, or nothing varies: no spread to resample
+
+    def diff(a: np.ndarray, b: np.ndarray, axis: int = -1) -> np.ndarray:
+        return fn(a, axis=axis) - fn(b, axis=axis)
+
+    def one(a: np.ndarray, axis: int = -1) -> np.ndarray:
+        return fn(a, axis=axis)
+
+    data, stat = ((x,), one) if y is None else ((x, y), diff)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a degenerate resample gives NaN, handled below
+        res = bootstrap(data, stat, paired=y is not None, vectorized=True,
+                        n_resamples=n_boot, confidence_level=conf, method="BCa",
+                        rng=np.random.default_rng(seed))
+    lo, hi = float(res.confidence_interval.low), float(res.confidence_interval.high)
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return Interval(est, est, est)
+    return Interval(est, lo, hi)
+
+
 def mean_interval(x: np.ndarray, conf: float = CONFIDENCE, n_boot: int = 2000,
-                  seed: int = 0) -> Interval:
-    """Percentile-bootstrap interval for the mean of one sample (NaNs dropped)."""
+                  seed: int = 0, method: str = "percentile") -> Interval:
+    """Bootstrap interval for the mean of one sample (NaNs dropped); ``method`` as in
+    :func:`paired_bootstrap`."""
+    if method not in BOOTSTRAP_METHODS:
+        raise ValueError(f"method must be one of {BOOTSTRAP_METHODS}, got {method!r}")
     x = np.asarray(x, dtype=float)
     x = x[np.isfinite(x)]
     if len(x) == 0:
         return Interval(math.nan, math.nan, math.nan)
+    if method == "BCa":
+        return _bca(x, None, np.mean, float(np.mean(x)), conf, n_boot, seed)
     return paired_bootstrap(x, np.zeros_like(x), conf, n_boot, seed)
 
 

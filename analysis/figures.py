@@ -1,4 +1,4 @@
-"""Figures for the report: one small function per figure, each saving one PNG.
+"""Figures for the report: one small function per figure, each saved as PNG and SVG.
 
 Every figure carries a :class:`Stamp` -- experiment name, config hash, dmzsim version and
 git commit from the manifest -- printed in its bottom margin and written into the PNG's
@@ -10,7 +10,9 @@ are safe to call from any thread or process and never open a window.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,11 +23,44 @@ from dmzsim.analysis.estimators import KaplanMeier
 from dmzsim.analysis.tables import arm_label
 from dmzsim.model import outputs
 from dmzsim.model.theatre_map import default_map_path, load_map
+from matplotlib import rc_context
 from matplotlib.figure import Figure
 
 DPI = 150
 PALETTE = ["#1f4e79", "#c0504d", "#4f9a52", "#8064a2", "#e69f00", "#2aa5b8", "#7f7f7f",
            "#b5651d", "#d16ba5", "#365e2b"]
+# A factorial experiment's arms are drawn by their factors, the same in every figure: the
+# sequencing is the colour (Okabe-Ito colours, safe for colour-blind readers; the two
+# arms without a zone in greys), the zone's shape the line style and marker.
+SEQUENCING_COLORS = {"no_deal": "#3a3a3a", "frozen_line": "#9a9a9a",
+                     "territory_first": "#d55e00", "guarantees_first": "#0072b2",
+                     "simultaneous": "#009e73"}
+SHAPE_LINES = {"": "-", "unilateral": "-", "mirrored": "--"}
+SHAPE_MARKERS = {"": "D", "unilateral": "o", "mirrored": "s"}
+FORMATS = ("png", "svg")  # every figure is written in each; the key figure also as PDF
+KEY_FORMATS = ("png", "svg", "pdf")
+_formats: ContextVar[tuple[str, ...]] = ContextVar("figure_formats", default=FORMATS)
+
+
+@contextmanager
+def saved_as(formats: Sequence[str]) -> Iterator[None]:
+    """Within the block, figures are written in ``formats`` (the path's own, PNG, first)."""
+    token = _formats.set(tuple(formats))
+    try:
+        yield
+    finally:
+        _formats.reset(token)
+
+
+@dataclass(frozen=True)
+class ArmStyle:
+    """How one arm is drawn."""
+
+    color: str
+    ls: str = "-"
+    marker: str = "o"
+    sequencing: str = ""
+    shape: str = ""
 
 
 @dataclass(frozen=True)
@@ -64,9 +99,35 @@ class Stamp:
                                f"git={self.commit}{where}"}
 
 
-def arm_colors(arms: Sequence[str]) -> dict[str, str]:
-    """A stable colour per arm (by position in the experiment's arm list)."""
-    return {a: PALETTE[i % len(PALETTE)] for i, a in enumerate(arms)}
+def _factors_from_name(arm: str) -> tuple[str, str] | None:
+    """``territory_first-mirrored`` -> (territory_first, mirrored); None if the name does
+    not read as sequencing[-shape]."""
+    head, _, tail = arm.partition("-")
+    if head not in SEQUENCING_COLORS or tail not in SHAPE_LINES:
+        return None
+    return head, tail
+
+
+def arm_styles(arms: Sequence[str], factors: Mapping[str, tuple[str, str]] | None = None
+               ) -> dict[str, ArmStyle]:
+    """A style per arm: by its factors (sequencing, zone shape) where known, from
+    ``factors`` or else from a name such as ``guarantees_first-mirrored``; when any arm's
+    factors are unknown, every arm gets a colour by position instead."""
+    known = {a: (factors or {}).get(a) or _factors_from_name(a) for a in arms}
+    if not arms or any(v is None for v in known.values()):
+        return {a: ArmStyle(PALETTE[i % len(PALETTE)]) for i, a in enumerate(arms)}
+    out = {}
+    for a in arms:
+        seq, shape = known[a]  # type: ignore[misc]
+        out[a] = ArmStyle(SEQUENCING_COLORS[seq], SHAPE_LINES.get(shape, "-"),
+                          SHAPE_MARKERS.get(shape, "D"), seq, shape)
+    return out
+
+
+def arm_colors(arms: Sequence[str], factors: Mapping[str, tuple[str, str]] | None = None
+               ) -> dict[str, str]:
+    """A stable colour per arm: its sequencing's (:func:`arm_styles`), else by position."""
+    return {a: st.color for a, st in arm_styles(arms, factors).items()}
 
 
 def _figure(width: float, height: float) -> Figure:
@@ -77,22 +138,43 @@ def _figure(width: float, height: float) -> Figure:
 
 
 def _save(fig: Figure, path: Path, stamp: Stamp, title: str) -> Path:
+    """Write the figure as ``path`` (PNG) and beside it in every other format of
+    :func:`saved_as` (default ``FORMATS``; same name, their suffix); returns ``path``."""
     fig.text(0.995, 0.003, stamp.text, ha="right", va="bottom", fontsize=6, color="0.45")
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=DPI, metadata=stamp.metadata(title))
+    for fmt in _formats.get():
+        other = path.with_suffix(f".{fmt}")
+        if other != path:  # SVG text stays text, so a paper's editor can restyle it
+            with rc_context({"svg.fonttype": "none"}):
+                fig.savefig(other, dpi=DPI, metadata=_vector_metadata(stamp, title, fmt))
     return path
 
 
+def _vector_metadata(stamp: Stamp, title: str, fmt: str) -> dict[str, str]:
+    """The stamp in the keys each vector format takes (SVG: Dublin Core; PDF: info)."""
+    meta = stamp.metadata(title)
+    if fmt == "svg":
+        return {"Title": title, "Creator": meta["Software"], "Description":
+                meta["Description"]}
+    if fmt == "pdf":
+        return {"Title": title, "Creator": meta["Software"], "Subject": meta["Description"]}
+    return meta
+
+
 # --- risk -----------------------------------------------------------------------------------
-def risk_bars(risk: pd.DataFrame, horizon: float, path: Path, stamp: Stamp) -> Path:
-    """P(resumption within H) per arm, 95% Wilson intervals (table: risk_table)."""
-    colors = arm_colors(list(risk["arm"]))
+def risk_bars(risk: pd.DataFrame, horizon: float, path: Path, stamp: Stamp,
+              factors: Mapping[str, tuple[str, str]] | None = None) -> Path:
+    """P(resumption within H) per arm, 95% Wilson intervals (table: risk_table); the
+    sequencing is the bar's colour, a mirrored zone is hatched."""
+    styles = arm_styles(list(risk["arm"]), factors)
     fig = _figure(7, 0.42 * len(risk) + 1.3)
     ax = fig.add_subplot()
     ypos = np.arange(len(risk))
     err = np.vstack([risk["p"] - risk["lo"], risk["hi"] - risk["p"]])
-    ax.barh(ypos, risk["p"], xerr=err, color=[colors[a] for a in risk["arm"]], capsize=3,
-            height=0.6)
+    ax.barh(ypos, risk["p"], xerr=err, color=[styles[a].color for a in risk["arm"]],
+            hatch=[_HATCH.get(styles[a].shape, "") for a in risk["arm"]], edgecolor="white",
+            capsize=3, height=0.6)
     for yi, (p, hi, n) in enumerate(zip(risk["p"], risk["hi"], risk["runs"], strict=True)):
         label = f"{p:.2f} (n={n})"
         if hi <= 0.8:  # right of the interval
@@ -104,30 +186,62 @@ def risk_bars(risk: pd.DataFrame, horizon: float, path: Path, stamp: Stamp) -> P
     ax.set_xlim(0, 1)
     ax.set_xlabel(f"P(offensive resumes within {horizon:g} days), 95% Wilson interval")
     ax.grid(axis="x", alpha=0.3)
+    if any(st.shape == "mirrored" for st in styles.values()):
+        from matplotlib.patches import Patch
+
+        ax.legend(handles=[Patch(facecolor="0.6", edgecolor="white", label="unilateral zone"),
+                           Patch(facecolor="0.6", edgecolor="white", hatch="////",
+                                 label="mirrored zone")],
+                  fontsize=7, frameon=False, loc="lower right")
     return _save(fig, path, stamp, "P(resumption) by arm")
 
 
-def survival(curves: Mapping[str, KaplanMeier], path: Path, stamp: Stamp) -> Path:
-    """Kaplan-Meier curves of the ceasefire by arm with 95% log-log bands."""
-    colors = arm_colors(list(curves))
-    fig = _figure(7.5, 4.6)
-    ax = fig.add_subplot()
-    horizon = 0.0
-    for arm, km in curves.items():
-        t = np.append(km.time, km.horizon)
-        s, lo, hi = (np.append(v, v[-1]) for v in (km.surv, km.lo, km.hi))
-        ax.step(t, s, where="post", color=colors[arm], lw=1.6,
-                label=f"{arm_label(arm)} (n={km.n})")
-        ax.fill_between(t, lo, hi, step="post", color=colors[arm], alpha=0.15, lw=0)
-        horizon = max(horizon, km.horizon)
-    ax.set_xlim(0, horizon)
-    ax.set_ylim(-0.02, 1.02)
-    ax.set_xlabel("days since the ceasefire")
-    ax.set_ylabel("P(no offensive yet)")
-    ax.set_title("Ceasefire survival (Kaplan–Meier, 95% log-log bands; censored at the "
+_HATCH = {"mirrored": "////"}
+
+
+def _panels_by_shape(styles: Mapping[str, ArmStyle]) -> list[tuple[str, list[str]]]:
+    """(title, arms) per panel: one per zone shape when the arms have two, each with the
+    arms that have no zone as a reference; else one panel with every arm."""
+    arms = list(styles)
+    shapes = list(dict.fromkeys(st.shape for st in styles.values() if st.shape))
+    if len(shapes) < 2:
+        return [("", arms)]
+    return [(f"{shape} zone", [a for a in arms if styles[a].shape in ("", shape)])
+            for shape in shapes]
+
+
+def survival(curves: Mapping[str, KaplanMeier], path: Path, stamp: Stamp,
+             factors: Mapping[str, tuple[str, str]] | None = None) -> Path:
+    """Kaplan-Meier curves of the ceasefire by arm with 95% log-log bands.
+
+    With arms crossed by zone shape, one panel per shape (the arms without a zone drawn in
+    each, in grey, as references); the key sits outside the curves."""
+    styles = arm_styles(list(curves), factors)
+    panels = _panels_by_shape(styles)
+    fig = _figure(4.2 * len(panels) + 2.4, 4.4)
+    axes = fig.subplots(1, len(panels), squeeze=False, sharey=True).ravel()
+    horizon = max((km.horizon for km in curves.values()), default=1.0)
+    handles: dict[str, Any] = {}
+    for ax, (title, arms) in zip(axes, panels, strict=True):
+        for arm in arms:
+            km, st = curves[arm], styles[arm]
+            t = np.append(km.time, km.horizon)
+            s, lo, hi = (np.append(v, v[-1]) for v in (km.surv, km.lo, km.hi))
+            (line,) = ax.step(t, s, where="post", color=st.color, ls=st.ls, lw=1.6,
+                              label=f"{arm_label(arm)} (n={km.n})")
+            ax.fill_between(t, lo, hi, step="post", color=st.color, alpha=0.12, lw=0)
+            handles.setdefault(arm, line)
+        ax.set_xlim(0, horizon)
+        ax.set_ylim(-0.02, 1.02)
+        ax.set_xlabel("days since the ceasefire")
+        ax.grid(alpha=0.3)
+        if title:
+            ax.set_title(title, fontsize=9)
+    axes[0].set_ylabel("P(no offensive yet)")
+    fig.suptitle("Ceasefire survival (Kaplan–Meier, 95% log-log bands; censored at the "
                  "horizon)", fontsize=9)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="lower left", frameon=False)
+    fig.legend(list(handles.values()), [h.get_label() for h in handles.values()],
+               loc="outside right center", fontsize=7, frameon=False)
     return _save(fig, path, stamp, "Ceasefire survival by arm")
 
 
@@ -158,21 +272,24 @@ def risk_heatmap(grid: pd.DataFrame, x: str, y: str, path: Path, stamp: Stamp,
 
 
 def risk_lines(by_param: pd.DataFrame, param: str, horizon: float, path: Path,
-               stamp: Stamp) -> Path:
-    """P(resumption) against one swept parameter, one line per arm, Wilson bands."""
+               stamp: Stamp, factors: Mapping[str, tuple[str, str]] | None = None) -> Path:
+    """P(resumption) against one swept parameter, one line per arm, Wilson bands (colour:
+    sequencing; line style and marker: zone shape)."""
     arms = list(dict.fromkeys(by_param["arm"]))
-    colors = arm_colors(arms)
-    fig = _figure(6.5, 4.0)
+    styles = arm_styles(arms, factors)
+    fig = _figure(7.5, 4.0)
     ax = fig.add_subplot()
     for arm in arms:
         d = by_param[by_param["arm"] == arm].sort_values(param)
-        ax.plot(d[param], d["p"], "o-", color=colors[arm], label=arm_label(arm), ms=3)
-        ax.fill_between(d[param], d["lo"], d["hi"], color=colors[arm], alpha=0.15, lw=0)
+        st = styles[arm]
+        ax.plot(d[param], d["p"], color=st.color, ls=st.ls, marker=st.marker,
+                label=arm_label(arm), ms=3)
+        ax.fill_between(d[param], d["lo"], d["hi"], color=st.color, alpha=0.12, lw=0)
     ax.set_ylim(0, 1)
     ax.set_xlabel(param)
     ax.set_ylabel(f"P(resumption within {horizon:g} days)")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, frameon=False)
+    fig.legend(loc="outside right upper", fontsize=7, frameon=False)
     return _save(fig, path, stamp, f"P(resumption) by {param}")
 
 
@@ -180,34 +297,61 @@ def risk_lines(by_param: pd.DataFrame, param: str, horizon: float, path: Path,
 def outcome_bands(table: pd.DataFrame, path: Path, stamp: Stamp,
                   outcomes: Sequence[str] = ("ceasefire_days", "territory_lost_km2",
                                              "belt_towns_lost", "ru_losses", "ua_losses",
-                                             "warning_days")) -> Path:
-    """Per outcome and arm: 5-95% (thin) and 25-75% (thick) bands, median |, mean ◆ + CI."""
+                                             "warning_days"),
+                  resumed: pd.DataFrame | None = None,
+                  factors: Mapping[str, tuple[str, str]] | None = None) -> Path:
+    """Per outcome and arm, over all runs: 5-95% (thin) and 25-75% (thick) bands, median
+    |, mean (filled marker) with its 95% CI; and the mean over the runs that resumed only
+    (``resumed``: the same table on those runs) as an open marker. Marker shape: zone
+    shape; colour: sequencing. The key is drawn above the panels."""
+    from matplotlib.lines import Line2D
+
     outcomes = [o for o in outcomes if o in set(table["outcome"])]
     arms = list(dict.fromkeys(table["arm"]))
-    colors = arm_colors(arms)
+    styles = arm_styles(arms, factors)
     ncol = 2
     nrow = int(np.ceil(len(outcomes) / ncol))
-    fig = _figure(10, 0.3 * len(arms) * nrow + 1.0 * nrow + 0.4)
+    fig = _figure(10, 0.3 * len(arms) * nrow + 1.0 * nrow + 0.9)
     axes = fig.subplots(nrow, ncol, squeeze=False).ravel()
     for ax, col in zip(axes, outcomes, strict=False):
         d = table[table["outcome"] == col].set_index("arm").reindex(arms)
+        r_only = (resumed[resumed["outcome"] == col].set_index("arm").reindex(arms)
+                  if resumed is not None else None)
         ypos = np.arange(len(arms))
         for yi, arm in enumerate(arms):
-            r = d.loc[arm]
-            c = colors[arm]
-            ax.plot([r["q05"], r["q95"]], [yi, yi], color=c, lw=1, alpha=0.7)
-            ax.plot([r["q25"], r["q75"]], [yi, yi], color=c, lw=5, alpha=0.5,
+            r, st = d.loc[arm], styles[arm]
+            ax.plot([r["q05"], r["q95"]], [yi, yi], color=st.color, lw=1, alpha=0.7)
+            ax.plot([r["q25"], r["q75"]], [yi, yi], color=st.color, lw=5, alpha=0.5,
                     solid_capstyle="butt")
             ax.plot([r["q50"]], [yi], "|", color="black", ms=9)
             ax.errorbar([r["mean"]], [yi], xerr=[[r["mean"] - r["lo"]], [r["hi"] - r["mean"]]],
-                        fmt="D", color=c, ms=4, mec="black", mew=0.5, capsize=2)
+                        fmt=st.marker, color=st.color, ms=4, mec="black", mew=0.5, capsize=2)
+            if r_only is not None and np.isfinite(r_only.loc[arm, "mean"]):
+                ax.plot([r_only.loc[arm, "mean"]], [yi + 0.3], st.marker, mfc="white",
+                        mec=st.color, mew=1.2, ms=4.5)
+        values = d[["q05", "lo"]].to_numpy(dtype=float)
+        if np.all(values[np.isfinite(values)] >= 0):  # counts, days, km²: from zero
+            ax.set_xlim(left=0)
         ax.set_title(f"{outputs.label(col)} ({outputs.unit(col)})", fontsize=8)
         ax.set_yticks(ypos, [arm_label(a) for a in arms], fontsize=7)
-        ax.invert_yaxis()
+        ax.set_ylim(len(arms) - 0.4, -0.6)
         ax.tick_params(axis="x", labelsize=7)
         ax.grid(axis="x", alpha=0.3)
     for ax in axes[len(outcomes):]:
         ax.set_visible(False)
+    key = [Line2D([], [], color="0.3", lw=1, label="5–95% of runs"),
+           Line2D([], [], color="0.3", lw=5, alpha=0.5, label="25–75% of runs"),
+           Line2D([], [], color="black", marker="|", ls="", ms=9, label="median"),
+           Line2D([], [], color="0.3", marker="D", ls="-", ms=4, mec="black", mew=0.5,
+                  label="mean, 95% CI (all runs)")]
+    if resumed is not None:
+        key.append(Line2D([], [], color="0.3", marker="D", ls="", mfc="white", ms=4.5,
+                          label="mean over the runs that resumed"))
+    shapes = list(dict.fromkeys(st.shape for st in styles.values() if st.shape))
+    key += [Line2D([], [], color="0.3", marker=SHAPE_MARKERS[sh], ls="", ms=4,
+                   label=f"marker: {sh} zone") for sh in shapes]
+    fig.legend(handles=key, loc="outside upper center", ncol=min(len(key), 4), fontsize=7,
+               frameon=False)
     return _save(fig, path, stamp, "Outcomes by arm")
 
 
@@ -216,37 +360,84 @@ def fan_chart(series: pd.DataFrame, column: str, path: Path, stamp: Stamp,
               cap: float | None = None, log: bool = False) -> Path:
     """Median and 50% / 90% bands of a per-day series across runs, one panel per arm.
 
+    Where the series knows each run's ``day_resumed``, the fan is drawn over the days of
+    the ceasefire only (before the offensive resumed, every run), and the days after it
+    as a second series: their median, dashed, by days since the ceasefire. Pooling both
+    would blend two different wars. Where it knows ``breakthrough_ratio`` (the force ratio
+    Russia needs), the force-ratio panels draw it as a red line.
+
     ``cap``: values above it (including +inf, e.g. a force ratio against an empty axis)
-    are drawn at the cap, which is marked with a dotted line.
+    are drawn at the cap, which is marked with a dotted line, and each panel says which
+    share of its days that is. On a log axis the ticks are plain numbers (0.1, 1, 10).
     """
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+
     arms = list(arms or dict.fromkeys(series["arm"]))
     series = series.assign(**{column: pd.to_numeric(series[column], errors="coerce")})
+    clipped = pd.Series(False, index=series.index)
     if cap is not None:
+        clipped = series[column] >= cap
         series[column] = series[column].clip(upper=cap)
-    colors = arm_colors(arms)
+    split = "day_resumed" in series
+    after = (series["day"] >= pd.to_numeric(series["day_resumed"], errors="coerce")
+             if split else pd.Series(False, index=series.index))
+    styles = arm_styles(arms)
     ncol = min(len(arms), 2)
     nrow = int(np.ceil(len(arms) / ncol))
-    fig = _figure(5.2 * ncol, 2.8 * nrow + 0.6)
+    fig = _figure(5.2 * ncol, 2.8 * nrow + 0.9)
     axes = fig.subplots(nrow, ncol, squeeze=False, sharex=True, sharey=True).ravel()
     for ax, arm in zip(axes, arms, strict=False):
-        d = series[series["arm"] == arm]
+        here = series["arm"] == arm
+        d = series[here & ~after]
         q = d.groupby("day")[column].quantile([0.05, 0.25, 0.5, 0.75, 0.95]).unstack()
-        c = colors[arm]
-        ax.fill_between(q.index, q[0.05], q[0.95], color=c, alpha=0.15, lw=0, label="90%")
-        ax.fill_between(q.index, q[0.25], q[0.75], color=c, alpha=0.35, lw=0, label="50%")
-        ax.plot(q.index, q[0.5], color=c, lw=1.5, label="median")
-        ax.set_title(f"{arm_label(arm)} ({d['run_id'].nunique()} runs)", fontsize=8)
+        c = styles[arm].color
+        ax.fill_between(q.index, q[0.05], q[0.95], color=c, alpha=0.15, lw=0,
+                        label="90% of runs")
+        ax.fill_between(q.index, q[0.25], q[0.75], color=c, alpha=0.35, lw=0,
+                        label="50% of runs")
+        ax.plot(q.index, q[0.5], color=c, lw=1.5,
+                label="median, before resumption" if split else "median")
+        war = series[here & after]
+        if len(war):
+            m = war.groupby("day")[column].median()
+            ax.plot(m.index, m.to_numpy(), color="black", lw=1.0, ls="--",
+                    label="median, after resumption")
+        if "breakthrough_ratio" in series and column == "force_ratio_main_axis":
+            ratios = sorted(pd.to_numeric(series.loc[here, "breakthrough_ratio"]).dropna()
+                            .unique())
+            label = ("breakthrough ratio " + ", ".join(f"{r:g}:1" for r in ratios)
+                     + (" (swept)" if len(ratios) > 1 else ""))
+            for r in ratios:  # swept: each value the runs used, one line each
+                ax.axhline(r, color="#b2182b", lw=1.0, label=label)
+                label = "_"  # one key entry
+        n_runs = series.loc[here, "run_id"].nunique()
+        title = f"{arm_label(arm)} ({n_runs} runs)"
+        if cap is not None:
+            share = float(clipped[here].mean()) if here.any() else 0.0
+            title += f"; {share:.0%} of days ≥ {cap:g}, drawn at the dotted line"
+            ax.axhline(cap, color="0.3", lw=0.8, ls=":")
+        ax.set_title(title, fontsize=7.5)
         ax.grid(alpha=0.3)
         ax.tick_params(labelsize=7)
         if log:
             ax.set_yscale("log")
-        if cap is not None:
-            ax.axhline(cap, color="0.3", lw=0.8, ls=":")
+            ax.yaxis.set_major_locator(FixedLocator([0.1, 0.2, 0.5, 1, 2, 3, 5, 10, 20, 50,
+                                                     100]))
+            ax.yaxis.set_minor_locator(NullLocator())
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.set_xlim(left=0)
     for i in range(len(arms), len(axes)):
         axes[i].set_visible(False)
         if i >= ncol:  # the panel above an empty slot shows the day axis
             axes[i - ncol].xaxis.set_tick_params(labelbottom=True)
-    axes[0].legend(fontsize=7, frameon=False)
+    handles, labels = axes[0].get_legend_handles_labels()
+    for ax in axes[1:len(arms)]:  # a key for every line any panel draws
+        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
+            if lab not in labels:
+                handles.append(h)
+                labels.append(lab)
+    fig.legend(handles, labels, loc="outside upper center", ncol=min(len(labels), 5),
+               fontsize=7, frameon=False)
     fig.supxlabel("days since the ceasefire", fontsize=8)
     fig.supylabel(ylabel or column, fontsize=8)
     return _save(fig, path, stamp, f"Fan chart of {column}")
@@ -302,7 +493,7 @@ def attack_map(summary: pd.DataFrame, path: Path, stamp: Stamp,
     line was struck. Marker area grows with the number of runs at the same point.
     """
     arms = list(arms or dict.fromkeys(summary["arm"]))
-    colors = arm_colors(arms)
+    styles = arm_styles(arms)  # colour: sequencing; marker: zone shape
     fig = _figure(7.5, 6.2)
     ax = fig.add_subplot()
     spec = _load_map(map_path)
@@ -325,7 +516,8 @@ def attack_map(summary: pd.DataFrame, path: Path, stamp: Stamp,
         g = d.groupby(["attack_lat", "attack_lon"]).size().reset_index(name="n")
         dx = (i - (n_arms - 1) / 2) * 0.01  # small offset so arms at one point stay visible
         ax.scatter(g["attack_lon"] + dx, g["attack_lat"], s=10 + 10 * g["n"],
-                   color=colors[arm], alpha=0.6, edgecolor="black", lw=0.3,
+                   color=styles[arm].color, marker=styles[arm].marker, alpha=0.6,
+                   edgecolor="black", lw=0.3,
                    label=f"{arm_label(arm)} ({len(d)} offensives)")
     ax.set_xlabel("longitude (°E)")
     ax.set_ylabel("latitude (°N)")
@@ -336,7 +528,7 @@ def attack_map(summary: pd.DataFrame, path: Path, stamp: Stamp,
         title += f"; map: {spec.map.name}, {spec.map.date}"
     ax.set_title(title, fontsize=9)
     ax.grid(alpha=0.2)
-    ax.legend(fontsize=7, frameon=False, loc="best")
+    ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1))
     return _save(fig, path, stamp, "Attack points")
 
 

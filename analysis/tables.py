@@ -157,9 +157,12 @@ def resumption_by(curves: Mapping[str, KaplanMeier], days: Sequence[float]) -> p
 # --- continuous outcomes ------------------------------------------------------------------
 def outcome_table(summary: pd.DataFrame, horizon: float,
                   outcomes: Iterable[str] | None = None, arms: Sequence[str] | None = None,
-                  conf: float = CONFIDENCE, seed: int = 0) -> pd.DataFrame:
+                  conf: float = CONFIDENCE, seed: int = 0, method: str = "percentile"
+                  ) -> pd.DataFrame:
     """Mean (bootstrap CI) and 5/25/50/75/95% quantiles of each outcome, per arm.
 
+    ``method``: the bootstrap's, "percentile" (the published headline tables') or "BCa"
+    (the report's).
     ``outcomes`` defaults to the output table's per-arm outputs (costs and the like).
     NaN values are left out (``warning_days`` is NaN where no offensive came), so ``n``
     can be smaller than the number of runs.
@@ -175,7 +178,7 @@ def outcome_table(summary: pd.DataFrame, horizon: float,
                 continue
             x = pd.to_numeric(sub[col], errors="coerce").to_numpy(dtype=float)
             x = x[np.isfinite(x)]
-            est = mean_interval(x, conf, seed=seed)
+            est = mean_interval(x, conf, seed=seed, method=method)
             rows.append({"arm": arm, "outcome": col, "n": len(x), "mean": est.estimate,
                          "lo": est.lo, "hi": est.hi, **quantile_band(x)})
     cols = ["arm", "outcome", "n", "mean", "lo", "hi", "q05", "q25", "q50", "q75", "q95"]
@@ -185,9 +188,9 @@ def outcome_table(summary: pd.DataFrame, horizon: float,
 def outcome_differences(summary: pd.DataFrame, baseline: str, horizon: float,
                         outcomes: Iterable[str] | None = None,
                         arms: Sequence[str] | None = None, conf: float = CONFIDENCE,
-                        seed: int = 0) -> pd.DataFrame:
-    """Mean(arm) - mean(baseline) over paired runs, percentile bootstrap over pairs;
-    ``outcomes`` defaults to the output table's paired outputs."""
+                        seed: int = 0, method: str = "percentile") -> pd.DataFrame:
+    """Mean(arm) - mean(baseline) over paired runs, bootstrap over pairs (``method``:
+    "percentile" or "BCa"); ``outcomes`` defaults to the output table's paired outputs."""
     if outcomes is None:
         outcomes = [o.name for o in outputs.paired()]
     df = with_derived(summary, horizon)
@@ -199,7 +202,8 @@ def outcome_differences(summary: pd.DataFrame, baseline: str, horizon: float,
             if col not in df:
                 continue
             x, y = paired(df, arm, baseline, col)
-            est = paired_bootstrap(x.astype(float), y.astype(float), conf, seed=seed)
+            est = paired_bootstrap(x.astype(float), y.astype(float), conf, seed=seed,
+                                   method=method)
             rows.append({"arm": arm, "baseline": baseline, "outcome": col, "pairs": len(x),
                          "diff": est.estimate, "lo": est.lo, "hi": est.hi})
     return pd.DataFrame(rows, columns=["arm", "baseline", "outcome", "pairs", "diff", "lo",

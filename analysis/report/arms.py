@@ -13,8 +13,8 @@ import math
 import pandas as pd
 from dmzsim.analysis import figures
 from dmzsim.analysis.estimators import CONFIDENCE
-from dmzsim.analysis.report.context import ReportContext
-from dmzsim.analysis.report.document import Doc, pretty
+from dmzsim.analysis.report.context import BOOTSTRAP, ReportContext
+from dmzsim.analysis.report.document import Doc
 from dmzsim.analysis.tables import (
     arm_label,
     outcome_table,
@@ -98,25 +98,56 @@ def _against_baseline(doc: Doc, ctx: ReportContext) -> None:
     doc.ul(items)
 
 
+def _ci(est: float, lo: float, hi: float, digits: int) -> str:
+    """``0.412 [0.350–0.480]``, or ``-0.100 [-0.256 to 0.025]`` where a bound is
+    negative: an estimate and its interval in one cell."""
+    sep = " to " if (lo < 0 or hi < 0) else "–"
+    return f"{_num(est, digits)} [{_num(lo, digits)}{sep}{_num(hi, digits)}]"
+
+
+def _num(v: float, digits: int) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "–"
+    if math.isinf(v):
+        return "not reached" if v > 0 else "−∞"
+    return f"{v:,.{digits}f}"
+
+
+def _styled(ctx: ReportContext) -> dict:
+    """What the figures need to draw the arms by their factors."""
+    return {"factors": ctx.factors}
+
+
 def risk(doc: Doc, ctx: ReportContext) -> None:
     """P(resumption) per arm (chart and table), by the earlier days, and paired differences."""
     doc.h(2, f"Risk of resumption within {ctx.h} days")
     table = ctx.risk.reset_index()
     path = figures.risk_bars(table, ctx.horizon, ctx.figures / "p_resumed_by_arm.png",
-                             ctx.stamp)
-    doc.img(path, ctx.folder, "P(resumption) by arm with 95% Wilson intervals")
-    doc.table(pretty(table.assign(arm=table["arm"].map(arm_label)),
-                     {"p": 3, "lo": 3, "hi": 3}),
-              "p: share of runs in which the offensive resumed; lo–hi: 95% Wilson interval.")
+                             ctx.stamp, **_styled(ctx))
+    doc.img(path, ctx.folder, "P(resumption) by arm with 95% Wilson intervals (colour: "
+                              "sequencing; hatched: mirrored zone)")
+    p_col = f"P(resumed within {ctx.h} days) [95% Wilson]"
+    doc.table(pd.DataFrame({
+        "arm": table["arm"].map(arm_label), "runs": table["runs"],
+        "runs resumed": table["resumed"],
+        p_col: [_ci(r.p, r.lo, r.hi, 3) for r in table.itertuples()]}),
+        "P: share of runs in which the offensive resumed (a probability, no unit), with "
+        "its 95% Wilson interval.")
     _risk_by_day(doc, ctx)
     if ctx.diffs is not None and len(ctx.diffs):
-        d = ctx.diffs.assign(arm=ctx.diffs["arm"].map(arm_label),
-                             baseline=ctx.diffs["baseline"].map(arm_label))
+        d = ctx.diffs
         doc.h(3, "Paired differences against the baseline")
-        doc.table(pretty(d, {"p_arm": 3, "p_baseline": 3, "diff": 3, "lo": 3, "hi": 3}),
-                  "Pairs share (design point, replicate) and so the seed. only_arm / "
-                  "only_baseline: pairs in which only that arm's run resumed. Interval: "
-                  "Tango's score interval for paired proportions.")
+        doc.table(pd.DataFrame({
+            "arm": d["arm"].map(arm_label), "baseline": d["baseline"].map(arm_label),
+            "pairs (runs)": d["pairs"], "both resumed": d["both"],
+            "only the arm resumed": d["only_arm"],
+            "only the baseline resumed": d["only_baseline"], "neither": d["neither"],
+            "P(arm)": d["p_arm"].map(lambda v: _num(v, 3)),
+            "P(baseline)": d["p_baseline"].map(lambda v: _num(v, 3)),
+            "P(arm) − P(baseline) [95% CI]": [_ci(r.diff, r.lo, r.hi, 3)
+                                              for r in d.itertuples()]}),
+            "Pairs share (design point, replicate) and so the seed; the counts are pairs of "
+            "runs. Interval: Tango's score interval for paired proportions.")
 
 
 def _risk_by_day(doc: Doc, ctx: ReportContext) -> None:
@@ -129,54 +160,126 @@ def _risk_by_day(doc: Doc, ctx: ReportContext) -> None:
     for arm, sub in table.groupby("arm", sort=False):
         row = {"arm": arm_label(arm), "runs": int(sub["runs"].iloc[0])}
         for r in sub.itertuples():
-            row |= {f"p_{r.day:g}": r.p, f"lo_{r.day:g}": r.lo, f"hi_{r.day:g}": r.hi}
+            row[f"P(resumed by day {r.day:g}) [95% band]"] = _ci(r.p, r.lo, r.hi, 3)
         rows.append(row)
-    digits = {f"{col}_{d:g}": 3 for d in days for col in ("p", "lo", "hi")}
     doc.h(3, "Resumption by " + " and ".join(f"day {d:g}" for d in days))
-    doc.table(pretty(pd.DataFrame(rows), digits),
-              "p_D: P(offensive resumed by day D) = 1 − S(D) from the arm's Kaplan–Meier "
-              "curve (runs are censored only at the horizon, so this is the share of runs "
-              "resumed by day D); lo_D–hi_D: 1 − the curve's 95% log-log band at D.")
+    doc.table(pd.DataFrame(rows),
+              "P(resumed by day D) = 1 − S(D) from the arm's Kaplan–Meier curve (runs are "
+              "censored only at the horizon, so this is the share of runs resumed by day D); "
+              "the interval is 1 − the curve's 95% log-log band at D.")
 
 
 def survival(doc: Doc, ctx: ReportContext) -> None:
     """Kaplan–Meier curves and, per arm, S(H), the median and the restricted mean."""
     doc.h(2, "Time to resumption")
-    path = figures.survival(ctx.curves, ctx.figures / "survival.png", ctx.stamp)
-    doc.img(path, ctx.folder, "Kaplan–Meier survival of the ceasefire by arm")
+    path = figures.survival(ctx.curves, ctx.figures / "survival.png", ctx.stamp,
+                            **_styled(ctx))
+    doc.img(path, ctx.folder, "Kaplan–Meier survival of the ceasefire by arm (one panel "
+                              "per zone shape where the arms have two)")
     s = ctx.surv.reset_index()
-    s = s.assign(arm=s["arm"].map(arm_label))
-    for c in ("median", "median_lo", "median_hi"):
-        s[c] = s[c].map(_days)
-    doc.table(pretty(s, {"S_H": 3, "S_H_lo": 3, "S_H_hi": 3, "rmst": 0, "rmst_lo": 0,
-                         "rmst_hi": 0}),
-              f"S_H: P(no offensive by day {ctx.h}) with its log-log band; median: days to "
-              "resumption (Brookmeyer–Crowley interval; 'not reached' = beyond the "
-              f"horizon or the data); rmst: mean days without an offensive within {ctx.h} "
-              "days.")
+    doc.table(pd.DataFrame({
+        "arm": s["arm"].map(arm_label), "runs": s["runs"],
+        f"P(no offensive by day {ctx.h}) [95% band]": [
+            _ci(r.S_H, r.S_H_lo, r.S_H_hi, 3) for r in s.itertuples()],
+        "median time to resumption (days) [95% CI]": [
+            _ci(r.median, r.median_lo, r.median_hi, 0) for r in s.itertuples()],
+        f"mean days without an offensive, of the first {ctx.h} (days) [95% CI]": [
+            _ci(r.rmst, r.rmst_lo, r.rmst_hi, 0) for r in s.itertuples()]}),
+        f"P(no offensive by day {ctx.h}): the Kaplan–Meier curve at the horizon with its "
+        "log-log band; median: Brookmeyer–Crowley interval ('not reached' = beyond the "
+        "horizon or the data); the mean is the restricted mean survival time.")
+
+
+def _cost_digits(name: str) -> int:
+    out = outputs.get(name)
+    return 2 if out is not None and out.count else 0
+
+
+def _cost_header(name: str) -> str:
+    """The output's label with its unit from the output table, e.g. ``territory lost after
+    resumption (km²)``."""
+    out = outputs.get(name)
+    return out.title if out is not None else name
+
+
+def cost_tables(ctx: ReportContext) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The long tables of the costs over all runs and over the runs that resumed (one row
+    per arm and output), and over the runs that resumed as the report's wide table."""
+    every = outcome_table(ctx.summary, ctx.horizon, arms=ctx.arms, conf=CONFIDENCE,
+                          method=BOOTSTRAP)
+    resumed = ctx.summary[ctx.summary["resumed"].astype(bool)]
+    cond = outcome_table(resumed, ctx.horizon, arms=ctx.arms, conf=CONFIDENCE,
+                         method=BOOTSTRAP)
+    return every, cond, _wide(cond, ctx, resumed=True)
+
+
+def _wide(table: pd.DataFrame, ctx: ReportContext, resumed: bool) -> pd.DataFrame:
+    """One row per arm; per output one column headed by its label and unit, with
+    ``mean [95% CI]; median``."""
+    rows = []
+    for arm in ctx.arms:
+        sub = table[table["arm"] == arm].set_index("outcome")
+        n = (int(ctx.risk.loc[arm, "resumed"]) if resumed else int(ctx.risk.loc[arm, "runs"]))
+        row = {"arm": arm_label(arm), "runs that resumed" if resumed else "runs": n}
+        for name in (o.name for o in outputs.per_arm()):
+            if name not in table["outcome"].values:
+                continue
+            d = _cost_digits(name)
+            if name in sub.index and sub.loc[name, "n"] == 1:  # no interval from one run
+                row[_cost_header(name)] = f"{_num(sub.loc[name, 'mean'], d)} (one run)"
+            elif name in sub.index and sub.loc[name, "n"] > 0:
+                r = sub.loc[name]
+                row[_cost_header(name)] = (f"{_ci(r['mean'], r['lo'], r['hi'], d)}; "
+                                           f"median {_num(r['q50'], d)}")
+            else:
+                row[_cost_header(name)] = "–"
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def outcomes(doc: Doc, ctx: ReportContext) -> None:
-    """The costs per arm (bands, means with intervals) and their paired differences."""
+    """The costs per arm over all runs and over the runs that resumed (bands, means with
+    intervals) and their paired differences; one row per arm, units in the headers."""
     doc.h(2, "Costs: territory, towns, losses, warning")
-    table = outcome_table(ctx.summary, ctx.horizon, arms=ctx.arms, conf=CONFIDENCE)
-    if table.empty:
+    every, cond, cond_wide = cost_tables(ctx)
+    if every.empty:
         return
-    path = figures.outcome_bands(table, ctx.figures / "outcomes.png", ctx.stamp)
-    doc.img(path, ctx.folder, "Outcomes by arm: quantile bands, median and mean with 95% CI")
-    t = table.assign(arm=table["arm"].map(arm_label),
-                     outcome=table["outcome"].map(outputs.label))
-    doc.table(pretty(t, dict.fromkeys(("mean", "lo", "hi", "q05", "q25", "q50", "q75", "q95"), 1)),
-              "Over all runs of the arm (0 where nothing was lost); mean with a 95% "
-              "bootstrap interval; qNN: quantiles. Territory and towns lost count only what "
-              "the offensive took after it resumed, not ground ceded by the deal itself "
-              "(e.g. a unilateral withdrawal). Warning days count only runs with an "
-              "offensive.")
+    path = figures.outcome_bands(every, ctx.figures / "outcomes.png", ctx.stamp,
+                                 resumed=cond, **_styled(ctx))
+    doc.img(path, ctx.folder, "Outcomes by arm over all runs: 5–95% and 25–75% of runs, "
+                              "median, mean with 95% CI; open marker: the mean over the runs "
+                              "that resumed")
+    doc.h(3, "Over all runs")
+    doc.table(_wide(every, ctx, resumed=False),
+              "Each cell: mean [95% BCa bootstrap interval]; median. Over all runs of the "
+              "arm, so a run in which the offensive never resumed counts 0 territory and 0 "
+              "towns lost. Territory and towns lost count only what the offensive took "
+              "after it resumed, not ground ceded by the deal itself (e.g. a unilateral "
+              "withdrawal). Warning days exist only for runs with an offensive.")
+    doc.h(3, "Over the runs in which the offensive resumed")
+    doc.table(cond_wide,
+              "The same costs, conditional on resumption: only the runs that resumed "
+              "(their count is in the second column); days without an offensive is here "
+              "the day it resumed. An arm with few such runs has a wide interval; with none "
+              "the cell is –.")
     if ctx.odiff is not None and len(ctx.odiff):
-        d = ctx.odiff.assign(arm=ctx.odiff["arm"].map(arm_label),
-                             baseline=ctx.odiff["baseline"].map(arm_label),
-                             outcome=ctx.odiff["outcome"].map(outputs.label))
         doc.h(3, "Paired differences of the costs against the baseline")
-        doc.table(pretty(d, {"diff": 1, "lo": 1, "hi": 1}),
-                  "Mean of (arm − baseline) over runs with the same seed; 95% percentile "
-                  "bootstrap over pairs (2,000 resamples, fixed seed).")
+        doc.table(_paired_wide(ctx),
+                  "Each cell: mean of (arm − baseline) over runs with the same seed [95% BCa "
+                  "bootstrap interval over pairs, 2,000 resamples, fixed seed]; over all "
+                  "runs (unconditional).")
+
+
+def _paired_wide(ctx: ReportContext) -> pd.DataFrame:
+    """One row per arm; per paired output the difference with its interval."""
+    assert ctx.odiff is not None
+    rows = []
+    for arm, sub in ctx.odiff.groupby("arm", sort=False):
+        sub = sub.set_index("outcome")
+        row = {"arm": arm_label(arm), "baseline": arm_label(str(sub["baseline"].iloc[0])),
+               "pairs (runs)": int(sub["pairs"].iloc[0])}
+        for name, r in sub.iterrows():
+            row[f"Δ {_cost_header(str(name))}"] = _ci(r["diff"], r["lo"], r["hi"],
+                                                       _cost_digits(str(name)))
+        rows.append(row)
+    return pd.DataFrame(rows)

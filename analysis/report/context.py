@@ -9,10 +9,12 @@ come first and all of them show the same numbers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
+from dmzsim.analysis.arm_groups import ArmGroup, arm_factors, merge_same_arms
 from dmzsim.analysis.estimators import CONFIDENCE, KaplanMeier
 from dmzsim.analysis.figures import Stamp
 from dmzsim.analysis.loader import ExperimentResults
@@ -25,6 +27,12 @@ from dmzsim.analysis.tables import (
     survival_table,
     with_derived,
 )
+from dmzsim.model.params import Params
+
+# The report's bootstrap intervals (costs and their paired differences): BCa, which
+# corrects for the skew of costs that are zero in most runs. The published headline tables
+# (analysis.headline) keep the percentile interval their references were made with.
+BOOTSTRAP = "BCa"
 
 
 def experiment_name(exp: ExperimentResults) -> str:
@@ -32,11 +40,42 @@ def experiment_name(exp: ExperimentResults) -> str:
     return str(exp.manifest.get("experiment") or exp.config.get("name") or exp.folder.name)
 
 
+class ShownResults(ExperimentResults):
+    """An experiment as the report shows it: ``keep`` applied to its summary and series
+    (arms shown once), and each series row told its run's ``day_resumed`` and
+    ``breakthrough_ratio`` (the fan charts split the days at resumption and draw the ratio
+    Russia needs). Read on first use, as the experiment itself is."""
+
+    def __init__(self, exp: ExperimentResults, keep: Callable[[pd.DataFrame], pd.DataFrame]
+                 ) -> None:
+        super().__init__(exp.folder, exp.config, exp.manifest, exp.design, exp.skipped)
+        self._source, self._keep = exp, keep
+
+    @cached_property
+    def summary(self) -> pd.DataFrame:
+        return self._keep(self._source.summary)
+
+    @cached_property
+    def series(self) -> pd.DataFrame | None:
+        series = self._source.series
+        if series is None:
+            return None
+        runs = self._source.summary
+        cols = [c for c in ("day_resumed", "breakthrough_ratio") if c in runs]
+        series = series.merge(runs[["run_id", *cols]], on="run_id", how="left")
+        if "breakthrough_ratio" not in series:
+            base = self.config.get("base", {}) or {}
+            series["breakthrough_ratio"] = float(base.get(
+                "breakthrough_ratio", Params.model_fields["breakthrough_ratio"].default))
+        return self._keep(series)
+
+
 class ReportContext:
     """What every section needs: the experiment, its tables, where figures go."""
 
     def __init__(self, exp: ExperimentResults, stamp: Stamp | None = None) -> None:
         self.exp = exp
+        self.config_arms = exp.arms  # as the experiment file names them
         self.stamp = stamp if stamp is not None else Stamp.from_manifest(exp.manifest,
                                                                          exp.config)
         self.name = experiment_name(exp)
@@ -47,11 +86,43 @@ class ReportContext:
         summary = exp.summary
         if "status" in summary:
             summary = summary[summary["status"].fillna("ok") == "ok"]
-        self.summary = with_derived(summary, self.horizon) if len(summary) else summary
-        self.arms = arms_in(self.summary, exp.arms or None) if len(summary) else []
-        base = exp.config.get("baseline_arm")
+        summary = with_derived(summary, self.horizon) if len(summary) else summary
+        self.finished = len(summary)  # before arms shown once are merged
+        arms = arms_in(summary, exp.arms or None) if len(summary) else []
+        # arms identical by construction (no zone, so its shape cannot matter) and in
+        # fact, seed by seed: shown once, under one name, in every table and figure
+        self.rename, self.groups = (merge_same_arms(summary, exp.config, arms)
+                                    if len(arms) > 1 else ({a: a for a in arms}, []))
+        self.summary, self.exp = self._merged(summary, exp)
+        self.arms = list(dict.fromkeys(self.rename[a] for a in arms))
+        self.factors = arm_factors(self.summary, self.arms)
+        base = self.rename.get(exp.config.get("baseline_arm"), exp.config.get("baseline_arm"))
         self.baseline = base if base in self.arms else (self.arms[0] if self.arms else None)
         self.names = [n for n in exp.design.names if n in self.summary.columns]
+
+    def _merged(self, summary: pd.DataFrame, exp: ExperimentResults
+                ) -> tuple[pd.DataFrame, ExperimentResults]:
+        """The summary, and a view of the experiment whose series agree with it: each
+        merged group's runs kept once (its first arm's) under the group's name, and the
+        series told each run's day of resumption and breakthrough ratio."""
+        if not len(summary):
+            return summary, exp
+        merged = [g for g in self.groups if g.identical]
+        drop = {a for g in merged for a in g.arms[1:]}
+        names = {g.arms[0]: g.name for g in merged}
+
+        def keep(df: pd.DataFrame) -> pd.DataFrame:
+            if not drop:
+                return df
+            df = df[~df["arm"].isin(drop)]
+            return df.assign(arm=df["arm"].replace(names)).reset_index(drop=True)
+
+        return keep(summary), ShownResults(exp, keep)
+
+    @property
+    def merged(self) -> list[ArmGroup]:
+        """The groups of arms shown once."""
+        return [g for g in self.groups if g.identical]
 
     @property
     def h(self) -> str:
@@ -87,4 +158,4 @@ class ReportContext:
         if len(self.arms) < 2:
             return None
         return outcome_differences(self.summary, self.baseline, self.horizon, arms=self.arms,
-                                   conf=CONFIDENCE)
+                                   conf=CONFIDENCE, method=BOOTSTRAP)

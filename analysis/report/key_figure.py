@@ -7,6 +7,8 @@ Which figure depends on the design, because each design answers a different ques
   first two, for the baseline arm (pooled over any further parameters);
 * one swept parameter: P(resumption) against it, one line per arm;
 * otherwise: P(resumption) by arm with Wilson intervals.
+
+It is written as PNG (``path``) with an SVG and a PDF beside it, for papers.
 """
 
 from __future__ import annotations
@@ -28,7 +30,12 @@ def key_figure(exp: ExperimentResults, path: Path) -> Path:
     It reads the experiment as the report does (``ReportContext``: finished runs, the
     horizon, arms, baseline, swept parameters), so the two cannot disagree.
     """
-    ctx = ReportContext(exp)
+    with figures.saved_as(figures.KEY_FORMATS):  # PNG, SVG and PDF beside it
+        return _draw(ReportContext(exp), path)
+
+
+def _draw(ctx: ReportContext, path: Path) -> Path:
+    exp = ctx.exp
     if exp.design.method in ("sobol", "morris"):
         drawn = _sensitivity(ctx, path)
         if drawn is not None:

@@ -11,6 +11,7 @@ import time
 import pandas as pd
 from dmzsim.analysis.report.context import ReportContext
 from dmzsim.analysis.report.document import Doc
+from dmzsim.analysis.tables import arm_label
 
 
 def overview(doc: Doc, ctx: ReportContext) -> None:
@@ -24,11 +25,12 @@ def overview(doc: Doc, ctx: ReportContext) -> None:
     rep_text = ("no finished runs" if reps is None else
                 f"{reps.min()} replicates per cell" if reps.min() == reps.max() else
                 f"{reps.min()}–{reps.max()} replicates per cell (adaptive or unfinished)")
-    doc.p(f"{len(s)} finished runs, {len(exp.failures)} failed; {len(ctx.arms)} arms × "
+    doc.p(f"{ctx.finished} finished runs, {len(exp.failures)} failed; {len(ctx.arms)} arms × "
           f"{n_points} design points ({exp.design.method}), {rep_text}; horizon "
           f"{ctx.h} days. Generated {time.strftime('%Y-%m-%d %H:%M')} from "
           f"`{ctx.folder}`; config hash `{ctx.stamp.config_hash[:12]}`, dmzsim "
           f"{ctx.stamp.version}, git `{ctx.stamp.commit}`.")
+    same_arms(doc, ctx)
     if exp.config.get("map"):
         doc.p(f"Every run used the experiment's own map, `{exp.config['map']}` (copied to "
               "`map.toml` in this folder), not the model's default map.")
@@ -41,6 +43,26 @@ def overview(doc: Doc, ctx: ReportContext) -> None:
     if reps is not None and reps.min() != reps.max():
         doc.p("Replicate counts differ between cells, so numbers pooled over design points "
               "weight each cell by its number of runs.")
+
+
+def same_arms(doc: Doc, ctx: ReportContext) -> None:
+    """Which arms are one arm by construction, shown once, and any that should be but
+    are not."""
+    items = []
+    for g in ctx.groups:
+        names = " and ".join(f"`{a}`" for a in g.arms)
+        params = ", ".join(f"`{k}`" for k in g.ignored) or "the zone's parameters"
+        if g.identical:
+            items.append(f"{names} do not depend on {params} (their sequencing draws no "
+                         f"zone) and gave identical runs seed by seed: shown once, as "
+                         f"**{arm_label(g.name)}**.")
+        else:
+            items.append(f"{names} should not depend on {params} (their sequencing draws "
+                         f"no zone), but {g.differing} pairs of runs with the same seed "
+                         "differ: shown separately. This is worth a look.")
+    if items:
+        doc.p("Arms that are the same by construction:")
+        doc.ul(items)
 
 
 def failures(doc: Doc, ctx: ReportContext) -> None:
@@ -89,8 +111,9 @@ def methods(doc: Doc, ctx: ReportContext) -> None:
         "with the same (design point, replicate).",
         "P(resumption): Wilson score interval. Paired difference of P: Tango's score "
         "interval (its test at zero difference is McNemar's).",
-        "Continuous costs: mean with a percentile bootstrap; paired differences: percentile "
-        "bootstrap over pairs (2,000 resamples, seeded).",
+        "Continuous costs: mean with a BCa (bias-corrected and accelerated) bootstrap "
+        "interval, over all runs and over the runs that resumed; paired differences: BCa "
+        "bootstrap over pairs (scipy.stats.bootstrap, 2,000 resamples, seeded).",
         "Survival: Kaplan–Meier with Greenwood variance and log-log bands; median with the "
         "Brookmeyer–Crowley interval; restricted mean survival to the horizon with its "
         "Greenwood-type variance; P(resumption) by an earlier day: 1 − S there, with that "
