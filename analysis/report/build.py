@@ -29,7 +29,7 @@ from dmzsim.files import write_text_atomic
 # The sections after the overview, in the order the report shows them (any order works).
 SECTIONS = (arms.headlines, arms.risk, arms.survival, arms.outcomes, why.why,
             design.by_parameter, design.fan_charts, design.attack_map, design.sensitivity,
-            design.discovery)
+            design.discovery, design.feature_scoring)
 
 
 # --- the report -----------------------------------------------------------------------------
