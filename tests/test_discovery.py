@@ -187,7 +187,8 @@ def test_same_box_and_quasi_p_as_ema_workbench() -> None:
     sdutil = pytest.importorskip("ema_workbench.analysis.scenario_discovery_util")
     x, y = planted()
     (ours,) = discover(x, y, min_coverage=0.6)
-    theirs = prim.Prim(x, y, threshold=0.75, peel_alpha=0.05).find_box()
+    original = prim.PRIMObjectiveFunctions.ORIGINAL  # the densest peel, as ours
+    theirs = prim.Prim(x, y, obj_function=original, peel_alpha=0.05).find_box()
     stats = theirs.peeling_trajectory
     fit = stats[stats["coverage"] >= 0.6]
     i = int(fit["density"].idxmax())

@@ -51,7 +51,8 @@ def lhs_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 def test_lhs_design_gets_a_box_a_tradeoff_an_inspection_and_a_pairs_plot(
         lhs_report: tuple[Path, str]) -> None:
     folder, md = lhs_report
-    part = md.split("## Scenario discovery: where regrouping risk is high")[1]
+    part = md.split("## Scenario discovery: where regrouping risk is high")[1].split(
+        "\n## ")[0]
     assert "Box 1: guarantee_credibility <= 0.3" in part
     assert "and guarantee_delay_days >= 10" in part
     assert "figures/prim_tradeoff.png" in part and "figures/pairs.png" in part
@@ -97,3 +98,36 @@ def test_feature_scores_rank_the_drivers_first(lhs_report: tuple[Path, str]) -> 
                                                      "| guarantee_delay_days"]
     assert ("| name | extra trees | p (univariate) | F |" in part
             or "needs scikit-learn, which is not installed" in part)
+
+
+def simulate_costly(params: Any, seed: int, **kwargs: Any) -> Any:
+    """The fake model: resumes where credibility < 0.4; territory lost grows with the
+    delay of the guarantees alone."""
+    from tests import fake_model
+
+    result = fake_model.simulate(params, seed, **kwargs)
+    resumed = params.guarantee_credibility < 0.4
+    result.summary.update(resumed=resumed, day_resumed=50.0 if resumed else np.nan,
+                          territory_lost_km2=2.0 * params.guarantee_delay_days)
+    return result
+
+
+def test_sobol_on_a_numeric_output_named_in_the_experiment(tmp_path: Path) -> None:
+    config = {
+        "name": "costs", "root_seed": 9, "horizon_days": 100, "replicates": 1,
+        "base": {"sequencing": "territory_first"},
+        "design": {"method": "sobol", "samples": 16, "parameters": {
+            "guarantee_credibility": {"min": 0.0, "max": 1.0},
+            "guarantee_delay_days": {"min": 0, "max": 365}}},
+        "analysis": {"sensitivity": ["resumed", "territory_lost_km2"]},
+    }
+    folder = _run(config, tmp_path, simulate_costly)
+    md = write_report(folder).read_text()
+    assert "## Sensitivity of P(resumption)\n" in md and "figures/sobol.png" in md
+    head = "## Sensitivity of mean territory lost after resumption (km²)"
+    part = md.split(head)[1].split("\n## ")[0]
+    assert "figures/sobol_territory_lost_km2.png" in part
+    rows = [r for r in part.splitlines() if r.startswith("| guarantee")]
+    assert rows[0].startswith("| guarantee_delay_days |")  # ranked first by ST
+    assert rows[1] == "| guarantee_credibility | 0.000 | 0.000 | 0.000 | 0.000 |"
+    assert (folder / "figures" / "sobol_territory_lost_km2.png").exists()

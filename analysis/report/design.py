@@ -105,22 +105,37 @@ INDEX_VIEWS = {
 
 
 def sensitivity(doc: Doc, ctx: ReportContext) -> None:
-    """Sobol' or Morris indices of P(resumption), with a caution when the design is
-    too small to rank the parameters."""
-    design = ctx.exp.design
-    if design.method not in ("sobol", "morris"):
+    """Sobol' or Morris indices of P(resumption), or of each output the experiment's
+    ``[analysis] sensitivity`` names, with a caution when the design is too small to
+    rank the parameters."""
+    if ctx.exp.design.method not in ("sobol", "morris"):
         return
-    doc.h(2, "Sensitivity of P(resumption)")
+    named = (ctx.exp.config.get("analysis") or {}).get("sensitivity")
+    for name in named or [outputs.risk().name]:
+        _sensitivity_of(doc, ctx, name)
+
+
+def _sensitivity_of(doc: Doc, ctx: ReportContext, name: str) -> None:
+    design = ctx.exp.design
+    out = outputs.get(name)
+    risk = name == outputs.risk().name
+    output = (f"P(resumption within {ctx.h} days)" if risk else
+              f"P({out.label})" if out is not None and out.boolean else
+              f"mean {out.title}" if out is not None else name)
+    doc.h(2, "Sensitivity of P(resumption)" if risk else f"Sensitivity of {output}")
+    if name not in ctx.summary:
+        doc.p(f"Indices not computed: the runs have no `{name}`.")
+        return
     arm = ctx.arms[0] if len(ctx.arms) > 1 else None
     try:
-        df = indices(design, ctx.summary, "resumed", arm=arm)
+        df = indices(design, ctx.summary, name, arm=arm)
     except ValueError as err:
         doc.p(f"Indices not computed: {err}")
         return
-    output = f"P(resumption within {ctx.h} days)"
     draw, file, title, columns, note = INDEX_VIEWS[design.method]
+    file = file if risk else file.replace(".png", f"_{name}.png")
     path = getattr(figures, draw)(df, ctx.figures / file, ctx.stamp, output)
-    doc.img(path, ctx.folder, title)
+    doc.img(path, ctx.folder, f"{title}: {output}")
     doc.table(pretty(df.sort_values(columns[0], ascending=False), dict.fromkeys(columns, 3)),
               note)
     est, conf = df[columns[0]], df[columns[1]]  # the ranking index and its half-width
@@ -130,8 +145,8 @@ def sensitivity(doc: Doc, ctx: ReportContext) -> None:
     share = df.attrs.get("noise_share", float("nan"))
     if math.isfinite(share):
         doc.p(f"Replicate noise makes up about {share:.0%} of the variance of the per-point "
-              "P(resumption); indices are only as clear as that allows (more replicates "
-              "per point shrink it).")
+              f"{'P(resumption)' if risk else output}; indices are only as clear as that "
+              "allows (more replicates per point shrink it).")
 
 
 SAMPLED = ("lhs", "sobol", "morris")  # designs whose points scatter over the ranges
