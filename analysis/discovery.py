@@ -15,7 +15,10 @@ resumed) -- until fewer than ``min_support`` of the runs are left. Each step is 
 :func:`discover` picks the densest box with coverage >= ``min_coverage``, drops its
 restrictions that do not matter (quasi-p > ``max_quasi_p``, a one-sided binomial test of the
 box against the box without that restriction, as in EMA Workbench), and, if asked, looks
-for a further box among the runs outside it (covering). :meth:`Box.rule` writes the box as
+for a further box among the runs outside it (covering); a box whose density is not above
+the base rate is not returned. :func:`tradeoff` tabulates a trajectory (EMA Workbench's
+``show_tradeoff`` draws the same) and :func:`inspect` gives one box's limits with their
+quasi-p values (``inspect``). :meth:`Box.rule` writes the box as
 a readable rule, e.g. ``guarantee_credibility <= 0.3 and guarantee_delay_days >= 180``.
 
 Written here rather than taken from a library: EMA Workbench (BSD) would bring scikit-learn,
