@@ -130,5 +130,5 @@ def pairs_columns(x: pd.DataFrame, first: Sequence[str] = (), most: int = 6) -> 
     in order, so a design with many parameters still gets a legible matrix."""
     numeric = [c for c in x.columns if pd.api.types.is_numeric_dtype(x[c])
                and not pd.api.types.is_bool_dtype(x[c])]
-    ordered = [c for c in first if c in numeric] + [c for c in numeric if c not in first]
+    ordered = list(dict.fromkeys([c for c in first if c in numeric] + numeric))
     return ordered[:most]

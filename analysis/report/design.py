@@ -223,14 +223,18 @@ def _pairs(doc: Doc, ctx: ReportContext, x: pd.DataFrame, y: np.ndarray,
            box: Box | None) -> None:
     if ctx.exp.design.method not in SAMPLED:
         return
-    cols = discovery_figures.pairs_columns(x, list(box.limits) if box else (), most=6)
+    first = list(box.limits) if box else []
+    if y.any() and not y.all():  # then the most telling by the univariate score
+        first += feature_scores(x, y, "univariate")["name"].tolist()
+    cols = discovery_figures.pairs_columns(x, first, most=6)
     if len(cols) < 2:
         return
     path = discovery_figures.pairs_plot(x[cols], y, ctx.figures / "pairs.png", ctx.stamp,
                                         box)
     doc.img(path, ctx.folder, "The design's runs, parameter against parameter")
     shown = "" if len(cols) == len(ctx.names) else (
-        f" ({len(cols)} of the {len(ctx.names)} swept parameters: box 1's first)")
+        f" ({len(cols)} of the {len(ctx.names)} swept parameters: box 1's, then the most "
+        "telling by the univariate F test)")
     doc.p(f"Every run of the {ctx.exp.design.method} design as a point{shown}, red where "
           "the offensive resumed; histograms of each parameter on the diagonal, the "
           "resumed runs stacked on top; the black frame is box 1 where it restricts the "
