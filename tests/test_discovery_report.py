@@ -143,3 +143,22 @@ def test_sobol_on_a_numeric_output_named_in_the_experiment(tmp_path: Path) -> No
     assert rows[0].startswith("| guarantee_delay_days |")  # ranked first by ST
     assert rows[1] == "| guarantee_credibility | 0.000 | 0.000 | 0.000 | 0.000 |"
     assert (folder / "figures" / "sobol_territory_lost_km2.png").exists()
+
+
+def test_feature_scores_of_every_output_named(tmp_path: Path) -> None:
+    """With [analysis] naming a numeric output, the extra-trees scores get a column for
+    it, where the delay (which alone drives it) ranks first."""
+    pytest.importorskip("sklearn")
+    config = {
+        "name": "costs", "root_seed": 2, "horizon_days": 100, "replicates": 1,
+        "base": {"sequencing": "territory_first"},
+        "design": {"method": "lhs", "samples": 120, "parameters": {
+            "guarantee_credibility": {"min": 0.0, "max": 1.0},
+            "guarantee_delay_days": {"min": 0, "max": 365}}},
+        "analysis": {"sensitivity": ["resumed", "territory_lost_km2"]},
+    }
+    md = write_sections(_run(config, tmp_path, simulate_costly), design.feature_scoring)
+    by_output = md.split("| name | resumed | territory_lost_km2 |")[1]
+    row = next(r for r in by_output.splitlines() if r.startswith("| guarantee_delay_days"))
+    resumed, lost = (float(v) for v in row.strip("| ").split(" | ")[1:3])
+    assert lost > 0.8 > 0.2 > resumed

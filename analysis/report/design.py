@@ -269,3 +269,30 @@ def feature_scoring(doc: Doc, ctx: ReportContext) -> None:
               "one-way F test of the parameter between runs that resumed and runs that "
               "did not (small: it differs; it sees each parameter alone)"
               + ("; the arm enters as its category codes." if "arm" in cols else "."))
+    _scores_by_output(doc, ctx, x)
+
+
+def _scores_by_output(doc: Doc, ctx: ReportContext, x: pd.DataFrame) -> None:
+    """Extra-trees scores of every output ``[analysis] sensitivity`` names, one column
+    each (EMA Workbench's ``get_feature_scores_all``)."""
+    named = (ctx.exp.config.get("analysis") or {}).get("sensitivity") or []
+    named = [n for n in named if n in ctx.summary]
+    if not have_extra_trees() or named in ([], [outputs.risk().name]):
+        return
+    table = pd.DataFrame({"name": list(x.columns)})
+    for name in named:
+        y = pd.to_numeric(ctx.summary[name], errors="coerce").to_numpy(dtype=float)
+        keep = np.isfinite(y)  # e.g. warning days only where an offensive came
+        if keep.sum() < 10 or np.unique(y[keep]).size < 2:
+            continue
+        out = outputs.get(name)
+        yk = y[keep].astype(bool) if out is not None and out.boolean else y[keep]
+        scores = feature_scores(x[keep], yk, "extra_trees")
+        table = table.merge(scores.rename(columns={"score": name}), on="name")
+    if table.shape[1] < 3:
+        return
+    table = table.sort_values(table.columns[1], ascending=False)
+    doc.table(pretty(table, dict.fromkeys(table.columns[1:], 3)),
+              "Extra-trees scores of each output the experiment names for analysis (yes/no "
+              "outputs: classification; numbers: regression; runs where an output is "
+              "undefined left out of its column). Each column sums to 1.")
