@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 from dmzsim.analysis.loader import load_experiment
-from dmzsim.analysis.report import design
+from dmzsim.analysis.report import design, discovery
 from dmzsim.analysis.report.context import ReportContext
 from dmzsim.analysis.report.document import Doc, render_markdown
 from PIL import Image
@@ -57,7 +57,7 @@ def lhs_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
             "guarantee_delivery_prob": {"min": 0.2, "max": 1.0}}},
     }
     folder = _run(config, tmp_path_factory.mktemp("lhs"), simulate_corner)
-    return folder, write_sections(folder, design.discovery, design.feature_scoring)
+    return folder, write_sections(folder, discovery.discovery, discovery.feature_scoring)
 
 
 def test_lhs_design_gets_a_box_a_tradeoff_an_inspection_and_a_pairs_plot(
@@ -95,7 +95,7 @@ def test_no_box_is_listed_when_none_beats_the_base_rate(tmp_path: Path) -> None:
             "guarantee_credibility": {"min": 0.0, "max": 1.0},
             "guarantee_delay_days": {"min": 0, "max": 365}}},
     }
-    md = write_sections(_run(config, tmp_path, simulate_coin), design.discovery)
+    md = write_sections(_run(config, tmp_path, simulate_coin), discovery.discovery)
     part = md.split("## Scenario discovery: where regrouping risk is high")[1]
     assert "Box 1" not in part and "no box is listed" in part
     assert "figures/prim_tradeoff.png" in part and "figures/pairs.png" in part
@@ -157,7 +157,7 @@ def test_feature_scores_of_every_output_named(tmp_path: Path) -> None:
             "guarantee_delay_days": {"min": 0, "max": 365}}},
         "analysis": {"sensitivity": ["resumed", "territory_lost_km2"]},
     }
-    md = write_sections(_run(config, tmp_path, simulate_costly), design.feature_scoring)
+    md = write_sections(_run(config, tmp_path, simulate_costly), discovery.feature_scoring)
     by_output = md.split("| name | resumed | territory_lost_km2 |")[1]
     row = next(r for r in by_output.splitlines() if r.startswith("| guarantee_delay_days"))
     resumed, lost = (float(v) for v in row.strip("| ").split(" | ")[1:3])
