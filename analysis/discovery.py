@@ -15,7 +15,10 @@ resumed) -- until fewer than ``min_support`` of the runs are left. Each step is 
 :func:`discover` picks the densest box with coverage >= ``min_coverage``, drops its
 restrictions that do not matter (quasi-p > ``max_quasi_p``, a one-sided binomial test of the
 box against the box without that restriction, as in EMA Workbench), and, if asked, looks
-for a further box among the runs outside it (covering). :meth:`Box.rule` writes the box as
+for a further box among the runs outside it (covering); a box whose density is not above
+the base rate is not returned. :func:`tradeoff` tabulates a trajectory (EMA Workbench's
+``show_tradeoff`` draws the same) and :func:`inspect` gives one box's limits with their
+quasi-p values (``inspect``). :meth:`Box.rule` writes the box as
 a readable rule, e.g. ``guarantee_credibility <= 0.3 and guarantee_delay_days >= 180``.
 
 Written here rather than taken from a library: EMA Workbench (BSD) would bring scikit-learn,
@@ -34,7 +37,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binom
 
-__all__ = ["Box", "describe", "discover", "format_value", "peel"]
+__all__ = ["Box", "describe", "discover", "format_value", "inspect", "peel", "tradeoff"]
 
 
 @dataclass
@@ -211,7 +214,7 @@ def _quasi_p(x: pd.DataFrame, y: np.ndarray, box: Box) -> dict[str, float]:
         m = Box(_relax(box.limits, col, side), 0, 0, 0, 0, 0).mask(x)
         p0 = float(y[m].mean()) if m.any() else 0.0
         key = {"set": col, "lo": f"{col}>=", "hi": f"{col}<="}[side]
-        out[key] = float(binom.sf(box.cases - 1, box.n, p0))
+        out[key] = float(binom.sf(box.cases - 1, box.n, p0))  # = binomtest(..., "greater")
     return out
 
 
@@ -237,6 +240,9 @@ def discover(x: pd.DataFrame, y: np.ndarray | Sequence[bool], alpha: float = 0.0
              max_quasi_p: float = 0.05, max_boxes: int = 1) -> list[Box]:
     """Boxes where the cases of interest concentrate (empty if none beats the base rate).
 
+    Only boxes whose density is above the base rate (the share of cases among all runs)
+    are returned: a box at or below it is not a region where the cases concentrate.
+
     For each box: peel, take the densest box with coverage >= ``min_coverage`` (of the
     cases still uncovered), drop restrictions that do not matter, then repeat on the runs
     outside the box, up to ``max_boxes``. Coverage and density of every returned box are
@@ -255,8 +261,10 @@ def discover(x: pd.DataFrame, y: np.ndarray | Sequence[bool], alpha: float = 0.0
             break
         best = max(fit, key=lambda b: (b.density, b.coverage))
         best = _prune(xs, ys, best, max_quasi_p)
-        base = ys.mean()
-        if not best.limits or best.density <= base:
+        # A box is only a high-risk region if it beats the base rate of the runs it was
+        # searched among *and* of all runs: a later box, found among the runs left outside
+        # the earlier ones, may beat what is left and still be safer than the whole.
+        if not best.limits or best.density <= max(ys.mean(), y.mean()):
             break
         full_mask = best.mask(x) & left
         n, cases = int(full_mask.sum()), int(y[full_mask].sum())
@@ -282,3 +290,52 @@ def describe(boxes: Sequence[Box], x: pd.DataFrame, y: np.ndarray, what: str,
             f"{base:.2f}); it holds {b.support:.0%} of the runs and {b.coverage:.0%} of the "
             f"{cases}.")
     return lines
+
+
+# --- the peeling trajectory and one box in detail ------------------------------------------
+def tradeoff(trajectory: Sequence[Box]) -> pd.DataFrame:
+    """The peeling trajectory as a table, one row per box (as EMA Workbench's
+    ``peeling_trajectory``): ``id``, ``coverage``, ``density``, ``support`` (EMA's
+    "mass"), ``n``, ``cases`` and ``res_dim``, the number of restricted parameters.
+
+    Peeling only ever removes runs, so coverage never rises along the trajectory.
+    """
+    return pd.DataFrame({
+        "id": range(len(trajectory)),
+        "coverage": [b.coverage for b in trajectory],
+        "density": [b.density for b in trajectory],
+        "support": [b.support for b in trajectory],
+        "n": [b.n for b in trajectory],
+        "cases": [b.cases for b in trajectory],
+        "res_dim": [len(b.limits) for b in trajectory],
+    })
+
+
+def inspect(box: Box, x: pd.DataFrame, y: np.ndarray | Sequence[bool]) -> pd.DataFrame:
+    """Each restricted parameter of ``box``: its limits and their quasi-p values.
+
+    Columns: ``parameter``, ``lower`` and ``upper`` (the data's edge where that side is
+    not restricted), ``kept`` (the categories kept, for a categorical parameter) and
+    ``qp_lower`` / ``qp_upper`` (NaN for an unrestricted side; a category set has one,
+    in ``qp_lower``). A quasi-p value is EMA Workbench's (after Bryant & Lempert 2010): a
+    one-sided binomial test of the box's cases out of its runs against the density of the
+    box with that one restriction removed -- small: the restriction matters.
+    """
+    x = x.reset_index(drop=True)
+    qp = _quasi_p(x, np.asarray(y, dtype=bool), box)
+    rows = []
+    for col, lim in box.limits.items():
+        if isinstance(lim, frozenset):
+            rows.append({"parameter": col, "lower": np.nan, "upper": np.nan,
+                         "kept": ", ".join(sorted(map(str, lim))),
+                         "qp_lower": qp.get(col, np.nan), "qp_upper": np.nan})
+            continue
+        v = x[col].to_numpy(dtype=float)
+        lo, hi = lim
+        rows.append({"parameter": col,
+                     "lower": lo if np.isfinite(lo) else float(v.min()),
+                     "upper": hi if np.isfinite(hi) else float(v.max()), "kept": "",
+                     "qp_lower": qp.get(f"{col}>=", np.nan),
+                     "qp_upper": qp.get(f"{col}<=", np.nan)})
+    return pd.DataFrame(rows, columns=["parameter", "lower", "upper", "kept", "qp_lower",
+                                       "qp_upper"])

@@ -92,6 +92,10 @@ def indices(design: DesignInfo, summary: pd.DataFrame, column: str = "resumed",
             arm: str | None = None, seed: int = RESAMPLING_SEED) -> pd.DataFrame | None:
     """The design's indices for ``column`` (per-point mean over replicates).
 
+    ``column``: any yes/no output (its per-point mean is a probability) or numeric output
+    of the runs (e.g. ``territory_lost_km2``); runs where it is undefined (NaN) are left
+    out of their point's mean.
+
     ``design`` is the loader's ``DesignInfo``. Returns None for designs that are not
     Sobol' or Morris samples. The outputs' per-point values are in ``attrs["y"]``.
     """
@@ -100,7 +104,17 @@ def indices(design: DesignInfo, summary: pd.DataFrame, column: str = "resumed",
     if design.sample is None:
         raise ValueError("the experiment folder has no design_sample.parquet; SALib needs "
                          "the raw sample the runs were made from")
+    if column not in summary:
+        raise ValueError(f"the runs have no output {column!r}")
     y = design.outputs(summary, column, arm=arm, agg="mean")
+    runs = summary if arm is None else summary[summary["arm"] == arm]
+    ran = runs.groupby("point").size().reindex(range(len(y)), fill_value=0).to_numpy() > 0
+    undefined = np.flatnonzero(ran & ~np.isfinite(y))
+    if len(undefined):
+        raise ValueError(f"{column} is undefined in every run of {len(undefined)} design "
+                         f"points (first: {undefined[:5].tolist()}), e.g. a day of "
+                         "resumption where none resumed; Sobol'/Morris need a value at "
+                         "every point")
     if design.method == "sobol":
         df = sobol_indices(design.problem, y, bool(design.settings.get("second_order")),
                            seed=seed)

@@ -107,3 +107,39 @@ def test_confidence_intervals_are_reproducible_and_zero_is_refused():
     pd.testing.assert_frame_equal(a, b)  # same default seed: same bootstrap
     with pytest.raises(ValueError, match="seed = 0"):
         sobol_indices(ISHIGAMI, y, num_resamples=100, seed=0)
+
+
+def test_an_output_undefined_at_a_point_is_a_clear_error() -> None:
+    """E.g. the day of resumption at a point where no run resumed: no index from it."""
+    x = sobol_sample.sample(ISHIGAMI, 8, calc_second_order=False, seed=4)
+    day = np.where(np.arange(len(x)) == 3, np.nan, 100.0)
+    summary = pd.DataFrame({"arm": "base", "point": range(len(x)), "replicate": 0,
+                            "day_resumed": day})
+    with pytest.raises(ValueError, match=r"day_resumed is undefined in every run of 1 "
+                                         r"design points \(first: \[3\]\)"):
+        indices(_design("sobol", ISHIGAMI, x), summary, "day_resumed")
+    with pytest.raises(ValueError, match="the runs have no output 'territory_lost'"):
+        indices(_design("sobol", ISHIGAMI, x), summary, "territory_lost")
+
+
+def test_the_experiment_names_outputs_to_analyse() -> None:
+    """``[analysis] sensitivity``: known outputs pass, an unknown name is an error that
+    names the key and lists the choices, and no [analysis] leaves the hash alone."""
+    from dmzsim.runs.experiment.config import ExperimentError, from_dict
+
+    base = {"name": "x", "root_seed": 1, "replicates": 1}
+    cfg = from_dict({**base, "analysis": {"sensitivity": ["resumed", "territory_lost_km2",
+                                                          "ceasefire_days"]}})
+    assert cfg.resolved["analysis"]["sensitivity"][1] == "territory_lost_km2"
+    assert "analysis" not in from_dict(base).resolved
+    with pytest.raises(ExperimentError) as err:
+        from_dict({**base, "analysis": {"sensitivity": ["resumed", "territory_lost"]}},
+                  source="x.toml")
+    text = str(err.value)
+    assert "analysis.sensitivity" in text and "unknown output 'territory_lost'" in text
+    assert "'territory_lost_km2'" in text  # among the choices
+    for bad in (["decided_by"], [], ["resumed", "resumed"]):
+        with pytest.raises(ExperimentError, match=r"analysis\.sensitivity"):
+            from_dict({**base, "analysis": {"sensitivity": bad}})
+    with pytest.raises(ExperimentError, match="sensitivty"):
+        from_dict({**base, "analysis": {"sensitivty": ["resumed"]}})

@@ -8,7 +8,8 @@ when a sweep ends; run it again at any time, e.g. on a folder that is still fill
 The report is built as a list of blocks (:mod:`analysis.report.document`) and rendered
 twice, so the Markdown and the HTML can never say different things. :func:`build` gives
 the order of the sections; they live in :mod:`analysis.report.arms` (comparing the
-arms), :mod:`analysis.report.design` (depending on the design and outputs) and
+arms), :mod:`analysis.report.design` (depending on the design and outputs),
+:mod:`analysis.report.discovery` (scenario discovery and feature scores) and
 :mod:`analysis.report.record` (what was run, provenance, methods).
 
 The tables several sections show are computed once by the
@@ -20,7 +21,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from dmzsim.analysis.loader import ExperimentResults, load_experiment
-from dmzsim.analysis.report import arms, design, record, why
+from dmzsim.analysis.report import arms, design, discovery, record, why
 from dmzsim.analysis.report.context import ReportContext, experiment_name
 from dmzsim.analysis.report.document import Doc, render_html, render_markdown
 
@@ -29,7 +30,7 @@ from dmzsim.files import write_text_atomic
 # The sections after the overview, in the order the report shows them (any order works).
 SECTIONS = (arms.headlines, arms.risk, arms.survival, arms.outcomes, why.why,
             design.by_parameter, design.fan_charts, design.attack_map, design.sensitivity,
-            design.discovery)
+            discovery.discovery, discovery.feature_scoring)
 
 
 # --- the report -----------------------------------------------------------------------------

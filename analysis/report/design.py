@@ -1,7 +1,7 @@
 """The report's sections that depend on the experiment's design and outputs.
 
 Each section checks whether it applies (a grid of swept parameters, a recorded series,
-runs that resumed with an attack point, a Sobol' or Morris design, any swept parameter)
+runs that resumed with an attack point, a Sobol' or Morris design)
 and adds nothing otherwise, so one report builder serves every kind of experiment.
 """
 
@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pandas as pd
 from dmzsim.analysis import figures
-from dmzsim.analysis.discovery import describe, discover
 from dmzsim.analysis.estimators import CONFIDENCE
 from dmzsim.analysis.report.context import ReportContext
 from dmzsim.analysis.report.document import Doc, pretty
@@ -104,22 +102,37 @@ INDEX_VIEWS = {
 
 
 def sensitivity(doc: Doc, ctx: ReportContext) -> None:
-    """Sobol' or Morris indices of P(resumption), with a caution when the design is
-    too small to rank the parameters."""
-    design = ctx.exp.design
-    if design.method not in ("sobol", "morris"):
+    """Sobol' or Morris indices of P(resumption), or of each output the experiment's
+    ``[analysis] sensitivity`` names, with a caution when the design is too small to
+    rank the parameters."""
+    if ctx.exp.design.method not in ("sobol", "morris"):
         return
-    doc.h(2, "Sensitivity of P(resumption)")
+    named = (ctx.exp.config.get("analysis") or {}).get("sensitivity")
+    for name in named or [outputs.risk().name]:
+        _sensitivity_of(doc, ctx, name)
+
+
+def _sensitivity_of(doc: Doc, ctx: ReportContext, name: str) -> None:
+    design = ctx.exp.design
+    out = outputs.get(name)
+    risk = name == outputs.risk().name
+    output = (f"P(resumption within {ctx.h} days)" if risk else
+              f"P({out.label})" if out is not None and out.boolean else
+              f"mean {out.title}" if out is not None else name)
+    doc.h(2, "Sensitivity of P(resumption)" if risk else f"Sensitivity of {output}")
+    if name not in ctx.summary:
+        doc.p(f"Indices not computed: the runs have no `{name}`.")
+        return
     arm = ctx.arms[0] if len(ctx.arms) > 1 else None
     try:
-        df = indices(design, ctx.summary, "resumed", arm=arm)
+        df = indices(design, ctx.summary, name, arm=arm)
     except ValueError as err:
         doc.p(f"Indices not computed: {err}")
         return
-    output = f"P(resumption within {ctx.h} days)"
     draw, file, title, columns, note = INDEX_VIEWS[design.method]
+    file = file if risk else file.replace(".png", f"_{name}.png")
     path = getattr(figures, draw)(df, ctx.figures / file, ctx.stamp, output)
-    doc.img(path, ctx.folder, title)
+    doc.img(path, ctx.folder, f"{title}: {output}")
     doc.table(pretty(df.sort_values(columns[0], ascending=False), dict.fromkeys(columns, 3)),
               note)
     est, conf = df[columns[0]], df[columns[1]]  # the ranking index and its half-width
@@ -129,29 +142,5 @@ def sensitivity(doc: Doc, ctx: ReportContext) -> None:
     share = df.attrs.get("noise_share", float("nan"))
     if math.isfinite(share):
         doc.p(f"Replicate noise makes up about {share:.0%} of the variance of the per-point "
-              "P(resumption); indices are only as clear as that allows (more replicates "
-              "per point shrink it).")
-
-
-def discovery(doc: Doc, ctx: ReportContext) -> None:
-    """PRIM boxes: regions of the swept parameters where the offensive resumes
-    clearly more often than overall."""
-    if not ctx.names:
-        return
-    cols = list(ctx.names) + (["arm"] if len(ctx.arms) > 1 else [])
-    x = ctx.summary[cols].reset_index(drop=True)
-    y = ctx.summary["resumed"].astype(bool).to_numpy()
-    doc.h(2, "Scenario discovery: where regrouping risk is high")
-    if y.all() or not y.any():
-        doc.p("Every run ended the same way, so there is no high-risk region to describe.")
-        return
-    boxes = discover(x, y, min_coverage=0.5, max_boxes=2)
-    if not boxes:
-        doc.p("PRIM found no region of the swept parameters where the offensive resumes "
-              "clearly more often than overall (base rate "
-              f"{float(np.mean(y)):.2f}).")
-        return
-    doc.ul(describe(boxes, x, y, f"P(resumption within {ctx.h} days)"))
-    doc.p("PRIM peeling (α = 0.05, minimum support 5%), the densest box covering at least "
-          "half of the resumed runs, restrictions kept only if significant (quasi-p ≤ "
-          "0.05); the second box is searched among the runs outside the first.")
+              f"{'P(resumption)' if risk else output}; indices are only as clear as that "
+              "allows (more replicates per point shrink it).")

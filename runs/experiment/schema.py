@@ -139,6 +139,37 @@ class OutputsSpec(_Strict):
     series_every: int = Field(0, ge=0, description="0: summary only; k: series every k days")
 
 
+def analysable_outputs() -> list[str]:
+    """Outputs of a run (or derived from its record) that are yes/no or numbers: what
+    ``[analysis] sensitivity`` may name."""
+    return [o.name for o in outputs.OUTPUTS
+            if o.kind in ("run", "derived") and o.show is not str]
+
+
+class AnalysisSpec(_Strict):
+    """``[analysis]``: what the report analyses beyond P(resumption).
+
+    ``sensitivity``: the outputs whose Sobol' or Morris indices the report gives (a Sobol'
+    or Morris design only), each a yes/no output (its per-point mean is a probability) or
+    a numeric one (its per-point mean), e.g. ``["resumed", "territory_lost_km2"]``.
+    """
+
+    sensitivity: list[str] = Field(default_factory=lambda: [outputs.risk().name],
+                                   min_length=1)
+
+    @field_validator("sensitivity")
+    @classmethod
+    def _known_outputs(cls, names: list[str]) -> list[str]:
+        known = analysable_outputs()
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            raise ValueError(f"unknown output {unknown[0]!r}: not a yes/no or numeric "
+                             f"output of a run; choose from {known}")
+        if len(set(names)) < len(names):
+            raise ValueError(f"an output is named twice in {names}")
+        return names
+
+
 class QuickSpec(_Strict):
     """A small subset for a smoke run (``dmzsim run --quick``)."""
 
@@ -217,11 +248,13 @@ class ExperimentSpec(_Strict):
     design: DesignSpec = Field(default_factory=DesignSpec)
     outputs: OutputsSpec = Field(default_factory=OutputsSpec)
     adaptive: AdaptiveSpec | None = None
+    analysis: AnalysisSpec | None = None  # None: hashes as an experiment always did
     quick: QuickSpec | None = None
     targets: dict[Name, TargetSpec] = Field(default_factory=dict)
 
 
 # Every key an experiment file may hold, for "did you mean" hints.
 CONFIG_KEYS = sorted({k for m in (ExperimentSpec, DesignSpec, Axis, AdaptiveSpec, OutputsSpec,
-                                  QuickSpec, TargetSpec) for k in m.model_fields})
+                                  AnalysisSpec, QuickSpec, TargetSpec)
+                      for k in m.model_fields})
 OTHER_NAMES = {"map_path": "map", "map_file": "map"}  # as `dmzsim sim --map` users say it
