@@ -8,7 +8,7 @@ Two scores, as in EMA Workbench's ``feature_scoring`` module:
   (100 trees, a third of the parameters per split, leaves of at least
   sqrt(n) / sqrt(1000) runs, bootstrap samples). The scores are shares that sum to 1;
   they catch interactions and non-monotone effects. Needs scikit-learn, imported only
-  here (``pip install scikit-learn``).
+  here (``pip install -e ".[discovery]"``).
 * ``"univariate"`` (EMA Workbench's ``get_univariate_feature_scores``): the one-way
   ANOVA F test of each parameter between the runs where the outcome happened and those
   where it did not (scikit-learn's ``f_classif``; here
