@@ -17,6 +17,7 @@ from dmzsim.runs.cli.options import (
     add_executor_options,
     add_out_option,
     add_progress_option,
+    add_resume_options,
     add_simulate_option,
     executor_spec,
     simulate_function,
@@ -37,18 +38,20 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "published experiment, e.g. sequencing")
     add_out_option(p, "the results")
     add_executor_options(p)
-    p.add_argument("--resume", action="store_true",
-                   help="continue an interrupted sweep: finished runs are skipped, failed "
-                        "ones retried")
+    add_resume_options(p, "continue an interrupted sweep: finished runs are skipped, "
+                          "failed ones retried; with a larger --replicates, add replicates "
+                          "to a finished one")
     p.add_argument("--quick", action="store_true",
                    help="run the experiment's [quick] subset (results in <name>_quick/)")
     p.add_argument("--no-report", action="store_true", help="do not write figures/report")
     p.add_argument("--set", dest="overrides", action="append", default=[],
                    metavar="KEY=VALUE",
                    help="set a model parameter for every run, over the file's base "
-                        "(repeatable; it changes the config, so results go in a new folder)")
+                        "(repeatable; it changes the config, so --resume refuses a "
+                        "folder made without it)")
     p.add_argument("--replicates", type=int, metavar="N",
-                   help="replicates per arm and design point, instead of the file's")
+                   help="replicates per arm and design point, instead of the file's; "
+                        "with --resume, more than the folder holds adds replicates")
     p.add_argument("--dry-run", action="store_true",
                    help="print what would run (runs, arms, design points) and an estimate "
                         "of the time from a few timed runs; write nothing")
@@ -80,7 +83,8 @@ def run(args: argparse.Namespace) -> int:
 def _run_and_report(args: argparse.Namespace, exp: ExperimentConfig, spec: ExecutorSpec,
                     simulate: SimulateFn | None) -> int:
     report = run_experiment(exp, args.out, executor=spec, resume=args.resume,
-                            simulate=simulate, progress=not args.no_progress, argv=sys.argv)
+                            simulate=simulate, progress=not args.no_progress, argv=sys.argv,
+                            replace=getattr(args, "replace", False))
     for note in report.notes:
         print(note)
     print(summary_text(report, exp.name))
