@@ -86,3 +86,22 @@ def test_cli_adds_replicates_and_refuses_fewer_in_one_line(
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and str(tmp_path / "tiny") in err[0]
     assert "holds 3 replicates" in err[0] and "down to 2" in err[0]
+
+
+def test_dry_run_of_a_resume_counts_what_is_done_and_estimates_the_rest(
+        tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    toml = tmp_path / "tiny.toml"
+    toml.write_text(tomlout.dumps(tiny_config(replicates=2)))
+    base = ["run", str(toml), "--out", str(tmp_path), "--serial", "--no-progress",
+            "--no-report", "--simulate", "tests.fake_model:simulate"]
+    assert main(base) == 0
+    before = sorted(p.name for p in (tmp_path / "tiny").rglob("*"))
+    capsys.readouterr()
+    assert main([*base, "--resume", "--replicates", "4", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "16 runs = 2 arms (tf, gf) x 2 design points (grid) x 4 replicates" in out
+    assert "8 already in the folder, 8 to run" in out
+    assert "estimated time: about" in out and "on 1 worker(s) (an estimate: 3 timed" in out
+    assert main([*base, "--resume", "--replicates", "1", "--dry-run"]) == 2
+    assert "cannot go down to 1" in capsys.readouterr().err
+    assert sorted(p.name for p in (tmp_path / "tiny").rglob("*")) == before
