@@ -128,3 +128,18 @@ def test_how_long_make_run_takes_is_stated_in_one_place():
                     or "sequencing_quick" in line) and duration.search(line):
                 places.append(f"{f.relative_to(ROOT)}:{n}: {line.strip()}")
     assert len(places) == 1 and places[0].startswith("docs/experiments.md"), places
+
+
+def test_every_option_of_dmzsim_run_is_in_the_experiment_guide():
+    """docs/experiments.md §2 has a row for every option ``dmzsim run`` takes."""
+    from dmzsim.runs.cli import run as run_command
+    from dmzsim.runs.cli.dispatch import build_parser
+
+    parser = build_parser("run", run_command)
+    sub = next(a for a in parser._subparsers._group_actions if a.dest == "command")
+    options = {o for a in sub.choices["run"]._actions for o in a.option_strings
+               if o.startswith("--") and o != "--help"}
+    text = (DOCS / "experiments.md").read_text()
+    table = text[text.index("Every option of `dmzsim run"):text.index("The progress bar shows")]
+    rows = set(re.findall(r"^\| `(--[a-z-]+)", table, re.MULTILINE))
+    assert options - rows == set() and rows - options == {"--debug"}
