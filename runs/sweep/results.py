@@ -205,7 +205,7 @@ class ResultsFolder:
                 f"{self.folder} has replicates = {old!r}, not {new!r}; --resume can only "
                 "raise a fixed replicate count. Use another --out, or run without --resume.")
         raise ResultsError(
-            f"{self.folder} holds {old} replicates per arm and design point; --resume "
+            f"{self.folder} is set up for {old} replicates per arm and design point; --resume "
             f"cannot go down to {new} (use --replicates {old} or more, or another --out)")
 
     def saved_replicates(self) -> int | str | None:
