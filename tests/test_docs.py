@@ -76,3 +76,70 @@ def test_relative_links_in_the_docs_lead_somewhere():
             if not (f.parent / target.split("#")[0]).exists():
                 broken.append(f"{f.relative_to(root)}: {target}")
     assert not broken, broken
+
+
+ROOT = DOCS.parent
+USER_DOCS = [ROOT / "README.md", ROOT / "CONTRIBUTING.md", *sorted(DOCS.glob("*.md"))]
+# A results folder an example reads: load_experiment("results/X"), report results/X, --from
+READS = re.compile(r"""load_experiment\(["']results/(\w+)|report results/(\w+)"""
+                   r"""|--from results/(\w+)""")
+# A command that writes results/<name>[_quick]: dmzsim run/publish EXP [options]
+WRITES = re.compile(r"dmzsim (?:run|publish) (\S+)([^\n`#]*)")
+
+
+def _written(text: str) -> set[str]:
+    """Results folders the ``dmzsim run`` and ``dmzsim publish`` commands in ``text``
+    write (into the default --out)."""
+    out = set()
+    for m in WRITES.finditer(text):
+        target, options = m.group(1), m.group(2)
+        if target.startswith("-") or "--from" in options or "--out" in options:
+            continue
+        name = Path(target).stem
+        out.add(f"{name}_quick" if "--quick" in options else name)
+    return out
+
+
+def test_examples_read_the_results_folders_the_commands_write():
+    """An example that reads results/X follows a command in the same page that writes X,
+    or ``make run`` (whose folder comes from the Makefile's own command)."""
+    make_run = _written((ROOT / "Makefile").read_text())
+    assert make_run == {"sequencing_quick"}
+    wrong = []
+    for f in USER_DOCS:
+        text = f.read_text(encoding="utf-8")
+        written = make_run | _written(text)
+        for m in READS.finditer(text):
+            folder = next(g for g in m.groups() if g)
+            if folder not in written:
+                wrong.append(f"{f.relative_to(ROOT)}: results/{folder} (written here: "
+                             f"{sorted(written)})")
+    assert not wrong, wrong
+
+
+def test_how_long_make_run_takes_is_stated_in_one_place():
+    """Only docs/experiments.md §8 gives ``make run``'s time; other places point there."""
+    duration = re.compile(r"\d\s*(?:s|sec|seconds?|min|minutes?)\b|\bminutes?\b|\bhalf a minute"
+                          r"|\bseconds\b", re.IGNORECASE)
+    places = []
+    for f in [*USER_DOCS, *sorted((ROOT / "runs").glob("*.toml")), ROOT / "Makefile"]:
+        for n, line in enumerate(f.read_text(encoding="utf-8").splitlines(), 1):
+            if ("make run" in line or "quick size" in line or "[quick]" in line
+                    or "sequencing_quick" in line) and duration.search(line):
+                places.append(f"{f.relative_to(ROOT)}:{n}: {line.strip()}")
+    assert len(places) == 1 and places[0].startswith("docs/experiments.md"), places
+
+
+def test_every_option_of_dmzsim_run_is_in_the_experiment_guide():
+    """docs/experiments.md §2 has a row for every option ``dmzsim run`` takes."""
+    from dmzsim.runs.cli import run as run_command
+    from dmzsim.runs.cli.dispatch import build_parser
+
+    parser = build_parser("run", run_command)
+    sub = next(a for a in parser._subparsers._group_actions if a.dest == "command")
+    options = {o for a in sub.choices["run"]._actions for o in a.option_strings
+               if o.startswith("--") and o != "--help"}
+    text = (DOCS / "experiments.md").read_text()
+    table = text[text.index("Every option of `dmzsim run"):text.index("The progress bar shows")]
+    rows = set(re.findall(r"^\| `(--[a-z-]+)", table, re.MULTILINE))
+    assert options - rows == set() and rows - options == {"--debug"}

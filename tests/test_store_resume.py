@@ -168,9 +168,43 @@ def test_a_fresh_run_moves_old_results_aside_instead_of_deleting_them(tmp_path: 
     for _ in range(2):
         report = run_experiment(exp, tmp_path, executor=SERIAL, simulate=fake_model.simulate,
                                 progress=False)
-    archived = [p for p in tmp_path.iterdir() if p.name.startswith("tiny.prev-")]
-    assert len(archived) == 1 and "moved to" in report.notes[0]
-    assert len(load_experiment(archived[0]).summary) == 12
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tiny", "tiny.prev"]
+    assert "moved to" in report.notes[0] and "tiny.prev" in report.notes[0]
+    assert len(load_experiment(tmp_path / "tiny.prev").summary) == 12
+
+
+def test_a_third_run_needs_replace_to_remove_the_older_prev(tmp_path: Path) -> None:
+    first, second = (experiment.from_dict(tiny_config(replicates=n)) for n in (1, 2))
+    for exp in (first, second):
+        run_experiment(exp, tmp_path, executor=SERIAL, simulate=fake_model.simulate,
+                       progress=False)
+    before = {p.name: sorted(q.name for q in p.rglob("*")) for p in tmp_path.iterdir()}
+    with pytest.raises(ResultsError, match=r"tiny\.prev the run before them; --replace"):
+        run_experiment(first, tmp_path, executor=SERIAL, simulate=fake_model.simulate,
+                       progress=False)
+    assert {p.name: sorted(q.name for q in p.rglob("*")) for p in tmp_path.iterdir()} == before
+    report = run_experiment(first, tmp_path, executor=SERIAL, simulate=fake_model.simulate,
+                            progress=False, replace=True)
+    assert "removed the older results" in report.notes[0] and "moved to" in report.notes[1]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tiny", "tiny.prev"]
+    assert len(load_experiment(tmp_path / "tiny.prev").summary) == 8  # the second run's
+    assert len(load_experiment(tmp_path / "tiny").summary) == 4
+
+
+def test_cli_replace_and_its_refusal(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    toml = write_config(tmp_path, tiny_config(replicates=1))
+    out = tmp_path / "out"
+    cmd = ["run", str(toml), "--out", str(out), "--serial", "--no-progress", "--no-report",
+           "--simulate", "tests.fake_model:simulate"]
+    assert main(cmd) == 0 and main(cmd) == 0
+    capsys.readouterr()
+    assert main(cmd) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--replace" in err[0] and str(out / "tiny.prev") in err[0]
+    assert main([*cmd, "--replace"]) == 0
+    assert "removed the older results" in capsys.readouterr().out
+    with pytest.raises(SystemExit, match="2"):  # argparse: one or the other
+        main([*cmd, "--replace", "--resume"])
 
 
 def test_atomic_write_leaves_no_partial_file(tmp_path: Path) -> None:

@@ -53,6 +53,16 @@ def add_out_option(p: argparse.ArgumentParser, what: str) -> None:
                    help=f"parent folder of {what} (default: results/)")
 
 
+def add_resume_options(p: argparse.ArgumentParser, resume_help: str) -> None:
+    """--resume, and --replace for a fresh run into a folder whose ``.prev`` is taken."""
+    how = p.add_mutually_exclusive_group()
+    how.add_argument("--resume", action="store_true", help=resume_help)
+    how.add_argument("--replace", action="store_true",
+                     help="a fresh run moves earlier results to <name>.prev; if that "
+                          "already holds an older run, remove it (without this the command "
+                          "stops and changes nothing)")
+
+
 def add_progress_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 

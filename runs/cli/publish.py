@@ -18,6 +18,7 @@ from dmzsim.runs.cli.options import (
     add_experiments_argument,
     add_out_option,
     add_progress_option,
+    add_resume_options,
     add_simulate_option,
     executor_spec,
 )
@@ -33,8 +34,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="publish this finished results folder (e.g. results/sequencing) "
                         "instead of running the experiment; one experiment only")
     add_out_option(p, "the results of the run")
-    p.add_argument("--resume", action="store_true",
-                   help="continue an interrupted run of the experiment, then publish")
+    add_resume_options(p, "continue an interrupted run of the experiment, then publish")
     add_executor_options(p)
     add_simulate_option(p)
     p.add_argument("--readme", type=Path, metavar="PATH",
@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     spec = executor_spec(args)
     for path in args.experiments:
         pub = publish(path, results=args.results, out=args.out, executor=spec,
-                      resume=args.resume, simulate=args.simulate,
+                      resume=args.resume, replace=args.replace, simulate=args.simulate,
                       progress=not args.no_progress, argv=sys.argv)
         print(f"{path}: published {pub.runs:,} runs from {pub.results} to {pub.folder}/")
         for note in pub.notes:

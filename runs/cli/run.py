@@ -17,18 +17,22 @@ from dmzsim.runs.cli.options import (
     add_executor_options,
     add_out_option,
     add_progress_option,
+    add_resume_options,
     add_simulate_option,
     executor_spec,
     simulate_function,
     warn_about_map,
 )
 from dmzsim.runs.experiment.config import ExperimentConfig
-from dmzsim.runs.experiment.design import build_design
+from dmzsim.runs.experiment.design import Design, build_design
 from dmzsim.runs.sweep import param_types, run_experiment
 from dmzsim.runs.sweep.executors import ExecutorSpec
 from dmzsim.runs.sweep.lock import folder_lock
+from dmzsim.runs.sweep.manifest import model_identity
+from dmzsim.runs.sweep.results import ResultsFolder
 from dmzsim.runs.sweep.runner import SweepReport
-from dmzsim.runs.sweep.worker import SimulateFn
+from dmzsim.runs.sweep.tasks import build_task
+from dmzsim.runs.sweep.worker import SimulateFn, execute
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -37,18 +41,20 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "published experiment, e.g. sequencing")
     add_out_option(p, "the results")
     add_executor_options(p)
-    p.add_argument("--resume", action="store_true",
-                   help="continue an interrupted sweep: finished runs are skipped, failed "
-                        "ones retried")
+    add_resume_options(p, "continue an interrupted sweep: finished runs are skipped, "
+                          "failed ones retried; with a larger --replicates, add replicates "
+                          "to a finished one")
     p.add_argument("--quick", action="store_true",
                    help="run the experiment's [quick] subset (results in <name>_quick/)")
     p.add_argument("--no-report", action="store_true", help="do not write figures/report")
     p.add_argument("--set", dest="overrides", action="append", default=[],
                    metavar="KEY=VALUE",
                    help="set a model parameter for every run, over the file's base "
-                        "(repeatable; it changes the config, so results go in a new folder)")
+                        "(repeatable; it changes the config, so --resume refuses a "
+                        "folder made without it)")
     p.add_argument("--replicates", type=int, metavar="N",
-                   help="replicates per arm and design point, instead of the file's")
+                   help="replicates per arm and design point, instead of the file's; "
+                        "with --resume, more than the folder holds adds replicates")
     p.add_argument("--dry-run", action="store_true",
                    help="print what would run (runs, arms, design points) and an estimate "
                         "of the time from a few timed runs; write nothing")
@@ -80,7 +86,8 @@ def run(args: argparse.Namespace) -> int:
 def _run_and_report(args: argparse.Namespace, exp: ExperimentConfig, spec: ExecutorSpec,
                     simulate: SimulateFn | None) -> int:
     report = run_experiment(exp, args.out, executor=spec, resume=args.resume,
-                            simulate=simulate, progress=not args.no_progress, argv=sys.argv)
+                            simulate=simulate, progress=not args.no_progress, argv=sys.argv,
+                            replace=getattr(args, "replace", False))
     for note in report.notes:
         print(note)
     print(summary_text(report, exp.name))
@@ -159,27 +166,56 @@ def _command(args: argparse.Namespace, *, resume: bool = False, quick: bool | No
 
 
 def dry_run_text(exp: ExperimentConfig, args: argparse.Namespace, timed: int = 3) -> str:
-    """What ``exp`` would run, and how long: ``timed`` runs of its first arm in this
-    process, scaled by the runs and the workers (a rough guide: arms differ in cost)."""
-    from dmzsim.model.api import simulate  # the model only when a dry run times it
-
+    """What ``exp`` would run, and how long: ``timed`` runs in this process, scaled by
+    the runs still to do and the workers (an estimate: arms differ in cost). With
+    --resume, the folder's finished runs are left out, and a resume the folder would
+    refuse is refused here too."""
     design = build_design(exp.spec.design, param_types())
     n = full_size(exp)
-    arm = exp.arm_names[0]
-    params = {**exp.base_params(), **exp.arm_overrides(arm)}
-    if design.names:
-        params.update(design.points.iloc[0].to_dict())
-    simulate(params, 0, map_path=exp.map_file)  # warm-up: the map is rasterised once
-    start = time.perf_counter()
-    for seed in range(1, timed + 1):
-        simulate(params, seed, map_path=exp.map_file)
-    per_run = (time.perf_counter() - start) / timed
+    done = _already_done(exp, args) if args.resume else 0
+    todo = max(n - done, 0)
+    per_run = _time_runs(exp, design, simulate_function(args), timed)
     workers = 1 if args.serial else (args.workers or os.cpu_count() or 1)
+    resumed = f"; {done:,} already in the folder, {todo:,} to run" if args.resume else ""
     return (f"{exp.name}: {n:,} runs = {len(exp.arm_names)} arms ({', '.join(exp.arm_names)})"
             f" x {design.n_points} design points ({design.method}) x "
-            f"{exp.spec.replicates} replicates; about {per_run:.2f} s a run here, so about "
-            f"{_duration(n * per_run / workers)} on {workers} worker(s). Would write "
-            f"{args.out / exp.name}/; nothing was written.")
+            f"{exp.spec.replicates} replicates{resumed}.\n"
+            f"estimated time: about {_duration(todo * per_run / min(workers, max(todo, 1)))} "
+            f"on {workers} worker(s) (an estimate: {timed} timed runs, of arms "
+            f"{', '.join(dict.fromkeys(_timed_arms(exp, timed)))}, took {per_run:.2f} s each "
+            "here; arms and seeds differ in cost).\n"
+            f"would write {args.out / exp.name}/; nothing was written.")
+
+
+def _already_done(exp: ExperimentConfig, args: argparse.Namespace) -> int:
+    """Finished runs a resume would keep (checking, as the resume would, that it may)."""
+    store = ResultsFolder(args.out / exp.name)
+    store.check(exp, True, model_identity(simulate_function(args)))
+    if not store.folder.exists():
+        return 0
+    return len(store.finished_ids(with_series=exp.spec.outputs.series_every > 0))
+
+
+def _timed_arms(exp: ExperimentConfig, timed: int) -> list[str]:
+    """``timed`` arms spread over the experiment's (cycling when it has fewer)."""
+    arms = exp.arm_names
+    return [arms[(i * len(arms)) // timed] if len(arms) >= timed else arms[i % len(arms)]
+            for i in range(timed)]
+
+
+def _time_runs(exp: ExperimentConfig, design: Design, simulate: SimulateFn | None,
+               timed: int) -> float:
+    """Seconds per run, timed as a worker runs them: one run of each of ``timed`` arms
+    spread over the experiment's, at the first design point, after a warm-up run (the
+    map is rasterised once per process)."""
+    base = exp.base_params()
+    tasks = [build_task(exp, design, arm, 0, rep, base=base)
+             for rep, arm in enumerate(_timed_arms(exp, timed), start=1)]
+    execute(build_task(exp, design, exp.arm_names[0], 0, 0, base=base), simulate)
+    start = time.perf_counter()
+    for task in tasks:
+        execute(task, simulate)
+    return (time.perf_counter() - start) / timed
 
 
 def _duration(seconds: float) -> str:

@@ -21,6 +21,7 @@ from dmzsim.runs.cli.options import (
     add_executor_options,
     add_out_option,
     add_progress_option,
+    add_resume_options,
     executor_spec,
 )
 from dmzsim.runs.sweep import run_experiment
@@ -36,7 +37,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quick", action="store_true", help="run the experiment's [quick] subset")
     add_out_option(p, "the results")
     add_executor_options(p)
-    p.add_argument("--resume", action="store_true", help="continue an interrupted run")
+    add_resume_options(p, "continue an interrupted run")
     add_progress_option(p)
 
 
@@ -60,7 +61,8 @@ def run(args: argparse.Namespace) -> int:
     if args.source is None:
         with folder_lock(args.out / exp.name):
             report = run_experiment(exp, args.out, executor=executor_spec(args),
-                                    resume=args.resume, progress=not args.no_progress,
+                                    resume=args.resume, replace=args.replace,
+                                    progress=not args.no_progress,
                                     argv=sys.argv)
         if report.status != "completed" or report.failed or report.pending:
             print(f"{exp.name}: {report.status}, {report.failed} failed, {report.pending} "

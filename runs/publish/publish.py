@@ -46,7 +46,7 @@ class Published:
 def publish(experiment_path: str | Path, *, results: str | Path | None = None,
             out: str | Path = "results", executor: ExecutorSpec | None = None,
             resume: bool = False, simulate: str | None = None, progress: bool = True,
-            argv: list[str] | None = None) -> Published:
+            argv: list[str] | None = None, replace: bool = False) -> Published:
     """Write ``reference/<name>/`` next to ``experiment_path``.
 
     Without ``results`` the full experiment is run first (into ``<out>/<name>/``, through
@@ -58,7 +58,7 @@ def publish(experiment_path: str | Path, *, results: str | Path | None = None,
     if results is None:
         report = run_experiment(exp, out, executor=executor, resume=resume,
                                 simulate=load_simulate(simulate), progress=progress,
-                                argv=argv)
+                                argv=argv, replace=replace)
         if report.status != "completed" or report.failed or report.pending:
             raise PublishError(
                 f"{exp.name}: the sweep ended {report.status} with {report.failed} failed "

@@ -148,6 +148,7 @@ class Manifest:
             for s in data.get("sessions", []):
                 if s.get("ended") is None:
                     s["status"] = "killed (no end recorded)"
+            _record_config_change(data, header)
         else:
             data = {**header, "created": now(), "sessions": [], "runs": []}
         return cls(path, data)
@@ -174,3 +175,18 @@ class Manifest:
 
     def save(self) -> None:
         write_text_atomic(json.dumps(self.data, indent=1, default=str) + "\n", self.path)
+
+
+def _record_config_change(data: dict[str, Any], header: dict[str, Any]) -> None:
+    """A resume that added replicates (the only change a resume accepts, with the [quick]
+    table's count that --replicates drops) updates the config hash and the replicate
+    count, and keeps the old values in ``changes``."""
+    if data.get("config_hash") == header["config_hash"]:
+        return
+    grew = data.get("replicates") != header["replicates"]
+    data.setdefault("changes", []).append({
+        "time": now(), "why": "resumed with more replicates" if grew else
+        "resumed with a config that differs only in the [quick] table's replicates",
+        "replicates": [data.get("replicates"), header["replicates"]],
+        "config_hash": [data.get("config_hash"), header["config_hash"]]})
+    data["config_hash"], data["replicates"] = header["config_hash"], header["replicates"]

@@ -21,8 +21,9 @@ Rules that make crashes harmless:
   summary, so a finished run always has its series;
 * ``compact`` merges per-run files into one part file *before* deleting them, so a crash
   in between leaves a run twice (identical rows; readers drop duplicates), never zero times;
-* a folder is never deleted: a new run moves an old one aside, a resume checks that the
-  folder was made by the same config and model;
+* a folder is never deleted unasked: a new run moves an old one aside to ``<name>.prev``
+  (and refuses if that is taken, unless ``replace`` says to remove it); a resume checks
+  that the folder was made by the same config and model (the replicate count may grow);
 * a file that cannot be read (a full disk, a copy cut short) is moved into
   ``quarantine/`` by the next resume, which runs its runs again (:mod:`.recovery`).
 
@@ -32,7 +33,9 @@ Rules that make crashes harmless:
 from __future__ import annotations
 
 import json
+import shutil
 import time
+import tomllib
 import uuid
 from pathlib import Path
 from typing import Any
@@ -59,6 +62,9 @@ from dmzsim.files import (
 RUNS, SERIES, FAILURES = "runs", "series", "failures"
 PARTS = "runs/parts"
 CONFIG, MANIFEST = "experiment.toml", "manifest.json"
+# Config differences a resume accepts (when the replicate count grows): the count itself,
+# and the [quick] table's, which --replicates drops.
+REPLICATE_KEYS = ("replicates: ", "quick.replicates: ")
 
 
 class ResultsError(RuntimeError):
@@ -73,26 +79,41 @@ class ResultsFolder:
         self._failed: set[str] | None = None  # ids with a failure record (lazily listed)
 
     # --- setting up -----------------------------------------------------------------------
-    def check(self, exp: ExperimentConfig, resume: bool, model: dict[str, Any]) -> None:
+    def check(self, exp: ExperimentConfig, resume: bool, model: dict[str, Any],
+              replace: bool = False) -> None:
         """Everything :meth:`prepare` would refuse, checked without changing anything: the
-        folder is a folder, and a resume is into results of the same config and model."""
+        folder is a folder, a resume is into results of the same config and model, and a
+        fresh run into a folder with results has a free ``.prev`` to move them to (or
+        ``replace`` to remove the one there)."""
         for path in (self.folder.parent, self.folder):
             if path.exists() and not path.is_dir():
                 raise ResultsError(f"{path} is a file, not a folder; choose another --out")
-        if resume and self.folder.exists() and self.has_results():
+        if not (self.folder.exists() and self.has_results()):
+            return
+        if resume:
             self._check_same_config(exp)
             self._check_same_model(model)
+        elif self.previous.exists() and not replace:
+            raise ResultsError(
+                f"{self.folder} holds results and {self.previous} the run before them; "
+                f"--replace removes {self.previous} and moves {self.folder} there "
+                "(or --resume continues it, or choose another --out)")
 
     def prepare(self, exp: ExperimentConfig, resume: bool,
-                model: dict[str, Any] | None = None) -> list[str]:
-        """Make the folder ready for ``exp``; never deletes results. Returns notes."""
-        self.check(exp, resume, model or {})
+                model: dict[str, Any] | None = None, replace: bool = False) -> list[str]:
+        """Make the folder ready for ``exp``; never deletes results, except the older
+        ``.prev`` when ``replace`` asks for it. Returns notes."""
+        self.check(exp, resume, model or {}, replace)
         notes = []
         if self.folder.exists() and self.has_results():
             if resume:
                 notes.append(f"resuming in {self.folder}")
+                notes += self._growth_note(exp)
                 notes += recovery.recover(self.folder)
             else:
+                if self.previous.exists():
+                    self._remove_previous()
+                    notes.append(f"removed the older results in {self.previous} (--replace)")
                 notes.append(f"earlier results moved to {self.archive()} (use --resume to "
                              "continue a sweep instead)")
         elif resume:
@@ -100,20 +121,42 @@ class ResultsFolder:
         self.create()
         return notes
 
+    def _growth_note(self, exp: ExperimentConfig) -> list[str]:
+        old, new = self.saved_replicates(), exp.spec.replicates
+        if not isinstance(old, int) or not isinstance(new, int) or new <= old:
+            return []
+        return [f"replicates {old} -> {new} per arm and design point: the runs on disk keep "
+                "their seeds and are not run again; only the new replicates run"]
+
     def has_results(self) -> bool:
         """True if the folder holds anything a new run could overwrite."""
         return (self.folder / MANIFEST).exists() or any(self._run_files())
 
+    @property
+    def previous(self) -> Path:
+        """Where a fresh run moves the folder's earlier results: ``<name>.prev``."""
+        return self.folder.with_name(f"{self.folder.name}.prev")
+
     def archive(self) -> Path:
-        """Move an existing folder aside (``<name>.prev-<time>``) instead of deleting it."""
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        target = self.folder.with_name(f"{self.folder.name}.prev-{stamp}")
-        n = 1
-        while target.exists():
-            target = self.folder.with_name(f"{self.folder.name}.prev-{stamp}-{n}")
-            n += 1
-        self.folder.rename(target)
-        return target
+        """Move the folder aside to :attr:`previous` (which must be free) instead of
+        deleting it."""
+        if self.previous.exists():
+            raise ResultsError(f"{self.previous} exists; it would be overwritten")
+        self.folder.rename(self.previous)
+        return self.previous
+
+    def _remove_previous(self) -> None:
+        """Delete :attr:`previous`: renamed first, so a crash midway leaves no half folder
+        under that name, and held while it goes (nobody may be writing into it)."""
+        from dmzsim.runs.sweep.lock import folder_lock  # lock imports this module
+
+        with folder_lock(self.previous):
+            doomed = self.folder.with_name(f".{self.previous.name}.removing-{uuid.uuid4().hex[:8]}")
+            self.previous.rename(doomed)
+        if doomed.is_dir():
+            shutil.rmtree(doomed)
+        else:
+            doomed.unlink()
 
     def create(self) -> None:
         """Make the folder tree and drop temporary files left by a killed writer."""
@@ -138,14 +181,39 @@ class ResultsFolder:
         return data
 
     def _check_same_config(self, exp: ExperimentConfig) -> None:
+        """A resume must be into results of the same config, except that the replicate
+        count may grow (seeds are indexed by replicate, so the runs on disk keep theirs
+        and only the new replicates run)."""
         old_hash = self.saved_manifest().get("config_hash")
         if old_hash == exp.config_hash:
             return
         diffs = exp.changes_since(self.folder)
+        if diffs and all(d.startswith(REPLICATE_KEYS) for d in diffs):
+            self._check_more_replicates(exp)
+            return
         raise ResultsError(
             f"{self.folder} was made with a different config (hash {str(old_hash)[:12]} vs "
             f"{exp.config_hash[:12]}); differences: {'; '.join(diffs[:8]) or 'unknown'}. "
             "Use another --out, or run without --resume to move the old results aside.")
+
+    def _check_more_replicates(self, exp: ExperimentConfig) -> None:
+        old, new = self.saved_replicates(), exp.spec.replicates
+        if isinstance(old, int) and isinstance(new, int) and new >= old:
+            return
+        if not (isinstance(old, int) and isinstance(new, int)):
+            raise ResultsError(
+                f"{self.folder} has replicates = {old!r}, not {new!r}; --resume can only "
+                "raise a fixed replicate count. Use another --out, or run without --resume.")
+        raise ResultsError(
+            f"{self.folder} is set up for {old} replicates per arm and design point; --resume "
+            f"cannot go down to {new} (use --replicates {old} or more, or another --out)")
+
+    def saved_replicates(self) -> int | str | None:
+        """The replicate count of the config saved in the folder (None: none saved)."""
+        saved = self.folder / CONFIG
+        if not saved.exists():
+            return None
+        return tomllib.loads(saved.read_text()).get("replicates")
 
     def _check_same_model(self, model: dict[str, Any]) -> None:
         """The simulate function and dmzsim version must be those that made the folder (a

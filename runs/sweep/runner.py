@@ -50,22 +50,24 @@ class SweepAbortedError(RuntimeError):
 
 def run_experiment(exp: ExperimentConfig, out: str | Path, *, executor: ExecutorSpec | None = None,
                    resume: bool = False, simulate: SimulateFn | None = None,
-                   progress: bool = True, argv: list[str] | None = None) -> SweepReport:
+                   progress: bool = True, argv: list[str] | None = None,
+                   replace: bool = False) -> SweepReport:
     """Run (or resume) ``exp`` into ``<out>/<name>/``; returns the accounting.
 
     The folder is held exclusively (:mod:`.lock`) for the whole call, and everything that
     can fail on bad input (the design, the folder, a resume's config and model, starting
-    the executor) is checked before anything in it is moved or written.
+    the executor) is checked before anything in it is moved or written. A fresh run moves
+    earlier results to ``<name>.prev``; ``replace`` allows removing an older one there.
     """
     executor = executor or ExecutorSpec()
     store = ResultsFolder(Path(out) / exp.name)
     design = build_design(exp.spec.design, param_types())
     model = model_identity(simulate)
-    store.check(exp, resume, model)
+    store.check(exp, resume, model, replace)
     with folder_lock(store.folder):
-        store.check(exp, resume, model)  # again: the folder may have changed meanwhile
+        store.check(exp, resume, model, replace)  # again: the folder may have changed meanwhile
         with open_executor(executor) as handle:
-            notes = store.prepare(exp, resume, model)
+            notes = store.prepare(exp, resume, model, replace)
             store.write_config(exp, design)
             manifest = Manifest.open(store.folder, header(exp, design, model))
             manifest.start_session(executor.describe(), resume,
