@@ -44,7 +44,7 @@ def columns() -> list[str]:
 def headline_table(summary: pd.DataFrame, horizon: float,
                    arms: Sequence[str] | None = None, conf: float = CONFIDENCE
                    ) -> pd.DataFrame:
-    """Per arm: P(resumption) (Wilson), median days to resumption, and the mean (bootstrap
+    """Per arm: P(resumption) (Wilson), median days to resumption, and the mean (BCa bootstrap
     interval) of each headline output (territory and fortress-belt towns lost).
 
     A median that is not reached within the horizon is +inf.
@@ -53,7 +53,8 @@ def headline_table(summary: pd.DataFrame, horizon: float,
     risk = risk_table(summary, arms, conf).set_index("arm")
     surv = survival_table(survival_curves(summary, horizon, arms, conf))
     surv = surv.set_index("arm") if len(surv) else surv
-    costs = outcome_table(summary, horizon, [o.name for o in shown], arms, conf)
+    costs = outcome_table(summary, horizon, [o.name for o in shown], arms, conf,
+                          method="BCa")
     costs = costs.set_index(["arm", "outcome"])
     rows = []
     for arm in risk.index:
@@ -96,7 +97,7 @@ def headline_markdown(table: pd.DataFrame, horizon: float, conf: float = CONFIDE
             cells.append(_ci(r[o.name], r[f"{stem}_lo"], r[f"{stem}_hi"], o.headline.digits))
         lines.append("| " + " | ".join(cells) + " |")
     note = (f"\n*Brackets: {conf:.0%} intervals (Wilson for P; Brookmeyer–Crowley for the "
-            "median, 'not reached' = beyond the horizon; bootstrap for the means). "
+            "median, 'not reached' = beyond the horizon; BCa bootstrap for the means). "
             "Territory and towns count what the offensive took after it resumed.*\n")
     return "\n".join(lines) + "\n" + note
 

@@ -161,8 +161,8 @@ def outcome_table(summary: pd.DataFrame, horizon: float,
                   ) -> pd.DataFrame:
     """Mean (bootstrap CI) and 5/25/50/75/95% quantiles of each outcome, per arm.
 
-    ``method``: the bootstrap's, "percentile" (the published headline tables') or "BCa"
-    (the report's).
+    ``method``: the bootstrap's, "percentile" or "BCa" (the report's and the published
+    headline tables').
     ``outcomes`` defaults to the output table's per-arm outputs (costs and the like).
     NaN values are left out (``warning_days`` is NaN where no offensive came), so ``n``
     can be smaller than the number of runs.

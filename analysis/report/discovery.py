@@ -136,7 +136,7 @@ def feature_scoring(doc: Doc, ctx: ReportContext) -> None:
     else:
         table = uni
         how = ("the extra-trees score (EMA Workbench's default) needs scikit-learn, which "
-               "is not installed: `pip install -e ".[discovery]"` and re-run `dmzsim report`")
+               "is not installed: `pip install -e '.[discovery]'` and re-run `dmzsim report`")
     table["p (univariate)"] = table["p (univariate)"].map(_p_text)
     doc.table(pretty(table, {"extra trees": 3, "F": 1}),
               f"Most telling first. {how[0].upper()}{how[1:]}; p (univariate): the "
