@@ -84,9 +84,10 @@ def corridor(m: CeasefireModel, sector: int) -> tuple[np.ndarray, np.ndarray, np
 
     A straight corridor, not the cells nearest the sector: behind a bend of the line the
     cells nearest a stretch of front fan out, and an offensive does not widen with them.
-    The axis starts at the mean of the front cells within a cell of the sector's middle,
-    and a cell on the strip's edge counts for its share inside: so the corridor is the
-    same ground at any cell size. On a map with water, a cell's distance is at least its
+    The axis starts on the forward edge in the middle of the sector, and a cell on the
+    strip's edge counts for its share inside: so the corridor is the same ground at any
+    cell size. Impassable water is no part of it; on a map with water, a cell's distance
+    is at least its
     depth (the cheapest way round or across), so ground behind a reservoir is not valued
     as if it were next to the front.
     """
@@ -98,7 +99,7 @@ def corridor(m: CeasefireModel, sector: int) -> tuple[np.ndarray, np.ndarray, np
     near = (x - ax) * dx + (y - ay) * dy - c / 2.0  # each cell's near edge
     across = np.abs(-(x - ax) * dy + (y - ay) * dx)
     share = np.clip((half - across) / c + 0.5, 0.0, 1.0)
-    cells = np.flatnonzero(share > 0.0)
+    cells = np.flatnonzero((share > 0.0) & th.passable)  # nobody takes a lake
     if th.water is not None:  # ground beyond water is as far as the way round or across
         near = np.maximum(near, th.depth)
     return cells, near, share[cells]

@@ -298,7 +298,7 @@ def check_threshold_in_every_phase(page) -> None:
     png = page.locator(".dmz-plots").screenshot()
     px = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
     h, w, _ = px.shape
-    panel = px[: int(h * 0.45), : int(w * 0.5)]
+    panel = px[: int(h * 0.45), : int(w * 0.34)]  # the force-ratio panel, first of three
     dark = panel.max(axis=2) < 70
     # the threshold: the row with most dashes (dark runs longer than a letter's stroke)
     scale = w / page.locator(".dmz-plots").evaluate("e => e.clientWidth")
