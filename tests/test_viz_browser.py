@@ -298,8 +298,14 @@ def check_threshold_in_every_phase(page) -> None:
     png = page.locator(".dmz-plots").screenshot()
     px = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
     h, w, _ = px.shape
-    panel = px[: int(h * 0.45), : int(w * 0.34)]  # the force-ratio panel, first of three
+    panel = px[: int(h * 0.45), : int(w * 0.5)]
     dark = panel.max(axis=2) < 70
+    # only the force-ratio panel, up to its frame's right edge (the first column dark over
+    # much of the height past a fifth of the width), not the next panel's shading
+    frame = np.flatnonzero((panel.max(axis=2) < 100).mean(axis=0) > 0.3)
+    right = frame[frame > w // 5]
+    if right.size:
+        panel, dark = panel[:, :right[0]], dark[:, :right[0]]
     # the threshold: the row with most dashes (dark runs longer than a letter's stroke)
     scale = w / page.locator(".dmz-plots").evaluate("e => e.clientWidth")
     dashes = [dash_count(r, scale) for r in dark]
