@@ -28,8 +28,20 @@ def _installed_packages() -> dict[str, Path]:
     return found
 
 
-def test_the_packages_list_names_every_folder_with_an_init():
-    assert sorted(PYPROJECT["tool"]["setuptools"]["packages"]) == sorted(_installed_packages())
+def _data_packages() -> set[str]:
+    """The folders of data the wheel carries: the maps, and each published reference."""
+    refs = (ROOT / "runs" / "reference").iterdir()
+    return {"dmzsim.model.maps", "dmzsim.runs.reference",
+            *(f"dmzsim.runs.reference.{d.name}" for d in refs if d.is_dir())}
+
+
+def test_the_packages_list_names_every_folder_with_an_init_and_every_data_folder():
+    """A newly published reference must be added to pyproject.toml's packages and
+    package-data, or the wheel would not carry it (and setuptools would warn)."""
+    listed = PYPROJECT["tool"]["setuptools"]["packages"]
+    assert sorted(listed) == sorted({*_installed_packages(), *_data_packages()})
+    data = PYPROJECT["tool"]["setuptools"]["package-data"]
+    assert {d for d in _data_packages() if d != "dmzsim.runs.reference"} <= set(data)
 
 
 def test_only_dmzsim_is_a_top_level_name():
