@@ -46,14 +46,28 @@ class RussiaCommand(Agent):
         m = self.model
         noise = m.streams.decisions.normal(0.0, 1.0, NOISE_DRAWS + 1)
         m.political_shock = float(noise[-1]) * m.p.political_noise
-        sec = m.theatre.sectors
         self.draws = noise[:-1] * m.p.decision_noise
+        if not self._reviews_today():
+            return
+        sec = m.theatre.sectors
         noise, windows = decision.misreading(sec.lo, sec.hi, m.p.attack_frontage_km,
                                              self.draws)
         if m.at_war:
             self._wartime_review(noise)
-        elif m.in_ceasefire:
+        else:
             self._ceasefire_review(noise, windows)
+
+    def _reviews_today(self) -> bool:
+        """Whether a review falls today: at war or holding, every ``review_interval_days``;
+        while massing, on the day the massing is done."""
+        m, p = self.model, self.model.p
+        if m.at_war:
+            return m.day % p.review_interval_days == 0
+        if not m.in_ceasefire:
+            return False
+        if self.state == CONCENTRATING:
+            return m.day >= self.ready_day
+        return m.day % p.review_interval_days == 0
 
     def _ceasefire_review(self, noise: np.ndarray, windows: np.ndarray) -> None:
         m, p = self.model, self.model.p

@@ -132,17 +132,11 @@ def misreading(lo: np.ndarray, hi: np.ndarray, frontage_km: float,
     k = np.searchsorted(hi, centre, side="right")
     inside = k < lo.size
     inside[inside] = centre[inside] >= lo[k[inside]]
-    for j in np.flatnonzero(inside):  # a few windows: the best one centred in each sector
-        kj = k[j]
-        if not _centred_in(chosen[kj], kj, lo, hi, frontage_km) or value[j] > value[chosen[kj]]:
-            chosen[kj] = j
+    j = window[inside]
+    by_sector = j[np.lexsort((-value[j], k[j]))]  # each sector's windows, best first
+    sectors, first = np.unique(k[by_sector], return_index=True)
+    chosen[sectors] = by_sector[first]
     return value[chosen], chosen
-
-
-def _centred_in(window: int, sector: int, lo: np.ndarray, hi: np.ndarray,
-                frontage_km: float) -> bool:
-    centre = (window + 0.5) * frontage_km
-    return bool(lo[sector] <= centre < hi[sector])
 
 
 def expected_ratio(m: CeasefireModel, noise: np.ndarray) -> np.ndarray:
