@@ -35,12 +35,12 @@ class Aims:
         self.weight: list[np.ndarray] = []  # cumulative value, in the order of ``near``
         self.moment: list[np.ndarray] = []  # cumulative value x near edge
         for k in range(th.n_sectors):
-            cells, near, share = corridor(m, k)
+            axis = _axis(m, k)
+            cells, near, share = corridor(m, k, axis)
             keep = held[cells]
             near_k = np.concatenate([near[cells[keep]], np.zeros(len(belt))])
             value = np.concatenate([cell_value[cells[keep]] * share[keep],
                                     np.zeros(len(belt))])
-            axis = _axis(m, k)
             for j, t in enumerate(belt):  # a town is an objective besides its ground
                 town_near, inside = _town_in_corridor(axis, p.attack_frontage_km / 2.0, t,
                                                       th.cell_km)
@@ -76,7 +76,9 @@ class Aims:
         return float(c[-1]) if c.size else 0.0
 
 
-def corridor(m: CeasefireModel, sector: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def corridor(m: CeasefireModel, sector: int,
+             axis: tuple[float, float, float, float] | None = None
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The strip a main effort on ``sector`` strikes: cells (flat) within half the attack
     frontage of a straight axis of advance from the middle of the sector's front into the
     ground Ukraine holds; each cell's near edge along that axis (km from Ukraine's forward
@@ -94,7 +96,7 @@ def corridor(m: CeasefireModel, sector: int) -> tuple[np.ndarray, np.ndarray, np
     th = m.theatre
     c = th.cell_km
     x, y = th.raster.x_km.ravel(), th.raster.y_km.ravel()
-    ax, ay, dx, dy = _axis(m, sector)
+    ax, ay, dx, dy = _axis(m, sector) if axis is None else axis
     half = m.p.attack_frontage_km / 2.0
     near = (x - ax) * dx + (y - ay) * dy - c / 2.0  # each cell's near edge
     across = np.abs(-(x - ax) * dy + (y - ay) * dx)
