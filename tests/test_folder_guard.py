@@ -34,9 +34,6 @@ from tests.test_store_resume import (
 )
 
 SERIAL = ExecutorSpec("serial")
-#: KILL_CONFIG with ten times the runs (about 30 s unkilled): a signal sent after the first
-#: ten runs must find the sweep still running, however busy the machine is
-LONG_KILL_CONFIG = {**KILL_CONFIG, "replicates": 200}
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
@@ -169,7 +166,7 @@ def alive(pid: int) -> bool:
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["TERM", "HUP"])
 def test_sigterm_or_sighup_mid_sweep_stops_workers_and_closes_the_manifest(
         tmp_path: Path, signum: int) -> None:
-    toml, out = write_config(tmp_path, LONG_KILL_CONFIG), tmp_path / "out"
+    toml, out = write_config(tmp_path, KILL_CONFIG), tmp_path / "out"
     proc = start_sweep(toml, out)
     wait_for_runs(proc, out / "killme", 10)
     children = descendants(proc.pid)
@@ -189,7 +186,7 @@ def test_sigterm_or_sighup_mid_sweep_stops_workers_and_closes_the_manifest(
 
 @pytest.mark.slow
 def test_a_second_ctrl_c_while_stopping_still_closes_the_manifest(tmp_path: Path) -> None:
-    toml, out = write_config(tmp_path, LONG_KILL_CONFIG), tmp_path / "out"
+    toml, out = write_config(tmp_path, KILL_CONFIG), tmp_path / "out"
     proc = start_sweep(toml, out)
     wait_for_runs(proc, out / "killme", 10)
     for _ in range(2):

@@ -42,7 +42,14 @@ def write_config(tmp_path: Path, config: dict) -> Path:
 
 def ignore_sigint() -> None:
     """What a background job of a non-interactive shell inherits: SIGINT ignored."""
+    default_sighup()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def default_sighup() -> None:
+    """SIGHUP at its default, as from a terminal, even when the suite runs under ``nohup``
+    (which the sweep rightly honours by ignoring SIGHUP)."""
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
 
 
 def start_sweep(toml: Path, out: Path, *, sigint_ignored: bool = False) -> subprocess.Popen:
@@ -53,7 +60,7 @@ def start_sweep(toml: Path, out: Path, *, sigint_ignored: bool = False) -> subpr
            "--no-progress", "--no-report"]
     return subprocess.Popen(cmd, cwd=ROOT, start_new_session=True, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            preexec_fn=ignore_sigint if sigint_ignored else None)
+                            preexec_fn=ignore_sigint if sigint_ignored else default_sighup)
 
 
 def wait_for_runs(proc: subprocess.Popen, folder: Path, n: int, timeout: float = 60) -> int:
