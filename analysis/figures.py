@@ -389,14 +389,15 @@ def fan_chart(series: pd.DataFrame, column: str, path: Path, stamp: Stamp,
     for ax, arm in zip(axes, arms, strict=False):
         here = series["arm"] == arm
         d = series[here & ~after]
-        q = d.groupby("day")[column].quantile([0.05, 0.25, 0.5, 0.75, 0.95]).unstack()
         c = styles[arm].color
-        ax.fill_between(q.index, q[0.05], q[0.95], color=c, alpha=0.15, lw=0,
-                        label="90% of runs")
-        ax.fill_between(q.index, q[0.25], q[0.75], color=c, alpha=0.35, lw=0,
-                        label="50% of runs")
-        ax.plot(q.index, q[0.5], color=c, lw=1.5,
-                label="median, before resumption" if split else "median")
+        if len(d):  # an arm at war from day 0 (no deal) has no days before resumption
+            q = d.groupby("day")[column].quantile([0.05, 0.25, 0.5, 0.75, 0.95]).unstack()
+            ax.fill_between(q.index, q[0.05], q[0.95], color=c, alpha=0.15, lw=0,
+                            label="90% of runs")
+            ax.fill_between(q.index, q[0.25], q[0.75], color=c, alpha=0.35, lw=0,
+                            label="50% of runs")
+            ax.plot(q.index, q[0.5], color=c, lw=1.5,
+                    label="median, before resumption" if split else "median")
         war = series[here & after]
         if len(war):
             m = war.groupby("day")[column].median()

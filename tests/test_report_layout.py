@@ -173,3 +173,21 @@ def test_fan_chart_splits_at_resumption_and_draws_the_breakthrough_ratio(
         assert text in svg
     ticks = set(re.findall(r"text-anchor: end\" [^>]*>([^<]*)</text>", svg))
     assert {"2", "3", "5", "10", "20"} <= ticks and not any("^" in t for t in ticks)
+
+
+def test_fan_chart_draws_an_arm_at_war_from_day_0(tmp_path: Path) -> None:
+    """No deal resumes on day 0: it has no days before resumption, only the war after
+    (the real model's quick flagship has such an arm; the fake model's does not)."""
+    import numpy as np
+    import pandas as pd
+    from dmzsim.analysis.figures import Stamp, fan_chart
+
+    days = np.arange(0, 60, 10)
+    rows = [{"arm": arm, "run_id": f"{arm}-{r}", "day": d,
+             "force_ratio_main_axis": 1.0 + r + d / 30,
+             "day_resumed": resumed, "breakthrough_ratio": 3.0}
+            for arm, resumed in (("no_deal-unilateral", 0.0), ("frozen_line-unilateral", 30.0))
+            for r in range(3) for d in days]
+    path = fan_chart(pd.DataFrame(rows), "force_ratio_main_axis", tmp_path / "fan.png",
+                     Stamp("test", "0" * 12, "0", "0"), cap=20.0, log=True)
+    assert path.exists() and path.with_suffix(".svg").exists()
