@@ -38,14 +38,12 @@ class Aims:
             axis = _axis(m, k)
             cells, near, share = corridor(m, k, axis)
             keep = held[cells]
-            near_k = np.concatenate([near[cells[keep]], np.zeros(len(belt))])
+            # a town is an objective besides its ground: one item each, at its centre
+            towns = np.array([_town_in_corridor(axis, p.attack_frontage_km / 2.0, t,
+                                                th.cell_km) for t in belt]).reshape(-1, 2)
+            near_k = np.concatenate([near[cells[keep]], towns[:, 0]])
             value = np.concatenate([cell_value[cells[keep]] * share[keep],
-                                    np.zeros(len(belt))])
-            for j, t in enumerate(belt):  # a town is an objective besides its ground
-                town_near, inside = _town_in_corridor(axis, p.attack_frontage_km / 2.0, t,
-                                                      th.cell_km)
-                near_k[keep.sum() + j] = town_near
-                value[keep.sum() + j] = p.belt_town_value_km2 * inside
+                                    p.belt_town_value_km2 * towns[:, 1]])
             order = np.argsort(near_k, kind="stable")
             near_k, value = near_k[order], value[order]
             self.near.append(near_k)

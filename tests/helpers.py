@@ -42,3 +42,22 @@ def simulate_small(params, seed, *, series_every=0, map_path=None):
     from dmzsim.model.api import simulate
 
     return simulate(params, seed, series_every=series_every, map_path=SMALL_MAP)
+
+
+def run_serially(exp, out: Path, simulate) -> Path:
+    """Run an experiment (``runs.experiment`` object) in this process, quietly, into
+    ``out``; fails the test if any run failed. Returns the results folder."""
+    from dmzsim.runs.sweep import run_experiment
+    from dmzsim.runs.sweep.executors import ExecutorSpec
+
+    report = run_experiment(exp, out, executor=ExecutorSpec("serial", 1), simulate=simulate,
+                            progress=False, argv=["test"])
+    assert report.failed == 0
+    return report.folder
+
+
+def run_config(config: dict, out: Path, simulate) -> Path:
+    """:func:`run_serially` for an experiment given as a dict (as read from TOML)."""
+    from dmzsim.runs.experiment.config import from_dict
+
+    return run_serially(from_dict(config, source="test"), out, simulate)

@@ -14,6 +14,8 @@ from dmzsim.analysis.report.context import ReportContext
 from dmzsim.analysis.report.document import Doc, render_markdown
 from PIL import Image
 
+from tests.helpers import run_config
+
 
 def write_sections(folder: Path, *sections: Any) -> str:
     """Only the named report sections, as Markdown (the whole report takes longer)."""
@@ -34,18 +36,6 @@ def simulate_corner(params: Any, seed: int, **kwargs: Any) -> Any:
     return result
 
 
-def _run(config: dict[str, Any], out: Path, simulate: Any) -> Path:
-    from dmzsim.runs.experiment.config import from_dict
-    from dmzsim.runs.sweep import run_experiment
-    from dmzsim.runs.sweep.executors import ExecutorSpec
-
-    exp = from_dict(config, source="test")
-    report = run_experiment(exp, out, executor=ExecutorSpec("serial", 1), simulate=simulate,
-                            progress=False, argv=["test"])
-    assert report.failed == 0
-    return report.folder
-
-
 @pytest.fixture(scope="module")
 def lhs_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     config = {
@@ -56,7 +46,7 @@ def lhs_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
             "guarantee_delay_days": {"min": 0, "max": 365},
             "guarantee_delivery_prob": {"min": 0.2, "max": 1.0}}},
     }
-    folder = _run(config, tmp_path_factory.mktemp("lhs"), simulate_corner)
+    folder = run_config(config, tmp_path_factory.mktemp("lhs"), simulate_corner)
     return folder, write_sections(folder, discovery.discovery, discovery.feature_scoring)
 
 
@@ -95,7 +85,7 @@ def test_no_box_is_listed_when_none_beats_the_base_rate(tmp_path: Path) -> None:
             "guarantee_credibility": {"min": 0.0, "max": 1.0},
             "guarantee_delay_days": {"min": 0, "max": 365}}},
     }
-    md = write_sections(_run(config, tmp_path, simulate_coin), discovery.discovery)
+    md = write_sections(run_config(config, tmp_path, simulate_coin), discovery.discovery)
     part = md.split("## Scenario discovery: where regrouping risk is high")[1]
     assert "Box 1" not in part and "no box is listed" in part
     assert "figures/prim_tradeoff.png" in part and "figures/pairs.png" in part
@@ -133,7 +123,7 @@ def test_sobol_on_a_numeric_output_named_in_the_experiment(tmp_path: Path) -> No
             "guarantee_delay_days": {"min": 0, "max": 365}}},
         "analysis": {"sensitivity": ["resumed", "territory_lost_km2"]},
     }
-    folder = _run(config, tmp_path, simulate_costly)
+    folder = run_config(config, tmp_path, simulate_costly)
     md = write_sections(folder, design.sensitivity)
     assert "## Sensitivity of P(resumption)\n" in md and "figures/sobol.png" in md
     head = "## Sensitivity of mean territory lost after resumption (km²)"
@@ -157,7 +147,7 @@ def test_feature_scores_of_every_output_named(tmp_path: Path) -> None:
             "guarantee_delay_days": {"min": 0, "max": 365}}},
         "analysis": {"sensitivity": ["resumed", "territory_lost_km2"]},
     }
-    md = write_sections(_run(config, tmp_path, simulate_costly), discovery.feature_scoring)
+    md = write_sections(run_config(config, tmp_path, simulate_costly), discovery.feature_scoring)
     by_output = md.split("| name | resumed | territory_lost_km2 |")[1]
     row = next(r for r in by_output.splitlines() if r.startswith("| guarantee_delay_days"))
     resumed, lost = (float(v) for v in row.strip("| ").split(" | ")[1:3])

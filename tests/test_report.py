@@ -31,7 +31,7 @@ from dmzsim.analysis.tables import (
 from dmzsim.runs.cli import main
 from PIL import Image
 
-SMALL_MAP = Path(__file__).resolve().parent.parent / "model" / "maps" / "synthetic_small.toml"
+from tests.helpers import run_config, simulate_small
 
 
 # --- tables on a hand-made summary ------------------------------------------------------------
@@ -106,25 +106,6 @@ def test_risk_by_and_labels() -> None:
 
 
 # --- a real experiment folder -------------------------------------------------------------------
-def simulate_small(params: Any, seed: int, *, series_every: int = 0,
-                   map_path: Any = None) -> Any:
-    """The real model on the synthetic test map (the experiment file has no map key)."""
-    from dmzsim.model.api import simulate
-
-    return simulate(params, seed, series_every=series_every, map_path=SMALL_MAP)
-
-
-def _run(config: dict[str, Any], out: Path, simulate: Any) -> Path:
-    from dmzsim.runs.experiment.config import from_dict
-    from dmzsim.runs.sweep import run_experiment
-    from dmzsim.runs.sweep.executors import ExecutorSpec
-
-    exp = from_dict(config, source="test")
-    report = run_experiment(exp, out, executor=ExecutorSpec("serial", 1), simulate=simulate,
-                            progress=False, argv=["test"])
-    assert report.failed == 0
-    return report.folder
-
 
 @pytest.fixture(scope="module")
 def small_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -139,7 +120,7 @@ def small_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "breakthrough_ratio": [1.5, 4.0], "guarantee_credibility": [0.0, 0.9]}},
         "outputs": {"series_every": 10},
     }
-    return _run(config, tmp_path_factory.mktemp("exp"), simulate_small)
+    return run_config(config, tmp_path_factory.mktemp("exp"), simulate_small)
 
 
 def test_report_on_real_folder(small_folder: Path) -> None:
@@ -221,7 +202,7 @@ def test_report_sobol_design(tmp_path: Path) -> None:
             "guarantee_credibility": {"min": 0.0, "max": 1.0},
             "guarantee_delivery_prob": {"min": 0.2, "max": 1.0}}},
     }
-    folder = _run(config, tmp_path, simulate_step)
+    folder = run_config(config, tmp_path, simulate_step)
     md = write_report(folder).read_text()
     assert "## Sensitivity of P(resumption)" in md and "figures/sobol.png" in md
     table = md.split("## Sensitivity of P(resumption)")[1]
@@ -243,7 +224,7 @@ def test_report_morris_design(tmp_path: Path) -> None:
             "guarantee_credibility": {"min": 0.0, "max": 1.0},
             "guarantee_delivery_prob": {"min": 0.2, "max": 1.0}}},
     }
-    md = write_report(_run(config, tmp_path, simulate_step)).read_text()
+    md = write_report(run_config(config, tmp_path, simulate_step)).read_text()
     assert "figures/morris.png" in md
     table = md.split("## Sensitivity of P(resumption)")[1]
     rows = [x for x in table.splitlines() if x.startswith("| guarantee")]

@@ -20,19 +20,14 @@ from dmzsim.analysis.report.build import build, write_report
 from dmzsim.analysis.report.context import ReportContext
 from dmzsim.model import outputs
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import ROOT, run_serially
 
 
 def _run_quick(out: Path, simulate: Any) -> Path:
     from dmzsim.runs.experiment.config import load
-    from dmzsim.runs.sweep import run_experiment
-    from dmzsim.runs.sweep.executors import ExecutorSpec
 
     exp = load(ROOT / "runs" / "sequencing.toml", quick=True, replicates=12)
-    report = run_experiment(exp, out, executor=ExecutorSpec("serial", 1), simulate=simulate,
-                            progress=False, argv=["test"])
-    assert report.failed == 0
-    return report.folder
+    return run_serially(exp, out, simulate)
 
 
 @pytest.fixture(scope="module")
