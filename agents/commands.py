@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from dmzsim.model.model import CeasefireModel
 
 HOLD, CONCENTRATING = "hold", "concentrating"
-NOISE_DRAWS = 64  # misreadings drawn a day, one per frontage of front (they wrap)
+NOISE_DRAWS = 64  # misreadings drawn a day, one per window of the front (they wrap)
 
 
 class RussiaCommand(Agent):
@@ -30,18 +30,17 @@ class RussiaCommand(Agent):
         super().__init__(model)
         self.state = HOLD
         self.ready_day = 0
-        self.window = -1  # the frontage (``decision.misreading``) it is massing against
-        self.draws = np.zeros(NOISE_DRAWS)  # today's misreading of each frontage
+        self.draws = np.zeros(NOISE_DRAWS)  # today's misreading of each window
         self.last: Estimate | None = None  # the latest review's estimate (for the record)
 
     def expected_ratio(self, noise: np.ndarray) -> np.ndarray:
-        """Its expected ratio on every sector today (``model/decision.py``)."""
+        """Its expected ratio on every window today (``model/decision.py``)."""
         return decision.expected_ratio(self.model, noise)
 
     def step(self) -> None:
         """Draw today's estimate noise (every day, the same number of draws whatever the
-        phase or the partition, so the stream stays aligned across arms; one per frontage
-        of front, ``decision.misreading``), then review:
+        phase or the partition, so the stream stays aligned across arms; one per window
+        of the front, ``decision.misreading``), then review:
         at war, where to send reserves; in a ceasefire, whether to mass and resume."""
         m = self.model
         noise = m.streams.decisions.normal(0.0, 1.0, NOISE_DRAWS + 1)
@@ -49,13 +48,11 @@ class RussiaCommand(Agent):
         self.draws = noise[:-1] * m.p.decision_noise
         if not self._reviews_today():
             return
-        sec = m.theatre.sectors
-        noise, windows = decision.misreading(sec.lo, sec.hi, m.p.attack_frontage_km,
-                                             self.draws)
+        noise = decision.misreading(self.draws, m.windows.n)
         if m.at_war:
             self._wartime_review(noise)
         else:
-            self._ceasefire_review(noise, windows)
+            self._ceasefire_review(noise)
 
     def _reviews_today(self) -> bool:
         """Whether a review falls today: at war or holding, every ``review_interval_days``;
@@ -69,21 +66,19 @@ class RussiaCommand(Agent):
             return m.day >= self.ready_day
         return m.day % p.review_interval_days == 0
 
-    def _ceasefire_review(self, noise: np.ndarray, windows: np.ndarray) -> None:
+    def _ceasefire_review(self, noise: np.ndarray) -> None:
         m, p = self.model, self.model.p
         if self.state == CONCENTRATING:
-            if m.day >= self.ready_day:
-                k = m.main_sector
-                noise = noise.copy()  # it looks again at the frontage it massed against
-                noise[k] = self.draws[self.window % self.draws.size]
-                est = decision.estimate(m, noise, lookahead=False, sector=k)
+            if m.day >= self.ready_day:  # it looks again at the window it massed against
+                j = m.main_window
+                est = decision.estimate(m, noise, lookahead=False, window=j)
                 self.last = est
                 m.record_review(est)
                 if est.value_now > 0.0:
-                    m.resume_war(k, float(est.ratio[0]))
+                    m.resume_war(j, float(est.ratio[0]))
                 else:
                     self.state = HOLD
-                    m.stand_down(k)
+                    m.stand_down(m.main_sector)
                     m.set_main(-1)
             return
         if m.day % p.review_interval_days:
@@ -92,28 +87,27 @@ class RussiaCommand(Agent):
         self.last = est
         m.record_review(est)
         if est.resume and m.reserve_power(RU) > 0:
-            k = int(est.sector[0])
             self.state = CONCENTRATING
-            self.window = int(windows[k])
-            m.set_main(k)
+            m.set_main(int(est.window[0]))
             self.ready_day = m.day + p.concentration_days
-            m.concentrate(RU, k, self.ready_day)
+            m.concentrate(RU, m.main_sector, self.ready_day)
 
     def _wartime_review(self, noise: np.ndarray) -> None:
         """At war: every review, put the reserves where the odds are best."""
         m, p = self.model, self.model.p
         if m.day % p.review_interval_days:
             return
-        k = m.main_sector
-        if k < 0 or m.current_ratio()[k] < 1.0:  # reinforce success; move if it stalled
-            k = int(decision.estimate(m, noise, lookahead=False).sector[0])
-        if k != m.main_sector:
+        j = m.main_window
+        if j < 0 or m.current_ratio()[m.main_sector] < 1.0:  # reinforce success; move if
+            j = int(decision.estimate(m, noise, lookahead=False).window[0])  # it stalled
+        if j != m.main_window:
             f = m.forces
             for r in np.flatnonzero(f.mask(RU, Posture.ATTACK)):  # spent: back to refit
                 m.units[int(r)].order(Posture.RESERVE, -1, m.day)
-            m.open_breach(k)
+            m.open_breach(j)
         if m.reserve_power(RU) > 0:
-            m.concentrate(RU, k, m.day + p.concentration_days, posture=Posture.ATTACK)
+            m.concentrate(RU, m.main_sector, m.day + p.concentration_days,
+                          posture=Posture.ATTACK)
 
 
 class UkraineCommand(Agent):

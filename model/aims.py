@@ -1,4 +1,5 @@
-"""Russia's aims as values on the ground: what an offensive on a sector would be worth.
+"""Russia's aims as values on the ground: what an offensive on a window of the front
+(``front.Windows``) would be worth.
 
 The aims are data from the map: its oblast is the ground Russia claims (the demand for
 "the rest of Donetsk", sources §2.1), its fortress-belt towns are objectives besides their
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 
 
 class Aims:
-    """For each sector, the value of the ground an attack on its frontage would take,
+    """For each window, the value of the ground an attack on its frontage would take,
     as a function of how deep the attack gets (cumulative, sorted by depth)."""
 
     def __init__(self, m: CeasefireModel) -> None:
@@ -34,9 +35,9 @@ class Aims:
         self.near: list[np.ndarray] = []  # each item's near edge, km from the front
         self.weight: list[np.ndarray] = []  # cumulative value, in the order of ``near``
         self.moment: list[np.ndarray] = []  # cumulative value x near edge
-        for k in range(th.n_sectors):
-            axis = _axis(m, k)
-            cells, near, share = corridor(m, k, axis)
+        for centre in m.windows.centre:
+            axis = axis_of_advance(m, float(centre))
+            cells, near, share = corridor(m, axis)
             keep = held[cells]
             # a town is an objective besides its ground: one item each, at its centre
             towns = np.array([_town_in_corridor(axis, p.attack_frontage_km / 2.0, t,
@@ -50,7 +51,7 @@ class Aims:
             self.weight.append(np.cumsum(value))
             self.moment.append(np.cumsum(value * near_k))
 
-    def value(self, sector: int, depth_km: float) -> float:
+    def value(self, window: int, depth_km: float) -> float:
         """Value of the ground up to ``depth_km`` beyond Ukraine's forward edge.
 
         A cell counts for the share of its depth the attack has passed (it spans
@@ -58,35 +59,32 @@ class Aims:
         same at any cell size, instead of jumping by a row of cells at a time.
         """
         c = self.cell_km
-        return (self._passed(sector, depth_km) - self._passed(sector, depth_km - c)) / c
+        return (self._passed(window, depth_km) - self._passed(window, depth_km - c)) / c
 
-    def _passed(self, sector: int, u: float) -> float:
+    def _passed(self, window: int, u: float) -> float:
         """Sum over cells of value x max(u - near edge, 0): the integral, in depth, of the
         value of the cells whose near edge lies within ``u``."""
-        i = int(self.near[sector].searchsorted(u, side="right"))
+        i = int(self.near[window].searchsorted(u, side="right"))
         if i == 0:
             return 0.0
-        return float(u * self.weight[sector][i - 1] - self.moment[sector][i - 1])
+        return float(u * self.weight[window][i - 1] - self.moment[window][i - 1])
 
-    def total(self, sector: int) -> float:
-        """Everything an attack on the sector could gain."""
-        c = self.weight[sector]
+    def total(self, window: int) -> float:
+        """Everything an attack on the window could gain."""
+        c = self.weight[window]
         return float(c[-1]) if c.size else 0.0
 
 
-def corridor(m: CeasefireModel, sector: int,
-             axis: tuple[float, float, float, float] | None = None
+def corridor(m: CeasefireModel, axis: tuple[float, float, float, float]
              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The strip a main effort on ``sector`` strikes: cells (flat) within half the attack
-    frontage of a straight axis of advance from the middle of the sector's front into the
-    ground Ukraine holds; each cell's near edge along that axis (km from Ukraine's forward
-    edge), and the share of each cell inside the strip.
+    """The strip a main effort along ``axis`` (``axis_of_advance``) strikes: cells (flat)
+    within half the attack frontage of the axis; each cell's near edge along it (km from
+    Ukraine's forward edge), and the share of each cell inside the strip.
 
-    A straight corridor, not the cells nearest the sector: behind a bend of the line the
-    cells nearest a stretch of front fan out, and an offensive does not widen with them.
-    The axis starts on the forward edge in the middle of the sector, and a cell on the
-    strip's edge counts for its share inside: so the corridor is the same ground at any
-    cell size. Impassable water is no part of it; on a map with water, a cell's distance
+    A straight corridor, not the cells nearest a stretch of front: behind a bend of the
+    line those fan out, and an offensive does not widen with them. The axis starts on
+    the forward edge, and a cell on the strip's edge counts for its share inside: so the
+    corridor is the same ground at any cell size. Impassable water is no part of it; on a map with water, a cell's distance
     is at least its
     depth (the cheapest way round or across), so ground behind a reservoir is not valued
     as if it were next to the front.
@@ -94,7 +92,7 @@ def corridor(m: CeasefireModel, sector: int,
     th = m.theatre
     c = th.cell_km
     x, y = th.raster.x_km.ravel(), th.raster.y_km.ravel()
-    ax, ay, dx, dy = _axis(m, sector) if axis is None else axis
+    ax, ay, dx, dy = axis
     half = m.p.attack_frontage_km / 2.0
     near = (x - ax) * dx + (y - ay) * dy - c / 2.0  # each cell's near edge
     across = np.abs(-(x - ax) * dy + (y - ay) * dx)
@@ -127,15 +125,16 @@ def _disc_below(t: float, r: float) -> float:
     return r * r * (np.pi - np.arccos(t / r)) + t * np.sqrt(r * r - t * t)
 
 
-def _axis(m: CeasefireModel, sector: int) -> tuple[float, float, float, float]:
-    """A sector's axis of advance: its origin (km) and unit direction into the ground
-    Ukraine holds, towards the centroid of that ground within one frontage of the origin.
+def axis_of_advance(m: CeasefireModel, s_km: float) -> tuple[float, float, float, float]:
+    """The axis of an attack centred ``s_km`` along the front: its origin (km) and unit
+    direction into the ground Ukraine holds, towards the centroid of that ground within
+    one frontage of the origin.
 
-    The centroid of a disc, not of the sector's own cells, so the direction is the same
+    The centroid of a disc, not of a sector's own cells, so the direction is the same
     whatever the partition or the cell size (on a straight front it is the normal)."""
     th = m.theatre
     x, y = th.raster.x_km.ravel(), th.raster.y_km.ravel()
-    ax, ay = _axis_origin(th, sector)
+    ax, ay = _axis_origin(th, s_km)
     reach = m.p.attack_frontage_km
     near = th.ua_ground() & ((x - ax) ** 2 + (y - ay) ** 2 <= reach * reach)
     dx, dy = ((float(x[near].mean() - ax), float(y[near].mean() - ay)) if near.any()
@@ -146,19 +145,19 @@ def _axis(m: CeasefireModel, sector: int) -> tuple[float, float, float, float]:
     return ax, ay, dx / norm, dy / norm
 
 
-def _axis_origin(th: Theatre, sector: int) -> tuple[float, float]:
-    """The middle of a sector's forward edge (km): the mean of the edges its front cells
-    within a cell of the sector's middle share with ground Ukraine does not hold.
+def _axis_origin(th: Theatre, s_km: float) -> tuple[float, float]:
+    """The forward edge ``s_km`` along the front (km): the mean of the edges that the
+    front cells within a cell of it share with ground Ukraine does not hold.
 
     Edges, not cell centres: the centres of a staircase of front cells lie a cell-size-
     dependent distance behind the line, its edges on it."""
     sec = th.sectors
     c = th.cell_km
     x, y = th.raster.x_km.ravel(), th.raster.y_km.ravel()
-    mid = 0.5 * (sec.lo[sector] + sec.hi[sector])
-    front = sec.front[np.abs(sec.s[sec.front] - mid) <= c]
+    gap = np.abs(sec.s[sec.front] - s_km)
+    front = sec.front[gap <= c]
     if front.size == 0:
-        front = sec.anchor[sector:sector + 1]
+        front = sec.front[np.argmin(gap)][None]
     ground = th.ua_ground().reshape(th.control.shape)
     nx, ny = ground.shape
     fx, fy = np.unravel_index(front, ground.shape)

@@ -42,7 +42,7 @@ def fight(m: CeasefireModel) -> None:
 
     # the main effort's share of each sector's line (0 without a main effort)
     atk = f.power(atk_mask)
-    w = m.frontage[m.main_sector] if (m.main_sector >= 0 and atk > 0) else np.zeros(n)
+    w = m.windows.weights[m.main_window] if (m.main_window >= 0 and atk > 0) else np.zeros(n)
     ru_hold, ua_hold = ru * (1.0 - w), ua * (1.0 - w)
     eff = ua_hold * mult
     ratio = np.divide(ru_hold, eff, out=np.full(n, np.inf), where=eff > 0)

@@ -1,7 +1,8 @@
 """Russia's staff estimate: the value of resuming the war now, and later.
 
-At each review Russia looks at every sector as an attack on ``attack_frontage_km`` of
-front would meet it, today and at each later review within ``lookahead_days``, from the
+At each review Russia looks at every window of the front (``front.Windows``: frontages
+of ``attack_frontage_km`` laid end to end along it, whatever the partition into sectors)
+as an attack there would meet it, today and at each later review within ``lookahead_days``, from the
 model's own state and with the model's own rules:
 
 * **odds**: its power that can reach the frontage (the line there, its reserves, what it
@@ -50,7 +51,8 @@ class Estimate:
     """One review's staff estimate; arrays run over the offsets ``days`` (0 = today)."""
 
     days: np.ndarray  # (T,) days from today
-    sector: np.ndarray  # (T,) the sector with the best odds at each offset
+    window: np.ndarray  # (T,) the window with the best odds at each offset
+    sector: np.ndarray  # (T,) the sector holding it, where the offensive is fought
     ratio: np.ndarray  # (T,) expected ratio there
     required: float  # the ratio needed to break through
     gain: np.ndarray  # (T,) km² of aims
@@ -95,64 +97,44 @@ class Estimate:
 
 
 def estimate(m: CeasefireModel, noise: np.ndarray, lookahead: bool = True,
-             sector: int | None = None) -> Estimate:
-    """Russia's estimate at today's review (``noise``: log-ratio misreading per sector);
-    ``sector`` fixes the sector instead of taking the one with the best odds.
+             window: int | None = None) -> Estimate:
+    """Russia's estimate at today's review (``noise``: log-ratio misreading per window);
+    ``window`` fixes the point of attack instead of taking the one with the best odds.
 
     Later reviews are only looked at when resuming today is worth something: if it is
     not, Russia keeps the ceasefire today whatever later days hold.
     """
-    now = _estimate(m, noise, np.zeros(1), sector)
+    now = _estimate(m, noise, np.zeros(1), window)
     if not lookahead or m.p.lookahead_days < m.p.review_interval_days or now.value_now <= 0:
         return now
     step = m.p.review_interval_days
     return _estimate(m, noise, np.arange(0, m.p.lookahead_days + 1, step, dtype=float),
-                     sector)
+                     window)
 
 
-def misreading(lo: np.ndarray, hi: np.ndarray, frontage_km: float,
-               draws: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Russia's log-ratio misreading on each sector ``[lo, hi)`` (km along the front), and
-    the window it comes from.
+def misreading(draws: np.ndarray, n_windows: int) -> np.ndarray:
+    """Russia's log-ratio misreading on each window: one draw per window of the front,
+    fixed to the ground (``draws`` wrap round on a front longer than they cover).
 
-    The staff reads the balance frontage by frontage: one draw per ``frontage_km`` of
-    front, fixed to the ground (window j covers ``[j, j + 1) x frontage_km``; ``draws``
-    wrap round if the front is longer). A sector reads as its most favourable frontage,
-    that of the windows centred in it, or that of the window round its middle if none is.
-    So the best reading Russia finds does not grow with the number of sectors the front is
-    cut into, as it would with a draw per sector.
-    """
-    if lo.size == 0:
-        return np.zeros(0), np.zeros(0, dtype=int)
-    n_windows = int(np.ceil(hi.max() / frontage_km))
-    window = np.arange(n_windows)
-    value = draws[window % draws.size]
-    chosen = np.minimum((0.5 * (lo + hi) // frontage_km).astype(int), n_windows - 1)
-    centre = (window + 0.5) * frontage_km
-    k = np.searchsorted(hi, centre, side="right")
-    inside = k < lo.size
-    inside[inside] = centre[inside] >= lo[k[inside]]
-    j = window[inside]
-    by_sector = j[np.lexsort((-value[j], k[j]))]  # each sector's windows, best first
-    sectors, first = np.unique(k[by_sector], return_index=True)
-    chosen[sectors] = by_sector[first]
-    return value[chosen], chosen
+    A draw per window, not per sector: the best reading Russia finds does not grow with
+    the number of sectors the front is cut into."""
+    return draws[np.arange(n_windows) % draws.size]
 
 
 def expected_ratio(m: CeasefireModel, noise: np.ndarray) -> np.ndarray:
-    """Russia's expected ratio on every sector today (0 where Ukraine holds no ground)."""
+    """Russia's expected ratio on every window today (0 where Ukraine holds no ground)."""
     f = _Forecast(m, np.zeros(1))
     ratio = f.attack[0] / np.maximum(f.defence[0], 1e-9) * np.exp(noise)
-    return np.where(m.has_line(), ratio, 0.0)
+    return np.where(m.has_line()[m.windows.owner], ratio, 0.0)
 
 
 def _estimate(m: CeasefireModel, noise: np.ndarray, days: np.ndarray,
-              sector: int | None) -> Estimate:
+              window: int | None) -> Estimate:
     p = m.p
     f = _Forecast(m, days)
     ratio_all = f.attack / np.maximum(f.defence, 1e-9) * np.exp(noise)[None, :]
-    ratio_all = np.where(m.has_line()[None, :], ratio_all, 0.0)
-    best = np.argmax(ratio_all, axis=1) if sector is None else np.full(days.size, sector)
+    ratio_all = np.where(m.has_line()[m.windows.owner][None, :], ratio_all, 0.0)
+    best = np.argmax(ratio_all, axis=1) if window is None else np.full(days.size, window)
     pick = (np.arange(days.size), best)
     ratio = ratio_all[pick]
     gain = losses = np.zeros(days.size)
@@ -178,33 +160,36 @@ def _estimate(m: CeasefireModel, noise: np.ndarray, days: np.ndarray,
         losses = lost / p.acceptable_losses_per_km2
         gain, losses = np.where(feasible, gain, 0.0), np.where(feasible, losses, 0.0)
     discount = (1.0 - p.discount_per_year) ** (days / 365.25)
-    return Estimate(days, best, ratio, p.breakthrough_ratio, gain, losses, guarantor, ending,
+    return Estimate(days, best, m.windows.owner[best], ratio, p.breakthrough_ratio, gain, losses, guarantor, ending,
                     discount)
 
 
 class _Forecast:
-    """Both sides' power on each sector's frontage at each offset (shape (T, n))."""
+    """Both sides' power on each window's frontage at each offset (shape (T, W)); what
+    is known per sector is read as the window's frontage-weighted mean of it."""
 
     def __init__(self, m: CeasefireModel, days: np.ndarray) -> None:
         p, f = m.p, m.forces
         t = days[:, None]
-        w = m.frontage
+        w = m.windows.weights
         ru_line = w @ m.line_power(RU)
         massed = np.zeros_like(ru_line)
-        if m.main_sector >= 0:
-            massed[m.main_sector] = f.power(f.mask(RU, Posture.CONCENTRATE, Posture.ATTACK))
+        if m.main_window >= 0:
+            massed[m.main_window] = f.power(f.mask(RU, Posture.CONCENTRATE, Posture.ATTACK))
         ru_now = ru_line + massed + m.reserve_power(RU)
         ru_grow, ua_grow = _growth(m, RU, days), _growth(m, UA, days)
         self.attack = ru_now[None, :] * ru_grow[0][:, None] + ru_grow[1][:, None]
 
-        fort0 = w @ m.sector_fortification() / np.maximum(w.sum(axis=1), 1e-9)
+        fort0 = _mean_over(w, m.sector_fortification())
         manned = (w @ m.line_power(UA)) > 0
         self.fort = np.minimum(fort0[None, :] + np.where(manned, t / p.dig_days_to_full, 0.0),
                                1.0)
-        obstacles = np.maximum(m.zone_obstacles()[None, :] - t / p.fortification_decay_days,
-                               0.0)
-        gap = np.where(np.isfinite(m.ua_depth - m.ru_depth),
-                       np.maximum(m.ua_depth - m.ru_depth - m.theatre.cell_km, 0.0), 0.0)
+        obstacles = np.maximum(_mean_over(w, m.zone_obstacles())[None, :]
+                               - t / p.fortification_decay_days, 0.0)
+        between = m.ua_depth - m.ru_depth
+        lines = np.isfinite(between)
+        gap = _mean_over(w * lines[None, :],
+                         np.where(lines, np.maximum(between - m.theatre.cell_km, 0.0), 0.0))
         self.crossing = gap[None, :] * (1.0 + p.obstacle_delay_factor * obstacles) / (
             p.dmz_crossing_km_per_day)
         warning = self.crossing + kernels.detection_prob(
@@ -219,6 +204,11 @@ class _Forecast:
         ua_res = m.reserve_power(UA, present_on=m.day) * ua_grow[0][:, None] + ua_grow[1][:, None]
         self.defence = (ua_line + ua_res * share) * mult * support[:, None]
         self.reinforcement = ua_res * (1.0 - share) * mult * support[:, None]
+
+
+def _mean_over(w: np.ndarray, per_sector: np.ndarray) -> np.ndarray:
+    """Each window's mean of a per-sector quantity, weighted by its frontage ``w``."""
+    return w @ per_sector / np.maximum(w.sum(axis=1), 1e-9)
 
 
 def _growth(m: CeasefireModel, side: int, days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -240,12 +230,11 @@ def _growth(m: CeasefireModel, side: int, days: np.ndarray) -> tuple[np.ndarray,
 
 
 def _multiplier(m: CeasefireModel, fort: np.ndarray) -> np.ndarray:
-    """Ukraine's posture x terrain multiplier on each frontage, at forecast works."""
+    """Ukraine's posture x terrain multiplier on each window, at forecast works."""
     p = m.p
-    w = m.frontage
     cells, sectors, weights = m.zone
-    urban = w @ m.theatre.sector_means(cells, sectors, m.theatre.urban_flat, weights) / np.maximum(
-        w.sum(axis=1), 1e-9)
+    urban = _mean_over(m.windows.weights,
+                       m.theatre.sector_means(cells, sectors, m.theatre.urban_flat, weights))
     mult = kernels.posture_multiplier(fort, p.hasty_multiplier, p.prepared_multiplier,
                                       p.fortified_multiplier)
     if m.phase == "withdrawal":

@@ -48,6 +48,7 @@ class Sectors:
     hi: np.ndarray  # (n,) end of each sector along the front, km
     anchor: np.ndarray  # (n,) flat index of the front cell in the middle of each sector
     front: np.ndarray  # flat indices of the active front cells
+    stretches: np.ndarray | None = None  # (m, 2) each stretch's start and length, km
 
     @property
     def n(self) -> int:
@@ -59,19 +60,66 @@ class Sectors:
         """Length of front in each sector, km."""
         return self.hi - self.lo
 
-    def frontage_weights(self, frontage_km: float) -> np.ndarray:
-        """``W[k, j]``: the share of sector j's front inside a frontage of ``frontage_km``
-        centred on the middle of sector k (same stretch of front only).
+    def frontage_weights(self, frontage_km: float,
+                         centres: np.ndarray | None = None) -> np.ndarray:
+        """``W[i, j]``: the share of sector j's front inside a frontage of ``frontage_km``
+        centred on ``centres[i]`` (km along the front; by default each sector's middle).
 
-        ``W @ power`` is the power an attack on sector k meets, if each sector's units are
-        spread evenly along its front: the frontage, not the partition, sets the odds.
+        ``W @ power`` is the power an attack on that frontage meets, if each sector's units
+        are spread evenly along its front: the frontage, not the partition, sets the odds.
+        Stretches of front lie ``COMPONENT_GAP_KM`` apart, so a frontage meets its own.
         """
-        mid = 0.5 * (self.lo + self.hi)
+        mid = 0.5 * (self.lo + self.hi) if centres is None else centres
         a = mid[:, None] - frontage_km / 2.0
         b = mid[:, None] + frontage_km / 2.0
         overlap = np.maximum(np.minimum(b, self.hi[None, :]) - np.maximum(a, self.lo[None, :]),
                              0.0)
         return overlap / np.maximum(self.length_km, 1e-9)[None, :]
+
+    def windows(self, frontage_km: float) -> Windows:
+        """Russia's candidate points of attack: frontages laid end to end along each
+        stretch of front, as many as fit (at least one), evenly spaced.
+
+        They depend on the front alone, not on how it is cut into sectors: with a point of
+        attack per sector, a coarser partition would offer Russia fewer points to aim at,
+        and a finer one more chances of a favourable one."""
+        centres = []
+        for start, length in self._stretches():
+            count = max(1, round(length / frontage_km))
+            width = length / count
+            i = np.arange(count)  # the sectors' own arithmetic, to the last bit
+            centres.append(0.5 * ((start + i * width) + (start + (i + 1) * width)))
+        centre = np.concatenate(centres)
+        owner = np.minimum(np.searchsorted(self.hi, centre, side="right"), self.n - 1)
+        return Windows(centre, owner, self.frontage_weights(frontage_km, centre))
+
+    def _stretches(self) -> np.ndarray:
+        """Each connected stretch of front's start and length (km along the front)."""
+        if self.stretches is not None:
+            return self.stretches
+        breaks = np.flatnonzero(self.lo[1:] > self.hi[:-1] + 1e-6) + 1
+        first, last = np.r_[0, breaks], np.r_[breaks, self.n] - 1
+        return np.column_stack([self.lo[first], self.hi[last] - self.lo[first]])
+
+
+@dataclass(frozen=True)
+class Windows:
+    """Where along the front Russia can aim an attack on ``attack_frontage_km`` of front:
+    each window's centre, the sector holding it (where the offensive is fought), and
+    its frontage weights over the sectors (``Sectors.frontage_weights``)."""
+
+    centre: np.ndarray  # (W,) km along the front
+    owner: np.ndarray  # (W,) sector holding the centre
+    weights: np.ndarray  # (W, n)
+
+    @property
+    def n(self) -> int:
+        """Number of windows."""
+        return int(self.centre.size)
+
+    def nearest(self, s_km: float) -> int:
+        """The window whose centre is nearest ``s_km`` along the front."""
+        return int(np.argmin(np.abs(self.centre - s_km)))
 
 
 def front_cells(ground: np.ndarray, water: np.ndarray | None = None) -> np.ndarray:
@@ -109,8 +157,8 @@ def partition(ua_ground: np.ndarray, active_line: np.ndarray, line_along: np.nda
     ua_flat = ua_ground.ravel()
     depth = np.where(ua_flat, dist, -dist)
     active = front_all[active_line[front_all]]
-    s_front, lo, hi, anchor, sector_front = _chain(active, shape, cell_km, sector_km,
-                                                   line_along)
+    s_front, lo, hi, anchor, sector_front, stretches = _chain(active, shape, cell_km,
+                                                              sector_km, line_along)
     s_cell = np.full(front_all.size, np.nan)
     sec_cell = np.full(front_all.size, -1, dtype=int)
     pos = np.searchsorted(front_all, active)
@@ -121,14 +169,15 @@ def partition(ua_ground: np.ndarray, active_line: np.ndarray, line_along: np.nda
     cut_off = nearest_flat < 0  # water, and ground the front cannot reach
     s[cut_off], sector_of_cell[cut_off] = np.nan, -1
     return Sectors(depth=depth, s=s, sector_of_cell=sector_of_cell, lo=lo, hi=hi,
-                   anchor=anchor, front=active)
+                   anchor=anchor, front=active, stretches=stretches)
 
 
 def _chain(cells: np.ndarray, shape: tuple[int, int], cell_km: float, sector_km: float,
            line_along: np.ndarray) -> tuple[np.ndarray, ...]:
     """Order the front cells along the front and cut each connected stretch into sectors.
 
-    Returns ``s`` and the sector of each cell, and each sector's ``lo``, ``hi`` and anchor.
+    Returns ``s`` and the sector of each cell, each sector's ``lo``, ``hi`` and anchor,
+    and each stretch's start and length.
     """
     if cells.size == 0:
         raise NoFrontError("the theatre has no active front: the line never runs through "
@@ -147,10 +196,12 @@ def _chain(cells: np.ndarray, shape: tuple[int, int], cell_km: float, sector_km:
     lo: list[float] = []
     hi: list[float] = []
     anchor: list[int] = []
+    stretches: list[tuple[float, float]] = []
     offset = 0.0
     for c in order:
         idx = np.flatnonzero(comp == c)
         length, dist = extent[c]
+        stretches.append((offset, length))
         n_sec = max(1, round(length / sector_km))
         width = length / n_sec
         first = len(lo)
@@ -172,7 +223,8 @@ def _chain(cells: np.ndarray, shape: tuple[int, int], cell_km: float, sector_km:
         near = own[np.argmin((xo[:, None] - xk[None, :]) ** 2 + (yo[:, None] - yk[None, :]) ** 2,
                              axis=1)]
         sector[orphan], s[orphan] = sector[near], s[near]
-    return s, np.array(lo), np.array(hi), np.array(anchor, dtype=np.intp), sector
+    return (s, np.array(lo), np.array(hi), np.array(anchor, dtype=np.intp), sector,
+            np.array(stretches))
 
 
 def _length(graph: coo_matrix, idx: np.ndarray, cells: np.ndarray, line_along: np.ndarray,

@@ -12,8 +12,9 @@ from dmzsim.agents.dmz_sector import DMZSector
 from dmzsim.agents.force_unit import ForceUnit
 from dmzsim.model import combat, kernels, monitoring, placement, recording, regeneration, zones
 from dmzsim.model.agreement import NEVER, build_timeline
-from dmzsim.model.aims import Aims, corridor
+from dmzsim.model.aims import Aims, axis_of_advance, corridor
 from dmzsim.model.forces import RU, UA, ForceTable, Posture
+from dmzsim.model.front import Windows
 from dmzsim.model.params import Params
 from dmzsim.model.rng import SeedLike, Streams, mesa_seed
 from dmzsim.model.theatre import Strip, Theatre, TheatreGrid, cached_raster
@@ -63,10 +64,12 @@ class CeasefireModel(mesa.Model):
         self.rebuilt_at = np.zeros(0)
         self.front_exhausted = False  # Ukraine holds no front left in the theatre
         self.frontage = np.zeros((0, 0))  # frontage_weights of today's partition
+        self.windows: Windows | None = None  # Russia's candidate points of attack
         self._aims: Aims | None = None
         self.ceasefire_day = 0  # the day the guns fell silent (the deal's day 0)
         self.political_shock = 0.0  # today's log misreading of the cost of ending it
-        # the main effort of an offensive: its sector, its strip of ground, its edge
+        # the main effort of an offensive: its window, sector, strip of ground and edge
+        self.main_window = -1
         self.main_sector = -1
         self.main_cell = (0, 0)  # its point of attack on the map
         self.breach: Strip | None = None
@@ -126,6 +129,7 @@ class CeasefireModel(mesa.Model):
         self.assault = np.zeros(th.n_sectors, dtype=bool)
         self.pulse = np.zeros(th.n_sectors, dtype=int)
         self.frontage = th.sectors.frontage_weights(self.p.attack_frontage_km)
+        self.windows = th.sectors.windows(self.p.attack_frontage_km)
         self._aims: Aims | None = None
         self.refresh_zone()
 
@@ -302,26 +306,38 @@ class CeasefireModel(mesa.Model):
             effort |= f.view("committed") & alive
         if self.at_war:
             f.committed[: f.n] = False
-        if self.main_sector >= 0:
+        if self.main_window >= 0:
             point = self.main_cell
             if self.breach is not None:
                 tip = self.breach.cells[min(self.breach.taken_upto, self.breach.cells.size - 1)]
                 point = th.coord(tip)
-            self.set_main(self._sector_at(point, self.main_sector))
+            self.set_main(self._window_at(point, self.main_sector))
             f.sector[: f.n][effort] = self.main_sector
             if self.breach is not None:
-                self.open_breach(self.main_sector)
+                self.open_breach(self.main_window)
         for r in np.flatnonzero(alive & ~line & ~(effort & (self.main_sector >= 0))):
             unit = self.units[int(r)]
             where = unit.cell.coordinate if unit.cell is not None else th.attack_point(0)
             f.sector[r] = self._sector_at(where, int(f.sector[r]))
 
-    def set_main(self, sector: int) -> None:
-        """Russia's main effort is on ``sector`` (-1: none); its point is kept so that it
-        survives the theatre being cut again."""
-        self.main_sector = sector
-        if sector >= 0:
-            self.main_cell = self.theatre.attack_point(sector)
+    def set_main(self, window: int) -> None:
+        """Russia's main effort aims at ``window`` (-1: none) and is fought on the sector
+        holding its centre; its point is kept so that it survives the theatre being cut
+        again."""
+        self.main_window = window
+        self.main_sector = int(self.windows.owner[window]) if window >= 0 else -1
+        if window >= 0:
+            self.main_cell = self.theatre.front_point(float(self.windows.centre[window]))
+
+    def _window_at(self, coord: tuple[int, int], fallback: int) -> int:
+        """The window nearest the front cell that ``coord`` is nearest (or the middle of
+        sector ``fallback``, for ground the front cannot reach)."""
+        th = self.theatre
+        s = float(th.sectors.s[np.ravel_multi_index(coord, th.control.shape)])
+        if not np.isfinite(s):
+            k = fallback % th.n_sectors
+            s = 0.5 * float(th.sectors.lo[k] + th.sectors.hi[k])
+        return self.windows.nearest(s)
 
     def _sector_at(self, coord: tuple[int, int], fallback: int) -> int:
         th = self.theatre
@@ -361,31 +377,33 @@ class CeasefireModel(mesa.Model):
             return
         self.guarantor.enter_into_force()
 
-    def resume_war(self, sector: int, estimate: float) -> None:
-        """Russia relaunches the offensive, with its main effort on ``sector``."""
+    def resume_war(self, window: int, estimate: float) -> None:
+        """Russia relaunches the offensive, with its main effort on ``window``."""
         self.phase = "resumed"
+        sector = int(self.windows.owner[window])
         rec = self.record
         rec["day_resumed"] = float(self.day)
         rec["ua_area_at_resumption"] = self.ua_area
         rec["ua_oblast_area_at_resumption"] = self.theatre.ua_area_km2(oblast_only=True)
         rec["attack_sector"] = sector
         rec["ratio_at_attack"] = float(estimate)
-        rec["attack_cell"] = self.theatre.attack_point(sector)
+        rec["attack_cell"] = self.theatre.front_point(float(self.windows.centre[window]))
         first_seen = self.sectors[sector].first_buildup_day
         rec["warning_days"] = 0.0 if np.isnan(first_seen) else float(self.day - first_seen)
         f = self.forces
         f.posture[: f.n][f.mask(RU, Posture.CONCENTRATE)] = Posture.ATTACK
-        self.open_breach(sector)
+        self.open_breach(window)
         self._turn_withdrawal_around()
         self.guarantor.respond_to_attack()
         self.ukraine.warn(sector)
 
-    def open_breach(self, sector: int) -> None:
-        """The main effort strikes ``attack_frontage_km`` of front centred on ``sector``."""
-        self.set_main(sector)
-        cells, along, share = corridor(self, sector)
+    def open_breach(self, window: int) -> None:
+        """The main effort strikes the ``attack_frontage_km`` of front of ``window``."""
+        self.set_main(window)
+        axis = axis_of_advance(self, float(self.windows.centre[window]))
+        cells, along, share = corridor(self, axis)
         self.breach = Strip.of(cells[share >= 0.5], along)  # the cells mostly inside it
-        self.breach_depth = float(self.ru_depth[sector])
+        self.breach_depth = float(self.ru_depth[self.main_sector])
         self.breach_pulse = 0
 
     def _turn_withdrawal_around(self) -> None:

@@ -242,6 +242,11 @@ class Theatre:
         """Where Ukraine's line on ``sector`` is struck: the middle of its front."""
         return self.coord(self.sectors.anchor[sector])
 
+    def front_point(self, s_km: float) -> tuple[int, int]:
+        """The front cell nearest ``s_km`` along the front."""
+        sec = self.sectors
+        return self.coord(sec.front[np.argmin(np.abs(sec.s[sec.front] - s_km))])
+
     # --- changes --------------------------------------------------------------------------
     def capture(self, strip: Strip, depth: float) -> tuple[float, list[int]]:
         """Russia's forces pass every cell of ``strip`` up to ``depth``: Ukrainian cells

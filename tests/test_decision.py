@@ -31,15 +31,13 @@ class ThresholdRussia(RussiaCommand):
     """The rule before costs, aims and timing: mass where the expected ratio is best once
     it reaches the breakthrough ratio; resume if it still does when massing is done."""
 
-    def _ceasefire_review(self, noise: np.ndarray, windows: np.ndarray) -> None:
+    def _ceasefire_review(self, noise: np.ndarray) -> None:
         m, p = self.model, self.model.p
         if self.state == CONCENTRATING:
-            if m.day >= self.ready_day:
-                noise = noise.copy()  # the frontage it massed against, read again
-                noise[m.main_sector] = self.draws[self.window % self.draws.size]
-                ratio = float(decision.expected_ratio(m, noise)[m.main_sector])
+            if m.day >= self.ready_day:  # the window it massed against, read again
+                ratio = float(decision.expected_ratio(m, noise)[m.main_window])
                 if ratio >= p.breakthrough_ratio:
-                    m.resume_war(m.main_sector, ratio)
+                    m.resume_war(m.main_window, ratio)
                 else:
                     self.state = HOLD
                     m.stand_down(m.main_sector)
@@ -48,13 +46,12 @@ class ThresholdRussia(RussiaCommand):
         if m.day % p.review_interval_days:
             return
         ratio = decision.expected_ratio(m, noise)
-        k = int(np.argmax(ratio))
-        if ratio[k] >= p.breakthrough_ratio and m.reserve_power(RU) > 0:
+        j = int(np.argmax(ratio))
+        if ratio[j] >= p.breakthrough_ratio and m.reserve_power(RU) > 0:
             self.state = CONCENTRATING
-            self.window = int(windows[k])
-            m.set_main(k)
+            m.set_main(j)
             self.ready_day = m.day + p.concentration_days
-            m.concentrate(RU, k, self.ready_day)
+            m.concentrate(RU, m.main_sector, self.ready_day)
 
 
 class ThresholdModel(CeasefireModel):
@@ -96,7 +93,7 @@ def test_when_nothing_changes_over_time_waiting_never_beats_resuming_now():
     m.add_unit(RU, 60_000.0, 1.0, Posture.RESERVE, -1)
     worth_something = 0
     for _ in range(8):
-        est = decision.estimate(m, np.zeros(m.theatre.n_sectors))
+        est = decision.estimate(m, np.zeros(m.windows.n))
         if est.value_now > 0:
             worth_something += 1
             assert est.value_wait <= est.value_now
@@ -111,7 +108,7 @@ def test_when_the_balance_moves_its_way_russia_waits():
     p = Params.build({**STATIC, "ru_recruits_per_month": 100_000.0, "discount_per_year": 0.0})
     m = CeasefireModel(p, rng=0)  # the default map: room for a deeper offensive later
     m.add_unit(RU, 100_000.0, 1.0, Posture.RESERVE, -1)
-    est = decision.estimate(m, np.zeros(m.theatre.n_sectors))
+    est = decision.estimate(m, np.zeros(m.windows.n))
     assert est.value_now > 0 and est.value_wait > est.value_now
     assert not est.resume and est.deciding_term() == "waiting"
 

@@ -76,7 +76,7 @@ def test_expected_support_deters_in_russias_estimate():
     m = world(guarantee_credibility=0.0, decision_noise=0.0)
     m.add_unit(RU, 100_000.0, 1.0, Posture.RESERVE, -1)
     m.step()
-    no_noise = np.zeros(m.theatre.n_sectors)
+    no_noise = np.zeros(m.windows.n)
     alone = m.russia.expected_ratio(no_noise)
     m.p = m.p.model_copy(update={"guarantee_credibility": 1.0,
                                  "guarantor_combat_support": 1.0})

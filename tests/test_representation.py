@@ -5,41 +5,69 @@ import numpy as np
 import pytest
 from dmzsim.model import aims
 from dmzsim.model.decision import misreading
+from dmzsim.model.front import Sectors
 from dmzsim.model.model import CeasefireModel
 from dmzsim.model.theatre_map import TownSpec
 
 from tests.helpers import SMALL_MAP, small
 
 
-def _partition(length_km: float, sector_km: float) -> tuple[np.ndarray, np.ndarray]:
-    n = max(1, round(length_km / sector_km))
-    lo = np.arange(n) * length_km / n
-    return lo, lo + length_km / n
+def _sectors(stretches: list[tuple[float, float]], sector_km: float) -> Sectors:
+    """Sectors of about ``sector_km`` on stretches of front ``(start, end)`` (km along it),
+    cut as ``front.partition`` cuts them; only the fields ``windows`` reads are filled."""
+    lo, hi = [], []
+    for a, b in stretches:
+        n = max(1, round((b - a) / sector_km))
+        lo += list(a + np.arange(n) * (b - a) / n)
+        hi += list(a + (np.arange(n) + 1) * (b - a) / n)
+    none = np.zeros(0)
+    return Sectors(depth=none, s=none, sector_of_cell=none.astype(int), lo=np.array(lo),
+                   hi=np.array(hi), anchor=np.zeros(len(lo), int), front=none.astype(int))
 
 
-@pytest.mark.parametrize("seed", range(5))
-def test_the_best_misreading_is_the_same_whatever_the_partition(seed):
-    draws = np.random.default_rng(seed).normal(0.0, 0.25, 64)
-    best = {s: misreading(*_partition(203.0, s), 20.0, draws)[0].max()
-            for s in (8.0, 15.0, 20.0, 30.0, 45.0)}
-    assert len(set(best.values())) == 1, best
+FRONT = [(0.0, 203.0), (1.0e4 + 203.0, 1.0e4 + 215.0)]  # a long stretch and a short one
 
 
-def test_a_misreading_belongs_to_the_ground_not_to_the_sector():
+@pytest.mark.parametrize("sector_km", [8.0, 15.0, 20.0, 30.0, 45.0])
+def test_the_points_of_attack_are_the_same_whatever_the_partition(sector_km):
+    w = _sectors(FRONT, sector_km).windows(20.0)
+    reference = _sectors(FRONT, 20.0).windows(20.0)
+    np.testing.assert_allclose(w.centre, reference.centre)
+    # each window meets its own 20 km of front, wherever the sectors' ends fall
+    covered = w.weights @ _sectors(FRONT, sector_km).length_km
+    np.testing.assert_allclose(covered, reference.weights @ _sectors(FRONT, 20.0).length_km)
+
+
+def test_windows_lie_end_to_end_and_a_short_stretch_has_one():
+    w = _sectors(FRONT, 30.0).windows(20.0)
+    assert w.n == 11  # round(203 / 20) on the long stretch, one on the 12 km one
+    assert np.allclose(np.diff(w.centre[:10]), 20.3)
+    assert w.centre[10] == pytest.approx(1.0e4 + 209.0)
+    sec = _sectors(FRONT, 30.0)
+    inside = (sec.lo[w.owner] <= w.centre) & (w.centre < sec.hi[w.owner])
+    assert inside.all()
+    # a window's weights sum its frontage, clipped to its own stretch
+    covered = w.weights @ sec.length_km
+    np.testing.assert_allclose(covered[:10], 20.0)
+    assert covered[10] == pytest.approx(12.0)
+
+
+def test_a_misreading_belongs_to_the_window():
     draws = np.arange(64.0)
-    lo, hi = np.array([0.0, 20.0, 40.0, 120.0]), np.array([20.0, 40.0, 60.0, 140.0])
-    value, window = misreading(lo, hi, 20.0, draws)
-    assert value.tolist() == [0.0, 1.0, 2.0, 6.0] and window.tolist() == [0, 1, 2, 6]
-    # a wide sector reads as its best frontage; a narrow one as the frontage round it
-    value, window = misreading(np.array([0.0]), np.array([60.0]), 20.0, -draws)
-    assert value.tolist() == [0.0] and window.tolist() == [0]
-    value, window = misreading(np.array([0.0, 4.0]), np.array([4.0, 8.0]), 20.0, draws)
-    assert value.tolist() == [0.0, 0.0] and window.tolist() == [0, 0]
+    assert misreading(draws, 3).tolist() == [0.0, 1.0, 2.0]
+    assert misreading(draws, 66)[64:].tolist() == [0.0, 1.0]  # they wrap round
+    assert not misreading(np.zeros(64), 10).any()
 
 
-def test_no_noise_no_misreading():
-    lo, hi = _partition(100.0, 20.0)
-    assert not misreading(lo, hi, 20.0, np.zeros(64))[0].any()
+@pytest.mark.parametrize("sector_km", [10.0, 15.0, 30.0])
+def test_the_model_aims_at_the_same_ground_whatever_the_partition(sector_km):
+    """On the small map the windows, their corridors and what they are worth do not
+    move with the sectors' width."""
+    ref = CeasefireModel(small(sector_km=20.0), rng=0, map_path=SMALL_MAP)
+    m = CeasefireModel(small(sector_km=sector_km), rng=0, map_path=SMALL_MAP)
+    np.testing.assert_allclose(m.windows.centre, ref.windows.centre)
+    np.testing.assert_allclose([m.aims.total(j) for j in range(m.windows.n)],
+                               [ref.aims.total(j) for j in range(ref.windows.n)])
 
 
 def _model(cell_km: float) -> CeasefireModel:
@@ -59,7 +87,7 @@ def test_the_defended_zone_is_as_deep_at_any_cell_size(cell_km):
 def test_the_value_of_ground_grows_smoothly_with_depth():
     m = CeasefireModel(small(cell_km=2.0, belt_town_value_km2=0.0), rng=0,
                        map_path=SMALL_MAP)
-    k = m.theatre.n_sectors // 2
+    k = m.windows.n // 2
     d = np.linspace(0.0, 20.0, 401)
     steps = np.diff([m.aims.value(k, x) for x in d])
     assert (steps >= -1e-9).all()
@@ -68,8 +96,8 @@ def test_the_value_of_ground_grows_smoothly_with_depth():
 
 
 def test_the_corridor_is_worth_the_same_at_any_cell_size():
-    worth = {c: sum(_model(c).aims.value(k, 10.0) for k in range(_model(c).theatre.n_sectors))
-             for c in (1.0, 2.0)}
+    worth = {c: sum(m.aims.value(j, 10.0) for j in range(m.windows.n))
+             for c, m in ((c, _model(c)) for c in (1.0, 2.0))}
     assert worth[2.0] == pytest.approx(worth[1.0], rel=0.06)
 
 
