@@ -84,9 +84,9 @@ def corridor(m: CeasefireModel, axis: tuple[float, float, float, float]
     A straight corridor, not the cells nearest a stretch of front: behind a bend of the
     line those fan out, and an offensive does not widen with them. The axis starts on
     the forward edge, and a cell on the strip's edge counts for its share inside: so the
-    corridor is the same ground at any cell size. Impassable water is no part of it; on a map with water, a cell's distance
-    is at least its
-    depth (the cheapest way round or across), so ground behind a reservoir is not valued
+    corridor is the same ground at any cell size. Impassable water is no part of it; on a
+    map with water, a cell's distance is at least its depth (the cheapest way round or
+    across), so ground behind a reservoir is not valued
     as if it were next to the front.
     """
     th = m.theatre

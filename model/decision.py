@@ -160,8 +160,8 @@ def _estimate(m: CeasefireModel, noise: np.ndarray, days: np.ndarray,
         losses = lost / p.acceptable_losses_per_km2
         gain, losses = np.where(feasible, gain, 0.0), np.where(feasible, losses, 0.0)
     discount = (1.0 - p.discount_per_year) ** (days / 365.25)
-    return Estimate(days, best, m.windows.owner[best], ratio, p.breakthrough_ratio, gain, losses, guarantor, ending,
-                    discount)
+    return Estimate(days, best, m.windows.owner[best], ratio, p.breakthrough_ratio, gain,
+                    losses, guarantor, ending, discount)
 
 
 class _Forecast:
