@@ -44,10 +44,10 @@ class RussiaCommand(Agent):
         at war, where to send reserves; in a ceasefire, whether to mass and resume."""
         m = self.model
         noise = m.streams.decisions.normal(0.0, 1.0, NOISE_DRAWS + 1)
-        m.political_shock = float(noise[-1]) * m.p.political_noise
-        self.draws = noise[:-1] * m.p.decision_noise
         if not self._reviews_today():
             return
+        m.political_shock = float(noise[-1]) * m.p.political_noise
+        self.draws = noise[:-1] * m.p.decision_noise
         noise = decision.misreading(self.draws, m.windows.n)
         if m.at_war:
             self._wartime_review(noise)

@@ -181,7 +181,8 @@ class _Forecast:
         self.attack = ru_now[None, :] * ru_grow[0][:, None] + ru_grow[1][:, None]
 
         fort0 = _mean_over(w, m.sector_fortification())
-        manned = (w @ m.line_power(UA)) > 0
+        ua_line_now = w @ m.line_power(UA)
+        manned = ua_line_now > 0
         self.fort = np.minimum(fort0[None, :] + np.where(manned, t / p.dig_days_to_full, 0.0),
                                1.0)
         obstacles = np.maximum(_mean_over(w, m.zone_obstacles())[None, :]
@@ -200,7 +201,7 @@ class _Forecast:
         support = 1.0 + self.credibility * p.guarantor_combat_support
         if m.guarantor.triggered:
             support = np.full_like(support, 1.0 + p.guarantor_combat_support)
-        ua_line = (w @ m.line_power(UA))[None, :] * ua_grow[0][:, None]
+        ua_line = ua_line_now[None, :] * ua_grow[0][:, None]
         ua_res = m.reserve_power(UA, present_on=m.day) * ua_grow[0][:, None] + ua_grow[1][:, None]
         self.defence = (ua_line + ua_res * share) * mult * support[:, None]
         self.reinforcement = ua_res * (1.0 - share) * mult * support[:, None]

@@ -28,7 +28,9 @@ def observe(m: CeasefireModel) -> int:
     draws = m.streams.monitoring.random(n)
     rate = m.p.violation_rate_per_100km_day * m.theatre.front_km / 100.0
     counts = m.streams.violations.poisson(rate)
-    seen_counts = m.streams.monitoring.binomial(counts, m.coverage)
+    # a binomial of 0 trials draws nothing, so on the many quiet days it is not called
+    seen_counts = (m.streams.monitoring.binomial(counts, m.coverage) if counts.any()
+                   else counts)
     for a in (buildup | (counts > 0)).nonzero()[0]:
         first = m.sectors[a].observe(m.day, bool(buildup[a]), float(draws[a]),
                                      int(counts[a]), int(seen_counts[a]))

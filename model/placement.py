@@ -28,8 +28,10 @@ NEAR_KM = 4.0  # cells this near the wanted depth are searched first
 def move_units(m: CeasefireModel) -> None:
     """Units that arrive today, were ordered, or whose front moved take their cells."""
     f = m.forces
-    rows = set((f.view("alive") & (f.view("arrive_day") == m.day)).nonzero()[0].tolist())
-    rows |= m.dirty_rows
+    arriving = (f.view("alive") & (f.view("arrive_day") == m.day)).nonzero()[0]
+    if arriving.size == 0 and not m.dirty_rows and not m.dirty_sectors:
+        return  # most days of a ceasefire
+    rows = set(arriving.tolist()) | m.dirty_rows
     if m.dirty_sectors:
         on = np.isin(f.view("sector"), list(m.dirty_sectors)) & f.view("alive")
         rows |= set(np.flatnonzero(on).tolist())

@@ -19,8 +19,10 @@ if TYPE_CHECKING:
 def regenerate(m: CeasefireModel) -> None:
     """Step 2: each side's daily inflow (at its pause rate during a ceasefire; Ukraine's
     raised by arms support once guarantees are in force), then readiness recovery."""
+    f = m.forces
     for side in (RU, UA):
-        _inflow(m, side, daily_inflow(m, side))
+        mask = f.view("alive") & (f.view("side") == side)  # its units, looked up once
+        _inflow(m, side, daily_inflow(m, side, mask), mask)
     _recover(m, m.p.arms_support if m.guarantor.in_force else 0.0)
 
 
@@ -37,11 +39,13 @@ def daily_rate(m: CeasefireModel, side: int) -> float:
     return kernels.net_daily_rate(rate, p.ua_awol_per_month, p.ua_theatre_share, boost)
 
 
-def daily_inflow(m: CeasefireModel, side: int) -> float:
-    """Today's net inflow of a side, never beyond the theatre's cap (nor below zero)."""
+def daily_inflow(m: CeasefireModel, side: int, units: np.ndarray | None = None) -> float:
+    """Today's net inflow of a side, never beyond the theatre's cap (nor below zero);
+    ``units`` is the side's living units if the caller has the mask already."""
     cap = m.p.ru_theatre_cap_personnel if side == RU else m.p.ua_theatre_cap_personnel
     net = daily_rate(m, side)
-    have = total_personnel(m, side)
+    have = total_personnel(m, side) if units is None else (
+        float(m.forces.view("strength")[units].sum()) + float(m.depot[side]))
     if net > 0:
         return float(min(net, max(cap - have, 0.0)))
     return float(max(net, -have))
@@ -52,9 +56,8 @@ def total_personnel(m: CeasefireModel, side: int) -> float:
     return m.forces.personnel(side) + float(m.depot[side])
 
 
-def _inflow(m: CeasefireModel, side: int, amount: float) -> None:
+def _inflow(m: CeasefireModel, side: int, amount: float, mask: np.ndarray) -> None:
     f = m.forces
-    mask = f.view("alive") & (f.view("side") == side)
     if amount < 0:  # desertion above recruitment: the depot empties first, then units
         from_depot = min(-amount, float(m.depot[side]))
         m.depot[side] -= from_depot
