@@ -164,7 +164,8 @@ class UkraineCommand(Agent):
         if m.main_sector >= 0:
             ru[m.main_sector] += m.attack_power(m.day)
         mult = m.defence_multiplier()
-        ua = m.frontage @ (m.line_power(UA, m.day) * mult)
+        spread, facing = m.ua_line(m.day)
+        ua = m.frontage @ (spread * mult) + facing * mult
         rows = np.flatnonzero(f.mask(UA, Posture.RESERVE))
         power = f.strength[rows] * f.readiness[rows]
         for i in np.argsort(-power, kind="stable"):
@@ -176,7 +177,10 @@ class UkraineCommand(Agent):
             r = int(rows[i])
             m.units[r].order(Posture.DEFEND, k, m.day + m.p.ua_alert_response_days)
             f.committed[r] = True
-            ua += m.frontage[:, k] * power[i] * mult[k]
+            if k == m.main_sector:  # it goes to meet the main effort, on its frontage
+                ua[k] += power[i] * mult[k]
+            else:
+                ua += m.frontage[:, k] * power[i] * mult[k]
 
     def shift_from_calmest(self, threatened: int, ratio: np.ndarray) -> int:
         """Move one line unit from the calmest sector to ``threatened``.

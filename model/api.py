@@ -38,16 +38,23 @@ class RunResult:
 
 
 def simulate(params: Params | dict[str, Any] | None = None, seed: SeedLike = 0, *,
-             series_every: int = 0, map_path: str | Path | None = None) -> RunResult:
+             series_every: int = 0, map_path: str | Path | None = None,
+             until_resumption: bool = False) -> RunResult:
     """Run the model for ``params.horizon_days`` days.
 
     ``series_every`` = k > 0 keeps the per-day series every k days (day 0 included);
-    0 keeps only the summary, which is what large sweeps want.
+    0 keeps only the summary, which is what large sweeps want. ``until_resumption``
+    stops on the day the war resumes (or is at war): for studies of whether and when it
+    resumes only, since every other output is then as of that day.
     """
     p = params if isinstance(params, Params) else Params.build(params or {})
-    model_cls = _SimulatedModel if series_every > 0 else _SummaryOnlyModel
+    model_cls = _SimulatedModel if series_every > 0 or until_resumption else _SummaryOnlyModel
     model = model_cls(p, rng=seed, map_path=map_path)
-    model.run_for(p.horizon_days)
+    if until_resumption:
+        while model.running and not model.at_war:
+            model.run_for(1)  # a day at a time: the deal's events run between days
+    else:
+        model.run_for(p.horizon_days)
     series = None
     if series_every > 0:
         df = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)

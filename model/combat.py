@@ -33,7 +33,7 @@ def fight(m: CeasefireModel) -> None:
     ua_mask = f.mask(UA, Posture.DEFEND, Posture.WITHDRAW, present_on=m.day)
     atk_mask = f.mask(RU, Posture.ATTACK, present_on=m.day)
     ru = f.power_by_sector(ru_line_mask, n)
-    ua = f.power_by_sector(ua_mask, n)
+    ua, facing = m.ua_line(m.day)  # spread along the sectors; met the main effort
     fort = m.sector_fortification()
     mult = m.defence_multiplier(fort)
     has_line = m.has_line()
@@ -43,6 +43,8 @@ def fight(m: CeasefireModel) -> None:
     # the main effort's share of each sector's line (0 without a main effort)
     atk = f.power(atk_mask)
     w = m.windows.weights[m.main_window] if (m.main_window >= 0 and atk > 0) else np.zeros(n)
+    if not w.any():  # no main effort to meet: the reserves sent to it hold their sector
+        ua, facing = ua + facing, np.zeros(n)
     ru_hold, ua_hold = ru * (1.0 - w), ua * (1.0 - w)
     eff = ua_hold * mult
     ratio = np.divide(ru_hold, eff, out=np.full(n, np.inf), where=eff > 0)
@@ -61,7 +63,7 @@ def fight(m: CeasefireModel) -> None:
                                                  p.attrition_rate_per_day, intensity)
     atk_loss = 0.0
     if w.any():
-        b_ru, b_ua = _breach(m, atk, ru * w, ua * w, mult, fort, vul)
+        b_ru, b_ua = _breach(m, atk, ru * w, ua * w + facing, mult, fort, vul)
         ru_loss += b_ru[0]
         atk_loss = b_ru[1]
         ua_loss += b_ua

@@ -174,14 +174,18 @@ class _Forecast:
         w = m.windows.weights
         ru_line = w @ m.line_power(RU)
         massed = np.zeros_like(ru_line)
-        if m.main_window >= 0:
-            massed[m.main_window] = f.power(f.mask(RU, Posture.CONCENTRATE, Posture.ATTACK))
+        if m.main_window >= 0:  # the main effort stands on its window's frontage
+            massed = m.windows.overlap(m.main_window) * f.power(
+                f.mask(RU, Posture.CONCENTRATE, Posture.ATTACK))
         ru_now = ru_line + massed + m.reserve_power(RU)
         ru_grow, ua_grow = _growth(m, RU, days), _growth(m, UA, days)
         self.attack = ru_now[None, :] * ru_grow[0][:, None] + ru_grow[1][:, None]
 
         fort0 = _mean_over(w, m.sector_fortification())
-        ua_line_now = w @ m.line_power(UA)
+        spread, facing = m.ua_line()
+        ua_line_now = w @ spread
+        if m.main_window >= 0:  # reserves sent to meet the main effort stand on its frontage
+            ua_line_now = ua_line_now + m.windows.overlap(m.main_window) * facing.sum()
         manned = ua_line_now > 0
         self.fort = np.minimum(fort0[None, :] + np.where(manned, t / p.dig_days_to_full, 0.0),
                                1.0)

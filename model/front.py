@@ -91,7 +91,7 @@ class Sectors:
             centres.append(0.5 * ((start + i * width) + (start + (i + 1) * width)))
         centre = np.concatenate(centres)
         owner = np.minimum(np.searchsorted(self.hi, centre, side="right"), self.n - 1)
-        return Windows(centre, owner, self.frontage_weights(frontage_km, centre))
+        return Windows(centre, owner, self.frontage_weights(frontage_km, centre), frontage_km)
 
     def _stretches(self) -> np.ndarray:
         """Each connected stretch of front's start and length (km along the front)."""
@@ -111,11 +111,18 @@ class Windows:
     centre: np.ndarray  # (W,) km along the front
     owner: np.ndarray  # (W,) sector holding the centre
     weights: np.ndarray  # (W, n)
+    frontage_km: float
 
     @property
     def n(self) -> int:
         """Number of windows."""
         return int(self.centre.size)
+
+    def overlap(self, window: int) -> np.ndarray:
+        """The share of ``window``'s frontage inside each window's frontage: what a force
+        standing on it counts for on each (1 on itself; stretches lie far apart)."""
+        gap = np.abs(self.centre - self.centre[window])
+        return np.maximum(self.frontage_km - gap, 0.0) / self.frontage_km
 
     def nearest(self, s_km: float) -> int:
         """The window whose centre is nearest ``s_km`` along the front."""

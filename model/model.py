@@ -424,10 +424,15 @@ class CeasefireModel(mesa.Model):
             self.record["belt_towns_lost"] += 1
 
     def stand_down(self, sector: int) -> None:
-        """Russia called off its build-up: the massed units stay on the sector as its
-        garrison, and Ukraine's reserves sent there go back to reserve."""
+        """Russia called off its build-up: the massed units go back to reserve, and so do
+        Ukraine's reserves sent to meet them.
+
+        Back to reserve, not left on the sector as a garrison: a garrison would stand
+        spread along the sector, so how much of it still faced the ground it massed
+        against would be the partition's doing."""
         f = self.forces
-        f.posture[: f.n][f.mask(RU, Posture.CONCENTRATE)] = Posture.DEFEND
+        for r in np.flatnonzero(f.mask(RU, Posture.CONCENTRATE)):
+            self.units[int(r)].order(Posture.RESERVE, -1, self.day)
         self.sectors[sector].reset_buildup()
         self.ukraine.stand_down()
 
@@ -460,6 +465,21 @@ class CeasefireModel(mesa.Model):
         postures = (Posture.DEFEND,) if side == RU else (Posture.DEFEND, Posture.WITHDRAW)
         return f.power_by_sector(f.mask(side, *postures, present_on=present_on),
                                  self.theatre.n_sectors)
+
+    def ua_line(self, present_on: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Ukraine's line power per sector, in two parts: the units spread along their
+        sector's front, and the reserves sent to meet Russia's main effort (committed to
+        its sector), which stand on the main effort's frontage as Russia's massed units
+        do. Spread over a sector wider than the frontage, they would count only in part
+        against the force they were sent to meet, and how much would be the partition's
+        doing."""
+        f = self.forces
+        mask = f.mask(UA, Posture.DEFEND, Posture.WITHDRAW, present_on=present_on)
+        facing = np.zeros_like(mask)
+        if self.main_window >= 0:
+            facing = mask & f.view("committed") & (f.view("sector") == self.main_sector)
+        n = self.theatre.n_sectors
+        return f.power_by_sector(mask & ~facing, n), f.power_by_sector(facing, n)
 
     def attack_power(self, present_on: int | None = None) -> float:
         """Combat power of Russia's main effort (units massing for it or attacking)."""
@@ -540,7 +560,9 @@ class CeasefireModel(mesa.Model):
         ru = w @ self.line_power(RU, self.day)
         if self.main_sector >= 0:
             ru[self.main_sector] += self.attack_power(self.day)
-        ua = w @ (self.line_power(UA, self.day) * self.defence_multiplier())
+        mult = self.defence_multiplier()
+        spread, facing = self.ua_line(self.day)
+        ua = w @ (spread * mult) + facing * mult  # the reserves met the main effort
         ratio = np.divide(ru, ua, out=np.where(ru > 0, np.inf, 0.0), where=ua > 0)
         return np.where(self.has_line(), ratio, 0.0)
 

@@ -162,3 +162,17 @@ def test_after_a_unilateral_withdrawal_the_attack_point_is_on_ground_ukraine_hol
         x, y = m.record["attack_cell"]
         assert not th.dmz[x, y] and th.control[x, y] == CTRL_UA
         assert th.depth.reshape(th.control.shape)[x, y] == 0.0
+
+
+def test_a_build_up_called_off_goes_back_to_reserve_everywhere_available():
+    """Stood down, the massed units are reserves again (counting on every frontage), not
+    a garrison spread along the sector they massed on."""
+    m = world(sequencing="frozen_line")
+    m.add_unit(RU, 50_000.0, 1.0, Posture.RESERVE, -1)
+    reserves = m.reserve_power(RU)
+    m.set_main(0)
+    m.concentrate(RU, m.main_sector, m.day)
+    assert m.reserve_power(RU) == 0.0
+    m.stand_down(m.main_sector)
+    assert not m.forces.mask(RU, Posture.CONCENTRATE).any()
+    assert m.reserve_power(RU) == pytest.approx(reserves)

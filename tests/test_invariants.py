@@ -21,6 +21,19 @@ def test_same_seed_same_run(arm):
     pd.testing.assert_frame_equal(a.series, b.series)
 
 
+@pytest.mark.parametrize("arm", ["frozen_line", "no_deal", "territory_first"])
+def test_a_run_stopped_at_resumption_resumes_as_the_whole_run_does(arm):
+    params = small(sequencing=arm, horizon_days=365, ru_theatre_share=0.15)
+    whole = [simulate(params, s, map_path=SMALL_MAP).summary for s in range(4)]
+    cut = [simulate(params, s, map_path=SMALL_MAP, until_resumption=True).summary
+           for s in range(4)]
+    for w, c in zip(whole, cut, strict=True):
+        assert (w["resumed"], w["day_resumed"]) == (c["resumed"], c["day_resumed"]) or (
+            np.isnan(w["day_resumed"]) and np.isnan(c["day_resumed"]))
+        assert c["days_run"] == (w["day_resumed"] if w["resumed"] else w["days_run"])
+    assert any(s["resumed"] for s in whole) or arm == "territory_first"
+
+
 def test_seed_sequence_and_int_seeds_are_both_accepted_and_distinct():
     ss = np.random.SeedSequence(12, spawn_key=(0, 1))
     a = simulate(small(sequencing="frozen_line"), ss, map_path=SMALL_MAP).summary

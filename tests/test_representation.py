@@ -3,8 +3,9 @@ sectors' width (docs/validation.md §3 measures the runs; these test the pieces)
 
 import numpy as np
 import pytest
-from dmzsim.model import aims
+from dmzsim.model import aims, decision
 from dmzsim.model.decision import misreading
+from dmzsim.model.forces import UA, Posture
 from dmzsim.model.front import Sectors
 from dmzsim.model.model import CeasefireModel
 from dmzsim.model.theatre_map import TownSpec
@@ -112,3 +113,28 @@ def test_a_town_counts_for_the_share_of_its_disc_in_the_corridor():
     assert aims._town_in_corridor(axis, 10.0, town(10.0), 2.0)[1] == pytest.approx(0.5)
     assert aims._town_in_corridor(axis, 10.0, town(-10.0), 2.0)[1] == pytest.approx(0.5)
     assert aims._town_in_corridor(axis, 10.0, town(12.5), 2.0)[1] == 0.0
+
+
+def _defence_on(m: CeasefireModel, window: int) -> float:
+    return float(decision._Forecast(m, np.zeros(1)).defence[0, window])
+
+
+@pytest.mark.parametrize("committed", [True, False])
+def test_reserves_sent_to_meet_the_main_effort_count_in_full_on_its_frontage(committed):
+    """On a sector wider than the attack frontage, a unit spread along the sector counts
+    for the frontage's share of it; the reserves sent against the main effort stand on
+    its frontage and count in full, whatever the sector's width. Without a main effort
+    they are spread like any line unit."""
+    m = CeasefireModel(small(sector_km=40.0), rng=0, map_path=SMALL_MAP)
+    assert m.theatre.n_sectors == 1 and m.windows.n == 2  # one sector, two frontages
+    share = float(m.windows.weights[0, 0])
+    assert share < 0.6
+    m.set_main(0 if committed else -1)
+    base = _defence_on(m, 0)
+    unit = m.add_unit(UA, 5_000.0, 1.0, Posture.DEFEND, 0)
+    m.forces.committed[unit.row] = True
+    with_unit = _defence_on(m, 0)
+    m.forces.committed[unit.row] = False
+    spread = _defence_on(m, 0)
+    assert (with_unit - base) / (spread - base) == pytest.approx(1.0 / share if committed
+                                                                 else 1.0)
