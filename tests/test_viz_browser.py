@@ -312,10 +312,15 @@ def check_threshold_in_every_phase(page) -> None:
     row = int(np.argmax(dashes))
     assert dashes[row] >= 8, "no dashed threshold line on the force-ratio panel"
     shades = {p: np.array(matplotlib_rgb(c)) for p, c in PHASE_SHADE.items()}
-    above = panel[row - 6]
     seen = set()
     for phase, colour in shades.items():
-        cols = np.flatnonzero(np.abs(above - colour).max(axis=1) < 10)
+        # the phase's shade just above the line, on the row nearest it that shows it (a data
+        # line lying a few pixels above the threshold may cover one row of it)
+        cols = np.zeros(0, dtype=int)
+        for above in panel[max(row - 14, 0):row - 3][::-1]:
+            cols = np.flatnonzero(np.abs(above - colour).max(axis=1) < 10)
+            if cols.size >= 8:
+                break
         if cols.size < 8:
             continue
         seen.add(phase)
