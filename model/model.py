@@ -61,6 +61,8 @@ class CeasefireModel(mesa.Model):
         self.zone: tuple[np.ndarray, np.ndarray, np.ndarray] = (
             np.zeros(0, int), np.zeros(0, int), np.zeros(0))
         self.zone_depth = np.zeros(0)
+        self._dug_in = False  # every cell of the defended zone fully dug
+        self._bare_zone: np.ndarray | None = None  # the zone cells whose works are all gone
         self.rebuilt_at = np.zeros(0)
         self.front_exhausted = False  # Ukraine holds no front left in the theatre
         self.frontage = np.zeros((0, 0))  # frontage_weights of today's partition
@@ -498,6 +500,7 @@ class CeasefireModel(mesa.Model):
         """Recompute which cells make up Ukraine's defended zone on each sector."""
         self.zone_depth = self.ua_depth.copy()
         self.zone = self.theatre.zone_cells(self.ua_depth, self.p.defence_zone_km)
+        self._dug_in = False  # the new zone's cells are not known to be fully dug
 
     def sector_fortification(self) -> np.ndarray:
         """Mean fortification of Ukraine's defended zone on each sector."""
@@ -567,15 +570,23 @@ class CeasefireModel(mesa.Model):
         return np.where(self.has_line(), ratio, 0.0)
 
     def dig_and_decay(self) -> None:
-        """Ukraine digs in on its manned line; abandoned works in the zone decay."""
+        """Ukraine digs in on its manned line; abandoned works in the zone decay.
+
+        Nothing else writes the works, so once the defended zone is fully dug, or the
+        zone's works are gone, the day changes nothing there and is skipped (most of a
+        long ceasefire)."""
         th, p = self.theatre, self.p
         cells, sectors, _ = self.zone
-        manned = self.line_power(UA, self.day) > 0
-        dig = cells[manned[sectors]]
-        th.fort_flat[dig] = np.minimum(th.fort_flat[dig] + 1.0 / p.dig_days_to_full, 1.0)
-        if th.dmz_cells.size:
-            z = th.dmz_cells
+        if not self._dug_in:
+            manned = self.line_power(UA, self.day) > 0
+            dig = cells[manned[sectors]]
+            th.fort_flat[dig] = np.minimum(th.fort_flat[dig] + 1.0 / p.dig_days_to_full, 1.0)
+            self._dug_in = bool(th.fort_flat[cells].min(initial=1.0) >= 1.0)
+        z = th.dmz_cells
+        if z.size and z is not self._bare_zone:
             th.fort_flat[z] = np.maximum(th.fort_flat[z] - 1.0 / p.fortification_decay_days, 0.0)
+            if th.fort_flat[z].max() <= 0.0:
+                self._bare_zone = z
 
     def position_for(self, row: int) -> tuple[int, int] | None:
         """The cell unit ``row``'s posture puts it on today; units ask the model, which
