@@ -160,12 +160,7 @@ class UkraineCommand(Agent):
         for Ukraine, until no sector is outmatched (ratio above 1) or none are left."""
         m = self.model
         f = m.forces
-        ru = m.frontage @ m.line_power(RU, m.day)
-        if m.main_sector >= 0:
-            ru[m.main_sector] += m.attack_power(m.day)
-        mult = m.defence_multiplier()
-        spread, facing = m.ua_line(m.day)
-        ua = m.frontage @ (spread * mult) + facing * mult
+        ru, ua, mult = m.frontage_power()
         rows = np.flatnonzero(f.mask(UA, Posture.RESERVE))
         power = f.strength[rows] * f.readiness[rows]
         for i in np.argsort(-power, kind="stable"):

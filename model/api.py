@@ -48,7 +48,7 @@ def simulate(params: Params | dict[str, Any] | None = None, seed: SeedLike = 0, 
     resumes only, since every other output is then as of that day.
     """
     p = params if isinstance(params, Params) else Params.build(params or {})
-    model_cls = _SimulatedModel if series_every > 0 or until_resumption else _SummaryOnlyModel
+    model_cls = _SimulatedModel if series_every > 0 else _SummaryOnlyModel
     model = model_cls(p, rng=seed, map_path=map_path)
     if until_resumption:
         while model.running and not model.at_war:

@@ -48,7 +48,7 @@ class Sectors:
     hi: np.ndarray  # (n,) end of each sector along the front, km
     anchor: np.ndarray  # (n,) flat index of the front cell in the middle of each sector
     front: np.ndarray  # flat indices of the active front cells
-    stretches: np.ndarray | None = None  # (m, 2) each stretch's start and length, km
+    stretches: np.ndarray  # (m, 2) each connected stretch's start and length, km
 
     @property
     def n(self) -> int:
@@ -84,7 +84,7 @@ class Sectors:
         attack per sector, a coarser partition would offer Russia fewer points to aim at,
         and a finer one more chances of a favourable one."""
         centres = []
-        for start, length in self._stretches():
+        for start, length in self.stretches:
             count = max(1, round(length / frontage_km))
             width = length / count
             i = np.arange(count)  # the sectors' own arithmetic, to the last bit
@@ -92,14 +92,6 @@ class Sectors:
         centre = np.concatenate(centres)
         owner = np.minimum(np.searchsorted(self.hi, centre, side="right"), self.n - 1)
         return Windows(centre, owner, self.frontage_weights(frontage_km, centre), frontage_km)
-
-    def _stretches(self) -> np.ndarray:
-        """Each connected stretch of front's start and length (km along the front)."""
-        if self.stretches is not None:
-            return self.stretches
-        breaks = np.flatnonzero(self.lo[1:] > self.hi[:-1] + 1e-6) + 1
-        first, last = np.r_[0, breaks], np.r_[breaks, self.n] - 1
-        return np.column_stack([self.lo[first], self.hi[last] - self.lo[first]])
 
 
 @dataclass(frozen=True)

@@ -559,15 +559,22 @@ class CeasefireModel(mesa.Model):
         Infinite where Russia has power and Ukraine none (an undefended line); zero
         where Russia has none.
         """
+        ru, ua, _ = self.frontage_power()
+        ratio = np.divide(ru, ua, out=np.where(ru > 0, np.inf, 0.0), where=ua > 0)
+        return np.where(self.has_line(), ratio, 0.0)
+
+    def frontage_power(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Today, on the frontage centred on each sector: Russia's power (its line, and
+        its main effort on the main sector), Ukraine's effective power (its line spread
+        along the sectors, and the reserves that met the main effort on its sector), and
+        Ukraine's defence multiplier."""
         w = self.frontage
         ru = w @ self.line_power(RU, self.day)
         if self.main_sector >= 0:
             ru[self.main_sector] += self.attack_power(self.day)
         mult = self.defence_multiplier()
         spread, facing = self.ua_line(self.day)
-        ua = w @ (spread * mult) + facing * mult  # the reserves met the main effort
-        ratio = np.divide(ru, ua, out=np.where(ru > 0, np.inf, 0.0), where=ua > 0)
-        return np.where(self.has_line(), ratio, 0.0)
+        return ru, w @ (spread * mult) + facing * mult, mult
 
     def dig_and_decay(self) -> None:
         """Ukraine digs in on its manned line; abandoned works in the zone decay.

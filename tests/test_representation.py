@@ -23,7 +23,8 @@ def _sectors(stretches: list[tuple[float, float]], sector_km: float) -> Sectors:
         hi += list(a + (np.arange(n) + 1) * (b - a) / n)
     none = np.zeros(0)
     return Sectors(depth=none, s=none, sector_of_cell=none.astype(int), lo=np.array(lo),
-                   hi=np.array(hi), anchor=np.zeros(len(lo), int), front=none.astype(int))
+                   hi=np.array(hi), anchor=np.zeros(len(lo), int), front=none.astype(int),
+                   stretches=np.array([(a, b - a) for a, b in stretches]))
 
 
 FRONT = [(0.0, 203.0), (1.0e4 + 203.0, 1.0e4 + 215.0)]  # a long stretch and a short one
