@@ -58,12 +58,12 @@ def fight(m: CeasefireModel) -> None:
     for k in (step > 0).nonzero()[0]:
         _advance(m, int(k), m.ru_depth[k] + step[k])
     intensity = np.where(assault, 1.0, p.quiet_sector_intensity) * contact
-    vul = kernels.defender_vulnerability(fort)
-    ru_loss, ua_loss = kernels.lanchester_losses(ru_hold, eff, np.ones(n), vul,
+    exposure = kernels.defender_exposure(fort)
+    ru_loss, ua_loss = kernels.lanchester_losses(ru_hold, eff, np.ones(n), exposure,
                                                  p.attrition_rate_per_day, intensity)
     atk_loss = 0.0
     if w.any():
-        b_ru, b_ua = _breach(m, atk, ru * w, ua * w + facing, mult, fort, vul)
+        b_ru, b_ua = _breach(m, atk, ru * w, ua * w + facing, mult, fort, exposure)
         ru_loss += b_ru[0]
         atk_loss = b_ru[1]
         ua_loss += b_ua
@@ -74,7 +74,7 @@ def fight(m: CeasefireModel) -> None:
 
 
 def _breach(m: CeasefireModel, atk: float, ru_w: np.ndarray, ua_w: np.ndarray,
-            mult: np.ndarray, fort: np.ndarray, vul: np.ndarray
+            mult: np.ndarray, fort: np.ndarray, exposure: np.ndarray
             ) -> tuple[tuple[np.ndarray, float], np.ndarray]:
     """The main effort's battle on its frontage. Returns the attacker's losses (line units
     per sector, attack group) and the defender's per sector."""
@@ -101,7 +101,7 @@ def _breach(m: CeasefireModel, atk: float, ru_w: np.ndarray, ua_w: np.ndarray,
     else:
         m.breach_pulse = min(m.breach_pulse + 1, 0)
     att_loss, def_loss = kernels.lanchester_losses(
-        np.array(attack), np.array(defence), np.ones(1), np.array((share * vul).sum()),
+        np.array(attack), np.array(defence), np.ones(1), np.array((share * exposure).sum()),
         p.attrition_rate_per_day, np.ones(1))
     a_loss, d_loss = float(att_loss[0]), float(def_loss[0])
     line_share = ru_w / attack if attack > 0 else np.zeros_like(ru_w)

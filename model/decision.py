@@ -151,7 +151,7 @@ def _estimate(m: CeasefireModel, noise: np.ndarray, days: np.ndarray,
         span = np.maximum(p.campaign_days - f.crossing[pick], 0.0) / p.campaign_days
         depth, lost = kernels.campaign(
             att, f.defence[pick], f.reinforcement[pick], p.ua_alert_response_days,
-            f.fort[pick], kernels.defender_vulnerability(f.fort[pick]), p.campaign_days,
+            f.fort[pick], kernels.defender_exposure(f.fort[pick]), p.campaign_days,
             CAMPAIGN_STEP_DAYS, p.attrition_rate_per_day, p.era_advance_multiplier,
             p.breakthrough_ratio, p.breakthrough_speed_km_per_day,
             p.breakthrough_pulse_days / (p.breakthrough_pulse_days + p.consolidation_days))

@@ -23,6 +23,9 @@ QJM_RATE_PREPARED = np.array([2.0, 3.0, 5.0, 6.0, 10.0])
 QJM_RATE_FORTIFIED = np.array([1.0, 1.75, 2.5, 3.0, 6.0])
 # Dupuy defender vulnerability by posture: hasty 0.7, prepared 0.6, fortified 0.5 (§5.3).
 VULNERABILITY = np.array([0.7, 0.6, 0.5])
+# Dupuy defender casualty factor by posture: hasty 0.8, prepared 0.85, fortified 0.9; the
+# attacker's is 1.0 against all three (§5.3).
+DEFENDER_CASUALTY_FACTOR = np.array([0.8, 0.85, 0.9])
 # Fortification levels at which the posture is hasty, prepared, fortified.
 POSTURE_FORT_LEVELS = np.array([0.0, 0.5, 1.0])
 
@@ -37,9 +40,16 @@ def posture_multiplier(fort: np.ndarray | float, hasty: float, prepared: float,
     return np.interp(fort, POSTURE_FORT_LEVELS, [hasty, prepared, fortified])
 
 
-def defender_vulnerability(fort: np.ndarray | float) -> np.ndarray:
-    """Dupuy's defender vulnerability: how exposed the defender is to fire."""
-    return np.interp(fort, POSTURE_FORT_LEVELS, VULNERABILITY)
+def defender_exposure(fort: np.ndarray | float) -> np.ndarray:
+    """How much of the attacker's fire becomes the defender's losses, by its works.
+
+    Dupuy's vulnerability (how exposed the defender is to fire) times his defender
+    casualty factor (how much of that exposure ends as casualties); the attacker's factor
+    is 1 in every posture, so the product is the whole of the difference between the
+    sides' casualty rates at equal power.
+    """
+    return (np.interp(fort, POSTURE_FORT_LEVELS, VULNERABILITY)
+            * np.interp(fort, POSTURE_FORT_LEVELS, DEFENDER_CASUALTY_FACTOR))
 
 
 def terrain_multiplier(urban_fraction: np.ndarray | float, urban: float) -> np.ndarray:
@@ -93,17 +103,17 @@ def pulse_step(ratio: np.ndarray, pulse: np.ndarray, breakthrough_ratio: float,
 
 
 def lanchester_losses(att_power: np.ndarray, def_power: np.ndarray, def_mult: np.ndarray,
-                      vulnerability: np.ndarray, coeff: float,
+                      exposure: np.ndarray, coeff: float,
                       intensity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """One day of aimed-fire (Lanchester square-law) attrition on each axis.
 
     Each side loses in proportion to the other side's effective combat power. The
-    defender's posture multiplier makes its fire count for more; its vulnerability
-    makes it lose less to the same fire. ``intensity`` is 1 for an assault, less on
-    holding sectors. Returns (attacker losses, defender losses) in personnel.
+    defender's posture multiplier makes its fire count for more; its exposure
+    (``defender_exposure``) makes it lose less to the same fire. ``intensity`` is 1 for
+    an assault, less on holding sectors. Returns (attacker losses, defender losses) in personnel.
     """
     att_loss = coeff * intensity * def_power * def_mult
-    def_loss = coeff * intensity * att_power * vulnerability
+    def_loss = coeff * intensity * att_power * exposure
     return att_loss, def_loss
 
 
@@ -176,7 +186,7 @@ def effective_credibility(base: float, days_since_refresh: float, half_life: flo
 
 
 def campaign(attack: np.ndarray, defence: np.ndarray, reinforcement: np.ndarray,
-             reinforce_after: float, fort: np.ndarray, vulnerability: np.ndarray, days: int,
+             reinforce_after: float, fort: np.ndarray, exposure: np.ndarray, days: int,
              step_days: int, coeff: float, era: float, breakthrough_ratio: float,
              breakthrough_speed: float, pulse_share: float) -> tuple[np.ndarray, np.ndarray]:
     """A staff forecast of an offensive: depth reached (km) and the attacker's losses.
@@ -204,7 +214,7 @@ def campaign(attack: np.ndarray, defence: np.ndarray, reinforcement: np.ndarray,
                         pulse_share * fast + (1.0 - pulse_share) * grinding, grinding)
         depth += rate * step_days
         a_loss = np.minimum(coeff * dfn * step_days, att)
-        d_loss = coeff * att * vulnerability * step_days
+        d_loss = coeff * att * exposure * step_days
         lost += a_loss
         att = att - a_loss
         dfn = np.maximum(dfn - d_loss, 0.0)

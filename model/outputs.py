@@ -160,6 +160,8 @@ OUTPUTS: tuple[Output, ...] = (
     Output("decided_by", "the term that decided Russia's last review", show=str),
     Output("days_run", "days the run lasted", "days", count=True),
     Output("oblast_lost_km2", "ground of the oblast lost after resumption", "km²"),
+    Output("line_advance_km", "the line's mean advance after resumption (ground lost "
+           "over the front's length when the war resumed)", "km"),
     # --- the per-day series (kind "day"), in column order -----------------------------------
     Output("day", "day", "day", kind="day", count=True),
     Output("phase", "phase of the agreement", kind="day", show=str),

@@ -186,9 +186,9 @@ class Params(BaseModel):
 
     # --- combat -------------------------------------------------------------------------
     attrition_rate_per_day: float = P(
-        0.016, "fraction of opposing combat power per day",
-        "calibrated: no-deal Russian losses ~400/day in Donetsk, a third to half of the "
-        "front-wide ~1,000-1,300/day (sources §4.3)",
+        0.0085, "fraction of opposing combat power per day",
+        "calibrated (docs/examples/calibrate_war.toml): no-deal losses of 320-650 "
+        "Russian and 120-215 Ukrainian a day in Donetsk, a ratio of 2-2.4 (sources §4.3)",
         "Lanchester aimed-fire coefficient on a sector in active combat.", ge=0.0, le=0.1)
     quiet_sector_intensity: float = P(
         0.15, "fraction", "assumption: holding sectors still see shelling and drones "
@@ -214,8 +214,9 @@ class Params(BaseModel):
         "Local effective force ratio the attacker needs to break through.",
         ge=1.0, le=10.0)
     era_advance_multiplier: float = P(
-        0.01, "factor", "sources §5.3 (QJM rates x 0.01-0.05 for the drone-saturated "
-        "front); calibrated within that range to 15-70 m/day (§4.5)",
+        0.04, "factor", "sources §5.3 (QJM rates x 0.01-0.05 for the drone-saturated "
+        "front); calibrated within that range (docs/examples/calibrate_war.toml) to the "
+        "line's 15-70 m/day (§4.5) and 150-250 km² a month (§4.4)",
         "Scales WWII-era QJM advance rates to today's front.", ge=0.001, le=1.0)
     breakthrough_speed_km_per_day: float = P(
         2.5, "km per day", "sources §4.5 (breakthrough pulses 2-3 km/day, Dobropillia)",

@@ -115,6 +115,9 @@ SUMMARY: dict[str, Callable[[CeasefireModel, RunEnd], Any]] = {
     "oblast_lost_km2": lambda m, e: (
         (m.record["ua_oblast_area_at_resumption"] - m.theatre.ua_area_km2(oblast_only=True))
         if e.resumed else 0.0),
+    "line_advance_km": lambda m, e: (
+        (m.record["ua_area_at_resumption"] - m.ua_area) / m.record["front_km_at_resumption"]
+        if e.resumed else 0.0),
 }
 
 # The columns as the model was imported; the output table is read again for every run.
@@ -126,6 +129,7 @@ def init_records(m: CeasefireModel) -> DataCollector:
     """Start the run's summary record; return the per-day DataCollector."""
     m.record.update({"day_resumed": np.nan, "ua_area_at_resumption": m.ua_area,
                      "ua_oblast_area_at_resumption": m.theatre.ua_area_km2(oblast_only=True),
+                     "front_km_at_resumption": float(m.theatre.front_km.sum()),
                      "attack_sector": -1, "ratio_at_attack": np.nan, "warning_days": np.nan,
                      "territory_taken_km2": 0.0, "belt_towns_lost": 0, "towns_lost": 0,
                      "belt_towns_ceded": 0, "review": None, "max_breach_km": 0.0})

@@ -103,9 +103,11 @@ def test_when_nothing_changes_over_time_waiting_never_beats_resuming_now():
 
 
 def test_when_the_balance_moves_its_way_russia_waits():
-    """The control for the null test above: with its regeneration on and no discount,
-    a later day looks better, and the estimate says so."""
-    p = Params.build({**STATIC, "ru_recruits_per_month": 100_000.0, "discount_per_year": 0.0})
+    """The control for the null test above: with its regeneration on, no discount and
+    Ukraine not digging in (its works would slow every later offensive), a later day
+    looks better, and the estimate says so."""
+    p = Params.build({**STATIC, "ru_recruits_per_month": 100_000.0, "discount_per_year": 0.0,
+                      "dig_days_to_full": 3650.0})
     m = CeasefireModel(p, rng=0)  # the default map: room for a deeper offensive later
     m.add_unit(RU, 100_000.0, 1.0, Posture.RESERVE, -1)
     est = decision.estimate(m, np.zeros(m.windows.n))

@@ -6,6 +6,7 @@ import pytest
 from dmzsim.model.api import simulate
 from dmzsim.model.forces import RU, UA
 from dmzsim.model.model import CeasefireModel
+from dmzsim.model.recording import summary
 from dmzsim.model.regeneration import total_personnel
 
 from tests.helpers import SMALL_MAP, small
@@ -79,3 +80,17 @@ def test_territory_only_changes_hands_at_war_or_by_the_deal():
         m.step()
         if m.phase != "resumed":
             assert np.array_equal(m.theatre.control, start)
+
+
+def test_ground_lost_adds_up_in_the_summary():
+    """The oblast's loss is part of the theatre's, and the line's mean advance is the
+    ground lost spread over the front Russia attacked along."""
+    for seed in range(3):
+        m = CeasefireModel(small(sequencing="no_deal", horizon_days=120), rng=seed,
+                           map_path=SMALL_MAP)
+        front_km = float(m.theatre.front_km.sum())
+        m.run_for(120)
+        s = summary(m)
+        assert 0.0 <= s["oblast_lost_km2"] <= s["territory_lost_km2"] + 1e-9
+        assert s["line_advance_km"] * front_km == pytest.approx(s["territory_lost_km2"])
+        assert s["territory_lost_km2"] > 0

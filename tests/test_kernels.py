@@ -55,6 +55,12 @@ def test_the_staff_forecast_culminates_and_pays_for_depth():
     assert np.all(depth < 90 * 2.5) and np.all(lost > 0)
 
 
+def test_defender_exposure_is_dupuy_vulnerability_times_casualty_factor():
+    # sources §5.3: vulnerability 0.7/0.6/0.5 and defender casualty factor 0.8/0.85/0.9
+    e = kernels.defender_exposure(np.array([0.0, 0.5, 1.0, 0.25]))
+    assert e == pytest.approx([0.7 * 0.8, 0.6 * 0.85, 0.5 * 0.9, 0.65 * 0.825])
+
+
 def test_lanchester_losses_scale_with_opposing_power():
     att, dfn = kernels.lanchester_losses(np.array([1000.0]), np.array([500.0]),
                                          np.array([1.5]), np.array([0.6]), 0.01,
