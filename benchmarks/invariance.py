@@ -1,9 +1,10 @@
 """Representation invariance: P(resume within the horizon) of every arm of ``sequencing``
 under the theatre's margin, the cell size and the sector width, with common random numbers.
 
-``python -m benchmarks.invariance OUT.csv [--replicates N] [--workers W]`` runs each arm
-and representation with the same seeds (0..N-1) and appends one row per run to OUT.csv
-(finished rows are skipped when it is run again); ``--report`` prints the table of
+``python -m benchmarks.invariance OUT.csv [--replicates N] [--workers W] [--arms A ...]``
+runs each arm (all seven, or those named as ``sequencing/shape``) and representation
+with the same seeds (0..N-1) and appends one row per run to OUT.csv (finished rows are
+skipped when it is run again); ``--report`` prints the table of
 paired differences that docs/validation.md shows. Each run stops on the day the war
 resumes (``simulate(..., until_resumption=True)``): nothing after it changes whether it
 did.
@@ -59,7 +60,10 @@ def _one(task: tuple[str, str, str, int, str | None, dict]) -> dict:
             "resumed": bool(s["resumed"]), "day_resumed": s["day_resumed"]}
 
 
-def run(out: Path, replicates: int, workers: int) -> None:
+def run(out: Path, replicates: int, workers: int,
+        arms: list[tuple[str, str]] | None = None) -> None:
+    """Append the runs of ``arms`` (default: all of ``ARMS``) not yet in ``out``."""
+    arms = ARMS if arms is None else arms
     done = set()
     if out.exists():
         with out.open() as fh:
@@ -69,7 +73,7 @@ def run(out: Path, replicates: int, workers: int) -> None:
         tasks = []
         for rep, (map_changes, params) in REPRESENTATIONS.items():
             path = str(map_variant(map_changes, Path(tmp))) if map_changes else None
-            tasks += [(rep, seq, shape, seed, path, params) for seq, shape in ARMS
+            tasks += [(rep, seq, shape, seed, path, params) for seq, shape in arms
                       for seed in range(replicates) if (rep, seq, shape, seed) not in done]
         tasks.sort(key=lambda t: t[3])  # seed by seed: a cut-short run covers every cell
         new = not out.exists()
@@ -112,6 +116,8 @@ def report(out: Path) -> str:
     d_rows = ["| arm | " + " | ".join(FAMILIES) + " |", "|---" * (len(FAMILIES) + 1) + "|"]
     for seq, shape in ARMS:
         arm = df[(df.sequencing == seq) & (df.dmz_shape == shape)]
+        if arm.empty:  # an arm not run (``--arms``)
+            continue
         by = {rep: arm[arm.representation == rep].set_index("seed")["resumed"]
               for rep in REPRESENTATIONS}
         p_rows.append(f"| {seq} / {shape} | " + " | ".join(
@@ -134,12 +140,16 @@ def main() -> None:
     ap.add_argument("out", type=Path)
     ap.add_argument("--replicates", type=int, default=200)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--arms", nargs="+", metavar="SEQUENCING/SHAPE",
+                    choices=[f"{seq}/{shape}" for seq, shape in ARMS],
+                    help="run only these arms (default: all seven)")
     ap.add_argument("--report", action="store_true")
     args = ap.parse_args()
     if args.report:
         print(report(args.out))
     else:
-        run(args.out, args.replicates, args.workers)
+        arms = [tuple(a.split("/")) for a in args.arms] if args.arms else None
+        run(args.out, args.replicates, args.workers, arms)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 import json
 
-from benchmarks import run_benchmarks
+from benchmarks import invariance, run_benchmarks
 
 
 def test_quick_benchmark_writes_all_four_parts(tmp_path, capsys):
@@ -20,3 +20,15 @@ def test_quick_benchmark_writes_all_four_parts(tmp_path, capsys):
     assert len(result["growth"]["cells"]["rows"]) == len(result["growth"]["units"]["rows"]) == 2
     assert len(result["targets"]) == 7
     assert "targets:" in capsys.readouterr().out
+
+
+def test_invariance_benchmark_runs_chosen_arms_and_resumes(tmp_path):
+    out = tmp_path / "inv.csv"
+    arm = [("frozen_line", "unilateral")]
+    invariance.run(out, 1, 1, arm)
+    rows = out.read_text().splitlines()
+    assert len(rows) == 1 + len(invariance.REPRESENTATIONS)  # header, one run per cell
+    invariance.run(out, 1, 1, arm)  # everything is done: nothing is run again
+    assert out.read_text().splitlines() == rows
+    table = invariance.report(out)
+    assert "frozen_line / unilateral" in table and "territory_first" not in table
