@@ -146,9 +146,15 @@ def evaluate(targets: Mapping[str, TargetSpec], runs: pd.DataFrame, horizon: flo
 
 
 def _fmt(x: float) -> str:
+    """Three significant figures at most, two below 1 (0.015 stays 0.015, not 0.01), and
+    P-like values to two decimals."""
     if not math.isfinite(x):
         return "–" if math.isnan(x) else "∞"
-    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}" if abs(x) >= 1 else f"{x:.2f}"
+    if abs(x) >= 100:
+        return f"{x:,.0f}"
+    if abs(x) >= 1:
+        return f"{x:.3g}"
+    return f"{x:.2f}" if abs(x) >= 0.1 or x == 0 else f"{x:.2g}"
 
 
 def _range(spec: TargetSpec) -> str:
