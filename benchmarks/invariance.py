@@ -16,6 +16,7 @@ import argparse
 import csv
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
 
 import numpy as np
@@ -77,11 +78,16 @@ def run(out: Path, replicates: int, workers: int,
                       for seed in range(replicates) if (rep, seq, shape, seed) not in done]
         tasks.sort(key=lambda t: t[3])  # seed by seed: a cut-short run covers every cell
         new = not out.exists()
-        with out.open("a", newline="") as fh, ProcessPoolExecutor(workers) as ex:
+        with out.open("a", newline="") as fh, ExitStack() as stack:
             writer = csv.DictWriter(fh, FIELDS)
             if new:
                 writer.writeheader()
-            for row in ex.map(_one, tasks, chunksize=8):
+            if workers > 1:
+                ex = stack.enter_context(ProcessPoolExecutor(workers))
+                rows = ex.map(_one, tasks, chunksize=8)
+            else:  # in this process: no fork (a test runs it so)
+                rows = map(_one, tasks)
+            for row in rows:
                 writer.writerow(row)
                 fh.flush()
 
