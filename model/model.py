@@ -385,9 +385,7 @@ class CeasefireModel(mesa.Model):
         sector = int(self.windows.owner[window])
         rec = self.record
         rec["day_resumed"] = float(self.day)
-        rec["ua_area_at_resumption"] = self.ua_area
-        rec["ua_oblast_area_at_resumption"] = self.theatre.ua_area_km2(oblast_only=True)
-        rec["front_km_at_resumption"] = float(self.theatre.front_km.sum())
+        recording.mark_resumption(self)
         rec["attack_sector"] = sector
         rec["ratio_at_attack"] = float(estimate)
         rec["attack_cell"] = self.theatre.front_point(float(self.windows.centre[window]))

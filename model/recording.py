@@ -82,8 +82,7 @@ SERIES: dict[str, Callable[[CeasefireModel, Today], Any]] = {
 SUMMARY: dict[str, Callable[[CeasefireModel, RunEnd], Any]] = {
     "resumed": lambda m, e: e.resumed,
     "day_resumed": lambda m, e: m.record["day_resumed"],
-    "territory_lost_km2": lambda m, e: (
-        (m.record["ua_area_at_resumption"] - m.ua_area) if e.resumed else 0.0),
+    "territory_lost_km2": lambda m, e: _ground_lost(m, e),
     "ua_area_km2_end": lambda m, e: m.ua_area,
     "ua_oblast_area_km2_end": lambda m, e: m.theatre.ua_area_km2(oblast_only=True),
     "belt_towns_lost": lambda m, e: m.record["belt_towns_lost"],
@@ -115,9 +114,7 @@ SUMMARY: dict[str, Callable[[CeasefireModel, RunEnd], Any]] = {
     "oblast_lost_km2": lambda m, e: (
         (m.record["ua_oblast_area_at_resumption"] - m.theatre.ua_area_km2(oblast_only=True))
         if e.resumed else 0.0),
-    "line_advance_km": lambda m, e: (
-        (m.record["ua_area_at_resumption"] - m.ua_area) / m.record["front_km_at_resumption"]
-        if e.resumed else 0.0),
+    "line_advance_km": lambda m, e: _ground_lost(m, e) / m.record["front_km_at_resumption"],
 }
 
 # The columns as the model was imported; the output table is read again for every run.
@@ -125,11 +122,23 @@ SERIES_COLUMNS: tuple[str, ...] = outputs.names("day")
 SUMMARY_FIELDS: tuple[str, ...] = outputs.names("run")
 
 
+def _ground_lost(m: CeasefireModel, e: RunEnd) -> float:
+    """Ground Ukraine lost after the war resumed (0 if it did not)."""
+    return (m.record["ua_area_at_resumption"] - m.ua_area) if e.resumed else 0.0
+
+
+def mark_resumption(m: CeasefireModel) -> None:
+    """Record the ground and the front as they stand when the war resumes (or at day 0),
+    which the losses after resumption are counted from."""
+    m.record.update({"ua_area_at_resumption": m.ua_area,
+                     "ua_oblast_area_at_resumption": m.theatre.ua_area_km2(oblast_only=True),
+                     "front_km_at_resumption": float(m.theatre.front_km.sum())})
+
+
 def init_records(m: CeasefireModel) -> DataCollector:
     """Start the run's summary record; return the per-day DataCollector."""
-    m.record.update({"day_resumed": np.nan, "ua_area_at_resumption": m.ua_area,
-                     "ua_oblast_area_at_resumption": m.theatre.ua_area_km2(oblast_only=True),
-                     "front_km_at_resumption": float(m.theatre.front_km.sum()),
+    mark_resumption(m)
+    m.record.update({"day_resumed": np.nan,
                      "attack_sector": -1, "ratio_at_attack": np.nan, "warning_days": np.nan,
                      "territory_taken_km2": 0.0, "belt_towns_lost": 0, "towns_lost": 0,
                      "belt_towns_ceded": 0, "review": None, "max_breach_km": 0.0})
