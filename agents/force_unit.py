@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
 from dmzsim.model.forces import SIDE_NAMES, Posture
 from mesa.discrete_space import CellAgent
 
@@ -51,6 +52,8 @@ class ForceUnit(CellAgent):
     def order(self, posture: Posture, sector: int, arrive_day: int) -> None:
         """Take a new posture on a sector; the unit counts there from ``arrive_day``."""
         f = self.model.forces
+        if sector != f.sector[self.row]:  # sent elsewhere: it stands spread on its sector
+            f.front_from[self.row] = f.front_to[self.row] = np.nan
         f.posture[self.row], f.sector[self.row] = posture, sector
         f.arrive_day[self.row] = arrive_day
         self.model.dirty_rows.add(self.row)

@@ -33,19 +33,25 @@ def fight(m: CeasefireModel) -> None:
     ua_mask = f.mask(UA, Posture.DEFEND, Posture.WITHDRAW, present_on=m.day)
     atk_mask = f.mask(RU, Posture.ATTACK, present_on=m.day)
     ru = f.power_by_sector(ru_line_mask, n)
-    ua, facing = m.ua_line(m.day)  # spread along the sectors; met the main effort
+    spread_mask, facing_mask = m.ua_line_masks(m.day)  # along the front; met the main effort
+    ua, facing = f.power_by_sector(spread_mask, n), f.power_by_sector(facing_mask, n)
     fort = m.sector_fortification()
     mult = m.defence_multiplier(fort)
     has_line = m.has_line()
     contact = has_line & (m.ua_depth - m.ru_depth <= 1.5 * th.cell_km)
     _cross(m, has_line & ~contact & (ru > 0))
 
-    # the main effort's share of each sector's line (0 without a main effort)
+    # each sector's line units standing on the main effort's frontage (none without one)
     atk = f.power(atk_mask)
-    w = m.windows.weights[m.main_window] if (m.main_window >= 0 and atk > 0) else np.zeros(n)
-    if not w.any():  # no main effort to meet: the reserves sent to it hold their sector
+    ru_w, ua_w = np.zeros(n), np.zeros(n)
+    if m.main_window >= 0 and atk > 0:
+        lo, hi = m.windows.spans
+        span = (lo[[m.main_window]], hi[[m.main_window]])
+        ru_w = m.standing_on(ru_line_mask, span)[:, 0]
+        ua_w = m.standing_on(spread_mask, span)[:, 0]
+    else:  # no main effort to meet: the reserves sent to it hold their sector
         ua, facing = ua + facing, np.zeros(n)
-    ru_hold, ua_hold = ru * (1.0 - w), ua * (1.0 - w)
+    ru_hold, ua_hold = np.maximum(ru - ru_w, 0.0), np.maximum(ua - ua_w, 0.0)
     eff = ua_hold * mult
     ratio = np.divide(ru_hold, eff, out=np.full(n, np.inf), where=eff > 0)
     assault = contact & (ru_hold > 0) & (ratio >= kernels.QJM_RATIOS[0])
@@ -62,8 +68,8 @@ def fight(m: CeasefireModel) -> None:
     ru_loss, ua_loss = kernels.lanchester_losses(ru_hold, eff, np.ones(n), exposure,
                                                  p.attrition_rate_per_day, intensity)
     atk_loss = 0.0
-    if w.any():
-        b_ru, b_ua = _breach(m, atk, ru * w, ua * w + facing, mult, fort, exposure)
+    if m.main_window >= 0 and atk > 0:
+        b_ru, b_ua = _breach(m, atk, ru_w, ua_w + facing, mult, fort, exposure)
         ru_loss += b_ru[0]
         atk_loss = b_ru[1]
         ua_loss += b_ua

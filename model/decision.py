@@ -165,14 +165,15 @@ def _estimate(m: CeasefireModel, noise: np.ndarray, days: np.ndarray,
 
 
 class _Forecast:
-    """Both sides' power on each window's frontage at each offset (shape (T, W)); what
-    is known per sector is read as the window's frontage-weighted mean of it."""
+    """Both sides' power on each window's frontage at each offset (shape (T, W)): the
+    units standing on it; what is known per sector (works, towns, the gap) is read as
+    the window's frontage-weighted mean of it."""
 
     def __init__(self, m: CeasefireModel, days: np.ndarray) -> None:
         p, f = m.p, m.forces
         t = days[:, None]
-        w = m.windows.weights
-        ru_line = w @ m.line_power(RU)
+        w, on = m.windows.weights, m.windows.spans
+        ru_line = m.standing_on(m.line_mask(RU), on).sum(axis=0)
         massed = np.zeros_like(ru_line)
         if m.main_window >= 0:  # the main effort stands on its window's frontage
             massed = m.windows.overlap(m.main_window) * f.power(
@@ -181,16 +182,19 @@ class _Forecast:
         ru_grow, ua_grow = _growth(m, RU, days), _growth(m, UA, days)
         self.attack = ru_now[None, :] * ru_grow[0][:, None] + ru_grow[1][:, None]
 
-        fort0 = _mean_over(w, m.sector_fortification())
-        spread, facing = m.ua_line()
-        ua_line_now = w @ spread
+        th = m.theatre
+        cells, _, weights = m.zone
+        fort0 = th.span_means(cells, th.fort_flat, on, weights,
+                              fallback=_mean_over(w, m.sector_fortification()))
+        spread, facing = m.ua_line_masks()
+        ua_line_now = m.standing_on(spread, on).sum(axis=0)
         if m.main_window >= 0:  # reserves sent to meet the main effort stand on its frontage
-            ua_line_now = ua_line_now + m.windows.overlap(m.main_window) * facing.sum()
+            ua_line_now = ua_line_now + m.windows.overlap(m.main_window) * f.power(facing)
         manned = ua_line_now > 0
         self.fort = np.minimum(fort0[None, :] + np.where(manned, t / p.dig_days_to_full, 0.0),
                                1.0)
-        obstacles = np.maximum(_mean_over(w, m.zone_obstacles())[None, :]
-                               - t / p.fortification_decay_days, 0.0)
+        left = th.span_means(th.dmz_cells, th.fort_flat, on)
+        obstacles = np.maximum(left[None, :] - t / p.fortification_decay_days, 0.0)
         between = m.ua_depth - m.ru_depth
         lines = np.isfinite(between)
         gap = _mean_over(w * lines[None, :],
@@ -238,8 +242,9 @@ def _multiplier(m: CeasefireModel, fort: np.ndarray) -> np.ndarray:
     """Ukraine's posture x terrain multiplier on each window, at forecast works."""
     p = m.p
     cells, sectors, weights = m.zone
-    urban = _mean_over(m.windows.weights,
-                       m.theatre.sector_means(cells, sectors, m.theatre.urban_flat, weights))
+    th = m.theatre
+    urban = th.span_means(cells, th.urban_flat, m.windows.spans, weights, fallback=_mean_over(
+        m.windows.weights, th.sector_means(cells, sectors, th.urban_flat, weights)))
     mult = kernels.posture_multiplier(fort, p.hasty_multiplier, p.prepared_multiplier,
                                       p.fortified_multiplier)
     if m.phase == "withdrawal":

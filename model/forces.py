@@ -41,9 +41,14 @@ class ForceTable:
         # A reserve sent to a threatened sector: it goes back to reserve when the threat
         # there stands down (the line's own units stay).
         self.committed = np.zeros(capacity, dtype=bool)
+        # A line unit's place on the front (front positions, km: ``Sectors.position``),
+        # given when its side's line is spread end to end along the front; NaN for a unit
+        # sent to a sector since, which stands spread along that sector's front.
+        self.front_from = np.full(capacity, np.nan)
+        self.front_to = np.full(capacity, np.nan)
 
     _COLUMNS = ("side", "strength", "readiness", "posture", "sector", "arrive_day", "alive",
-                "committed")
+                "committed", "front_from", "front_to")
 
     def add(self, side: int, strength: float, readiness: float, posture: Posture,
             sector: int, arrive_day: int = 0) -> int:
@@ -54,6 +59,7 @@ class ForceTable:
         self.side[i], self.strength[i], self.readiness[i] = side, strength, readiness
         self.posture[i], self.sector[i], self.arrive_day[i] = posture, sector, arrive_day
         self.alive[i], self.committed[i] = True, False
+        self.front_from[i] = self.front_to[i] = np.nan
         self.n += 1
         return i
 
@@ -97,6 +103,33 @@ class ForceTable:
         """Combat power (strength x readiness) of the masked units."""
         n = self.n
         return float((self.strength[:n][mask] * self.readiness[:n][mask]).sum())
+
+    def power_on(self, mask: np.ndarray, spans: tuple[np.ndarray, np.ndarray],
+                 sector_spans: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+        """``P[j, k]``: the combat power of the masked units of sector j that stands on
+        span k (front positions from, to; ``sector_spans`` are the sectors' own).
+
+        A unit with a place on the front counts on a span for the share of its place
+        inside it; one without stands spread along its sector's front. So what a frontage
+        meets is where the units stand, not how the front happens to be cut into sectors:
+        a frontage across two sectors meets the units standing on it, not a blend of both
+        sectors' averages."""
+        n = self.n
+        rows = np.flatnonzero(mask & (self.sector[:n] >= 0))
+        sec = self.sector[rows]
+        a, b = self.front_from[rows], self.front_to[rows]
+        own = np.isfinite(a)
+        a = np.where(own, a, sector_spans[0][sec])
+        b = np.where(own, b, sector_spans[1][sec])
+        lo, hi = spans
+        cover = np.maximum(np.minimum(b[:, None], hi[None, :])
+                           - np.maximum(a[:, None], lo[None, :]), 0.0)
+        power = self.strength[rows] * self.readiness[rows]
+        standing = power[:, None] * cover / np.maximum(b - a, 1e-9)[:, None]
+        n_sectors = sector_spans[0].size
+        onehot = np.zeros((n_sectors, rows.size))
+        onehot[sec, np.arange(rows.size)] = 1.0
+        return onehot @ standing
 
     def power_by_sector(self, mask: np.ndarray, n_sectors: int) -> np.ndarray:
         """Combat power (strength x readiness) of the masked units, summed per sector."""

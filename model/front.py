@@ -60,6 +60,35 @@ class Sectors:
         """Length of front in each sector, km."""
         return self.hi - self.lo
 
+    def position(self, s: np.ndarray) -> np.ndarray:
+        """Km of front before ``s`` (km along the front), the stretches laid end to end
+        without the gaps between them: where units standing end to end along the whole
+        front are placed (``ForceTable.front_from``, ``front_to``)."""
+        s = np.asarray(s, dtype=float)
+        k = np.maximum(np.searchsorted(self.stretches[:, 0], s, side="right") - 1, 0)
+        return s - self.stretches[k, 0] + self._before()[k]
+
+    def _before(self) -> np.ndarray:
+        """Km of front in the stretches before each stretch."""
+        return np.concatenate([[0.0], np.cumsum(self.stretches[:, 1])[:-1]])
+
+    @property
+    def spans(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each sector's stretch of front, as front positions (from, to)."""
+        return self.position(self.lo), self.position(self.lo) + self.length_km
+
+    def frontage_spans(self, frontage_km: float, centres: np.ndarray | None = None
+                       ) -> tuple[np.ndarray, np.ndarray]:
+        """The front (from, to, as front positions) a frontage of ``frontage_km`` centred
+        on each of ``centres`` (km along the front; by default each sector's middle) covers,
+        cut at the ends of its stretch of front."""
+        mid = 0.5 * (self.lo + self.hi) if centres is None else np.asarray(centres)
+        k = np.maximum(np.searchsorted(self.stretches[:, 0], mid, side="right") - 1, 0)
+        start = self._before()[k]
+        c = self.position(mid)
+        return (np.maximum(c - frontage_km / 2.0, start),
+                np.minimum(c + frontage_km / 2.0, start + self.stretches[k, 1]))
+
     def frontage_weights(self, frontage_km: float,
                          centres: np.ndarray | None = None) -> np.ndarray:
         """``W[i, j]``: the share of sector j's front inside a frontage of ``frontage_km``
@@ -91,19 +120,23 @@ class Sectors:
             centres.append(0.5 * ((start + i * width) + (start + (i + 1) * width)))
         centre = np.concatenate(centres)
         owner = np.minimum(np.searchsorted(self.hi, centre, side="right"), self.n - 1)
-        return Windows(centre, owner, self.frontage_weights(frontage_km, centre), frontage_km)
+        return Windows(centre, owner, self.frontage_weights(frontage_km, centre), frontage_km,
+                       self.frontage_spans(frontage_km, centre))
 
 
 @dataclass(frozen=True)
 class Windows:
     """Where along the front Russia can aim an attack on ``attack_frontage_km`` of front:
-    each window's centre, the sector holding it (where the offensive is fought), and
-    its frontage weights over the sectors (``Sectors.frontage_weights``)."""
+    each window's centre, the sector holding it (where the offensive is fought), its
+    frontage weights over the sectors (``Sectors.frontage_weights``, for what is known
+    per sector: the ground's works, towns and gaps) and the front its frontage covers
+    (``Sectors.frontage_spans``, for the units that stand on it)."""
 
     centre: np.ndarray  # (W,) km along the front
     owner: np.ndarray  # (W,) sector holding the centre
     weights: np.ndarray  # (W, n)
     frontage_km: float
+    spans: tuple[np.ndarray, np.ndarray]  # (W,) each frontage's front, from and to
 
     @property
     def n(self) -> int:

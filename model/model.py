@@ -66,6 +66,7 @@ class CeasefireModel(mesa.Model):
         self.rebuilt_at = np.zeros(0)
         self.front_exhausted = False  # Ukraine holds no front left in the theatre
         self.frontage = np.zeros((0, 0))  # frontage_weights of today's partition
+        self.frontage_spans = self.sector_spans = (np.zeros(0), np.zeros(0))
         self.windows: Windows | None = None  # Russia's candidate points of attack
         self._aims: Aims | None = None
         self.ceasefire_day = 0  # the day the guns fell silent (the deal's day 0)
@@ -131,6 +132,8 @@ class CeasefireModel(mesa.Model):
         self.assault = np.zeros(th.n_sectors, dtype=bool)
         self.pulse = np.zeros(th.n_sectors, dtype=int)
         self.frontage = th.sectors.frontage_weights(self.p.attack_frontage_km)
+        self.frontage_spans = th.sectors.frontage_spans(self.p.attack_frontage_km)
+        self.sector_spans = th.sectors.spans
         self.windows = th.sectors.windows(self.p.attack_frontage_km)
         self._aims: Aims | None = None
         self.refresh_zone()
@@ -166,13 +169,15 @@ class CeasefireModel(mesa.Model):
             sizes = np.full(n_units, p.unit_personnel)
             sizes[-1] = total - p.unit_personnel * (n_units - 1)
             n_reserve = round(reserve * n_units)
-            line = _along_front(sizes[n_reserve:], self.theatre.front_km)
+            line, start, end = _along_front(sizes[n_reserve:], self.theatre.front_km)
             for k in range(n_units):
                 if k < n_reserve:
                     self.add_unit(side, sizes[k], p.initial_readiness, Posture.RESERVE, -1)
                 else:
-                    self.add_unit(side, sizes[k], p.initial_readiness, Posture.DEFEND,
-                                  int(line[k - n_reserve]))
+                    row = self.add_unit(side, sizes[k], p.initial_readiness, Posture.DEFEND,
+                                        int(line[k - n_reserve])).row
+                    self.forces.front_from[row] = start[k - n_reserve]
+                    self.forces.front_to[row] = end[k - n_reserve]
 
     def add_unit(self, side: int, strength: float, readiness: float, posture: Posture,
                  sector: int, arrive_day: int = 0) -> ForceUnit:
@@ -296,12 +301,14 @@ class CeasefireModel(mesa.Model):
         f, th = self.forces, self.theatre
         alive = f.view("alive") & (f.view("sector") >= 0)
         line = np.zeros(f.n, dtype=bool)
+        f.front_from[: f.n] = f.front_to[: f.n] = np.nan  # places on the old front
         for side in (RU, UA):
             pool = f.mask(side, Posture.DEFEND, Posture.WITHDRAW) & alive
             if not self.at_war:  # in a ceasefire, reserves sent to a threat stay there
                 pool &= ~f.view("committed")
             rows = np.flatnonzero(pool)
-            f.sector[rows] = _along_front(f.strength[rows] * f.readiness[rows], th.front_km)
+            f.sector[rows], f.front_from[rows], f.front_to[rows] = _along_front(
+                f.strength[rows] * f.readiness[rows], th.front_km)
             line[rows] = True
         effort = f.mask(RU, Posture.ATTACK, Posture.CONCENTRATE) & alive
         if not self.at_war:
@@ -459,28 +466,41 @@ class CeasefireModel(mesa.Model):
         only those that have arrived by that day."""
         return self.forces.power(self.forces.mask(side, Posture.RESERVE, present_on=present_on))
 
-    def line_power(self, side: int, present_on: int | None = None) -> np.ndarray:
-        """Combat power per sector of a side's units holding the line (for Ukraine, also
-        those withdrawing and those sent there), arrived by ``present_on`` if given."""
-        f = self.forces
+    def line_mask(self, side: int, present_on: int | None = None) -> np.ndarray:
+        """A side's units holding the line (for Ukraine, also those withdrawing and those
+        sent there), arrived by ``present_on`` if given."""
         postures = (Posture.DEFEND,) if side == RU else (Posture.DEFEND, Posture.WITHDRAW)
-        return f.power_by_sector(f.mask(side, *postures, present_on=present_on),
-                                 self.theatre.n_sectors)
+        return self.forces.mask(side, *postures, present_on=present_on)
 
-    def ua_line(self, present_on: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Ukraine's line power per sector, in two parts: the units spread along their
-        sector's front, and the reserves sent to meet Russia's main effort (committed to
-        its sector), which stand on the main effort's frontage as Russia's massed units
-        do. Spread over a sector wider than the frontage, they would count only in part
-        against the force they were sent to meet, and how much would be the partition's
-        doing."""
+    def line_power(self, side: int, present_on: int | None = None) -> np.ndarray:
+        """Combat power per sector of a side's units holding the line."""
+        return self.forces.power_by_sector(self.line_mask(side, present_on),
+                                           self.theatre.n_sectors)
+
+    def ua_line_masks(self, present_on: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Ukraine's line in two parts: the units standing along the front, and the
+        reserves sent to meet Russia's main effort (committed to its sector), which stand
+        on the main effort's frontage as Russia's massed units do. Spread over a sector
+        wider than the frontage, they would count only in part against the force they were
+        sent to meet, and how much would be the partition's doing."""
         f = self.forces
-        mask = f.mask(UA, Posture.DEFEND, Posture.WITHDRAW, present_on=present_on)
+        mask = self.line_mask(UA, present_on)
         facing = np.zeros_like(mask)
         if self.main_window >= 0:
             facing = mask & f.view("committed") & (f.view("sector") == self.main_sector)
+        return mask & ~facing, facing
+
+    def ua_line(self, present_on: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Ukraine's line power per sector, in the two parts of ``ua_line_masks``."""
         n = self.theatre.n_sectors
-        return f.power_by_sector(mask & ~facing, n), f.power_by_sector(facing, n)
+        return tuple(self.forces.power_by_sector(mask, n)  # type: ignore[return-value]
+                     for mask in self.ua_line_masks(present_on))
+
+    def standing_on(self, mask: np.ndarray, spans: tuple[np.ndarray, np.ndarray]
+                    ) -> np.ndarray:
+        """``P[j, k]``: the power of the masked units of sector j standing on span k of
+        the front (``ForceTable.power_on``)."""
+        return self.forces.power_on(mask, spans, self.sector_spans)
 
     def attack_power(self, present_on: int | None = None) -> float:
         """Combat power of Russia's main effort (units massing for it or attacking)."""
@@ -567,13 +587,14 @@ class CeasefireModel(mesa.Model):
         its main effort on the main sector), Ukraine's effective power (its line spread
         along the sectors, and the reserves that met the main effort on its sector), and
         Ukraine's defence multiplier."""
-        w = self.frontage
-        ru = w @ self.line_power(RU, self.day)
+        on = self.frontage_spans
+        ru = self.standing_on(self.line_mask(RU, self.day), on).sum(axis=0)
         if self.main_sector >= 0:
             ru[self.main_sector] += self.attack_power(self.day)
         mult = self.defence_multiplier()
-        spread, facing = self.ua_line(self.day)
-        return ru, w @ (spread * mult) + facing * mult, mult
+        spread, facing = self.ua_line_masks(self.day)
+        ua = (self.standing_on(spread, on) * mult[:, None]).sum(axis=0)
+        return ru, ua + self.forces.power_by_sector(facing, self.theatre.n_sectors) * mult, mult
 
     def dig_and_decay(self) -> None:
         """Ukraine digs in on its manned line; abandoned works in the zone decay.
@@ -600,18 +621,25 @@ class CeasefireModel(mesa.Model):
         return placement.position_for(self, row)
 
 
-def _along_front(power: np.ndarray, front_km: np.ndarray) -> np.ndarray:
-    """The sector of each unit when a side's units stand end to end along the front, in
-    their order, each on a stretch in proportion to its ``power``: the sector holding the
-    middle of its stretch.
+def _along_front(power: np.ndarray, front_km: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where a side's units stand when they stand end to end along the front, in their
+    order, each on a stretch in proportion to its ``power``: the sector holding the middle
+    of its stretch, and the stretch itself (front positions from, to; km).
 
-    Each sector so holds its share of the front's power to within a unit, and where the
-    odd units stand is a place on the front, not a tie between sectors of nearly equal
-    length: it does not move with the cell size or the partition."""
+    Each sector so holds its share of the front's power to within a unit, and each unit
+    has a place on the front that does not move with the cell size or the partition: a
+    frontage meets the units standing on it (``ForceTable.power_on``)."""
     if power.size == 0:
-        return np.zeros(0, dtype=int)
+        return np.zeros(0, dtype=int), np.zeros(0), np.zeros(0)
     cum = np.cumsum(power)
-    share = (cum - power / 2.0) / cum[-1] if cum[-1] > 0 else (
-        (np.arange(power.size) + 0.5) / power.size)
-    ends = np.cumsum(front_km) / front_km.sum()
-    return np.minimum(np.searchsorted(ends, share, side="right"), front_km.size - 1)
+    if cum[-1] > 0:
+        share = (cum - power / 2.0) / cum[-1]
+        start, end = (cum - power) / cum[-1], cum / cum[-1]
+    else:
+        share = (np.arange(power.size) + 0.5) / power.size
+        start, end = np.arange(power.size) / power.size, np.arange(1, power.size + 1) / power.size
+    length = front_km.sum()
+    ends = np.cumsum(front_km) / length
+    sector = np.minimum(np.searchsorted(ends, share, side="right"), front_km.size - 1)
+    return sector, start * length, end * length

@@ -139,6 +139,7 @@ class Theatre:
         self.strips = [Strip.of(np.flatnonzero(sec.sector_of_cell == k), self.depth)
                        for k in range(sec.n)]
         self.front_km = sec.length_km
+        self.cell_position = sec.position(sec.s)  # NaN on ground nearest the still flanks
         self.s_filled = np.nan_to_num(sec.s, nan=1e9)  # flank cells: far from any sector
 
     # --- queries --------------------------------------------------------------------------
@@ -225,6 +226,24 @@ class Theatre:
         sums = np.bincount(sectors, weights=values[cells] * w, minlength=self.n_sectors)
         counts = np.bincount(sectors, weights=w, minlength=self.n_sectors)
         return np.divide(sums, counts, out=np.zeros(self.n_sectors), where=counts > 0)
+
+    def span_means(self, cells: np.ndarray, values: np.ndarray,
+                   spans: tuple[np.ndarray, np.ndarray], weights: np.ndarray | None = None,
+                   fallback: np.ndarray | None = None) -> np.ndarray:
+        """Mean of ``values[cells]`` over the cells behind each span of the front (from,
+        to, as front positions: ``Sectors.position``), weighted by ``weights`` if given;
+        ``fallback`` (else 0) where a span has none.
+
+        A frontage's works and towns are those of the ground behind it, not a blend of
+        the means of the sectors it crosses: a blend evens out the weak and the strong
+        points of the front by as much as the partition happens to cut across them."""
+        w = np.ones(cells.size) if weights is None else weights
+        where = self.cell_position[cells]
+        lo, hi = spans
+        on = ((where[None, :] >= lo[:, None]) & (where[None, :] < hi[:, None])) * w[None, :]
+        sums, counts = on @ values[cells], on.sum(axis=1)
+        out = np.zeros(lo.size) if fallback is None else np.asarray(fallback, dtype=float)
+        return np.divide(sums, counts, out=out.copy(), where=counts > 0)
 
     def coord(self, flat: int) -> tuple[int, int]:
         """Grid coordinate of a flat cell index."""

@@ -89,7 +89,8 @@ STATIC = {"ru_recruits_per_month": 0.0, "ua_recruits_per_month": 0.0, "ua_awol_p
 
 
 def test_when_nothing_changes_over_time_waiting_never_beats_resuming_now():
-    m = CeasefireModel(small(**STATIC), rng=0, map_path=SMALL_MAP)
+    # the whole defended zone fully dug: no digging left to change a later day's odds
+    m = CeasefireModel(small(**STATIC, rear_fortification=1.0), rng=0, map_path=SMALL_MAP)
     m.add_unit(RU, 60_000.0, 1.0, Posture.RESERVE, -1)
     worth_something = 0
     for _ in range(8):

@@ -139,3 +139,62 @@ def test_reserves_sent_to_meet_the_main_effort_count_in_full_on_its_frontage(com
     spread = _defence_on(m, 0)
     assert (with_unit - base) / (spread - base) == pytest.approx(1.0 / share if committed
                                                                  else 1.0)
+
+
+def test_front_positions_lay_the_stretches_end_to_end():
+    sec = _sectors(FRONT, 20.0)
+    assert sec.position(np.array([0.0, 203.0, 1.0e4 + 203.0, 1.0e4 + 215.0])).tolist() == \
+        pytest.approx([0.0, 203.0, 203.0, 215.0])
+    lo, hi = sec.spans
+    np.testing.assert_allclose(hi - lo, sec.length_km)
+    # a frontage is cut at the end of its own stretch, never reaching into the next one
+    w = sec.windows(20.0)
+    a, b = w.spans
+    np.testing.assert_allclose(b[:10] - a[:10], 20.0)  # frontages centred 20.3 km apart
+    assert a[0] == pytest.approx(0.15) and b[9] == pytest.approx(202.85)
+    assert (a[10], b[10]) == pytest.approx((203.0, 215.0))
+
+
+def test_a_line_stands_end_to_end_each_unit_on_its_share():
+    from dmzsim.model.model import _along_front
+
+    power = np.array([1.0, 3.0, 2.0, 2.0])
+    sector, start, end = _along_front(power, np.array([10.0, 30.0]))
+    np.testing.assert_allclose(start, [0.0, 5.0, 20.0, 30.0])
+    np.testing.assert_allclose(end, [5.0, 20.0, 30.0, 40.0])
+    assert sector.tolist() == [0, 1, 1, 1]  # the sector holding each unit's middle
+
+
+def _standing(sector_km: float) -> tuple[np.ndarray, ...]:
+    from dmzsim.model.forces import RU
+
+    m = CeasefireModel(small(sector_km=sector_km), rng=0, map_path=SMALL_MAP)
+    ua, _ = m.ua_line_masks()
+    on = m.windows.spans
+    return (m.standing_on(m.line_mask(RU), on).sum(axis=0), m.standing_on(ua, on).sum(axis=0),
+            decision._Forecast(m, np.zeros(1)).attack[0])
+
+
+@pytest.mark.parametrize("sector_km", [10.0, 15.0, 30.0])
+def test_a_frontage_meets_the_same_units_whatever_the_partition(sector_km):
+    """Each side's line stands end to end along the front, so the power on each of
+    Russia's points of attack is the same however the front is cut into sectors. Read
+    as the sectors' averages blended by the frontage's share of each, it was not: a
+    frontage across two sectors met an even mix of both, and the weakest point of a
+    coarse partition was never as weak as that of one cut on the frontage itself."""
+    for got, want in zip(_standing(sector_km), _standing(20.0), strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-9)
+
+
+def test_the_line_stands_wholly_on_the_front_and_a_unit_sent_on_spreads_on_its_sector():
+    m = CeasefireModel(small(sector_km=15.0), rng=0, map_path=SMALL_MAP)
+    mask = m.line_mask(UA)
+    on_sectors = m.standing_on(mask, m.sector_spans)
+    assert on_sectors.sum() == pytest.approx(m.forces.power(mask))  # nothing lost or made
+    row = int(np.flatnonzero(mask & (m.forces.view("sector") == 0))[0])
+    m.units[row].order(Posture.DEFEND, 1, m.day)
+    assert np.isnan(m.forces.front_from[row])
+    alone = np.zeros_like(mask)
+    alone[row] = True
+    got = m.standing_on(alone, m.sector_spans)
+    assert got[1, 1] == pytest.approx(m.forces.power(alone)) and got.sum() == got[1, 1]
