@@ -1,8 +1,9 @@
 """Representation invariance: P(resume within the horizon) of every arm of ``sequencing``
 under the theatre's margin, the cell size and the sector width, with common random numbers.
 
-``python -m benchmarks.invariance OUT.csv [--replicates N] [--workers W] [--arms A ...]``
-runs each arm (all seven, or those named as ``sequencing/shape``) and representation
+``python -m benchmarks.invariance OUT.csv [--replicates N] [--workers W] [--arms A ...]
+[--representations R ...]`` runs each arm (all seven, or those named as
+``sequencing/shape``) and representation (all, or those named)
 with the same seeds (0..N-1) and appends one row per run to OUT.csv (finished rows are
 skipped when it is run again); ``--report`` prints the table of
 paired differences that docs/validation.md shows. Each run stops on the day the war
@@ -61,10 +62,12 @@ def _one(task: tuple[str, str, str, int, str | None, dict]) -> dict:
             "resumed": bool(s["resumed"]), "day_resumed": s["day_resumed"]}
 
 
-def run(out: Path, replicates: int, workers: int,
-        arms: list[tuple[str, str]] | None = None) -> None:
-    """Append the runs of ``arms`` (default: all of ``ARMS``) not yet in ``out``."""
+def run(out: Path, replicates: int, workers: int, arms: list[tuple[str, str]] | None = None,
+        representations: list[str] | None = None) -> None:
+    """Append the runs of ``arms`` (default: all of ``ARMS``) under ``representations``
+    (default: all of ``REPRESENTATIONS``) not yet in ``out``."""
     arms = ARMS if arms is None else arms
+    chosen = list(REPRESENTATIONS) if representations is None else representations
     done = set()
     if out.exists():
         with out.open() as fh:
@@ -72,7 +75,8 @@ def run(out: Path, replicates: int, workers: int,
                     for r in csv.DictReader(fh)}
     with tempfile.TemporaryDirectory() as tmp:
         tasks = []
-        for rep, (map_changes, params) in REPRESENTATIONS.items():
+        for rep in chosen:
+            map_changes, params = REPRESENTATIONS[rep]
             path = str(map_variant(map_changes, Path(tmp))) if map_changes else None
             tasks += [(rep, seq, shape, seed, path, params) for seq, shape in arms
                       for seed in range(replicates) if (rep, seq, shape, seed) not in done]
@@ -149,13 +153,15 @@ def main() -> None:
     ap.add_argument("--arms", nargs="+", metavar="SEQUENCING/SHAPE",
                     choices=[f"{seq}/{shape}" for seq, shape in ARMS],
                     help="run only these arms (default: all seven)")
+    ap.add_argument("--representations", nargs="+", choices=list(REPRESENTATIONS),
+                    help="run only these representations (default: all)")
     ap.add_argument("--report", action="store_true")
     args = ap.parse_args()
     if args.report:
         print(report(args.out))
     else:
         arms = [tuple(a.split("/")) for a in args.arms] if args.arms else None
-        run(args.out, args.replicates, args.workers, arms)
+        run(args.out, args.replicates, args.workers, arms, args.representations)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+#: (km along the front) how far either side of a point of attack the front cells count
+#: towards the origin of its axis. Assumption: more than a cell at the coarsest cell
+#: size the docs support (3 km), so the origin moves smoothly; a fifth of the default
+#: attack frontage, so on a bend it stays near the line.
+ORIGIN_REACH_KM = 4.0
+
 if TYPE_CHECKING:
     from dmzsim.model.model import CeasefireModel
     from dmzsim.model.theatre import Theatre
@@ -136,9 +142,12 @@ def axis_of_advance(m: CeasefireModel, s_km: float) -> tuple[float, float, float
     x, y = th.raster.x_km.ravel(), th.raster.y_km.ravel()
     ax, ay = _axis_origin(th, s_km)
     reach = m.p.attack_frontage_km
-    near = th.ua_ground() & ((x - ax) ** 2 + (y - ay) ** 2 <= reach * reach)
-    dx, dy = ((float(x[near].mean() - ax), float(y[near].mean() - ay)) if near.any()
-              else (1.0, 0.0))
+    # each cell for its share inside the disc, so the centroid moves smoothly with it
+    inside = np.clip((reach - np.hypot(x - ax, y - ay)) / th.cell_km + 0.5, 0.0, 1.0)
+    near = inside * th.ua_ground()
+    total = float(near.sum())
+    dx, dy = ((float((near * (x - ax)).sum()) / total, float((near * (y - ay)).sum()) / total)
+              if total > 0 else (1.0, 0.0))
     norm = float(np.hypot(dx, dy))
     if norm == 0:
         dx, dy, norm = 1.0, 0.0, 1.0
@@ -147,21 +156,26 @@ def axis_of_advance(m: CeasefireModel, s_km: float) -> tuple[float, float, float
 
 def _axis_origin(th: Theatre, s_km: float) -> tuple[float, float]:
     """The forward edge ``s_km`` along the front (km): the mean of the edges that the
-    front cells within a cell of it share with ground Ukraine does not hold.
+    front cells near it share with ground Ukraine does not hold, each cell weighted by
+    how near it lies (falling to 0 at ``ORIGIN_REACH_KM`` along the front, or a cell).
 
     Edges, not cell centres: the centres of a staircase of front cells lie a cell-size-
-    dependent distance behind the line, its edges on it."""
+    dependent distance behind the line, its edges on it. Weighted over a fixed reach, not
+    the cells within one cell: the origin then moves smoothly along the front instead of
+    jumping a cell at a time, by a step that grows with the cell size."""
     sec = th.sectors
     c = th.cell_km
     x, y = th.raster.x_km.ravel(), th.raster.y_km.ravel()
     gap = np.abs(sec.s[sec.front] - s_km)
-    front = sec.front[gap <= c]
+    weight = np.maximum(1.0 - gap / max(ORIGIN_REACH_KM, c), 0.0)
+    front = sec.front[weight > 0]
+    weight = weight[weight > 0]
     if front.size == 0:
-        front = sec.front[np.argmin(gap)][None]
+        front, weight = sec.front[np.argmin(gap)][None], np.ones(1)
     ground = th.ua_ground().reshape(th.control.shape)
     nx, ny = ground.shape
     fx, fy = np.unravel_index(front, ground.shape)
-    ex, ey = [], []
+    ex, ey, ew = [], [], []
     for dx, dy in ((1, 0), (-1, 0), (0, 1), (0, -1)):
         gx, gy = fx + dx, fy + dy
         inside = (gx >= 0) & (gx < nx) & (gy >= 0) & (gy < ny)
@@ -169,7 +183,10 @@ def _axis_origin(th: Theatre, s_km: float) -> tuple[float, float]:
         off[inside] = ~ground[gx[inside], gy[inside]]
         ex.append(x[front[off]] + dx * c / 2.0)
         ey.append(y[front[off]] + dy * c / 2.0)
-    edge_x, edge_y = np.concatenate(ex), np.concatenate(ey)
+        ew.append(weight[off])
+    edge_x, edge_y, edge_w = np.concatenate(ex), np.concatenate(ey), np.concatenate(ew)
     if edge_x.size == 0:  # only corners touch it: the cells' centres will do
-        return float(x[front].mean()), float(y[front].mean())
-    return float(edge_x.mean()), float(edge_y.mean())
+        return (float(np.average(x[front], weights=weight)),
+                float(np.average(y[front], weights=weight)))
+    return (float(np.average(edge_x, weights=edge_w)),
+            float(np.average(edge_y, weights=edge_w)))

@@ -198,3 +198,16 @@ def test_the_line_stands_wholly_on_the_front_and_a_unit_sent_on_spreads_on_its_s
     alone[row] = True
     got = m.standing_on(alone, m.sector_spans)
     assert got[1, 1] == pytest.approx(m.forces.power(alone)) and got.sum() == got[1, 1]
+
+
+def test_the_axis_of_an_attack_moves_smoothly_along_the_front():
+    """At 3 km cells the origin and direction of an attack's axis do not jump a cell at a
+    time as the point of attack slides along the front: a point of attack a cell further
+    on, at a coarser cell size, would otherwise aim at other ground."""
+    m = _model(3.0)
+    s = np.arange(20.0, 40.0, 0.25)
+    axes = np.array([aims.axis_of_advance(m, float(x)) for x in s])
+    step = np.hypot(np.diff(axes[:, 0]), np.diff(axes[:, 1]))
+    cos = np.clip((axes[1:, 2:] * axes[:-1, 2:]).sum(axis=1), -1.0, 1.0)
+    turn = np.degrees(np.arccos(cos))
+    assert step.max() < 1.0 and turn.max() < 2.0
