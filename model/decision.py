@@ -166,8 +166,9 @@ def _estimate(m: CeasefireModel, noise: np.ndarray, days: np.ndarray,
 
 class _Forecast:
     """Both sides' power on each window's frontage at each offset (shape (T, W)): the
-    units standing on it; what is known per sector (works, towns, the gap) is read as
-    the window's frontage-weighted mean of it."""
+    units standing on it, against the works and towns of the ground behind it; only the
+    gap between the lines, kept per sector, is read as the window's frontage-weighted
+    mean over the sectors."""
 
     def __init__(self, m: CeasefireModel, days: np.ndarray) -> None:
         p, f = m.p, m.forces
