@@ -138,7 +138,8 @@ def report(out: Path) -> str:
                          for i, a in enumerate(members) for b in members[i + 1:]),
                         key=lambda t: abs(t[0]) if np.isfinite(t[0]) else -1)
             d, lo, hi, a, b = worst
-            cells.append(f"{d:+.3f} [{lo:+.3f}, {hi:+.3f}] ({b} − {a})")
+            cells.append(f"{d:+.3f} [{lo:+.3f}, {hi:+.3f}] ({b} − {a})" if np.isfinite(d)
+                         else "–")  # a family not run (``--representations``)
         d_rows.append(f"| {seq} / {shape} | " + " | ".join(cells) + " |")
     n = int(df.groupby(["representation", "sequencing", "dmz_shape"]).size().min())
     return ("\n".join(p_rows) + "\n\n" + "\n".join(d_rows)

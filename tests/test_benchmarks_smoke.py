@@ -32,3 +32,13 @@ def test_invariance_benchmark_runs_chosen_arms_and_resumes(tmp_path):
     assert out.read_text().splitlines() == rows
     table = invariance.report(out)
     assert "frozen_line / unilateral" in table and "territory_first" not in table
+
+
+def test_invariance_benchmark_runs_chosen_representations(tmp_path):
+    out = tmp_path / "inv.csv"
+    invariance.run(out, 1, 1, [("frozen_line", "unilateral")], ["default", "cell_3"])
+    reps = [line.split(",")[0] for line in out.read_text().splitlines()[1:]]
+    assert sorted(reps) == ["cell_3", "default"]
+    table = invariance.report(out)
+    assert "nan" not in table  # a family not run is shown as not measured
+    assert "| – |" in table
