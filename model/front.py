@@ -65,8 +65,12 @@ class Sectors:
         without the gaps between them: where units standing end to end along the whole
         front are placed (``ForceTable.front_from``, ``front_to``)."""
         s = np.asarray(s, dtype=float)
-        k = np.maximum(np.searchsorted(self.stretches[:, 0], s, side="right") - 1, 0)
+        k = self._stretch_of(s)
         return s - self.stretches[k, 0] + self._before()[k]
+
+    def _stretch_of(self, s: np.ndarray) -> np.ndarray:
+        """The stretch of front holding each ``s`` (km along the front)."""
+        return np.maximum(np.searchsorted(self.stretches[:, 0], s, side="right") - 1, 0)
 
     def _before(self) -> np.ndarray:
         """Km of front in the stretches before each stretch."""
@@ -75,7 +79,8 @@ class Sectors:
     @property
     def spans(self) -> tuple[np.ndarray, np.ndarray]:
         """Each sector's stretch of front, as front positions (from, to)."""
-        return self.position(self.lo), self.position(self.lo) + self.length_km
+        start = self.position(self.lo)
+        return start, start + self.length_km
 
     def frontage_spans(self, frontage_km: float, centres: np.ndarray | None = None
                        ) -> tuple[np.ndarray, np.ndarray]:
@@ -83,7 +88,7 @@ class Sectors:
         on each of ``centres`` (km along the front; by default each sector's middle) covers,
         cut at the ends of its stretch of front."""
         mid = 0.5 * (self.lo + self.hi) if centres is None else np.asarray(centres)
-        k = np.maximum(np.searchsorted(self.stretches[:, 0], mid, side="right") - 1, 0)
+        k = self._stretch_of(mid)
         start = self._before()[k]
         c = self.position(mid)
         return (np.maximum(c - frontage_km / 2.0, start),

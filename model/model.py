@@ -493,8 +493,8 @@ class CeasefireModel(mesa.Model):
     def ua_line(self, present_on: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Ukraine's line power per sector, in the two parts of ``ua_line_masks``."""
         n = self.theatre.n_sectors
-        return tuple(self.forces.power_by_sector(mask, n)  # type: ignore[return-value]
-                     for mask in self.ua_line_masks(present_on))
+        spread, facing = self.ua_line_masks(present_on)
+        return self.forces.power_by_sector(spread, n), self.forces.power_by_sector(facing, n)
 
     def standing_on(self, mask: np.ndarray, spans: tuple[np.ndarray, np.ndarray]
                     ) -> np.ndarray:
