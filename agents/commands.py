@@ -3,12 +3,15 @@ responds. They are non-spatial Mesa agents; their decisions move ForceUnits."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
-from dmzsim.model import decision, kernels
-from dmzsim.model.decision import Estimate
+from dmzsim.model import balance, kernels
+from dmzsim.model.agreement import NEVER
 from dmzsim.model.forces import RU, UA, Posture
+from dmzsim.model.processes import decision
+from dmzsim.model.processes.decision import Estimate
 from mesa import Agent
 
 if TYPE_CHECKING:
@@ -17,24 +20,34 @@ if TYPE_CHECKING:
 HOLD, CONCENTRATING = "hold", "concentrating"
 NOISE_DRAWS = 64  # misreadings drawn a day, one per window of the front (they wrap)
 
+#: How Russia reads its odds at a review: ``rule(model, noise, lookahead=..., window=...)``
+#: gives the estimate its state machine acts on (``decision.estimate``).
+DecisionRule = Callable[..., Estimate]
+
 
 class RussiaCommand(Agent):
     """Chooses a sector, masses reserves there, and resumes when resuming is worth more
     than keeping the ceasefire and than resuming later (``model/decision.py``).
 
     Its reading of the odds is noisy (bounded rationality). Nothing here knows which
-    sequencing arm is being run.
+    sequencing arm is being run. ``rule`` is how it reads the odds; the state machine
+    (hold, mass, resume or stand down) acts on whatever the rule estimates, so another
+    rule can be tried without copying it.
     """
 
-    def __init__(self, model: CeasefireModel) -> None:
+    STEP = 6
+
+    def __init__(self, model: CeasefireModel, rule: DecisionRule = decision.estimate) -> None:
         super().__init__(model)
+        self.rule = rule
         self.state = HOLD
         self.ready_day = 0
         self.draws = np.zeros(NOISE_DRAWS)  # today's misreading of each window
+        self.political_shock = 0.0  # today's log misreading of the cost of ending it
         self.last: Estimate | None = None  # the latest review's estimate (for the record)
 
     def expected_ratio(self, noise: np.ndarray) -> np.ndarray:
-        """Its expected ratio on every window today (``model/decision.py``)."""
+        """Its expected ratio on every window today (``model/processes/decision.py``)."""
         return decision.expected_ratio(self.model, noise)
 
     def step(self) -> None:
@@ -46,9 +59,9 @@ class RussiaCommand(Agent):
         noise = m.streams.decisions.normal(0.0, 1.0, NOISE_DRAWS + 1)
         if not self._reviews_today():
             return
-        m.political_shock = float(noise[-1]) * m.p.political_noise
+        self.political_shock = float(noise[-1]) * m.p.political_noise
         self.draws = noise[:-1] * m.p.decision_noise
-        noise = decision.misreading(self.draws, m.windows.n)
+        noise = decision.misreading(self.draws, m.lines.windows.n)
         if m.at_war:
             self._wartime_review(noise)
         else:
@@ -70,44 +83,63 @@ class RussiaCommand(Agent):
         m, p = self.model, self.model.p
         if self.state == CONCENTRATING:
             if m.day >= self.ready_day:  # it looks again at the window it massed against
-                j = m.main_window
-                est = decision.estimate(m, noise, lookahead=False, window=j)
-                self.last = est
-                m.record_review(est)
+                j = m.effort.window
+                est = self._review(noise, lookahead=False, window=j)
                 if est.value_now > 0.0:
                     m.resume_war(j, float(est.ratio[0]))
                 else:
                     self.state = HOLD
-                    m.stand_down(m.main_sector)
-                    m.set_main(-1)
+                    self.stand_down()
             return
         if m.day % p.review_interval_days:
             return
-        est = decision.estimate(m, noise)
-        self.last = est
-        m.record_review(est)
-        if est.resume and m.reserve_power(RU) > 0:
+        est = self._review(noise)
+        if est.resume and m.forces.reserve_power(RU) > 0:
             self.state = CONCENTRATING
-            m.set_main(int(est.window[0]))
+            m.effort.aim(int(est.window[0]))
             self.ready_day = m.day + p.concentration_days
-            m.concentrate(RU, m.main_sector, self.ready_day)
+            m.movement.send_reserves(RU, m.effort.sector, self.ready_day)
+
+    def _review(self, noise: np.ndarray, lookahead: bool = True,
+                window: int | None = None) -> Estimate:
+        """Today's estimate by the rule, kept for the record."""
+        est = self.rule(self.model, noise, lookahead=lookahead, window=window)
+        self.last = est
+        self.model.record.review = est
+        return est
+
+    def stand_down(self) -> None:
+        """Call off the build-up: the massed units go back to reserve, and so do
+        Ukraine's reserves sent to meet them; the main effort is dropped.
+
+        Back to reserve, not left on the sector as a garrison: a garrison would stand
+        spread along the sector, so how much of it still faced the ground it massed
+        against would be the partition's doing."""
+        m = self.model
+        f = m.forces
+        for r in np.flatnonzero(f.mask(RU, Posture.CONCENTRATE)):
+            m.units[int(r)].order(Posture.RESERVE, -1, m.day)
+        m.monitoring.sectors[m.effort.sector].reset_buildup()
+        m.ukraine.stand_down()
+        m.effort.aim(-1)
 
     def _wartime_review(self, noise: np.ndarray) -> None:
         """At war: every review, put the reserves where the odds are best."""
         m, p = self.model, self.model.p
         if m.day % p.review_interval_days:
             return
-        j = m.main_window
-        if j < 0 or m.current_ratio()[m.main_sector] < 1.0:  # reinforce success; move if
-            j = int(decision.estimate(m, noise, lookahead=False).window[0])  # it stalled
-        if j != m.main_window:
+        effort = m.effort
+        j = effort.window
+        if j < 0 or balance.current_ratio(m)[effort.sector] < 1.0:  # reinforce success;
+            j = int(self.rule(m, noise, lookahead=False).window[0])  # move if it stalled
+        if j != effort.window:
             f = m.forces
             for r in np.flatnonzero(f.mask(RU, Posture.ATTACK)):  # spent: back to refit
                 m.units[int(r)].order(Posture.RESERVE, -1, m.day)
-            m.open_breach(j)
-        if m.reserve_power(RU) > 0:
-            m.concentrate(RU, m.main_sector, m.day + p.concentration_days,
-                          posture=Posture.ATTACK)
+            effort.open_breach(j)
+        if m.forces.reserve_power(RU) > 0:
+            m.movement.send_reserves(RU, effort.sector, m.day + p.concentration_days,
+                                     posture=Posture.ATTACK)
 
 
 class UkraineCommand(Agent):
@@ -118,6 +150,8 @@ class UkraineCommand(Agent):
     calmest sector to shore up the threatened one (economy of force): one unit per review.
     """
 
+    STEP = 6
+
     def __init__(self, model: CeasefireModel) -> None:
         super().__init__(model)
         self.alert = False
@@ -127,7 +161,8 @@ class UkraineCommand(Agent):
         self.alert = True
         m = self.model
         rows = np.flatnonzero(m.forces.mask(UA, Posture.RESERVE))
-        m.concentrate(UA, sector, m.day + m.p.ua_alert_response_days, posture=Posture.DEFEND)
+        m.movement.send_reserves(UA, sector, m.day + m.p.ua_alert_response_days,
+                                 posture=Posture.DEFEND)
         m.forces.committed[rows] = True
 
     def stand_down(self) -> None:
@@ -145,11 +180,11 @@ class UkraineCommand(Agent):
         m = self.model
         if not m.at_war or m.day % m.p.review_interval_days:
             return
-        ratio = m.current_ratio()
+        ratio = balance.current_ratio(m)
         worst = int(np.argmax(ratio))
         if ratio[worst] <= 1.0:
             return
-        had_reserves = m.reserve_power(UA) > 0
+        had_reserves = m.forces.reserve_power(UA) > 0
         self.alert = True
         self.reinforce()
         if not had_reserves and ratio[worst] >= m.p.breakthrough_ratio:
@@ -160,22 +195,21 @@ class UkraineCommand(Agent):
         for Ukraine, until no sector is outmatched (ratio above 1) or none are left."""
         m = self.model
         f = m.forces
-        ru, ua, mult = m.frontage_power()
+        ru, ua, mult = balance.frontage_power(m)
         rows = np.flatnonzero(f.mask(UA, Posture.RESERVE))
         power = f.strength[rows] * f.readiness[rows]
         for i in np.argsort(-power, kind="stable"):
-            ratio = np.divide(ru, ua, out=np.where(ru > 0, np.inf, 0.0), where=ua > 0)
-            ratio = np.where(m.has_line(), ratio, 0.0)
+            ratio = balance.odds(m, ru, ua)
             k = int(np.argmax(ratio))
             if ratio[k] <= 1.0:
                 break
             r = int(rows[i])
             m.units[r].order(Posture.DEFEND, k, m.day + m.p.ua_alert_response_days)
             f.committed[r] = True
-            if k == m.main_sector:  # it goes to meet the main effort, on its frontage
+            if k == m.effort.sector:  # it goes to meet the main effort, on its frontage
                 ua[k] += power[i] * mult[k]
             else:
-                ua += m.frontage[:, k] * power[i] * mult[k]
+                ua += m.lines.frontage[:, k] * power[i] * mult[k]
 
     def shift_from_calmest(self, threatened: int, ratio: np.ndarray) -> int:
         """Move one line unit from the calmest sector to ``threatened``.
@@ -193,7 +227,7 @@ class UkraineCommand(Agent):
         n = m.theatre.n_sectors
         units = np.bincount(sector[line], minlength=n)
         total = f.power_by_sector(line, n)
-        candidates = (ratio < 1.0) & (units >= 2) & m.has_line()
+        candidates = (ratio < 1.0) & (units >= 2) & m.lines.has_line()
         candidates[threatened] = False
         for donor in np.flatnonzero(candidates)[np.argsort(ratio[candidates], kind="stable")]:
             rows = np.flatnonzero(line & (sector == donor))
@@ -210,8 +244,12 @@ class Guarantor(Agent):
     """Responds to detected violations and to an attack with probability = credibility.
 
     Credibility halves every ``guarantee_half_life_days`` unless a response refreshes
-    it; a reassurance force on the ground raises it (a costly signal).
+    it; a reassurance force on the ground raises it (a costly signal). It is the one owner
+    of its credibility: what it does today (``credibility``) and what Russia expects of it
+    at each later review (``expected_credibility``) come from the same rule.
     """
+
+    STEP = 8
 
     def __init__(self, model: CeasefireModel, delivered: bool, attack_draw: float) -> None:
         super().__init__(model)
@@ -233,11 +271,33 @@ class Guarantor(Agent):
         since the last response, raised by a reassurance force on the ground."""
         if not self.in_force:
             return 0.0
+        return self._credibility_after(self.model.day - self.refresh_day)
+
+    def expected_credibility(self, days: np.ndarray) -> np.ndarray:
+        """The chance of an answer Russia expects at each offset ``days`` from today:
+        decaying if in force (no response assumed meanwhile); before that, the delivery
+        probability times its credibility when fresh from the day the deal promises it,
+        0 before that day or once it has passed without them."""
+        m = self.model
+        if self.in_force:
+            since = m.day - self.refresh_day + days
+            return np.array([self._credibility_after(float(d)) for d in since])
+        promised = m.timeline.promised_guarantees_day
+        if promised == NEVER or m.day >= promised:
+            return np.zeros(days.size)
+        fresh = self._credibility_after(0.0)
+        return np.where(m.day + days >= promised, m.p.guarantee_delivery_prob * fresh, 0.0)
+
+    def _credibility_after(self, days_since_refresh: float) -> float:
         p = self.model.p
         return kernels.effective_credibility(
-            p.guarantee_credibility, self.model.day - self.refresh_day,
-            p.guarantee_half_life_days, p.reassurance_force_personnel,
-            p.tripwire_credibility_per_10k)
+            p.guarantee_credibility, days_since_refresh, p.guarantee_half_life_days,
+            p.reassurance_force_personnel, p.tripwire_credibility_per_10k)
+
+    def arms_support(self) -> float:
+        """The boost to Ukraine's recruitment and readiness recovery from arms support,
+        as a fraction: ``arms_support`` once the guarantees are in force, else 0."""
+        return self.model.p.arms_support if self.in_force else 0.0
 
     def expected_support(self) -> float:
         """Combat power Russia expects the guarantor to add, as a fraction."""
@@ -249,6 +309,10 @@ class Guarantor(Agent):
         """Defensive power it actually adds, as a fraction: only once it has come in
         against the offensive (Russia's estimate uses ``expected_support``)."""
         return self.model.p.guarantor_combat_support if self.triggered else 0.0
+
+    def step(self) -> None:
+        """Answer today's detected violations (step 8)."""
+        self.respond_to_violations(self.model.monitoring.detected_today)
 
     def respond_to_violations(self, detected: int) -> None:
         """Each detected violation is answered with probability = credibility."""

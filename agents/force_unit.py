@@ -56,11 +56,11 @@ class ForceUnit(CellAgent):
             f.front_from[self.row] = f.front_to[self.row] = np.nan
         f.posture[self.row], f.sector[self.row] = posture, sector
         f.arrive_day[self.row] = arrive_day
-        self.model.dirty_rows.add(self.row)
+        self.model.movement.ordered.add(self.row)
 
     def take_position(self) -> None:
         """Stand where the posture puts the unit: on its sector's front, or behind it."""
-        coord = self.model.position_for(self.row)
+        coord = self.model.movement.position_for(self.row)
         if coord is not None and (self.cell is None or self.cell.coordinate != coord):
             self.cell = self.model.grid[coord]
 

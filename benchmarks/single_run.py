@@ -127,15 +127,15 @@ def _run_new_grid(params: Params) -> None:
 STEP_PHASES = (
     # (label, module or class path, attribute)
     ("1 agreement events", "dmzsim.model.model:CeasefireModel", "_run_agreement_events"),
-    ("2 regeneration", "dmzsim.model.regeneration", "regenerate"),
-    ("3 movement", "dmzsim.model.placement", "move_units"),
-    ("4 fortification", "dmzsim.model.model:CeasefireModel", "dig_and_decay"),
-    ("5 monitoring", "dmzsim.model.monitoring", "observe"),
+    ("2 regeneration", "dmzsim.model.processes.regeneration:Regeneration", "step"),
+    ("3 movement", "dmzsim.model.processes.movement:Movement", "step"),
+    ("4 fortification", "dmzsim.model.processes.fortification:Fortification", "step"),
+    ("5 monitoring", "dmzsim.model.processes.monitoring:Monitoring", "step"),
     ("6 decisions (Russia)", "dmzsim.agents.commands:RussiaCommand", "step"),
     ("6 decisions (Ukraine)", "dmzsim.agents.commands:UkraineCommand", "step"),
-    ("7 combat", "dmzsim.model.combat", "fight"),
-    ("8 guarantor", "dmzsim.agents.commands:Guarantor", "respond_to_violations"),
-    ("9 record (DataCollector)", "dmzsim.model.recording", "collect"),
+    ("7 combat", "dmzsim.model.processes.combat:Combat", "step"),
+    ("8 guarantor", "dmzsim.agents.commands:Guarantor", "step"),
+    ("9 record (DataCollector)", "dmzsim.model.processes.recording:Recording", "collect"),
     ("step: bookkeeping", "dmzsim.model.model:CeasefireModel", "step"),
 )
 INIT_PHASES = (
@@ -146,11 +146,10 @@ INIT_PHASES = (
     ("init: layers and axes (Theatre)", "dmzsim.model.model", "Theatre"),
     ("init: agreement draw", "dmzsim.model.model:CeasefireModel", "_draw_agreement"),
     ("init: forces", "dmzsim.model.model:CeasefireModel", "_create_forces"),
-    ("init: commands", "dmzsim.model.model:CeasefireModel",
-     "_create_commands"),
+    ("init: commands", "dmzsim.agents.commands:RussiaCommand", "__init__"),
     ("init: schedule events", "dmzsim.model.model:CeasefireModel", "_schedule_agreement"),
-    ("init: records", "dmzsim.model.recording", "init_records"),
-    ("placement of all units", "dmzsim.model.placement", "place_units"),
+    ("init: records", "dmzsim.model.processes.recording:Recording", "__init__"),
+    ("placement of all units", "dmzsim.model.processes.movement:Movement", "place_all"),
     ("summary record", "dmzsim.model.api", "summary"),
     ("grid given back (TheatreGrid.recycle)", "dmzsim.model.theatre_grid:TheatreGrid", "recycle"),
 )

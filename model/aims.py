@@ -22,7 +22,8 @@ import numpy as np
 ORIGIN_REACH_KM = 4.0
 
 if TYPE_CHECKING:
-    from dmzsim.model.model import CeasefireModel
+    from dmzsim.model.front import Windows
+    from dmzsim.model.params import Params
     from dmzsim.model.theatre import Theatre
     from dmzsim.model.theatre_map import TownSpec
 
@@ -31,8 +32,7 @@ class Aims:
     """For each window, the value of the ground an attack on its frontage would take,
     as a function of how deep the attack gets (cumulative, sorted by depth)."""
 
-    def __init__(self, m: CeasefireModel) -> None:
-        th, p = m.theatre, m.p
+    def __init__(self, th: Theatre, p: Params, windows: Windows) -> None:
         cell_value = np.where(th.in_oblast, 1.0, p.beyond_aims_value) * th.cell_area
         held = th.ua_ground()
         belt = [t for t in th.raster.towns if t.fortress_belt
@@ -41,9 +41,9 @@ class Aims:
         self.near: list[np.ndarray] = []  # each item's near edge, km from the front
         self.weight: list[np.ndarray] = []  # cumulative value, in the order of ``near``
         self.moment: list[np.ndarray] = []  # cumulative value x near edge
-        for centre in m.windows.centre:
-            axis = axis_of_advance(m, float(centre))
-            cells, near, share = corridor(m, axis)
+        for centre in windows.centre:
+            axis = axis_of_advance(th, p.attack_frontage_km, float(centre))
+            cells, near, share = corridor(th, p.attack_frontage_km, axis)
             keep = held[cells]
             # a town is an objective besides its ground: one item each, at its centre
             towns = np.array([_town_in_corridor(axis, p.attack_frontage_km / 2.0, t,
@@ -81,7 +81,7 @@ class Aims:
         return float(c[-1]) if c.size else 0.0
 
 
-def corridor(m: CeasefireModel, axis: tuple[float, float, float, float]
+def corridor(th: Theatre, frontage_km: float, axis: tuple[float, float, float, float]
              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The strip a main effort along ``axis`` (``axis_of_advance``) strikes: cells (flat)
     within half the attack frontage of the axis; each cell's near edge along it (km from
@@ -95,11 +95,10 @@ def corridor(m: CeasefireModel, axis: tuple[float, float, float, float]
     across), so ground behind a reservoir is not valued
     as if it were next to the front.
     """
-    th = m.theatre
     c = th.cell_km
     x, y = th.raster.x_km.ravel(), th.raster.y_km.ravel()
     ax, ay, dx, dy = axis
-    half = m.p.attack_frontage_km / 2.0
+    half = frontage_km / 2.0
     near = (x - ax) * dx + (y - ay) * dy - c / 2.0  # each cell's near edge
     across = np.abs(-(x - ax) * dy + (y - ay) * dx)
     share = np.clip((half - across) / c + 0.5, 0.0, 1.0)
@@ -131,17 +130,17 @@ def _disc_below(t: float, r: float) -> float:
     return r * r * (np.pi - np.arccos(t / r)) + t * np.sqrt(r * r - t * t)
 
 
-def axis_of_advance(m: CeasefireModel, s_km: float) -> tuple[float, float, float, float]:
+def axis_of_advance(th: Theatre, frontage_km: float, s_km: float
+                    ) -> tuple[float, float, float, float]:
     """The axis of an attack centred ``s_km`` along the front: its origin (km) and unit
     direction into the ground Ukraine holds, towards the centroid of that ground within
-    one frontage of the origin.
+    one frontage (``frontage_km``) of the origin.
 
     The centroid of a disc, not of a sector's own cells, so the direction is the same
     whatever the partition or the cell size (on a straight front it is the normal)."""
-    th = m.theatre
     x, y = th.raster.x_km.ravel(), th.raster.y_km.ravel()
     ax, ay = _axis_origin(th, s_km)
-    reach = m.p.attack_frontage_km
+    reach = frontage_km
     # each cell for its share inside the disc, so the centroid moves smoothly with it
     inside = np.clip((reach - np.hypot(x - ax, y - ay)) / th.cell_km + 0.5, 0.0, 1.0)
     near = inside * th.ua_ground()

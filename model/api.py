@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 from dmzsim.model.model import CeasefireModel
 from dmzsim.model.params import Params
-from dmzsim.model.recording import SUMMARY_FIELDS, summary
+from dmzsim.model.processes.recording import SUMMARY_FIELDS, summary
 from dmzsim.model.rng import SeedLike
 
 __all__ = ["SUMMARY_FIELDS", "RunResult", "simulate"]

@@ -84,6 +84,22 @@ class ForceTable:
             m &= self.arrive_day[:n] <= present_on
         return m
 
+    def line_mask(self, side: int, present_on: int | None = None) -> np.ndarray:
+        """A side's units holding the line (for Ukraine, also those withdrawing and those
+        sent there), arrived by ``present_on`` if given."""
+        postures = (Posture.DEFEND,) if side == RU else (Posture.DEFEND, Posture.WITHDRAW)
+        return self.mask(side, *postures, present_on=present_on)
+
+    def reserve_power(self, side: int, present_on: int | None = None) -> float:
+        """Combat power of a side's reserves; with ``present_on``, only those that have
+        arrived by that day."""
+        return self.power(self.mask(side, Posture.RESERVE, present_on=present_on))
+
+    def attack_power(self, present_on: int | None = None) -> float:
+        """Combat power of Russia's main effort (units massing for it or attacking)."""
+        return self.power(self.mask(RU, Posture.CONCENTRATE, Posture.ATTACK,
+                                    present_on=present_on))
+
     def by_side(self) -> tuple[np.ndarray, np.ndarray]:
         """Personnel and strength-weighted mean readiness of each side, in one pass."""
         alive = self.view("alive")

@@ -11,12 +11,11 @@
 
 import numpy as np
 import pytest
-from dmzsim.agents.commands import CONCENTRATING, HOLD, RussiaCommand
-from dmzsim.model import decision
 from dmzsim.model.forces import RU, Posture
 from dmzsim.model.model import CeasefireModel
 from dmzsim.model.params import Params
-from dmzsim.model.recording import summary
+from dmzsim.model.processes import decision
+from dmzsim.model.processes.recording import summary
 
 from tests.helpers import SMALL_MAP, same_records, small
 
@@ -27,47 +26,32 @@ THRESHOLD_LIMIT = {"resumption_cost_km2": 0.0, "ceasefire_dividend_km2_per_year"
                    "lookahead_days": 0}
 
 
-class ThresholdRussia(RussiaCommand):
-    """The rule before costs, aims and timing: mass where the expected ratio is best once
-    it reaches the breakthrough ratio; resume if it still does when massing is done."""
-
-    def _ceasefire_review(self, noise: np.ndarray) -> None:
-        m, p = self.model, self.model.p
-        if self.state == CONCENTRATING:
-            if m.day >= self.ready_day:  # the window it massed against, read again
-                ratio = float(decision.expected_ratio(m, noise)[m.main_window])
-                if ratio >= p.breakthrough_ratio:
-                    m.resume_war(m.main_window, ratio)
-                else:
-                    self.state = HOLD
-                    m.stand_down(m.main_sector)
-                    m.set_main(-1)
-            return
-        if m.day % p.review_interval_days:
-            return
-        ratio = decision.expected_ratio(m, noise)
-        j = int(np.argmax(ratio))
-        if ratio[j] >= p.breakthrough_ratio and m.reserve_power(RU) > 0:
-            self.state = CONCENTRATING
-            m.set_main(j)
-            self.ready_day = m.day + p.concentration_days
-            m.concentrate(RU, m.main_sector, self.ready_day)
+def threshold_rule(m, noise, lookahead=True, window=None):
+    """The rule before costs, aims and timing, as an estimate Russia's command acts on:
+    the window where the expected ratio is best (or the one given), worth resuming once
+    that ratio reaches the breakthrough ratio. Russia's own state machine (mass, then
+    resume or stand down) is not copied: only how it reads the odds changes."""
+    ratio = decision.expected_ratio(m, noise)
+    j = int(np.argmax(ratio)) if window is None else window
+    one, nothing = np.ones(1), np.zeros(1)
+    return decision.Estimate(np.zeros(1), np.array([j]), m.lines.windows.owner[[j]],
+                             ratio[[j]], m.p.breakthrough_ratio, one, nothing, nothing,
+                             nothing, one)
 
 
-class ThresholdModel(CeasefireModel):
-    def _create_commands(self) -> None:
-        super()._create_commands()
-        self.russia.remove()
-        self.russia = ThresholdRussia(self)
-
-
-def _run(cls, params, seed):
-    m = cls(params, rng=seed, map_path=SMALL_MAP)
-    m.run_for(params.horizon_days)
-    out = summary(m)
-    out.pop("value_at_resumption")  # the threshold rule has no values to record
+def _run(model):
+    model.run_for(model.p.horizon_days)
+    out = summary(model)
+    out.pop("value_at_resumption")  # the threshold rule's values are not the staff's
     out.pop("decided_by")
     return out
+
+
+def _model(params, seed, rule=None):
+    m = CeasefireModel(params, rng=seed, map_path=SMALL_MAP)
+    if rule is not None:
+        m.russia.rule = rule
+    return m
 
 
 @pytest.mark.parametrize("arm", [{"sequencing": "frozen_line"},
@@ -76,8 +60,8 @@ def _run(cls, params, seed):
                                   "beyond_aims_value": 1.0}])
 def test_in_its_limit_the_decision_is_the_threshold_rule(arm):
     p = small(ru_theatre_share=0.15, **{**THRESHOLD_LIMIT, **arm})
-    new = [_run(CeasefireModel, p, s) for s in SEEDS]
-    old = [_run(ThresholdModel, p, s) for s in SEEDS]
+    new = [_run(_model(p, s)) for s in SEEDS]
+    old = [_run(_model(p, s, threshold_rule)) for s in SEEDS]
     assert sum(r["resumed"] for r in new) >= 3  # the comparison is not empty
     assert same_records(new, old)
 
@@ -94,7 +78,7 @@ def test_when_nothing_changes_over_time_waiting_never_beats_resuming_now():
     m.add_unit(RU, 60_000.0, 1.0, Posture.RESERVE, -1)
     worth_something = 0
     for _ in range(8):
-        est = decision.estimate(m, np.zeros(m.windows.n))
+        est = decision.estimate(m, np.zeros(m.lines.windows.n))
         if est.value_now > 0:
             worth_something += 1
             assert est.value_wait <= est.value_now
@@ -111,7 +95,7 @@ def test_when_the_balance_moves_its_way_russia_waits():
                       "dig_days_to_full": 3650.0})
     m = CeasefireModel(p, rng=0)  # the default map: room for a deeper offensive later
     m.add_unit(RU, 100_000.0, 1.0, Posture.RESERVE, -1)
-    est = decision.estimate(m, np.zeros(m.windows.n))
+    est = decision.estimate(m, np.zeros(m.lines.windows.n))
     assert est.value_now > 0 and est.value_wait > est.value_now
     assert not est.resume and est.deciding_term() == "waiting"
 
@@ -123,7 +107,7 @@ def test_a_dearer_end_of_the_ceasefire_means_fewer_resumptions(arm):
     counts = []
     for cost in (0.0, 100.0, 300.0, 1000.0, 5000.0):
         p = small(resumption_cost_km2=cost, **arm)
-        counts.append(sum(_run(CeasefireModel, p, s)["resumed"] for s in range(16)))
+        counts.append(sum(_run(_model(p, s))["resumed"] for s in range(16)))
     assert counts == sorted(counts, reverse=True)
     assert counts[0] > counts[-1]
 
@@ -135,10 +119,10 @@ AIMS_MET = {"sequencing": "simultaneous", "dmz_shape": "unilateral", "ru_theatre
 
 def test_a_deal_that_gives_all_its_aims_leaves_russia_nothing_to_resume_for():
     p = small(beyond_aims_value=0.0, **AIMS_MET)
-    assert not any(_run(CeasefireModel, p, s)["resumed"] for s in SEEDS)
+    assert not any(_run(_model(p, s))["resumed"] for s in SEEDS)
     # the control: the same deal, with ground beyond the oblast worth something
     p = small(beyond_aims_value=1.0, **AIMS_MET)
-    assert any(_run(CeasefireModel, p, s)["resumed"] for s in SEEDS)
+    assert any(_run(_model(p, s))["resumed"] for s in SEEDS)
 
 
 def test_the_review_is_recorded_with_the_term_that_decided_it():

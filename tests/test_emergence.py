@@ -67,7 +67,7 @@ def test_credible_guarantees_deter():
 
 def _best_ratio_path(**params):
     m = CeasefireModel(small(sequencing="frozen_line", **params), rng=1, map_path=SMALL_MAP)
-    no_noise = np.zeros(m.windows.n)
+    no_noise = np.zeros(m.lines.windows.n)
     path = [float(np.max(m.russia.expected_ratio(no_noise)))]
     for _ in range(300):
         m.step()
@@ -104,7 +104,7 @@ def _zone_ratio_path(dmz_shape: str, **params) -> np.ndarray:
                        map_path=SMALL_MAP)
     while m.phase != "dmz":
         m.step()
-    no_noise, path = np.zeros(m.windows.n), []
+    no_noise, path = np.zeros(m.lines.windows.n), []
     while m.in_ceasefire and len(path) < 300:
         path.append(float(np.max(m.russia.expected_ratio(no_noise))))
         m.step()

@@ -3,7 +3,7 @@ when the offensive resumes."""
 
 import numpy as np
 import pytest
-from dmzsim.model import kernels
+from dmzsim.model import balance, kernels
 from dmzsim.model.forces import RU, Posture
 from dmzsim.model.model import CeasefireModel
 
@@ -42,7 +42,7 @@ def test_a_fully_credible_guarantor_answers_every_detected_violation_and_refresh
               violation_rate_per_100km_day=10.0, monitoring_coverage=1.0)
     for _ in range(10):
         m.step()
-    detected = sum(s.violations_detected for s in m.sectors)
+    detected = sum(s.violations_detected for s in m.monitoring.sectors)
     assert detected > 0 and m.guarantor.responses == detected
     assert m.guarantor.refresh_day == m.day  # answered today: no decay
     assert m.guarantor.credibility() == pytest.approx(1.0)
@@ -53,7 +53,7 @@ def test_unseen_violations_go_unanswered():
               monitoring_coverage=0.0)
     for _ in range(10):
         m.step()
-    assert sum(s.violations for s in m.sectors) > 0 and m.guarantor.responses == 0
+    assert sum(s.violations for s in m.monitoring.sectors) > 0 and m.guarantor.responses == 0
 
 
 @pytest.mark.parametrize(("credibility", "comes_in"), [(1.0, True), (0.0, False)])
@@ -64,11 +64,11 @@ def test_the_guarantor_comes_in_against_an_attack_with_probability_credibility(
     for _ in range(5):
         m.step()
     assert m.phase == "dmz"
-    before = m.defence_multiplier().copy()
+    before = balance.defence_multiplier(m).copy()
     m.resume_war(0, 5.0)
     assert m.guarantor.triggered is comes_in
     factor = 1.5 if comes_in else 1.0
-    np.testing.assert_allclose(m.defence_multiplier(), before * factor)
+    np.testing.assert_allclose(balance.defence_multiplier(m), before * factor)
     assert m.guarantor.combat_support() == (0.5 if comes_in else 0.0)
 
 
@@ -76,7 +76,7 @@ def test_expected_support_deters_in_russias_estimate():
     m = world(guarantee_credibility=0.0, decision_noise=0.0)
     m.add_unit(RU, 100_000.0, 1.0, Posture.RESERVE, -1)
     m.step()
-    no_noise = np.zeros(m.windows.n)
+    no_noise = np.zeros(m.lines.windows.n)
     alone = m.russia.expected_ratio(no_noise)
     m.p = m.p.model_copy(update={"guarantee_credibility": 1.0,
                                  "guarantor_combat_support": 1.0})

@@ -6,8 +6,7 @@ import pytest
 from dmzsim.model.api import simulate
 from dmzsim.model.forces import RU, UA
 from dmzsim.model.model import CeasefireModel
-from dmzsim.model.recording import summary
-from dmzsim.model.regeneration import total_personnel
+from dmzsim.model.processes.recording import summary
 
 from tests.helpers import SMALL_MAP, small
 
@@ -63,9 +62,10 @@ def test_daily_invariants(arm, shape):
         assert np.all(f.view("strength") >= 0)
         assert np.all((f.view("readiness") >= 0.05) & (f.view("readiness") <= 1.0))
         for side in (RU, UA):
-            expected = (m.initial_personnel[side] + m.inflow_total[side]
-                        - m.outflow_total[side] - m.losses[side])
-            assert total_personnel(m, side) == pytest.approx(expected, rel=1e-9, abs=1e-6)
+            regen = m.regeneration
+            expected = (regen.initial_personnel[side] + regen.inflow_total[side]
+                        - regen.outflow_total[side] - m.combat.losses[side])
+            assert regen.total_personnel(side) == pytest.approx(expected, rel=1e-9, abs=1e-6)
         if m.phase == "dmz":
             for unit in m.units.values():
                 assert not m.theatre.dmz[unit.cell.coordinate], (unit.side, unit.posture)

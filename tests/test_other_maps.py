@@ -24,7 +24,7 @@ def _after_withdrawal(map_path: Path | None, shape: str, width: float) -> Ceasef
     m = CeasefireModel(sequencing="simultaneous", dmz_shape=shape, dmz_width_km=width,
                        withdrawal_days=3, guarantee_credibility=0.9, rng=0, map_path=map_path)
     before = m.theatre.n_sectors
-    assert before >= 1 and np.all(m.has_line())
+    assert before >= 1 and np.all(m.lines.has_line())
     for _ in range(4):
         m.step()
     assert m.phase == "dmz"
@@ -37,7 +37,7 @@ def test_after_any_withdrawal_every_sector_has_a_front_and_no_unit_is_in_the_zon
         map_path, shape, width):
     m = _after_withdrawal(map_path, shape, width)
     th = m.theatre
-    assert np.all(m.has_line()) and np.all(th.front_km > 0)
+    assert np.all(m.lines.has_line()) and np.all(th.front_km > 0)
     assert np.all(th.sectors.sector_of_cell[th.sectors.front] >= 0)
     for u in m.units.values():
         x, y = u.cell.coordinate
@@ -50,7 +50,7 @@ def test_a_unilateral_zone_leaves_no_ground_of_ukraines_in_the_oblast(map_path):
     m = _after_withdrawal(map_path, "unilateral", 10.0)
     th = m.theatre
     assert not np.any(th.ua_ground() & th.in_oblast)  # no holes: it is all zone
-    assert m.area_ceded > 0 and m.area_ceded == pytest.approx(
+    assert m.record.area_ceded > 0 and m.record.area_ceded == pytest.approx(
         np.count_nonzero(th.dmz_flat) * th.cell_area)
 
 
@@ -161,7 +161,7 @@ def test_ukraine_on_any_side_of_the_line(tmp_path, side):
     m = _after_withdrawal(path, "unilateral", 10.0)
     th = m.theatre
     assert not np.any(th.ua_ground() & th.in_oblast)
-    assert np.all(m.has_line()) and np.all(th.front_km > 0)
+    assert np.all(m.lines.has_line()) and np.all(th.front_km > 0)
     # the same theatre turned: the same ground on each side and the same front, to a cell
     turned = CeasefireModel(rng=0, map_path=path).theatre
     assert turned.ua_area_km2(oblast_only=True) == pytest.approx(

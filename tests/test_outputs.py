@@ -15,9 +15,10 @@ import pytest
 from dmzsim.analysis.loader import load_experiment
 from dmzsim.analysis.report.build import write_report
 from dmzsim.analysis.tables import outcome_table
-from dmzsim.model import outputs, recording
+from dmzsim.model import outputs
 from dmzsim.model.api import simulate
 from dmzsim.model.model import CeasefireModel
+from dmzsim.model.processes import recording
 from dmzsim.runs.experiment.config import from_dict
 from dmzsim.runs.sweep import run_experiment
 from dmzsim.runs.sweep.executors import ExecutorSpec
@@ -62,7 +63,7 @@ def new_output(monkeypatch: pytest.MonkeyPatch) -> Iterator[outputs.Output]:
     """A new output as a contributor adds one: an entry in the table, its computation in
     recording.SUMMARY (and, to see it in the visual run, a monitor)."""
     monkeypatch.setattr(outputs, "OUTPUTS", (*outputs.OUTPUTS, NEW))
-    monkeypatch.setitem(recording.SUMMARY, NEW.name, lambda m, end: len(m.sectors))
+    monkeypatch.setitem(recording.SUMMARY, NEW.name, lambda m, end: len(m.monitoring.sectors))
     monkeypatch.setattr(outputs, "MONITORS",
                         (*outputs.MONITORS, outputs.Monitor("DMZ sectors", (NEW.name,))))
     yield NEW
@@ -92,4 +93,4 @@ def test_a_new_output_can_be_a_monitor_of_the_visual_run(new_output: outputs.Out
 
     m = CeasefireModel(small(), rng=1, map_path=SMALL_MAP)
     m.step()
-    assert dict(monitor_values(m))["DMZ sectors"] == str(len(m.sectors))
+    assert dict(monitor_values(m))["DMZ sectors"] == str(len(m.monitoring.sectors))

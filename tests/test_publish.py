@@ -194,13 +194,14 @@ def test_verify_fails_when_a_parameter_default_changes(
 def new_output(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """An output added after the reference was published (an entry and its computation),
     one the headline table shows too."""
-    from dmzsim.model import outputs, recording
+    from dmzsim.model import outputs
+    from dmzsim.model.processes import recording
 
     new = outputs.Output("dmz_sectors", "sectors of the demilitarized zone", "sectors",
                          cost=True, count=True,
                          headline=outputs.Headline("dmz_sectors", "DMZ sectors", 0))
     monkeypatch.setattr(outputs, "OUTPUTS", (*outputs.OUTPUTS, new))
-    monkeypatch.setitem(recording.SUMMARY, new.name, lambda m, end: len(m.sectors))
+    monkeypatch.setitem(recording.SUMMARY, new.name, lambda m, end: len(m.monitoring.sectors))
     yield new.name
 
 

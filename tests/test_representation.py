@@ -3,11 +3,12 @@ sectors' width (docs/validation.md §3 measures the runs; these test the pieces)
 
 import numpy as np
 import pytest
-from dmzsim.model import aims, decision
-from dmzsim.model.decision import misreading
+from dmzsim.model import aims, balance
 from dmzsim.model.forces import UA, Posture
 from dmzsim.model.front import Sectors
 from dmzsim.model.model import CeasefireModel
+from dmzsim.model.processes import decision
+from dmzsim.model.processes.decision import misreading
 from dmzsim.model.theatre_map import TownSpec
 
 from tests.helpers import SMALL_MAP, small
@@ -67,9 +68,9 @@ def test_the_model_aims_at_the_same_ground_whatever_the_partition(sector_km):
     move with the sectors' width."""
     ref = CeasefireModel(small(sector_km=20.0), rng=0, map_path=SMALL_MAP)
     m = CeasefireModel(small(sector_km=sector_km), rng=0, map_path=SMALL_MAP)
-    np.testing.assert_allclose(m.windows.centre, ref.windows.centre)
-    np.testing.assert_allclose([m.aims.total(j) for j in range(m.windows.n)],
-                               [ref.aims.total(j) for j in range(ref.windows.n)])
+    np.testing.assert_allclose(m.lines.windows.centre, ref.lines.windows.centre)
+    np.testing.assert_allclose([m.lines.aims.total(j) for j in range(m.lines.windows.n)],
+                               [ref.lines.aims.total(j) for j in range(ref.lines.windows.n)])
 
 
 def _model(cell_km: float) -> CeasefireModel:
@@ -80,7 +81,7 @@ def _model(cell_km: float) -> CeasefireModel:
 def test_the_defended_zone_is_as_deep_at_any_cell_size(cell_km):
     m = _model(cell_km)
     th = m.theatre
-    _, sectors, weights = m.zone
+    _, sectors, weights = m.fortification.zone
     area = np.bincount(sectors, weights=weights, minlength=th.n_sectors) * th.cell_area
     depth = area.sum() / th.sectors.length_km.sum()
     assert depth == pytest.approx(m.p.defence_zone_km, rel=0.1)
@@ -89,16 +90,16 @@ def test_the_defended_zone_is_as_deep_at_any_cell_size(cell_km):
 def test_the_value_of_ground_grows_smoothly_with_depth():
     m = CeasefireModel(small(cell_km=2.0, belt_town_value_km2=0.0), rng=0,
                        map_path=SMALL_MAP)
-    k = m.windows.n // 2
+    k = m.lines.windows.n // 2
     d = np.linspace(0.0, 20.0, 401)
-    steps = np.diff([m.aims.value(k, x) for x in d])
+    steps = np.diff([m.lines.aims.value(k, x) for x in d])
     assert (steps >= -1e-9).all()
     # each 0.05 km gains at most the corridor's width of ground, never a row of cells
     assert steps.max() <= 0.05 * m.p.attack_frontage_km * (1 + 1e-9)
 
 
 def test_the_corridor_is_worth_the_same_at_any_cell_size():
-    worth = {c: sum(m.aims.value(j, 10.0) for j in range(m.windows.n))
+    worth = {c: sum(m.lines.aims.value(j, 10.0) for j in range(m.lines.windows.n))
              for c, m in ((c, _model(c)) for c in (1.0, 2.0))}
     assert worth[2.0] == pytest.approx(worth[1.0], rel=0.06)
 
@@ -127,10 +128,10 @@ def test_reserves_sent_to_meet_the_main_effort_count_in_full_on_its_frontage(com
     its frontage and count in full, whatever the sector's width. Without a main effort
     they are spread like any line unit."""
     m = CeasefireModel(small(sector_km=40.0), rng=0, map_path=SMALL_MAP)
-    assert m.theatre.n_sectors == 1 and m.windows.n == 2  # one sector, two frontages
-    share = float(m.windows.weights[0, 0])
+    assert m.theatre.n_sectors == 1 and m.lines.windows.n == 2  # one sector, two frontages
+    share = float(m.lines.windows.weights[0, 0])
     assert share < 0.6
-    m.set_main(0 if committed else -1)
+    m.effort.aim(0 if committed else -1)
     base = _defence_on(m, 0)
     unit = m.add_unit(UA, 5_000.0, 1.0, Posture.DEFEND, 0)
     m.forces.committed[unit.row] = True
@@ -156,10 +157,10 @@ def test_front_positions_lay_the_stretches_end_to_end():
 
 
 def test_a_line_stands_end_to_end_each_unit_on_its_share():
-    from dmzsim.model.model import _along_front
+    from dmzsim.model.lines import along_front
 
     power = np.array([1.0, 3.0, 2.0, 2.0])
-    sector, start, end = _along_front(power, np.array([10.0, 30.0]))
+    sector, start, end = along_front(power, np.array([10.0, 30.0]))
     np.testing.assert_allclose(start, [0.0, 5.0, 20.0, 30.0])
     np.testing.assert_allclose(end, [5.0, 20.0, 30.0, 40.0])
     assert sector.tolist() == [0, 1, 1, 1]  # the sector holding each unit's middle
@@ -169,9 +170,10 @@ def _standing(sector_km: float) -> tuple[np.ndarray, ...]:
     from dmzsim.model.forces import RU
 
     m = CeasefireModel(small(sector_km=sector_km), rng=0, map_path=SMALL_MAP)
-    ua, _ = m.ua_line_masks()
-    on = m.windows.spans
-    return (m.standing_on(m.line_mask(RU), on).sum(axis=0), m.standing_on(ua, on).sum(axis=0),
+    ua, _ = balance.ua_line_masks(m)
+    on = m.lines.windows.spans
+    return (m.lines.standing_on(m.forces.line_mask(RU), on).sum(axis=0),
+            m.lines.standing_on(ua, on).sum(axis=0),
             decision._Forecast(m, np.zeros(1)).attack[0])
 
 
@@ -188,15 +190,15 @@ def test_a_frontage_meets_the_same_units_whatever_the_partition(sector_km):
 
 def test_the_line_stands_wholly_on_the_front_and_a_unit_sent_on_spreads_on_its_sector():
     m = CeasefireModel(small(sector_km=15.0), rng=0, map_path=SMALL_MAP)
-    mask = m.line_mask(UA)
-    on_sectors = m.standing_on(mask, m.sector_spans)
+    mask = m.forces.line_mask(UA)
+    on_sectors = m.lines.standing_on(mask, m.lines.sector_spans)
     assert on_sectors.sum() == pytest.approx(m.forces.power(mask))  # nothing lost or made
     row = int(np.flatnonzero(mask & (m.forces.view("sector") == 0))[0])
     m.units[row].order(Posture.DEFEND, 1, m.day)
     assert np.isnan(m.forces.front_from[row])
     alone = np.zeros_like(mask)
     alone[row] = True
-    got = m.standing_on(alone, m.sector_spans)
+    got = m.lines.standing_on(alone, m.lines.sector_spans)
     assert got[1, 1] == pytest.approx(m.forces.power(alone)) and got.sum() == got[1, 1]
 
 
@@ -206,7 +208,7 @@ def test_the_axis_of_an_attack_moves_smoothly_along_the_front():
     on, at a coarser cell size, would otherwise aim at other ground."""
     m = _model(3.0)
     s = np.arange(20.0, 40.0, 0.25)
-    axes = np.array([aims.axis_of_advance(m, float(x)) for x in s])
+    axes = np.array([aims.axis_of_advance(m.theatre, m.p.attack_frontage_km, float(x)) for x in s])
     step = np.hypot(np.diff(axes[:, 0]), np.diff(axes[:, 1]))
     cos = np.clip((axes[1:, 2:] * axes[:-1, 2:]).sum(axis=1), -1.0, 1.0)
     turn = np.degrees(np.arccos(cos))

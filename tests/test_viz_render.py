@@ -27,7 +27,7 @@ from dmzsim.analysis.estimators import wilson  # noqa: E402
 from dmzsim.model.forces import RU, UA  # noqa: E402
 from dmzsim.model.model import CeasefireModel  # noqa: E402
 from dmzsim.model.params import SEQUENCING_ARMS, Params, parameter_table  # noqa: E402
-from dmzsim.model.recording import summary  # noqa: E402
+from dmzsim.model.processes.recording import summary  # noqa: E402
 from dmzsim.runs.cli import main  # noqa: E402
 from dmzsim.runs.cli import viz as viz_cli  # noqa: E402
 from dmzsim.runs.experiment.published import PUBLISHED_DIR  # noqa: E402
@@ -216,7 +216,7 @@ def test_ceded_towns_are_not_fallen_and_have_their_own_glyph():
     while m.phase != "dmz":
         m.step()
     ceded = ceded_towns(m)
-    assert ceded.sum() == m.towns_ceded > 0 and m.record["towns_lost"] == 0
+    assert ceded.sum() == m.record.towns_ceded > 0 and m.record.towns_lost == 0
     renderer.frame(m)
     _, premultiplied, keep = renderer.overlay
     rgb = premultiplied / np.maximum(1.0 - keep, 1e-6)
@@ -300,7 +300,7 @@ def test_plots_mark_the_resumption():
     assert renderer.note.get_text() == "offensive resumed on day 0"
     quiet = small_model(sequencing="guarantees_first")
     PlotsRenderer(quiet).frame(quiet)
-    assert math.isnan(quiet.record["day_resumed"])
+    assert math.isnan(quiet.record.day_resumed)
 
 
 def test_the_plot_grid_grows_with_the_list_of_plots(monkeypatch):
@@ -398,8 +398,8 @@ def test_monitors_have_labels_units_and_one_value_each():
     while m.phase != "dmz":
         m.step()
     cards = {c.label: c for c in monitor_cards(m)}
-    assert m.towns_ceded > 0
-    assert cards["Towns ceded by the deal"].value == str(m.towns_ceded)
+    assert m.record.towns_ceded > 0
+    assert cards["Towns ceded by the deal"].value == str(m.record.towns_ceded)
     assert cards["Towns lost to the offensive"].value == "0"
     assert cards["Towns ceded by the deal"].unit == "towns"
     assert cards["RU personnel"].unit == "personnel"

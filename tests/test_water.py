@@ -144,5 +144,5 @@ def test_a_unilateral_zone_cedes_no_water(tmp_path):
         m.step()
     th = m.theatre
     assert not np.any(th.dmz_flat & ~th.passable)
-    assert m.area_ceded == pytest.approx(np.count_nonzero(th.dmz_flat) * th.cell_area)
+    assert m.record.area_ceded == pytest.approx(np.count_nonzero(th.dmz_flat) * th.cell_area)
     assert np.all(th.control_flat[th.dmz_flat] == RU)

@@ -31,7 +31,7 @@ def test_unilateral_withdrawal_empties_and_cedes_the_oblast_part():
     assert np.array_equal(m.theatre.dmz_flat, ua_in_oblast)
     assert np.all(m.theatre.control_flat[ua_in_oblast] == CTRL_RU)
     assert all(not m.theatre.dmz[u.cell.coordinate] for u in m.units.values())
-    assert m.towns_ceded == 2  # both fortress-belt towns lie inside the oblast part
+    assert m.record.towns_ceded == 2  # both fortress-belt towns lie inside the oblast part
 
 
 def test_mirrored_withdrawal_keeps_control_and_opens_a_gap():
@@ -42,9 +42,9 @@ def test_mirrored_withdrawal_keeps_control_and_opens_a_gap():
         m.step()
     assert np.array_equal(m.theatre.control, before)
     # the theatre is cut along Ukraine's new line: Russia's edge is both widths away
-    assert np.all(m.ua_depth == 0.0)
-    assert np.all(m.ru_depth <= -2 * 6.0 + m.theatre.cell_km)
-    assert np.all(m.crossing_days() > 0)
+    assert np.all(m.lines.ua_depth == 0.0)
+    assert np.all(m.lines.ru_depth <= -2 * 6.0 + m.theatre.cell_km)
+    assert np.all(m.lines.crossing_days() > 0)
 
 
 def test_an_undefended_sector_is_overrun_and_its_town_falls():
@@ -60,7 +60,7 @@ def test_an_undefended_sector_is_overrun_and_its_town_falls():
         m.step()
     assert m.ua_area < area0
     assert not m.theatre.towns_held[town]
-    assert m.record["belt_towns_lost"] >= 1
+    assert m.record.belt_towns_lost >= 1
 
 
 def test_balanced_fortified_front_barely_moves():
@@ -68,7 +68,7 @@ def test_balanced_fortified_front_barely_moves():
               ru_recruits_per_month=0.0, ua_recruits_per_month=0.0, ua_awol_per_month=0.0)
     for _ in range(60):
         m.step()
-    assert np.all(m.ru_depth <= 1.0)  # under ~17 m/day against full works
+    assert np.all(m.lines.ru_depth <= 1.0)  # under ~17 m/day against full works
 
 
 def test_digging_raises_works_on_the_manned_line_and_zone_works_decay():
@@ -77,7 +77,7 @@ def test_digging_raises_works_on_the_manned_line_and_zone_works_decay():
               dig_days_to_full=10.0, fortification_decay_days=10.0)
     m.step()
     zone_cells = m.theatre.dmz_cells
-    line_cells = m.zone[0]
+    line_cells = m.fortification.zone[0]
     fort_zone0 = m.theatre.fort_flat[zone_cells].max()
     for _ in range(5):
         m.step()
@@ -89,9 +89,9 @@ def test_digging_raises_works_on_the_manned_line_and_zone_works_decay():
 def test_monitoring_sees_a_buildup_only_with_coverage(coverage, seen):
     m = world(sequencing="frozen_line", monitoring_coverage=coverage)
     m.add_unit(RU, 50_000.0, 1.0, Posture.RESERVE, -1)
-    m.concentrate(RU, 0, m.day + 5)
+    m.movement.send_reserves(RU, 0, m.day + 5)
     m.step()
-    assert (m.sectors[0].detections > 0) == seen
+    assert (m.monitoring.sectors[0].detections > 0) == seen
     assert m.ukraine.alert == seen
 
 
@@ -102,7 +102,7 @@ def test_overwhelming_reserves_lead_to_massing_then_resumption():
     for _ in range(10):
         m.step()
     assert m.phase == "resumed"
-    assert m.record["day_resumed"] == pytest.approx(6.0)
+    assert m.record.day_resumed == pytest.approx(6.0)
 
 
 def test_no_reserves_and_a_balanced_line_means_no_resumption():

@@ -272,7 +272,7 @@ def FinishedBanner(run: Run) -> None:  # noqa: N802
     run.tick.get()  # re-render every frame
     if model.running:
         return
-    resumed = model.record.get("day_resumed", math.nan)
+    resumed = model.record.day_resumed
     how = ("the ceasefire held" if math.isnan(resumed)
            else f"the offensive resumed on day {resumed:.0f}")
     solara.v.Alert(children=[f"Finished: the run reached its horizon, day {model.day}; "

@@ -14,7 +14,7 @@ from typing import Any
 import solara
 from dmzsim.model import outputs
 from dmzsim.model.model import CeasefireModel
-from dmzsim.model.recording import summary
+from dmzsim.model.processes.recording import summary
 from dmzsim.runs.viz.drawing import POSTURE_STYLE
 from dmzsim.runs.viz.map import LEGEND, MapRenderer
 from dmzsim.runs.viz.plots import PlotsRenderer

@@ -279,7 +279,7 @@ class MapRenderer:
             self.arrow.set_positions(tuple(arrow[0]), tuple(arrow[1]))
 
     def _update_sectors(self, model: CeasefireModel) -> None:
-        k, sectors = self.cell_km, [s for s in model.sectors if s.cell is not None]
+        k, sectors = self.cell_km, [s for s in model.monitoring.sectors if s.cell is not None]
         xy = np.array([s.cell.coordinate for s in sectors], dtype=float).reshape(-1, 2)
         cover = np.array([s.coverage for s in sectors], dtype=float)
         face = np.column_stack([np.tile(DMZ_GOLD, (len(cover), 1)), 0.15 + 0.85 * cover])

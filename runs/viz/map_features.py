@@ -58,7 +58,7 @@ def ceded_towns(model: CeasefireModel) -> np.ndarray:
     """
     r, th = model.theatre.raster, model.theatre
     n = len(r.towns)
-    if model.towns_ceded == 0 or n == 0:
+    if model.record.towns_ceded == 0 or n == 0:
         return np.zeros(n, dtype=bool)
     start = np.array([bool(r.ua_held[t.cell]) for t in r.towns])
     zone = r.spec.zones[model.p.unilateral_zone]
@@ -76,13 +76,13 @@ def attack_arrow(model: CeasefireModel, min_km: float = 30.0) -> tuple[np.ndarra
                                                                       np.ndarray] | None:
     """The main attack as (from, to) in km: from its point of attack to the breach's tip,
     at least ``min_km`` long along the breach's direction; None before resumption."""
-    breach, th = model.breach, model.theatre
-    if not model.at_war or model.main_sector < 0 or breach is None or breach.cells.size == 0:
+    breach, th = model.effort.breach, model.theatre
+    if not model.at_war or model.effort.sector < 0 or breach is None or breach.cells.size == 0:
         return None
     k = th.cell_km
     xy = np.column_stack(np.unravel_index(breach.cells, th.control.shape)).astype(float)
     xy = (xy + 0.5) * k
-    start = (np.asarray(model.main_cell, dtype=float) + 0.5) * k
+    start = (np.asarray(model.effort.cell, dtype=float) + 0.5) * k
     deep = xy[-max(1, len(xy) // 10):].mean(axis=0)
     direction = deep - start
     norm = float(np.hypot(*direction))

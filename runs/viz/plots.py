@@ -200,7 +200,7 @@ class PlotsRenderer:
         return self.blit.png()
 
     def _update_mark(self, model: CeasefireModel) -> None:
-        day = model.record.get("day_resumed", math.nan)
+        day = model.record.day_resumed
         shown = not math.isnan(day)
         for mark in self.marks:
             mark.set_visible(shown)

@@ -12,10 +12,11 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from dmzsim.model import decision
+from dmzsim.model import balance
 from dmzsim.model.forces import RU, UA, Posture
 from dmzsim.model.model import CeasefireModel
 from dmzsim.model.outputs import number
+from dmzsim.model.processes import decision
 from dmzsim.runs.viz.drawing import POSTURE_STYLE
 from dmzsim.runs.viz.map_features import ceded_towns
 
@@ -104,9 +105,9 @@ def units_near(model: CeasefireModel, cell: tuple[int, int]) -> list[Finding]:
 
 def sector(model: CeasefireModel, k: int) -> Finding:
     """A sector: its front, its monitors' counts, the odds there and Russia's review."""
-    s = model.sectors[k]
+    s = model.monitoring.sectors[k]
     n = model.theatre.n_sectors
-    today = float(model.current_ratio()[k])
+    today = float(balance.current_ratio(model)[k])
     expected = float(decision.expected_ratio(model, np.zeros(n))[k])
     need = model.p.breakthrough_ratio
     seen = "never" if math.isnan(s.first_buildup_day) else f"day {s.first_buildup_day:.0f}"
@@ -116,13 +117,13 @@ def sector(model: CeasefireModel, k: int) -> Finding:
              f"force ratio today {number(today)}; Russia's expected ratio "
              f"{number(expected)} (without its misreading), {need:g} needed"]
     lines.append(review_line(model, k))
-    main = " · Russia's main effort" if model.main_sector == k else ""
+    main = " · Russia's main effort" if model.effort.sector == k else ""
     return Finding(f"Sector {k} of {n}{main}", tuple(lines))
 
 
 def review_line(model: CeasefireModel, k: int) -> str:
     """What Russia's latest review said about sector ``k`` (it looks at its best one)."""
-    est = model.record.get("review")
+    est = model.record.review
     if est is None:
         return "Russia has not reviewed yet"
     best = int(est.sector[0])

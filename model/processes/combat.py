@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from dmzsim.model import kernels
+from dmzsim.model import balance, kernels
 from dmzsim.model.forces import RU, UA, Posture
 from scipy import ndimage
 
@@ -24,51 +24,84 @@ if TYPE_CHECKING:
     from dmzsim.model.model import CeasefireModel
 
 
+class Combat:
+    """The fighting, at war.
+
+    State: each side's losses so far, and per sector of today's partition whether its
+    line assaults today and its breakthrough pulse (``kernels.pulse_step``).
+    """
+
+    STEP = 7
+
+    def __init__(self, m: CeasefireModel) -> None:
+        self.m = m
+        self.losses = np.zeros(2)
+        self.assault = np.zeros(0, dtype=bool)  # sectors whose line units assault today
+        self.pulse = np.zeros(0, dtype=int)  # breakthrough pulse state per sector
+
+    def new_partition(self, n_sectors: int) -> None:
+        """The theatre was cut again: no sector of the new partition is mid-assault."""
+        self.assault = np.zeros(n_sectors, dtype=bool)
+        self.pulse = np.zeros(n_sectors, dtype=int)
+
+    def step(self) -> None:
+        """At war: fight, then cut the theatre again if the line has moved far."""
+        if self.m.at_war:
+            fight(self.m)
+            self.m.lines.rebuild_if_moved()
+
+    def take_pockets(self) -> None:
+        """Ground Ukraine holds cut off from the rest (``take_pockets``) falls."""
+        take_pockets(self.m)
+
+
 def fight(m: CeasefireModel) -> None:
     """Step 7: close the gap where the sides are apart, assault where the odds allow, and
     take losses on every sector in contact and at the breach."""
     p, th, f = m.p, m.theatre, m.forces
+    lines, effort, c = m.lines, m.effort, m.combat
     n = th.n_sectors
     ru_line_mask = f.mask(RU, Posture.DEFEND, present_on=m.day)
     ua_mask = f.mask(UA, Posture.DEFEND, Posture.WITHDRAW, present_on=m.day)
     atk_mask = f.mask(RU, Posture.ATTACK, present_on=m.day)
     ru = f.power_by_sector(ru_line_mask, n)
-    spread_mask, facing_mask = m.ua_line_masks(m.day)  # along the front; met the main effort
+    # along the front; met the main effort
+    spread_mask, facing_mask = balance.ua_line_masks(m, m.day)
     ua, facing = f.power_by_sector(spread_mask, n), f.power_by_sector(facing_mask, n)
-    fort = m.sector_fortification()
-    mult = m.defence_multiplier(fort)
-    has_line = m.has_line()
-    contact = has_line & (m.ua_depth - m.ru_depth <= 1.5 * th.cell_km)
+    fort = m.fortification.sector_fortification()
+    mult = balance.defence_multiplier(m, fort)
+    has_line = lines.has_line()
+    contact = has_line & (lines.ua_depth - lines.ru_depth <= 1.5 * th.cell_km)
     _cross(m, has_line & ~contact & (ru > 0))
 
     # each sector's line units standing on the main effort's frontage (none without one)
     atk = f.power(atk_mask)
     ru_w, ua_w = np.zeros(n), np.zeros(n)
-    if m.main_window >= 0 and atk > 0:
-        lo, hi = m.windows.spans
-        span = (lo[[m.main_window]], hi[[m.main_window]])
-        ru_w = m.standing_on(ru_line_mask, span)[:, 0]
-        ua_w = m.standing_on(spread_mask, span)[:, 0]
+    if effort.window >= 0 and atk > 0:
+        lo, hi = lines.windows.spans
+        span = (lo[[effort.window]], hi[[effort.window]])
+        ru_w = lines.standing_on(ru_line_mask, span)[:, 0]
+        ua_w = lines.standing_on(spread_mask, span)[:, 0]
     else:  # no main effort to meet: the reserves sent to it hold their sector
         ua, facing = ua + facing, np.zeros(n)
     ru_hold, ua_hold = np.maximum(ru - ru_w, 0.0), np.maximum(ua - ua_w, 0.0)
     eff = ua_hold * mult
     ratio = np.divide(ru_hold, eff, out=np.full(n, np.inf), where=eff > 0)
     assault = contact & (ru_hold > 0) & (ratio >= kernels.QJM_RATIOS[0])
-    m.assault = assault
-    breaks, pulse = kernels.pulse_step(ratio, m.pulse, p.breakthrough_ratio,
+    c.assault = assault
+    breaks, pulse = kernels.pulse_step(ratio, c.pulse, p.breakthrough_ratio,
                                        p.breakthrough_pulse_days, p.consolidation_days)
-    m.pulse = np.where(assault, pulse, np.minimum(m.pulse + 1, 0))
+    c.pulse = np.where(assault, pulse, np.minimum(c.pulse + 1, 0))
     step = kernels.advance_km(ratio, fort, p.era_advance_multiplier, breaks & assault,
                               p.breakthrough_speed_km_per_day) * assault
     for k in (step > 0).nonzero()[0]:
-        _advance(m, int(k), m.ru_depth[k] + step[k])
+        _advance(m, int(k), lines.ru_depth[k] + step[k])
     intensity = np.where(assault, 1.0, p.quiet_sector_intensity) * contact
     exposure = kernels.defender_exposure(fort)
     ru_loss, ua_loss = kernels.lanchester_losses(ru_hold, eff, np.ones(n), exposure,
                                                  p.attrition_rate_per_day, intensity)
     atk_loss = 0.0
-    if m.main_window >= 0 and atk > 0:
+    if effort.window >= 0 and atk > 0:
         b_ru, b_ua = _breach(m, atk, ru_w, ua_w + facing, mult, fort, exposure)
         ru_loss += b_ru[0]
         atk_loss = b_ru[1]
@@ -84,28 +117,28 @@ def _breach(m: CeasefireModel, atk: float, ru_w: np.ndarray, ua_w: np.ndarray,
             ) -> tuple[tuple[np.ndarray, float], np.ndarray]:
     """The main effort's battle on its frontage. Returns the attacker's losses (line units
     per sector, attack group) and the defender's per sector."""
-    p = m.p
-    k = m.main_sector
+    p, effort = m.p, m.effort
+    k = effort.sector
     defence = float((ua_w * mult).sum())
     attack = atk + float(ru_w.sum())
     ratio = attack / defence if defence > 0 else np.inf
     share = ua_w / max(float(ua_w.sum()), 1e-9)
     b_fort = float((share * fort).sum()) if ua_w.sum() > 0 else float(fort[k])
-    gap = m.ua_depth[k] - m.breach_depth
+    gap = m.lines.ua_depth[k] - effort.breach_depth
     if gap > 1.5 * m.theatre.cell_km:  # still crossing the zone
-        _push_breach(m, m.breach_depth + float(m.crossing_speed()[k]))
+        _push_breach(m, effort.breach_depth + float(m.fortification.crossing_speed()[k]))
         return (np.zeros_like(ru_w), 0.0), np.zeros_like(ua_w)
     if ratio >= kernels.QJM_RATIOS[0]:
-        breaks, pulse = kernels.pulse_step(np.array([ratio]), np.array([m.breach_pulse]),
+        breaks, pulse = kernels.pulse_step(np.array([ratio]), np.array([effort.breach_pulse]),
                                            p.breakthrough_ratio, p.breakthrough_pulse_days,
                                            p.consolidation_days)
-        m.breach_pulse = int(pulse[0])
+        effort.breach_pulse = int(pulse[0])
         step = float(kernels.advance_km(np.array(ratio), np.array(b_fort),
                                         p.era_advance_multiplier, breaks[0],
                                         p.breakthrough_speed_km_per_day))
-        _push_breach(m, m.breach_depth + step)
+        _push_breach(m, effort.breach_depth + step)
     else:
-        m.breach_pulse = min(m.breach_pulse + 1, 0)
+        effort.breach_pulse = min(effort.breach_pulse + 1, 0)
     att_loss, def_loss = kernels.lanchester_losses(
         np.array(attack), np.array(defence), np.ones(1), np.array((share * exposure).sum()),
         p.attrition_rate_per_day, np.ones(1))
@@ -116,26 +149,28 @@ def _breach(m: CeasefireModel, atk: float, ru_w: np.ndarray, ua_w: np.ndarray,
 
 def _on_main(m: CeasefireModel, loss: float) -> np.ndarray:
     out = np.zeros(m.theatre.n_sectors)
-    out[m.main_sector] = loss
+    out[m.effort.sector] = loss
     return out
 
 
 def _push_breach(m: CeasefireModel, depth: float) -> None:
     """The main effort's edge reaches ``depth`` on its strip: cells and towns fall."""
-    assert m.breach is not None
-    depth = min(depth, float(m.breach.depth[-1]))
-    m.record["max_breach_km"] += max(depth, 0.0) - max(m.breach_depth, 0.0)
-    m.breach_depth = depth
-    _take(m, m.theatre.capture(m.breach, depth))
+    effort = m.effort
+    assert effort.breach is not None
+    depth = min(depth, float(effort.breach.depth[-1]))
+    m.record.max_breach_km += max(depth, 0.0) - max(effort.breach_depth, 0.0)
+    effort.breach_depth = depth
+    _take(m, m.theatre.capture(effort.breach, depth))
 
 
 def _cross(m: CeasefireModel, sectors: np.ndarray) -> None:
     """Move Russia's forward edge across the gap on sectors not yet in contact."""
     if not sectors.any():
         return
-    speed = m.crossing_speed()
+    speed = m.fortification.crossing_speed()
+    lines = m.lines
     for k in np.flatnonzero(sectors):
-        _advance(m, int(k), min(m.ru_depth[k] + speed[k], m.ua_depth[k]))
+        _advance(m, int(k), min(lines.ru_depth[k] + speed[k], lines.ua_depth[k]))
 
 
 def _advance(m: CeasefireModel, sector: int, depth: float) -> None:
@@ -143,24 +178,24 @@ def _advance(m: CeasefireModel, sector: int, depth: float) -> None:
 
     The edge stops at the end of the sector (the theatre's edge): nothing lies beyond.
     """
-    strip = m.theatre.strips[sector]
+    strip, lines = m.theatre.strips[sector], m.lines
     depth = min(depth, float(strip.depth[-1]))
-    m.ru_depth[sector] = depth
-    if m.ua_depth[sector] < depth:
-        m.ua_depth[sector] = depth
+    lines.ru_depth[sector] = depth
+    if lines.ua_depth[sector] < depth:
+        lines.ua_depth[sector] = depth
     _take(m, m.theatre.capture(strip, depth))
-    if abs(m.ua_depth[sector] - m.zone_depth[sector]) >= m.theatre.cell_km:
-        m.refresh_zone()
-        m.dirty_sectors.add(sector)
+    if m.fortification.moved(sector):
+        m.fortification.refresh()
+        m.movement.moved_fronts.add(sector)
 
 
 def _take(m: CeasefireModel, taken: tuple[float, list[int]]) -> None:
     area, towns = taken
     if area:
         m.ua_area -= area
-        m.record["territory_taken_km2"] += area
+        m.record.territory_taken_km2 += area
     for t in towns:
-        m.record_town_loss(t)
+        m.record.town_lost(m.theatre.raster.towns[t].fortress_belt)
 
 
 def take_pockets(m: CeasefireModel) -> None:
@@ -192,8 +227,8 @@ def _apply_losses(m: CeasefireModel, side: int, mask: np.ndarray, loss: np.ndarr
     share = np.divide(loss, per_sector, out=np.zeros_like(loss), where=per_sector > 0)
     taken = np.minimum(s * np.minimum(share[sector], 1.0), s)
     f.strength[rows] = s - taken
-    m.losses[side] += float(taken.sum())
+    m.combat.losses[side] += float(taken.sum())
     weak = rows[f.strength[rows] < 0.1 * m.p.unit_personnel]
     for r in weak:
-        m.depot[side] += f.strength[r]
+        m.regeneration.depot[side] += f.strength[r]
         m.units.pop(int(r)).disband()

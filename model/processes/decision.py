@@ -35,9 +35,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-from dmzsim.model import kernels, outputs
-from dmzsim.model.agreement import NEVER
-from dmzsim.model.forces import RU, UA, Posture
+from dmzsim.model import balance, kernels, outputs
+from dmzsim.model.forces import RU, UA
 
 if TYPE_CHECKING:
     from dmzsim.model.model import CeasefireModel
@@ -125,26 +124,26 @@ def expected_ratio(m: CeasefireModel, noise: np.ndarray) -> np.ndarray:
     """Russia's expected ratio on every window today (0 where Ukraine holds no ground)."""
     f = _Forecast(m, np.zeros(1))
     ratio = f.attack[0] / np.maximum(f.defence[0], 1e-9) * np.exp(noise)
-    return np.where(m.has_line()[m.windows.owner], ratio, 0.0)
+    return np.where(m.lines.has_line()[m.lines.windows.owner], ratio, 0.0)
 
 
 def _estimate(m: CeasefireModel, noise: np.ndarray, days: np.ndarray,
               window: int | None) -> Estimate:
-    p = m.p
+    p, lines = m.p, m.lines
     f = _Forecast(m, days)
     ratio_all = f.attack / np.maximum(f.defence, 1e-9) * np.exp(noise)[None, :]
-    ratio_all = np.where(m.has_line()[m.windows.owner][None, :], ratio_all, 0.0)
+    ratio_all = np.where(lines.has_line()[lines.windows.owner][None, :], ratio_all, 0.0)
     best = np.argmax(ratio_all, axis=1) if window is None else np.full(days.size, window)
     pick = (np.arange(days.size), best)
     ratio = ratio_all[pick]
     gain = losses = np.zeros(days.size)
-    ceasefire_days = m.day - m.ceasefire_day + days
+    ceasefire_days = m.day + days  # the ceasefire began on day 0
     ending = (p.resumption_cost_km2 + p.ceasefire_dividend_km2_per_year * ceasefire_days
-              / 365.25) * np.exp(m.political_shock)
+              / 365.25) * np.exp(m.russia.political_shock)
     guarantor = f.credibility * p.guarantor_cost_km2
     # the whole corridor is the most an offensive could gain: if even that does not pay
     # for the guarantor and the end of the ceasefire, no forecast can change the answer
-    ceiling = np.array([m.aims.total(int(k)) for k in best]) - guarantor - ending
+    ceiling = np.array([lines.aims.total(int(k)) for k in best]) - guarantor - ending
     feasible = (ratio >= p.breakthrough_ratio) & (ceiling > 0)
     if feasible.any():
         att = f.attack[pick] * np.exp(noise[best])
@@ -155,12 +154,12 @@ def _estimate(m: CeasefireModel, noise: np.ndarray, days: np.ndarray,
             CAMPAIGN_STEP_DAYS, p.attrition_rate_per_day, p.era_advance_multiplier,
             p.breakthrough_ratio, p.breakthrough_speed_km_per_day,
             p.breakthrough_pulse_days / (p.breakthrough_pulse_days + p.consolidation_days))
-        gain = np.array([m.aims.value(int(k), d) for k, d in zip(best, depth * span,
-                                                                  strict=True)])
+        gain = np.array([lines.aims.value(int(k), d) for k, d in zip(best, depth * span,
+                                                                      strict=True)])
         losses = lost / p.acceptable_losses_per_km2
         gain, losses = np.where(feasible, gain, 0.0), np.where(feasible, losses, 0.0)
     discount = (1.0 - p.discount_per_year) ** (days / 365.25)
-    return Estimate(days, best, m.windows.owner[best], ratio, p.breakthrough_ratio, gain,
+    return Estimate(days, best, lines.windows.owner[best], ratio, p.breakthrough_ratio, gain,
                     losses, guarantor, ending, discount)
 
 
@@ -171,47 +170,47 @@ class _Forecast:
     mean over the sectors."""
 
     def __init__(self, m: CeasefireModel, days: np.ndarray) -> None:
-        p, f = m.p, m.forces
+        p, f, lines = m.p, m.forces, m.lines
         t = days[:, None]
-        w, on = m.windows.weights, m.windows.spans
-        ru_line = m.standing_on(m.line_mask(RU), on).sum(axis=0)
+        windows, main = lines.windows, m.effort.window
+        w, on = windows.weights, windows.spans
+        ru_line = lines.standing_on(f.line_mask(RU), on).sum(axis=0)
         massed = np.zeros_like(ru_line)
-        if m.main_window >= 0:  # the main effort stands on its window's frontage
-            massed = m.windows.overlap(m.main_window) * f.power(
-                f.mask(RU, Posture.CONCENTRATE, Posture.ATTACK))
-        ru_now = ru_line + massed + m.reserve_power(RU)
+        if main >= 0:  # the main effort stands on its window's frontage
+            massed = windows.overlap(main) * f.attack_power()
+        ru_now = ru_line + massed + f.reserve_power(RU)
         ru_grow, ua_grow = _growth(m, RU, days), _growth(m, UA, days)
         self.attack = ru_now[None, :] * ru_grow[0][:, None] + ru_grow[1][:, None]
 
         th = m.theatre
-        cells, _, weights = m.zone
-        fort0 = th.span_means(cells, th.fort_flat, on, weights,
-                              fallback=_mean_over(w, m.sector_fortification()))
-        spread, facing = m.ua_line_masks()
-        ua_line_now = m.standing_on(spread, on).sum(axis=0)
-        if m.main_window >= 0:  # reserves sent to meet the main effort stand on its frontage
-            ua_line_now = ua_line_now + m.windows.overlap(m.main_window) * f.power(facing)
+        cells, _, weights = m.fortification.zone
+        fort0 = th.span_means(cells, th.fort_flat, on, weights, fallback=_mean_over(
+            w, m.fortification.sector_fortification()))
+        spread, facing = balance.ua_line_masks(m)
+        ua_line_now = lines.standing_on(spread, on).sum(axis=0)
+        if main >= 0:  # reserves sent to meet the main effort stand on its frontage
+            ua_line_now = ua_line_now + windows.overlap(main) * f.power(facing)
         manned = ua_line_now > 0
         self.fort = np.minimum(fort0[None, :] + np.where(manned, t / p.dig_days_to_full, 0.0),
                                1.0)
         left = th.span_means(th.dmz_cells, th.fort_flat, on)
         obstacles = np.maximum(left[None, :] - t / p.fortification_decay_days, 0.0)
-        between = m.ua_depth - m.ru_depth
+        between = lines.ua_depth - lines.ru_depth
         lines = np.isfinite(between)
         gap = _mean_over(w * lines[None, :],
                          np.where(lines, np.maximum(between - m.theatre.cell_km, 0.0), 0.0))
         self.crossing = gap[None, :] * (1.0 + p.obstacle_delay_factor * obstacles) / (
             p.dmz_crossing_km_per_day)
         warning = self.crossing + kernels.detection_prob(
-            m.coverage, p.concentration_days) * p.concentration_days
+            m.monitoring.coverage, p.concentration_days) * p.concentration_days
         share = np.minimum(1.0, warning / p.ua_alert_response_days)
         mult = _multiplier(m, self.fort)
-        self.credibility = _credibility(m, days)
+        self.credibility = m.guarantor.expected_credibility(days)
         support = 1.0 + self.credibility * p.guarantor_combat_support
         if m.guarantor.triggered:
             support = np.full_like(support, 1.0 + p.guarantor_combat_support)
         ua_line = ua_line_now[None, :] * ua_grow[0][:, None]
-        ua_res = m.reserve_power(UA, present_on=m.day) * ua_grow[0][:, None] + ua_grow[1][:, None]
+        ua_res = f.reserve_power(UA, present_on=m.day) * ua_grow[0][:, None] + ua_grow[1][:, None]
         self.defence = (ua_line + ua_res * share) * mult * support[:, None]
         self.reinforcement = ua_res * (1.0 - share) * mult * support[:, None]
 
@@ -224,50 +223,28 @@ def _mean_over(w: np.ndarray, per_sector: np.ndarray) -> np.ndarray:
 def _growth(m: CeasefireModel, side: int, days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """How a side's power grows by each offset: (factor on today's power from readiness,
     power added by recruits), from the same rates and caps as regeneration."""
-    from dmzsim.model.regeneration import daily_rate, total_personnel
-
-    p, f = m.p, m.forces
+    p, f, regen = m.p, m.forces, m.regeneration
     mask = f.view("alive") & (f.view("side") == side)
     s = f.view("strength")[mask]
     r_now = float((s * f.view("readiness")[mask]).sum() / s.sum()) if s.sum() > 0 else 1.0
-    boost = p.arms_support if side == UA and m.guarantor.in_force else 0.0
+    boost = m.guarantor.arms_support() if side == UA else 0.0
     r_later = np.minimum(r_now + days * (1.0 + boost) / p.readiness_recovery_days, 1.0)
     cap = p.ru_theatre_cap_personnel if side == RU else p.ua_theatre_cap_personnel
-    have = total_personnel(m, side)
-    added = np.minimum(daily_rate(m, side) * days, max(cap - have, 0.0))
+    have = regen.total_personnel(side)
+    added = np.minimum(regen.daily_rate(side) * days, max(cap - have, 0.0))
     added = np.maximum(added, -have)
     return r_later / max(r_now, 1e-9), added * r_later
 
 
 def _multiplier(m: CeasefireModel, fort: np.ndarray) -> np.ndarray:
     """Ukraine's posture x terrain multiplier on each window, at forecast works."""
-    p = m.p
-    cells, sectors, weights = m.zone
+    p, windows = m.p, m.lines.windows
+    cells, sectors, weights = m.fortification.zone
     th = m.theatre
-    urban = th.span_means(cells, th.urban_flat, m.windows.spans, weights, fallback=_mean_over(
-        m.windows.weights, th.sector_means(cells, sectors, th.urban_flat, weights)))
+    urban = th.span_means(cells, th.urban_flat, windows.spans, weights, fallback=_mean_over(
+        windows.weights, th.sector_means(cells, sectors, th.urban_flat, weights)))
     mult = kernels.posture_multiplier(fort, p.hasty_multiplier, p.prepared_multiplier,
                                       p.fortified_multiplier)
     if m.phase == "withdrawal":
         mult = np.minimum(mult, p.withdrawal_multiplier)
     return mult * kernels.terrain_multiplier(urban, p.urban_multiplier)[None, :]
-
-
-def _credibility(m: CeasefireModel, days: np.ndarray) -> np.ndarray:
-    """The guarantor's chance of answering that Russia expects at each offset: decaying
-    if in force, the delivery probability times the promised credibility from the day the
-    deal promises it, 0 before that or once that day has passed without them."""
-    p, g = m.p, m.guarantor
-    if g.in_force:
-        since = m.day - g.refresh_day + days
-        return np.array([kernels.effective_credibility(
-            p.guarantee_credibility, float(d), p.guarantee_half_life_days,
-            p.reassurance_force_personnel, p.tripwire_credibility_per_10k) for d in since])
-    promised = m.timeline.promised_guarantees_day
-    if promised == NEVER or m.day >= promised:
-        return np.zeros(days.size)
-    fresh = kernels.effective_credibility(p.guarantee_credibility, 0.0,
-                                          p.guarantee_half_life_days,
-                                          p.reassurance_force_personnel,
-                                          p.tripwire_credibility_per_10k)
-    return np.where(m.day + days >= promised, p.guarantee_delivery_prob * fresh, 0.0)

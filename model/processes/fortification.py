@@ -1,0 +1,93 @@
+"""Step 4: fortification. Ukraine digs in on its manned line; works left in the zone decay.
+
+The works are the theatre's ``fortification`` layer (0..1 a cell). Ukraine's defended zone
+on each sector is the ground within ``defence_zone_km`` behind its forward edge: what an
+attack there meets, and what it digs. Works it leaves in a zone decay there and slow the
+side that crosses it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from dmzsim.model.forces import UA
+
+if TYPE_CHECKING:
+    from dmzsim.model.model import CeasefireModel
+
+
+class Fortification:
+    """Digging and decay of the works, and what the works mean on each sector.
+
+    State: Ukraine's defended zone (cells, the sector of each, and each cell's weight),
+    the forward edge it was taken at, and two flags that let most days of a long
+    ceasefire skip the work: every cell of the defended zone fully dug, and the zone
+    whose works are all gone.
+    """
+
+    STEP = 4
+
+    def __init__(self, m: CeasefireModel) -> None:
+        self.m = m
+        self.zone: tuple[np.ndarray, np.ndarray, np.ndarray] = (
+            np.zeros(0, int), np.zeros(0, int), np.zeros(0))
+        self.zone_depth = np.zeros(0)
+        self._dug_in = False  # every cell of the defended zone fully dug
+        self._bare_zone: np.ndarray | None = None  # the zone cells whose works are all gone
+
+    def refresh(self) -> None:
+        """Recompute which cells make up Ukraine's defended zone on each sector."""
+        m = self.m
+        self.zone_depth = m.lines.ua_depth.copy()
+        self.zone = m.theatre.zone_cells(m.lines.ua_depth, m.p.defence_zone_km)
+        self._dug_in = False  # the new zone's cells are not known to be fully dug
+
+    def step(self) -> None:
+        """Ukraine digs in on its manned line; abandoned works in the zone decay.
+
+        Nothing else writes the works, so once the defended zone is fully dug, or the
+        zone's works are gone, the day changes nothing there and is skipped (most of a
+        long ceasefire)."""
+        m = self.m
+        th, p = m.theatre, m.p
+        cells, sectors, _ = self.zone
+        if not self._dug_in:
+            line = m.forces.line_mask(UA, m.day)
+            manned = m.forces.power_by_sector(line, th.n_sectors) > 0
+            dig = cells[manned[sectors]]
+            th.fort_flat[dig] = np.minimum(th.fort_flat[dig] + 1.0 / p.dig_days_to_full, 1.0)
+            self._dug_in = bool(th.fort_flat[cells].min(initial=1.0) >= 1.0)
+        z = th.dmz_cells
+        if z.size and z is not self._bare_zone:
+            th.fort_flat[z] = np.maximum(th.fort_flat[z] - 1.0 / p.fortification_decay_days, 0.0)
+            if th.fort_flat[z].max() <= 0.0:
+                self._bare_zone = z
+
+    def moved(self, sector: int) -> bool:
+        """Whether Ukraine's edge on ``sector`` has moved a cell or more since the defended
+        zone was taken (then it must be taken again)."""
+        m = self.m
+        return bool(abs(m.lines.ua_depth[sector] - self.zone_depth[sector])
+                    >= m.theatre.cell_km)
+
+    def sector_fortification(self) -> np.ndarray:
+        """Mean fortification of Ukraine's defended zone on each sector."""
+        cells, sectors, weights = self.zone
+        th = self.m.theatre
+        return th.sector_means(cells, sectors, th.fort_flat, weights)
+
+    def zone_obstacles(self) -> np.ndarray:
+        """Mean remaining works in the zone on each sector (0 where there is no zone)."""
+        th = self.m.theatre
+        if th.dmz_cells.size == 0:
+            return np.zeros(th.n_sectors)
+        sectors = th.sectors.sector_of_cell[th.dmz_cells]
+        keep = sectors >= 0
+        return th.sector_means(th.dmz_cells[keep], sectors[keep], th.fort_flat)
+
+    def crossing_speed(self) -> np.ndarray:
+        """Km a day Russia's forces cross the gap on each sector, slowed by left works."""
+        p = self.m.p
+        return p.dmz_crossing_km_per_day / (
+            1.0 + p.obstacle_delay_factor * self.zone_obstacles())

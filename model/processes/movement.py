@@ -1,0 +1,102 @@
+"""Step 3: movement and withdrawal. Where units stand follows their postures and the fronts.
+
+Withdrawal is a posture: units withdrawing stay on the line until the zone is declared,
+then take the new line (``CeasefireModel.complete_withdrawal``).
+Line units stand just behind their side's forward edge on their sector, spread along its
+front; massing units stand a few km further back; reserves stand deep in the rear. A unit
+only ever stands on ground its side may stand on (its own, outside the zone), so a unit
+drawn in the zone is never a drawing artefact. Units in transit keep their old cell until
+they arrive. Placement only runs when something moved, so a quiet ceasefire day costs
+nothing here.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from dmzsim.model.forces import RU, Posture
+
+if TYPE_CHECKING:
+    from dmzsim.model.model import CeasefireModel
+
+LINE_BEHIND_KM = 2.0
+MASSING_BEHIND_KM = 8.0
+RESERVE_BEHIND_KM = 30.0
+SLOTS = 5
+NEAR_KM = 4.0  # cells this near the wanted depth are searched first
+
+
+class Movement:
+    """Units take the cells their postures put them on.
+
+    State: the units ordered somewhere since they last took a position, and the sectors
+    whose front moved; only those move, so a quiet day costs nothing here.
+    """
+
+    STEP = 3
+
+    def __init__(self, m: CeasefireModel) -> None:
+        self.m = m
+        self.ordered: set[int] = set()  # rows of units ordered since they last moved
+        self.moved_fronts: set[int] = set()  # sectors whose forward edge moved
+
+    def step(self) -> None:
+        """Units that arrive today, were ordered, or whose front moved take their cells."""
+        m = self.m
+        f = m.forces
+        arriving = (f.view("alive") & (f.view("arrive_day") == m.day)).nonzero()[0]
+        if arriving.size == 0 and not self.ordered and not self.moved_fronts:
+            return  # most days of a ceasefire
+        rows = set(arriving.tolist()) | self.ordered
+        if self.moved_fronts:
+            on = np.isin(f.view("sector"), list(self.moved_fronts)) & f.view("alive")
+            rows |= set(np.flatnonzero(on).tolist())
+        for row in rows:
+            if row in m.units and f.arrive_day[row] <= m.day:
+                m.units[row].take_position()
+        self.ordered = {r for r in self.ordered if f.arrive_day[r] > m.day and r in m.units}
+        self.moved_fronts = set()
+
+    def place_all(self) -> None:
+        """Place every unit (at start, and after the theatre is cut along a new line)."""
+        m = self.m
+        for row, unit in m.units.items():
+            if m.forces.arrive_day[row] <= m.day:
+                unit.take_position()
+        self.ordered = set()
+        self.moved_fronts = set()
+
+    def position_for(self, row: int) -> tuple[int, int] | None:
+        """The cell a unit's posture puts it on today (None if its side has no ground)."""
+        m = self.m
+        f, th = m.forces, m.theatre
+        side = int(f.side[row])
+        posture, sector = Posture(int(f.posture[row])), int(f.sector[row])
+        if sector < 0:
+            sector = row % th.n_sectors
+        sign = -1.0 if side == RU else 1.0
+        edge = m.lines.ru_depth[sector] if side == RU else m.lines.ua_depth[sector]
+        if not np.isfinite(edge):
+            edge = 0.0
+        behind = {Posture.RESERVE: RESERVE_BEHIND_KM, Posture.CONCENTRATE: MASSING_BEHIND_KM}
+        depth = edge + sign * behind.get(posture, LINE_BEHIND_KM)
+        lo, hi = th.sectors.lo[sector], th.sectors.hi[sector]
+        s = lo + (hi - lo) * ((row % SLOTS) + 0.5) / SLOTS
+        ground = th.standing_ground()[0 if side == RU else 1]
+        strip = th.strips[sector]
+        near = strip.band(depth - NEAR_KM, depth + NEAR_KM)
+        own = near[ground[near]]
+        if own.size == 0:
+            own = strip.cells[ground[strip.cells]]
+        if own.size == 0:  # the sector holds none of this side's ground: its nearest
+            own = np.flatnonzero(ground)
+        flat = th.nearest_cell(own, depth, s)
+        return None if flat is None else th.coord(flat)
+
+    def send_reserves(self, side: int, sector: int, arrive_day: int,
+                      posture: Posture = Posture.CONCENTRATE) -> None:
+        """Order every reserve unit of ``side`` to ``sector``, there from ``arrive_day``."""
+        m = self.m
+        for r in np.flatnonzero(m.forces.mask(side, Posture.RESERVE)):
+            m.units[int(r)].order(posture, sector, arrive_day)

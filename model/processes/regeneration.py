@@ -1,0 +1,107 @@
+"""Step 2: regeneration. Recruits reach the theatre; readiness recovers out of combat.
+
+During a pause nothing is lost to combat, so inflow accumulates and readiness recovers:
+this is regrouping, and it works for both sides at their own rates.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from dmzsim.model import kernels
+from dmzsim.model.forces import RU, UA, Posture
+
+if TYPE_CHECKING:
+    from dmzsim.model.model import CeasefireModel
+
+
+class Regeneration:
+    """Each side's inflow of personnel and its readiness recovery.
+
+    State: each side's depot (personnel that reached the theatre but fill no unit yet, and
+    the remnants of disbanded units), and the totals that came in and went out, from
+    which every side's personnel can be accounted for (``tests/test_invariants.py``).
+    """
+
+    STEP = 2
+
+    def __init__(self, m: CeasefireModel) -> None:
+        self.m = m
+        self.depot = np.zeros(2)
+        self.inflow_total = np.zeros(2)
+        self.outflow_total = np.zeros(2)
+        self.initial_personnel = np.array([m.p.ru_initial_personnel,
+                                           m.p.ua_initial_personnel])
+
+    def step(self) -> None:
+        """Each side's daily inflow (at its pause rate during a ceasefire; Ukraine's
+        raised by arms support once guarantees are in force), then readiness recovery."""
+        f = self.m.forces
+        for side in (RU, UA):
+            mask = f.view("alive") & (f.view("side") == side)  # its units, looked up once
+            self._inflow(side, self.daily_inflow(side, mask), mask)
+        self._recover(self.m.guarantor.arms_support())
+
+    def daily_rate(self, side: int) -> float:
+        """A side's net personnel a day into the theatre at today's rates, before its cap."""
+        m = self.m
+        p = m.p
+        if side == RU:
+            rate = p.ru_recruits_per_month * (p.ru_pause_recruitment_factor if m.in_ceasefire
+                                              else 1.0)
+            return kernels.net_daily_rate(rate, 0.0, p.ru_theatre_share)
+        rate = p.ua_recruits_per_month * (p.ua_pause_mobilisation_factor if m.in_ceasefire
+                                          else 1.0)
+        return kernels.net_daily_rate(rate, p.ua_awol_per_month, p.ua_theatre_share,
+                                      m.guarantor.arms_support())
+
+    def daily_inflow(self, side: int, units: np.ndarray | None = None) -> float:
+        """Today's net inflow of a side, never beyond the theatre's cap (nor below zero);
+        ``units`` is the side's living units if the caller has the mask already."""
+        m = self.m
+        cap = m.p.ru_theatre_cap_personnel if side == RU else m.p.ua_theatre_cap_personnel
+        net = self.daily_rate(side)
+        have = self.total_personnel(side) if units is None else (
+            float(m.forces.view("strength")[units].sum()) + float(self.depot[side]))
+        if net > 0:
+            return float(min(net, max(cap - have, 0.0)))
+        return float(max(net, -have))
+
+    def total_personnel(self, side: int) -> float:
+        """A side's personnel in its units plus in the depot (not yet formed into a unit)."""
+        return self.m.forces.personnel(side) + float(self.depot[side])
+
+    def _inflow(self, side: int, amount: float, mask: np.ndarray) -> None:
+        m = self.m
+        f, p = m.forces, m.p
+        if amount < 0:  # desertion above recruitment: the depot empties first, then units
+            from_depot = min(-amount, float(self.depot[side]))
+            self.depot[side] -= from_depot
+            rest = -amount - from_depot
+            f.strength[: f.n][mask] -= kernels.take_losses(f.view("strength")[mask], rest)
+            self.outflow_total[side] += -amount
+            return
+        self.inflow_total[side] += amount
+        added, leftover = kernels.fill_units(f.view("strength")[mask], p.unit_personnel, amount)
+        f.strength[: f.n][mask] += added
+        self.depot[side] += leftover
+        while self.depot[side] >= p.unit_personnel:
+            self.depot[side] -= p.unit_personnel
+            m.add_unit(side, p.unit_personnel, p.initial_readiness, Posture.RESERVE, -1)
+
+    def _recover(self, boost: float) -> None:
+        m = self.m
+        f, p = m.forces, m.p
+        n = f.n
+        in_combat = np.zeros(n, dtype=bool)
+        assault = m.combat.assault
+        if m.at_war and assault.size:
+            sector = f.view("sector")
+            on_line = (sector >= 0) & f.view("alive")
+            in_combat[on_line] = assault[sector[on_line]]
+            in_combat |= f.mask(RU, Posture.ATTACK) & (m.effort.breach is not None)
+        ua_boost = np.where(f.view("side") == UA, boost, 0.0) if boost else 0.0
+        f.readiness[:n] = kernels.recover_readiness(
+            f.view("readiness"), in_combat, p.readiness_recovery_days,
+            p.readiness_loss_per_combat_day, ua_boost)
