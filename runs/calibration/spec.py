@@ -28,13 +28,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dmzsim.common import validation
 from dmzsim.model.params import Params, bounds
 from dmzsim.runs import experiment
 from dmzsim.runs.experiment.config import ExperimentConfig
 from dmzsim.runs.experiment.schema import NAME_PATTERN, ExperimentError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
-from dmzsim import validation
 
 
 class CalibrationError(ValueError):

@@ -9,11 +9,10 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from dmzsim.common.files import write_parquet_atomic
 from dmzsim.model.api import simulate
 from dmzsim.model.params import Params, parse_override
 from dmzsim.runs.cli.options import UsageError, warn_about_map
-
-from dmzsim.files import write_parquet_atomic
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dmzsim.common import validation
 from dmzsim.model.params import Params
 from dmzsim.model.theatre_map import load_map
 from dmzsim.runs.experiment import seeds, tomlout
@@ -37,8 +38,6 @@ from dmzsim.runs.experiment.published import locate, published_names
 from dmzsim.runs.experiment.schema import CONFIG_KEYS, OTHER_NAMES, ExperimentSpec, format_issue
 from dmzsim.runs.experiment.schema import ExperimentError as ExperimentError
 from pydantic import ValidationError
-
-from dmzsim import validation
 
 DEFAULT_ARM = "base"
 
