@@ -3,5 +3,6 @@
 
 * :mod:`.files`: the one atomic write (a file exists whole or not at all);
 * :mod:`.signals`: Ctrl-C, SIGTERM and SIGHUP stop a command cleanly;
-* :mod:`.validation`: pydantic's validation errors in the project's words.
+* :mod:`.validation`: pydantic's validation errors in the project's words;
+* :mod:`.tomlfile`: every TOML file and typed TOML value read in one place.
 """

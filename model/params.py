@@ -12,12 +12,12 @@ never a silent default or conversion.
 
 from __future__ import annotations
 
-import tomllib
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
+from dmzsim.common.tomlfile import read_toml, toml_value
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -392,8 +392,9 @@ class Params(BaseModel):
 
     @classmethod
     def from_toml(cls, path: str | Path, section: str | None = None) -> Params:
-        """Read Params from a TOML file (optionally one table of it)."""
-        data = tomllib.loads(Path(path).read_text())
+        """Read Params from a TOML file (optionally one table of it); a file that cannot be
+        read is a :class:`ParamError` naming it."""
+        data = read_toml(path, what="parameters", error=ParamError)
         if section is not None:
             data = data.get(section, {})
         return cls.build(data)
@@ -438,11 +439,7 @@ def parse_override(text: str) -> tuple[str, Any]:
     key, raw = (s.strip() for s in text.split("=", 1))
     if not key:
         raise ParamError(f"override {text!r} has no parameter name before '='")
-    try:
-        value = tomllib.loads(f"v = {raw}")["v"]
-    except tomllib.TOMLDecodeError:
-        value = raw  # bare words such as territory_first
-    return key, value
+    return key, toml_value(raw)  # bare words such as territory_first stay text
 
 
 def bounds(name: str) -> tuple[Any, Any]:

@@ -187,7 +187,7 @@ for id_, old, new, needle in [
 @case("map-is-a-folder")
 def _(tmp: Path):
     (tmp / "m.toml").mkdir()
-    return ["sim", "--map", str(tmp / "m.toml")], "m.toml"
+    return ["sim", "--map", str(tmp / "m.toml")], f"map file {tmp / 'm.toml'}: is a folder"
 
 
 # --- experiment files (dmzsim run) -------------------------------------------------------------

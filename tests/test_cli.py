@@ -89,7 +89,7 @@ def test_sim_bad_map_file_exits_2_naming_file_and_key(tmp_path: Path,
                                                       capsys: pytest.CaptureFixture) -> None:
     missing = tmp_path / "nowhere.toml"
     assert main(["sim", "--map", str(missing)]) == 2
-    assert f"map file not found: {missing}" in capsys.readouterr().err
+    assert f"map file {missing}: file not found" in capsys.readouterr().err
     bad = tmp_path / "bad.toml"
     text = (ROOT / "model" / "maps" / "synthetic_small.toml").read_text()
     bad.write_text(text.replace("margin_km = 10.0", "margin_km = -3.0", 1))

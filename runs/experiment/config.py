@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from dmzsim.common import validation
+from dmzsim.common.tomlfile import read_toml, toml_value
 from dmzsim.model.params import Params
 from dmzsim.model.theatre_map import load_map
 from dmzsim.runs.experiment import seeds, tomlout
@@ -98,20 +99,10 @@ def load(path: str | Path, *, quick: bool = False, base: dict[str, Any] | None =
     like the file itself and become part of the resolved config and its hash.
     """
     path = locate(path)
-    try:
-        data = tomllib.loads(path.read_text())
-    except FileNotFoundError:
-        known = "" if len(path.parts) > 1 else (
-            f" (nor a published experiment: {', '.join(published_names())})")
-        raise ExperimentError(f"experiment {path}: file not found{known}") from None
-    except IsADirectoryError:
-        raise ExperimentError(f"experiment {path}: is a folder, not a TOML file") from None
-    except OSError as err:
-        raise ExperimentError(f"experiment {path}: cannot be read: {err.strerror}") from None
-    except UnicodeDecodeError:
-        raise ExperimentError(f"experiment {path}: not a text file (not UTF-8)") from None
-    except tomllib.TOMLDecodeError as err:
-        raise ExperimentError(f"experiment {path}: not valid TOML: {err}") from None
+    if len(path.parts) == 1 and not path.exists():  # a bare name: say what names exist
+        raise ExperimentError(f"experiment {path}: file not found (nor a published "
+                              f"experiment: {', '.join(published_names())})")
+    data = read_toml(path, what="experiment", error=ExperimentError)
     if base:
         data["base"] = {**data.get("base", {}), **base}
     if replicates is not None:
@@ -240,10 +231,7 @@ def _inline_accepted_sets(spec: ExperimentSpec, source: str, base_dir: Path
 
 def _csv_value(text: str) -> Any:
     """CSV cells are text; read them as TOML values so 3 is an int and 0.5 a float."""
-    try:
-        return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
-        return text
+    return toml_value(text)
 
 
 def _apply_quick(spec: ExperimentSpec, source: str) -> ExperimentSpec:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import inspect
 import math
 import re
-import tomllib
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import solara
+from dmzsim.common.tomlfile import read_toml
 from dmzsim.model.params import ParamError, Params
 from dmzsim.runs import experiment
 from dmzsim.runs.experiment.published import published_files
@@ -219,12 +219,7 @@ def load_scenarios(path: str | Path) -> list[Scenario]:
     ``ValueError`` (ExperimentError, ParamError, ...) with the file's own message.
     """
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text())
-    except FileNotFoundError:
-        raise InputError(f"scenario file not found: {path}") from None
-    except tomllib.TOMLDecodeError as err:
-        raise InputError(f"{path}: not valid TOML: {err}") from None
+    data = read_toml(path, what="scenario", error=InputError)
     if "name" not in data and "root_seed" not in data:
         return [Scenario(path.name, Params.build(data).model_dump(), 0)]
     exp = experiment.from_dict(data, source=str(path), base_dir=path.parent)
