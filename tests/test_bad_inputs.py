@@ -287,6 +287,24 @@ for id_, changes, needle in [
 experiment_case("quick-without-table", {}, "--quick needs a [quick] table", "--quick")
 
 
+# a CSV design: each cell is read and checked as --set reads a value, naming its line
+for id_, csv_text, needle in [
+    ("bad-cell", "dmz_width_km\n5.0\n500\n",
+     "design.file = 'points.csv': line 3: parameter 'dmz_width_km' = 500"),
+    ("text-cell", "withdrawal_days\nseven\n", "line 2: parameter 'withdrawal_days' = 'seven'"),
+    ("unknown-column", "dmz_widht_km\n5.0\n", "unknown parameter 'dmz_widht_km'"),
+    ("empty-cell", "dmz_width_km,withdrawal_days\n5.0,\n", "line 2: empty cell for"),
+    ("ragged-row", "dmz_width_km\n5.0,7\n", "line 2: the row's cells do not match"),
+]:
+    def _csv_case(tmp: Path, csv_text: str = csv_text, needle: str = needle):
+        (tmp / "points.csv").write_text(csv_text)
+        path = tmp / "exp.toml"
+        path.write_text(tomlout.dumps(tiny_config(
+            design={"method": "table", "file": "points.csv"})))
+        return ["run", str(path), "--out", str(tmp / "out"), "--serial", *FAKE], needle
+    CASES.append(Case(f"experiment-csv-{id_}", _csv_case))
+
+
 @case("experiment-missing-file")
 def _(tmp: Path):
     return ["run", str(tmp / "no.toml"), "--out", str(tmp)], f"experiment {tmp / 'no.toml'}"

@@ -284,4 +284,4 @@ def test_run_set_with_a_bad_value_exits_2(tmp_path: Path, capsys: pytest.Capture
     assert main(["run", "sequencing", "--set", "withdrawal_days=true", "--dry-run",
                  "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
-    assert "base.withdrawal_days" in err and "Traceback" not in err
+    assert "parameter 'withdrawal_days' = True" in err and "Traceback" not in err

@@ -30,8 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from dmzsim.common import validation
-from dmzsim.common.tomlfile import read_toml, toml_value
-from dmzsim.model.params import Params
+from dmzsim.common.tomlfile import read_toml
+from dmzsim.model.params import ParamError, Params, parse_value
 from dmzsim.model.theatre_map import load_map
 from dmzsim.runs.experiment import seeds, tomlout
 from dmzsim.runs.experiment.checks import base_values, check_semantics
@@ -193,12 +193,43 @@ def _inline_table_file(spec: ExperimentSpec, source: str, base_dir: Path) -> Exp
     file = base_dir / str(spec.design.file)
     try:
         with file.open(newline="") as fh:
-            rows = [{k: _csv_value(v) for k, v in row.items()} for row in csv.DictReader(fh)]
-    except OSError as err:
+            rows = _table_rows(csv.DictReader(fh))
+    except (OSError, ParamError) as err:
         raise ExperimentError.from_issues(
             source, [format_issue("design.file", spec.design.file, str(err))]) from None
     design = spec.design.model_copy(update={"rows": rows, "file": None})
     return spec.model_copy(update={"design": design})
+
+
+def _table_rows(reader: csv.DictReader[str]) -> list[dict[str, Any]]:
+    """Each row of a CSV design as parameter values, every cell read by
+    :func:`~dmzsim.model.params.parse_value` (so 3 is an int and 0.5 a float, as in
+    ``--set``). The first line with a ragged row, an empty cell or a bad value is a
+    :class:`ParamError` naming the line: a CSV's user looks for lines, not row indices."""
+    rows = []
+    for row in reader:
+        line = f"line {reader.line_num}"
+        if None in row or None in row.values():
+            raise ParamError(f"{line}: the row's cells do not match the header's "
+                             f"{len(reader.fieldnames or ())} columns")
+        empty = [name for name, text in row.items() if not text.strip()]
+        if empty:
+            raise ParamError(f"{line}: empty cell for {', '.join(map(repr, empty))}")
+        rows.append(_table_row(row, line))
+    return rows
+
+
+def _table_row(row: dict[str, str], line: str) -> dict[str, Any]:
+    """One CSV row's values; every bad cell of it in one :class:`ParamError`."""
+    values, bad = {}, []
+    for name, text in row.items():
+        try:
+            values[name] = parse_value(name, text)
+        except ParamError as err:
+            bad.append(str(err))
+    if bad:
+        raise ParamError(f"{line}: {'; '.join(bad)}")
+    return values
 
 
 def _inline_accepted_sets(spec: ExperimentSpec, source: str, base_dir: Path
@@ -227,11 +258,6 @@ def _inline_accepted_sets(spec: ExperimentSpec, source: str, base_dir: Path
     rows = [{n: float(v) for n, v in zip(names, r, strict=True)}
             for r in acc[names].itertuples(index=False)]
     return spec.model_copy(update={"design": spec.design.model_copy(update={"rows": rows})})
-
-
-def _csv_value(text: str) -> Any:
-    """CSV cells are text; read them as TOML values so 3 is an int and 0.5 a float."""
-    return toml_value(text)
 
 
 def _apply_quick(spec: ExperimentSpec, source: str) -> ExperimentSpec:
