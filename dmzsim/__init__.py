@@ -1,8 +1,9 @@
 """dmzsim: an agent-based model of a ceasefire with a demilitarized zone in Donetsk oblast.
 
-The repository's folders ``model/``, ``agents/``, ``runs/`` and ``analysis/`` are
-installed as ``dmzsim.model``, ``dmzsim.agents``, ``dmzsim.runs`` and
-``dmzsim.analysis``, so installing dmzsim claims no import name but ``dmzsim``.
+The repository's folders ``common/``, ``model/``, ``agents/``, ``runs/`` and ``analysis/``
+are installed as ``dmzsim.common``, ``dmzsim.model``, ``dmzsim.agents``, ``dmzsim.runs`` and
+``dmzsim.analysis``, so installing dmzsim claims no import name but ``dmzsim``: ``dmzsim.X``
+is always the folder ``X/``, and this folder holds nothing but this file.
 
 ``from dmzsim import CeasefireModel, Params, simulate`` works; they are imported on first
 use, so that ``dmzsim --version`` and the command line's start do not pay for Mesa.

@@ -295,10 +295,6 @@ def _check_ua_side_is_across_the_line(spec: MapSpec, frame: TheatreFrame) -> Non
 MIN_REAR_MARGIN_KM = 60.0
 
 
-class MapWarning(UserWarning):
-    """A map that loads but is probably not what its author meant."""
-
-
 def map_warnings(spec: MapSpec) -> list[str]:
     """What is suspicious about a valid map: its sides the wrong way round (most towns
     the file says one side holds fall on the other), a rear margin below the minimum."""

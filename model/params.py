@@ -12,12 +12,12 @@ never a silent default or conversion.
 
 from __future__ import annotations
 
-import tomllib
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
+from dmzsim.common.tomlfile import read_toml, toml_value
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -392,8 +392,9 @@ class Params(BaseModel):
 
     @classmethod
     def from_toml(cls, path: str | Path, section: str | None = None) -> Params:
-        """Read Params from a TOML file (optionally one table of it)."""
-        data = tomllib.loads(Path(path).read_text())
+        """Read Params from a TOML file (optionally one table of it); a file that cannot be
+        read is a :class:`ParamError` naming it."""
+        data = read_toml(path, what="parameters", error=ParamError)
         if section is not None:
             data = data.get(section, {})
         return cls.build(data)
@@ -432,17 +433,41 @@ def _closest(key: str) -> str | None:
 
 
 def parse_override(text: str) -> tuple[str, Any]:
-    """Parse ``key=value`` from the command line; the value is read as TOML."""
+    """Parse ``key=value`` from the command line (``--set``); the value as
+    :func:`parse_value` reads and checks it, so a typo fails before anything runs."""
     if "=" not in text:
         raise ParamError(f"override {text!r} is not of the form key=value")
     key, raw = (s.strip() for s in text.split("=", 1))
     if not key:
         raise ParamError(f"override {text!r} has no parameter name before '='")
+    return key, parse_value(key, raw)
+
+
+def parse_value(name: str, text: str) -> Any:
+    """The value ``text`` gives parameter ``name``: every door that takes a parameter as
+    text (``--set``, a CSV design's cells) reads it here, so ``3`` is the same value
+    everywhere.
+
+    Read by TOML's rules for a value (``3`` an int, ``0.5`` a float, ``"a"`` text, a bare
+    word such as ``territory_first`` text too), then checked by :func:`check_value`.
+    Returned as read, not converted: an experiment records and hashes what was written.
+    """
+    value = toml_value(text)
+    check_value(name, value)
+    return value
+
+
+def check_value(name: str, value: Any) -> None:
+    """Raise :class:`ParamError` unless ``value`` is valid for parameter ``name`` (its
+    type, choices and bounds), worded as :meth:`Params.build` words it. Only that one
+    field is validated, so checking every cell of a large table stays cheap."""
+    if name not in Params.model_fields:
+        Params.build({name: value})  # raises: unknown parameter, with a "did you mean"
     try:
-        value = tomllib.loads(f"v = {raw}")["v"]
-    except tomllib.TOMLDecodeError:
-        value = raw  # bare words such as territory_first
-    return key, value
+        Params.__pydantic_validator__.validate_assignment(Params.model_construct(), name,
+                                                          value)
+    except ValidationError as err:
+        raise ParamError.from_validation(err, {name: value}) from None
 
 
 def bounds(name: str) -> tuple[Any, Any]:

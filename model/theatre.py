@@ -28,7 +28,7 @@ def cached_raster(map_path: str | Path | None, cell_km: float) -> Raster:
     try:
         mtime = path.stat().st_mtime_ns
     except FileNotFoundError:
-        raise MapFileError(f"map file not found: {path}") from None
+        raise MapFileError(f"map file {path}: file not found") from None
     return _raster(str(path.resolve()), mtime, float(cell_km))
 
 

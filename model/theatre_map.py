@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from dmzsim.common.tomlfile import read_toml
 from dmzsim.model.map_geometry import (
     KM_PER_DEG_LAT,
     KM_PER_DEG_LON_EQUATOR,
@@ -102,12 +102,7 @@ def default_map_path() -> Path:
 def load_map(path: str | Path) -> MapSpec:
     """Read and validate a map file. Errors name the file, the key and the value."""
     path = Path(path)
-    if not path.is_file():
-        raise MapFileError(f"map file not found: {path}")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as err:
-        raise MapFileError(f"map file {path}: not valid TOML: {err}") from err
+    data = read_toml(path, what="map file", error=MapFileError)
     try:
         return MapSpec.model_validate(data)
     except ValidationError as err:

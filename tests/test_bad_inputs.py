@@ -187,7 +187,7 @@ for id_, old, new, needle in [
 @case("map-is-a-folder")
 def _(tmp: Path):
     (tmp / "m.toml").mkdir()
-    return ["sim", "--map", str(tmp / "m.toml")], "m.toml"
+    return ["sim", "--map", str(tmp / "m.toml")], f"map file {tmp / 'm.toml'}: is a folder"
 
 
 # --- experiment files (dmzsim run) -------------------------------------------------------------
@@ -285,6 +285,24 @@ for id_, changes, needle in [
     experiment_case(id_, changes, needle)
 
 experiment_case("quick-without-table", {}, "--quick needs a [quick] table", "--quick")
+
+
+# a CSV design: each cell is read and checked as --set reads a value, naming its line
+for id_, csv_text, needle in [
+    ("bad-cell", "dmz_width_km\n5.0\n500\n",
+     "design.file = 'points.csv': line 3: parameter 'dmz_width_km' = 500"),
+    ("text-cell", "withdrawal_days\nseven\n", "line 2: parameter 'withdrawal_days' = 'seven'"),
+    ("unknown-column", "dmz_widht_km\n5.0\n", "unknown parameter 'dmz_widht_km'"),
+    ("empty-cell", "dmz_width_km,withdrawal_days\n5.0,\n", "line 2: empty cell for"),
+    ("ragged-row", "dmz_width_km\n5.0,7\n", "line 2: the row's cells do not match"),
+]:
+    def _csv_case(tmp: Path, csv_text: str = csv_text, needle: str = needle):
+        (tmp / "points.csv").write_text(csv_text)
+        path = tmp / "exp.toml"
+        path.write_text(tomlout.dumps(tiny_config(
+            design={"method": "table", "file": "points.csv"})))
+        return ["run", str(path), "--out", str(tmp / "out"), "--serial", *FAKE], needle
+    CASES.append(Case(f"experiment-csv-{id_}", _csv_case))
 
 
 @case("experiment-missing-file")

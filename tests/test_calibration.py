@@ -144,6 +144,7 @@ def test_a_killed_calibration_resumes_without_repeating_finished_trials(tmp_path
     ('[parameters.attrition_rate_per_day]\nmin = 0.2\nmax = 0.1', "needs min < max"),
     ('[parameters.attrition_rate_per_day]\nmin = 0.01\nmax = 0.5', "leaves the schema's range"),
     ('targets = ["nope"]', "is not a target"),
+    ("trials = ", "not valid TOML"),
 ])
 def test_bad_calibration_files_are_clear_errors(tmp_path, capsys, text, says):
     _experiment(tmp_path)

@@ -89,7 +89,7 @@ def test_sim_bad_map_file_exits_2_naming_file_and_key(tmp_path: Path,
                                                       capsys: pytest.CaptureFixture) -> None:
     missing = tmp_path / "nowhere.toml"
     assert main(["sim", "--map", str(missing)]) == 2
-    assert f"map file not found: {missing}" in capsys.readouterr().err
+    assert f"map file {missing}: file not found" in capsys.readouterr().err
     bad = tmp_path / "bad.toml"
     text = (ROOT / "model" / "maps" / "synthetic_small.toml").read_text()
     bad.write_text(text.replace("margin_km = 10.0", "margin_km = -3.0", 1))
@@ -284,4 +284,4 @@ def test_run_set_with_a_bad_value_exits_2(tmp_path: Path, capsys: pytest.Capture
     assert main(["run", "sequencing", "--set", "withdrawal_days=true", "--dry-run",
                  "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
-    assert "base.withdrawal_days" in err and "Traceback" not in err
+    assert "parameter 'withdrawal_days' = True" in err and "Traceback" not in err

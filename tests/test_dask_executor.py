@@ -10,11 +10,11 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 from dmzsim.analysis.loader import load_experiment
+from dmzsim.common.files import write_table_atomic
 from dmzsim.runs import experiment
 from dmzsim.runs.sweep import run_experiment
 from dmzsim.runs.sweep.executors import ExecutorError, ExecutorSpec, open_executor
 
-from dmzsim.files import write_table_atomic
 from tests import fake_model
 from tests.fake_model import comparable, tiny_config
 

@@ -101,7 +101,7 @@ def test_resolved_config_round_trips_with_the_same_hash(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("map_line", "needle"), [
     ('map = "maps/nowhere.toml"',
-     "map = 'maps/nowhere.toml': map file not found: "),
+     "map = 'maps/nowhere.toml': map file {dir}/maps/nowhere.toml: file not found"),
     ('map = "maps/bad.toml"',
      "map = 'maps/bad.toml': map file {dir}/maps/bad.toml: towns[0].lat = 95.0: "),
     ('map = "maps/broken.toml"', "map = 'maps/broken.toml': map file {dir}/maps/broken.toml: "

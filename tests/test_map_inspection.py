@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from dmzsim.analysis.map_inspection import inspect_map
+from dmzsim.model.map_inspection import inspect_map
 from dmzsim.model.map_schema import MIN_REAR_MARGIN_KM, map_warnings
 from dmzsim.model.theatre_map import load_map
 from dmzsim.runs.cli import main
+from matplotlib.figure import Figure
 
 from tests.helpers import BENT_MAP as BENT
 from tests.helpers import bent_variant
@@ -45,7 +46,12 @@ def test_a_shallow_rear_margin_is_warned_about(tmp_path):
     assert any("rear_margin_km = 30" in w for w in map_warnings(load_map(BENT)))
 
 
-def test_dmzsim_map_prints_the_tables_the_warnings_and_a_figure(tmp_path, capsys):
+def test_dmzsim_map_prints_the_tables_the_warnings_and_a_figure(tmp_path, capsys,
+                                                                 monkeypatch):
+    headings = []
+    suptitle = Figure.suptitle
+    monkeypatch.setattr(Figure, "suptitle",
+                        lambda fig, text, **kw: headings.append(text) or suptitle(fig, text, **kw))
     path = bent_variant(tmp_path, 'ua_side = "north"', 'ua_side = "south"')
     figure = tmp_path / "map.png"
     assert main(["map", str(path), "--figure", str(figure)]) == 0
@@ -54,6 +60,8 @@ def test_dmzsim_map_prints_the_tables_the_warnings_and_a_figure(tmp_path, capsys
                    "mirrored 10 km", "warning: map.ua_side"):
         assert needle in out
     assert figure.stat().st_size > 20_000 and figure.read_bytes()[:4] == b"\x89PNG"
+    found = inspect_map(path)  # the figure is headed by the map, not by a panel
+    assert headings == [f"{found.name} ({found.date}), cells of {found.cell_km:g} km"]
 
 
 def test_dmzsim_map_json_and_parameters(capsys):

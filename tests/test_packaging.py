@@ -49,6 +49,27 @@ def test_only_dmzsim_is_a_top_level_name():
         "dmzsim"}
 
 
+def test_an_import_path_names_its_folder():
+    """``dmzsim.X`` is always the folder ``X/``: a reader following an import opens the
+    right folder, and the folder ``dmzsim/`` holds nothing but the namespace's __init__."""
+    package_dir = PYPROJECT["tool"]["setuptools"]["package-dir"]
+    assert package_dir["dmzsim"] == "dmzsim"
+    for name, folder in package_dir.items():
+        if name != "dmzsim":
+            assert name == f"dmzsim.{folder}", f"{name} is installed from {folder}/"
+    held = {p.name for p in (ROOT / "dmzsim").iterdir() if p.name != "__pycache__"}
+    assert held == {"__init__.py"}
+
+
+def test_common_imports_none_of_the_other_folders():
+    """Every folder may import ``dmzsim.common``; it importing one of them back would make
+    an import circle."""
+    others = ("dmzsim.model", "dmzsim.agents", "dmzsim.runs", "dmzsim.analysis")
+    for source in sorted((ROOT / "common").rglob("*.py")):
+        text = source.read_text()
+        assert not [o for o in others if o in text], source.name
+
+
 # --- the wheel, installed on its own ------------------------------------------------------------
 FAKE_MODEL = '''
 """An instant stand-in for dmzsim.model.api.simulate (the real model is checked by verify)."""

@@ -1,7 +1,14 @@
 """The parameter schema: strict, documented, round-trips."""
 
 import pytest
-from dmzsim.model.params import ParamError, Params, parameter_table, parse_override
+from dmzsim.model.params import (
+    ParamError,
+    Params,
+    check_value,
+    parameter_table,
+    parse_override,
+    parse_value,
+)
 
 
 def test_every_parameter_has_unit_source_and_doc():
@@ -57,6 +64,20 @@ def test_parse_override():
     assert parse_override('dmz_shape="mirrored"') == ("dmz_shape", "mirrored")
     with pytest.raises(ParamError):
         parse_override("dmz_width_km")
+
+
+def test_parse_value_reads_toml_and_checks_the_schema_returning_what_was_written():
+    width = parse_value("dmz_width_km", "40")
+    assert width == 40 and type(width) is int  # as written: a hash sees what was typed
+    assert parse_value("sequencing", "no_deal") == "no_deal"
+    assert parse_value("withdrawal_days", "1_0") == 10  # TOML: underscores between digits
+    with pytest.raises(ParamError, match=r"parameter 'dmz_width_km' = 500: .*less than"):
+        parse_value("dmz_width_km", "500")
+    with pytest.raises(ParamError, match=r"did you mean 'dmz_width_km'"):
+        parse_value("dmz_widht_km", "5")
+    with pytest.raises(ParamError, match=r"parameter 'withdrawal_days' = True"):
+        check_value("withdrawal_days", True)
+    check_value("dmz_width_km", 80.0)  # a bound is inside the range
 
 
 @pytest.mark.parametrize(("key", "value", "needle"), [

@@ -11,12 +11,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from dmzsim.analysis.loader import load_experiment
+from dmzsim.common.files import write_table_atomic
 from dmzsim.runs import experiment
 from dmzsim.runs.cli import main
 from dmzsim.runs.sweep import run_experiment
 from dmzsim.runs.sweep.executors import ExecutorSpec
 
-from dmzsim.files import write_table_atomic
 from tests import fake_model
 from tests.fake_model import comparable, tiny_config
 

@@ -15,6 +15,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 from dmzsim.analysis.loader import load_experiment
+from dmzsim.common.files import write_parquet_atomic, write_text_atomic
 from dmzsim.runs import experiment
 from dmzsim.runs.cli import main
 from dmzsim.runs.experiment import tomlout
@@ -22,7 +23,6 @@ from dmzsim.runs.sweep import run_experiment
 from dmzsim.runs.sweep.executors import ExecutorSpec
 from dmzsim.runs.sweep.results import ResultsError, ResultsFolder
 
-from dmzsim.files import write_parquet_atomic, write_text_atomic
 from tests import fake_model
 from tests.fake_model import comparable, tiny_config
 

@@ -24,8 +24,7 @@ from dmzsim.analysis.loader import ExperimentResults, load_experiment
 from dmzsim.analysis.report import arms, design, discovery, record, why
 from dmzsim.analysis.report.context import ReportContext, experiment_name
 from dmzsim.analysis.report.document import Doc, render_html, render_markdown
-
-from dmzsim.files import write_text_atomic
+from dmzsim.common.files import write_text_atomic
 
 # The sections after the overview, in the order the report shows them (any order works).
 SECTIONS = (arms.headlines, arms.risk, arms.survival, arms.outcomes, why.why,

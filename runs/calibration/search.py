@@ -26,14 +26,13 @@ from typing import Any
 import pandas as pd
 from dmzsim.analysis.loader import load_experiment
 from dmzsim.analysis.targets import TargetResult, evaluate
+from dmzsim.common.signals import Interrupted
 from dmzsim.runs import experiment
 from dmzsim.runs.calibration.spec import Calibration, CalibrationError
 from dmzsim.runs.experiment.schema import TargetSpec
 from dmzsim.runs.sweep import run_experiment
 from dmzsim.runs.sweep.executors import ExecutorSpec
 from tqdm import tqdm
-
-from dmzsim.signals import Interrupted
 
 STORAGE = "optuna.log"
 COPY = "calibration.toml"

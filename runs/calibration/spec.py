@@ -23,18 +23,16 @@ parameters or targets of the experiment are errors naming the file and the key.
 from __future__ import annotations
 
 import math
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from dmzsim.common import validation
+from dmzsim.common.tomlfile import read_toml
 from dmzsim.model.params import Params, bounds
 from dmzsim.runs import experiment
 from dmzsim.runs.experiment.config import ExperimentConfig
 from dmzsim.runs.experiment.schema import NAME_PATTERN, ExperimentError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
-from dmzsim import validation
 
 
 class CalibrationError(ValueError):
@@ -123,13 +121,9 @@ def _ranges(spec: CalibrationSpec, source: Path) -> dict[str, tuple[float, float
 def load(path: str | Path) -> Calibration:
     """Read and check a calibration file and the experiment it names."""
     source = Path(path)
+    data = read_toml(source, what="calibration", error=CalibrationError)
     try:
-        data: dict[str, Any] = tomllib.loads(source.read_text(encoding="utf-8"))
         spec = CalibrationSpec.model_validate(data)
-    except FileNotFoundError:
-        raise CalibrationError(f"calibration {source}: file not found") from None
-    except tomllib.TOMLDecodeError as err:
-        raise CalibrationError(f"calibration {source}: not valid TOML: {err}") from None
     except ValidationError as err:
         lines = [f"calibration {source}: {i.path}: {i.message}" if i.missing else
                  f"calibration {source}: {i.path} = {i.value!r}: {i.message}"

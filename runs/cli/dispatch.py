@@ -22,7 +22,7 @@ import sys
 import traceback
 from types import ModuleType
 
-from dmzsim import signals
+from dmzsim.common import signals
 
 SUBCOMMANDS: dict[str, str] = {
     "sim": "dmzsim.runs.cli.sim",
@@ -81,7 +81,7 @@ def build_parser(command: str | None = None, module: ModuleType | None = None
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``dmzsim`` console script.
 
-    SIGINT, SIGTERM and SIGHUP stop the command as Ctrl-C does (:mod:`dmzsim.signals`),
+    SIGINT, SIGTERM and SIGHUP stop the command as Ctrl-C does (:mod:`dmzsim.common.signals`),
     whatever the signal disposition it inherited; ``--debug`` (anywhere in the command)
     shows the traceback of a user error too.
     """

@@ -13,7 +13,7 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
-from dmzsim.analysis.map_inspection import inspect_map, picture, render_text
+from dmzsim.model.map_inspection import inspect_map, picture, render_text
 from dmzsim.model.params import parse_override
 
 

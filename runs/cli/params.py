@@ -10,11 +10,10 @@ import fnmatch
 import typing
 from typing import Any
 
+from dmzsim.common import validation
 from dmzsim.model import outputs
 from dmzsim.model.params import Params, parameter_table
 from dmzsim.runs.cli.options import UsageError
-
-from dmzsim import validation
 
 COLUMNS = ("name", "default", "unit", "range", "source")
 

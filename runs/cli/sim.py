@@ -5,15 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import tomllib
 from pathlib import Path
 from typing import Any
 
+from dmzsim.common.files import write_parquet_atomic
+from dmzsim.common.tomlfile import read_toml
 from dmzsim.model.api import simulate
 from dmzsim.model.params import Params, parse_override
 from dmzsim.runs.cli.options import UsageError, warn_about_map
-
-from dmzsim.files import write_parquet_atomic
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -70,14 +69,7 @@ def _series_every(args: argparse.Namespace) -> int:
 def _scenario_values(path: Path | None) -> dict[str, Any]:
     if path is None:
         return {}
-    try:
-        return tomllib.loads(path.read_text())
-    except OSError as err:
-        raise UsageError(f"scenario {path}: {err.strerror}") from None
-    except UnicodeDecodeError:
-        raise UsageError(f"scenario {path}: not a text file (not UTF-8)") from None
-    except tomllib.TOMLDecodeError as err:
-        raise UsageError(f"scenario {path}: not valid TOML: {err}") from None
+    return read_toml(path, what="scenario", error=UsageError)
 
 
 def _plain(value: Any) -> Any:

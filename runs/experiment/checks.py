@@ -11,11 +11,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from dmzsim.common import validation
 from dmzsim.model.params import Params
 from dmzsim.runs.experiment.schema import MAX_RUNS, Axis, ExperimentSpec, format_issue
 from pydantic import ValidationError
-
-from dmzsim import validation
 
 
 def check_semantics(spec: ExperimentSpec) -> list[str]:

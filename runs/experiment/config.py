@@ -29,7 +29,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dmzsim.model.params import Params
+from dmzsim.common import validation
+from dmzsim.common.tomlfile import read_toml
+from dmzsim.model.params import ParamError, Params, parse_value
 from dmzsim.model.theatre_map import load_map
 from dmzsim.runs.experiment import seeds, tomlout
 from dmzsim.runs.experiment.checks import base_values, check_semantics
@@ -37,8 +39,6 @@ from dmzsim.runs.experiment.published import locate, published_names
 from dmzsim.runs.experiment.schema import CONFIG_KEYS, OTHER_NAMES, ExperimentSpec, format_issue
 from dmzsim.runs.experiment.schema import ExperimentError as ExperimentError
 from pydantic import ValidationError
-
-from dmzsim import validation
 
 DEFAULT_ARM = "base"
 
@@ -99,20 +99,10 @@ def load(path: str | Path, *, quick: bool = False, base: dict[str, Any] | None =
     like the file itself and become part of the resolved config and its hash.
     """
     path = locate(path)
-    try:
-        data = tomllib.loads(path.read_text())
-    except FileNotFoundError:
-        known = "" if len(path.parts) > 1 else (
-            f" (nor a published experiment: {', '.join(published_names())})")
-        raise ExperimentError(f"experiment {path}: file not found{known}") from None
-    except IsADirectoryError:
-        raise ExperimentError(f"experiment {path}: is a folder, not a TOML file") from None
-    except OSError as err:
-        raise ExperimentError(f"experiment {path}: cannot be read: {err.strerror}") from None
-    except UnicodeDecodeError:
-        raise ExperimentError(f"experiment {path}: not a text file (not UTF-8)") from None
-    except tomllib.TOMLDecodeError as err:
-        raise ExperimentError(f"experiment {path}: not valid TOML: {err}") from None
+    if len(path.parts) == 1 and not path.exists():  # a bare name: say what names exist
+        raise ExperimentError(f"experiment {path}: file not found (nor a published "
+                              f"experiment: {', '.join(published_names())})")
+    data = read_toml(path, what="experiment", error=ExperimentError)
     if base:
         data["base"] = {**data.get("base", {}), **base}
     if replicates is not None:
@@ -203,12 +193,43 @@ def _inline_table_file(spec: ExperimentSpec, source: str, base_dir: Path) -> Exp
     file = base_dir / str(spec.design.file)
     try:
         with file.open(newline="") as fh:
-            rows = [{k: _csv_value(v) for k, v in row.items()} for row in csv.DictReader(fh)]
-    except OSError as err:
+            rows = _table_rows(csv.DictReader(fh))
+    except (OSError, ParamError) as err:
         raise ExperimentError.from_issues(
             source, [format_issue("design.file", spec.design.file, str(err))]) from None
     design = spec.design.model_copy(update={"rows": rows, "file": None})
     return spec.model_copy(update={"design": design})
+
+
+def _table_rows(reader: csv.DictReader[str]) -> list[dict[str, Any]]:
+    """Each row of a CSV design as parameter values, every cell read by
+    :func:`~dmzsim.model.params.parse_value` (so 3 is an int and 0.5 a float, as in
+    ``--set``). The first line with a ragged row, an empty cell or a bad value is a
+    :class:`ParamError` naming the line: a CSV's user looks for lines, not row indices."""
+    rows = []
+    for row in reader:
+        line = f"line {reader.line_num}"
+        if None in row or None in row.values():
+            raise ParamError(f"{line}: the row's cells do not match the header's "
+                             f"{len(reader.fieldnames or ())} columns")
+        empty = [name for name, text in row.items() if not text.strip()]
+        if empty:
+            raise ParamError(f"{line}: empty cell for {', '.join(map(repr, empty))}")
+        rows.append(_table_row(row, line))
+    return rows
+
+
+def _table_row(row: dict[str, str], line: str) -> dict[str, Any]:
+    """One CSV row's values; every bad cell of it in one :class:`ParamError`."""
+    values, bad = {}, []
+    for name, text in row.items():
+        try:
+            values[name] = parse_value(name, text)
+        except ParamError as err:
+            bad.append(str(err))
+    if bad:
+        raise ParamError(f"{line}: {'; '.join(bad)}")
+    return values
 
 
 def _inline_accepted_sets(spec: ExperimentSpec, source: str, base_dir: Path
@@ -237,14 +258,6 @@ def _inline_accepted_sets(spec: ExperimentSpec, source: str, base_dir: Path
     rows = [{n: float(v) for n, v in zip(names, r, strict=True)}
             for r in acc[names].itertuples(index=False)]
     return spec.model_copy(update={"design": spec.design.model_copy(update={"rows": rows})})
-
-
-def _csv_value(text: str) -> Any:
-    """CSV cells are text; read them as TOML values so 3 is an int and 0.5 a float."""
-    try:
-        return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
-        return text
 
 
 def _apply_quick(spec: ExperimentSpec, source: str) -> ExperimentSpec:

@@ -33,8 +33,7 @@ import pandas as pd
 import pyarrow as pa
 from dmzsim.analysis.headline import headline_markdown, headline_table
 from dmzsim.analysis.loader import META, TIMING
-
-from dmzsim.files import write_parquet_atomic, write_text_atomic
+from dmzsim.common.files import write_parquet_atomic, write_text_atomic
 
 ID_COLUMNS = [c for c in META if c != "status"]  # what names a run and its seed
 NOT_OUTPUTS = {*META, *TIMING}

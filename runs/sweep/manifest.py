@@ -15,17 +15,16 @@ import socket
 import subprocess
 import sys
 import time
-import tomllib
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from dmzsim.common.files import write_text_atomic
+from dmzsim.common.tomlfile import TomlFileError, read_toml
 from dmzsim.runs.experiment import seeds
 from dmzsim.runs.experiment.config import ExperimentConfig
 from dmzsim.runs.experiment.design import Design
-
-from dmzsim.files import write_text_atomic
 
 PACKAGES = ["dmzsim", "mesa", "numpy", "pandas", "pyarrow", "scipy", "SALib", "pydantic",
             "dask", "distributed"]
@@ -69,9 +68,9 @@ def key_versions(env: dict[str, Any] | None = None) -> dict[str, str | None]:
 def _source_version() -> str | None:
     """dmzsim's version from pyproject.toml when it runs from a checkout, not installed."""
     try:
-        project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
+        project = read_toml(REPO_ROOT / "pyproject.toml", what="project file")["project"]
         return f"{project['version']} (source)"
-    except (OSError, KeyError, tomllib.TOMLDecodeError):
+    except (TomlFileError, KeyError):
         return None
 
 

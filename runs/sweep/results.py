@@ -44,20 +44,19 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 from dmzsim.analysis.loader import MAP_COPY
-from dmzsim.runs.experiment.config import ExperimentConfig
-from dmzsim.runs.experiment.design import Design
-from dmzsim.runs.experiment.seeds import run_seed
-from dmzsim.runs.sweep import recovery
-from dmzsim.runs.sweep.manifest import DEFAULT_SIMULATE
-from dmzsim.runs.sweep.tasks import ArmPoint, run_id
-
-from dmzsim.files import (
+from dmzsim.common.files import (
     copy_atomic,
     write_parquet_atomic,
     write_record_atomic,
     write_table_atomic,
     write_text_atomic,
 )
+from dmzsim.runs.experiment.config import ExperimentConfig
+from dmzsim.runs.experiment.design import Design
+from dmzsim.runs.experiment.seeds import run_seed
+from dmzsim.runs.sweep import recovery
+from dmzsim.runs.sweep.manifest import DEFAULT_SIMULATE
+from dmzsim.runs.sweep.tasks import ArmPoint, run_id
 
 RUNS, SERIES, FAILURES = "runs", "series", "failures"
 PARTS = "runs/parts"

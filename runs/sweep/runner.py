@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dmzsim.common import signals
 from dmzsim.runs.experiment.config import ExperimentConfig
 from dmzsim.runs.experiment.design import Design, build_design
 from dmzsim.runs.sweep.adaptive import AdaptivePlan, cell_stats
@@ -38,8 +39,6 @@ from dmzsim.runs.sweep.tasks import (
 )
 from dmzsim.runs.sweep.worker import SimulateFn, execute
 from tqdm import tqdm
-
-from dmzsim import signals
 
 MAX_DEAD_POOLS = 3  # fresh pools in a row that cannot run a no-op: workers cannot start
 

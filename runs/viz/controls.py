@@ -17,7 +17,6 @@ from __future__ import annotations
 import inspect
 import math
 import re
-import tomllib
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import solara
-from dmzsim.model.params import ParamError, Params
+from dmzsim.common.tomlfile import read_toml
+from dmzsim.model.params import ParamError, Params, bounds, check_value
 from dmzsim.runs import experiment
 from dmzsim.runs.experiment.published import published_files
 
@@ -69,10 +69,7 @@ def control_spec(name: str) -> ControlSpec:
     """The control of parameter ``name``, from its type, bounds and metadata."""
     field = Params.model_fields[name]
     extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
-    lo = hi = None
-    for m in field.metadata:
-        lo = getattr(m, "ge", lo)
-        hi = getattr(m, "le", hi)
+    lo, hi = bounds(name)
     ann = field.annotation
     if typing.get_origin(ann) is typing.Literal:
         kind, choices = "choice", tuple(str(c) for c in typing.get_args(ann))
@@ -160,7 +157,13 @@ def parse_seed(text: str) -> int:
 
 
 def parse_value(spec: ControlSpec, text: str) -> Any:
-    """A parameter value from text, checked against the schema's type and bounds."""
+    """A parameter value from what was typed in its field, checked against the schema.
+
+    What may be typed is the field's own (a choice by name, true/false in any case, 1_000
+    or 2.5 for numbers), with a message that says what the field expects; whether the
+    value is allowed is the schema's answer (:func:`~dmzsim.model.params.check_value`),
+    so no bound is restated here.
+    """
     t = (text or "").strip()
     try:
         if spec.kind == "choice":
@@ -186,10 +189,19 @@ def parse_value(spec: ControlSpec, text: str) -> Any:
     except ValueError as err:
         msg = str(err) if isinstance(err, InputError) else "must be a number"
         raise InputError(f"{spec.name}: {msg}; got {text!r}") from None
-    if spec.lo is not None and spec.hi is not None and not spec.lo <= value <= spec.hi:
-        raise InputError(f"{spec.name}: must be within {spec.lo:g}..{spec.hi:g} {spec.unit}; "
-                         f"got {value}")
+    try:
+        check_value(spec.name, value)
+    except ParamError as err:
+        raise InputError(_refused(spec, value, err)) from None
     return value
+
+
+def _refused(spec: ControlSpec, value: Any, err: ParamError) -> str:
+    """The schema's no, in the field's words: a typed value of the right kind is refused
+    for its range, if the parameter has one."""
+    if spec.lo is None or spec.hi is None:
+        return f"{spec.name}: {err}"
+    return f"{spec.name}: must be within {spec.lo:g}..{spec.hi:g} {spec.unit}; got {value}"
 
 
 def format_value(value: Any) -> str:
@@ -219,12 +231,7 @@ def load_scenarios(path: str | Path) -> list[Scenario]:
     ``ValueError`` (ExperimentError, ParamError, ...) with the file's own message.
     """
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text())
-    except FileNotFoundError:
-        raise InputError(f"scenario file not found: {path}") from None
-    except tomllib.TOMLDecodeError as err:
-        raise InputError(f"{path}: not valid TOML: {err}") from None
+    data = read_toml(path, what="scenario", error=InputError)
     if "name" not in data and "root_seed" not in data:
         return [Scenario(path.name, Params.build(data).model_dump(), 0)]
     exp = experiment.from_dict(data, source=str(path), base_dir=path.parent)

@@ -21,7 +21,6 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 if TYPE_CHECKING:
-    from dmzsim.analysis.map_inspection import MapInspection
     from dmzsim.model.theatre import Theatre
 
 #: cell classes and their colours: Russian-held, Ukrainian-held, zone, water, sector border
@@ -76,8 +75,10 @@ def _panel(ax, th: Theatre, title: str) -> None:
     ax.set_ylabel("km north", fontsize=6)
 
 
-def draw(m: MapInspection, panels: list[tuple[str, Theatre]], path: Path) -> Path:
-    """Draw ``panels`` side by side (at most three a row) and save to ``path``."""
+def draw(heading: str, panels: list[tuple[str, Theatre]], path: Path) -> Path:
+    """Draw ``panels`` side by side (at most three a row) under ``heading`` and save to
+    ``path``. It takes theatres and a title only, so it needs nothing from the map
+    inspection that calls it (no import circle)."""
     cols = min(3, len(panels))
     rows = math.ceil(len(panels) / cols)
     fig = Figure(figsize=(4.2 * cols, 4.0 * rows + 0.6), dpi=150, layout="constrained")
@@ -90,7 +91,7 @@ def draw(m: MapInspection, panels: list[tuple[str, Theatre]], path: Path) -> Pat
     handles.append(Line2D([], [], color=COLOURS[4], lw=0.8, label=LABELS[4]))
     fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), fontsize=7,
                frameon=False)
-    fig.suptitle(f"{m.name} ({m.date}), cells of {m.cell_km:g} km", fontsize=9)
+    fig.suptitle(heading, fontsize=9)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path)
     return path

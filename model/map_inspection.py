@@ -6,7 +6,9 @@ failing a run. This module loads a map the way a run does (the same checks, the 
 raster, the same sectors) and says what came out: the ground each side holds in and out
 of the oblast, which side holds each town (against what the file says, where it says it),
 the sectors along the front, and what each zone an agreement can use leaves to each side.
-:func:`picture` draws the same.
+:func:`picture` draws the same (with :mod:`.map_picture`, which knows nothing of this
+module). It lives next to the map's loader and the theatre because it builds theatres;
+``analysis/`` only reads the outputs of runs.
 """
 
 from __future__ import annotations
@@ -185,11 +187,11 @@ def render_text(m: MapInspection) -> str:
 def picture(m: MapInspection, path: Path, **params: object) -> Path:
     """The map as the model sees it: control, water, the oblast, towns and sectors, and
     one panel per zone after it is declared."""
-    from dmzsim.analysis.map_picture import draw  # matplotlib only when a picture is asked
+    from dmzsim.model.map_picture import draw  # matplotlib only when a picture is asked
 
     p = Params.build(params)
     raster = cached_raster(m.path, p.cell_km)
     panels = [("as drawn", _theatre(raster, p))]
     panels += [(f"zone: {name}", _declared(raster, p, name, kind)[0])
                for name, kind in _asks(raster, p)]
-    return draw(m, panels, path)
+    return draw(f"{m.name} ({m.date}), cells of {m.cell_km:g} km", panels, path)
