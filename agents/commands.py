@@ -27,7 +27,7 @@ DecisionRule = Callable[..., Estimate]
 
 class RussiaCommand(Agent):
     """Chooses a sector, masses reserves there, and resumes when resuming is worth more
-    than keeping the ceasefire and than resuming later (``model/decision.py``).
+    than keeping the ceasefire and than resuming later (``model/processes/decision.py``).
 
     Its reading of the odds is noisy (bounded rationality). Nothing here knows which
     sequencing arm is being run. ``rule`` is how it reads the odds; the state machine

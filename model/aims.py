@@ -6,7 +6,7 @@ The aims are data from the map: its oblast is the ground Russia claims (the dema
 ground, and ground beyond the oblast is worth ``beyond_aims_value`` of a km² within it.
 Only ground Ukraine holds outside the zone can be gained: what the deal has handed over
 is Russia's already and adds nothing. Values are in km² of aims, the unit every term of
-Russia's decision (``model/decision.py``) is measured in.
+Russia's decision (``model/processes/decision.py``) is measured in.
 """
 
 from __future__ import annotations

@@ -290,7 +290,7 @@ def _check_ua_side_is_across_the_line(spec: MapSpec, frame: TheatreFrame) -> Non
 # --- warnings: a map that loads but is probably not what its author meant ---------------
 #: The least depth of theatre behind Ukraine's line after it leaves the oblast (km), the
 #: rear margin's documented minimum. Assumption: the model stands reserves 30 km behind
-#: the line (model/placement.py), and an offensive that breaks through needs as much
+#: the line (model/processes/movement.py), and an offensive that breaks through needs as much
 #: again before it reaches the theatre's edge, or the edge, not the defence, stops it.
 MIN_REAR_MARGIN_KM = 60.0
 

@@ -2,7 +2,7 @@
 
 One table, :data:`OUTPUTS`, that everything else reads:
 
-* the run's summary record (``model/recording.py``: one value per run, kind ``"run"``, in
+* the run's summary record (``model/processes/recording.py``: one value per run, kind ``"run"``, in
   this order) and the per-day series (kind ``"day"``, in this order);
 * the report's per-arm tables, paired differences and headline (``analysis/tables.py``,
   ``analysis/headline.py``, ``analysis/report/``), through the flags below;
@@ -10,7 +10,7 @@ One table, :data:`OUTPUTS`, that everything else reads:
 * the docs (``dmzsim params --outputs``, ``docs/outputs.md``).
 
 Adding an output is one entry here plus the code that computes it (a function in
-``model/recording.py``'s ``SUMMARY`` or ``SERIES`` table, or, for a ``"derived"`` output,
+``model/processes/recording.py``'s ``SUMMARY`` or ``SERIES`` table, or, for a ``"derived"`` output,
 ``analysis/tables.py``'s ``with_derived``). ``dmzsim verify`` reports an output that a
 reference lacks as a note, not as a changed result.
 
@@ -199,7 +199,7 @@ OUTPUTS: tuple[Output, ...] = (
 
 #: What can decide one of Russia's reviews (``decided_by``): the gain when it resumes, the
 #: odds when no breakthrough is in sight, the cost that outweighs the gain, or waiting
-#: when a later day looks better (``model/decision.py``).
+#: when a later day looks better (``model/processes/decision.py``).
 DECISION_TERMS: tuple[str, ...] = ("gain", "odds", "losses", "guarantor",
                                    "ending the ceasefire", "waiting")
 

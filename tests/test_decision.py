@@ -1,4 +1,4 @@
-"""Russia's decision to resume (model/decision.py): its limits and its null tests.
+"""Russia's decision to resume (model/processes/decision.py): its limits and its null tests.
 
 (a) With no costs, no look-ahead and all ground of equal value, it decides exactly as the
     threshold rule (resume when the expected ratio reaches the breakthrough ratio).

@@ -31,6 +31,17 @@ def test_odd_step_order_matches_the_step_docstring():
     assert len(doc_steps) == 9
 
 
+def test_the_step_walks_its_processes_in_the_order_of_its_docstring():
+    """``CeasefireModel.processes`` holds one process for each of steps 2-9 of the
+    numbered list (step 1, the agreement's events, runs before the step), in order."""
+    from tests.helpers import SMALL_MAP, small
+
+    m = CeasefireModel(small(), rng=0, map_path=SMALL_MAP)
+    steps = [process.STEP for process in m.processes]
+    assert steps == sorted(steps)
+    assert set(steps) == set(range(2, len(_numbered(CeasefireModel.step.__doc__)) + 1))
+
+
 def test_odd_mentions_every_parameter():
     odd = (DOCS / "ODD.md").read_text() + (DOCS / "parameters.md").read_text()
     missing = [n for n in Params.model_fields if f"`{n}`" not in odd and n not in odd]
