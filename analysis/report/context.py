@@ -18,6 +18,7 @@ from dmzsim.analysis.arm_groups import ArmGroup, arm_factors, merge_same_arms
 from dmzsim.analysis.estimators import CONFIDENCE, KaplanMeier
 from dmzsim.analysis.figures import Stamp
 from dmzsim.analysis.loader import ExperimentResults
+from dmzsim.analysis.results_layout import ResultsLayout
 from dmzsim.analysis.tables import (
     arms_in,
     outcome_differences,
@@ -80,7 +81,8 @@ class ReportContext:
                                                                          exp.config)
         self.name = experiment_name(exp)
         self.folder = Path(exp.folder)
-        self.figures = self.folder / "figures"
+        self.layout = ResultsLayout(self.folder)
+        self.figures = self.layout.figures
         self.horizon = float(exp.config.get("horizon_days")
                              or exp.config.get("base", {}).get("horizon_days") or 730)
         summary = exp.summary
