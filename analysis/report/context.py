@@ -16,8 +16,8 @@ from pathlib import Path
 import pandas as pd
 from dmzsim.analysis.arm_groups import ArmGroup, arm_factors, merge_same_arms
 from dmzsim.analysis.estimators import CONFIDENCE, KaplanMeier
-from dmzsim.analysis.figures import Stamp
 from dmzsim.analysis.loader import ExperimentResults
+from dmzsim.analysis.provenance import Stamp
 from dmzsim.analysis.results_layout import ResultsLayout
 from dmzsim.analysis.tables import (
     arms_in,
