@@ -27,10 +27,10 @@ from typing import Any
 import pandas as pd
 from dmzsim.analysis.loader import load_experiment
 from dmzsim.analysis.results_layout import CalibrationLayout
+from dmzsim.analysis.target_spec import TargetSpec
 from dmzsim.analysis.targets import TargetResult, evaluate
 from dmzsim.runs import experiment
 from dmzsim.runs.calibration.spec import Calibration, CalibrationError
-from dmzsim.runs.experiment.schema import TargetSpec
 from dmzsim.runs.sweep import run_experiment
 from dmzsim.runs.sweep.executors import ExecutorSpec
 from tqdm import tqdm
