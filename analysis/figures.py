@@ -90,12 +90,6 @@ def arm_styles(arms: Sequence[str], factors: Mapping[str, tuple[str, str]] | Non
     return out
 
 
-def arm_colors(arms: Sequence[str], factors: Mapping[str, tuple[str, str]] | None = None
-               ) -> dict[str, str]:
-    """A stable colour per arm: its sequencing's (:func:`arm_styles`), else by position."""
-    return {a: st.color for a, st in arm_styles(arms, factors).items()}
-
-
 def _figure(width: float, height: float) -> Figure:
     fig = Figure(figsize=(width, height), layout="constrained")
     margin = 0.16 / height  # keep ~0.16 in at the bottom for the stamp

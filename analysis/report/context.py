@@ -76,7 +76,6 @@ class ReportContext:
 
     def __init__(self, exp: ExperimentResults, stamp: Stamp | None = None) -> None:
         self.exp = exp
-        self.config_arms = exp.arms  # as the experiment file names them
         self.stamp = stamp if stamp is not None else Stamp.from_manifest(exp.manifest,
                                                                          exp.config)
         self.name = experiment_name(exp)
