@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from dmzsim.analysis.discovery import Box
-from dmzsim.analysis.figures import Stamp, _figure, _save
+from dmzsim.analysis.figures import _figure, _save
+from dmzsim.analysis.provenance import Stamp
 from matplotlib import colormaps
 from matplotlib.colors import BoundaryNorm
 from matplotlib.patches import Rectangle

@@ -1,8 +1,9 @@
 """Figures for the report: one small function per figure, each saved as PNG and SVG.
 
-Every figure carries a :class:`Stamp` -- experiment name, config hash, dmzsim version and
-git commit from the manifest -- printed in its bottom margin and written into the PNG's
-metadata, so a figure pasted into a paper can be traced to the exact results.
+Every figure carries a :class:`~analysis.provenance.Stamp` -- experiment name, config
+hash, dmzsim version and git commit from the manifest -- printed in its bottom margin and
+written into the PNG's metadata, so a figure pasted into a paper can be traced to the
+exact results.
 
 Matplotlib is used through ``Figure`` objects only (no pyplot state), so these functions
 are safe to call from any thread or process and never open a window.
@@ -20,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from dmzsim.analysis.estimators import KaplanMeier
+from dmzsim.analysis.provenance import Stamp
 from dmzsim.analysis.tables import arm_label
 from dmzsim.model import outputs
 from dmzsim.model.theatre_map import default_map_path, load_map
@@ -63,42 +65,6 @@ class ArmStyle:
     shape: str = ""
 
 
-@dataclass(frozen=True)
-class Stamp:
-    """Where a figure comes from; printed on it and stored in the PNG metadata."""
-
-    experiment: str
-    config_hash: str
-    version: str
-    commit: str
-    map: str = ""  # the experiment's own map file, if it names one (else the default map)
-
-    @classmethod
-    def from_manifest(cls, manifest: Mapping[str, Any], config: Mapping[str, Any]
-                      ) -> Stamp:
-        env = manifest.get("environment") or {}
-        git = manifest.get("git") or {}
-        commit = str(git.get("commit") or "unknown")[:10]
-        if git.get("dirty"):
-            commit += "+dirty"
-        return cls(str(manifest.get("experiment") or config.get("name") or "?"),
-                   str(manifest.get("config_hash") or "unknown"),
-                   str((env.get("versions") or {}).get("dmzsim") or "unknown"), commit,
-                   Path(str(config["map"])).name if config.get("map") else "")
-
-    @property
-    def text(self) -> str:
-        where = f" · map {self.map}" if self.map else ""
-        return (f"{self.experiment} · config {self.config_hash[:12]}{where} · dmzsim "
-                f"{self.version} · git {self.commit}")
-
-    def metadata(self, title: str) -> dict[str, str]:
-        where = f" map={self.map}" if self.map else ""
-        return {"Title": title, "Software": f"dmzsim {self.version}",
-                "Description": f"experiment={self.experiment} config_hash={self.config_hash} "
-                               f"git={self.commit}{where}"}
-
-
 def _factors_from_name(arm: str) -> tuple[str, str] | None:
     """``territory_first-mirrored`` -> (territory_first, mirrored); None if the name does
     not read as sequencing[-shape]."""
@@ -122,12 +88,6 @@ def arm_styles(arms: Sequence[str], factors: Mapping[str, tuple[str, str]] | Non
         out[a] = ArmStyle(SEQUENCING_COLORS[seq], SHAPE_LINES.get(shape, "-"),
                           SHAPE_MARKERS.get(shape, "D"), seq, shape)
     return out
-
-
-def arm_colors(arms: Sequence[str], factors: Mapping[str, tuple[str, str]] | None = None
-               ) -> dict[str, str]:
-    """A stable colour per arm: its sequencing's (:func:`arm_styles`), else by position."""
-    return {a: st.color for a, st in arm_styles(arms, factors).items()}
 
 
 def _figure(width: float, height: float) -> Figure:

@@ -1,10 +1,10 @@
 """Open an experiment's output folder with one call: ``load_experiment(folder)``.
 
-Reads only the files the runner writes (see ``docs/experiments.md``, "Folder layout"),
-never the model or the runner, so results stay readable whatever the code does next.
-A folder of a sweep that is still running, or was killed, loads fine: it holds exactly
-the runs that finished. A result file that cannot be read is left out and named in
-``ExperimentResults.skipped``.
+Reads only the files the runner writes (each named in :mod:`analysis.results_layout`;
+``docs/experiments.md``, "Where results go", describes them), never the model or the
+runner, so results stay readable whatever the code does next. A folder of a sweep that is
+still running, or was killed, loads fine: it holds exactly the runs that finished. A result
+file that cannot be read is left out and named in ``ExperimentResults.skipped``.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+from dmzsim.analysis.results_layout import ResultsLayout, records
 
 META = ["run_id", "arm", "point", "replicate", "seed", "status"]
 TIMING = ["wall_s", "worker"]
-MAP_COPY = "map.toml"  # written by the runner when the experiment names a map
 
 
 @dataclass(frozen=True)
@@ -65,11 +65,15 @@ class ExperimentResults:
     design: DesignInfo
     skipped: list[Path] = field(default_factory=list)  # unreadable files, left out
 
+    @property
+    def layout(self) -> ResultsLayout:
+        """Where each file of the folder is."""
+        return ResultsLayout(self.folder)
+
     @cached_property
     def summary(self) -> pd.DataFrame:
         """One row per finished run: ids, seed, parameters that vary, summary fields."""
-        df = _read_many(sorted((self.folder / "runs" / "parts").glob("[!.]*.parquet"))
-                        + sorted((self.folder / "runs").glob("[!.]*.parquet")), self.skipped)
+        df = _read_many(records(self.layout.parts) + records(self.layout.runs), self.skipped)
         if df is None:
             return pd.DataFrame(columns=META)
         df = df.drop_duplicates("run_id", keep="last")
@@ -79,7 +83,7 @@ class ExperimentResults:
     @cached_property
     def series(self) -> pd.DataFrame | None:
         """Per-day rows of every finished run (run_id, arm, point, replicate, ...), or None."""
-        df = _read_many(sorted((self.folder / "series").glob("[!.]*.parquet")), self.skipped)
+        df = _read_many(records(self.layout.series), self.skipped)
         if df is None:
             return None
         finished = self.summary[["run_id", "arm", "point", "replicate"]]
@@ -89,8 +93,7 @@ class ExperimentResults:
     @cached_property
     def failures(self) -> pd.DataFrame:
         """One row per run whose last attempt failed: error type, message, traceback."""
-        df = _read_many(sorted((self.folder / "failures").glob("[!.]*.parquet")),
-                        self.skipped)
+        df = _read_many(records(self.layout.failures), self.skipped)
         if df is None:
             return pd.DataFrame(columns=[*META, "error_type", "message", "traceback"])
         return self._order(df)
@@ -103,7 +106,7 @@ class ExperimentResults:
     def map_path(self) -> Path | None:
         """The copy of the experiment's map file in the folder, or None if the experiment
         names no map (its runs used the model's default map)."""
-        return self.folder / MAP_COPY if self.config.get("map") else None
+        return self.layout.map_copy if self.config.get("map") else None
 
     def _add_parameters(self, df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
         """Columns for the parameters the arms set and for the swept ones."""
@@ -140,15 +143,16 @@ def load_experiment(folder: str | Path) -> ExperimentResults:
     cannot be read raises :class:`FolderReadError` naming the file.
     """
     folder = Path(folder)
+    layout = ResultsLayout(folder)
     if not folder.is_dir():
         raise FolderReadError(f"{folder} is not a folder")
-    if not (folder / "experiment.toml").exists():
-        raise FolderReadError(f"{folder} is not an experiment folder (no experiment.toml)")
-    config = _read(folder / "experiment.toml", lambda p: tomllib.loads(p.read_text()))
-    manifest_path = folder / "manifest.json"
-    manifest = (_read(manifest_path, lambda p: json.loads(p.read_text()))
-                if manifest_path.exists() else {})
-    design = _read(folder / "design.json", lambda _: _load_design(folder))
+    if not layout.config.exists():
+        raise FolderReadError(f"{folder} is not an experiment folder "
+                              f"(no {layout.config.name})")
+    config = _read(layout.config, lambda p: tomllib.loads(p.read_text()))
+    manifest = (_read(layout.manifest, lambda p: json.loads(p.read_text()))
+                if layout.manifest.exists() else {})
+    design = _read(layout.design, lambda _: _load_design(layout))
     return ExperimentResults(folder, config, manifest, design)
 
 
@@ -159,12 +163,12 @@ def _read(path: Path, how: Callable[[Path], Any]) -> Any:
         raise FolderReadError(f"{path} cannot be read: {err}") from None
 
 
-def _load_design(folder: Path) -> DesignInfo:
-    info = json.loads((folder / "design.json").read_text())
-    points = pd.read_parquet(folder / "design.parquet")
+def _load_design(layout: ResultsLayout) -> DesignInfo:
+    info = json.loads(layout.design.read_text())
+    points = pd.read_parquet(layout.design_points)
     sample = None
-    if (folder / "design_sample.parquet").exists():
-        raw = pd.read_parquet(folder / "design_sample.parquet")
+    if layout.design_sample.exists():
+        raw = pd.read_parquet(layout.design_sample)
         sample = raw[info["names"]].to_numpy(dtype=float)
     return DesignInfo(info["method"], info["names"], points, info.get("problem"), sample,
                       info.get("settings") or {})

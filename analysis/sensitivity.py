@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from dmzsim.analysis.estimators import CONFIDENCE
 from dmzsim.analysis.loader import DesignInfo
+from dmzsim.analysis.results_layout import ResultsLayout
 from SALib.analyze import morris, sobol
 
 __all__ = ["indices", "morris_indices", "noise_share", "sobol_indices"]
@@ -102,8 +103,8 @@ def indices(design: DesignInfo, summary: pd.DataFrame, column: str = "resumed",
     if design.method not in ("sobol", "morris") or design.problem is None:
         return None
     if design.sample is None:
-        raise ValueError("the experiment folder has no design_sample.parquet; SALib needs "
-                         "the raw sample the runs were made from")
+        raise ValueError(f"the experiment folder has no {ResultsLayout.names().design_sample}; "
+                         "SALib needs the raw sample the runs were made from")
     if column not in summary:
         raise ValueError(f"the runs have no output {column!r}")
     y = design.outputs(summary, column, arm=arm, agg="mean")

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from dmzsim.analysis.estimators import CONFIDENCE, wilson
-from dmzsim.runs.experiment.schema import TargetSpec
+from dmzsim.analysis.target_spec import TargetSpec
 
 N_BOOT = 2000
 

@@ -24,7 +24,6 @@ from typing import Any
 
 ARMS = ("no_deal", "frozen_line", "territory_first", "guarantees_first", "simultaneous")
 ROOT_SEED = 20260301
-FINGERPRINT = ("ua_area", "ru_losses", "ua_losses")
 
 
 def plan(n_runs: int) -> tuple[int, int]:

@@ -16,11 +16,12 @@ import time
 from pathlib import Path
 
 import pytest
+from dmzsim.analysis.results_layout import ResultsLayout
 from dmzsim.runs import experiment
 from dmzsim.runs.cli import main
 from dmzsim.runs.sweep import run_experiment
 from dmzsim.runs.sweep.executors import ExecutorSpec
-from dmzsim.runs.sweep.lock import FolderBusyError, folder_lock, lock_path
+from dmzsim.runs.sweep.lock import FolderBusyError, folder_lock
 from dmzsim.runs.sweep.results import ResultsError
 
 from tests import fake_model
@@ -46,11 +47,11 @@ def snapshot(root: Path) -> dict[str, bytes]:
 def test_the_lock_is_exclusive_reentrant_and_leaves_nothing_behind(tmp_path: Path) -> None:
     folder = tmp_path / "new" / "deeper" / "exp"
     with folder_lock(folder):
-        holder = json.loads(lock_path(folder).read_text())
+        holder = json.loads(ResultsLayout(folder).lock.read_text())
         assert holder["pid"] == os.getpid() and holder["started"]
         with folder_lock(folder):  # the same command may take it again (run, then report)
             pass
-        assert lock_path(folder).exists()
+        assert ResultsLayout(folder).lock.exists()
         proc = subprocess.run(  # another process may not
             [sys.executable, "-c", "import sys; from dmzsim.runs.sweep.lock import "
              "folder_lock\nwith folder_lock(sys.argv[1]): pass", str(folder)],
@@ -62,10 +63,10 @@ def test_the_lock_is_exclusive_reentrant_and_leaves_nothing_behind(tmp_path: Pat
 
 def test_a_lock_file_left_by_a_dead_process_is_taken_over(tmp_path: Path) -> None:
     folder = tmp_path / "exp"
-    lock_path(folder).write_text(json.dumps({"pid": 999_999_999, "started": "long ago"}))
+    ResultsLayout(folder).lock.write_text(json.dumps({"pid": 999_999_999, "started": "long ago"}))
     with folder_lock(folder):  # the OS dropped the dead holder's lock: nothing to wait for
-        assert json.loads(lock_path(folder).read_text())["pid"] == os.getpid()
-    assert not lock_path(folder).exists()
+        assert json.loads(ResultsLayout(folder).lock.read_text())["pid"] == os.getpid()
+    assert not ResultsLayout(folder).lock.exists()
 
 
 @pytest.mark.slow

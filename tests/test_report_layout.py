@@ -175,7 +175,8 @@ def test_fan_chart_draws_an_arm_at_war_from_day_0(tmp_path: Path) -> None:
     (the real model's quick flagship has such an arm; the fake model's does not)."""
     import numpy as np
     import pandas as pd
-    from dmzsim.analysis.figures import Stamp, fan_chart
+    from dmzsim.analysis.figures import fan_chart
+    from dmzsim.analysis.provenance import Stamp
 
     days = np.arange(0, 60, 10)
     rows = [{"arm": arm, "run_id": f"{arm}-{r}", "day": d,

@@ -9,10 +9,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from dmzsim.analysis.target_spec import TargetSpec
 from dmzsim.analysis.targets import evaluate, evaluate_one
 from dmzsim.runs import experiment
 from dmzsim.runs.cli import main
-from dmzsim.runs.experiment.schema import ExperimentError, TargetSpec
+from dmzsim.runs.experiment.schema import ExperimentError
 from dmzsim.runs.publish.readme import current_block
 from dmzsim.runs.publish.validation_page import MARKERS, render_block
 

@@ -1,4 +1,5 @@
-"""The report of one experiment folder: ``report.md``, ``report.html`` and ``figures/``.
+"""The report of one experiment folder: Markdown, HTML and figures (where each goes:
+:class:`analysis.results_layout.ResultsLayout`).
 
 * :mod:`.build`: :func:`write_report` and the order of the sections;
 * :mod:`.context`: what every section reads, and the tables they share;

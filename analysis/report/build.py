@@ -1,8 +1,9 @@
 """``dmzsim report FOLDER``: tables, figures and plain-words headlines for one experiment.
 
 :func:`write_report` reads an experiment folder written by ``dmzsim run`` (through
-:mod:`analysis.loader` only) and writes into it ``report.md``, ``report.html`` (the same
-content, self-contained apart from the PNGs) and ``figures/*.png``. ``dmzsim run`` calls it
+:mod:`analysis.loader` only) and writes into it the report as Markdown, as HTML (the same
+content, self-contained apart from the PNGs) and its figures, where
+:class:`~analysis.results_layout.ResultsLayout` puts them. ``dmzsim run`` calls it
 when a sweep ends; run it again at any time, e.g. on a folder that is still filling up.
 
 The report is built as a list of blocks (:mod:`analysis.report.document`) and rendered
@@ -24,6 +25,7 @@ from dmzsim.analysis.loader import ExperimentResults, load_experiment
 from dmzsim.analysis.report import arms, design, discovery, record, why
 from dmzsim.analysis.report.context import ReportContext, experiment_name
 from dmzsim.analysis.report.document import Doc, render_html, render_markdown
+from dmzsim.analysis.results_layout import ResultsLayout
 from dmzsim.common.files import write_text_atomic
 
 # The sections after the overview, in the order the report shows them (any order works).
@@ -34,21 +36,20 @@ SECTIONS = (arms.headlines, arms.risk, arms.survival, arms.outcomes, why.why,
 
 # --- the report -----------------------------------------------------------------------------
 def write_report(folder: str | Path, skipped: list[Path] | None = None) -> Path:
-    """Write report.md, report.html and figures/ into ``folder``; returns report.md's path.
+    """Write the report (Markdown, HTML, figures) into ``folder``; returns the Markdown's
+    path.
 
     Result files that cannot be read are left out, said so in the report and appended
     to ``skipped`` if given (``dmzsim run --resume`` sets them aside and re-runs them).
     """
-    folder = Path(folder)
     exp = load_experiment(folder)
     doc = build(exp)
     if skipped is not None:
         skipped.extend(exp.skipped)
-    md_path = folder / "report.md"
-    write_text_atomic(render_markdown(doc), md_path)
-    write_text_atomic(render_html(doc, f"Report: {experiment_name(exp)}"),
-                      folder / "report.html")
-    return md_path
+    layout = ResultsLayout(Path(folder))
+    write_text_atomic(render_markdown(doc), layout.report)
+    write_text_atomic(render_html(doc, f"Report: {experiment_name(exp)}"), layout.report_html)
+    return layout.report
 
 
 def build(exp: ExperimentResults) -> Doc:

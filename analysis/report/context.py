@@ -16,8 +16,9 @@ from pathlib import Path
 import pandas as pd
 from dmzsim.analysis.arm_groups import ArmGroup, arm_factors, merge_same_arms
 from dmzsim.analysis.estimators import CONFIDENCE, KaplanMeier
-from dmzsim.analysis.figures import Stamp
 from dmzsim.analysis.loader import ExperimentResults
+from dmzsim.analysis.provenance import Stamp
+from dmzsim.analysis.results_layout import ResultsLayout
 from dmzsim.analysis.tables import (
     arms_in,
     outcome_differences,
@@ -75,12 +76,12 @@ class ReportContext:
 
     def __init__(self, exp: ExperimentResults, stamp: Stamp | None = None) -> None:
         self.exp = exp
-        self.config_arms = exp.arms  # as the experiment file names them
         self.stamp = stamp if stamp is not None else Stamp.from_manifest(exp.manifest,
                                                                          exp.config)
         self.name = experiment_name(exp)
         self.folder = Path(exp.folder)
-        self.figures = self.folder / "figures"
+        self.layout = ResultsLayout(self.folder)
+        self.figures = self.layout.figures
         self.horizon = float(exp.config.get("horizon_days")
                              or exp.config.get("base", {}).get("horizon_days") or 730)
         summary = exp.summary

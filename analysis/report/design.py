@@ -8,10 +8,14 @@ and adds nothing otherwise, so one report builder serves every kind of experimen
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 from dmzsim.analysis import figures
 from dmzsim.analysis.estimators import CONFIDENCE
+from dmzsim.analysis.provenance import Stamp
 from dmzsim.analysis.report.context import ReportContext
 from dmzsim.analysis.report.document import Doc, pretty
 from dmzsim.analysis.sensitivity import indices
@@ -87,17 +91,28 @@ def attack_map(doc: Doc, ctx: ReportContext) -> None:
           "axis), have no point. Points sit on the model's axes, so many runs share one.")
 
 
-# method -> (figure function, file, caption, columns (ranking index, its half-width, ...),
-# table note)
+@dataclass(frozen=True)
+class IndexView:
+    """How the report shows one design method's sensitivity indices."""
+
+    draw: Callable[[pd.DataFrame, Path, Stamp, str], Path]  # the figure function
+    file: str  # the figure's file name (for P(resumption); other outputs add their name)
+    title: str  # the caption
+    columns: tuple[str, ...]  # the table's: ranking index, its half-width, then others
+    note: str  # under the table
+
+
+# Design method -> its view; the report's section and the key figure both draw from here.
 INDEX_VIEWS = {
-    "sobol": ("sobol_bars", "sobol.png", "Sobol' indices with 95% bootstrap intervals",
-              ("ST", "ST_conf", "S1", "S1_conf"),
-              "S1: share of variance due to the parameter alone; ST: including its "
-              "interactions; _conf: half-width of the 95% interval (SALib)."),
-    "morris": ("morris_plot", "morris.png", "Morris screening",
-               ("mu_star", "mu_star_conf", "mu", "sigma"),
-               "μ*: mean absolute elementary effect over the parameter's range; σ: "
-               "spread of the effects (interactions, non-linearity)."),
+    "sobol": IndexView(figures.sobol_bars, "sobol.png",
+                       "Sobol' indices with 95% bootstrap intervals",
+                       ("ST", "ST_conf", "S1", "S1_conf"),
+                       "S1: share of variance due to the parameter alone; ST: including its "
+                       "interactions; _conf: half-width of the 95% interval (SALib)."),
+    "morris": IndexView(figures.morris_plot, "morris.png", "Morris screening",
+                        ("mu_star", "mu_star_conf", "mu", "sigma"),
+                        "μ*: mean absolute elementary effect over the parameter's range; σ: "
+                        "spread of the effects (interactions, non-linearity)."),
 }
 
 
@@ -129,13 +144,13 @@ def _sensitivity_of(doc: Doc, ctx: ReportContext, name: str) -> None:
     except ValueError as err:
         doc.p(f"Indices not computed: {err}")
         return
-    draw, file, title, columns, note = INDEX_VIEWS[design.method]
-    file = file if risk else file.replace(".png", f"_{name}.png")
-    path = getattr(figures, draw)(df, ctx.figures / file, ctx.stamp, output)
-    doc.img(path, ctx.folder, f"{title}: {output}")
-    doc.table(pretty(df.sort_values(columns[0], ascending=False), dict.fromkeys(columns, 3)),
-              note)
-    est, conf = df[columns[0]], df[columns[1]]  # the ranking index and its half-width
+    view = INDEX_VIEWS[design.method]
+    file = view.file if risk else view.file.replace(".png", f"_{name}.png")
+    path = view.draw(df, ctx.figures / file, ctx.stamp, output)
+    doc.img(path, ctx.folder, f"{view.title}: {output}")
+    doc.table(pretty(df.sort_values(view.columns[0], ascending=False),
+                     dict.fromkeys(view.columns, 3)), view.note)
+    est, conf = df[view.columns[0]], df[view.columns[1]]  # the ranking index, its half-width
     if float(conf.median()) > float(est.abs().median()):
         doc.p("**Caution:** most confidence intervals are wider than the indices themselves; "
               "this design is too small to rank the parameters (more samples are needed).")

@@ -1,7 +1,7 @@
 """The report as a list of blocks, rendered to Markdown and to HTML.
 
 A :class:`Doc` holds blocks (heading, paragraph, list, table, figure); the sections add to
-it and the two renderers write it out, so ``report.md`` and ``report.html`` can never say
+it and the two renderers write it out, so the Markdown and the HTML report can never say
 different things. Only the standard library is imported here: tables arrive as pandas
 DataFrames but are read through their public methods.
 """

@@ -68,5 +68,5 @@ def _sensitivity(ctx: ReportContext, path: Path) -> Path | None:
         df = indices(ctx.exp.design, ctx.summary, "resumed", arm=arm)
     except ValueError:
         return None
-    draw = getattr(figures, INDEX_VIEWS[ctx.exp.design.method][0])
+    draw = INDEX_VIEWS[ctx.exp.design.method].draw
     return draw(df, path, ctx.stamp, f"P(resumption within {ctx.horizon:g} days)")

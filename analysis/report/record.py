@@ -33,7 +33,7 @@ def overview(doc: Doc, ctx: ReportContext) -> None:
     same_arms(doc, ctx)
     if exp.config.get("map"):
         doc.p(f"Every run used the experiment's own map, `{exp.config['map']}` (copied to "
-              "`map.toml` in this folder), not the model's default map.")
+              f"`{ctx.layout.map_copy.name}` in this folder), not the model's default map.")
     calibration = exp.config.get("design", {}).get("from_calibration")
     if calibration:
         doc.p(f"The base parameters vary over {n_points} accepted parameter sets of the "
@@ -78,7 +78,7 @@ def failures(doc: Doc, ctx: ReportContext) -> None:
 
 def manifest(doc: Doc, ctx: ReportContext) -> None:
     """The provenance of the results: seeds, commit, versions, sessions."""
-    m = ctx.exp.manifest
+    m, layout = ctx.exp.manifest, ctx.layout
     env = m.get("environment") or {}
     git = m.get("git") or {}
     rows = [("experiment", m.get("experiment")), ("source", m.get("source")),
@@ -89,7 +89,7 @@ def manifest(doc: Doc, ctx: ReportContext) -> None:
             ("platform", env.get("platform"))]
     if m.get("map"):
         rows.append(("map", f"{m['map'].get('file')} (sha256 {m['map'].get('sha256')}; "
-                            "copied to map.toml)"))
+                            f"copied to {layout.map_copy.name})"))
     rows += [(name, v) for name, v in (env.get("versions") or {}).items() if v]
     for s in m.get("sessions") or []:
         rows.append((f"session {s.get('started')}",
@@ -99,7 +99,7 @@ def manifest(doc: Doc, ctx: ReportContext) -> None:
     doc.h(2, "Manifest")
     doc.table(pd.DataFrame([(k, "" if v is None else str(v)) for k, v in rows],
                            columns=["field", "value"]),
-              "Full record: manifest.json; resolved config: experiment.toml.")
+              f"Full record: {layout.manifest.name}; resolved config: {layout.config.name}.")
 
 
 def methods(doc: Doc, ctx: ReportContext) -> None:

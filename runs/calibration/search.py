@@ -1,14 +1,15 @@
 """The search: Optuna proposes parameter sets, each trial is a small experiment.
 
 Each trial is the calibration's experiment with the trial's parameters in its ``base``,
-run through the ordinary runner and executors into ``<folder>/trials/trial_<k>/`` and
-scored by its targets (:mod:`analysis.targets`): the objective is the sum, over targets,
-of how far the value lies outside its range, in units of the range's width. Every trial
+run through the ordinary runner and executors into its own results folder inside the
+calibration's (:class:`analysis.results_layout.CalibrationLayout`) and scored by its
+targets (:mod:`analysis.targets`): the objective is the sum, over targets, of how far the
+value lies outside its range, in units of the range's width. Every trial
 uses the experiment's seeds, so trials differ by their parameters only (common random
 numbers), and the search is reproducible: trial k's sampler is seeded from the
 calibration's seed and k, and sees the k finished trials before it.
 
-Optuna's journal storage (``<folder>/optuna.log``) is appended as each trial ends, so a
+Optuna's journal storage (in the calibration's folder) is appended as each trial ends, so a
 killed calibration resumes where it stopped: finished trials are kept, a trial that was
 running is marked failed and asked again (the same parameters, since its sampler sees the
 same history), and its runs resume from the runner's own store.
@@ -25,18 +26,16 @@ from typing import Any
 
 import pandas as pd
 from dmzsim.analysis.loader import load_experiment
+from dmzsim.analysis.results_layout import CalibrationLayout
+from dmzsim.analysis.target_spec import TargetSpec
 from dmzsim.analysis.targets import TargetResult, evaluate
 from dmzsim.common.signals import Interrupted
 from dmzsim.runs import experiment
 from dmzsim.runs.calibration.spec import Calibration, CalibrationError
-from dmzsim.runs.experiment.schema import TargetSpec
 from dmzsim.runs.sweep import run_experiment
 from dmzsim.runs.sweep.executors import ExecutorSpec
 from tqdm import tqdm
 
-STORAGE = "optuna.log"
-COPY = "calibration.toml"
-TRIALS = "trials"
 MISSED = 1e6  # a target with no value (no runs, or NaN) counts as this far off
 
 
@@ -94,7 +93,7 @@ def run_trial(cal: Calibration, params: dict[str, float], k: int, folder: Path,
               executor: ExecutorSpec | None) -> list[TargetResult]:
     """Run trial ``k`` (resuming its runs if it was cut short) and score its targets."""
     exp = trial_experiment(cal, params, k)
-    out = folder / TRIALS
+    out = CalibrationLayout(folder).trials
     report = run_experiment(exp, out, executor=executor, resume=(out / exp.name).exists(),
                             progress=False, argv=[])
     if report.status == "interrupted":  # the signal's own exit status (130, 143, 129)
@@ -110,17 +109,18 @@ def run_trial(cal: Calibration, params: dict[str, float], k: int, folder: Path,
 def _open_study(cal: Calibration, folder: Path) -> Any:
     """The calibration's study in its folder: new, or as a killed run left it."""
     optuna = _optuna()
-    copy = folder / COPY
+    layout = CalibrationLayout(folder)
+    copy = layout.spec_copy
     text = cal.source.read_text(encoding="utf-8")
     if copy.exists() and copy.read_text(encoding="utf-8") != text:
         raise CalibrationError(f"{folder} holds a calibration from another file (its "
-                               f"{COPY} differs from {cal.source}); use another --out")
+                               f"{copy.name} differs from {cal.source}); use another --out")
     folder.mkdir(parents=True, exist_ok=True)
     copy.write_text(text, encoding="utf-8")
     from optuna.storages import JournalStorage
     from optuna.storages.journal import JournalFileBackend
 
-    storage = JournalStorage(JournalFileBackend(str(folder / STORAGE)))
+    storage = JournalStorage(JournalFileBackend(str(layout.journal)))
     study = optuna.create_study(study_name=cal.spec.name, storage=storage,
                                 load_if_exists=True, direction="minimize")
     for t in study.get_trials(deepcopy=False):

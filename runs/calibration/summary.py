@@ -1,13 +1,7 @@
-"""What a calibration leaves in its folder, besides the trials' own runs.
-
-* ``trials.parquet``: every finished trial (parameters, objective, each target's value
-  and distance, accepted or not);
-* ``accepted.parquet``: the accepted set, every trial that met all its targets (inside
-  or within tolerance), not only the best;
-* ``best.toml``: the best trial's parameters, ready to paste into an experiment's base;
-* ``report.md``: the fit of the best trial per target, the accepted set's ranges, the
-  parameters' importance, the trade-offs between targets and the targets no trial met
-  together.
+"""What a calibration leaves in its folder, besides the trials' own runs: the table of
+trials, the accepted set (every trial that met all its targets, not only the best), the
+best trial's parameters and a report. Where each goes and what it holds:
+:class:`analysis.results_layout.CalibrationLayout`.
 """
 
 from __future__ import annotations
@@ -18,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from dmzsim.analysis.results_layout import CalibrationLayout
 from dmzsim.runs.calibration.search import trials_frame
 from dmzsim.runs.calibration.spec import Calibration
 from dmzsim.runs.experiment.tomlout import dumps
@@ -80,12 +75,13 @@ def _trade_offs(df: pd.DataFrame, cal: Calibration) -> list[str]:
 
 def write_outputs(cal: Calibration, study: Any, folder: Path) -> pd.DataFrame:
     """Write the files above; returns the trials' table."""
+    layout = CalibrationLayout(folder)
     df = trials_frame(cal, study)
-    df.to_parquet(folder / "trials.parquet", index=False)
+    df.to_parquet(layout.trial_table, index=False)
     acc = df[df["accepted"]]
-    acc.to_parquet(folder / "accepted.parquet", index=False)
+    acc.to_parquet(layout.accepted, index=False)
     best = df.loc[df["objective"].idxmin()]
-    (folder / "best.toml").write_text(
+    layout.best.write_text(
         f"# dmzsim calibrate {cal.source}: trial {int(best['trial'])}, objective "
         f"{best['objective']:.4g}\n" + dumps({p: float(best[p]) for p in cal.ranges}),
         encoding="utf-8")
@@ -101,5 +97,5 @@ def write_outputs(cal: Calibration, study: Any, folder: Path) -> pd.DataFrame:
         "## Trade-offs between targets", "", *_trade_offs(df, cal), "",
         "## Targets no trial met", "",
         *([f"- {n}" for n in never] or ["None."]), ""]
-    (folder / "report.md").write_text("\n".join(report), encoding="utf-8")
+    layout.report.write_text("\n".join(report), encoding="utf-8")
     return df

@@ -1,8 +1,9 @@
 """``dmzsim calibrate FILE``: fit parameters to an experiment's targets (Optuna).
 
-Writes ``<out>/<name>/``: every trial's runs, ``trials.parquet``, the accepted set,
-``best.toml`` and ``report.md`` (:mod:`runs.calibration`). Run it again to resume a
-calibration that was stopped: finished trials are not run again.
+Writes ``<out>/<name>/`` (:class:`analysis.results_layout.CalibrationLayout`): every
+trial's runs, the table of trials, the accepted set, the best parameters and a report
+(:mod:`runs.calibration`). Run it again to resume a calibration that was stopped: finished
+trials are not run again.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from dmzsim.analysis.results_layout import CalibrationLayout
 from dmzsim.runs import calibration
 from dmzsim.runs.calibration.search import search
 from dmzsim.runs.calibration.summary import write_outputs
@@ -40,5 +42,5 @@ def run(args: argparse.Namespace) -> int:
     print(f"{cal.spec.name}: {len(df)} trials, {int(df['accepted'].sum())} accepted; best "
           f"trial {int(best['trial'])} (objective {best['objective']:.4g}): "
           + ", ".join(f"{p} = {best[p]:.6g}" for p in cal.ranges))
-    print(f"report: {folder / 'report.md'}")
+    print(f"report: {CalibrationLayout(folder).report}")
     return 0

@@ -22,6 +22,7 @@ import sys
 import traceback
 from types import ModuleType
 
+from dmzsim.analysis.results_layout import ResultsLayout
 from dmzsim.common import signals
 
 SUBCOMMANDS: dict[str, str] = {
@@ -36,13 +37,15 @@ SUBCOMMANDS: dict[str, str] = {
     "validate": "dmzsim.runs.cli.validate",
     "calibrate": "dmzsim.runs.cli.calibrate",
 }
+_REPORT = ResultsLayout.names()
 HELP: dict[str, str] = {
     "sim": "run the model once (defaults, or a scenario TOML, plus --set overrides)",
     "run": "run an experiment (runs/<name>.toml, or a published experiment by name) into "
            "<out>/<name>/",
     "params": "print every model parameter with its default, unit, valid range and source "
               "(--outputs: every output)",
-    "report": "write report.md, report.html and figures/ for an experiment folder",
+    "report": f"write {_REPORT.report}, {_REPORT.report_html} and {_REPORT.figures}/ for an "
+              "experiment folder",
     "viz": "open the visual run: a browser page to run one scenario day by day",
     "publish": "run a published experiment and write its reference results "
                "(runs/reference/<name>/)",

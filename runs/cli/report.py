@@ -9,6 +9,7 @@ from pathlib import Path
 
 from dmzsim.analysis.loader import FolderReadError
 from dmzsim.analysis.report.build import write_report
+from dmzsim.analysis.results_layout import ResultsLayout
 from dmzsim.runs.cli.options import UsageError
 
 
@@ -25,5 +26,6 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(err)) from None
     for file in skipped:
         print(f"skipped (cannot be read): {file}", file=sys.stderr)
-    print(f"report: {path}  (and {path.with_suffix('.html').name}, figures/)")
+    layout = ResultsLayout(args.folder)
+    print(f"report: {path}  (and {layout.report_html.name}, {layout.figures.name}/)")
     return 0

@@ -11,6 +11,7 @@ import traceback
 from pathlib import Path
 
 from dmzsim.analysis.report.build import write_report
+from dmzsim.analysis.results_layout import ResultsLayout
 from dmzsim.model.params import parse_override
 from dmzsim.runs import experiment
 from dmzsim.runs.cli.options import (
@@ -111,7 +112,8 @@ def summary_text(report: SweepReport, name: str) -> str:
     if report.failed:
         kinds = ", ".join(f"{k} x{n}" for k, n in sorted(report.error_types.items()))
         lines.append(f"FAILED: {report.failed} runs ({kinds}); details in "
-                     f"{report.folder / 'failures'}; after a fix, --resume reruns only them")
+                     f"{ResultsLayout(report.folder).failures}; after a fix, --resume reruns "
+                     "only them")
     if report.pool_restarts:
         lines.append(f"worker processes died {report.pool_restarts} times; the pool was "
                      "restarted and the runs involved retried one by one")

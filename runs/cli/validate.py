@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+from dmzsim.analysis.results_layout import ReferenceLayout, ResultsLayout
 from dmzsim.analysis.targets import evaluate, table
 from dmzsim.runs import experiment
 from dmzsim.runs.cli.options import (
@@ -43,15 +44,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def runs_of(folder: Path) -> pd.DataFrame:
     """The run records of a results folder or of a published reference folder."""
-    if (folder / "runs.parquet").is_file():  # a reference
-        return pd.read_parquet(folder / "runs.parquet")
+    reference = ReferenceLayout(folder)
+    if reference.runs.is_file():
+        return pd.read_parquet(reference.runs)
     from dmzsim.analysis.loader import FolderReadError, load_experiment
 
     try:
         return load_experiment(folder).summary
     except (FileNotFoundError, FolderReadError) as err:
         raise UsageError(f"--from {folder}: neither a results folder nor a reference "
-                         "folder (no experiment.toml or runs.parquet)") from err
+                         f"folder (no {ResultsLayout(folder).config.name} or "
+                         f"{reference.runs.name})") from err
 
 
 def run(args: argparse.Namespace) -> int:

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dmzsim.analysis.results_layout import CalibrationLayout, ResultsLayout
 from dmzsim.common import validation
 from dmzsim.common.tomlfile import read_toml
 from dmzsim.model.params import ParamError, Params, parse_value
@@ -77,7 +78,7 @@ class ExperimentConfig:
     def changes_since(self, folder: Path) -> list[str]:
         """How this config differs from the one saved in ``folder`` (a results or
         reference folder; nothing saved counts as an empty config), as 'path: old -> new'."""
-        saved = folder / "experiment.toml"
+        saved = ResultsLayout(folder).config  # a reference keeps it under the same name
         return dict_diff(tomllib.loads(saved.read_text()) if saved.exists() else {},
                          self.resolved)
 
@@ -240,13 +241,14 @@ def _inline_accepted_sets(spec: ExperimentSpec, source: str, base_dir: Path
 
     where = "design.from_calibration"
     folder = base_dir / str(spec.design.from_calibration)
+    accepted = CalibrationLayout(folder).accepted
     issue = None
     if spec.design.method != "table" or spec.design.rows is not None:
         issue = "needs method = 'table' and no rows or file of its own"
-    elif not (folder / "accepted.parquet").is_file():
-        issue = f"no accepted.parquet in {folder} (a dmzsim calibrate folder)"
+    elif not accepted.is_file():
+        issue = f"no {accepted.name} in {folder} (a dmzsim calibrate folder)"
     if issue is None:
-        acc = pd.read_parquet(folder / "accepted.parquet").sort_values("objective")
+        acc = pd.read_parquet(accepted).sort_values("objective")
         names = [c for c in acc.columns if c in Params.model_fields]
         if acc.empty or not names:
             issue = f"{folder}: the accepted set is empty; no trial met every target"

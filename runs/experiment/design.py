@@ -4,10 +4,11 @@ Methods: ``grid`` (full factorial of value lists), ``lhs`` (scipy's Latin hyperc
 ``sobol`` and ``morris`` (SALib samplers, so SALib's analysers accept the results),
 ``table`` (rows given explicitly) and ``none`` (one point, nothing swept).
 
-The design is written next to the results (``design.parquet`` + ``design.json``) with the
-raw sampler matrix and the SALib ``problem``: Sobol and Morris indices need exactly the
-sample the runs were made from, in order, and integer parameters are rounded before they
-reach the model, so the applied values alone would not do.
+The design is written next to the results (its points, its description and the raw
+sampler matrix: :class:`analysis.results_layout.ResultsLayout`) with the SALib
+``problem``: Sobol and Morris indices need exactly the sample the runs were made from, in
+order, and integer parameters are rounded before they reach the model, so the applied
+values alone would not do.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ class Design:
         return {name: _plain(row[name]) for name in self.names}
 
     def to_json(self) -> dict[str, Any]:
-        """What design.json records (the points and sample go to Parquet)."""
+        """The design's description file (the points and sample go to Parquet)."""
         return {"method": self.method, "names": self.names, "n_points": self.n_points,
                 "problem": self.problem, "settings": self.settings}
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from dmzsim.analysis.estimators import CONFIDENCE
+from dmzsim.analysis.target_spec import TargetSpec
 from dmzsim.model import outputs
 from pydantic import (
     BaseModel,
@@ -178,57 +179,6 @@ class QuickSpec(_Strict):
     samples: int | None = Field(None, ge=1, le=MAX_SAMPLES)
     horizon_days: int | None = Field(None, ge=1)
     max_replicates: int | None = Field(None, ge=2, le=MAX_REPLICATES)
-
-
-Statistic = Literal["mean", "median", "quantile", "ratio", "p_by_day", "hazard_ratio",
-                    "difference"]
-
-
-class TargetSpec(_Strict):
-    """``[targets.<name>]``: one pattern the model must reproduce (``dmzsim validate``).
-
-    The statistic of ``output`` over the runs of ``arm``:
-
-    * ``mean``, ``median``, ``quantile`` (at ``q``): of the output, divided by the run's
-      length in units of ``per_days`` days if given (30.44: per month; 1: per day);
-    * ``ratio``: mean of ``output`` over mean of ``denominator``;
-    * ``p_by_day``: the share of runs where the boolean ``output`` happened by ``day``
-      (``day_resumed`` gives the day);
-    * ``hazard_ratio``: P(resume in the second half of the horizon, among runs at peace
-      at its middle) over P(resume in the first half): below 1, a falling hazard;
-    * ``difference``: P(``output``) in ``arm`` minus in ``versus`` (paired runs): below 0,
-      the arm is safer.
-
-    The verdict is *inside* when the value lies in [``low``, ``high``], *within
-    tolerance* when it lies within ``tolerance`` (the statistic's units) of that range.
-    """
-
-    arm: str = Field(min_length=1)
-    statistic: Statistic
-    output: str = Field(pattern=r"^[a-z_][a-z0-9_]*$")
-    denominator: str | None = Field(None, pattern=r"^[a-z_][a-z0-9_]*$")
-    versus: str | None = None
-    q: float | None = Field(None, gt=0.0, lt=1.0)
-    day: float | None = Field(None, gt=0.0)
-    per_days: float | None = Field(None, gt=0.0)
-    low: float | None = None
-    high: float | None = None
-    tolerance: float = Field(0.0, ge=0.0)
-    source: str = Field(min_length=1)
-    description: str = ""
-
-    @model_validator(mode="after")
-    def _complete(self) -> TargetSpec:
-        needs = {"ratio": ("denominator",), "quantile": ("q",), "p_by_day": ("day",),
-                 "difference": ("versus",)}
-        for key in needs.get(self.statistic, ()):
-            if getattr(self, key) is None:
-                raise ValueError(f"statistic {self.statistic!r} needs {key}")
-        if self.low is None and self.high is None:
-            raise ValueError("give low, high or both (the target range)")
-        if self.low is not None and self.high is not None and self.low > self.high:
-            raise ValueError(f"low = {self.low} is above high = {self.high}")
-        return self
 
 
 class ExperimentSpec(_Strict):

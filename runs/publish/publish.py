@@ -16,13 +16,13 @@ from typing import Any
 
 from dmzsim.analysis.loader import load_experiment
 from dmzsim.analysis.report.key_figure import key_figure
+from dmzsim.analysis.results_layout import ReferenceLayout, ResultsLayout
 from dmzsim.runs import experiment
 from dmzsim.runs.experiment.config import ExperimentConfig
 from dmzsim.runs.experiment.published import locate
 from dmzsim.runs.publish.reference import (
     ID_COLUMNS,
     PublishError,
-    reference_dir,
     run_frame,
     write_reference,
 )
@@ -73,9 +73,9 @@ def publish(experiment_path: str | Path, *, results: str | Path | None = None,
 
 def check_results(folder: Path, exp: ExperimentConfig) -> dict[str, Any]:
     """The folder's manifest, if the folder is a complete, clean run of ``exp``."""
-    path = folder / "manifest.json"
+    path = ResultsLayout(folder).manifest
     if not path.exists():
-        raise PublishError(f"{folder} is not a results folder (no manifest.json)")
+        raise PublishError(f"{folder} is not a results folder (no {path.name})")
     manifest = json.loads(path.read_text())
     if manifest.get("experiment") != exp.name:
         raise PublishError(f"{folder} holds results of experiment "
@@ -117,9 +117,9 @@ def _write(path: Path, exp: ExperimentConfig, results: Path,
     loaded = load_experiment(results)
     runs = run_frame(ResultsFolder(results).summaries(), exp.arm_names)
     info = reference_info(path, exp, manifest, runs, simulate)
-    folder = write_reference(reference_dir(path, exp.name), info=info, runs=runs,
+    folder = write_reference(ReferenceLayout.beside(path, exp.name).root, info=info, runs=runs,
                              manifest=manifest,
-                             config_toml=(results / "experiment.toml").read_text(),
+                             config_toml=loaded.layout.config.read_text(),
                              draw_figure=lambda p: key_figure(loaded, p))
     notes = []
     if (manifest.get("git") or {}).get("dirty"):
@@ -131,7 +131,8 @@ def _write(path: Path, exp: ExperimentConfig, results: Path,
 
 def reference_info(path: Path, exp: ExperimentConfig, manifest: dict[str, Any],
                    runs: Any, simulate: str | None) -> dict[str, Any]:
-    """reference.json: what was published, from which config and code, and how."""
+    """The reference's index (:attr:`ReferenceLayout.info`): what was published, from
+    which config and code, and how."""
     git = manifest.get("git") or {}
     return {
         "experiment": exp.name, "source": path.as_posix(),

@@ -1,18 +1,7 @@
 """The reference results of a published experiment: ``reference/<name>/`` next to its TOML.
 
-For ``runs/sequencing.toml`` the folder is ``runs/reference/sequencing/``::
-
-    reference.json   what was published and how: experiment, question, config hash,
-                     arms, horizon, outputs, versions, git commit, the publishing command
-    headline.csv     per arm: P(resumption) + Wilson interval, median days to
-                     resumption, territory and fortress-belt towns lost (exact digits)
-    headline.md      the same table for reading
-    runs.parquet     one row per run: run_id, arm, point, replicate, seed and every
-                     summary output, in arm, point, replicate order
-    manifest.json    the results folder's manifest (its per-run table of seeds, status and
-                     wall times is left out: runs.parquet holds every run and its seed)
-    experiment.toml  the resolved config the runs were made with
-    figure.png       the key figure (analysis.report.key_figure)
+For ``runs/sequencing.toml`` the folder is ``runs/reference/sequencing/``; which file in
+it holds what is :class:`analysis.results_layout.ReferenceLayout`'s.
 
 Everything here is written by ``dmzsim publish`` and compared by ``dmzsim verify``; it is
 never edited by hand. A folder is replaced whole: it is written next to the old one and
@@ -33,22 +22,15 @@ import pandas as pd
 import pyarrow as pa
 from dmzsim.analysis.headline import headline_markdown, headline_table
 from dmzsim.analysis.loader import META, TIMING
+from dmzsim.analysis.results_layout import ReferenceLayout
 from dmzsim.common.files import write_parquet_atomic, write_text_atomic
 
 ID_COLUMNS = [c for c in META if c != "status"]  # what names a run and its seed
 NOT_OUTPUTS = {*META, *TIMING}
-INFO, HEADLINE, HEADLINE_MD, RUNS = "reference.json", "headline.csv", "headline.md", \
-    "runs.parquet"
-MANIFEST, CONFIG, FIGURE = "manifest.json", "experiment.toml", "figure.png"
 
 
 class PublishError(RuntimeError):
     """A reference cannot be written or read as asked (reported as bad input)."""
-
-
-def reference_dir(experiment_path: str | Path, name: str) -> Path:
-    """Where the reference of the experiment in ``experiment_path`` lives."""
-    return Path(experiment_path).parent / "reference" / name
 
 
 def run_frame(records: pd.DataFrame, arms: Sequence[str]) -> pd.DataFrame:
@@ -71,12 +53,12 @@ def headline_of(runs: pd.DataFrame, horizon: float, arms: Sequence[str]) -> pd.D
 
 
 def read_headline(folder: Path) -> pd.DataFrame:
-    """headline.csv with every digit as written.
+    """The headline table (:attr:`ReferenceLayout.headline`) with every digit as written.
 
     pandas writes floats as Python's shortest round-trip repr; they are read back with
     Python's own ``float`` (exact), not a fast CSV parser. Whole-number columns stay ints.
     """
-    raw = pd.read_csv(folder / HEADLINE, dtype=str, keep_default_na=False)
+    raw = pd.read_csv(ReferenceLayout(folder).headline, dtype=str, keep_default_na=False)
     for col in raw.columns[1:]:
         text = raw[col].tolist()
         if all(t.lstrip("-").isdigit() for t in text):
@@ -99,27 +81,28 @@ class Reference:
     @classmethod
     def load(cls, folder: Path, experiment_path: str | Path) -> Reference:
         """Read ``folder``; a missing one is an error saying how to create it."""
-        missing = [f for f in (INFO, RUNS, HEADLINE, MANIFEST) if not (folder / f).exists()]
+        ref = ReferenceLayout(folder)
+        missing = [p.name for p in ref.required if not p.exists()]
         if missing:
-            what = "no reference" if len(missing) == 4 else f"an incomplete reference " \
-                f"(missing {', '.join(missing)})"
+            what = "no reference" if len(missing) == len(ref.required) else \
+                f"an incomplete reference (missing {', '.join(missing)})"
             raise PublishError(f"{experiment_path} has {what} at {folder}/; create it "
                                f"with: dmzsim publish {experiment_path}")
-        name = INFO
+        path = ref.info
         try:
-            info = json.loads((folder / INFO).read_text())
-            name = MANIFEST
-            manifest = json.loads((folder / MANIFEST).read_text())
-            name = RUNS
-            runs = pd.read_parquet(folder / RUNS)
-            name = HEADLINE
+            info = json.loads(path.read_text())
+            path = ref.manifest
+            manifest = json.loads(path.read_text())
+            path = ref.runs
+            runs = pd.read_parquet(path)
+            path = ref.headline
             headline = read_headline(folder)
         except (OSError, ValueError, KeyError, pa.ArrowException) as err:
-            raise PublishError(f"the reference file {folder / name} cannot be read ({err}); "
+            raise PublishError(f"the reference file {path} cannot be read ({err}); "
                                f"restore it from git or publish it again") from None
         if not isinstance(info, dict) or not isinstance(manifest, dict):
-            raise PublishError(f"the reference at {folder}/ is damaged: {INFO} or "
-                               f"{MANIFEST} is not a JSON object")
+            raise PublishError(f"the reference at {folder}/ is damaged: {ref.info.name} or "
+                               f"{ref.manifest.name} is not a JSON object")
         return cls(folder, info, manifest, runs, headline)
 
     @property
@@ -143,30 +126,31 @@ def write_reference(folder: Path, *, info: dict[str, Any], runs: pd.DataFrame,
     ``draw_figure(path)`` draws the key figure; ``info`` must hold ``horizon_days`` and
     ``arms``.
     """
-    stage = folder.with_name(f".{folder.name}.publishing")
-    shutil.rmtree(stage, ignore_errors=True)
-    stage.mkdir(parents=True)
+    ref = ReferenceLayout(folder)
+    stage = ReferenceLayout(ref.staging)
+    shutil.rmtree(stage.root, ignore_errors=True)
+    stage.root.mkdir(parents=True)
     headline = headline_of(runs, float(info["horizon_days"]), info["arms"])
-    write_parquet_atomic(runs, stage / RUNS)
-    write_text_atomic(headline.to_csv(index=False, lineterminator="\n"), stage / HEADLINE)
-    write_text_atomic(_headline_page(info, headline), stage / HEADLINE_MD)
-    write_text_atomic(json.dumps(_slim(manifest), indent=1, default=str) + "\n",
-                      stage / MANIFEST)
-    write_text_atomic(config_toml, stage / CONFIG)
-    write_text_atomic(json.dumps(info, indent=1) + "\n", stage / INFO)
-    draw_figure(stage / FIGURE)
-    _swap_in(stage, folder)
+    write_parquet_atomic(runs, stage.runs)
+    write_text_atomic(headline.to_csv(index=False, lineterminator="\n"), stage.headline)
+    write_text_atomic(_headline_page(info, headline, stage.figure.name), stage.headline_page)
+    write_text_atomic(json.dumps(_slim(manifest, stage.runs.name), indent=1, default=str)
+                      + "\n", stage.manifest)
+    write_text_atomic(config_toml, stage.config)
+    write_text_atomic(json.dumps(info, indent=1) + "\n", stage.info)
+    draw_figure(stage.figure)
+    _swap_in(ref)
     return folder
 
 
-def _slim(manifest: dict[str, Any]) -> dict[str, Any]:
-    """The manifest without its per-run rows (runs.parquet has each run and its seed)."""
+def _slim(manifest: dict[str, Any], runs_file: str) -> dict[str, Any]:
+    """The manifest without its per-run rows (``runs_file`` has each run and its seed)."""
     out = {k: v for k, v in manifest.items() if k != "runs"}
-    out["runs_left_out"] = f"{len(manifest.get('runs') or [])} rows; see {RUNS}"
+    out["runs_left_out"] = f"{len(manifest.get('runs') or [])} rows; see {runs_file}"
     return out
 
 
-def _headline_page(info: dict[str, Any], headline: pd.DataFrame) -> str:
+def _headline_page(info: dict[str, Any], headline: pd.DataFrame, figure: str) -> str:
     lines = [f"# `{info['experiment']}`: reference results", ""]
     if info.get("question"):
         lines += [str(info["question"]), ""]
@@ -176,17 +160,18 @@ def _headline_page(info: dict[str, Any], headline: pd.DataFrame) -> str:
               f"{info['versions'].get('dmzsim')}; git `{str(info['git'].get('commit'))[:10]}`"
               f"{' (uncommitted changes)' if info['git'].get('dirty') else ''}.", "",
               headline_markdown(headline, float(info["horizon_days"])),
-              f"![key figure]({FIGURE})", "",
+              f"![key figure]({figure})", "",
               f"Written by `{info['command']}`; check with `dmzsim verify "
               f"{info['source']}` (add `--quick` for a subset). Do not edit by hand.", ""]
     return "\n".join(lines)
 
 
-def _swap_in(stage: Path, folder: Path) -> None:
-    """Replace ``folder`` by ``stage``; the old folder goes only once the new one is in."""
-    old = folder.with_name(f".{folder.name}.old")
+def _swap_in(ref: ReferenceLayout) -> None:
+    """Replace the reference by its staging folder; the old one goes only once the new one
+    is in."""
+    folder, old = ref.root, ref.retiring
     shutil.rmtree(old, ignore_errors=True)
     if folder.exists():
         folder.rename(old)
-    stage.rename(folder)
+    ref.staging.rename(folder)
     shutil.rmtree(old, ignore_errors=True)

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from dmzsim.analysis.results_layout import ReferenceLayout
 from dmzsim.runs import experiment
 from dmzsim.runs.experiment.config import ExperimentConfig
 from dmzsim.runs.experiment.design import build_design
@@ -40,7 +41,6 @@ from dmzsim.runs.publish.reference import (
     PublishError,
     Reference,
     headline_of,
-    reference_dir,
     run_frame,
 )
 from dmzsim.runs.sweep import build_task, param_types, run_experiment, summary_record
@@ -115,7 +115,7 @@ def verify(path: str | Path, *, quick: bool = False, executor: ExecutorSpec | No
     """
     path = locate(path)
     exp = experiment.load(path)
-    ref = Reference.load(reference_dir(path, exp.name), path)
+    ref = Reference.load(ReferenceLayout.beside(path, exp.name).root, path)
     simulate = _simulate_named(simulate, ref.info.get("simulate"), path)
     fn = load_simulate(simulate)
     v = Verification(path, exp.name, quick, len(ref.runs), RunComparison(0),

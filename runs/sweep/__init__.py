@@ -6,7 +6,7 @@
 * :mod:`.executors`: serial, local processes or a Dask cluster;
 * :mod:`.worker`: one run inside a worker, every failure caught;
 * :mod:`.results`: the results folder, read and written by one class;
-* :mod:`.manifest`: manifest.json, the provenance of the results.
+* :mod:`.manifest`: the manifest, the provenance of the results.
 """
 
 from dmzsim.runs.sweep.runner import run_experiment

@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
+from dmzsim.analysis.results_layout import ResultsLayout
 from dmzsim.runs.sweep.manifest import now
 from dmzsim.runs.sweep.results import ResultsError
 
@@ -37,12 +38,6 @@ _HELD: dict[Path, int] = {}  # folders this process holds, with a nesting count
 
 class FolderBusyError(ResultsError):
     """Another live command holds the results folder."""
-
-
-def lock_path(folder: Path) -> Path:
-    """The lock file of a results folder: ``<parent>/.<name>.lock``."""
-    folder = Path(folder)
-    return folder.parent / f".{folder.name}.lock"
 
 
 @contextlib.contextmanager
@@ -62,7 +57,7 @@ def folder_lock(folder: str | Path) -> Iterator[None]:
         return
     created = _make_parents(key)
     try:
-        fh = _acquire(lock_path(key))
+        fh = _acquire(ResultsLayout(key).lock)
     except BaseException:
         _remove_empty(created)
         raise
@@ -71,7 +66,7 @@ def folder_lock(folder: str | Path) -> Iterator[None]:
         yield
     finally:
         del _HELD[key]
-        lock_path(key).unlink(missing_ok=True)
+        ResultsLayout(key).lock.unlink(missing_ok=True)
         fh.close()  # closing releases the flock
         _remove_empty(created)
 
@@ -140,7 +135,7 @@ def _holder(path: Path) -> dict[str, Any]:
 
 
 def _busy_message(path: Path, holder: dict[str, Any]) -> str:
-    folder = path.with_name(path.name[1:].removesuffix(".lock"))
+    folder = ResultsLayout.of_lock(path).root
     who = f"PID {holder.get('pid', '?')}, started {holder.get('started', '?')}"
     return (f"results folder {folder} is in use by another dmzsim command ({who}); wait "
             f"for it to end, or use another --out (lock file {path})")

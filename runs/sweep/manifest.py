@@ -1,4 +1,4 @@
-"""manifest.json: everything needed to trust, trace and repeat an experiment's results.
+"""The manifest: everything needed to trust, trace and repeat an experiment's results.
 
 It records the code (git commit, dirty flag), the environment (dmzsim, Mesa, NumPy,
 Python ... versions), the config hash and root seed, every session that worked on the
@@ -20,6 +20,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from dmzsim.analysis.results_layout import ResultsLayout
 from dmzsim.common.files import write_text_atomic
 from dmzsim.common.tomlfile import TomlFileError, read_toml
 from dmzsim.runs.experiment import seeds
@@ -132,7 +133,7 @@ def header(exp: ExperimentConfig, design: Design,
 
 
 class Manifest:
-    """Load-modify-save wrapper around manifest.json (always written atomically)."""
+    """Load-modify-save wrapper around the manifest file (always written atomically)."""
 
     def __init__(self, path: Path, data: dict[str, Any]) -> None:
         self.path = path
@@ -141,7 +142,7 @@ class Manifest:
     @classmethod
     def open(cls, folder: Path, header: dict[str, Any]) -> Manifest:
         """Read the folder's manifest, or start one from ``header``."""
-        path = folder / "manifest.json"
+        path = ResultsLayout(folder).manifest
         if path.exists():
             data = json.loads(path.read_text())
             for s in data.get("sessions", []):

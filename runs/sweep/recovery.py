@@ -17,11 +17,15 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from dmzsim.analysis.results_layout import ResultsLayout, records
 
-QUARANTINE = "quarantine"
-# What each folder holds and how much of a file must be read to trust it: summary and
-# failure records are small and read whole; series files are many, their footer is read.
-CHECKED = {"runs": "table", "runs/parts": "table", "failures": "table", "series": "footer"}
+
+def checked(layout: ResultsLayout) -> list[tuple[Path, str]]:
+    """The folders of records and how much of a file must be read to trust it: summary
+    and failure records are small and read whole; series files are many, their footer is
+    read."""
+    return [(layout.runs, "table"), (layout.parts, "table"), (layout.failures, "table"),
+            (layout.series, "footer")]
 
 
 def readable(path: Path, how: str = "table") -> bool:
@@ -39,8 +43,8 @@ def readable(path: Path, how: str = "table") -> bool:
 def unreadable_files(folder: Path) -> list[Path]:
     """The result files of ``folder`` that cannot be read, in a stable order."""
     bad = []
-    for sub, how in CHECKED.items():
-        for path in sorted((folder / sub).glob("[!.]*.parquet")):
+    for store, how in checked(ResultsLayout(folder)):
+        for path in records(store):
             if not readable(path, how):
                 bad.append(path)
     return bad
@@ -49,7 +53,7 @@ def unreadable_files(folder: Path) -> list[Path]:
 def quarantine(folder: Path, files: list[Path]) -> Path:
     """Move ``files`` (inside ``folder``) into a fresh ``quarantine/<time>-*/`` folder,
     keeping their relative paths; returns that folder."""
-    root = folder / QUARANTINE
+    root = ResultsLayout(folder).quarantine
     root.mkdir(exist_ok=True)
     target = Path(tempfile.mkdtemp(prefix=time.strftime("%Y%m%d-%H%M%S-"), dir=root))
     for path in files:

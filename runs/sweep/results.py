@@ -1,22 +1,11 @@
-"""The results folder of one experiment: the only code that knows its layout.
+"""The results folder of one experiment: the only code that writes it.
 
-Layout of ``<out>/<experiment>/``::
-
-    experiment.toml     resolved config (every model parameter spelled out)
-    manifest.json       versions, git commit, config hash, seeds, status, timings
-    map.toml            a copy of the experiment's map file, if it names one
-    design.json         design method, settings and SALib problem
-    design.parquet      one row per design point: point + applied parameter values
-    design_sample.parquet  raw sampler matrix (lhs/sobol/morris), for SALib analysers
-    runs/               summary records: <run_id>.parquet, one per finished run ...
-    runs/parts/         ... merged into part-*.parquet files at the end of a session
-    series/             per-day series, <run_id>.parquet (only if outputs.series_every)
-    failures/           one record per failed run: error, message, traceback
-    quarantine/         unreadable files set aside by a resume (their runs ran again)
+Which file is where is :class:`analysis.results_layout.ResultsLayout`'s; this class writes
+the folder and keeps it consistent.
 
 Rules that make crashes harmless:
 
-* every file is written atomically (:mod:`dmzsim.files`): it exists whole or not at all;
+* every file is written atomically (:mod:`dmzsim.common.files`): it exists whole or not at all;
 * a run is *finished* iff its summary record exists; series are written before the
   summary, so a finished run always has its series;
 * ``compact`` merges per-run files into one part file *before* deleting them, so a crash
@@ -27,7 +16,7 @@ Rules that make crashes harmless:
 * a file that cannot be read (a full disk, a copy cut short) is moved into
   ``quarantine/`` by the next resume, which runs its runs again (:mod:`.recovery`).
 
-:mod:`analysis.loader` reads the folder (and only the files listed here).
+:mod:`analysis.loader` reads the folder (and only the files the layout names).
 """
 
 from __future__ import annotations
@@ -43,7 +32,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-from dmzsim.analysis.loader import MAP_COPY
+from dmzsim.analysis.results_layout import RECORD_SUFFIX, ResultsLayout, records
 from dmzsim.common.files import (
     copy_atomic,
     write_parquet_atomic,
@@ -58,9 +47,6 @@ from dmzsim.runs.sweep import recovery
 from dmzsim.runs.sweep.manifest import DEFAULT_SIMULATE
 from dmzsim.runs.sweep.tasks import ArmPoint, run_id
 
-RUNS, SERIES, FAILURES = "runs", "series", "failures"
-PARTS = "runs/parts"
-CONFIG, MANIFEST = "experiment.toml", "manifest.json"
 # Config differences a resume accepts (when the replicate count grows): the count itself,
 # and the [quick] table's, which --replicates drops.
 REPLICATE_KEYS = ("replicates: ", "quick.replicates: ")
@@ -75,6 +61,7 @@ class ResultsFolder:
 
     def __init__(self, folder: str | Path) -> None:
         self.folder = Path(folder)
+        self.layout = ResultsLayout(self.folder)
         self._failed: set[str] | None = None  # ids with a failure record (lazily listed)
 
     # --- setting up -----------------------------------------------------------------------
@@ -129,12 +116,12 @@ class ResultsFolder:
 
     def has_results(self) -> bool:
         """True if the folder holds anything a new run could overwrite."""
-        return (self.folder / MANIFEST).exists() or any(self._run_files())
+        return self.layout.manifest.exists() or any(self._run_files())
 
     @property
     def previous(self) -> Path:
         """Where a fresh run moves the folder's earlier results: ``<name>.prev``."""
-        return self.folder.with_name(f"{self.folder.name}.prev")
+        return self.layout.previous
 
     def archive(self) -> Path:
         """Move the folder aside to :attr:`previous` (which must be free) instead of
@@ -150,7 +137,7 @@ class ResultsFolder:
         from dmzsim.runs.sweep.lock import folder_lock  # lock imports this module
 
         with folder_lock(self.previous):
-            doomed = self.folder.with_name(f".{self.previous.name}.removing-{uuid.uuid4().hex[:8]}")
+            doomed = self.layout.previous_removing(uuid.uuid4().hex[:8])
             self.previous.rename(doomed)
         if doomed.is_dir():
             shutil.rmtree(doomed)
@@ -159,16 +146,16 @@ class ResultsFolder:
 
     def create(self) -> None:
         """Make the folder tree and drop temporary files left by a killed writer."""
-        for sub in (RUNS, PARTS, SERIES, FAILURES):
-            (self.folder / sub).mkdir(parents=True, exist_ok=True)
-            for tmp in (self.folder / sub).glob(".*.tmp"):
+        for store in self.layout.stores:
+            store.mkdir(parents=True, exist_ok=True)
+            for tmp in store.glob(".*.tmp"):
                 tmp.unlink(missing_ok=True)
 
     def saved_manifest(self) -> dict[str, Any]:
-        """The folder's manifest.json as a dict; a clear error if it cannot be read."""
-        path = self.folder / MANIFEST
+        """The folder's manifest as a dict; a clear error if it cannot be read."""
+        path = self.layout.manifest
         if not path.exists():
-            raise ResultsError(f"{self.folder} holds runs but no {MANIFEST}; cannot tell "
+            raise ResultsError(f"{self.folder} holds runs but no {path.name}; cannot tell "
                                "which config made them, so it will not resume into it")
         try:
             data = json.loads(path.read_text())
@@ -209,7 +196,7 @@ class ResultsFolder:
 
     def saved_replicates(self) -> int | str | None:
         """The replicate count of the config saved in the folder (None: none saved)."""
-        saved = self.folder / CONFIG
+        saved = self.layout.config
         if not saved.exists():
             return None
         return tomllib.loads(saved.read_text()).get("replicates")
@@ -229,20 +216,19 @@ class ResultsFolder:
     def write_config(self, exp: ExperimentConfig, design: Design) -> None:
         """The resolved config and the design (and a copy of the experiment's map file, if
         it names one), written before any run."""
-        write_text_atomic(exp.to_toml(), self.folder / CONFIG)
+        write_text_atomic(exp.to_toml(), self.layout.config)
         if exp.map_file is not None:
-            copy_atomic(exp.map_file, self.folder / MAP_COPY)
+            copy_atomic(exp.map_file, self.layout.map_copy)
         else:  # a copy left by an earlier experiment of this name would mislead the analysis
-            (self.folder / MAP_COPY).unlink(missing_ok=True)
-        write_text_atomic(json.dumps(design.to_json(), indent=1) + "\n",
-                          self.folder / "design.json")
+            self.layout.map_copy.unlink(missing_ok=True)
+        write_text_atomic(json.dumps(design.to_json(), indent=1) + "\n", self.layout.design)
         points = design.points.copy()
         points.insert(0, "point", range(design.n_points))
-        write_parquet_atomic(points, self.folder / "design.parquet")
+        write_parquet_atomic(points, self.layout.design_points)
         if design.sample is not None:
             sample = pd.DataFrame(design.sample, columns=design.names)
             sample.insert(0, "point", range(design.n_points))
-            write_parquet_atomic(sample, self.folder / "design_sample.parquet")
+            write_parquet_atomic(sample, self.layout.design_sample)
 
     # --- writing runs ---------------------------------------------------------------------
     def write_ok(self, record: dict[str, Any], series: pd.DataFrame | None) -> None:
@@ -251,20 +237,20 @@ class ResultsFolder:
         if series is not None:
             frame = series.copy()
             frame.insert(0, "run_id", rid)
-            write_parquet_atomic(frame, self.folder / SERIES / f"{rid}.parquet")
-        write_record_atomic(record, self.folder / RUNS / f"{rid}.parquet")
+            write_parquet_atomic(frame, self.layout.series_file(rid))
+        write_record_atomic(record, self.layout.run_file(rid))
         if rid in self._failed_ids():  # it failed before and now succeeded
-            (self.folder / FAILURES / f"{rid}.parquet").unlink(missing_ok=True)
+            self.layout.failure_file(rid).unlink(missing_ok=True)
             self._failed_ids().discard(rid)
 
     def write_failure(self, record: dict[str, Any]) -> None:
         """Record a failed run (replacing an older failure of the same run)."""
-        write_record_atomic(record, self.folder / FAILURES / f"{record['run_id']}.parquet")
+        write_record_atomic(record, self.layout.failure_file(record["run_id"]))
         self._failed_ids().add(record["run_id"])
 
     def _failed_ids(self) -> set[str]:
         if self._failed is None:
-            self._failed = {p.stem for p in (self.folder / FAILURES).glob("[!.]*.parquet")}
+            self._failed = {p.stem for p in records(self.layout.failures)}
         return self._failed
 
     # --- reading --------------------------------------------------------------------------
@@ -273,7 +259,7 @@ class ResultsFolder:
         runs a resume skips."""
         ids = {p.stem for p in self._single_files()} | self._ids_in_parts()
         if with_series:
-            ids &= {p.stem for p in (self.folder / SERIES).glob("[!.]*.parquet")}
+            ids &= {p.stem for p in records(self.layout.series)}
         return ids
 
     def summaries(self, columns: list[str] | None = None) -> pd.DataFrame:
@@ -288,7 +274,7 @@ class ResultsFolder:
 
     def failures(self) -> pd.DataFrame:
         """All failure records."""
-        files = sorted((self.folder / FAILURES).glob("*.parquet"))
+        files = sorted(self.layout.failures.glob(f"*{RECORD_SUFFIX}"))
         if not files:
             return pd.DataFrame(columns=["run_id", "error_type", "message", "traceback"])
         return pd.concat([pd.read_parquet(p) for p in files], ignore_index=True)
@@ -327,8 +313,8 @@ class ResultsFolder:
             chunk = singles[start:start + max_rows]
             table = pa.concat_tables([pq.read_table(p) for p in chunk],
                                      promote_options="permissive")
-            name = f"part-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}.parquet"
-            write_table_atomic(table, self.folder / PARTS / name)
+            part = self.layout.part_file(time.strftime("%Y%m%d%H%M%S"), uuid.uuid4().hex[:8])
+            write_table_atomic(table, part)
             for p in chunk:  # only after the part file is safely in place
                 p.unlink(missing_ok=True)
         return len(singles)
@@ -343,10 +329,10 @@ class ResultsFolder:
         return self._single_files() + self._part_files()
 
     def _single_files(self) -> list[Path]:
-        return list((self.folder / RUNS).glob("[!.]*.parquet"))
+        return records(self.layout.runs)
 
     def _part_files(self) -> list[Path]:
-        return list((self.folder / PARTS).glob("[!.]*.parquet"))
+        return records(self.layout.parts)
 
 
 def _row(rid: str, arm: str, point: int, rep: int, root: int, ok: pd.DataFrame,

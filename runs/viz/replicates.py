@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 import solara
 from dmzsim.analysis.estimators import CONFIDENCE, Interval, KaplanMeier, kaplan_meier, wilson
+from dmzsim.analysis.results_layout import ResultsLayout
 from dmzsim.model.api import simulate as model_simulate
 from dmzsim.model.params import Params
 from dmzsim.runs import experiment
@@ -167,7 +168,7 @@ def run_replicates(values: dict[str, Any], seed: int, n: int, out: str | Path, *
     worker.start()
     while worker.is_alive():
         worker.join(0.5)
-        if on_progress is not None and (folder / "runs").exists():
+        if on_progress is not None and ResultsLayout(folder).runs.exists():
             on_progress(len(ResultsFolder(folder).finished_ids()), n)
     if "error" in box:
         raise box["error"]
