@@ -35,6 +35,10 @@ class RussiaCommand(Agent):
     rule can be tried without copying it.
     """
 
+    #: The parameters it reads (tests/test_processes.py holds this to the code).
+    PARAMS = (
+        "concentration_days", "decision_noise", "political_noise", "review_interval_days",
+    )
     STEP = 6
 
     def __init__(self, model: CeasefireModel, rule: DecisionRule = decision.estimate) -> None:
@@ -150,6 +154,10 @@ class UkraineCommand(Agent):
     calmest sector to shore up the threatened one (economy of force): one unit per review.
     """
 
+    #: The parameters it reads (tests/test_processes.py holds this to the code).
+    PARAMS = (
+        "breakthrough_ratio", "review_interval_days", "ua_alert_response_days",
+    )
     STEP = 6
 
     def __init__(self, model: CeasefireModel) -> None:
@@ -249,6 +257,12 @@ class Guarantor(Agent):
     at each later review (``expected_credibility``) come from the same rule.
     """
 
+    #: The parameters it reads (tests/test_processes.py holds this to the code).
+    PARAMS = (
+        "arms_support", "guarantee_credibility", "guarantee_delivery_prob",
+        "guarantee_half_life_days", "guarantor_combat_support",
+        "reassurance_force_personnel", "tripwire_credibility_per_10k",
+    )
     STEP = 8
 
     def __init__(self, model: CeasefireModel, delivered: bool, attack_draw: float) -> None:

@@ -31,6 +31,12 @@ class Combat:
     line assaults today and its breakthrough pulse (``kernels.pulse_step``).
     """
 
+    #: The parameters it reads (tests/test_processes.py holds this to the code).
+    PARAMS = (
+        "attrition_rate_per_day", "breakthrough_pulse_days", "breakthrough_ratio",
+        "breakthrough_speed_km_per_day", "consolidation_days", "era_advance_multiplier",
+        "quiet_sector_intensity", "unit_personnel",
+    )
     STEP = 7
 
     def __init__(self, m: CeasefireModel) -> None:

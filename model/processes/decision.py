@@ -43,6 +43,19 @@ if TYPE_CHECKING:
 
 CAMPAIGN_STEP_DAYS = 10  # the staff's forecast resolution; the fighting itself is daily
 TERMS = outputs.DECISION_TERMS
+#: The parameters the staff estimate reads (tests/test_processes.py holds this to the code).
+PARAMS = (
+    "acceptable_losses_per_km2", "attrition_rate_per_day", "breakthrough_pulse_days",
+    "breakthrough_ratio", "breakthrough_speed_km_per_day", "campaign_days",
+    "ceasefire_dividend_km2_per_year", "concentration_days", "consolidation_days",
+    "dig_days_to_full", "discount_per_year", "dmz_crossing_km_per_day",
+    "era_advance_multiplier", "fortification_decay_days", "fortified_multiplier",
+    "guarantor_combat_support", "guarantor_cost_km2", "hasty_multiplier", "lookahead_days",
+    "obstacle_delay_factor", "prepared_multiplier", "readiness_recovery_days",
+    "resumption_cost_km2", "review_interval_days", "ru_theatre_cap_personnel",
+    "ua_alert_response_days", "ua_theatre_cap_personnel", "urban_multiplier",
+    "withdrawal_multiplier",
+)
 
 
 @dataclass(frozen=True)

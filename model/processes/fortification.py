@@ -26,6 +26,11 @@ class Fortification:
     whose works are all gone.
     """
 
+    #: The parameters it reads (tests/test_processes.py holds this to the code).
+    PARAMS = (
+        "defence_zone_km", "dig_days_to_full", "dmz_crossing_km_per_day",
+        "fortification_decay_days", "obstacle_delay_factor",
+    )
     STEP = 4
 
     def __init__(self, m: CeasefireModel) -> None:

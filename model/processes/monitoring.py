@@ -27,6 +27,10 @@ class Monitoring:
     the violations detected today, which the guarantor answers (step 8).
     """
 
+    #: The parameters it reads (tests/test_processes.py holds this to the code).
+    PARAMS = (
+        "violation_rate_per_100km_day",
+    )
     STEP = 5
 
     def __init__(self, m: CeasefireModel) -> None:

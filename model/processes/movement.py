@@ -34,6 +34,8 @@ class Movement:
     whose front moved; only those move, so a quiet day costs nothing here.
     """
 
+    #: The parameters it reads (tests/test_processes.py holds this to the code).
+    PARAMS: tuple[str, ...] = ()
     STEP = 3
 
     def __init__(self, m: CeasefireModel) -> None:

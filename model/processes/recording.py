@@ -171,6 +171,10 @@ class Recording:
     DataCollector's reporters read.
     """
 
+    #: The parameters it reads (tests/test_processes.py holds this to the code).
+    PARAMS = (
+        "breakthrough_ratio",
+    )
     STEP = 9
 
     def __init__(self, m: CeasefireModel) -> None:

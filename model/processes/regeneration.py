@@ -24,6 +24,14 @@ class Regeneration:
     which every side's personnel can be accounted for (``tests/test_invariants.py``).
     """
 
+    #: The parameters it reads (tests/test_processes.py holds this to the code).
+    PARAMS = (
+        "initial_readiness", "readiness_loss_per_combat_day", "readiness_recovery_days",
+        "ru_initial_personnel", "ru_pause_recruitment_factor", "ru_recruits_per_month",
+        "ru_theatre_cap_personnel", "ru_theatre_share", "ua_awol_per_month",
+        "ua_initial_personnel", "ua_pause_mobilisation_factor", "ua_recruits_per_month",
+        "ua_theatre_cap_personnel", "ua_theatre_share", "unit_personnel",
+    )
     STEP = 2
 
     def __init__(self, m: CeasefireModel) -> None:
