@@ -7,8 +7,12 @@ slows both alike. Time is CPU time of the timing process (not wall time), the fa
 round kept, after a warm-up run that rasterises the map. The two models need not give
 the same runs; each is timed on the same seeds.
 
-Before the ``dmzsim`` namespace the modules were top-level (``model.api``); both layouts
-are found.
+Each child times the tree it names, not the installed package: an editable install's
+finder would otherwise answer every ``dmzsim`` import from the working tree. The child puts
+a finder of its own first, which maps ``dmzsim`` and its sub-packages to the tree's folders
+as the tree's ``pyproject.toml`` (``package-dir``) lays them out; before the ``dmzsim``
+namespace the modules were top-level (``model.api``), and both layouts are found. Each
+child reports the file its ``simulate`` came from.
 """
 
 from __future__ import annotations
@@ -26,15 +30,39 @@ ARMS = [("territory_first", "unilateral"), ("frozen_line", "unilateral"),
         ("simultaneous", "unilateral"), ("no_deal", "unilateral")]
 
 _CHILD = r"""
-import json, sys, time
-sys.path.insert(0, {tree!r})
+import importlib.util, json, sys, time, tomllib
+from pathlib import Path
+
+tree = Path({tree!r})
+sys.path.insert(0, str(tree))
 try:
+    layout = tomllib.loads((tree / "pyproject.toml").read_text())
+    folders = layout["tool"]["setuptools"]["package-dir"]
+except (OSError, KeyError):
+    folders = {{}}
+
+
+class TreeFinder:  # dmzsim.X.Y from the tree's folder for dmzsim.X, longest prefix first
+
+    @classmethod
+    def find_spec(cls, name, path=None, target=None):
+        for pkg in sorted(folders, key=len, reverse=True):
+            if name == pkg or name.startswith(pkg + "."):
+                where = tree / folders[pkg]
+                where = where.joinpath(*name[len(pkg):].split(".")[1:])
+                if (where / "__init__.py").exists():
+                    return importlib.util.spec_from_file_location(
+                        name, where / "__init__.py", submodule_search_locations=[str(where)])
+                if where.with_suffix(".py").exists():
+                    return importlib.util.spec_from_file_location(name, where.with_suffix(".py"))
+                return None
+        return None
+
+
+if "dmzsim" in folders:
+    sys.meta_path.insert(0, TreeFinder)
     from dmzsim.model.api import simulate
-    import dmzsim.model.api as api
-    assert api.__file__.startswith({tree!r}), api.__file__
-except (ImportError, AssertionError):
-    for name in [n for n in sys.modules if n == "dmzsim" or n.startswith("dmzsim.")]:
-        del sys.modules[name]
+else:
     from model.api import simulate
 arms, seeds = {arms!r}, {seeds!r}
 simulate({{}}, 0)
@@ -44,15 +72,25 @@ for seq, shape in arms:
     for s in seeds:
         simulate({{"sequencing": seq, "dmz_shape": shape}}, s)
     out[seq + "/" + shape] = (time.process_time() - t) / len(seeds)
-print(json.dumps(out))
+ours = [m for n, m in sys.modules.items() if n.split(".")[0] in ("dmzsim", "model")]
+outside = sorted({{str(m.__file__) for m in ours if getattr(m, "__file__", None)
+                  and not Path(m.__file__).resolve().is_relative_to(tree.resolve())}})
+print(json.dumps({{"source": sys.modules[simulate.__module__].__file__, "outside": outside,
+                  "seconds": out}}))
 """
 
 
-def _time(tree: Path, seeds: list[int]) -> dict[str, float]:
-    code = _CHILD.format(tree=str(tree), arms=ARMS, seeds=seeds)
+def _time(tree: Path, seeds: list[int], arms: list[tuple[str, str]] | None = None
+          ) -> tuple[str, dict[str, float]]:
+    """CPU seconds per run by arm on ``tree``'s own code, and the file its ``simulate``
+    came from; an error if any of the project's modules came from elsewhere."""
+    code = _CHILD.format(tree=str(tree), arms=ARMS if arms is None else arms, seeds=seeds)
     done = subprocess.run([sys.executable, "-c", code], cwd=tree, capture_output=True,
                           text=True, check=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    if out["outside"]:
+        raise RuntimeError(f"timing {tree} loaded code from elsewhere: {out['outside']}")
+    return out["source"], out["seconds"]
 
 
 def compare(commit: str, seeds: int, rounds: int) -> dict[str, dict[str, float]]:
@@ -65,7 +103,7 @@ def compare(commit: str, seeds: int, rounds: int) -> dict[str, dict[str, float]]
             best: dict[str, dict[str, float]] = {"now": {}, "then": {}}
             for _ in range(rounds):
                 for name, tree in (("now", ROOT), ("then", old)):
-                    for arm, t in _time(tree, list(range(1, seeds + 1))).items():
+                    for arm, t in _time(tree, list(range(1, seeds + 1)))[1].items():
                         best[name][arm] = min(best[name].get(arm, t), t)
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force",

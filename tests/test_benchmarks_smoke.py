@@ -42,3 +42,36 @@ def test_invariance_benchmark_runs_chosen_representations(tmp_path):
     table = invariance.report(out)
     assert "nan" not in table  # a family not run is shown as not measured
     assert "| – |" in table
+
+
+def _fake_tree(root, namespaced: bool):
+    """A tree with code of its own: a ``simulate`` that uses another of the tree's modules
+    through the package, laid out as ``dmzsim`` by the tree's pyproject (``package-dir``),
+    or as the older top-level ``model`` package."""
+    (root / "model").mkdir(parents=True)
+    (root / "model" / "__init__.py").write_text("")
+    (root / "model" / "tree_only.py").write_text("WORK = 10\n")
+    package = "dmzsim.model" if namespaced else "model"
+    (root / "model" / "api.py").write_text(
+        f"from {package}.tree_only import WORK\n\n"
+        "def simulate(params, seed):\n    return sum(range(WORK))\n")
+    if namespaced:
+        (root / "dmzsim").mkdir()
+        (root / "dmzsim" / "__init__.py").write_text("")
+        (root / "pyproject.toml").write_text(
+            '[tool.setuptools]\npackage-dir = { "dmzsim" = "dmzsim", '
+            '"dmzsim.model" = "model" }\n')
+    return root
+
+
+def test_versus_commit_times_the_tree_it_names_not_the_installed_code(tmp_path):
+    """Under the editable install, ``dmzsim.model`` is this checkout; each timed tree
+    must load its own modules all the same (``tree_only`` exists only there)."""
+    from benchmarks.versus_commit import _time
+
+    arms = [("frozen_line", "unilateral")]
+    for name, namespaced in (("a", True), ("b", True), ("old", False)):
+        tree = _fake_tree(tmp_path / name, namespaced)
+        source, seconds = _time(tree, [1], arms)
+        assert source == str(tree / "model" / "api.py") and set(seconds) == {
+            "frozen_line/unilateral"}
