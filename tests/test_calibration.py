@@ -1,5 +1,6 @@
 """``dmzsim calibrate``: a planted parameter is recovered, the search is reproducible from
-its seed, and a killed calibration resumes without repeating finished trials."""
+its seed, and a killed calibration resumes without repeating finished trials and leaves no
+process behind."""
 
 from __future__ import annotations
 
