@@ -1,5 +1,9 @@
 """Shared test helpers: the small synthetic map keeps model tests fast."""
 
+import contextlib
+import os
+import signal
+import time
 from pathlib import Path
 
 from dmzsim.model.params import Params
@@ -61,3 +65,36 @@ def run_config(config: dict, out: Path, simulate) -> Path:
     from dmzsim.runs.experiment.config import from_dict
 
     return run_serially(from_dict(config, source="test"), out, simulate)
+
+
+# --- process trees (Linux /proc) ---------------------------------------------------------------
+def session_processes(sid: int) -> set[int]:
+    """Live (not zombie) processes of session ``sid``: a command started with
+    ``start_new_session=True`` (``sid`` is its pid) and all it started, orphans included."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()  # state ppid pgrp session
+        except OSError:
+            continue
+        if fields[0] != "Z" and int(fields[3]) == sid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def sigkill_leaves(proc, within: float = 5.0) -> list[str]:
+    """SIGKILL ``proc`` (started in its own session) alone, as the OOM killer or a batch
+    scheduler does, and return the command lines of its session's processes still alive
+    ``within`` seconds later (killed then, so that a failing test leaves nothing behind)."""
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=10)
+    deadline = time.monotonic() + within
+    while (left := session_processes(proc.pid)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    described = []
+    for pid in left:
+        with contextlib.suppress(OSError):
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+            described.append(f"{pid}: {cmd.decode(errors='replace')[:120]}")
+            os.kill(pid, signal.SIGKILL)
+    return described

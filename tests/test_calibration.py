@@ -1,8 +1,10 @@
 """``dmzsim calibrate``: a planted parameter is recovered, the search is reproducible from
-its seed, and a killed calibration resumes without repeating finished trials."""
+its seed, and a killed calibration resumes without repeating finished trials and leaves no
+process behind."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -21,7 +23,7 @@ from dmzsim.runs.sweep import run_experiment
 from dmzsim.runs.sweep.executors import ExecutorSpec
 
 from tests.helpers import BENT_MAP as BENT
-from tests.helpers import ROOT
+from tests.helpers import ROOT, session_processes, sigkill_leaves
 
 pytest.importorskip("optuna")
 PLANTED = 0.010  # attrition_rate_per_day
@@ -135,6 +137,29 @@ def test_a_killed_calibration_resumes_without_repeating_finished_trials(tmp_path
     finished = started[:-1]  # the last one was running when it was killed
     for name in finished:
         assert (trials / name / "manifest.json").stat().st_mtime_ns == stamps[name]
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_a_calibration_killed_by_sigkill_leaves_no_process_behind(tmp_path):
+    """Each trial runs on local worker processes; SIGKILL of the command (no clean-up)
+    must take its fork server, resource tracker and workers with it, within seconds."""
+    _experiment(tmp_path)
+    path = tmp_path / "fit.toml"
+    path.write_text('name = "fit"\nexperiment = "war.toml"\ntrials = 6\nseed = 3\n\n'
+                    '[parameters.attrition_rate_per_day]\nmin = 0.002\nmax = 0.03\n')
+    cmd = [sys.executable, "-m", "dmzsim.runs.cli", "calibrate", str(path), "--out",
+           str(tmp_path / "out"), "--workers", "2", "--no-progress"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 120
+    # the command, the resource tracker, the fork server and a trial's two workers
+    while len(session_processes(proc.pid)) < 5:
+        if proc.poll() is not None or time.monotonic() > deadline:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            pytest.fail("no trial ran on two workers")
+        time.sleep(0.02)
+    assert not sigkill_leaves(proc)
 
 
 @pytest.mark.parametrize(("text", "says"), [

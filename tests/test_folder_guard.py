@@ -26,6 +26,7 @@ from dmzsim.runs.sweep.results import ResultsError
 
 from tests import fake_model
 from tests.fake_model import tiny_config
+from tests.helpers import session_processes, sigkill_leaves
 from tests.test_store_resume import (
     KILL_CONFIG,
     raw_run_ids,
@@ -197,6 +198,21 @@ def test_a_second_ctrl_c_while_stopping_still_closes_the_manifest(tmp_path: Path
     assert proc.returncode == 130, stderr
     manifest = json.loads((out / "killme" / "manifest.json").read_text())
     assert manifest["sessions"][-1]["status"] == "interrupted"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_sigkill_mid_sweep_leaves_no_process_behind(tmp_path: Path) -> None:
+    """SIGKILL (the OOM killer, a batch scheduler) runs no clean-up in the command: its
+    fork server, resource tracker and workers must still go, within seconds."""
+    toml, out = write_config(tmp_path, KILL_CONFIG), tmp_path / "out"
+    proc = start_sweep(toml, out)
+    wait_for_runs(proc, out / "killme", 4)
+    before = session_processes(proc.pid)
+    # the command, the resource tracker, the fork server and the two workers below it
+    assert len(before) >= 5 and len(descendants(proc.pid)) >= 4, before
+    left = sigkill_leaves(proc)
+    proc.communicate(timeout=10)  # returns: no process is left holding the pipes
+    assert not left
 
 
 def test_an_executor_that_cannot_start_moves_nothing_aside(tmp_path: Path) -> None:
