@@ -1,4 +1,4 @@
-"""Verify a published experiment: re-run it and compare with its reference, digit by digit.
+"""Verify a published experiment: re-run it and compare with its reference, value by value.
 
 Two modes:
 
@@ -12,8 +12,10 @@ Two modes:
   the runner's executors; each is compared with its reference row.
 
 Either way the experiment file is read afresh, so a changed parameter default, model
-mechanism or seed scheme shows up as changed outputs. Versions of dmzsim, Mesa, NumPy and
-Python that differ from the reference's are reported (an error with ``strict_versions``).
+mechanism or seed scheme shows up as changed outputs. Values are compared by
+:mod:`runs.publish.compare`: discrete outputs exactly, real numbers within 1e-9 relative.
+Versions of dmzsim, Mesa, NumPy and Python that differ from the reference's are reported
+(an error with ``strict_versions``).
 """
 
 from __future__ import annotations
@@ -89,7 +91,8 @@ class Verification:
     reference_runs: int
     comparison: RunComparison
     failures: dict[str, str] = field(default_factory=dict)  # run_id -> error now
-    headline: list[CellDifference] | None = None  # full mode only
+    headline: list[CellDifference] | None = None  # full mode only: beyond the tolerance
+    headline_within: list[CellDifference] = field(default_factory=list)  # and within it
     new_headline_columns: list[str] = field(default_factory=list)  # full mode: a note
     versions: list[tuple[str, Any, Any]] = field(default_factory=list)
     config_changes: list[str] = field(default_factory=list)
@@ -98,6 +101,11 @@ class Verification:
     def results_match(self) -> bool:
         """Every reference value reproduced (new outputs are notes, not differences)."""
         return self.comparison.ok and not self.failures and not self.headline
+
+    def identical(self) -> bool:
+        """Every value bit-identical (the runs and, in full mode, the headline)."""
+        return self.results_match() and self.comparison.identical \
+            and not self.headline_within
 
     def ok(self, strict_versions: bool = False) -> bool:
         return self.results_match() and not (strict_versions and self.versions)
@@ -129,7 +137,9 @@ def verify(path: str | Path, *, quick: bool = False, executor: ExecutorSpec | No
         now, v.failures = _rerun_all(exp, fn, executor or ExecutorSpec(), out, progress)
         v.comparison = compare_runs(ref.runs, now)
         table = headline_of(now, ref.horizon, ref.arms)
-        v.headline = compare_table(ref.headline, table)
+        cells = compare_table(ref.headline, table)
+        v.headline = [d for d in cells if not d.within]
+        v.headline_within = [d for d in cells if d.within]
         v.new_headline_columns = new_columns(ref.headline, table)
     return v
 
