@@ -406,6 +406,32 @@ def test_quick_subset_covers_every_arm_within_the_budget() -> None:
     assert quick_subset(runs, ["a0"]).equals(quick_subset(runs, ["a0"]))
 
 
+def test_quick_subset_has_a_resumption_in_every_arm_that_has_one() -> None:
+    runs = _runs(2, 25, 20)  # dmz_design's shape; a0 resumed twice, off the even picks
+    runs["resumed"] = runs["run_id"].isin(["a0.p4.r3", "a0.p17.r9"])
+    sub = quick_subset(runs, ["a0", "a1"])
+    assert len(sub) == 50 and sub["point"].nunique() == 25  # every point still covered
+    picks = sub[sub.arm == "a0"]["run_id"].tolist()
+    assert "a0.p4.r3" in picks and "a0.p4.r0" not in picks and "a0.p17.r9" not in picks
+    assert not sub[sub.arm == "a1"]["resumed"].any()  # no resumption to take
+    assert sub.equals(quick_subset(runs, ["a0", "a1"]))
+
+
+def test_the_committed_quick_subsets_resume_in_every_arm_that_can() -> None:
+    for toml in sorted((ROOT / "runs").glob("*.toml")):
+        folder = ROOT / "runs" / "reference" / toml.stem
+        if not folder.exists():
+            continue
+        ref = Reference.load(folder, toml)
+        sub = quick_subset(ref.runs, ref.arms)
+        assert len(sub) <= 50, toml.stem
+        can = ref.runs.groupby("arm")["resumed"].any()
+        does = sub.groupby("arm")["resumed"].any()
+        assert does.reindex(can.index, fill_value=False).equals(can), toml.stem
+        resumed = sub[sub["resumed"] & sub["day_resumed"].gt(0)]  # by Russia's decision
+        assert resumed["ratio_at_attack"].notna().all(), toml.stem
+
+
 # --- the README of this repository -----------------------------------------------------------
 def test_readme_block_matches_the_committed_references() -> None:
     """Regenerate with: dmzsim publish --readme-only."""
