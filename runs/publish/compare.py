@@ -49,6 +49,11 @@ ABSENT = _Absent()
 
 def same(x: Any, y: Any) -> bool:
     """Exact equality with NaN equal to NaN."""
+    try:
+        if x is y or bool(x == y):  # the common case, without asking pandas about NaN
+            return True
+    except (TypeError, ValueError):
+        pass
     x_na, y_na = _is_na(x), _is_na(y)
     if x_na or y_na:
         return x_na and y_na
@@ -228,8 +233,9 @@ def compare_runs(reference: pd.DataFrame, now: pd.DataFrame) -> RunComparison:
     ids = ref.loc[common, ["arm", "point", "replicate"]].itertuples(index=False)
     before = ref.loc[common, shared].to_dict("records")
     after = cur.loc[common, shared].to_dict("records")
+    exact = {c: exact_column(c) for c in shared}
     for rid, (arm, point, rep), x, y in zip(common, ids, before, after, strict=True):
-        for d in compare_records(x, y):
+        for d in compare_records(x, y, exact.__getitem__):
             diff = Difference(rid, arm, int(point), int(rep), d.name, d.reference, d.now,
                               d.within)
             (result.within if d.within else result.differences).append(diff)
