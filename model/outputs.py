@@ -25,6 +25,12 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 Kind = Literal["run", "day", "derived"]
+#: What sort of value an output is (:attr:`Output.scale`). All but ``"real"`` are
+#: discrete: the same on every machine, so ``dmzsim verify`` and the golden baseline test
+#: compare them exactly, and real numbers within a relative tolerance
+#: (``runs/publish/compare.py``).
+Scale = Literal["boolean", "category", "day", "count", "real"]
+DAY_UNITS = ("day", "days")  # an output in one of these units is a whole number of days
 
 
 # --- how a value is shown (monitors, docs) -----------------------------------------------------
@@ -77,6 +83,8 @@ class Output:
     ``cost``: a cost of the deal; shown per arm in the report's cost tables.
     ``count``: a whole number of things.
     ``boolean``: yes or no (a proportion's event; the adaptive metric must be one).
+    ``category``: one of a set of labels or codes (a phase, a deciding term, a sector).
+    Together with the unit these say what sort of value it is (:attr:`scale`).
     ``per_arm``: shown per arm in the report's cost tables although not a cost.
     ``paired``: also compared with the baseline arm, run pair by run pair.
     ``headline``: in the headline table. ``phrase``: how the report's headline sentences
@@ -92,11 +100,30 @@ class Output:
     cost: bool = False
     count: bool = False
     boolean: bool = False
+    category: bool = False
     per_arm: bool = False
     paired: bool = False
     headline: Headline | None = None
     phrase: str = ""
     show: Callable[[Any], str] = number
+
+    @property
+    def scale(self) -> Scale:
+        """What sort of value: ``"boolean"``, ``"category"``, ``"day"`` (a day or a number
+        of days: its unit is one of :data:`DAY_UNITS`), ``"count"``, else ``"real"``."""
+        if self.boolean:
+            return "boolean"
+        if self.category:
+            return "category"
+        if self.unit in DAY_UNITS:
+            return "day"
+        return "count" if self.count else "real"
+
+    @property
+    def discrete(self) -> bool:
+        """A count, a day, yes/no or a category: identical on every machine. A real number
+        may differ in its last bits between CPUs, libm and NumPy builds."""
+        return self.scale != "real"
 
     @property
     def in_arm_tables(self) -> bool:
@@ -145,7 +172,7 @@ OUTPUTS: tuple[Output, ...] = (
            "day"),
     Output("guarantee_triggered", "the guarantor responded to a violation", boolean=True),
     Output("guarantor_responses", "guarantor responses", "responses", count=True),
-    Output("attack_sector", "sector of the main attack (-1: none)"),
+    Output("attack_sector", "sector of the main attack (-1: none)", category=True),
     Output("attack_lat", "latitude where the main attack struck", "°N"),
     Output("attack_lon", "longitude where the main attack struck", "°E"),
     Output("ratio_at_attack", "Russia's expected ratio on its frontage when it began"),
@@ -157,15 +184,16 @@ OUTPUTS: tuple[Output, ...] = (
            count=True, per_arm=True),
     Output("value_at_resumption", "net value Russia saw in resuming, when it resumed",
            "km² of aims"),
-    Output("decided_by", "the term that decided Russia's last review", show=str),
+    Output("decided_by", "the term that decided Russia's last review", category=True,
+           show=str),
     Output("days_run", "days the run lasted", "days", count=True),
     Output("oblast_lost_km2", "ground of the oblast lost after resumption", "km²"),
     Output("line_advance_km", "the line's mean advance after resumption (ground lost "
            "over the front's length when the war resumed)", "km"),
     # --- the per-day series (kind "day"), in column order -----------------------------------
     Output("day", "day", "day", kind="day", count=True),
-    Output("phase", "phase of the agreement", kind="day", show=str),
-    Output("guarantees_in_force", "the guarantees are in force", kind="day"),
+    Output("phase", "phase of the agreement", kind="day", category=True, show=str),
+    Output("guarantees_in_force", "the guarantees are in force", kind="day", boolean=True),
     Output("ru_strength", "Russian personnel (units and depot)", "personnel", kind="day",
            show=thousands),
     Output("ua_strength", "Ukrainian personnel (units and depot)", "personnel",
@@ -193,7 +221,8 @@ OUTPUTS: tuple[Output, ...] = (
            kind="day"),
     Output("value_wait", "best value of resuming later, latest review", "km² of aims",
            kind="day"),
-    Output("decided_by", "what decided the latest review", kind="day", show=str),
+    Output("decided_by", "what decided the latest review", kind="day", category=True,
+           show=str),
 )
 
 
@@ -307,12 +336,18 @@ def headline() -> list[Output]:
     return [o for o in OUTPUTS if o.headline is not None and o.kind != "day"]
 
 
+#: How docs and messages name each :data:`Scale`.
+SCALE_WORDS: dict[str, str] = {"boolean": "yes/no", "category": "category", "day": "day",
+                               "count": "count", "real": "real"}
+
+
 def markdown_table() -> str:
     """Every output as a Markdown table (``dmzsim params --outputs``, docs/outputs.md)."""
-    lines = ["| name | kind | unit | meaning | flags |", "|---|---|---|---|---|"]
+    lines = ["| name | kind | unit | values | meaning | flags |", "|---|---|---|---|---|---|"]
     for o in OUTPUTS:
-        flags = [f for f, on in (("risk", o.risk), ("cost", o.cost), ("count", o.count),
-                                 ("per arm", o.per_arm), ("paired", o.paired),
-                                 ("headline", o.headline is not None)) if on]
-        lines.append(f"| `{o.name}` | {o.kind} | {o.unit} | {o.label} | {', '.join(flags)} |")
+        flags = [f for f, on in (("risk", o.risk), ("cost", o.cost), ("per arm", o.per_arm),
+                                 ("paired", o.paired), ("headline", o.headline is not None))
+                 if on]
+        lines.append(f"| `{o.name}` | {o.kind} | {o.unit} | {SCALE_WORDS[o.scale]} | "
+                     f"{o.label} | {', '.join(flags)} |")
     return "\n".join(lines)

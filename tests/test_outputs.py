@@ -8,9 +8,11 @@ tests/test_publish.py).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from dmzsim.analysis.loader import load_experiment
 from dmzsim.analysis.report.build import write_report
@@ -23,7 +25,7 @@ from dmzsim.runs.experiment.config import from_dict
 from dmzsim.runs.sweep import run_experiment
 from dmzsim.runs.sweep.executors import ExecutorSpec
 
-from tests.helpers import SMALL_MAP, simulate_small, small
+from tests.helpers import ROOT, SMALL_MAP, simulate_small, small
 
 
 def test_every_output_has_its_computation_and_every_computation_its_entry():
@@ -41,6 +43,36 @@ def test_a_run_records_every_output_in_table_order():
     assert outputs.risk().name in yes_no  # the adaptive metric's default is one
     for name in yes_no:  # the flag the adaptive metric is checked against tells the truth
         assert isinstance(result.summary[name], bool), name
+
+
+def _is_whole(v: object) -> bool:
+    return isinstance(v, int) or (isinstance(v, float) and (math.isnan(v) or v.is_integer()))
+
+
+#: What each sort of value looks like in a run's record, a series and a reference.
+LOOKS = {"boolean": lambda v: isinstance(v, bool),
+         "count": lambda v: isinstance(v, int) and not isinstance(v, bool),
+         "day": lambda v: not isinstance(v, bool) and _is_whole(v),
+         "category": lambda v: isinstance(v, str) or (isinstance(v, int)
+                                                      and not isinstance(v, bool)),
+         "real": lambda v: isinstance(v, float)}
+
+
+def test_every_output_says_what_sort_of_value_it_is_and_its_values_agree():
+    """verify compares discrete outputs exactly and real ones within a tolerance, so the
+    sort must tell the truth: a count is an int, a day a whole number, a real a float."""
+    assert set(outputs.SCALE_WORDS) == set(LOOKS)
+    for o in outputs.OUTPUTS:
+        assert o.scale in LOOKS, o.name
+        assert o.discrete == (o.scale != "real"), o.name
+    result = simulate(small(horizon_days=20), 3, series_every=1, map_path=SMALL_MAP)
+    for o in outputs.of_kind("run"):
+        assert LOOKS[o.scale](result.summary[o.name]), (o.name, o.scale)
+    for o in outputs.of_kind("day"):
+        assert all(LOOKS[o.scale](v) for v in result.series[o.name].tolist()), o.name
+    runs = pd.read_parquet(ROOT / "runs" / "reference" / "sequencing" / "runs.parquet")
+    for o in outputs.of_kind("run"):  # resumptions, guarantees in force, attacks
+        assert all(LOOKS[o.scale](v) for v in runs[o.name].tolist()), (o.name, o.scale)
 
 
 def test_the_table_names_outputs_the_report_and_the_monitors_can_find():

@@ -135,7 +135,7 @@ def test_the_wheel_alone_runs_and_verifies_published_experiments_by_name(tmp_pat
     # by name, the real model: the packaged reference reproduces
     out = _run([dmzsim, "verify", "--quick", "--workers", "2", "--no-progress", "sequencing"],
                work, env).stdout
-    assert "sequencing: OK: 50 runs reproduce the reference exactly" in out
+    assert "sequencing: OK: 50 runs reproduce the reference, " in out  # any CPU
     # by name and by path, with an instant model so that the report is drawn quickly too
     (work / "fake.py").write_text(FAKE_MODEL)
     fake_env = {**env, "PYTHONPATH": str(work)}

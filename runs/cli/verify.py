@@ -31,7 +31,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_experiments_argument(p, "+")
     p.add_argument("--quick", action="store_true",
                    help="re-run only a fixed subset of each reference's runs (at most 50, "
-                        "every arm, same seeds) instead of the whole experiment")
+                        "every arm, a resumption in every arm that has one, same seeds) "
+                        "instead of the whole experiment")
     p.add_argument("--strict-versions", action="store_true",
                    help="fail when dmzsim, Mesa, NumPy or Python differ from the "
                         "reference's versions (default: say so and go on)")

@@ -1,7 +1,11 @@
 """What ``dmzsim verify`` prints: a verdict per experiment, then the evidence.
 
-Numbers are printed with ``repr``, i.e. every digit a float has, because the check is for
-identical digits and a rounded print could show two different numbers as the same.
+The verdict is one of: ``OK ... bit-identical`` (every value identical), ``OK ... equal
+within 1e-9`` (only real numbers differ, all within the tolerance of
+:mod:`runs.publish.compare`; how many and by how much is said) or ``DIFFERS`` (a discrete
+output differs at all, a real one beyond the tolerance, runs are missing or failed).
+Numbers are printed with ``repr``, i.e. every digit a float has, because a rounded print
+could show two different numbers as the same.
 """
 
 from __future__ import annotations
@@ -10,8 +14,18 @@ import math
 from collections import defaultdict
 
 import pandas as pd
-from dmzsim.runs.publish.compare import CellDifference, Difference, delta
+from dmzsim.model import outputs
+from dmzsim.runs.publish.compare import (
+    REL_TOL,
+    CellDifference,
+    Difference,
+    closeness,
+    delta,
+    short,
+)
 from dmzsim.runs.publish.verify import Verification
+
+TOL = short(REL_TOL)  # 1e-9
 
 
 def describe(v: Verification, max_shown: int = 5, strict_versions: bool = False
@@ -25,17 +39,37 @@ def describe(v: Verification, max_shown: int = 5, strict_versions: bool = False
         lines.append(f"{v.name}: simulate function {v.simulate}")
     lines += _versions(v, strict_versions) + _config(v) + _new(v)
     if v.results_match():
-        lines.append(f"{v.name}: OK: {v.comparison.checked} runs reproduce the reference "
-                     f"exactly ({v.comparison.columns} values each)"
-                     + ("" if v.quick else "; headline table identical"))
+        lines.append(f"{v.name}: OK: {v.comparison.checked} runs reproduce the reference, "
+                     f"{_agreement(v)}")
+        lines += _within(v.comparison.within, max_shown)
+        lines += _headline(v.headline_within, max_shown, "within the tolerance")
         if v.versions and strict_versions:
             lines.append(f"{v.name}: FAILED: --strict-versions and the versions differ")
         return lines
     lines += _verdict(v) + _runs(v, max_shown) + _headline(v.headline or [], max_shown)
+    lines += _within(v.comparison.within, max_shown)
+    lines += _headline(v.headline_within, max_shown, "within the tolerance")
     lines.append(f"{v.name}: if the change is intended, update the reference in the same "
                  f"commit (dmzsim publish {v.path}) with a CHANGELOG \"Changed results\" "
                  "line saying which outputs moved and why")
     return lines
+
+
+def _agreement(v: Verification) -> str:
+    """How the runs (and in full mode the headline table) agree with the reference."""
+    c = v.comparison
+    runs = (f"bit-identical ({c.columns} values each)" if not c.within else
+            f"equal within {TOL} ({_close(c.within)}; every count, day, yes/no and "
+            "category identical)")
+    if v.quick:
+        return runs
+    table = (f"equal within {TOL} ({_close(v.headline_within)})" if v.headline_within
+             else "bit-identical")
+    return f"{runs}; headline table {table}"
+
+
+def _close(diffs: list[Difference] | list[CellDifference]) -> str:
+    return closeness((d.reference, d.now) for d in diffs)
 
 
 def _versions(v: Verification, strict: bool) -> list[str]:
@@ -95,15 +129,43 @@ def _runs(v: Verification, max_shown: int) -> list[str]:
     for d in v.comparison.differences:
         by_output[d.output].append(d)
     for output, diffs in by_output.items():
-        lines.append(f"  {output}: {len(diffs)} runs differ")
-        lines += [f"    {_run(d)}: reference {d.reference!r}, now {d.now!r}{_by(d)}"
-                  for d in diffs[:max_shown]]
-        if len(diffs) > max_shown:
-            lines.append(f"    ... and {len(diffs) - max_shown} more")
+        lines.append(f"  {output}: {len(diffs)} runs differ ({_how(output)})")
+        lines += _examples(diffs, max_shown)
     lines += _listed("failed now", [f"{r}: {e}" for r, e in v.failures.items()], max_shown)
     missing = [r for r in v.comparison.missing_runs if r not in v.failures]
     lines += _listed("in the reference but not run now", missing, max_shown)
     lines += _listed("run now but not in the reference", v.comparison.extra_runs, max_shown)
+    return lines
+
+
+def _within(within: list[Difference], max_shown: int) -> list[str]:
+    """Real outputs that differ within the tolerance: no change of results, shown anyway."""
+    lines = []
+    by_output: dict[str, list[Difference]] = defaultdict(list)
+    for d in within:
+        by_output[d.output].append(d)
+    for output, diffs in by_output.items():
+        lines.append(f"  {output}: {len(diffs)} runs within {TOL} "
+                     f"({_close(diffs)})")
+        lines += _examples(diffs, max_shown)
+    return lines
+
+
+def _how(output: str) -> str:
+    """How an output is compared, for the list of differences."""
+    o = outputs.get(output)
+    if o is None:
+        return "compared exactly"
+    if o.discrete:
+        return f"{outputs.SCALE_WORDS[o.scale]}: compared exactly"
+    return f"real: beyond {TOL} relative"
+
+
+def _examples(diffs: list[Difference], max_shown: int) -> list[str]:
+    lines = [f"    {_run(d)}: reference {d.reference!r}, now {d.now!r}{_by(d)}"
+             for d in diffs[:max_shown]]
+    if len(diffs) > max_shown:
+        lines.append(f"    ... and {len(diffs) - max_shown} more")
     return lines
 
 
@@ -116,7 +178,10 @@ def _by(d: Difference | CellDifference) -> str:
     if change is None:
         return ""
     diff, rel = change
-    return f" ({diff:+.6g})" if math.isinf(rel) else f" ({diff:+.6g}, {rel:+.3%})"
+    if math.isinf(rel):
+        return f" ({diff:+.6g})"
+    return f" ({diff:+.6g}, {rel:+.3%})" if abs(rel) >= 1e-5 else \
+        f" ({diff:+.3g}, {'+' if rel >= 0 else '-'}{short(abs(rel))} relative)"
 
 
 def _listed(title: str, items: list[str], max_shown: int) -> list[str]:
@@ -128,10 +193,11 @@ def _listed(title: str, items: list[str], max_shown: int) -> list[str]:
     return lines
 
 
-def _headline(diffs: list[CellDifference], max_shown: int) -> list[str]:
+def _headline(diffs: list[CellDifference], max_shown: int, how: str = "differ"
+              ) -> list[str]:
     if not diffs:
         return []
-    lines = [f"  headline table: {len(diffs)} numbers differ"]
+    lines = [f"  headline table: {len(diffs)} numbers {how}"]
     lines += [f"    {d.column} of {d.arm}: reference {d.reference!r}, now {d.now!r}{_by(d)}"
               for d in diffs[:max_shown * 4]]
     if len(diffs) > max_shown * 4:

@@ -1,4 +1,4 @@
-"""Verify a published experiment: re-run it and compare with its reference, digit by digit.
+"""Verify a published experiment: re-run it and compare with its reference, value by value.
 
 Two modes:
 
@@ -12,8 +12,10 @@ Two modes:
   the runner's executors; each is compared with its reference row.
 
 Either way the experiment file is read afresh, so a changed parameter default, model
-mechanism or seed scheme shows up as changed outputs. Versions of dmzsim, Mesa, NumPy and
-Python that differ from the reference's are reported (an error with ``strict_versions``).
+mechanism or seed scheme shows up as changed outputs. Values are compared by
+:mod:`runs.publish.compare`: discrete outputs exactly, real numbers within 1e-9 relative.
+Versions of dmzsim, Mesa, NumPy and Python that differ from the reference's are reported
+(an error with ``strict_versions``).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from typing import Any
 
 import pandas as pd
 from dmzsim.analysis.results_layout import ReferenceLayout
+from dmzsim.model import outputs
 from dmzsim.runs import experiment
 from dmzsim.runs.experiment.config import ExperimentConfig
 from dmzsim.runs.experiment.design import build_design
@@ -55,21 +58,44 @@ QUICK_BUDGET = 50  # runs per experiment in --quick, at least one per arm (docs/
 
 def quick_subset(runs: pd.DataFrame, arms: list[str], budget: int = QUICK_BUDGET
                  ) -> pd.DataFrame:
-    """The --quick runs: k = max(1, budget // arms) per arm, evenly spread.
+    """The --quick runs: k = max(1, budget // arms) per arm, evenly spread, with a
+    resumption in every arm that has one.
 
     Within each arm, the reference's runs in (point, replicate) order, n of them, are
     taken at positions floor(i * n / k) for i = 0..k-1 (all of them if n <= k). So every
     arm appears, design points are covered across their range, and in a balanced
     experiment every arm gets the same (point, replicate) pairs, i.e. the same seeds.
+    If none of an arm's picks resumed (:func:`model.outputs.risk`) but some of its runs
+    did, one resumed run takes the place of one pick, so that the outputs of a resumption
+    (``ratio_at_attack``, ``value_at_resumption``, ...) are re-computed too: the resumed
+    run nearest in that order to a pick of its own design point (so every point stays
+    covered), else nearest to any pick; the earliest on a tie. The subset stays within
+    the budget and depends only on the reference.
     """
     k = max(1, budget // max(len(arms), 1))
+    event = outputs.risk().name
     picked = []
     for arm in arms:
         rows = runs[runs["arm"] == arm].sort_values(["point", "replicate"], kind="stable")
         n = len(rows)
-        positions = range(n) if n <= k else sorted({i * n // k for i in range(k)})
-        picked.append(rows.iloc[list(positions)])
+        positions = list(range(n)) if n <= k else sorted({i * n // k for i in range(k)})
+        if event in rows:
+            positions = _with_one_that_happened(positions, rows[event].tolist(),
+                                                rows["point"].tolist())
+        picked.append(rows.iloc[positions])
     return pd.concat(picked, ignore_index=True) if picked else runs.iloc[:0]
+
+
+def _with_one_that_happened(positions: list[int], happened: list[Any], points: list[Any]
+                            ) -> list[int]:
+    """``positions``, one swapped for a position where the event happened if none of them
+    has it and some position does (see :func:`quick_subset`)."""
+    yes = [i for i, h in enumerate(happened) if h == 1]  # True, or 1 in an int column
+    if not yes or any(happened[p] == 1 for p in positions):
+        return positions
+    _, _, near, pick = min((points[y] != points[p], abs(y - p), y, p)
+                           for y in yes for p in positions)
+    return sorted({*positions} - {pick} | {near})
 
 
 def version_mismatches(reference_manifest: dict[str, Any]) -> list[tuple[str, Any, Any]]:
@@ -89,7 +115,8 @@ class Verification:
     reference_runs: int
     comparison: RunComparison
     failures: dict[str, str] = field(default_factory=dict)  # run_id -> error now
-    headline: list[CellDifference] | None = None  # full mode only
+    headline: list[CellDifference] | None = None  # full mode only: beyond the tolerance
+    headline_within: list[CellDifference] = field(default_factory=list)  # and within it
     new_headline_columns: list[str] = field(default_factory=list)  # full mode: a note
     versions: list[tuple[str, Any, Any]] = field(default_factory=list)
     config_changes: list[str] = field(default_factory=list)
@@ -98,6 +125,11 @@ class Verification:
     def results_match(self) -> bool:
         """Every reference value reproduced (new outputs are notes, not differences)."""
         return self.comparison.ok and not self.failures and not self.headline
+
+    def identical(self) -> bool:
+        """Every value bit-identical (the runs and, in full mode, the headline)."""
+        return self.results_match() and self.comparison.identical \
+            and not self.headline_within
 
     def ok(self, strict_versions: bool = False) -> bool:
         return self.results_match() and not (strict_versions and self.versions)
@@ -129,7 +161,9 @@ def verify(path: str | Path, *, quick: bool = False, executor: ExecutorSpec | No
         now, v.failures = _rerun_all(exp, fn, executor or ExecutorSpec(), out, progress)
         v.comparison = compare_runs(ref.runs, now)
         table = headline_of(now, ref.horizon, ref.arms)
-        v.headline = compare_table(ref.headline, table)
+        cells = compare_table(ref.headline, table)
+        v.headline = [d for d in cells if not d.within]
+        v.headline_within = [d for d in cells if d.within]
         v.new_headline_columns = new_columns(ref.headline, table)
     return v
 
