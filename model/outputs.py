@@ -77,6 +77,8 @@ class Output:
     ``cost``: a cost of the deal; shown per arm in the report's cost tables.
     ``count``: a whole number of things.
     ``boolean``: yes or no (a proportion's event; the adaptive metric must be one).
+    ``category``: a label or a code, not a quantity (a sector's number, what decided a
+    review): no mean, sensitivity index or target statistic of it means anything.
     ``per_arm``: shown per arm in the report's cost tables although not a cost.
     ``paired``: also compared with the baseline arm, run pair by run pair.
     ``headline``: in the headline table. ``phrase``: how the report's headline sentences
@@ -92,6 +94,7 @@ class Output:
     cost: bool = False
     count: bool = False
     boolean: bool = False
+    category: bool = False
     per_arm: bool = False
     paired: bool = False
     headline: Headline | None = None
@@ -145,7 +148,7 @@ OUTPUTS: tuple[Output, ...] = (
            "day"),
     Output("guarantee_triggered", "the guarantor responded to a violation", boolean=True),
     Output("guarantor_responses", "guarantor responses", "responses", count=True),
-    Output("attack_sector", "sector of the main attack (-1: none)"),
+    Output("attack_sector", "sector of the main attack (-1: none)", category=True),
     Output("attack_lat", "latitude where the main attack struck", "°N"),
     Output("attack_lon", "longitude where the main attack struck", "°E"),
     Output("ratio_at_attack", "Russia's expected ratio on its frontage when it began"),
@@ -157,14 +160,15 @@ OUTPUTS: tuple[Output, ...] = (
            count=True, per_arm=True),
     Output("value_at_resumption", "net value Russia saw in resuming, when it resumed",
            "km² of aims"),
-    Output("decided_by", "the term that decided Russia's last review", show=str),
+    Output("decided_by", "the term that decided Russia's last review", category=True,
+           show=str),
     Output("days_run", "days the run lasted", "days", count=True),
     Output("oblast_lost_km2", "ground of the oblast lost after resumption", "km²"),
     Output("line_advance_km", "the line's mean advance after resumption (ground lost "
            "over the front's length when the war resumed)", "km"),
     # --- the per-day series (kind "day"), in column order -----------------------------------
     Output("day", "day", "day", kind="day", count=True),
-    Output("phase", "phase of the agreement", kind="day", show=str),
+    Output("phase", "phase of the agreement", kind="day", category=True, show=str),
     Output("guarantees_in_force", "the guarantees are in force", kind="day"),
     Output("ru_strength", "Russian personnel (units and depot)", "personnel", kind="day",
            show=thousands),
@@ -193,7 +197,8 @@ OUTPUTS: tuple[Output, ...] = (
            kind="day"),
     Output("value_wait", "best value of resuming later, latest review", "km² of aims",
            kind="day"),
-    Output("decided_by", "what decided the latest review", kind="day", show=str),
+    Output("decided_by", "what decided the latest review", kind="day", category=True,
+           show=str),
 )
 
 
@@ -313,6 +318,7 @@ def markdown_table() -> str:
     for o in OUTPUTS:
         flags = [f for f, on in (("risk", o.risk), ("cost", o.cost), ("count", o.count),
                                  ("per arm", o.per_arm), ("paired", o.paired),
+                                 ("category", o.category),
                                  ("headline", o.headline is not None)) if on]
         lines.append(f"| `{o.name}` | {o.kind} | {o.unit} | {o.label} | {', '.join(flags)} |")
     return "\n".join(lines)
