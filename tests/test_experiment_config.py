@@ -91,7 +91,8 @@ def test_unknown_arm_references_are_errors(changes: dict, needle: str) -> None:
     ({"design": {"method": "lhs", "samples": 4, "parameters": {"decision_noise": [0.1]}}},
      "'lhs' needs min and max"),
     ({"design": {"method": "grid", "parameters": {"sequencing": ["no_deal"]}}},
-     "arms.tf.sequencing = 'territory_first': also swept by design.parameters.sequencing"),
+     "arms.tf.sequencing = 'territory_first': 'sequencing' is also set by "
+     "design.parameters.sequencing = ['no_deal']"),
     ({"design": {"method": "grid", "parameters": {"decision_noise": {"min": 1, "max": 0}}}},
      "a range needs min < max"),
     ({"arms": {"bad.name": {}}}, "arms.bad.name"),
