@@ -99,7 +99,7 @@ def parameter_places(spec: ExperimentSpec, *, table: str = "design.rows",
     for arm, values in spec.arms.items():
         places += [Place(k, f"arms.{arm}", f"arms.{arm}.{k} = {_shown(v)}")
                    for k, v in values.items()]
-    places += [Place(k, "set", f"{overrides_label} {k}={_shown(v)}")
+    places += [Place(k, "set", f"{overrides_label} {k}={v if isinstance(v, str) else _shown(v)}")
                for k, v in (overrides or {}).items()]
     return places
 
@@ -241,13 +241,16 @@ def _check_targets(spec: ExperimentSpec) -> list[str]:
     return issues + _check_target_horizon(spec)
 
 
-def horizon_places(spec: ExperimentSpec) -> list[str]:
-    """The places other than the base that set ``horizon_days`` (arms, the design)."""
-    found = [f"arms.{a}.horizon_days" for a, v in spec.arms.items() if "horizon_days" in v]
-    if "horizon_days" in spec.design.parameters:
-        found.append("design.parameters.horizon_days")
-    if any("horizon_days" in r for r in spec.design.rows or []):
-        found.append("design.rows")
+def horizon_places(spec: ExperimentSpec) -> list[tuple[str, Any]]:
+    """The places other than the base that set ``horizon_days`` (arms, the design), each
+    as (key, value)."""
+    found = [(f"arms.{a}.horizon_days", v["horizon_days"]) for a, v in spec.arms.items()
+             if "horizon_days" in v]
+    axis = spec.design.parameters.get("horizon_days")
+    if axis is not None:
+        found.append(("design.parameters.horizon_days", axis.values or [axis.min, axis.max]))
+    found += [(f"design.rows[{i}].horizon_days", r["horizon_days"])
+              for i, r in enumerate(spec.design.rows or []) if "horizon_days" in r]
     return found
 
 
@@ -258,7 +261,7 @@ def _check_target_horizon(spec: ExperimentSpec) -> list[str]:
         return []
     varied = horizon_places(spec)
     if varied:
-        return [format_issue(varied[0], "...", "an experiment with [targets] runs every "
+        return [format_issue(*varied[0], "an experiment with [targets] runs every "
                              "run to one horizon (its targets are read at it); set "
                              "horizon_days at the top level or in base")]
     return check_target_days(spec)
