@@ -17,6 +17,14 @@ Statistic = Literal["mean", "median", "quantile", "ratio", "p_by_day", "hazard_r
                     "difference"]
 
 
+#: The keys a statistic needs, and the statistics that read each optional key: a key the
+#: statistic does not read is an error, not a setting silently ignored.
+NEEDS = {"ratio": ("denominator",), "quantile": ("q",), "p_by_day": ("day",),
+         "difference": ("versus",)}
+READ_BY = {"denominator": ("ratio",), "versus": ("difference",), "q": ("quantile",),
+           "day": ("p_by_day",), "per_days": ("mean", "median", "quantile")}
+
+
 class TargetSpec(BaseModel):
     """``[targets.<name>]``: one pattern the model must reproduce (``dmzsim validate``).
 
@@ -44,22 +52,26 @@ class TargetSpec(BaseModel):
     output: str = Field(pattern=r"^[a-z_][a-z0-9_]*$")
     denominator: str | None = Field(None, pattern=r"^[a-z_][a-z0-9_]*$")
     versus: str | None = None
-    q: float | None = Field(None, gt=0.0, lt=1.0)
-    day: float | None = Field(None, gt=0.0)
-    per_days: float | None = Field(None, gt=0.0)
-    low: float | None = None
-    high: float | None = None
-    tolerance: float = Field(0.0, ge=0.0)
+    # every number finite: a bound of nan or inf, or a tolerance of inf, would make a
+    # target that any value meets
+    q: float | None = Field(None, gt=0.0, lt=1.0, allow_inf_nan=False)
+    day: float | None = Field(None, gt=0.0, allow_inf_nan=False)
+    per_days: float | None = Field(None, gt=0.0, allow_inf_nan=False)
+    low: float | None = Field(None, allow_inf_nan=False)
+    high: float | None = Field(None, allow_inf_nan=False)
+    tolerance: float = Field(0.0, ge=0.0, allow_inf_nan=False)
     source: str = Field(min_length=1)
     description: str = ""
 
     @model_validator(mode="after")
     def _complete(self) -> TargetSpec:
-        needs = {"ratio": ("denominator",), "quantile": ("q",), "p_by_day": ("day",),
-                 "difference": ("versus",)}
-        for key in needs.get(self.statistic, ()):
+        for key in NEEDS.get(self.statistic, ()):
             if getattr(self, key) is None:
                 raise ValueError(f"statistic {self.statistic!r} needs {key}")
+        for key, readers in READ_BY.items():
+            if getattr(self, key) is not None and self.statistic not in readers:
+                raise ValueError(f"{key} = {getattr(self, key)!r} is not read by statistic "
+                                 f"{self.statistic!r} (only by {', '.join(readers)})")
         if self.low is None and self.high is None:
             raise ValueError("give low, high or both (the target range)")
         if self.low is not None and self.high is not None and self.low > self.high:

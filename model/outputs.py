@@ -83,7 +83,8 @@ class Output:
     ``cost``: a cost of the deal; shown per arm in the report's cost tables.
     ``count``: a whole number of things.
     ``boolean``: yes or no (a proportion's event; the adaptive metric must be one).
-    ``category``: one of a set of labels or codes (a phase, a deciding term, a sector).
+    ``category``: one of a set of labels or codes (a phase, a deciding term, a sector), not
+    a quantity: no mean, sensitivity index or target statistic of it means anything.
     Together with the unit these say what sort of value it is (:attr:`scale`).
     ``per_arm``: shown per arm in the report's cost tables although not a cost.
     ``paired``: also compared with the baseline arm, run pair by run pair.

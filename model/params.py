@@ -443,6 +443,20 @@ def parse_override(text: str) -> tuple[str, Any]:
     return key, parse_value(key, raw)
 
 
+def parse_overrides(texts: list[str], flag: str = "--set") -> dict[str, Any]:
+    """Every ``key=value`` of a repeated ``--set``, read by :func:`parse_override`. A
+    parameter given twice is an error, not the last one silently winning."""
+    out: dict[str, Any] = {}
+    given: dict[str, str] = {}
+    for text in texts:
+        key, value = parse_override(text)
+        if key in out:
+            raise ParamError(f"{flag} {text.strip()}: parameter {key!r} is already set by "
+                             f"{flag} {given[key]}; set it once")
+        out[key], given[key] = value, text.strip()
+    return out
+
+
 def parse_value(name: str, text: str) -> Any:
     """The value ``text`` gives parameter ``name``: every door that takes a parameter as
     text (``--set``, a CSV design's cells) reads it here, so ``3`` is the same value

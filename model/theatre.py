@@ -18,7 +18,14 @@ import numpy as np
 from dmzsim.model.forces import RU, UA
 from dmzsim.model.front import NoFrontError, Sectors, front_cells, partition
 from dmzsim.model.theatre_grid import TheatreGrid as TheatreGrid  # re-exported
-from dmzsim.model.theatre_map import MapFileError, Raster, default_map_path, load_map, rasterise
+from dmzsim.model.theatre_map import (
+    MapFileError,
+    Raster,
+    default_map_path,
+    grid_size_problem,
+    load_map,
+    rasterise,
+)
 from mesa.discrete_space import OrthogonalMooreGrid, PropertyLayer
 
 
@@ -34,7 +41,11 @@ def cached_raster(map_path: str | Path | None, cell_km: float) -> Raster:
 
 @lru_cache(maxsize=8)
 def _raster(path: str, _mtime: int, cell_km: float) -> Raster:
-    return rasterise(load_map(path), cell_km)
+    spec = load_map(path)
+    too_large = grid_size_problem(spec, cell_km, f"map file {path}")
+    if too_large is not None:  # refused before any array is made
+        raise MapFileError(too_large)
+    return rasterise(spec, cell_km)
 
 
 @dataclass

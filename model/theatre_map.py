@@ -35,9 +35,17 @@ __all__ = [
     "Raster",
     "TownSpec",
     "default_map_path",
+    "grid_shape",
+    "grid_size_problem",
     "load_map",
     "rasterise",
 ]
+
+#: The most cells a theatre may be rasterised to. A cell costs about 1.2 kB in a run
+#: (the raster's arrays, the Mesa grid's cell objects), so this is about 2.4 GB per
+#: process; the default map at the smallest cell size (0.5 km) is about 475,000 cells.
+#: A larger map is refused before it is rasterised (docs/map-format.md, 'Size').
+MAX_CELLS = 2_000_000
 
 
 # --- the raster --------------------------------------------------------------------------
@@ -109,10 +117,34 @@ def load_map(path: str | Path) -> MapSpec:
         raise MapFileError(describe_errors(err, data, path)) from None
 
 
+def grid_shape(frame: TheatreFrame, cell_km: float) -> tuple[int, int]:
+    """``(columns, rows)`` of the raster of ``frame`` at ``cell_km``: the cells cover the
+    whole theatre, so the last column and row may reach a little past it."""
+    nx = max(1, math.ceil(frame.width_km / cell_km - 1e-9))
+    ny = max(1, math.ceil(frame.height_km / cell_km - 1e-9))
+    return nx, ny
+
+
+def grid_size_problem(spec: MapSpec, cell_km: float, where: str) -> str | None:
+    """Why ``spec`` cannot be rasterised at ``cell_km`` (more than :data:`MAX_CELLS`
+    cells), worded for ``where`` (e.g. ``map file m.toml``); None if it can. Computed
+    from the theatre's extent alone, before any array is made."""
+    frame = TheatreFrame.of(spec)
+    nx, ny = grid_shape(frame, cell_km)
+    if nx * ny <= MAX_CELLS:
+        return None
+    return (f"{where}: its theatre, {frame.width_km:,.0f} x {frame.height_km:,.0f} km, makes "
+            f"{nx:,} x {ny:,} = {nx * ny:,} cells of {cell_km:g} km; at most {MAX_CELLS:,} "
+            "(docs/map-format.md, 'Size'): a larger cell_km or a smaller theatre")
+
+
 def rasterise(spec: MapSpec, cell_km: float) -> Raster:
     """Rasterise ``spec`` to square cells of ``cell_km``; the grid covers the theatre."""
     if not (cell_km > 0 and math.isfinite(cell_km)):
         raise ValueError(f"cell_km = {cell_km!r}: must be a positive number")
+    too_large = grid_size_problem(spec, cell_km, f"map {spec.map.name!r}")
+    if too_large is not None:
+        raise MapFileError(too_large)
     frame = TheatreFrame.of(spec)
     x, y = _cell_centres(frame, cell_km)
     town_id, towns = _town_cells(spec, frame, x, y, cell_km)
@@ -144,8 +176,7 @@ def rasterise(spec: MapSpec, cell_km: float) -> Raster:
 def _cell_centres(frame: TheatreFrame, cell_km: float) -> tuple[np.ndarray, np.ndarray]:
     """``x_km`` and ``y_km`` of every cell's centre, ``[x, y]``-indexed. The cells cover the
     whole theatre, so the last column and row may reach a little past it."""
-    nx = max(1, math.ceil(frame.width_km / cell_km - 1e-9))
-    ny = max(1, math.ceil(frame.height_km / cell_km - 1e-9))
+    nx, ny = grid_shape(frame, cell_km)
     xs = (np.arange(nx) + 0.5) * cell_km
     ys = (np.arange(ny) + 0.5) * cell_km
     x, y = np.meshgrid(xs, ys, indexing="ij")

@@ -11,15 +11,18 @@ to anything but its default still wins.
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from dmzsim.model.agreement import NEVER, build_timeline
 from dmzsim.model.forces import UA
 from dmzsim.model.map_geometry import TheatreFrame
 from dmzsim.model.map_schema import MapSpec
 from matplotlib.path import Path as MplPath
 
 if TYPE_CHECKING:
+    from dmzsim.model.params import Params
     from dmzsim.model.theatre import Theatre
     from dmzsim.model.theatre_map import Raster
 
@@ -33,13 +36,32 @@ def map_forces(spec: MapSpec) -> dict[str, float]:
     return {k: v.value for k, v in spec.forces.items()}
 
 
-def check_zone(spec: MapSpec, name: str) -> None:
-    """Fail clearly, before a run starts, if the map defines no zone ``name``."""
+def check_zone(spec: MapSpec, name: str, path: str | Path | None = None) -> None:
+    """Fail clearly, before a run starts, if the map (the file at ``path``, if given)
+    defines no zone ``name``."""
     if name not in spec.zones:
         known = ", ".join(sorted(spec.zones)) or "none"
-        raise ZoneError(f"map {spec.map.name!r} defines no zone {name!r} for a unilateral "
-                        f"withdrawal (its zones: {known}); add [zones.{name}] to the map "
-                        "file or set unilateral_zone to one of its zones")
+        what = f"map file {path}" if path is not None else f"map {spec.map.name!r}"
+        raise ZoneError(f"{what} defines no zone {name!r} for a unilateral withdrawal (its "
+                        f"zones: {known}); add [zones.{name}] to the map file or set "
+                        "unilateral_zone to one of its zones")
+
+
+def ceded_zone(p: Params) -> str | None:
+    """The zone a run with ``p`` cedes if its withdrawal happens (a unilateral DMZ under a
+    sequencing that withdraws, when the guarantees come), else None."""
+    if p.dmz_shape != "unilateral":
+        return None
+    return p.unilateral_zone if build_timeline(p, True).withdrawal_end != NEVER else None
+
+
+def zone_ground(raster: Raster, name: str) -> np.ndarray:
+    """Flat mask of the ground Ukraine holds on the map's date in zone ``name``: what the
+    zone would cede if it were declared on day 0."""
+    held = (raster.ua_held & ~raster.impassable).ravel()
+    if raster.spec.zones[name].kind == "held_in_oblast":
+        return held & raster.in_oblast.ravel()
+    return held & _inside(raster, name)
 
 
 def unilateral_zone(theatre: Theatre, name: str) -> np.ndarray:

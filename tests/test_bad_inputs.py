@@ -20,7 +20,7 @@ from dmzsim.runs.cli import main
 from dmzsim.runs.experiment import tomlout
 
 from tests.fake_model import tiny_config
-from tests.helpers import SMALL_MAP
+from tests.helpers import BENT_MAP, SMALL_MAP
 
 ROOT = Path(__file__).resolve().parent.parent
 FAKE = ["--simulate", "tests.fake_model:simulate"]
@@ -101,6 +101,16 @@ fixed("sim-series-every-zero", ["sim", "--series-every", "0", "--series-out", "x
       "--series-every must be >= 1")
 fixed("sim-missing-scenario", ["sim", "nowhere.toml"], "scenario nowhere.toml")
 fixed("sim-missing-map", ["sim", "--map", "nowhere_map.toml"], "nowhere_map.toml")
+
+
+fixed("sim-set-twice", ["sim", "--set", "sequencing=no_deal", "--set", "sequencing=frozen_line"],
+      "--set sequencing=frozen_line: parameter 'sequencing' is already set by --set "
+      "sequencing=no_deal")
+fixed("run-set-twice", ["run", "sequencing", "--set", "dmz_width_km=5", "--set",
+                        "dmz_width_km=20", "--dry-run"],
+      "--set dmz_width_km=20: parameter 'dmz_width_km' is already set by --set dmz_width_km=5")
+fixed("map-set-twice", ["map", "--set", "cell_km=4", "--set", "cell_km=5"],
+      "--set cell_km=5: parameter 'cell_km' is already set by --set cell_km=4")
 
 
 @case("sim-scenario-bad-toml")
@@ -190,6 +200,60 @@ def _(tmp: Path):
     return ["sim", "--map", str(tmp / "m.toml")], f"map file {tmp / 'm.toml'}: is a folder"
 
 
+# A zone outside the theatre, water over the whole oblast, a continent-sized theatre: each
+# map loads, and each would make every run fail, run out of memory or cede nothing.
+FAR_ZONE = """
+[zones.far]
+kind = "polygon"
+outline = [[50.0, 30.0], [50.2, 30.0], [50.2, 30.3]]
+source = "a zone far outside the theatre"
+"""
+SEA = """
+[water.sea]
+kind = "impassable"
+outline = [[47.5, 36.5], [48.9, 36.5], [48.9, 38.3], [47.5, 38.3]]
+source = "water over the whole theatre"
+"""
+OBLAST = "[48.00, 37.00],\n    [48.36, 37.00],\n    [48.36, 37.80],\n    [48.00, 37.80],"
+CONTINENT = "[30.0, 0.0],\n    [70.0, 0.0],\n    [70.0, 100.0],\n    [30.0, 100.0],"
+MAPS = {"far": MAP_TEXT + FAR_ZONE, "wet": MAP_TEXT + SEA,
+        "continent": MAP_TEXT.replace(OBLAST, CONTINENT),
+        "no_zones": MAP_TEXT[:MAP_TEXT.index("[zones.unilateral]")]
+        + MAP_TEXT[MAP_TEXT.index("[line_of_contact]"):]}
+TOO_LARGE = "makes 3,588 x 2,222 = 7,972,536 cells of 2 km; at most 2,000,000"
+NO_FRONT = "Ukraine holds no ground along the line of contact in the oblast"
+CEDES_NOTHING = "zones.far covers no ground of the theatre that Ukraine holds"
+
+
+def map_file(tmp: Path, kind: str) -> Path:
+    assert OBLAST in MAP_TEXT and "[zones.unilateral]" in MAP_TEXT
+    path = tmp / f"{kind}.toml"
+    path.write_text(MAPS[kind])
+    return path
+
+
+for id_, kind, extra, needle in [
+    ("zone-outside-theatre", "far", ["--set", "unilateral_zone=far"],
+     "parameter 'unilateral_zone' = 'far': map file {map}: " + CEDES_NOTHING),
+    ("zone-missing", "no_zones", [],
+     "parameter 'unilateral_zone' = 'unilateral': map file {map} defines no zone 'unilateral'"),
+    ("water-everywhere", "wet", [], "map file {map}: " + NO_FRONT),
+    ("continent", "continent", [],
+     "parameter 'cell_km' = 2.0: map file {map}: its theatre, 7,176 x 4,443 km, " + TOO_LARGE),
+]:
+    def _sim_map_case(tmp: Path, kind: str = kind, extra: list = extra, needle: str = needle):
+        path = map_file(tmp, kind)
+        return (["sim", "--map", str(path), "--set", "horizon_days=2", *extra],
+                needle.format(map=path))
+    CASES.append(Case(f"sim-map-{id_}", _sim_map_case))
+
+
+@case("map-command-continent")
+def _(tmp: Path):
+    path = map_file(tmp, "continent")
+    return ["map", str(path)], f"map file {path}: its theatre, 7,176 x 4,443 km, " + TOO_LARGE
+
+
 # --- experiment files (dmzsim run) -------------------------------------------------------------
 def experiment_case(id_: str, changes: dict, needle: str, *extra: str) -> None:
     def setup(tmp: Path):
@@ -222,8 +286,8 @@ for id_, changes, needle in [
     ("base-horizon-conflict", {"base": {"horizon_days": 30}}, "base.horizon_days = 30"),
     ("arm-choice", {"arms": {"tf": {"sequencing": "territory_frist"}}},
      "arms.tf.sequencing = 'territory_frist'"),
-    ("arm-bool", {"arms": {"tf": {"guarantee_credibility": True}}},
-     "arms.tf.guarantee_credibility = True"),
+    ("arm-bool", {"arms": {"tf": {"guarantee_delivery_prob": True}}},
+     "arms.tf.guarantee_delivery_prob = True"),
     ("arm-text", {"arms": {"tf": {"dmz_width_km": "5"}}}, "arms.tf.dmz_width_km = '5'"),
     ("arm-bad-name", {"arms": {"t.f": {}}}, "t.f"),
     ("arm-not-a-table", {"arms": {"tf": 3}}, "arms.tf"),
@@ -281,8 +345,108 @@ for id_, changes, needle in [
     ("map-sha-bad", {"map": str(SMALL_MAP), "map_sha256": "0" * 64}, "map_sha256"),
     ("design-file-missing", {"design": {"method": "table", "file": "nowhere.csv"}},
      "design.file = 'nowhere.csv'"),
+    # the conflict rule: a parameter set in two places
+    ("horizon-top-and-swept", {"design": {"method": "grid", "parameters": {
+        "horizon_days": [30, 60]}}},
+     "design.parameters.horizon_days = [30, 60]: 'horizon_days' is also set by "
+     "horizon_days = 60; set a parameter in one place only"),
+    ("base-and-arm", {"base": {"sequencing": "no_deal"}},
+     "arms.tf.sequencing = 'territory_first': 'sequencing' is also set by "
+     "base.sequencing = 'no_deal'"),
+    ("base-and-swept", {"base": {"guarantee_credibility": 0.5}},
+     "design.parameters.guarantee_credibility = [0.2, 0.8]: 'guarantee_credibility' is also "
+     "set by base.guarantee_credibility = 0.5"),
+    ("arm-and-table-row", {"design": {"method": "table", "rows": [
+        {"sequencing": "no_deal"}]}},
+     "arms.tf.sequencing = 'territory_first': 'sequencing' is also set by "
+     "design.rows[0].sequencing = 'no_deal'"),
+    ("quick-horizon-and-arm", {"horizon_days": None, "quick": {"horizon_days": 10},
+                               "arms": {"tf": {"horizon_days": 20}}},
+     "arms.tf.horizon_days = 20: 'horizon_days' is also set by quick.horizon_days = 10"),
+    ("table-rows-and-file", {"design": {"method": "table", "file": "points.csv", "rows": [
+        {"dmz_width_km": 5.0}]}},
+     "design.file = 'points.csv': design.rows gives the table's rows too"),
+    # settings nothing reads
+    ("grid-samples", {"design": {"method": "grid", "samples": 4, "parameters": {
+        "guarantee_credibility": [0.2, 0.8]}}},
+     "design.samples = 4: not read by design method 'grid'"),
+    ("lhs-second-order", {"design": {**SWEEP, "second_order": True}},
+     "design.second_order = True: not read by design method 'lhs'"),
+    ("sobol-levels", {"design": {**SWEEP, "method": "sobol", "levels": 6}},
+     "design.levels = 6: not read by design method 'sobol'"),
+    ("grid-seed", {"design": {"method": "grid", "seed": 3, "parameters": {
+        "guarantee_credibility": [0.2, 0.8]}}},
+     "design.seed = 3: not read by design method 'grid'"),
+    ("grid-log-scale", {"design": {"method": "grid", "parameters": {
+        "guarantee_credibility": {"values": [0.2, 0.8], "scale": "log"}}}},
+     "design.parameters.guarantee_credibility.scale = 'log': not read"),
+    ("quick-samples-grid", {"quick": {"samples": 2}},
+     "quick.samples = 2: not read by design method 'grid'"),
+    ("quick-max-without-auto", {"quick": {"max_replicates": 5}},
+     "quick.max_replicates = 5: only read with replicates = \"auto\""),
+    ("analysis-grid", {"analysis": {"sensitivity": ["resumed"]}},
+     "analysis.sensitivity = ['resumed']: nothing reads it with design method 'grid'"),
+    ("analysis-category", {"design": {**SWEEP, "method": "sobol", "samples": 4},
+                           "analysis": {"sensitivity": ["attack_sector"]}},
+     "output 'attack_sector' is a category, not a quantity"),
+    # targets
+    ("target-category", {"targets": {"t": {"arm": "tf", "statistic": "mean", "output":
+                                           "attack_sector", "low": 0.0, "source": "s"}}},
+     "targets.t.output = 'attack_sector': a category"),
+    ("target-day-beyond-horizon", {"targets": {"t": {
+        "arm": "tf", "statistic": "p_by_day", "output": "resumed", "day": 90.0, "low": 0.0,
+        "source": "s"}}}, "targets.t.day = 90.0: beyond the horizon of 60 days"),
+    ("target-day-on-mean", {"targets": {"t": {
+        "arm": "tf", "statistic": "mean", "output": "ru_losses", "day": 9.0, "low": 0.0,
+        "source": "s"}}}, "day = 9.0 is not read by statistic 'mean'"),
+    ("target-horizon-armed", {"horizon_days": None, "arms": {
+        "tf": {"sequencing": "territory_first", "horizon_days": 30},
+        "gf": {"sequencing": "guarantees_first"}},
+        "targets": {"t": {"arm": "tf", "statistic": "mean", "output": "ru_losses",
+                          "low": 0.0, "source": "s"}}},
+     "arms.tf.horizon_days = 30: an experiment with [targets] runs every run to one "
+     "horizon"),
 ]:
     experiment_case(id_, changes, needle)
+
+
+# TOML's nan and inf: a target range of nan, or a tolerance of inf, would pass anything
+for id_, line, needle in [("low-nan", "low = nan", "targets.t.low = nan"),
+                          ("high-nan", "low = 0.0\nhigh = nan", "targets.t.high = nan"),
+                          ("tolerance-inf", "low = 0.0\ntolerance = inf",
+                           "targets.t.tolerance = inf")]:
+    def _target_case(tmp: Path, line: str = line, needle: str = needle):
+        path = tmp / "exp.toml"
+        path.write_text(tomlout.dumps(tiny_config()) + "\n[targets.t]\narm = \"tf\"\n"
+                        f"statistic = \"mean\"\noutput = \"ru_losses\"\n{line}\n"
+                        "source = \"s\"\n")
+        return ["run", str(path), "--out", str(tmp / "out"), "--serial", *FAKE], needle
+    CASES.append(Case(f"experiment-target-{id_}", _target_case))
+
+
+# the map of every arm and design point, checked before the folder exists
+for id_, kind, changes, needle in [
+    ("zone-missing", "no_zones", {},
+     "unilateral_zone = 'unilateral' (the default): map file {map} defines no zone "
+     "'unilateral'"),
+    ("arm-zone-cedes-nothing", "far", {"arms": {"tf": {"unilateral_zone": "far"}}},
+     "arms.tf.unilateral_zone = 'far': map file {map}: " + CEDES_NOTHING),
+    ("design-zone-missing", "far", {"design": {"method": "grid", "parameters": {
+        "unilateral_zone": ["unilateral", "nope"]}}},
+     "design.parameters.unilateral_zone = ['unilateral', 'nope']: map file {map} defines "
+     "no zone 'nope'"),
+    ("water-everywhere", "wet", {}, "map = 'wet.toml': map file {map}: " + NO_FRONT),
+    ("continent", "continent", {},
+     "cell_km = 2.0 (the default): map file {map}: its theatre"),
+]:
+    def _exp_map_case(tmp: Path, kind: str = kind, changes: dict = changes,
+                      needle: str = needle):
+        path = map_file(tmp, kind)
+        (tmp / "exp.toml").write_text(tomlout.dumps(tiny_config(
+            map=path.name, **changes)))
+        return (["run", str(tmp / "exp.toml"), "--out", str(tmp / "out"), "--serial", *FAKE],
+                needle.format(map=path))
+    CASES.append(Case(f"experiment-map-{id_}", _exp_map_case))
 
 experiment_case("quick-without-table", {}, "--quick needs a [quick] table", "--quick")
 
@@ -295,9 +459,17 @@ for id_, csv_text, needle in [
     ("unknown-column", "dmz_widht_km\n5.0\n", "unknown parameter 'dmz_widht_km'"),
     ("empty-cell", "dmz_width_km,withdrawal_days\n5.0,\n", "line 2: empty cell for"),
     ("ragged-row", "dmz_width_km\n5.0,7\n", "line 2: the row's cells do not match"),
+    ("empty", "", "points.csv: no rows (the file is empty or has a header only)"),
+    ("header-only", "dmz_width_km\n", "points.csv: no rows"),
+    ("binary", b"\x89PNG\r\n\x1a\n\x00\xff\xfe", "points.csv: not a text file (not UTF-8)"),
+    ("column-twice", "dmz_width_km,dmz_width_km\n5.0,7.0\n",
+     "line 1: column 'dmz_width_km' is named twice"),
 ]:
-    def _csv_case(tmp: Path, csv_text: str = csv_text, needle: str = needle):
-        (tmp / "points.csv").write_text(csv_text)
+    def _csv_case(tmp: Path, csv_text: str | bytes = csv_text, needle: str = needle):
+        if isinstance(csv_text, bytes):
+            (tmp / "points.csv").write_bytes(csv_text)
+        else:
+            (tmp / "points.csv").write_text(csv_text)
         path = tmp / "exp.toml"
         path.write_text(tomlout.dumps(tiny_config(
             design={"method": "table", "file": "points.csv"})))
@@ -345,6 +517,14 @@ def run_option_case(id_: str, extra: list[str], needle: str) -> None:
 
 
 run_option_case("workers-zero", ["--workers", "0"], "workers must be >= 1, got 0")
+run_option_case("set-a-swept-parameter", ["--set", "guarantee_credibility=0.5", *FAKE],
+                "--set guarantee_credibility=0.5: 'guarantee_credibility' is also set by "
+                "design.parameters.guarantee_credibility = [0.2, 0.8]")
+run_option_case("set-the-top-horizon", ["--set", "horizon_days=30", *FAKE],
+                "--set horizon_days=30: 'horizon_days' is also set by horizon_days = 60")
+run_option_case("set-an-arm-parameter", ["--set", "sequencing=no_deal", *FAKE],
+                "--set sequencing=no_deal: 'sequencing' is also set by "
+                "arms.tf.sequencing = 'territory_first'")
 run_option_case("serial-and-workers", ["--serial", "--workers", "2"], "serial runs one run")
 run_option_case("simulate-missing", ["--simulate", "tests.fake_model:nope"],
                 "simulate function 'tests.fake_model:nope'")
@@ -423,6 +603,29 @@ def _(tmp: Path):
     return resume_argv(tmp, *FAKE), f"{folder} holds runs but no manifest.json"
 
 
+@case("results-not-moved-by-a-bad-zone")
+def _(tmp: Path):
+    finished_folder(tmp)  # a fresh run would move it to tiny.prev
+    path = map_file(tmp, "no_zones")
+    (tmp / "exp.toml").write_text(tomlout.dumps(tiny_config(map=path.name)))
+    return (["run", str(tmp / "exp.toml"), "--out", str(tmp / "out"), "--serial", *FAKE],
+            f"map file {path} defines no zone 'unilateral'")
+
+
+@case("validate-from-a-folder-without-targets")
+def _(tmp: Path):
+    folder = finished_folder(tmp)
+    return (["validate", "--from", str(folder)],
+            f"--from {folder}: its experiment 'tiny' names no [targets]")
+
+
+@case("validate-from-a-folder-of-another-experiment")
+def _(tmp: Path):
+    folder = finished_folder(tmp)
+    return (["validate", str(ROOT / "runs" / "validation.toml"), "--from", str(folder)],
+            f"--from {folder}: its runs were made with another config")
+
+
 @case("report-missing-folder")
 def _(tmp: Path):
     return ["report", str(tmp / "nowhere")], f"{tmp / 'nowhere'} is not a folder"
@@ -497,7 +700,66 @@ def _(tmp: Path):
     return ["verify", str(toml), "--quick", "--serial"], "simulate function 'os:system'"
 
 
+# --- calibration files (dmzsim calibrate) ----------------------------------------------------
+CALIBRATED = {**tiny_config(), "arms": {"tf": {"sequencing": "territory_first"}},
+              "targets": {"t": {"arm": "tf", "statistic": "mean", "output": "ru_losses",
+                                "low": 0.0, "source": "s"}}}
+for id_, changes, text, needle in [
+    ("parameter-set-by-an-arm", {"arms": {"tf": {"attrition_rate_per_day": 0.01}}}, "",
+     "searched parameter attrition_rate_per_day=0.002: 'attrition_rate_per_day' is also "
+     "set by arms.tf.attrition_rate_per_day = 0.01"),
+    ("parameter-swept", {"design": {"method": "grid", "parameters": {
+        "attrition_rate_per_day": [0.01, 0.02]}}}, "",
+     "'attrition_rate_per_day' is also set by design.parameters.attrition_rate_per_day"),
+    ("target-twice", {}, 'targets = ["t", "t"]', "targets: 't' is named twice"),
+    ("arms-leave-out-a-target-arm", {"arms": {"tf": {"sequencing": "territory_first"},
+                                              "gf": {"sequencing": "guarantees_first"}}},
+     'arms = ["gf"]', "leaves out 'tf', an arm the targets read"),
+    ("unknown-key", {}, "trails = 3", "trails"),
+]:
+    def _calibration_case(tmp: Path, changes: dict = changes, text: str = text,
+                          needle: str = needle):
+        (tmp / "exp.toml").write_text(tomlout.dumps({**CALIBRATED, **changes}))
+        path = tmp / "cal.toml"
+        path.write_text(f'name = "fit"\nexperiment = "exp.toml"\ntrials = 2\nseed = 1\n{text}\n'
+                        "[parameters.attrition_rate_per_day]\nmin = 0.002\nmax = 0.03\n")
+        return ["calibrate", str(path), "--out", str(tmp / "out")], needle
+    CASES.append(Case(f"calibration-{id_}", _calibration_case))
+
+
+# --- the visual run (dmzsim viz): its inputs checked before the server starts ----------------
 fixed("viz-port", ["viz", "--port", "0"], "--port must be 1..65535, got 0")
+
+
+@case("viz-scenario-unknown-key")
+def _(tmp: Path):
+    (tmp / "s.toml").write_text("credibilty = 0.5\n")
+    return ["viz", "--scenario", str(tmp / "s.toml")], "unknown parameter 'credibilty'"
+
+
+@case("viz-scenario-bad-experiment")
+def _(tmp: Path):
+    (tmp / "e.toml").write_text(tomlout.dumps(tiny_config(replicate=3)))
+    return ["viz", "--scenario", str(tmp / "e.toml")], f"experiment {tmp / 'e.toml'}"
+
+
+@case("viz-scenario-zone-not-on-the-map")
+def _(tmp: Path):
+    (tmp / "s.toml").write_text('unilateral_zone = "north_half"\n')
+    return (["viz", "--scenario", str(tmp / "s.toml")],
+            "unilateral_zone = 'north_half': map file")
+
+
+@case("viz-scenario-on-another-map")
+def _(tmp: Path):
+    (tmp / "e.toml").write_text(tomlout.dumps(tiny_config(map=str(BENT_MAP))))
+    return (["viz", "--scenario", str(tmp / "e.toml"), "--map", str(SMALL_MAP)],
+            "its experiment runs on the map")
+
+
+@case("viz-map-continent")
+def _(tmp: Path):
+    return ["viz", "--map", str(map_file(tmp, "continent"))], TOO_LARGE
 
 
 # ------------------------------------------------------------------------------------------------
@@ -505,6 +767,10 @@ def test_the_battery_is_large_and_its_cases_distinct() -> None:
     ids = [c.id for c in CASES]
     assert len(ids) == len(set(ids))
     assert len(ids) >= 100
+
+
+# Cases with several faults at once: each is reported, one line each.
+SEVERAL_FAULTS = {"experiment-design-lhs-choice"}
 
 
 @pytest.mark.parametrize("bad", CASES, ids=lambda c: c.id)
@@ -521,4 +787,5 @@ def test_a_bad_input_is_a_clean_error_that_changes_nothing(
     assert needle in err, err
     assert "Traceback" not in err
     assert err.startswith(f"dmzsim {argv[0]}: error: "), err
+    assert err.count("\n") == 1 or bad.id in SEVERAL_FAULTS, err  # one line
     assert snapshot(tmp_path) == before

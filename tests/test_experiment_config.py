@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+import typing
 from pathlib import Path
 
 import numpy as np
@@ -91,7 +92,8 @@ def test_unknown_arm_references_are_errors(changes: dict, needle: str) -> None:
     ({"design": {"method": "lhs", "samples": 4, "parameters": {"decision_noise": [0.1]}}},
      "'lhs' needs min and max"),
     ({"design": {"method": "grid", "parameters": {"sequencing": ["no_deal"]}}},
-     "arms.tf.sequencing = 'territory_first': also swept by design.parameters.sequencing"),
+     "arms.tf.sequencing = 'territory_first': 'sequencing' is also set by "
+     "design.parameters.sequencing = ['no_deal']"),
     ({"design": {"method": "grid", "parameters": {"decision_noise": {"min": 1, "max": 0}}}},
      "a range needs min < max"),
     ({"arms": {"bad.name": {}}}, "arms.bad.name"),
@@ -256,3 +258,99 @@ def test_counts_are_bounded_and_the_adaptive_metric_is_a_yes_no_output(changes: 
                                                                        needle: str) -> None:
     with pytest.raises(ExperimentError, match=re.escape(needle)):
         experiment.from_dict(tiny_config(**changes))
+
+
+# --- the conflict rule ------------------------------------------------------------------------
+def _schema_keys(model: type, prefix: str = "") -> set[str]:
+    """Every key path of an experiment file, from the schema (``*`` for a table's names)."""
+    from pydantic import BaseModel
+
+    keys: set[str] = set()
+    for name, field in model.model_fields.items():
+        path = f"{prefix}{name}"
+        keys.add(path)
+        ann = field.annotation
+        for arg in (ann, *typing.get_args(ann), *(a for t in typing.get_args(ann)
+                                                  for a in typing.get_args(t))):
+            if isinstance(arg, type) and issubclass(arg, BaseModel):
+                star = ".*." if typing.get_origin(ann) is dict or any(
+                    typing.get_origin(t) is dict for t in typing.get_args(ann)) else "."
+                keys |= _schema_keys(arg, f"{path}{star}")
+    return keys
+
+
+def test_every_key_of_the_schema_is_a_parameter_place_or_not_a_parameter() -> None:
+    """A new key of the experiment schema must be classified: a place that gives model
+    parameters values (then the conflict rule covers it) or not a parameter at all."""
+    from dmzsim.model.params import Params
+    from dmzsim.runs.experiment.checks import NOT_PARAMETERS, PARAMETER_PLACES
+    from dmzsim.runs.experiment.schema import ExperimentSpec
+
+    keys = _schema_keys(ExperimentSpec)
+    places, others = set(PARAMETER_PLACES), set(NOT_PARAMETERS)
+    assert not places & others
+    assert keys == places | others, (keys - places - others, places | others - keys)
+    named_like_a_parameter = {k for k in keys if k.split(".")[-1] in Params.model_fields}
+    assert named_like_a_parameter <= places
+
+
+# Each place of the schema (and --set), with a setting of horizon_days there.
+PLACE_SETTINGS: dict[str, tuple[dict, dict]] = {
+    "horizon_days": ({"horizon_days": 30}, {}),
+    "base": ({"base": {"horizon_days": 30}}, {}),
+    "arms": ({"arms": {"a": {"horizon_days": 30}}}, {}),
+    "design.parameters": ({"design": {"method": "grid", "parameters": {
+        "horizon_days": [30, 40]}}}, {}),
+    "design.rows": ({"design": {"method": "table", "rows": [{"horizon_days": 30}]}}, {}),
+    "design.file": ({"design": {"method": "table", "file": "points.csv"}}, {}),
+    "design.from_calibration": ({"design": {"method": "table",
+                                            "from_calibration": "cal"}}, {}),
+    "quick.horizon_days": ({"quick": {"horizon_days": 30}}, {}),
+    "--set": ({}, {"horizon_days": 30}),
+}
+
+
+def test_every_place_is_covered_by_the_conflict_rule(tmp_path: Path) -> None:
+    """Any two places setting one parameter are an error naming both (two arms are
+    alternatives, and [quick] horizon_days replaces the file's own horizon)."""
+    import itertools
+
+    import pandas as pd
+    from dmzsim.runs.experiment.checks import PARAMETER_PLACES
+
+    assert set(PLACE_SETTINGS) == {*PARAMETER_PLACES, "--set"}
+    (tmp_path / "points.csv").write_text("horizon_days\n40\n")
+    (tmp_path / "cal").mkdir()
+    pd.DataFrame({"horizon_days": [40.0], "objective": [0.0]}).to_parquet(
+        tmp_path / "cal" / "accepted.parquet")
+    allowed = {frozenset({"horizon_days", "quick.horizon_days"}),
+               frozenset({"base", "quick.horizon_days"})}
+    tables = {"design.parameters", "design.rows", "design.file", "design.from_calibration"}
+    for one, two in itertools.combinations(PLACE_SETTINGS, 2):
+        if {one, two} <= tables:  # one design at a time (a design's own check)
+            continue
+        config = {"name": "x", "root_seed": 1, "replicates": 1}
+        overrides: dict = {}
+        for place in (one, two):
+            data, sets = PLACE_SETTINGS[place]
+            for key, value in data.items():
+                both = config.get(key)
+                config[key] = {**both, **value} if isinstance(both, dict) else value
+            overrides.update(sets)
+        if frozenset({one, two}) in allowed:
+            experiment.from_dict(config, base_dir=tmp_path, overrides=overrides)
+            continue
+        with pytest.raises(ExperimentError, match="'horizon_days' is also set by") as err:
+            experiment.from_dict(config, base_dir=tmp_path, overrides=overrides)
+        assert "set a parameter in one place only" in str(err.value), (one, two)
+
+
+def test_a_resolved_config_loads_whatever_its_arms_and_design_set(tmp_path: Path) -> None:
+    """A resolved config spells every parameter out in base: only a base value other than
+    the default, under a parameter an arm or the design sets, is a conflict there."""
+    exp = experiment.from_dict(tiny_config())
+    data = tomllib.loads(exp.to_toml())
+    assert experiment.from_dict(data).config_hash == exp.config_hash
+    data["base"]["sequencing"] = "no_deal"  # an arm sets it
+    with pytest.raises(ExperimentError, match=r"'sequencing' is also set by base\.sequencing"):
+        experiment.from_dict(data)

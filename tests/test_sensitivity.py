@@ -127,7 +127,9 @@ def test_the_experiment_names_outputs_to_analyse() -> None:
     names the key and lists the choices, and no [analysis] leaves the hash alone."""
     from dmzsim.runs.experiment.config import ExperimentError, from_dict
 
-    base = {"name": "x", "root_seed": 1, "replicates": 1}
+    base = {"name": "x", "root_seed": 1, "replicates": 1, "design": {
+        "method": "sobol", "samples": 4, "parameters": {
+            "guarantee_credibility": {"min": 0.0, "max": 1.0}}}}
     cfg = from_dict({**base, "analysis": {"sensitivity": ["resumed", "territory_lost_km2",
                                                           "ceasefire_days"]}})
     assert cfg.resolved["analysis"]["sensitivity"][1] == "territory_lost_km2"
@@ -138,7 +140,7 @@ def test_the_experiment_names_outputs_to_analyse() -> None:
     text = str(err.value)
     assert "analysis.sensitivity" in text and "unknown output 'territory_lost'" in text
     assert "'territory_lost_km2'" in text  # among the choices
-    for bad in (["decided_by"], [], ["resumed", "resumed"]):
+    for bad in (["decided_by"], ["attack_sector"], [], ["resumed", "resumed"]):
         with pytest.raises(ExperimentError, match=r"analysis\.sensitivity"):
             from_dict({**base, "analysis": {"sensitivity": bad}})
     with pytest.raises(ExperimentError, match="sensitivty"):

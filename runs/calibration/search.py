@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import math
 import signal
-import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -30,8 +29,7 @@ from dmzsim.analysis.results_layout import CalibrationLayout
 from dmzsim.analysis.target_spec import TargetSpec
 from dmzsim.analysis.targets import TargetResult, evaluate
 from dmzsim.common.signals import Interrupted
-from dmzsim.runs import experiment
-from dmzsim.runs.calibration.spec import Calibration, CalibrationError
+from dmzsim.runs.calibration.spec import Calibration, CalibrationError, trial_experiment
 from dmzsim.runs.sweep import run_experiment
 from dmzsim.runs.sweep.executors import ExecutorSpec
 from tqdm import tqdm
@@ -66,27 +64,6 @@ def objective(results: Sequence[TargetResult]) -> float:
         d = r.distance
         total += MISSED if not math.isfinite(d) else d / scale(r.spec)
     return total
-
-
-def trial_experiment(cal: Calibration, params: dict[str, float], k: int
-                     ) -> experiment.ExperimentConfig:
-    """The calibration's experiment with the trial's parameters in its base, its arms cut
-    to those the targets read, and its replicates as the calibration asks."""
-    path = cal.source.parent / cal.spec.experiment
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
-    data["name"] = f"trial_{k:04d}"
-    data["base"] = {**data.get("base", {}), **params}
-    keep = cal.arms
-    data["arms"] = {a: v for a, v in data.get("arms", {}).items() if a in keep}
-    data["targets"] = {n: t for n, t in data.get("targets", {}).items()
-                       if n in cal.target_names}
-    if data.get("baseline_arm") not in keep:
-        data.pop("baseline_arm", None)
-    data.pop("quick", None)
-    if cal.spec.replicates is not None:
-        data["replicates"] = cal.spec.replicates
-    return experiment.from_dict(data, source=f"{cal.source} (trial {k})",
-                                base_dir=path.parent)
 
 
 def run_trial(cal: Calibration, params: dict[str, float], k: int, folder: Path,

@@ -17,12 +17,18 @@ log = true                       # optional: search on a log scale
 ```
 
 Strict like every input: unknown keys, wrong types and names that are not model
-parameters or targets of the experiment are errors naming the file and the key.
+parameters or targets of the experiment are errors naming the file and the key; so are a
+target or an arm named twice, ``arms`` that leave out an arm a target reads, and a
+searched parameter that the experiment sets itself (the conflict rule of
+:mod:`runs.experiment.checks`: the trial's value would override it, or be overridden).
+The trial experiment is built at both ends of every range before anything runs, so what
+a trial would meet (a map's zone, the conflict rule) stops the command at once.
 """
 
 from __future__ import annotations
 
 import math
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +39,9 @@ from dmzsim.runs import experiment
 from dmzsim.runs.experiment.config import ExperimentConfig
 from dmzsim.runs.experiment.schema import NAME_PATTERN, ExperimentError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+#: How the trial experiment's errors name a searched parameter.
+SEARCHED = "searched parameter"
 
 
 class CalibrationError(ValueError):
@@ -145,4 +154,45 @@ def load(path: str | Path) -> Calibration:
         if arm not in exp.arm_names:
             raise CalibrationError(f"calibration {source}: arms: {arm!r} is not an arm of "
                                    f"{spec.experiment} ({', '.join(exp.arm_names)})")
-    return Calibration(spec, source, exp, _ranges(spec, source))
+    for key in ("targets", "arms"):
+        names = getattr(spec, key) or []
+        twice = [n for i, n in enumerate(names) if n in names[:i]]
+        if twice:
+            raise CalibrationError(f"calibration {source}: {key}: {twice[0]!r} is named twice")
+    cal = Calibration(spec, source, exp, _ranges(spec, source))
+    if spec.arms is not None:
+        read = {a for n in cal.target_names for a in (
+            exp.spec.targets[n].arm, exp.spec.targets[n].versus) if a}
+        left_out = sorted(read - set(spec.arms))
+        if left_out:
+            raise CalibrationError(f"calibration {source}: arms = {spec.arms!r} leaves out "
+                                   f"{left_out[0]!r}, an arm the targets read")
+    for end in (0, 1):  # both ends of every range: what a trial would meet, checked now
+        params = {n: r[end] for n, r in cal.ranges.items()}
+        try:
+            trial_experiment(cal, params, 0)
+        except ExperimentError as err:
+            raise CalibrationError(f"calibration {source}: {err}") from None
+    return cal
+
+
+def trial_experiment(cal: Calibration, params: dict[str, float], k: int
+                     ) -> ExperimentConfig:
+    """The calibration's experiment with the trial's parameters added to its base (each
+    one the experiment must leave unset), its arms cut to those the targets read, and its
+    replicates as the calibration asks."""
+    path = cal.source.parent / cal.spec.experiment
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    data["name"] = f"trial_{k:04d}"
+    keep = cal.arms
+    data["arms"] = {a: v for a, v in data.get("arms", {}).items() if a in keep}
+    data["targets"] = {n: t for n, t in data.get("targets", {}).items()
+                       if n in cal.target_names}
+    if data.get("baseline_arm") not in keep:
+        data.pop("baseline_arm", None)
+    data.pop("quick", None)
+    if cal.spec.replicates is not None:
+        data["replicates"] = cal.spec.replicates
+    return experiment.from_dict(data, source=f"{path} (trial {k} of {cal.source})",
+                                base_dir=path.parent, overrides=params,
+                                overrides_label=SEARCHED)

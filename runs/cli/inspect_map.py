@@ -14,7 +14,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from dmzsim.model.map_inspection import inspect_map, picture, render_text
-from dmzsim.model.params import parse_override
+from dmzsim.model.params import parse_overrides
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -29,7 +29,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    params = dict(parse_override(text) for text in args.overrides)
+    params = parse_overrides(args.overrides)
     found = inspect_map(args.map, **params)
     if args.json:
         print(json.dumps(asdict(found), default=str, indent=1))

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from dmzsim.analysis.report.build import write_report
 from dmzsim.analysis.results_layout import ResultsLayout
-from dmzsim.model.params import parse_override
+from dmzsim.model.params import parse_overrides
 from dmzsim.runs import experiment
 from dmzsim.runs.cli.options import (
     add_executor_options,
@@ -50,8 +50,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-report", action="store_true", help="do not write figures/report")
     p.add_argument("--set", dest="overrides", action="append", default=[],
                    metavar="KEY=VALUE",
-                   help="set a model parameter for every run, over the file's base "
-                        "(repeatable; it changes the config, so --resume refuses a "
+                   help="set a model parameter for every run, one the file does not "
+                        "set (repeatable; it changes the config, so --resume refuses a "
                         "folder made without it)")
     p.add_argument("--replicates", type=int, metavar="N",
                    help="replicates per arm and design point, instead of the file's; "
@@ -67,7 +67,7 @@ def load_experiment_of(args: argparse.Namespace, quick: bool | None = None
                        ) -> ExperimentConfig:
     """The experiment as the command line asks for it (--quick unless ``quick`` says
     otherwise, --set, --replicates)."""
-    base = dict(parse_override(text) for text in getattr(args, "overrides", []))
+    base = parse_overrides(getattr(args, "overrides", []))
     return experiment.load(args.experiment, quick=args.quick if quick is None else quick,
                            base=base, replicates=getattr(args, "replicates", None))
 

@@ -11,7 +11,9 @@ from typing import Any
 from dmzsim.common.files import write_parquet_atomic
 from dmzsim.common.tomlfile import read_toml
 from dmzsim.model.api import simulate
-from dmzsim.model.params import Params, parse_override
+from dmzsim.model.map_checks import run_map_problem
+from dmzsim.model.params import Params, parse_overrides
+from dmzsim.model.theatre_map import MapFileError
 from dmzsim.runs.cli.options import UsageError, warn_about_map
 
 
@@ -32,13 +34,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     every = _series_every(args)
-    values = _scenario_values(args.scenario)
-    for text in args.overrides:
-        key, value = parse_override(text)
-        values[key] = value
+    values = {**_scenario_values(args.scenario), **parse_overrides(args.overrides)}
     if args.seed < 0:
         raise UsageError(f"--seed must be >= 0, got {args.seed}")
     params = Params.build(values)
+    _check_map(args.map, params)
     warn_about_map("sim", args.map)
     result = simulate(params, args.seed, series_every=every, map_path=args.map)
     if args.series_out is not None and result.series is not None:
@@ -64,6 +64,18 @@ def _series_every(args: argparse.Namespace) -> int:
         if parent.exists() and not parent.is_dir():
             raise UsageError(f"--series-out {args.series_out}: {parent} is a file")
     return args.series_every or 1
+
+
+def _check_map(path: Path | None, params: Params) -> None:
+    """What the run would meet on its map (a zone that is missing or cedes nothing, a
+    theatre too large, no front), refused before it runs."""
+    problem = run_map_problem(path, params)
+    if problem is None:
+        return
+    if problem.param is None:
+        raise MapFileError(problem.message)
+    value = getattr(params, problem.param)
+    raise MapFileError(f"parameter {problem.param!r} = {value!r}: {problem.message}")
 
 
 def _scenario_values(path: Path | None) -> dict[str, Any]:

@@ -71,14 +71,46 @@ def server_command(host: str, port: int) -> list[str]:
 
 
 def server_env(args: argparse.Namespace) -> dict[str, str]:
-    """The child's environment: this one, with the scenario and map passed on."""
+    """The child's environment: this one, with the scenario and map passed on, each
+    checked first (:func:`check_inputs`)."""
+    check_inputs(args.scenario, args.map)
     env = dict(os.environ)
     for flag, var in ((args.scenario, "DMZSIM_SCENARIO"), (args.map, "DMZSIM_MAP")):
         if flag is not None:
-            if not flag.is_file():
-                raise UsageError(f"file not found: {flag}")
             env[var] = str(flag.resolve())
     return env
+
+
+def check_inputs(scenario: Path | None, map_path: Path | None) -> None:
+    """The scenario file and the map, checked as ``dmzsim sim`` and ``dmzsim run`` check
+    them, before the server starts: a file that does not load, a parameter out of range,
+    an experiment on another map, a zone the map lacks or that cedes nothing is an error
+    naming the file, not a page that fails later."""
+    from dmzsim.model.map_checks import run_map_problem
+    from dmzsim.model.params import Params
+    from dmzsim.model.theatre_map import load_map
+    from dmzsim.runs.viz.scenarios import default_scenario, load_scenarios
+
+    if map_path is not None:
+        load_map(map_path)  # MapFileError: exit 2, naming the file and the key
+    try:
+        found = load_scenarios(scenario) if scenario is not None else [default_scenario()]
+    except ValueError as err:
+        text = str(err)
+        raise UsageError(text if str(scenario) in text else f"scenario {scenario}: {text}"
+                         ) from None
+    uses = map_path.resolve() if map_path is not None else None
+    for s in found:
+        if s.map_file is not None and s.map_file != uses:
+            raise UsageError(f"scenario {scenario}: its experiment runs on the map "
+                             f"{s.map_file}; start the visual run with --map {s.map_file}")
+        p = Params.build(s.values)
+        problem = run_map_problem(map_path, p)
+        if problem is not None:
+            where = (f"{problem.param} = {getattr(p, problem.param)!r}: "
+                     if problem.param is not None else "")
+            what = f"scenario {scenario} ({s.label})" if scenario else "the model's defaults"
+            raise UsageError(f"{what}: {where}{problem.message}")
 
 
 def port_in_use(host: str, port: int) -> bool:

@@ -35,8 +35,16 @@ from dmzsim.common.tomlfile import read_toml
 from dmzsim.model.params import ParamError, Params, parse_value
 from dmzsim.model.theatre_map import load_map
 from dmzsim.runs.experiment import seeds, tomlout
-from dmzsim.runs.experiment.checks import base_values, check_semantics
+from dmzsim.runs.experiment.checks import (
+    base_values,
+    check_conflicts,
+    check_semantics,
+    check_table_sources,
+    check_target_days,
+    parameter_places,
+)
 from dmzsim.runs.experiment.published import locate, published_names
+from dmzsim.runs.experiment.runs_map import check_run_maps
 from dmzsim.runs.experiment.schema import CONFIG_KEYS, OTHER_NAMES, ExperimentSpec, format_issue
 from dmzsim.runs.experiment.schema import ExperimentError as ExperimentError
 from pydantic import ValidationError
@@ -95,38 +103,61 @@ def load(path: str | Path, *, quick: bool = False, base: dict[str, Any] | None =
     """Read, validate and resolve an experiment TOML file (``quick``: its [quick] subset);
     a published experiment can also be given by name (:func:`published.locate`).
 
-    ``base`` sets model parameters on top of the file's ``base`` and ``replicates``
-    replaces its replicates (``dmzsim run --set``, ``--replicates``); both are checked
-    like the file itself and become part of the resolved config and its hash.
+    ``base`` sets model parameters the file leaves unset and ``replicates`` replaces its
+    replicates (``dmzsim run --set``, ``--replicates``); both are checked like the file
+    itself and become part of the resolved config and its hash. A parameter that ``base``
+    sets and the file sets too is an error (the conflict rule, :mod:`.checks`).
     """
     path = locate(path)
     if len(path.parts) == 1 and not path.exists():  # a bare name: say what names exist
         raise ExperimentError(f"experiment {path}: file not found (nor a published "
                               f"experiment: {', '.join(published_names())})")
     data = read_toml(path, what="experiment", error=ExperimentError)
-    if base:
-        data["base"] = {**data.get("base", {}), **base}
     if replicates is not None:
         data["replicates"] = replicates
         if isinstance(data.get("quick"), dict):
             data["quick"].pop("replicates", None)
-    return from_dict(data, source=str(path), quick=quick, base_dir=path.parent)
+    return from_dict(data, source=str(path), quick=quick, base_dir=path.parent,
+                     overrides=base)
 
 
 def from_dict(data: dict[str, Any], *, source: str = "<dict>", quick: bool = False,
-              base_dir: Path | None = None) -> ExperimentConfig:
-    """Validate a config dict (as read from TOML) and resolve it."""
+              base_dir: Path | None = None, overrides: dict[str, Any] | None = None,
+              overrides_label: str = "--set") -> ExperimentConfig:
+    """Validate a config dict (as read from TOML) and resolve it.
+
+    ``overrides`` are model parameters given outside the file (``--set``, shown in errors
+    as ``overrides_label``), added to its base. Everything a run will meet is checked
+    here, before any folder exists: the file's keys and values, the conflict rule, and
+    the map and zone of every arm and design point (:mod:`.runs_map`).
+    """
+    base_dir = base_dir or Path(".")
     spec = _validate_structure(data, source)
+    issues = check_table_sources(spec)
+    if issues:
+        raise ExperimentError.from_issues(source, issues)
+    table = "design.rows"
     if spec.design.file is not None:
-        spec = _inline_table_file(spec, source, base_dir or Path("."))
+        table = f"design.file = {spec.design.file!r}"
+        spec = _inline_table_file(spec, source, base_dir)
     if spec.design.from_calibration is not None:
-        spec = _inline_accepted_sets(spec, source, base_dir or Path("."))
-    map_file, map_digest, map_issues = _check_map(spec, base_dir or Path("."))
-    issues = check_semantics(spec) + map_issues
+        table = f"design.from_calibration = {spec.design.from_calibration!r}"
+        spec = _inline_accepted_sets(spec, source, base_dir)
+    places = parameter_places(spec, table=table, overrides=overrides,
+                              overrides_label=overrides_label)
+    if overrides:
+        spec = spec.model_copy(update={"base": {**spec.base, **overrides}})
+    map_file, map_digest, map_issues = _check_map(spec, base_dir)
+    issues = check_conflicts(places) + check_semantics(spec) + map_issues
+    if not issues:
+        issues = check_run_maps(spec, map_file, places)
     if issues:
         raise ExperimentError.from_issues(source, issues)
     if quick:
         spec = _apply_quick(spec, source)
+        issues = check_target_days(spec)
+        if issues:
+            raise ExperimentError.from_issues(source, [f"with --quick: {i}" for i in issues])
     spec = _fix_design_seed(spec)
     if map_file is not None:
         spec = spec.model_copy(update={"map_sha256": map_digest})
@@ -190,16 +221,31 @@ def _validate_structure(data: dict[str, Any], source: str) -> ExperimentSpec:
 
 
 def _inline_table_file(spec: ExperimentSpec, source: str, base_dir: Path) -> ExperimentSpec:
-    """Read ``design.file`` (CSV) into ``design.rows`` so the resolved config is whole."""
+    """Read ``design.file`` (CSV, UTF-8) into ``design.rows`` so the resolved config is
+    whole. A file that cannot be read, is not UTF-8 text, has no rows or a column twice
+    is an error naming it."""
     file = base_dir / str(spec.design.file)
     try:
-        with file.open(newline="") as fh:
+        with file.open(newline="", encoding="utf-8-sig") as fh:
             rows = _table_rows(csv.DictReader(fh))
-    except (OSError, ParamError) as err:
+        if not rows:
+            raise ParamError(f"{file}: no rows (the file is empty or has a header only)")
+    except (OSError, ParamError, UnicodeDecodeError, csv.Error) as err:
         raise ExperimentError.from_issues(
-            source, [format_issue("design.file", spec.design.file, str(err))]) from None
+            source, [format_issue("design.file", spec.design.file, _csv_problem(err, file))]
+        ) from None
     design = spec.design.model_copy(update={"rows": rows, "file": None})
     return spec.model_copy(update={"design": design})
+
+
+def _csv_problem(err: Exception, file: Path) -> str:
+    if isinstance(err, UnicodeDecodeError):
+        return f"{file}: not a text file (not UTF-8)"
+    if isinstance(err, csv.Error):
+        return f"{file}: not a CSV file ({err})"
+    if isinstance(err, IsADirectoryError):
+        return f"{file}: is a folder, not a CSV file"
+    return str(err)
 
 
 def _table_rows(reader: csv.DictReader[str]) -> list[dict[str, Any]]:
@@ -207,7 +253,11 @@ def _table_rows(reader: csv.DictReader[str]) -> list[dict[str, Any]]:
     :func:`~dmzsim.model.params.parse_value` (so 3 is an int and 0.5 a float, as in
     ``--set``). The first line with a ragged row, an empty cell or a bad value is a
     :class:`ParamError` naming the line: a CSV's user looks for lines, not row indices."""
-    rows = []
+    rows: list[dict[str, Any]] = []
+    header = reader.fieldnames or []
+    twice = sorted({n for n in header if header.count(n) > 1})
+    if twice:
+        raise ParamError(f"line 1: column {twice[0]!r} is named twice")
     for row in reader:
         line = f"line {reader.line_num}"
         if None in row or None in row.values():

@@ -141,10 +141,10 @@ class OutputsSpec(_Strict):
 
 
 def analysable_outputs() -> list[str]:
-    """Outputs of a run (or derived from its record) that are yes/no or numbers: what
-    ``[analysis] sensitivity`` may name."""
+    """Outputs of a run (or derived from its record) that are yes/no or quantities (not
+    a category such as a sector's number): what ``[analysis] sensitivity`` may name."""
     return [o.name for o in outputs.OUTPUTS
-            if o.kind in ("run", "derived") and o.show is not str]
+            if o.kind in ("run", "derived") and not o.category and o.show is not str]
 
 
 class AnalysisSpec(_Strict):
@@ -164,8 +164,11 @@ class AnalysisSpec(_Strict):
         known = analysable_outputs()
         unknown = [n for n in names if n not in known]
         if unknown:
-            raise ValueError(f"unknown output {unknown[0]!r}: not a yes/no or numeric "
-                             f"output of a run; choose from {known}")
+            found = outputs.get(unknown[0], "run")
+            what = (f"output {unknown[0]!r} is a category, not a quantity"
+                    if found is not None and found.category else
+                    f"unknown output {unknown[0]!r}: not a yes/no or numeric output of a run")
+            raise ValueError(f"{what}; choose from {known}")
         if len(set(names)) < len(names):
             raise ValueError(f"an output is named twice in {names}")
         return names

@@ -84,7 +84,7 @@ class Run:
         """Re-create the model from the controls (NetLogo's setup, Mesa's Reset)."""
         self.playing.set(False)
         settings = self.settings.value
-        problem = validate(settings.values)
+        problem = validate(settings.values, map_path())
         if problem:
             self.error.set(problem)
             return
@@ -262,7 +262,7 @@ def Page() -> None:  # noqa: N802
                             os.environ.get("DMZSIM_VIZ_OUT", os.path.join("results", "viz")),
                             n_text=n_text, on_replay=run.replay)
         with solara.Card("Export these settings as an experiment"):
-            ExportPanel(settings.values, settings.seed, n_text=n_text)
+            ExportPanel(settings.values, settings.seed, n_text=n_text, map_path=map_path())
 
 
 @solara.component

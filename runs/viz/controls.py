@@ -7,8 +7,8 @@ This module only decides *which* parameters get a slider in the front panel
 (:data:`FRONT_PANEL`); every other one is an exact, validated text field under "All
 parameters".
 
-Scenarios come from the experiment files: any arm of a published experiment
-(``runs/*.toml``), or a TOML file of one's own (an experiment file, or plain
+Scenarios come from the experiment files (:mod:`.scenarios`): any arm of a published
+experiment (``runs/*.toml``), or a TOML file of one's own (an experiment file, or plain
 ``key = value`` model parameters).
 """
 
@@ -24,10 +24,13 @@ from pathlib import Path
 from typing import Any
 
 import solara
-from dmzsim.common.tomlfile import read_toml
+from dmzsim.model.map_checks import run_map_problem
 from dmzsim.model.params import ParamError, Params, bounds, check_value
-from dmzsim.runs import experiment
-from dmzsim.runs.experiment.published import published_files
+from dmzsim.runs.viz.scenarios import InputError as InputError
+from dmzsim.runs.viz.scenarios import Scenario as Scenario
+from dmzsim.runs.viz.scenarios import default_scenario as default_scenario
+from dmzsim.runs.viz.scenarios import load_scenarios as load_scenarios
+from dmzsim.runs.viz.scenarios import published_scenarios as published_scenarios
 
 FRONT_PANEL: dict[str, tuple[str, ...]] = {
     "The deal": ("sequencing", "dmz_shape", "dmz_width_km", "guarantee_delay_days",
@@ -137,10 +140,6 @@ def _on_grid(x: float, step: float) -> bool:
 
 
 # --- strict parsing of what users type ---------------------------------------------------------
-class InputError(ValueError):
-    """Text that is not a valid value; the message says what is expected."""
-
-
 _INT_TEXT = re.compile(r"^[+]?\d(?:_?\d)*$")
 
 
@@ -208,53 +207,6 @@ def format_value(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:g}" if abs(value) < 1e6 else f"{value:.0f}"
     return str(value)
-
-
-# --- scenarios ----------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Scenario:
-    """Parameter values (every field) and the seed a scenario starts from."""
-
-    label: str
-    values: dict[str, Any]
-    seed: int
-
-
-def default_scenario() -> Scenario:
-    return Scenario("model defaults", Params().model_dump(), 0)
-
-
-def load_scenarios(path: str | Path) -> list[Scenario]:
-    """Every arm of an experiment file, or the one scenario of a parameters file.
-
-    An experiment arm starts from the experiment's base and root seed. Raises
-    ``ValueError`` (ExperimentError, ParamError, ...) with the file's own message.
-    """
-    path = Path(path)
-    data = read_toml(path, what="scenario", error=InputError)
-    if "name" not in data and "root_seed" not in data:
-        return [Scenario(path.name, Params.build(data).model_dump(), 0)]
-    exp = experiment.from_dict(data, source=str(path), base_dir=path.parent)
-    base = exp.base_params()
-    return [Scenario(f"{path.name} › {arm}",
-                     Params.build({**base, **exp.arm_overrides(arm)}).model_dump(),
-                     exp.spec.root_seed) for arm in exp.arm_names]
-
-
-def published_scenarios(extra: str | Path | None = None) -> tuple[list[Scenario], list[str]]:
-    """Defaults, the given file's scenarios, and every arm of ``runs/*.toml``.
-
-    Returns the scenarios and a note for each file that could not be read.
-    """
-    found, notes = [default_scenario()], []
-    files = ([Path(extra)] if extra else []) + published_files()
-    for path in files:
-        try:
-            found += load_scenarios(path)
-        except (ValueError, OSError) as err:
-            notes.append(f"{path.name}: {err}")
-    unique = {s.label: s for s in reversed(found)}  # the first of equal labels wins
-    return [unique[label] for label in dict.fromkeys(s.label for s in found)], notes
 
 
 # --- components ---------------------------------------------------------------------------------
@@ -349,10 +301,17 @@ def ParameterPanel(values: dict[str, Any],  # noqa: N802
                           lambda v, n=name: on_value(n, v)).key(f"t-{name}={values[name]!r}")
 
 
-def validate(values: dict[str, Any]) -> str | None:
-    """None if ``values`` is a valid parameter set, else the schema's message."""
+def validate(values: dict[str, Any], map_path: str | Path | None = None) -> str | None:
+    """None if ``values`` is a valid parameter set for a run on the map at ``map_path``
+    (None: the default map), else why not: the schema's message, or what the run would
+    meet on its map (a zone the map lacks or that cedes nothing, a theatre too large)."""
     try:
-        Params.build(values)
-    except ParamError as err:
+        p = Params.build(values)
+        problem = run_map_problem(map_path, p)
+    except (ParamError, ValueError) as err:
         return str(err)
-    return None
+    if problem is None:
+        return None
+    if problem.param is None:
+        return problem.message
+    return f"{problem.param} = {getattr(p, problem.param)!r}: {problem.message}"

@@ -12,7 +12,6 @@ config: running the same settings again resumes that folder instead of recomputi
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import io
 import json
@@ -32,7 +31,6 @@ import pandas as pd
 import solara
 from dmzsim.analysis.estimators import CONFIDENCE, Interval, KaplanMeier, kaplan_meier, wilson
 from dmzsim.analysis.results_layout import ResultsLayout
-from dmzsim.model.api import simulate as model_simulate
 from dmzsim.model.params import Params
 from dmzsim.runs import experiment
 from dmzsim.runs.experiment import tomlout
@@ -51,20 +49,26 @@ MAX_REPLICATES = 5000
 
 # --- the experiment -----------------------------------------------------------------------------
 def experiment_config(values: dict[str, Any], seed: int, replicates: int, *,
-                      name: str | None = None, description: str = "") -> dict[str, Any]:
-    """The page's settings as an experiment config (the dict a TOML file holds)."""
+                      name: str | None = None, description: str = "",
+                      map_path: str | Path | None = None) -> dict[str, Any]:
+    """The page's settings as an experiment config (the dict a TOML file holds); the
+    page's map file, if it has one, as the experiment's ``map`` (an absolute path), so
+    the experiment is checked, run and hashed with the map the page shows."""
     base = Params.build(values).model_dump(mode="json")
+    where = {} if map_path is None else {"map": str(Path(map_path).resolve())}
     if name is None:
-        key = json.dumps([base, seed, replicates], sort_keys=True).encode()
+        key = json.dumps([base, seed, replicates, *where.values()], sort_keys=True).encode()
         name = f"viz-{hashlib.sha256(key).hexdigest()[:10]}"
     return {"name": name,
             "description": description or f"dmzsim viz settings, {replicates} replicates",
-            "root_seed": int(seed), "replicates": int(replicates), "base": base}
+            **where, "root_seed": int(seed), "replicates": int(replicates), "base": base}
 
 
-def export_toml(values: dict[str, Any], seed: int, replicates: int, name: str) -> str:
-    """The experiment TOML text; validated by the runner's own loader before it is returned."""
-    config = experiment_config(values, seed, replicates, name=name)
+def export_toml(values: dict[str, Any], seed: int, replicates: int, name: str,
+                map_path: str | Path | None = None) -> str:
+    """The experiment TOML text (on the page's map, if it has one); validated by the
+    runner's own loader before it is returned."""
+    config = experiment_config(values, seed, replicates, name=name, map_path=map_path)
     changed = {k: v for k, v in config["base"].items() if Params().model_dump()[k] != v}
     header = ["# Exported from the dmzsim visual run (dmzsim viz).",
               f"# Run it with: dmzsim run {name}.toml",
@@ -146,10 +150,8 @@ def run_replicates(values: dict[str, Any], seed: int, n: int, out: str | Path, *
                    serial: bool = False,
                    on_progress: Callable[[int, int], None] | None = None) -> ReplicateSummary:
     """Run the settings ``n`` times through the experiment runner; summarise the runs."""
-    exp = experiment.from_dict(experiment_config(values, seed, n), source="dmzsim viz")
-    simulate = None
-    if map_path:
-        simulate = functools.partial(model_simulate, map_path=str(map_path))
+    exp = experiment.from_dict(experiment_config(values, seed, n, map_path=map_path or None),
+                               source="dmzsim viz")
     spec = (ExecutorSpec(kind="serial") if serial
             else ExecutorSpec(kind="processes", workers=workers or default_workers()))
     folder = Path(out) / exp.name
@@ -158,7 +160,7 @@ def run_replicates(values: dict[str, Any], seed: int, n: int, out: str | Path, *
     def target() -> None:
         try:
             box["report"] = run_experiment(exp, out, executor=spec, resume=True,
-                                           simulate=simulate, progress=False,
+                                           progress=False,
                                            argv=["dmzsim", "viz"])
         except BaseException as err:
             box["error"] = err
@@ -274,7 +276,8 @@ def ReplicateResult(result: ReplicateSummary,  # noqa: N802
 
 @solara.component
 def ExportPanel(values: dict[str, Any], seed: int,  # noqa: N802
-                n_text: solara.Reactive[str] | None = None) -> None:
+                n_text: solara.Reactive[str] | None = None,
+                map_path: str | None = None) -> None:
     """"Export": the current settings as an experiment TOML that ``dmzsim run`` accepts;
     ``n_text`` is the N the page shares with the replicates panel."""
     own = solara.use_reactive(str(DEFAULT_REPLICATES))
@@ -283,7 +286,7 @@ def ExportPanel(values: dict[str, Any], seed: int,  # noqa: N802
     message, set_message = solara.use_state(("", ""))
     valid_name = _name_ok(name)
     n = parse_n(n_box.value)
-    text = export_toml(values, seed, n, name) if valid_name and n else ""
+    text = export_toml(values, seed, n, name, map_path) if valid_name and n else ""
 
     def save() -> None:
         try:
