@@ -520,8 +520,6 @@ run_option_case("workers-zero", ["--workers", "0"], "workers must be >= 1, got 0
 run_option_case("set-a-swept-parameter", ["--set", "guarantee_credibility=0.5", *FAKE],
                 "--set guarantee_credibility=0.5: 'guarantee_credibility' is also set by "
                 "design.parameters.guarantee_credibility = [0.2, 0.8]")
-run_option_case("set-the-top-horizon", ["--set", "horizon_days=30", *FAKE],
-                "--set horizon_days=30: 'horizon_days' is also set by horizon_days = 60")
 run_option_case("set-an-arm-parameter", ["--set", "sequencing=no_deal", *FAKE],
                 "--set sequencing=no_deal: 'sequencing' is also set by "
                 "arms.tf.sequencing = 'territory_first'")

@@ -312,7 +312,8 @@ PLACE_SETTINGS: dict[str, tuple[dict, dict]] = {
 
 def test_every_place_is_covered_by_the_conflict_rule(tmp_path: Path) -> None:
     """Any two places setting one parameter are an error naming both (two arms are
-    alternatives, and [quick] horizon_days replaces the file's own horizon)."""
+    alternatives, [quick] horizon_days replaces the file's own horizon, and --set replaces
+    the file's base or top-level value)."""
     import itertools
 
     import pandas as pd
@@ -324,7 +325,8 @@ def test_every_place_is_covered_by_the_conflict_rule(tmp_path: Path) -> None:
     pd.DataFrame({"horizon_days": [40.0], "objective": [0.0]}).to_parquet(
         tmp_path / "cal" / "accepted.parquet")
     allowed = {frozenset({"horizon_days", "quick.horizon_days"}),
-               frozenset({"base", "quick.horizon_days"})}
+               frozenset({"base", "quick.horizon_days"}), frozenset({"base", "--set"}),
+               frozenset({"horizon_days", "--set"})}
     tables = {"design.parameters", "design.rows", "design.file", "design.from_calibration"}
     for one, two in itertools.combinations(PLACE_SETTINGS, 2):
         if {one, two} <= tables:  # one design at a time (a design's own check)
@@ -343,6 +345,19 @@ def test_every_place_is_covered_by_the_conflict_rule(tmp_path: Path) -> None:
         with pytest.raises(ExperimentError, match="'horizon_days' is also set by") as err:
             experiment.from_dict(config, base_dir=tmp_path, overrides=overrides)
         assert "set a parameter in one place only" in str(err.value), (one, two)
+
+
+def test_set_replaces_the_files_own_value() -> None:
+    """--set over a value of the file's base or top level is what --set is for: the runs
+    take the command line's value, and the config hash holds it."""
+    config = {**tiny_config(), "horizon_days": 60, "base": {"dmz_width_km": 5.0}}
+    plain = experiment.from_dict(config)
+    changed = experiment.from_dict(config, overrides={"horizon_days": 30,
+                                                      "dmz_width_km": 20.0})
+    resolved = tomllib.loads(changed.to_toml())
+    assert resolved["base"]["horizon_days"] == 30
+    assert resolved["base"]["dmz_width_km"] == 20.0
+    assert changed.config_hash != plain.config_hash
 
 
 def test_a_resolved_config_loads_whatever_its_arms_and_design_set(tmp_path: Path) -> None:

@@ -8,12 +8,15 @@ key path where the user wrote it.
 **The conflict rule**: a model parameter is given a value in one place only. The places
 are :data:`PARAMETER_PLACES` of the file (the top-level ``horizon_days``, ``[base]``, the
 arms, the design's axes or table) and the command line's ``--set`` (or a calibration's
-searched parameters). A key set in two of them is an error naming both, whatever the two
-are: one of the two values would be silently overridden. The arms count as one place
-(each arm is its own runs), and ``[quick] horizon_days`` replaces the file's horizon in the
-quick subset, so it clashes with any place but that one. Every key of the schema is either
-a place or in :data:`NOT_PARAMETERS`; a test walks the schema, so a new key cannot escape
-the rule.
+searched parameters). A key set in two of them is an error naming both: one of the two
+values would be silently overridden. Three pairs are not conflicts: the arms count as one
+place (each arm is its own runs); ``[quick] horizon_days`` replaces the file's horizon in
+the quick subset; and ``--set`` replaces a value the file's ``[base]`` or top level gives,
+which is what it is for (change a published experiment without editing it: the command
+line names the value, and the config hash holds it). Against an arm, a swept or tabled
+parameter or the quick horizon, ``--set`` would be overridden or ambiguous: an error.
+Every key of the schema is either a place or in :data:`NOT_PARAMETERS`; a test walks the
+schema, so a new key cannot escape the rule.
 """
 
 from __future__ import annotations
@@ -112,7 +115,7 @@ def _resolved_form(spec: ExperimentSpec) -> bool:
 
 def _clash(a: Place, b: Place) -> bool:
     arms = a.group.startswith("arms.") and b.group.startswith("arms.")
-    return not arms and {a.group, b.group} != {"base", "quick"}
+    return not arms and {a.group, b.group} not in ({"base", "quick"}, {"base", "set"})
 
 
 def check_conflicts(places: list[Place]) -> list[str]:

@@ -145,8 +145,11 @@ def from_dict(data: dict[str, Any], *, source: str = "<dict>", quick: bool = Fal
         spec = _inline_accepted_sets(spec, source, base_dir)
     places = parameter_places(spec, table=table, overrides=overrides,
                               overrides_label=overrides_label)
-    if overrides:
-        spec = spec.model_copy(update={"base": {**spec.base, **overrides}})
+    if overrides:  # --set replaces the file's base value, and its top-level horizon
+        update: dict[str, Any] = {"base": {**spec.base, **overrides}}
+        if "horizon_days" in overrides and spec.horizon_days is not None:
+            update["horizon_days"] = overrides["horizon_days"]
+        spec = spec.model_copy(update=update)
     map_file, map_digest, map_issues = _check_map(spec, base_dir)
     issues = check_conflicts(places) + check_semantics(spec) + map_issues
     if not issues:
