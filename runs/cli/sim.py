@@ -8,7 +8,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from dmzsim.common.files import write_parquet_atomic
+from dmzsim.common.files import check_writable, write_parquet_atomic
 from dmzsim.common.tomlfile import read_toml
 from dmzsim.model.api import simulate
 from dmzsim.model.params import Params, parse_override
@@ -32,6 +32,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     every = _series_every(args)
+    if args.series_out is not None:  # before the run, which may take minutes
+        check_writable(args.series_out, "--series-out")
     values = _scenario_values(args.scenario)
     for text in args.overrides:
         key, value = parse_override(text)
