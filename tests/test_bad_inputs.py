@@ -571,6 +571,24 @@ for id_, file, damage in [("manifest", "manifest.json", "{"),
     CASES.append(Case(f"verify-corrupt-{id_}", _verify_case))
 
 
+@case("verify-reference-config-edited")
+def _(tmp: Path):
+    toml = published_copy(tmp)
+    config = tmp / "reference" / "sequencing" / "experiment.toml"
+    config.write_text(config.read_text().replace("replicates = ", "replicates = 1", 1))
+    return (["verify", str(toml), "--quick", "--serial"],
+            f"{config} is not the config the runs were made with")
+
+
+@case("verify-reference-manifest-hash-edited")
+def _(tmp: Path):
+    toml = published_copy(tmp)
+    manifest = tmp / "reference" / "sequencing" / "manifest.json"
+    manifest.write_text(json.dumps({**json.loads(manifest.read_text()), "config_hash": "f" * 64}))
+    return (["verify", str(toml), "--quick", "--serial"], "manifest.json records ffffffffffff "
+            "(one of the two was changed after the runs); restore the reference from git")
+
+
 @case("verify-no-reference")
 def _(tmp: Path):
     toml = published_copy(tmp)
