@@ -72,8 +72,12 @@ def describe(path: str | Path, follow: bool = False) -> str | None:
 
 
 def _refuse_non_file(path: Path, option: str) -> None:
-    """An :class:`OutputError` unless ``path`` is absent or a regular file."""
-    what = describe(path)
+    """An :class:`OutputError` unless ``path`` is absent or a regular file (or cannot be
+    looked at: then the write itself fails and says why)."""
+    try:
+        what = describe(path)
+    except OSError:
+        return
     if what is None or what == "a file":
         return
     where = f"{option} {path}" if option else path
