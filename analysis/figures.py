@@ -23,6 +23,7 @@ import pandas as pd
 from dmzsim.analysis.estimators import KaplanMeier
 from dmzsim.analysis.provenance import Stamp
 from dmzsim.analysis.tables import arm_label
+from dmzsim.common.files import replacing
 from dmzsim.model import outputs
 from dmzsim.model.theatre_map import default_map_path, load_map
 from matplotlib import rc_context
@@ -102,12 +103,14 @@ def _save(fig: Figure, path: Path, stamp: Stamp, title: str) -> Path:
     :func:`saved_as` (default ``FORMATS``; same name, their suffix); returns ``path``."""
     fig.text(0.995, 0.003, stamp.text, ha="right", va="bottom", fontsize=6, color="0.45")
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=DPI, metadata=stamp.metadata(title))
+    with replacing(path) as fh:  # atomic, and never into a FIFO, a device or a link
+        fig.savefig(fh, format=path.suffix[1:], dpi=DPI, metadata=stamp.metadata(title))
     for fmt in _formats.get():
         other = path.with_suffix(f".{fmt}")
         if other != path:  # SVG text stays text, so a paper's editor can restyle it
-            with rc_context({"svg.fonttype": "none"}):
-                fig.savefig(other, dpi=DPI, metadata=_vector_metadata(stamp, title, fmt))
+            with rc_context({"svg.fonttype": "none"}), replacing(other) as fh:
+                fig.savefig(fh, format=fmt, dpi=DPI,
+                            metadata=_vector_metadata(stamp, title, fmt))
     return path
 
 

@@ -4,7 +4,9 @@ Reads only the files the runner writes (each named in :mod:`analysis.results_lay
 ``docs/experiments.md``, "Where results go", describes them), never the model or the
 runner, so results stay readable whatever the code does next. A folder of a sweep that is
 still running, or was killed, loads fine: it holds exactly the runs that finished. A result
-file that cannot be read is left out and named in ``ExperimentResults.skipped``.
+file that cannot be read, or that dmzsim did not write (another name, another schema:
+:mod:`analysis.result_files`), is left out and named, with why, in
+``ExperimentResults.left_out``.
 """
 
 from __future__ import annotations
@@ -20,7 +22,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-from dmzsim.analysis.results_layout import ResultsLayout, records
+import pyarrow.parquet as pq
+from dmzsim.analysis.provenance import config_mismatch_of
+from dmzsim.analysis.result_files import (
+    SchemaMerge,
+    Store,
+    records_of,
+    rows_problem,
+    schema_problem,
+    stores,
+    strays,
+)
+from dmzsim.analysis.results_layout import ResultsLayout
 
 META = ["run_id", "arm", "point", "replicate", "seed", "status"]
 TIMING = ["wall_s", "worker"]
@@ -63,7 +76,13 @@ class ExperimentResults:
     config: dict[str, Any]
     manifest: dict[str, Any]
     design: DesignInfo
-    skipped: list[Path] = field(default_factory=list)  # unreadable files, left out
+    # result files left out, with why: they cannot be read, or dmzsim did not write them
+    left_out: dict[Path, str] = field(default_factory=dict)
+
+    @property
+    def skipped(self) -> list[Path]:
+        """The result files left out so far (those of the tables read), in the order met."""
+        return list(self.left_out)
 
     @property
     def layout(self) -> ResultsLayout:
@@ -71,9 +90,16 @@ class ExperimentResults:
         return ResultsLayout(self.folder)
 
     @cached_property
+    def config_mismatch(self) -> str | None:
+        """A sentence when the folder's ``experiment.toml`` is not the config whose hash
+        its manifest recorded (one of them was edited after the runs), else None: then
+        ``config`` may not be what the runs were made with."""
+        return config_mismatch_of(self.config, self.manifest, self.folder)
+
+    @cached_property
     def summary(self) -> pd.DataFrame:
         """One row per finished run: ids, seed, parameters that vary, summary fields."""
-        df = _read_many(records(self.layout.parts) + records(self.layout.runs), self.skipped)
+        df = self._read("summary")
         if df is None:
             return pd.DataFrame(columns=META)
         df = df.drop_duplicates("run_id", keep="last")
@@ -83,7 +109,7 @@ class ExperimentResults:
     @cached_property
     def series(self) -> pd.DataFrame | None:
         """Per-day rows of every finished run (run_id, arm, point, replicate, ...), or None."""
-        df = _read_many(records(self.layout.series), self.skipped)
+        df = self._read("series")
         if df is None:
             return None
         finished = self.summary[["run_id", "arm", "point", "replicate"]]
@@ -93,10 +119,28 @@ class ExperimentResults:
     @cached_property
     def failures(self) -> pd.DataFrame:
         """One row per run whose last attempt failed: error type, message, traceback."""
-        df = _read_many(records(self.layout.failures), self.skipped)
+        df = self._read("failure")
         if df is None:
             return pd.DataFrame(columns=[*META, "error_type", "message", "traceback"])
         return self._order(df)
+
+    def _read(self, group: str) -> pd.DataFrame | None:
+        """The rows of every record of ``group``'s folders; a file that cannot be read or
+        is not the writer's is left out (and named in :attr:`left_out`)."""
+        frames, merge = [], SchemaMerge()
+        for store in stores(self.layout):
+            if store.group != group:
+                continue
+            for path, why in strays(store, self.layout):
+                self.left_out[path] = why
+            for path in records_of(store, self.layout):
+                frame, why = _read_record(path, store, merge)
+                if why is None:
+                    frames.append(frame)
+                else:
+                    self.left_out[path] = why
+        frames = [f for f in frames if len(f)]
+        return pd.concat(frames, ignore_index=True) if frames else None
 
     @property
     def arms(self) -> list[str]:
@@ -174,13 +218,18 @@ def _load_design(layout: ResultsLayout) -> DesignInfo:
                       info.get("settings") or {})
 
 
-def _read_many(files: list[Path], skipped: list[Path]) -> pd.DataFrame | None:
-    """The files' rows; a file that cannot be read is added to ``skipped`` instead."""
-    frames = []
-    for path in files:
-        try:
-            frames.append(pd.read_parquet(path))
-        except (OSError, ValueError, pa.ArrowException):
-            skipped.append(path)
-    frames = [f for f in frames if len(f)]
-    return pd.concat(frames, ignore_index=True) if frames else None
+def _read_record(path: Path, store: Store, merge: SchemaMerge
+                 ) -> tuple[pd.DataFrame | None, str | None]:
+    """A record file's rows, or why it is left out: it cannot be read, or its schema or
+    its run ids are not what the writer writes (:mod:`analysis.result_files`)."""
+    try:
+        schema = pq.read_schema(path)
+        why = schema_problem(schema, store)
+        frame = None if why is not None else pd.read_parquet(path)
+    except (OSError, ValueError, pa.ArrowException):
+        return None, "cannot be read"
+    if frame is not None:
+        ids = {c: frame[c].tolist() for c in ("run_id", "arm", "point", "replicate")
+               if c in store.columns}
+        why = rows_problem(ids, store, path) or merge.add(schema)
+    return (frame, None) if why is None else (None, why)

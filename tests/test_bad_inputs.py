@@ -1,16 +1,23 @@
 """A battery of bad inputs: every one is a clean user error.
 
 For each case (a ``dmzsim sim`` option, an experiment file, a map file, a results folder,
-a reference), the command run in-process must exit 2 with one message on stderr that
-names the offending file, key or value, show no traceback, and leave every file and
-folder under the test's directory exactly as it was.
+a reference, an output path that is not a regular file), the command run in-process must
+exit 2 with one message on stderr that names the offending file, key or value, show no
+traceback, and leave every file and folder under the test's directory exactly as it was,
+each of the same type (a FIFO stays a FIFO, a link the same link).
 """
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import shutil
-from collections.abc import Callable
+import socket
+import stat
+import subprocess
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,10 +55,16 @@ def fixed(id_: str, argv: list[str], needle: str) -> None:
     CASES.append(Case(id_, lambda _tmp: (argv, needle)))
 
 
-def snapshot(root: Path) -> dict[str, bytes | None]:
-    """Every path under ``root``: a file's bytes, None for a folder."""
-    return {str(p.relative_to(root)): (p.read_bytes() if p.is_file() else None)
-            for p in sorted(root.rglob("*"))}
+def snapshot(root: Path) -> dict[str, tuple[int, bytes | str | None]]:
+    """Every path under ``root``: its type and a regular file's bytes (a link's target;
+    None for anything else: a FIFO, a device or a socket is never read)."""
+    out: dict[str, tuple[int, bytes | str | None]] = {}
+    for p in sorted(root.rglob("*")):
+        mode = p.lstat().st_mode
+        body = (os.readlink(p) if stat.S_ISLNK(mode) else
+                p.read_bytes() if stat.S_ISREG(mode) else None)
+        out[str(p.relative_to(root))] = (stat.S_IFMT(mode), body)
+    return out
 
 
 # --- dmzsim sim: parameters on the command line ---------------------------------------------
@@ -167,6 +180,83 @@ def _(tmp: Path):
     (tmp / "afile").write_text("x")
     return (["sim", "--series-out", str(tmp / "afile" / "s.parquet")],
             f"{tmp / 'afile'} is a file")
+
+
+# --- output paths that are not regular files: refused before any work, left as they are ---------
+def make_fifo(path: Path) -> None:
+    os.mkfifo(path)
+
+
+def make_socket(path: Path) -> None:
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.bind(str(path))  # the socket file stays after close
+
+
+def make_device(path: Path) -> None:
+    """A character device like /dev/full (c 1 7), as root makes it."""
+    try:
+        os.mknod(path, stat.S_IFCHR | 0o600, os.makedev(1, 7))
+    except PermissionError:
+        pytest.skip("mknod is not allowed here")
+
+
+def make_link(path: Path) -> None:
+    path.with_name("target.parquet").write_bytes(b"the link's target, kept as it is")
+    path.symlink_to("target.parquet")
+
+
+def make_dangling_link(path: Path) -> None:
+    path.symlink_to("nowhere.parquet")
+
+
+OUTPUT_KINDS = {"fifo": (make_fifo, "is a FIFO (named pipe), not a regular file"),
+                "socket": (make_socket, "is a socket, not a regular file"),
+                "device": (make_device, "is a character device, not a regular file"),
+                "link": (make_link, "is a symbolic link to target.parquet; dmzsim does "
+                                    "not write through links"),
+                "dangling-link": (make_dangling_link, "is a symbolic link to nowhere"),
+                "folder": (Path.mkdir, "is a folder")}
+for kind, (make, needle) in OUTPUT_KINDS.items():
+    def _sim_out(tmp: Path, make=make, needle: str = needle):
+        make(tmp / "s.parquet")
+        return ["sim", "--series-out", "s.parquet"], f"--series-out s.parquet: {needle}"
+
+    def _diff_csv(tmp: Path, make=make, needle: str = needle):
+        make(tmp / "s.parquet")
+        toml = published_copy(tmp)
+        return (["verify", str(toml), "--quick", "--serial", "--diff-csv", "s.parquet"],
+                f"--diff-csv s.parquet: {needle}")
+
+    def _figure(tmp: Path, make=make, needle: str = needle):
+        make(tmp / "s.parquet")
+        return ["map", str(SMALL_MAP), "--figure", "s.parquet"], f"--figure s.parquet: {needle}"
+    CASES.append(Case(f"sim-series-out-{kind}", _sim_out))
+    CASES.append(Case(f"verify-diff-csv-{kind}", _diff_csv))
+    CASES.append(Case(f"map-figure-{kind}", _figure))
+
+
+@case("results-out-is-a-fifo")
+def _(tmp: Path):
+    (tmp / "exp.toml").write_text(tomlout.dumps(tiny_config()))
+    os.mkfifo(tmp / "out")
+    return resume_argv(tmp, *FAKE), f"{tmp / 'out'} is a FIFO (named pipe), not a folder"
+
+
+@case("results-lock-file-is-a-link")
+def _(tmp: Path):
+    (tmp / "exp.toml").write_text(tomlout.dumps(tiny_config()))
+    (tmp / "out").mkdir()
+    (tmp / "victim.txt").write_text("a lock must never truncate this")
+    (tmp / "out" / ".tiny.lock").symlink_to(tmp / "victim.txt")
+    return resume_argv(tmp, *FAKE), f"the lock file {tmp / 'out' / '.tiny.lock'} is a symbolic"
+
+
+@case("results-lock-file-is-a-fifo")
+def _(tmp: Path):
+    (tmp / "exp.toml").write_text(tomlout.dumps(tiny_config()))
+    (tmp / "out").mkdir()
+    os.mkfifo(tmp / "out" / ".tiny.lock")
+    return resume_argv(tmp, *FAKE), "is a FIFO (named pipe), not a regular file; remove it"
 
 
 # --- map files (dmzsim sim --map) -------------------------------------------------------------
@@ -682,6 +772,24 @@ for id_, file, damage in [("manifest", "manifest.json", "{"),
     CASES.append(Case(f"verify-corrupt-{id_}", _verify_case))
 
 
+@case("verify-reference-config-edited")
+def _(tmp: Path):
+    toml = published_copy(tmp)
+    config = tmp / "reference" / "sequencing" / "experiment.toml"
+    config.write_text(config.read_text().replace("replicates = ", "replicates = 1", 1))
+    return (["verify", str(toml), "--quick", "--serial"],
+            f"{config} is not the config the runs were made with")
+
+
+@case("verify-reference-manifest-hash-edited")
+def _(tmp: Path):
+    toml = published_copy(tmp)
+    manifest = tmp / "reference" / "sequencing" / "manifest.json"
+    manifest.write_text(json.dumps({**json.loads(manifest.read_text()), "config_hash": "f" * 64}))
+    return (["verify", str(toml), "--quick", "--serial"], "manifest.json records ffffffffffff "
+            "(one of the two was changed after the runs); restore the reference from git")
+
+
 @case("verify-no-reference")
 def _(tmp: Path):
     toml = published_copy(tmp)
@@ -787,3 +895,81 @@ def test_a_bad_input_is_a_clean_error_that_changes_nothing(
     assert err.startswith(f"dmzsim {argv[0]}: error: "), err
     assert err.count("\n") == 1 or bad.id in SEVERAL_FAULTS, err  # one line
     assert snapshot(tmp_path) == before
+
+
+# --- outputs that cannot be written: refused before the work ------------------------------------
+@contextmanager
+def made_read_only(folder: Path) -> Iterator[Path]:
+    """``folder`` taking no new file for the block, root included (root ignores the mode
+    bits, so it is also made immutable: chattr +i)."""
+    folder.chmod(0o555)
+    immutable = os.geteuid() == 0
+    try:
+        if immutable and subprocess.run(["chattr", "+i", str(folder)],
+                                        capture_output=True).returncode != 0:
+            pytest.skip("root here cannot make a folder read-only (no chattr +i)")
+        yield folder
+    finally:
+        if immutable:
+            subprocess.run(["chattr", "-i", str(folder)], capture_output=True)
+        folder.chmod(0o755)
+
+
+@pytest.fixture
+def read_only(tmp_path: Path) -> Iterator[Path]:
+    (tmp_path / "ro").mkdir()
+    with made_read_only(tmp_path / "ro") as folder:
+        yield folder
+
+
+def test_a_read_only_series_out_is_refused_before_the_run(
+        read_only: Path, tmp_path: Path, capsys: pytest.CaptureFixture,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_run(*args, **kwargs):
+        raise AssertionError("the model ran before the output was checked")
+    monkeypatch.setattr("dmzsim.runs.cli.sim.simulate", no_run)
+    for target in (read_only / "s.parquet", read_only / "below" / "s.parquet"):
+        assert main(["sim", "--series-out", str(target)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"dmzsim sim: error: --series-out {target}: cannot be "
+                              f"written: {read_only} takes no new file"), err
+        assert "Traceback" not in err and err.count("\n") == 1
+    assert list(read_only.iterdir()) == []
+
+
+def test_a_read_only_results_folder_is_refused_before_anything_moves(
+        read_only: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    path = tmp_path / "exp.toml"
+    path.write_text(tomlout.dumps(tiny_config()))
+    argv = ["run", str(path), "--serial", "--no-progress", "--no-report", *FAKE]
+    assert main([*argv, "--out", str(read_only)]) == 2  # no lock file can be made there
+    err = capsys.readouterr().err
+    assert f"{read_only} cannot be written" in err and "Traceback" not in err, err
+    out = tmp_path / "out"
+    assert main([*argv, "--out", str(out)]) == 0
+    capsys.readouterr()
+    before = snapshot(out)
+    with made_read_only(out / "tiny" / "runs"):
+        assert main([*argv, "--out", str(out), "--resume", "--replicates", "3"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"dmzsim run: error: {out / 'tiny' / 'runs'}: cannot be written"), err
+    assert "Traceback" not in err and err.count("\n") == 1
+    assert snapshot(out) == before
+
+
+def test_a_write_that_fails_is_one_error_naming_the_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dmzsim.common import files
+
+    target = tmp_path / "kept.txt"
+    target.write_text("as it was")
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(files.os, "fsync", full)
+    with pytest.raises(files.OutputError) as caught:
+        files.write_text_atomic("new", target)
+    assert str(caught.value) == f"{target}: cannot be written (No space left on device)"
+    assert caught.value.errno == errno.ENOSPC
+    assert [p.name for p in tmp_path.iterdir()] == ["kept.txt"]
+    assert target.read_text() == "as it was"

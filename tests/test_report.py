@@ -237,7 +237,8 @@ def test_report_on_folder_without_finished_runs(tmp_path: Path) -> None:
 
     empty = SimpleNamespace(
         folder=tmp_path, config={"name": "empty", "horizon_days": 10, "arms": {"base": {}}},
-        manifest={}, skipped=[], failures=pd.DataFrame(), series=None, arms=["base"],
+        manifest={}, left_out={}, config_mismatch=None, failures=pd.DataFrame(), series=None,
+        arms=["base"],
         summary=pd.DataFrame(columns=["run_id", "arm", "point", "replicate", "resumed"]),
         design=SimpleNamespace(method="none", names=[], points=pd.DataFrame(index=range(1))))
     doc = build(empty)

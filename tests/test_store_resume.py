@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shlex
@@ -15,7 +16,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 from dmzsim.analysis.loader import load_experiment
-from dmzsim.common.files import write_parquet_atomic, write_text_atomic
+from dmzsim.common.files import write_parquet_atomic, write_record_atomic, write_text_atomic
 from dmzsim.runs import experiment
 from dmzsim.runs.cli import main
 from dmzsim.runs.experiment import tomlout
@@ -250,3 +251,47 @@ def test_crash_during_compaction_duplicates_are_harmless(tmp_path: Path) -> None
     assert len(store.summaries()) == 5 and len(store.finished_ids()) == 5
     assert store.compact() == 0  # the next compaction tidies up without re-adding them
     assert raw_run_ids(store.folder) == [f"a.p0000.r{i:04d}" for i in range(5)]
+
+
+def test_a_full_disk_mid_sweep_is_one_error_and_the_manifest_closes_as_failed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    """The disk fills after five runs: the sixth run's record, the part file and the
+    report cannot be written. One line says so; the manifest ends the session as failed;
+    the five records stay; --resume, once there is room, ends as a clean run would."""
+    from dmzsim.runs.sweep import results
+
+    config = tiny_config(replicates=4)
+    clean = reference(tmp_path, config)
+    toml, out = write_config(tmp_path, config), tmp_path / "out"
+    written: list[Path] = []
+
+    def record(data: dict, path: Path) -> None:
+        if len(written) == 5:
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        write_record_atomic(data, path)
+        written.append(path)
+
+    def table(data, path: Path) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+    monkeypatch.setattr(results, "write_record_atomic", record)
+    monkeypatch.setattr(results, "write_table_atomic", table)
+    argv = ["run", str(toml), "--out", str(out), "--serial", "--no-progress",
+            "--simulate", "tests.fake_model:simulate"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    assert err.startswith(f"dmzsim run: error: {out / 'tiny'}: the sweep stopped: "), err
+    assert "No space left on device" in err and "the manifest is closed as failed" in err
+    assert "the 5 finished runs are kept" in err and "--resume" in err
+    folder = out / "tiny"
+    session = json.loads((folder / "manifest.json").read_text())["sessions"][-1]
+    assert session["status"] == "failed" and "No space left on device" in session["error"]
+    assert session["ended"] is not None and session["ok"] == 5
+    assert sorted((folder / "runs").glob("*.parquet")) == sorted(written)
+    assert not list(folder.rglob(".*.tmp"))
+
+    monkeypatch.undo()  # room again
+    assert main([*argv, "--resume"]) == 0
+    assert comparable(load_experiment(folder).summary).equals(comparable(clean))
+    sessions = json.loads((folder / "manifest.json").read_text())["sessions"]
+    assert [s["status"] for s in sessions] == ["failed", "completed"]

@@ -35,17 +35,18 @@ SECTIONS = (arms.headlines, arms.risk, arms.survival, arms.outcomes, why.why,
 
 
 # --- the report -----------------------------------------------------------------------------
-def write_report(folder: str | Path, skipped: list[Path] | None = None) -> Path:
+def write_report(folder: str | Path, left_out: dict[Path, str] | None = None) -> Path:
     """Write the report (Markdown, HTML, figures) into ``folder``; returns the Markdown's
     path.
 
-    Result files that cannot be read are left out, said so in the report and appended
-    to ``skipped`` if given (``dmzsim run --resume`` sets them aside and re-runs them).
+    Result files that cannot be read or that dmzsim did not write are left out, said so
+    in the report and added to ``left_out`` (path: why) if given (``dmzsim run --resume``
+    sets them aside and re-runs their runs).
     """
     exp = load_experiment(folder)
     doc = build(exp)
-    if skipped is not None:
-        skipped.extend(exp.skipped)
+    if left_out is not None:
+        left_out.update(exp.left_out)
     layout = ResultsLayout(Path(folder))
     write_text_atomic(render_markdown(doc), layout.report)
     write_text_atomic(render_html(doc, f"Report: {experiment_name(exp)}"), layout.report_html)
@@ -57,6 +58,9 @@ def build(exp: ExperimentResults) -> Doc:
     ctx = ReportContext(exp)
     doc = Doc()
     doc.h(1, f"Experiment `{ctx.name}`: report")
+    if exp.config_mismatch is not None:
+        doc.p(f"**Warning:** {exp.config_mismatch}. The arms, parameters and design below "
+              "are read from that file and may not be those the runs were made with.")
     record.overview(doc, ctx)
     if ctx.summary.empty:
         doc.p("No run has finished yet, so there is nothing to estimate.")
@@ -66,8 +70,10 @@ def build(exp: ExperimentResults) -> Doc:
     record.failures(doc, ctx)
     record.manifest(doc, ctx)
     record.methods(doc, ctx)
-    if exp.skipped:  # known only once the sections above have read the files
-        names = ", ".join(f"`{p.relative_to(exp.folder)}`" for p in exp.skipped)
-        doc.p(f"Left out: {len(exp.skipped)} result files that cannot be read ({names}). "
-              "`dmzsim run --resume` sets them aside and runs their runs again.")
+    if exp.left_out:  # known only once the sections above have read the files
+        names = "; ".join(f"`{p.relative_to(exp.folder)}` ({why})"
+                          for p, why in exp.left_out.items())
+        doc.p(f"Left out: {len(exp.left_out)} result files that cannot be read or that "
+              f"dmzsim did not write: {names}. `dmzsim run --resume` sets them aside in "
+              "`quarantine/` and runs again the runs they stood for.")
     return doc

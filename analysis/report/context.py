@@ -49,7 +49,7 @@ class ShownResults(ExperimentResults):
 
     def __init__(self, exp: ExperimentResults, keep: Callable[[pd.DataFrame], pd.DataFrame]
                  ) -> None:
-        super().__init__(exp.folder, exp.config, exp.manifest, exp.design, exp.skipped)
+        super().__init__(exp.folder, exp.config, exp.manifest, exp.design, exp.left_out)
         self._source, self._keep = exp, keep
 
     @cached_property

@@ -8,9 +8,10 @@ run is imported (with everything it needs): this dispatcher is the one place tha
 imports, so ``dmzsim --help`` stays instant and a subcommand whose dependencies are missing
 is reported as unavailable while the others work.
 
-Exit status: 0 success; 1 some runs failed; 2 bad input (parameters, config, options),
-reported on stderr without a traceback (``--debug`` shows it); 128 + the signal when
-interrupted: 130 Ctrl-C, 143 SIGTERM, 129 SIGHUP.
+Exit status: 0 success; 1 some runs failed; 2 bad input (parameters, config, options) or
+an output that cannot be written (a path that is not a regular file, a read-only folder, a
+full disk), reported on stderr in one line without a traceback (``--debug`` shows it);
+128 + the signal when interrupted: 130 Ctrl-C, 143 SIGTERM, 129 SIGHUP.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ HELP: dict[str, str] = {
 # Matched by name so that the dispatcher imports no subcommand to know them.
 USER_ERRORS = {"ParamError", "ExperimentError", "ResultsError", "ExecutorError", "UsageError",
                "PublishError", "MapFileError", "SimulateError", "CalibrationError",
-               "ZoneError", "FolderBusyError"}
+               "ZoneError", "FolderBusyError", "OutputError"}
 
 
 def build_parser(command: str | None = None, module: ModuleType | None = None

@@ -13,6 +13,7 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
+from dmzsim.common.files import check_writable
 from dmzsim.model.map_inspection import inspect_map, picture, render_text
 from dmzsim.model.params import parse_overrides
 
@@ -30,6 +31,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     params = parse_overrides(args.overrides)
+    if args.figure is not None:  # not a FIFO, a device, a link or a read-only folder
+        check_writable(args.figure, "--figure")
     found = inspect_map(args.map, **params)
     if args.json:
         print(json.dumps(asdict(found), default=str, indent=1))

@@ -12,6 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from dmzsim.common.files import check_writable, describe
 from dmzsim.runs.cli.options import (
     UsageError,
     add_executor_options,
@@ -70,11 +71,13 @@ def _readme(args: argparse.Namespace, strict: bool) -> int:
     runs_dir = locate(args.experiments[0]).parent if args.experiments else PUBLISHED_DIR
     readme = args.readme or runs_dir.resolve().parent / "README.md"
     problem = None
-    if not readme.exists():
+    if describe(readme) is None:
         problem = f"no README at {readme}; the published block was not written"
-    elif not rewrite(readme, render_block(runs_dir, readme.parent)):
-        problem = (f"{readme} has no published block; add the lines {START} and {END} "
-                   "where it should go")
+    else:
+        check_writable(readme, "--readme")  # a regular file: no FIFO, device or link
+        if not rewrite(readme, render_block(runs_dir, readme.parent)):
+            problem = (f"{readme} has no published block; add the lines {START} and {END} "
+                       "where it should go")
     if problem is None:
         print(f"README: published block rewritten in {readme}")
         page = rewrite_page(runs_dir)

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from dmzsim.analysis.loader import FolderReadError
+from dmzsim.analysis.provenance import config_mismatch
 from dmzsim.analysis.report.build import write_report
 from dmzsim.analysis.results_layout import ResultsLayout
 from dmzsim.runs.cli.options import UsageError
@@ -19,13 +20,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Write the report for ``args.folder``."""
-    skipped: list[Path] = []
+    left_out: dict[Path, str] = {}
     try:
-        path = write_report(args.folder, skipped)
+        path = write_report(args.folder, left_out)
     except FolderReadError as err:
         raise UsageError(str(err)) from None
-    for file in skipped:
-        print(f"skipped (cannot be read): {file}", file=sys.stderr)
+    for file, why in left_out.items():
+        print(f"dmzsim report: left out ({why}): {file}", file=sys.stderr)
+    mismatch = config_mismatch(args.folder)
+    if mismatch is not None:  # a warning: the report is written, and says so too
+        print(f"dmzsim report: warning: {mismatch}", file=sys.stderr)
     layout = ResultsLayout(args.folder)
     print(f"report: {path}  (and {layout.report_html.name}, {layout.figures.name}/)")
     return 0

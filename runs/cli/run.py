@@ -12,6 +12,7 @@ from pathlib import Path
 
 from dmzsim.analysis.report.build import write_report
 from dmzsim.analysis.results_layout import ResultsLayout
+from dmzsim.common.files import OutputError
 from dmzsim.model.params import parse_overrides
 from dmzsim.runs import experiment
 from dmzsim.runs.cli.options import (
@@ -231,6 +232,10 @@ def _report_safely(folder: Path) -> int:
     """A failing report must not hide that the runs themselves are safely stored."""
     try:
         path = write_report(folder)
+    except OutputError as err:  # a full disk, a FIFO where a figure goes: one line
+        print(f"dmzsim run: error: the report cannot be written: {err}; the results in "
+              f"{folder} are complete", file=sys.stderr)
+        return 1
     except Exception:
         traceback.print_exc()
         print(f"the report failed (traceback above); the results in {folder} are complete",

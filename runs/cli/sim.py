@@ -8,7 +8,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from dmzsim.common.files import write_parquet_atomic
+from dmzsim.common.files import check_writable, write_parquet_atomic
 from dmzsim.common.tomlfile import read_toml
 from dmzsim.model.api import simulate
 from dmzsim.model.map_checks import run_map_problem
@@ -34,6 +34,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     every = _series_every(args)
+    if args.series_out is not None:  # before the run, which may take minutes
+        check_writable(args.series_out, "--series-out")
     values = {**_scenario_values(args.scenario), **parse_overrides(args.overrides)}
     if args.seed < 0:
         raise UsageError(f"--seed must be >= 0, got {args.seed}")

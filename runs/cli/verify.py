@@ -13,6 +13,7 @@ import contextlib
 import sys
 from pathlib import Path
 
+from dmzsim.common.files import check_writable, check_writable_folder, write_text_atomic
 from dmzsim.runs.cli.options import (
     add_executor_options,
     add_experiments_argument,
@@ -50,6 +51,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     spec = executor_spec(args)
+    if args.diff_csv is not None:  # checked before the runs, which may take hours
+        check_writable(args.diff_csv, "--diff-csv")
+    if args.out is not None:
+        check_writable_folder(args.out, "--out")
     results: list[Verification] = []
     code = 0
     # --quick shares one executor among all files; full re-runs go through the runner,
@@ -58,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
         for path in args.experiments:
             code = max(code, _verify_one(args, path, spec, handle, results))
     if args.diff_csv is not None:
-        differences_frame(results).to_csv(args.diff_csv, index=False)
+        write_text_atomic(differences_frame(results).to_csv(index=False), args.diff_csv)
         print(f"differences: {args.diff_csv}")
     if len(args.experiments) > 1:
         ok = sum(v.ok(args.strict_versions) for v in results)

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from dmzsim.analysis.provenance import config_mismatch
 from dmzsim.analysis.results_layout import ReferenceLayout
 from dmzsim.model import outputs
 from dmzsim.runs import experiment
@@ -148,6 +149,8 @@ def verify(path: str | Path, *, quick: bool = False, executor: ExecutorSpec | No
     path = locate(path)
     exp = experiment.load(path)
     ref = Reference.load(ReferenceLayout.beside(path, exp.name).root, path)
+    if (mismatch := config_mismatch(ref.folder)) is not None:  # an edited reference
+        raise PublishError(f"{mismatch}; restore the reference from git or publish it again")
     simulate = _simulate_named(simulate, ref.info.get("simulate"), path)
     fn = load_simulate(simulate)
     v = Verification(path, exp.name, quick, len(ref.runs), RunComparison(0),

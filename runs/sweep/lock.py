@@ -17,14 +17,17 @@ the one at the path, so a holder removing it in between cannot let two commands 
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
+import stat
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
 from dmzsim.analysis.results_layout import ResultsLayout
+from dmzsim.common.files import describe
 from dmzsim.runs.sweep.manifest import now
 from dmzsim.runs.sweep.results import ResultsError
 
@@ -75,8 +78,9 @@ def _make_parents(folder: Path) -> list[Path]:
     """Create the folder's parent (for the lock file); returns the folders created,
     deepest first, so that they can be removed again if they stay empty."""
     for path in (folder.parent, folder):
-        if path.exists() and not path.is_dir():
-            raise ResultsError(f"{path} is a file, not a folder; choose another --out")
+        what = describe(path, follow=True)
+        if what not in (None, "a folder"):
+            raise ResultsError(f"{path} is {what}, not a folder; choose another --out")
     missing = [p for p in [folder.parent, *folder.parent.parents] if not p.exists()]
     try:
         folder.parent.mkdir(parents=True, exist_ok=True)
@@ -102,7 +106,7 @@ def _release_nested(key: Path) -> None:
 def _acquire(path: Path) -> TextIO:
     """Lock ``path`` (creating it) and write this process's identity into it."""
     while True:
-        fh = path.open("a+", encoding="utf-8")
+        fh = _open(path)
         try:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -117,6 +121,29 @@ def _acquire(path: Path) -> TextIO:
     fh.write(json.dumps({"pid": os.getpid(), "started": now(), "argv": sys.argv}) + "\n")
     fh.flush()
     return fh
+
+
+def _open(path: Path) -> TextIO:
+    """The lock file, opened for writing: only ever a regular file, never through a
+    symbolic link (a link planted there would otherwise have its target truncated), and
+    never a FIFO or a device (opening one can block or act on the device)."""
+    what = describe(path)
+    if what not in (None, "a file"):
+        raise ResultsError(f"the lock file {path} is {what}, not a regular file; remove it "
+                           "(no dmzsim command made it) or use another --out")
+    flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+    try:
+        fd = os.open(path, flags, 0o666)
+    except OSError as err:
+        if err.errno == errno.ELOOP:  # a link planted between the check and the open
+            raise ResultsError(f"the lock file {path} is a symbolic link; remove it") from None
+        raise ResultsError(f"{path.parent} cannot be written ({err.strerror}): the lock "
+                           f"file {path.name} cannot be made there; choose another "
+                           "--out") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise ResultsError(f"the lock file {path} is not a regular file; remove it")
+    return os.fdopen(fd, "r+", encoding="utf-8")
 
 
 def _same_file(fh: TextIO, path: Path) -> bool:

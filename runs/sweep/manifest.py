@@ -160,10 +160,15 @@ class Manifest:
             "git": git_info()})
         self.save()
 
-    def end_session(self, status: str, counts: dict[str, Any], wall_s: float) -> None:
+    def end_session(self, status: str, counts: dict[str, Any], wall_s: float,
+                    error: str | None = None) -> None:
+        """Close the session: its end, status, wall time, counts and the error that
+        stopped it (a file that could not be written), if any."""
         session = self.data["sessions"][-1]
         session.update({"ended": now(), "status": status, "wall_s": round(wall_s, 3),
                         **counts})
+        if error is not None:
+            session["error"] = error
         self.save()
 
     def set_runs(self, runs: list[dict[str, Any]]) -> None:

@@ -34,7 +34,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from dmzsim.analysis.results_layout import RECORD_SUFFIX, ResultsLayout, records
 from dmzsim.common.files import (
+    OutputError,
+    check_writable_folder,
     copy_atomic,
+    describe,
     write_parquet_atomic,
     write_record_atomic,
     write_table_atomic,
@@ -72,8 +75,9 @@ class ResultsFolder:
         fresh run into a folder with results has a free ``.prev`` to move them to (or
         ``replace`` to remove the one there)."""
         for path in (self.folder.parent, self.folder):
-            if path.exists() and not path.is_dir():
-                raise ResultsError(f"{path} is a file, not a folder; choose another --out")
+            what = describe(path, follow=True)
+            if what not in (None, "a folder"):
+                raise ResultsError(f"{path} is {what}, not a folder; choose another --out")
         if not (self.folder.exists() and self.has_results()):
             return
         if resume:
@@ -84,6 +88,17 @@ class ResultsFolder:
                 f"{self.folder} holds results and {self.previous} the run before them; "
                 f"--replace removes {self.previous} and moves {self.folder} there "
                 "(or --resume continues it, or choose another --out)")
+
+    def check_writable(self) -> None:
+        """Refuse now a folder whose files could not be written: the folder (or the
+        nearest folder above it that exists) and each of its record folders must take a
+        new file. Changes nothing."""
+        for folder in (self.folder, *self.layout.stores):
+            if folder == self.folder or folder.is_dir():
+                try:
+                    check_writable_folder(folder)
+                except OutputError as err:
+                    raise ResultsError(f"{err}; choose another --out") from None
 
     def prepare(self, exp: ExperimentConfig, resume: bool,
                 model: dict[str, Any] | None = None, replace: bool = False) -> list[str]:

@@ -11,6 +11,7 @@ replicate 1, ...), so an interrupted sweep leaves a balanced, paired subset behi
 from __future__ import annotations
 
 import concurrent.futures as cf
+import errno
 import signal
 import sys
 import time
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from dmzsim.common import signals
+from dmzsim.common.files import OutputError
 from dmzsim.runs.experiment.config import ExperimentConfig
 from dmzsim.runs.experiment.design import Design, build_design
 from dmzsim.runs.sweep.adaptive import AdaptivePlan, cell_stats
@@ -65,6 +67,7 @@ def run_experiment(exp: ExperimentConfig, out: str | Path, *, executor: Executor
     store.check(exp, resume, model, replace)
     with folder_lock(store.folder):
         store.check(exp, resume, model, replace)  # again: the folder may have changed meanwhile
+        store.check_writable()
         with open_executor(executor) as handle:
             notes = store.prepare(exp, resume, model, replace)
             store.write_config(exp, design)
@@ -80,9 +83,12 @@ def _session(sweep: _Sweep, handle: ExecutorHandle, manifest: Manifest, notes: l
     """Run the sweep, then close it whatever happened: compact, count, end the session.
 
     The closing part runs with signals held, so a second Ctrl-C cannot leave the manifest
-    open; a signal that came meanwhile stops the command once the manifest is closed.
+    open; a signal that came meanwhile stops the command once the manifest is closed. A
+    file of the folder that cannot be written (a full disk) stops the sweep: the session
+    is closed as ``failed``, what is on disk stays (``--resume`` continues from it), and
+    an :class:`OutputError` naming the file and the finished runs ends the call.
     """
-    status, signum, start = "crashed", 0, time.perf_counter()
+    status, signum, start, error = "crashed", 0, time.perf_counter(), None
     try:
         sweep.run(handle)
         status = "completed"
@@ -91,25 +97,49 @@ def _session(sweep: _Sweep, handle: ExecutorHandle, manifest: Manifest, notes: l
         handle.stop_workers()
     except SweepAbortedError as err:
         status, notes = "aborted", [*notes, str(err)]
+    except OSError as err:  # a result file cannot be written (OutputError, or from below)
+        status, error = "failed", err
+        handle.stop_workers()
     finally:
         with signals.deferred() as caught:
-            report = _close(sweep, manifest, status, notes, time.perf_counter() - start)
+            report = _close(sweep, manifest, status, notes, time.perf_counter() - start,
+                            error)
             report.signum = signum
+    if report.error is not None and report.status != "interrupted":
+        raise report.write_failure()
     if caught and status != "interrupted":
         raise signals.Interrupted(caught[0])
     return report
 
 
-def _close(sweep: _Sweep, manifest: Manifest, status: str, notes: list[str], wall_s: float
-           ) -> SweepReport:
+def _close(sweep: _Sweep, manifest: Manifest, status: str, notes: list[str], wall_s: float,
+           error: OSError | None = None) -> SweepReport:
+    """Compact, count and end the session; a write that fails here (the disk still full)
+    makes a completed session ``failed`` but never keeps the others from being tried."""
     sweep.close()
-    sweep.store.compact()
+    try:
+        sweep.store.compact()
+    except OSError as err:  # the per-run files stay; the next session merges them
+        error = error or err
+        status = "failed" if status == "completed" else status
     runs = sweep.store.run_table(sweep.exp, sweep.planned)
     report = SweepReport.build(sweep.store.folder, status, runs, sweep, notes, wall_s)
+    report.error = None if error is None else _one_line(error)
     manifest.set_runs(runs)
     manifest.data["adaptive"] = sweep.adaptive_log or None
-    manifest.end_session(status, report.counts(), report.wall_s)
+    try:
+        manifest.end_session(status, report.counts(), report.wall_s, report.error)
+    except OSError as err:
+        report.error = report.error or _one_line(err)
+        report.manifest_open = True
     return report
+
+
+def _one_line(err: OSError) -> str:
+    """An OSError as one line naming its file."""
+    if isinstance(err, OutputError) or not err.filename:
+        return str(err)
+    return f"{err.filename}: cannot be written ({err.strerror or err})"
 
 
 class _Sweep:
@@ -316,6 +346,8 @@ class SweepReport:
     notes: list[str] = field(default_factory=list)
     error_types: dict[str, int] = field(default_factory=dict)
     signum: int = 0  # the signal that interrupted the session (0: none)
+    error: str | None = None  # a file that could not be written, in one line
+    manifest_open: bool = False  # the manifest itself could not be closed
 
     @classmethod
     def build(cls, folder: Path, status: str, runs: list[dict[str, Any]], sweep: _Sweep,
@@ -328,6 +360,15 @@ class SweepReport:
         return cls(folder, status, len(runs), statuses.count("ok"), statuses.count("failed"),
                    statuses.count("pending"), sweep.ran_ok, sweep.ran_failed, sweep.skipped,
                    sweep.pool_restarts, wall_s, notes, errors)
+
+    def write_failure(self) -> OutputError:
+        """The error that ends a session a failed write stopped: the file and why, what
+        became of the manifest and the runs, and how to go on."""
+        manifest = ("the manifest could not be closed either (it will read \"killed\")"
+                    if self.manifest_open else "the manifest is closed as failed")
+        return OutputError(self.folder, f"the sweep stopped: {self.error}; {manifest}; the "
+                           f"{self.ok} finished runs are kept: make room, then run again "
+                           "with --resume", errno.EIO)
 
     def counts(self) -> dict[str, Any]:
         keys = ("planned", "ok", "failed", "pending", "ran_ok", "ran_failed", "skipped",
