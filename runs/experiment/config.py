@@ -23,12 +23,12 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import json
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dmzsim.analysis.provenance import config_hash_of
 from dmzsim.analysis.results_layout import CalibrationLayout, ResultsLayout
 from dmzsim.common import validation
 from dmzsim.common.tomlfile import read_toml
@@ -80,8 +80,7 @@ class ExperimentConfig:
     @property
     def config_hash(self) -> str:
         """sha256 of the canonical resolved config; results from another hash never mix."""
-        canonical = json.dumps(self.resolved, sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(canonical.encode()).hexdigest()
+        return config_hash_of(self.resolved)
 
     def changes_since(self, folder: Path) -> list[str]:
         """How this config differs from the one saved in ``folder`` (a results or
