@@ -75,6 +75,11 @@ def _check_references(spec: ExperimentSpec) -> list[str]:
             if arm not in known:
                 issues.append(format_issue(f"quick.arms[{i}]", arm,
                                            f"unknown arm; arms are {known}"))
+    for i, pair in enumerate((spec.analysis.contrasts if spec.analysis else None) or []):
+        for j, arm in enumerate(pair):
+            if arm not in known:
+                issues.append(format_issue(f"analysis.contrasts[{i}][{j}]", arm,
+                                           f"unknown arm; arms are {known}"))
     return issues
 
 
