@@ -109,7 +109,9 @@ def headline_markdown(table: pd.DataFrame, horizon: float, conf: float = CONFIDE
     else:
         note += " Territory and towns count what the offensive took after it resumed."
     if "ua_oblast_area_km2_end" in names:
-        note += " Oblast held: the area of Donetsk oblast Ukraine holds when the run ends."
+        note += (" Oblast held: the area of Donetsk oblast Ukraine holds when the run ends "
+                 "(ground is ceded or lost anywhere in the modelled theatre, so the two need "
+                 "not add up to the oblast).")
     note += "*\n"
     return "\n".join(lines) + "\n" + note
 

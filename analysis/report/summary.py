@@ -54,7 +54,8 @@ def summary(doc: Doc, ctx: ReportContext) -> None:
     if table is not None:
         doc.table(table, "Cost: means over all runs [95% BCa bootstrap interval]; 'ceded or "
                          "lost' adds what the deal handed over to what the offensive took "
-                         "after it resumed.")
+                         "after it resumed, anywhere in the modelled theatre; the oblast "
+                         "held is Donetsk oblast only.")
     doc.end()
 
 
