@@ -1,4 +1,4 @@
-"""Arms that are the same experiment by construction, and each arm's factors.
+"""Arms that are the same experiment, by construction or in fact, and each arm's factors.
 
 An experiment's arms are often a factorial: the sequencing crossed with the zone's shape
 (``runs/sequencing.toml``). Where there is no zone -- ``no_deal`` (the war goes on) and
@@ -7,6 +7,12 @@ An experiment's arms are often a factorial: the sequencing crossed with the zone
 finds such groups from the arms' parameters alone (never from the numbers), and
 :func:`merge_same_arms` shows each group once, but only after checking that the runs really
 are identical seed by seed; a group whose runs differ stays apart and is reported.
+
+Arms can also turn out identical although nothing in their parameters says they must
+(a zone that is never drawn within the horizon, a parameter that no process reads under
+that sequencing): :func:`merge_same_arms` then finds them from their runs, whatever their
+parameters, and shows them once too, said so as a finding (``ArmGroup.by_construction``
+is False).
 
 :func:`arm_factors` reads each arm's sequencing and zone shape, which the figures use for
 colour (sequencing) and line style or marker (zone shape).
@@ -36,9 +42,10 @@ class ArmGroup:
 
     name: str
     arms: tuple[str, ...]
-    ignored: tuple[str, ...]  # the parameters they differ in, which cannot matter
+    ignored: tuple[str, ...]  # the parameters they differ in (cannot, or did not, matter)
     identical: bool
     differing: int = 0
+    by_construction: bool = True  # False: found identical from the runs alone
 
 
 def _default(key: str) -> Any:
@@ -98,17 +105,65 @@ def _group_name(arms: Sequence[str], summary: pd.DataFrame, taken: set[str]) -> 
     return name if name not in taken else arms[0]
 
 
+def _found_name(arms: Sequence[str], taken: set[str]) -> str:
+    """Arms found identical from their runs, named after all of them (nothing says one
+    stands for the others): ``guarantees_first-unilateral`` + ``guarantees_first-mirrored``
+    -> ``guarantees_first-unilateral=mirrored``; arms of several sequencings are joined
+    with ``+`` (``territory_first-unilateral=mirrored+simultaneous-mirrored``). The first
+    arm's name if that one is taken."""
+    by_head: dict[str, list[str]] = {}
+    for arm in arms:
+        head, _, tail = arm.partition("-")
+        by_head.setdefault(head, []).append(tail)
+    parts = []
+    for head, tails in by_head.items():
+        if all(tails):
+            parts.append(f"{head}-{'='.join(tails)}")
+        else:
+            parts += [f"{head}-{t}" if t else head for t in tails]
+    name = "+".join(parts)
+    return name if name not in taken else arms[0]
+
+
+def _differing_parameters(config: Mapping[str, Any], arms: Sequence[str]) -> tuple[str, ...]:
+    """The parameters whose values differ between the arms, in the config's order."""
+    base = config.get("base", {}) or {}
+    values = [{**base, **((config.get("arms", {}) or {}).get(a) or {})} for a in arms]
+    keys = list(dict.fromkeys(k for v in values for k in v))
+    return tuple(k for k in keys if len({repr(v.get(k)) for v in values}) > 1)
+
+
+def identical_arms(summary: pd.DataFrame, arms: Sequence[str]) -> list[list[str]]:
+    """Groups of two or more arms whose runs are identical seed by seed (every result,
+    every (point, replicate) pair), in the experiment's order; found from the runs only."""
+    cols = _result_columns(summary)
+    by_print: dict[Any, list[str]] = {}
+    for arm in arms:
+        runs = summary[summary["arm"] == arm].sort_values(PAIR_KEY, kind="stable")
+        if runs.empty:
+            continue
+        keys = tuple(map(tuple, runs[PAIR_KEY].to_numpy().tolist()))
+        values = pd.util.hash_pandas_object(runs[cols].reset_index(drop=True), index=False)
+        by_print.setdefault((keys, tuple(values.tolist())), []).append(arm)
+    # equal fingerprints are checked value by value, so a hash collision cannot merge arms
+    return [g for g in by_print.values() if len(g) > 1 and not differing_pairs(summary, g)]
+
+
 def merge_same_arms(summary: pd.DataFrame, config: Mapping[str, Any], arms: Sequence[str]
                     ) -> tuple[dict[str, str], list[ArmGroup]]:
     """Which arm is shown as which (``{arm: shown as}``, identity for the rest) and the
-    groups found; only groups whose runs are identical are merged."""
+    groups found: first those the parameters say are one arm (merged only if their runs
+    are identical), then any further arms whose runs are identical, whatever their
+    parameters."""
     rename = {a: a for a in arms}
     found = []
     taken = set(arms)
+    grouped: set[str] = set()
     for group in same_arms(config):
         present = [a for a in group if a in arms]
         if len(present) < 2:
             continue
+        grouped |= set(present)
         bad = differing_pairs(summary, present)
         ignored = tuple(k for k in ZONE_ONLY if len({repr(
             {**config.get("base", {}), **config["arms"][a]}.get(k)) for a in present}) > 1)
@@ -117,6 +172,14 @@ def merge_same_arms(summary: pd.DataFrame, config: Mapping[str, Any], arms: Sequ
         if not bad:
             for a in present:
                 rename[a] = name
+            taken.add(name)
+    for group in identical_arms(summary, [a for a in arms if a not in grouped]):
+        name = _found_name(group, taken - set(group))
+        taken.add(name)
+        found.append(ArmGroup(name, tuple(group), _differing_parameters(config, group),
+                              True, 0, by_construction=False))
+        for a in group:
+            rename[a] = name
     return rename, found
 
 

@@ -254,6 +254,8 @@ class KaplanMeier:
 
     ``time[0]`` is 0 with S = 1 unless there are events at time 0 (then S(0) < 1).
     ``se`` is Greenwood's standard error of S; ``lo``/``hi`` are the log-log bands.
+    ``first_censored``: the earliest censoring time (inf: none censored); up to it every
+    one of the ``n`` runs is followed, so the curve is a plain share there.
     """
 
     time: np.ndarray
@@ -266,6 +268,7 @@ class KaplanMeier:
     n: int
     horizon: float
     conf: float
+    first_censored: float = math.inf
 
     def at(self, t: float) -> float:
         """S(t): the curve's value at time t (right-continuous step function)."""
@@ -278,6 +281,22 @@ class KaplanMeier:
         if i < 0:
             return Interval(1.0, 1.0, 1.0)
         return Interval(float(self.surv[i]), float(self.lo[i]), float(self.hi[i]))
+
+    def events_by(self, t: float) -> int:
+        """The number of events at or before time t."""
+        return round(float(self.n_events[self.time <= t].sum()))
+
+    def share_by(self, t: float) -> Interval:
+        """1 - S(t), the share with an event by t, with its interval.
+
+        Up to the first censoring time every run is followed, so 1 - S(t) is k events
+        of n and gets the Wilson interval, like any proportion (also at k = 0 or n, where
+        the log-log band collapses to a point); later, 1 - the log-log band of S.
+        """
+        if t <= self.first_censored:
+            return wilson(self.events_by(t), self.n, self.conf)
+        s = self.band_at(t)
+        return Interval(1.0 - s.estimate, 1.0 - s.hi, 1.0 - s.lo)
 
     def median(self) -> Interval:
         """Median time with the Brookmeyer-Crowley interval from the log-log band.
@@ -334,6 +353,7 @@ def kaplan_meier(time: np.ndarray, event: np.ndarray, horizon: float | None = No
     t = np.where(late | ~np.isfinite(t), horizon, t)
     e = e & ~late
     n = len(t)
+    first_censored = float(t[~e].min()) if (~e).any() else math.inf
     times = np.unique(t[e])
     at_risk = np.array([np.sum(t >= s) for s in times], dtype=float)
     events = np.array([np.sum((t == s) & e) for s in times], dtype=float)
@@ -350,7 +370,8 @@ def kaplan_meier(time: np.ndarray, event: np.ndarray, horizon: float | None = No
         surv, se = np.insert(surv, 0, 1.0), np.insert(se, 0, 0.0)
         lo, hi = np.insert(lo, 0, 1.0), np.insert(hi, 0, 1.0)
         at_risk, events = np.insert(at_risk, 0, float(n)), np.insert(events, 0, 0.0)
-    return KaplanMeier(times, surv, se, lo, hi, at_risk, events, n, float(horizon), conf)
+    return KaplanMeier(times, surv, se, lo, hi, at_risk, events, n, float(horizon), conf,
+                       first_censored)
 
 
 def _loglog_band(surv: np.ndarray, gw: np.ndarray, conf: float

@@ -11,6 +11,7 @@ are safe to call from any thread or process and never open a window.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -42,6 +43,9 @@ SHAPE_LINES = {"": "-", "unilateral": "-", "mirrored": "--"}
 SHAPE_MARKERS = {"": "D", "unilateral": "o", "mirrored": "s"}
 FORMATS = ("png", "svg")  # every figure is written in each; the key figure also as PDF
 KEY_FORMATS = ("png", "svg", "pdf")
+# The fan chart's median after resumption is drawn on days with at least this many runs
+# resumed (fewer: each run is drawn), so one run's day is not read as a median.
+MIN_RUNS_FOR_MEDIAN = 3
 _formats: ContextVar[tuple[str, ...]] = ContextVar("figure_formats", default=FORMATS)
 
 
@@ -69,10 +73,12 @@ class ArmStyle:
 def _factors_from_name(arm: str) -> tuple[str, str] | None:
     """``territory_first-mirrored`` -> (territory_first, mirrored); None if the name does
     not read as sequencing[-shape]."""
-    head, _, tail = arm.partition("-")
-    if head not in SEQUENCING_COLORS or tail not in SHAPE_LINES:
+    several = "+" in arm  # arms of several sequencings shown once: the first one's colour
+    head, _, tail = arm.split("+")[0].partition("-")
+    shapes = tail.split("=")  # an arm shown once for several shapes: drawn as shapeless
+    if head not in SEQUENCING_COLORS or not all(s in SHAPE_LINES for s in shapes):
         return None
-    return head, tail
+    return head, tail if len(shapes) == 1 and not several else ""
 
 
 def arm_styles(arms: Sequence[str], factors: Mapping[str, tuple[str, str]] | None = None
@@ -131,15 +137,17 @@ def risk_bars(risk: pd.DataFrame, horizon: float, path: Path, stamp: Stamp,
     """P(resumption within H) per arm, 95% Wilson intervals (table: risk_table); the
     sequencing is the bar's colour, a mirrored zone is hatched."""
     styles = arm_styles(list(risk["arm"]), factors)
-    fig = _figure(7, 0.42 * len(risk) + 1.3)
+    labels = max((len(arm_label(a)) for a in risk["arm"]), default=10)
+    fig = _figure(5.0 + max(2.0, 0.075 * labels), 0.42 * len(risk) + 1.3)
     ax = fig.add_subplot()
     ypos = np.arange(len(risk))
     err = np.vstack([risk["p"] - risk["lo"], risk["hi"] - risk["p"]])
     ax.barh(ypos, risk["p"], xerr=err, color=[styles[a].color for a in risk["arm"]],
             hatch=[_HATCH.get(styles[a].shape, "") for a in risk["arm"]], edgecolor="white",
             capsize=3, height=0.6)
-    for yi, (p, hi, n) in enumerate(zip(risk["p"], risk["hi"], risk["runs"], strict=True)):
-        label = f"{p:.2f} (n={n})"
+    for yi, (p, hi, n, k) in enumerate(zip(risk["p"], risk["hi"], risk["runs"],
+                                           risk["resumed"], strict=True)):
+        label = f"{p:.2f} ({k} of {n} runs)"
         if hi <= 0.8:  # right of the interval
             ax.text(hi + 0.015, yi, label, va="center", fontsize=7)
         else:  # inside the bar, at its start
@@ -160,6 +168,106 @@ def risk_bars(risk: pd.DataFrame, horizon: float, path: Path, stamp: Stamp,
 
 
 _HATCH = {"mirrored": "////"}
+
+# The key figure's cost panels: (title, the whole, its part ceded by the deal, its part
+# lost after resumption, decimals); and the area held at the end, if recorded.
+COST_PANELS = (("ground ceded or lost (km²)", "ground_ceded_or_lost_km2", "area_ceded_km2",
+                "territory_lost_km2", 0),
+               ("fortress-belt towns ceded or lost", "belt_towns_ceded_or_lost",
+                "belt_towns_ceded", "belt_towns_lost", 1))
+HELD = "ua_oblast_area_km2_end"
+
+
+def risk_and_cost(risk: pd.DataFrame, costs: pd.DataFrame, horizon: float, path: Path,
+                  stamp: Stamp, factors: Mapping[str, tuple[str, str]] | None = None
+                  ) -> Path:
+    """P(resumption within H) per arm beside Ukraine's whole cost, one row per arm.
+
+    ``risk``: :func:`~analysis.tables.risk_table`; ``costs``: the long table of
+    :func:`~analysis.tables.outcome_table` over all runs. Panels: P with its Wilson
+    interval and the count of runs; ground and fortress-belt towns ceded by the deal
+    (pale) plus lost after resumption (full colour), means over all runs with the 95%
+    interval of the whole; and the area of the oblast Ukraine holds at the end. A panel
+    whose outputs the runs lack is left out.
+    """
+    from matplotlib.patches import Patch
+
+    arms = list(risk["arm"])
+    styles = arm_styles(arms, factors)
+    have = set(costs["outcome"])
+    panels = [c for c in COST_PANELS if {c[1], c[2], c[3]} <= have]
+    held = HELD in have
+    n_panels = 1 + len(panels) + int(held)
+    labels = max((len(arm_label(a)) for a in arms), default=10)
+    fig = _figure(2.7 * n_panels + max(2.0, 0.075 * labels), 0.36 * len(arms) + 1.9)
+    axes = fig.subplots(1, n_panels, sharey=True, squeeze=False).ravel()
+    ypos = np.arange(len(arms))
+    colors = [styles[a].color for a in arms]
+    ax = axes[0]
+    err = np.vstack([risk["p"] - risk["lo"], risk["hi"] - risk["p"]])
+    ax.barh(ypos, risk["p"], xerr=err, color=colors, edgecolor="white", capsize=2.5,
+            height=0.62, hatch=[_HATCH.get(styles[a].shape, "") for a in arms])
+    for yi, r in enumerate(risk.itertuples()):
+        label = f"{r.p:.2f} ({r.resumed} of {r.runs})"
+        if r.hi <= 0.68:  # right of the interval
+            ax.text(r.hi + 0.02, yi, label, va="center", fontsize=6.5)
+        else:  # inside the bar, at its start
+            ax.text(0.01, yi, label, va="center", fontsize=6.5, color="white")
+    ax.set_xlim(0, 1)
+    ax.set_title(f"P(offensive resumes within {horizon:g} days)\n95% Wilson interval",
+                 fontsize=8)
+    ax.set_yticks(ypos, [arm_label(a) for a in arms], fontsize=7.5)
+    ax.invert_yaxis()
+    table = costs.set_index(["arm", "outcome"])
+
+    def value(arm: str, name: str, col: str = "mean") -> float:
+        return float(table.loc[(arm, name), col]) if (arm, name) in table.index else np.nan
+
+    for ax, (title, whole, ceded, lost, digits) in zip(axes[1:], panels, strict=False):
+        c = np.array([value(a, ceded) for a in arms])
+        lo_ = np.array([value(a, lost) for a in arms])
+        w = np.array([value(a, whole) for a in arms])
+        wlo = np.array([value(a, whole, "lo") for a in arms])
+        whi = np.array([value(a, whole, "hi") for a in arms])
+        ax.barh(ypos, c, color=colors, alpha=0.35, height=0.62, edgecolor="white")
+        ax.barh(ypos, lo_, left=c, color=colors, height=0.62, edgecolor="white")
+        ax.errorbar(w, ypos, xerr=np.vstack([w - wlo, whi - w]), fmt="none", ecolor="black",
+                    elinewidth=0.8, capsize=2.5)
+        top = float(np.nanmax(whi)) if np.isfinite(whi).any() else 1.0
+        for yi, v in enumerate(w):
+            ax.text(whi[yi] + 0.02 * max(top, 1e-9), yi, f"{v:,.{digits}f}", va="center",
+                    fontsize=6.5)
+        ax.set_xlim(0, max(top, 1e-9) * 1.3)
+        ax.set_title(f"{title}\nmean over all runs, 95% CI", fontsize=8)
+    if held:
+        ax = axes[-1]
+        h = np.array([value(a, HELD) for a in arms])
+        hlo = np.array([value(a, HELD, "lo") for a in arms])
+        hhi = np.array([value(a, HELD, "hi") for a in arms])
+        for yi, a in enumerate(arms):
+            ax.errorbar([h[yi]], [yi], xerr=[[h[yi] - hlo[yi]], [hhi[yi] - h[yi]]],
+                        fmt=styles[a].marker, color=styles[a].color, mec="black", mew=0.5,
+                        ms=5, capsize=2.5)
+        top = float(np.nanmax(hhi)) if np.isfinite(hhi).any() else 1.0
+        for yi, v in enumerate(h):
+            ax.text(hhi[yi] + 0.03 * max(top, 1.0), yi, f"{v:,.0f}", va="center",
+                    fontsize=6.5)
+        ax.set_xlim(0, max(top, 1.0) * 1.3)
+        ax.set_title("oblast Ukraine holds at the end (km²)\nmean, 95% CI", fontsize=8)
+    for ax in axes:
+        ax.tick_params(axis="x", labelsize=7)
+        ax.grid(axis="x", alpha=0.3)
+    key = []
+    if panels:
+        key += [Patch(facecolor="0.5", alpha=0.35, label="ceded by the deal"),
+                Patch(facecolor="0.5", label="lost after the offensive resumed")]
+    if any(st.shape == "mirrored" for st in styles.values()):
+        key.append(Patch(facecolor="0.6", edgecolor="white", hatch="////",
+                         label="mirrored zone (hatched in the P panel)"))
+    if key:
+        fig.legend(handles=key, loc="outside lower center", ncol=len(key), fontsize=7,
+                   frameon=False)
+    return _save(fig, path, stamp, "P(resumption) and Ukraine's cost by arm")
 
 
 def _panels_by_shape(styles: Mapping[str, ArmStyle]) -> list[tuple[str, list[str]]]:
@@ -210,27 +318,69 @@ def survival(curves: Mapping[str, KaplanMeier], path: Path, stamp: Stamp,
 
 def risk_heatmap(grid: pd.DataFrame, x: str, y: str, path: Path, stamp: Stamp,
                  title: str) -> Path:
-    """P(resumption) over two swept parameters; cells show P and its Wilson interval."""
+    """P(resumption) over two swept parameters; cells show P, its Wilson interval and the
+    runs of the cell."""
     p = grid.pivot_table(index=y, columns=x, values="p", aggfunc="mean").sort_index(
         ascending=False)
     lo = grid.pivot_table(index=y, columns=x, values="lo").reindex_like(p)
     hi = grid.pivot_table(index=y, columns=x, values="hi").reindex_like(p)
-    fig = _figure(1.0 * p.shape[1] + 2.6, 0.62 * p.shape[0] + 1.6)
+    runs = grid.pivot_table(index=y, columns=x, values="runs", aggfunc="sum").reindex_like(p)
+    fig = _figure(1.05 * p.shape[1] + 2.9, max(0.7 * p.shape[0] + 1.7, 3.4))
     ax = fig.add_subplot()
     im = ax.imshow(p.to_numpy(dtype=float), cmap="OrRd", vmin=0, vmax=1, aspect="auto")
     for i in range(p.shape[0]):
         for j in range(p.shape[1]):
             v = p.iat[i, j]
             if np.isfinite(v):
-                ax.text(j, i, f"{v:.2f}\n{lo.iat[i, j]:.2f}–{hi.iat[i, j]:.2f}",
-                        ha="center", va="center", fontsize=6.5,
+                ax.text(j, i, f"{v:.2f}\n{lo.iat[i, j]:.2f}–{hi.iat[i, j]:.2f}\n"
+                        f"n={runs.iat[i, j]:.0f}", ha="center", va="center", fontsize=6.5,
                         color="white" if v > 0.6 else "black")
-    ax.set_xticks(range(p.shape[1]), [f"{c:g}" for c in p.columns])
-    ax.set_yticks(range(p.shape[0]), [f"{r:g}" for r in p.index])
-    ax.set_xlabel(x)
-    ax.set_ylabel(y)
-    ax.set_title(title, fontsize=9)
-    fig.colorbar(im, ax=ax, label="P(resumption), 95% Wilson CI in cells", shrink=0.9)
+    _grid_axes(ax, p, x, y, title)
+    bar = fig.colorbar(im, ax=ax, shrink=0.9)
+    bar.set_label("P(resumption)", fontsize=8)
+    bar.ax.tick_params(labelsize=7)
+    return _save(fig, path, stamp, title)
+
+
+def _grid_axes(ax: Any, p: pd.DataFrame, x: str, y: str, title: str) -> None:
+    ax.set_xticks(range(p.shape[1]), [f"{c:g}" for c in p.columns], fontsize=7)
+    ax.set_yticks(range(p.shape[0]), [f"{r:g}" for r in p.index], fontsize=7)
+    ax.set_xlabel(x, fontsize=8)
+    ax.set_ylabel(y, fontsize=8)
+    ax.set_title("\n".join(textwrap.wrap(title, 72)), fontsize=8.5)
+
+
+def difference_heatmap(grid: pd.DataFrame, x: str, y: str, path: Path, stamp: Stamp,
+                       title: str, scale: float) -> Path:
+    """P(arm) - P(baseline) over two swept parameters (``grid``: one row per cell with
+    ``diff``, ``lo``, ``hi``, ``pairs``, as :func:`~analysis.tables.risk_difference_by`
+    gives it), on a diverging scale from -``scale`` to +``scale``: every arm's map drawn
+    with the same ``scale`` can be compared at a glance. Cells give the difference, its
+    paired (Tango) interval and the pairs of runs."""
+    from matplotlib.colors import TwoSlopeNorm
+
+    d = grid.pivot_table(index=y, columns=x, values="diff", aggfunc="mean").sort_index(
+        ascending=False)
+    lo = grid.pivot_table(index=y, columns=x, values="lo").reindex_like(d)
+    hi = grid.pivot_table(index=y, columns=x, values="hi").reindex_like(d)
+    pairs = grid.pivot_table(index=y, columns=x, values="pairs", aggfunc="sum"
+                             ).reindex_like(d)
+    scale = max(float(scale), 0.05)
+    fig = _figure(1.05 * d.shape[1] + 2.9, max(0.7 * d.shape[0] + 1.7, 3.4))
+    ax = fig.add_subplot()
+    im = ax.imshow(d.to_numpy(dtype=float), cmap="RdBu_r", aspect="auto",
+                   norm=TwoSlopeNorm(0.0, -scale, scale))
+    for i in range(d.shape[0]):
+        for j in range(d.shape[1]):
+            v = d.iat[i, j]
+            if np.isfinite(v):
+                ax.text(j, i, f"{v:+.2f}\n{lo.iat[i, j]:+.2f} to {hi.iat[i, j]:+.2f}\n"
+                        f"n={pairs.iat[i, j]:.0f}", ha="center", va="center", fontsize=6.5,
+                        color="white" if abs(v) > 0.6 * scale else "black")
+    _grid_axes(ax, d, x, y, title)
+    bar = fig.colorbar(im, ax=ax, shrink=0.9)
+    bar.set_label("P(arm) − P(baseline)", fontsize=8)
+    bar.ax.tick_params(labelsize=7)
     return _save(fig, path, stamp, title)
 
 
@@ -257,50 +407,55 @@ def risk_lines(by_param: pd.DataFrame, param: str, horizon: float, path: Path,
 
 
 # --- outcomes -------------------------------------------------------------------------------
+OUTCOME_PANELS = ("ground_ceded_or_lost_km2", "belt_towns_ceded_or_lost",
+                  "ua_oblast_area_km2_end", "ceasefire_days", "territory_lost_km2",
+                  "belt_towns_lost", "ua_losses", "warning_days")
+
+
 def outcome_bands(table: pd.DataFrame, path: Path, stamp: Stamp,
-                  outcomes: Sequence[str] = ("ceasefire_days", "territory_lost_km2",
-                                             "belt_towns_lost", "ru_losses", "ua_losses",
-                                             "warning_days"),
+                  outcomes: Sequence[str] = OUTCOME_PANELS,
                   resumed: pd.DataFrame | None = None,
-                  factors: Mapping[str, tuple[str, str]] | None = None) -> Path:
+                  factors: Mapping[str, tuple[str, str]] | None = None,
+                  risk: pd.DataFrame | None = None, horizon: float | None = None) -> Path:
     """Per outcome and arm, over all runs: 5-95% (thin) and 25-75% (thick) bands, median
     |, mean (filled marker) with its 95% CI; and the mean over the runs that resumed only
-    (``resumed``: the same table on those runs) as an open marker. Marker shape: zone
-    shape; colour: sequencing. The key is drawn above the panels."""
+    (``resumed``: the same table on those runs) as an open marker. With ``risk``
+    (:func:`~analysis.tables.risk_table`), the first panel is P(resumption within
+    ``horizon``) with its Wilson interval, so the risk stands beside the costs. Marker
+    shape: zone shape; colour: sequencing. The key is drawn above the panels; the arms
+    are named once per row of panels."""
     from matplotlib.lines import Line2D
 
     outcomes = [o for o in outcomes if o in set(table["outcome"])]
     arms = list(dict.fromkeys(table["arm"]))
     styles = arm_styles(arms, factors)
-    ncol = 2
-    nrow = int(np.ceil(len(outcomes) / ncol))
-    fig = _figure(10, 0.3 * len(arms) * nrow + 1.0 * nrow + 0.9)
-    axes = fig.subplots(nrow, ncol, squeeze=False).ravel()
-    for ax, col in zip(axes, outcomes, strict=False):
-        d = table[table["outcome"] == col].set_index("arm").reindex(arms)
-        r_only = (resumed[resumed["outcome"] == col].set_index("arm").reindex(arms)
-                  if resumed is not None else None)
-        ypos = np.arange(len(arms))
-        for yi, arm in enumerate(arms):
-            r, st = d.loc[arm], styles[arm]
-            ax.plot([r["q05"], r["q95"]], [yi, yi], color=st.color, lw=1, alpha=0.7)
-            ax.plot([r["q25"], r["q75"]], [yi, yi], color=st.color, lw=5, alpha=0.5,
-                    solid_capstyle="butt")
-            ax.plot([r["q50"]], [yi], "|", color="black", ms=9)
-            ax.errorbar([r["mean"]], [yi], xerr=[[r["mean"] - r["lo"]], [r["hi"] - r["mean"]]],
-                        fmt=st.marker, color=st.color, ms=4, mec="black", mew=0.5, capsize=2)
-            if r_only is not None and np.isfinite(r_only.loc[arm, "mean"]):
-                ax.plot([r_only.loc[arm, "mean"]], [yi + 0.3], st.marker, mfc="white",
-                        mec=st.color, mew=1.2, ms=4.5)
-        values = d[["q05", "lo"]].to_numpy(dtype=float)
-        if np.all(values[np.isfinite(values)] >= 0):  # counts, days, km²: from zero
-            ax.set_xlim(left=0)
-        ax.set_title(f"{outputs.label(col)} ({outputs.unit(col)})", fontsize=8)
+    panels: list[str | None] = ([None] if risk is not None else []) + list(outcomes)
+    ncol = 3 if len(panels) > 4 else 2
+    nrow = int(np.ceil(len(panels) / ncol))
+    fig = _figure(4.0 * ncol + 1.6, 0.26 * len(arms) * nrow + 1.0 * nrow + 0.9)
+    axes = fig.subplots(nrow, ncol, squeeze=False, sharey=True).ravel()
+    ypos = np.arange(len(arms))
+    for ax, col in zip(axes, panels, strict=False):
+        if col is None:  # P(resumption)
+            assert risk is not None
+            r = risk.set_index("arm").reindex(arms)
+            for yi, arm in enumerate(arms):
+                st = styles[arm]
+                p, lo, hi = (float(r.loc[arm, k]) for k in ("p", "lo", "hi"))
+                ax.errorbar([p], [yi], xerr=[[p - lo], [hi - p]], fmt=st.marker,
+                            color=st.color, ms=4, mec="black", mew=0.5, capsize=2)
+                ax.text(hi + 0.03, yi, f"{int(r.loc[arm, 'resumed'])} of "
+                        f"{int(r.loc[arm, 'runs'])}", va="center", fontsize=6)
+            ax.set_xlim(0, 1.12)
+            h = f" within {horizon:g} days" if horizon is not None else ""
+            ax.set_title(f"P(offensive resumes{h}), 95% Wilson", fontsize=8)
+        else:
+            _band_panel(ax, table, col, arms, styles, resumed)
         ax.set_yticks(ypos, [arm_label(a) for a in arms], fontsize=7)
         ax.set_ylim(len(arms) - 0.4, -0.6)
         ax.tick_params(axis="x", labelsize=7)
         ax.grid(axis="x", alpha=0.3)
-    for ax in axes[len(outcomes):]:
+    for ax in axes[len(panels):]:
         ax.set_visible(False)
     key = [Line2D([], [], color="0.3", lw=1, label="5–95% of runs"),
            Line2D([], [], color="0.3", lw=5, alpha=0.5, label="25–75% of runs"),
@@ -316,6 +471,31 @@ def outcome_bands(table: pd.DataFrame, path: Path, stamp: Stamp,
     fig.legend(handles=key, loc="outside upper center", ncol=min(len(key), 4), fontsize=7,
                frameon=False)
     return _save(fig, path, stamp, "Outcomes by arm")
+
+
+def _band_panel(ax: Any, table: pd.DataFrame, col: str, arms: Sequence[str],
+                styles: Mapping[str, ArmStyle], resumed: pd.DataFrame | None) -> None:
+    """One outcome's bands, medians and means per arm (see :func:`outcome_bands`)."""
+    d = table[table["outcome"] == col].set_index("arm").reindex(arms)
+    r_only = (resumed[resumed["outcome"] == col].set_index("arm").reindex(arms)
+              if resumed is not None else None)
+    for yi, arm in enumerate(arms):
+        r, st = d.loc[arm], styles[arm]
+        ax.plot([r["q05"], r["q95"]], [yi, yi], color=st.color, lw=1, alpha=0.7)
+        ax.plot([r["q25"], r["q75"]], [yi, yi], color=st.color, lw=5, alpha=0.5,
+                solid_capstyle="butt")
+        ax.plot([r["q50"]], [yi], "|", color="black", ms=9)
+        ax.errorbar([r["mean"]], [yi], xerr=[[r["mean"] - r["lo"]], [r["hi"] - r["mean"]]],
+                    fmt=st.marker, color=st.color, ms=4, mec="black", mew=0.5, capsize=2)
+        if r_only is not None and np.isfinite(r_only.loc[arm, "mean"]):
+            ax.plot([r_only.loc[arm, "mean"]], [yi + 0.3], st.marker, mfc="white",
+                    mec=st.color, mew=1.2, ms=4.5)
+    values = d[["q05", "lo"]].to_numpy(dtype=float)
+    if np.all(values[np.isfinite(values)] >= 0):  # counts, days, km²: from zero
+        ax.set_xlim(left=0)
+    unit = outputs.unit(col)
+    title = f"{outputs.label(col)} ({unit})" if unit else outputs.label(col)
+    ax.set_title("\n".join(textwrap.wrap(title, 48)), fontsize=8)
 
 
 def fan_chart(series: pd.DataFrame, column: str, path: Path, stamp: Stamp,
@@ -362,10 +542,20 @@ def fan_chart(series: pd.DataFrame, column: str, path: Path, stamp: Stamp,
             ax.plot(q.index, q[0.5], color=c, lw=1.5,
                     label="median, before resumption" if split else "median")
         war = series[here & after]
-        if len(war):
-            m = war.groupby("day")[column].median()
-            ax.plot(m.index, m.to_numpy(), color="black", lw=1.0, ls="--",
-                    label="median, after resumption")
+        if len(war):  # runs resume on different days: the median is over those resumed
+            by_day = war.groupby("day")[column]
+            m, n = by_day.median(), by_day.size()
+            m = m[n >= MIN_RUNS_FOR_MEDIAN]
+            if len(m):
+                ax.plot(m.index, m.to_numpy(), color="black", lw=1.0, ls="--",
+                        label=f"median after resumption (days with ≥ {MIN_RUNS_FOR_MEDIAN} "
+                              "runs resumed)")
+            else:  # too few to take a median: each run, thin
+                label = f"each run after resumption (fewer than {MIN_RUNS_FOR_MEDIAN} resumed)"
+                for _, run in war.groupby("run_id"):
+                    ax.plot(run["day"], run[column], color="black", lw=0.6, ls=":",
+                            label=label)
+                    label = "_"  # one key entry
         if "breakthrough_ratio" in series and column == "force_ratio_main_axis":
             ratios = sorted(pd.to_numeric(series.loc[here, "breakthrough_ratio"]).dropna()
                             .unique())
@@ -375,7 +565,8 @@ def fan_chart(series: pd.DataFrame, column: str, path: Path, stamp: Stamp,
                 ax.axhline(r, color="#b2182b", lw=1.0, label=label)
                 label = "_"  # one key entry
         n_runs = series.loc[here, "run_id"].nunique()
-        title = f"{arm_label(arm)} ({n_runs} runs)"
+        title = f"{arm_label(arm)} ({n_runs} runs"
+        title += f", {war['run_id'].nunique()} resumed)" if split else ")"
         if cap is not None:
             share = float(clipped[here].mean()) if here.any() else 0.0
             title += f"; {share:.0%} of days ≥ {cap:g}, drawn at the dotted line"

@@ -1,8 +1,10 @@
 """The headline table of an experiment: one row per arm, the numbers a reader quotes.
 
 Per arm: P(resumption within the horizon) with its Wilson interval, the Kaplan-Meier
-median time to resumption with its interval, and the mean territory and fortress-belt
-towns lost after resumption with bootstrap intervals. Every number comes from
+median time to resumption with its interval, and beside them Ukraine's cost (the output
+table's headline outputs, each a mean with its bootstrap interval): ground and
+fortress-belt towns ceded by the deal or lost after resumption, the part of it lost after
+resumption, and the area of the oblast Ukraine holds at the end. Every number comes from
 :mod:`analysis.tables`, so the headline, the report and a notebook cannot disagree.
 
 The table is a pure function of the summary rows *in their order* (the bootstrap
@@ -96,16 +98,29 @@ def headline_markdown(table: pd.DataFrame, horizon: float, conf: float = CONFIDE
             stem = o.headline.stem
             cells.append(_ci(r[o.name], r[f"{stem}_lo"], r[f"{stem}_hi"], o.headline.digits))
         lines.append("| " + " | ".join(cells) + " |")
+    names = {o.name for o in shown}
     note = (f"\n*Brackets: {conf:.0%} intervals (Wilson for P; Brookmeyer–Crowley for the "
-            "median, 'not reached' = beyond the horizon; BCa bootstrap for the means). "
-            "Territory and towns count what the offensive took after it resumed.*\n")
+            "median, 'not reached' = beyond the horizon; BCa bootstrap for the means, over "
+            "all runs of the arm).")
+    if names & {"ground_ceded_or_lost_km2", "belt_towns_ceded_or_lost"}:
+        note += (" Ceded or lost: ground and fortress-belt towns the deal handed over plus "
+                 "those the offensive took after it resumed; 'of which lost after "
+                 "resumption': the offensive's part only.")
+    else:
+        note += " Territory and towns count what the offensive took after it resumed."
+    if "ua_oblast_area_km2_end" in names:
+        note += (" Oblast held: the area of Donetsk oblast Ukraine holds when the run ends "
+                 "(ground is ceded or lost anywhere in the modelled theatre, so the two need "
+                 "not add up to the oblast).")
+    note += "*\n"
     return "\n".join(lines) + "\n" + note
 
 
 def headline_sentence(table: pd.DataFrame, horizon: float) -> str:
-    """One line for the README: P(resumption) of the lowest and highest arm (or the one)."""
+    """One line for the README: P(resumption) of the lowest and highest arm (or the one),
+    each with its whole cost in ground and fortress-belt towns where the table has it."""
     def p(r: pd.Series) -> str:
-        return f"{r['p']:.2f} [{r['p_lo']:.2f}–{r['p_hi']:.2f}]"
+        return f"{r['p']:.2f} [{r['p_lo']:.2f}–{r['p_hi']:.2f}]{_cost(r)}"
 
     head = f"P(resumption within {horizon:g} days) [{CONFIDENCE:.0%} Wilson interval]"
     runs = int(table["runs"].sum())
@@ -120,3 +135,13 @@ def headline_sentence(table: pd.DataFrame, horizon: float) -> str:
     left_out = f", {int(at_war.sum())} at war from day 0 left out" if at_war.any() else ""
     return (f"{head}: lowest {arm_label(lo['arm'])} {p(lo)}, highest "
             f"{arm_label(hi['arm'])} {p(hi)}; {len(table)} arms{left_out}, {runs:,} runs")
+
+
+def _cost(row: pd.Series) -> str:
+    """`` (ceded or lost: 5,100 km², 4.00 belt towns)``, or "" for a table without it."""
+    parts = []
+    if "ground_ceded_or_lost_km2" in row and not pd.isna(row["ground_ceded_or_lost_km2"]):
+        parts.append(f"{row['ground_ceded_or_lost_km2']:,.0f} km²")
+    if "belt_towns_ceded_or_lost" in row and not pd.isna(row["belt_towns_ceded_or_lost"]):
+        parts.append(f"{row['belt_towns_ceded_or_lost']:.2f} belt towns")
+    return f" (ceded or lost: {', '.join(parts)})" if parts else ""

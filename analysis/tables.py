@@ -36,11 +36,16 @@ from dmzsim.model import outputs
 PAIR_KEY = ["point", "replicate"]
 
 def arm_label(arm: str) -> str:
-    """``territory_first-unilateral`` -> ``Territory first (unilateral)``."""
+    """``territory_first-unilateral`` -> ``Territory first (unilateral)``; arms shown once
+    for several (:mod:`analysis.arm_groups`): ``guarantees_first-unilateral=mirrored`` ->
+    ``Guarantees first (unilateral = mirrored)``, ``a-x+b-y`` -> ``A (x) = B (y)``."""
+    if "+" in arm:
+        return " = ".join(arm_label(part) for part in arm.split("+"))
     head, _, tail = arm.partition("-")
     text = head.replace("_", " ")
     text = text[:1].upper() + text[1:]
-    return f"{text} ({tail.replace('_', ' ')})" if tail else text
+    tail = tail.replace("_", " ").replace("=", " = ")
+    return f"{text} ({tail})" if tail else text
 
 
 def arms_in(summary: pd.DataFrame, arms: Sequence[str] | None = None) -> list[str]:
@@ -49,17 +54,30 @@ def arms_in(summary: pd.DataFrame, arms: Sequence[str] | None = None) -> list[st
     return [a for a in arms if a in present] if arms is not None else present
 
 
-def with_derived(summary: pd.DataFrame, horizon: float) -> pd.DataFrame:
-    """Add ``ceasefire_days`` = min(day resumed, H): the survival time, censored at H.
+# Derived outputs that add up two outputs of the run record: (name, its parts). Where a
+# results folder lacks a part (made before the part existed), the sum is left out.
+SUMS = (("ground_ceded_or_lost_km2", ("area_ceded_km2", "territory_lost_km2")),
+        ("belt_towns_ceded_or_lost", ("belt_towns_ceded", "belt_towns_lost")))
 
-    Because the only censoring is at the horizon, the Kaplan-Meier restricted mean to H
-    equals the plain mean of this column, which is what makes paired RMST differences
-    a simple paired bootstrap.
+
+def with_derived(summary: pd.DataFrame, horizon: float) -> pd.DataFrame:
+    """Add the derived outputs (kind "derived" in :mod:`model.outputs`):
+
+    * ``ceasefire_days`` = min(day resumed, H): the survival time, censored at H. Because
+      the only censoring is at the horizon, the Kaplan-Meier restricted mean to H equals
+      the plain mean of this column, which is what makes paired RMST differences a simple
+      paired bootstrap;
+    * ``ground_ceded_or_lost_km2`` = ground ceded by the deal + territory lost after
+      resumption, and ``belt_towns_ceded_or_lost`` the same in fortress-belt towns:
+      Ukraine's whole cost, whichever way the ground went.
     """
     df = summary.copy()
     resumed = df["resumed"].astype(bool).to_numpy()
     day = pd.to_numeric(df["day_resumed"], errors="coerce").to_numpy(dtype=float)
     df["ceasefire_days"] = np.where(resumed, np.minimum(day, horizon), horizon)
+    for name, parts in SUMS:
+        if all(p in df for p in parts):
+            df[name] = sum(pd.to_numeric(df[p], errors="coerce") for p in parts)
     return df
 
 
@@ -125,33 +143,38 @@ def survival_curves(summary: pd.DataFrame, horizon: float,
 
 
 def survival_table(curves: Mapping[str, KaplanMeier]) -> pd.DataFrame:
-    """Per arm: S(H) with its band, median time to resumption, RMST to H (all with CIs)."""
+    """Per arm: S(H) with its interval (1 - the Wilson interval of the share resumed, as
+    P(resumption) has it, where every run is followed to H), median time to resumption,
+    RMST to H (all with CIs)."""
     rows = []
     for arm, km in curves.items():
-        s, med, rm = km.band_at(km.horizon), km.median(), km.rmst()
-        rows.append({"arm": arm, "runs": km.n, "S_H": s.estimate, "S_H_lo": s.lo,
-                     "S_H_hi": s.hi, "median": med.estimate, "median_lo": med.lo,
+        p, med, rm = km.share_by(km.horizon), km.median(), km.rmst()
+        rows.append({"arm": arm, "runs": km.n, "S_H": 1.0 - p.estimate, "S_H_lo": 1.0 - p.hi,
+                     "S_H_hi": 1.0 - p.lo, "median": med.estimate, "median_lo": med.lo,
                      "median_hi": med.hi, "rmst": rm.estimate, "rmst_lo": rm.lo,
                      "rmst_hi": rm.hi})
     return pd.DataFrame(rows)
 
 
 def resumption_by(curves: Mapping[str, KaplanMeier], days: Sequence[float]) -> pd.DataFrame:
-    """P(resumption by day t) = 1 - S(t) per arm and day, with 1 - the log-log band of S.
+    """P(resumption by day t) = 1 - S(t) per arm and day, with its interval.
 
     Read off the Kaplan-Meier curve: with censoring only at the horizon this is the share
-    of runs resumed by day t, and the band gives it an interval. Days at or past an arm's
-    horizon are left out: P by the horizon itself is :func:`risk_table`'s (Wilson).
+    of runs resumed by day t (``resumed`` of ``runs``), with its Wilson interval as
+    P(resumption) by the horizon has it (:meth:`KaplanMeier.share_by`; 1 - the log-log
+    band of S where runs were censored earlier). Days at or past an arm's horizon are
+    left out: P by the horizon itself is :func:`risk_table`'s.
     """
     rows = []
     for arm, km in curves.items():
         for day in days:
             if day >= km.horizon:
                 continue
-            s = km.band_at(day)
-            rows.append({"arm": arm, "day": float(day), "runs": km.n, "p": 1.0 - s.estimate,
-                         "lo": 1.0 - s.hi, "hi": 1.0 - s.lo})
-    return pd.DataFrame(rows, columns=["arm", "day", "runs", "p", "lo", "hi"])
+            p = km.share_by(day)
+            rows.append({"arm": arm, "day": float(day), "runs": km.n,
+                         "resumed": km.events_by(day), "p": p.estimate, "lo": p.lo,
+                         "hi": p.hi})
+    return pd.DataFrame(rows, columns=["arm", "day", "runs", "resumed", "p", "lo", "hi"])
 
 
 # --- continuous outcomes ------------------------------------------------------------------
@@ -223,3 +246,23 @@ def risk_by(summary: pd.DataFrame, params: Sequence[str], arm: str | None = None
         rows.append({**dict(zip(params, key, strict=True)), "runs": len(r),
                      "p": est.estimate, "lo": est.lo, "hi": est.hi})
     return pd.DataFrame(rows, columns=[*params, "runs", "p", "lo", "hi"])
+
+
+def risk_difference_by(summary: pd.DataFrame, params: Sequence[str], arm: str,
+                       baseline: str, conf: float = CONFIDENCE) -> pd.DataFrame:
+    """P(arm) - P(baseline) over paired runs, with Tango's interval, for each combination
+    of ``params`` values (the runs of a design point pair with the baseline's at the same
+    point and replicate)."""
+    df = summary[summary["arm"].isin([arm, baseline])]
+    rows = []
+    for key, sub in df.groupby(list(params), sort=True):
+        key = key if isinstance(key, tuple) else (key,)
+        d = risk_differences(sub, baseline, [arm], conf)
+        if d.empty:
+            continue
+        r = d.iloc[0]
+        rows.append({**dict(zip(params, key, strict=True)), "pairs": int(r["pairs"]),
+                     "p_arm": r["p_arm"], "p_baseline": r["p_baseline"],
+                     "diff": r["diff"], "lo": r["lo"], "hi": r["hi"]})
+    return pd.DataFrame(rows, columns=[*params, "pairs", "p_arm", "p_baseline", "diff", "lo",
+                                       "hi"])

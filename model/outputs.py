@@ -66,11 +66,14 @@ def whole(value: Any) -> str:
 @dataclass(frozen=True)
 class Headline:
     """How an output appears in the headline table (``headline.csv`` / ``headline.md``):
-    columns ``<name>``, ``<stem>_lo``, ``<stem>_hi``; its heading; decimals shown."""
+    columns ``<name>``, ``<stem>_lo``, ``<stem>_hi``; its heading; decimals shown;
+    ``order``: its place among the headline's outputs (lowest first; ties keep the
+    table's order)."""
 
     stem: str
     heading: str
     digits: int
+    order: int = 0
 
 
 @dataclass(frozen=True)
@@ -144,17 +147,34 @@ OUTPUTS: tuple[Output, ...] = (
     Output("ceasefire_days", "days without an offensive (within the horizon)", "days",
            kind="derived", per_arm=True, paired=True,
            phrase="ceasefire days within the horizon"),
+    # Ukraine's whole cost in ground and fortress-belt towns: what the deal hands over
+    # (area_ceded_km2, belt_towns_ceded) plus what the offensive takes after it resumed
+    # (territory_lost_km2, belt_towns_lost). A deal that cedes ground is not cheaper than
+    # one that loses it to an offensive, so the headline shows the two together.
+    Output("ground_ceded_or_lost_km2", "ground ceded by the deal or lost after resumption",
+           "km²", kind="derived", cost=True, paired=True,
+           headline=Headline("ground_cost", "ground ceded or lost (km²)", 0, order=0),
+           phrase="ground ceded or lost"),
+    Output("belt_towns_ceded_or_lost", "fortress-belt towns ceded by the deal or lost "
+           "after resumption", "towns", kind="derived", cost=True, count=True, paired=True,
+           headline=Headline("belt_cost", "fortress-belt towns ceded or lost", 2, order=1),
+           phrase="fortress-belt towns ceded or lost"),
     # --- the run's summary record (kind "run"), in record order ----------------------------
     Output("resumed", "the offensive resumed within the horizon", kind="run", risk=True,
            boolean=True),
     Output("day_resumed", "day the offensive resumed (none if it did not)", "day"),
     Output("territory_lost_km2", "territory lost after resumption", "km²", cost=True,
-           paired=True, headline=Headline("territory", "territory lost (km²)", 0),
+           paired=True, headline=Headline("territory", "of which lost after resumption "
+                                          "(km²)", 0, order=3),
            phrase="territory lost after resumption"),
     Output("ua_area_km2_end", "area Ukraine holds at the end (whole theatre)", "km²"),
-    Output("ua_oblast_area_km2_end", "area of Donetsk oblast Ukraine holds at the end", "km²"),
-    Output("belt_towns_lost", "fortress-belt towns lost", "towns", cost=True, count=True,
-           paired=True, headline=Headline("belt_towns", "fortress-belt towns lost", 2)),
+    Output("ua_oblast_area_km2_end", "area of Donetsk oblast Ukraine holds at the end", "km²",
+           per_arm=True, headline=Headline("oblast_held", "oblast held at the end (km²)",
+                                           0, order=2)),
+    Output("belt_towns_lost", "fortress-belt towns lost after resumption", "towns",
+           cost=True, count=True, paired=True,
+           headline=Headline("belt_towns", "of which belt towns lost after resumption", 2,
+                             order=4)),
     Output("towns_lost", "towns lost", "towns", cost=True, count=True),
     Output("towns_ceded", "towns ceded by the deal (withdrawal)", "towns", count=True),
     Output("ru_losses", "Russian losses", "personnel", cost=True, paired=True),
@@ -171,7 +191,9 @@ OUTPUTS: tuple[Output, ...] = (
     Output("guarantees_delivered", "the guarantees were delivered", boolean=True),
     Output("guarantees_in_force_day", "day the guarantees came into force (none: never)",
            "day"),
-    Output("guarantee_triggered", "the guarantor responded to a violation", boolean=True),
+    Output("guarantee_triggered", "the guarantor came in against the resumed offensive "
+           "(guarantees in force and it answered; it then fights beside Ukraine)",
+           boolean=True),
     Output("guarantor_responses", "guarantor responses", "responses", count=True),
     Output("attack_sector", "sector of the main attack (-1: none)", category=True),
     Output("attack_lat", "latitude where the main attack struck", "°N"),
@@ -333,8 +355,9 @@ def paired() -> list[Output]:
 
 
 def headline() -> list[Output]:
-    """The outputs of the headline table, in table order."""
-    return [o for o in OUTPUTS if o.headline is not None and o.kind != "day"]
+    """The outputs of the headline table, by their ``Headline.order``."""
+    shown = [o for o in OUTPUTS if o.headline is not None and o.kind != "day"]
+    return sorted(shown, key=lambda o: o.headline.order if o.headline else 0)
 
 
 #: How docs and messages name each :data:`Scale`.

@@ -154,3 +154,86 @@ def test_every_option_of_dmzsim_run_is_in_the_experiment_guide():
     table = text[text.index("Every option of `dmzsim run"):text.index("The progress bar shows")]
     rows = set(re.findall(r"^\| `(--[a-z-]+)", table, re.MULTILINE))
     assert options - rows == set() and rows - options == {"--debug"}
+
+
+# --- numbers the docs state about the published experiments and the map ------------------------
+def _planned_runs(name: str, quick: bool = False) -> tuple[int, bool]:
+    """(runs the experiment file plans: arms x design points x replicates, or with
+    adaptive replicates their cap; whether it is adaptive)."""
+    from dmzsim.runs import experiment
+    from dmzsim.runs.experiment.checks import design_size
+
+    spec = experiment.load(ROOT / "runs" / f"{name}.toml", quick=quick).spec
+    per_cell = spec.adaptive.max_replicates if spec.adaptive else int(spec.replicates)
+    return max(len(spec.arms), 1) * design_size(spec) * per_cell, spec.adaptive is not None
+
+
+def _reference_runs(name: str) -> int:
+    """Runs the reference holds, by its index and by its runs.parquet."""
+    import json
+
+    import pandas as pd
+
+    ref = ROOT / "runs" / "reference" / name
+    stated = json.loads((ref / "reference.json").read_text())["runs"]
+    assert stated == len(pd.read_parquet(ref / "runs.parquet", columns=["run_id"])), name
+    return stated
+
+
+def _count(text: str) -> int:
+    return int(text.replace(",", ""))
+
+
+def test_run_counts_in_the_docs_match_the_references():
+    """Every published experiment's run count in docs/experiments.md is what its file
+    plans and its reference holds (an adaptive one: its cap, with the reference at or
+    under it); the totals and design sizes in docs/publishing.md and the quick size in
+    the README and docs/experiments.md add up the same way."""
+    from dmzsim.runs.experiment.published import published_names
+
+    text = (DOCS / "experiments.md").read_text()
+    table = dict(re.findall(r"^\| `(\w+)` \| [^|]+ \| ([^|]+) \|$", text, re.MULTILINE))
+    assert set(table) == set(published_names()), "one row per published experiment"
+    caps, held = {}, {}
+    for name, cell in table.items():
+        caps[name], adaptive = _planned_runs(name)
+        held[name] = _reference_runs(name)
+        if adaptive:
+            m = re.fullmatch(r"≤ ([\d,]+) \(([\d,]+) in the reference\)", cell.strip())
+            assert m, cell
+            assert (_count(m[1]), _count(m[2])) == (caps[name], held[name]), name
+            assert held[name] <= caps[name]
+        else:
+            assert _count(cell.strip()) == caps[name] == held[name], name
+    publishing = (DOCS / "publishing.md").read_text()
+    m = re.search(r"up to ([\d,]+) runs, of which `guarantee_delay` is\s+adaptive and may "
+                  r"stop below its ([\d,]+)-run cap: the references hold ([\d,]+) runs, "
+                  r"([\d,]+) of\s+them", publishing)
+    assert m, "the totals of docs/publishing.md §2"
+    assert [_count(g) for g in m.groups()] == [
+        sum(caps.values()), caps["guarantee_delay"], sum(held.values()),
+        held["guarantee_delay"]]
+    assert f"spread over the {held['sensitivity']:,} Sobol' points" in publishing
+    quick, _ = _planned_runs("sequencing", quick=True)
+    for page in (ROOT / "README.md", DOCS / "experiments.md"):
+        stated = re.findall(r"quick (?:size|subset of `sequencing`) \(([\d,]+) runs",
+                            page.read_text())
+        assert stated and all(_count(s) == quick for s in stated), page.name
+
+
+def test_grid_sizes_in_the_docs_are_the_default_maps():
+    """Every "N × M cells of 2 km" in the docs is the default map's raster at 2 km, as
+    ``dmzsim map`` prints it; the map-format table gives the same shape."""
+    from dmzsim.model.theatre import cached_raster
+    from dmzsim.model.theatre_map import default_map_path
+
+    nx, ny = cached_raster(default_map_path(), 2.0).shape
+    found = []
+    for f in USER_DOCS:
+        for m in re.finditer(r"(\d+) × (\d+) cells\s+of\s+2 km", f.read_text(encoding="utf-8")):
+            found.append(f.name)
+            assert (int(m[1]), int(m[2])) == (nx, ny), f"{f.name}: {m[0]}"
+    assert {"ODD.md", "visual-run.md"} <= set(found)
+    row = re.search(r"^\| grid shape \(nx, ny\) \| (\d+) × (\d+) \|",
+                    (DOCS / "map-format.md").read_text(), re.MULTILINE)
+    assert row and (int(row[1]), int(row[2])) == (nx, ny)

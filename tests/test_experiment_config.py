@@ -79,9 +79,50 @@ def test_out_of_range_values_are_errors(changes: dict, needle: str) -> None:
 @pytest.mark.parametrize(("changes", "needle"), [
     ({"baseline_arm": "nope"}, "baseline_arm = 'nope': unknown arm; arms are ['tf', 'gf']"),
     ({"quick": {"arms": ["tf", "gg"]}}, "quick.arms[1] = 'gg': unknown arm"),
+    ({"analysis": {"contrasts": [["tf", "gf"], ["gx", "tf"]]}},
+     "analysis.contrasts[1][0] = 'gx': unknown arm; arms are ['tf', 'gf']"),
 ])
 def test_unknown_arm_references_are_errors(changes: dict, needle: str) -> None:
     assert needle in error_of(tiny_config(**changes))
+
+
+@pytest.mark.parametrize(("contrasts", "needle"), [
+    ([["tf", "tf"]], "a contrast compares two different arms"),
+    ([["tf"]], "analysis.contrasts.0 = ['tf']: List should have at least 2 items"),
+    ([["tf", "gf", "tf"]], "List should have at most 2 items"),
+    ([["tf", "gf"], ["tf", "gf"]], "a contrast is named twice"),
+    ("tf-gf", "analysis.contrasts = 'tf-gf': Input should be a valid list"),
+])
+def test_contrasts_are_pairs_of_two_arms(contrasts: object, needle: str) -> None:
+    assert needle in error_of(tiny_config(analysis={"contrasts": contrasts}))
+
+
+def test_contrasts_are_in_the_resolved_config_and_absent_ones_keep_the_hash() -> None:
+    plain = experiment.from_dict(tiny_config(), source="x")
+    two = {"method": "grid", "parameters": {"guarantee_credibility": [0.2, 0.8],
+                                            "dmz_width_km": [5.0, 10.0]}}
+    sens = experiment.from_dict(tiny_config(design=two, analysis={"sensitivity": ["resumed"]}),
+                                source="x")
+    assert "contrasts" not in sens.resolved["analysis"]  # an [analysis] without contrasts
+    withc = experiment.from_dict(tiny_config(analysis={"contrasts": [["gf", "tf"]]}),
+                                 source="x")
+    assert withc.resolved["analysis"]["contrasts"] == [["gf", "tf"]]
+    assert plain.config_hash != withc.config_hash
+
+
+def test_an_unknown_contrast_arm_stops_the_run_with_status_2(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from dmzsim.runs.cli import main
+
+    path = tmp_path / "x.toml"
+    path.write_text('name = "x"\nroot_seed = 1\nreplicates = 2\n'
+                    '[arms.tf]\nsequencing = "territory_first"\n'
+                    '[arms.gf]\nsequencing = "guarantees_first"\n'
+                    '[analysis]\ncontrasts = [["tf", "gff"]]\n')
+    assert main(["run", str(path), "--out", str(tmp_path / "out"), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "analysis.contrasts[0][1] = 'gff': unknown arm; arms are ['tf', 'gf']" in err
+    assert not (tmp_path / "out").exists()
 
 
 @pytest.mark.parametrize(("changes", "needle"), [

@@ -77,12 +77,42 @@ def test_every_output_says_what_sort_of_value_it_is_and_its_values_agree():
 
 def test_the_table_names_outputs_the_report_and_the_monitors_can_find():
     assert outputs.risk().name == "resumed"
-    assert [o.name for o in outputs.headline()] == ["territory_lost_km2", "belt_towns_lost"]
+    # the headline: Ukraine's whole cost (ceded or lost), the oblast it holds, then the
+    # part lost after resumption
+    assert [o.name for o in outputs.headline()] == [
+        "ground_ceded_or_lost_km2", "belt_towns_ceded_or_lost", "ua_oblast_area_km2_end",
+        "territory_lost_km2", "belt_towns_lost"]
     for o in outputs.OUTPUTS:
         assert o.label and o.kind in ("run", "day", "derived")
         assert not o.paired or o.in_arm_tables, o.name  # paired ones are tabled per arm too
     for monitor in outputs.MONITORS:
         assert all(outputs.get(n) is not None for n in monitor.names), monitor.label
+
+
+def test_every_derived_output_is_derived_from_the_record():
+    """Each "derived" output is a column ``with_derived`` adds from the run record; the
+    whole cost adds what the deal ceded to what the offensive took."""
+    import pandas as pd
+    from dmzsim.analysis.tables import with_derived
+
+    record = pd.DataFrame({"resumed": [True, False], "day_resumed": [100.0, float("nan")],
+                           "area_ceded_km2": [0.0, 5100.0], "territory_lost_km2": [800.0, 0.0],
+                           "belt_towns_ceded": [0, 4], "belt_towns_lost": [2, 0]})
+    df = with_derived(record, 730.0)
+    assert set(outputs.names("derived")) <= set(df.columns)
+    assert df["ground_ceded_or_lost_km2"].tolist() == [800.0, 5100.0]
+    assert df["belt_towns_ceded_or_lost"].tolist() == [2, 4]
+    assert df["ceasefire_days"].tolist() == [100.0, 730.0]
+    # a record without the parts (an older results folder): the sums are left out
+    old = with_derived(record.drop(columns=["area_ceded_km2"]), 730.0)
+    assert "ground_ceded_or_lost_km2" not in old and "belt_towns_ceded_or_lost" in old
+
+
+def test_guarantee_triggered_says_what_it_records():
+    """The guarantor came in against the resumed offensive (Guarantor.respond_to_attack),
+    not "responded to a violation" (that is guarantor_responses)."""
+    label = outputs.get("guarantee_triggered").label
+    assert "resumed offensive" in label and "violation" not in label
 
 
 # --- adding an output --------------------------------------------------------------------------

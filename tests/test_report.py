@@ -80,21 +80,37 @@ def test_ceasefire_days_and_survival() -> None:
 
 def test_resumption_by_day_reads_the_survival_curve() -> None:
     """10 runs resume on days 30, 100, 180, 200 and 365, 5 never (H = 730). By day 180:
-    3 of 10 (day 180 itself counts); by day 365: 5 of 10. The interval is 1 - the log-log
-    band of S. At day 180, S = 0.7 and Greenwood's sum is 1/(10*9) + 1/(9*8) + 1/(8*7) =
-    3/70, so S's band is exp(-exp(log(-log 0.7) -+ 1.96 sqrt(3/70) / -log 0.7)) = (0.3287,
-    0.8919); at day 365, S = 0.5 and the sum adds 1/(7*6) + 1/(6*5) to make 0.1."""
+    3 of 10 (day 180 itself counts); by day 365: 5 of 10. No run is censored before the
+    horizon, so each is a share of the 10 runs with its Wilson interval, as P(resumption)
+    by the horizon has it: 3 of 10 gives (0.1078, 0.6032), 5 of 10 (0.2366, 0.7634)."""
     days = [30.0, 100.0, 180.0, 200.0, 365.0] + [np.nan] * 5
     s = pd.DataFrame({"arm": "a", "point": 0, "replicate": range(10),
                       "resumed": [not np.isnan(d) for d in days], "day_resumed": days})
     table = resumption_by(survival_curves(s, 730.0), [180.0, 365.0]).set_index("day")
     assert table["p"].tolist() == pytest.approx([0.3, 0.5])
-    assert table.loc[180.0, ["lo", "hi"]].tolist() == pytest.approx([0.1081, 0.6713], abs=1e-4)
-    assert table.loc[365.0, ["lo", "hi"]].tolist() == pytest.approx([0.2468, 0.8164], abs=1e-4)
+    assert table["resumed"].tolist() == [3, 5]
+    assert table.loc[180.0, ["lo", "hi"]].tolist() == pytest.approx([0.1078, 0.6032], abs=1e-4)
+    assert table.loc[365.0, ["lo", "hi"]].tolist() == pytest.approx([0.2366, 0.7634], abs=1e-4)
     assert table["runs"].tolist() == [10, 10]
     # only days before the horizon: P by the horizon itself is risk_table's
     short = resumption_by(survival_curves(s, 365.0), [180.0, 365.0])
     assert short["day"].tolist() == [180.0]
+
+
+def test_a_share_after_an_early_censoring_reads_the_log_log_band() -> None:
+    """Where runs were censored before day t, 1 - S(t) is no plain share: its interval is
+    1 - the log-log band; up to the first censoring it is the Wilson interval, also for
+    0 events (no 0.000 [0.000–0.000])."""
+    from dmzsim.analysis.estimators import kaplan_meier, wilson
+
+    km = kaplan_meier(np.array([30.0, 100.0, 150.0, 180.0, 200.0, 365.0]),
+                      np.array([True, True, False, True, True, True]), horizon=730.0)
+    assert km.first_censored == 150.0
+    assert km.share_by(100.0) == wilson(2, 6)
+    band = km.band_at(180.0)
+    assert km.share_by(180.0) == pytest.approx((1 - band.estimate, 1 - band.hi, 1 - band.lo))
+    none = kaplan_meier(np.full(20, 730.0), np.zeros(20, bool), horizon=730.0).share_by(365.0)
+    assert none.estimate == 0.0 and none.hi == pytest.approx(0.1611, abs=1e-4)
 
 
 def test_risk_by_and_labels() -> None:
@@ -163,7 +179,9 @@ def test_report_risk_by_day_before_the_horizon(small_folder: Path) -> None:
     p = (base["resumed"].astype(bool) & (base["day_resumed"] <= 180)).mean()
     by_day = risk.split("### Resumption by day 180")[1]
     row = next(x for x in by_day.splitlines() if x.startswith("| Frozen line |"))
-    assert row.split(" | ")[1] == "16" and row.split(" | ")[2].startswith(f"{p:.3f} [")
+    cells = row.split(" | ")
+    assert cells[1] == "16" and cells[2] == f"{round(p * 16)}"  # runs, resumed by day 180
+    assert cells[3].startswith(f"{p:.3f} [")
 
 
 def test_report_map_when_offensives_resumed(small_folder: Path) -> None:

@@ -10,8 +10,10 @@ The report is built as a list of blocks (:mod:`analysis.report.document`) and re
 twice, so the Markdown and the HTML can never say different things. :func:`build` gives
 the order of the sections; they live in :mod:`analysis.report.arms` (comparing the
 arms), :mod:`analysis.report.design` (depending on the design and outputs),
-:mod:`analysis.report.discovery` (scenario discovery and feature scores) and
-:mod:`analysis.report.record` (what was run, provenance, methods).
+:mod:`analysis.report.discovery` (scenario discovery and feature scores),
+:mod:`analysis.report.why` (Russia's decision read back) and
+:mod:`analysis.report.record` (what was run, provenance, methods); the report opens with
+:mod:`analysis.report.summary` (the question, the answer with its conditions, the cost).
 
 The tables several sections show are computed once by the
 :class:`~analysis.report.context.ReportContext`, so the sections can come in any order.
@@ -19,10 +21,11 @@ The tables several sections show are computed once by the
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from dmzsim.analysis.loader import ExperimentResults, load_experiment
-from dmzsim.analysis.report import arms, design, discovery, record, why
+from dmzsim.analysis.report import arms, design, discovery, record, summary, why
 from dmzsim.analysis.report.context import ReportContext, experiment_name
 from dmzsim.analysis.report.document import Doc, render_html, render_markdown
 from dmzsim.analysis.results_layout import ResultsLayout
@@ -35,16 +38,20 @@ SECTIONS = (arms.headlines, arms.risk, arms.survival, arms.outcomes, why.why,
 
 
 # --- the report -----------------------------------------------------------------------------
-def write_report(folder: str | Path, left_out: dict[Path, str] | None = None) -> Path:
+def write_report(folder: str | Path, left_out: dict[Path, str] | None = None,
+                 baseline: str | None = None,
+                 contrasts: Sequence[tuple[str, str]] = ()) -> Path:
     """Write the report (Markdown, HTML, figures) into ``folder``; returns the Markdown's
     path.
 
     Result files that cannot be read or that dmzsim did not write are left out, said so
     in the report and added to ``left_out`` (path: why) if given (``dmzsim run --resume``
-    sets them aside and re-runs their runs).
+    sets them aside and re-runs their runs). ``baseline`` and ``contrasts``: as
+    :class:`ReportContext` takes them (an unknown arm is a
+    :class:`~analysis.report.context.ReportOptionError`).
     """
     exp = load_experiment(folder)
-    doc = build(exp)
+    doc = build(exp, baseline, contrasts)
     if left_out is not None:
         left_out.update(exp.left_out)
     layout = ResultsLayout(Path(folder))
@@ -53,14 +60,16 @@ def write_report(folder: str | Path, left_out: dict[Path, str] | None = None) ->
     return layout.report
 
 
-def build(exp: ExperimentResults) -> Doc:
+def build(exp: ExperimentResults, baseline: str | None = None,
+          contrasts: Sequence[tuple[str, str]] = ()) -> Doc:
     """The whole report of one experiment as blocks."""
-    ctx = ReportContext(exp)
+    ctx = ReportContext(exp, baseline=baseline, contrasts=contrasts)
     doc = Doc()
     doc.h(1, f"Experiment `{ctx.name}`: report")
     if exp.config_mismatch is not None:
         doc.p(f"**Warning:** {exp.config_mismatch}. The arms, parameters and design below "
               "are read from that file and may not be those the runs were made with.")
+    summary.summary(doc, ctx)
     record.overview(doc, ctx)
     if ctx.summary.empty:
         doc.p("No run has finished yet, so there is nothing to estimate.")

@@ -9,7 +9,8 @@ come first and all of them show the same numbers.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
@@ -20,8 +21,10 @@ from dmzsim.analysis.loader import ExperimentResults
 from dmzsim.analysis.provenance import Stamp
 from dmzsim.analysis.results_layout import ResultsLayout
 from dmzsim.analysis.tables import (
+    arm_label,
     arms_in,
     outcome_differences,
+    outcome_table,
     risk_differences,
     risk_table,
     survival_curves,
@@ -71,10 +74,46 @@ class ShownResults(ExperimentResults):
         return self._keep(series)
 
 
-class ReportContext:
-    """What every section needs: the experiment, its tables, where figures go."""
+class ReportOptionError(ValueError):
+    """A report option (``--baseline``, ``--contrast``) names an arm the folder lacks."""
 
-    def __init__(self, exp: ExperimentResults, stamp: Stamp | None = None) -> None:
+
+@dataclass(frozen=True)
+class Contrast:
+    """One comparison a user chose: ``arm`` minus ``other``, as declared (``[analysis]
+    contrasts`` of the experiment file, or ``dmzsim report --contrast``), and as shown
+    (the names of arms shown once; None: the arm has no runs in this folder)."""
+
+    arm: str
+    other: str
+    shown_arm: str | None
+    shown_other: str | None
+    source: str  # "experiment file" or "command line"
+
+    @property
+    def label(self) -> str:
+        return f"{arm_label(self.arm)} − {arm_label(self.other)}"
+
+    @property
+    def runs(self) -> bool:
+        """Both arms have runs here and are shown apart: there is a difference to show."""
+        return (self.shown_arm is not None and self.shown_other is not None
+                and self.shown_arm != self.shown_other)
+
+
+class ReportContext:
+    """What every section needs: the experiment, its tables, where figures go.
+
+    ``baseline``: the arm every other is compared with (default: the experiment's
+    ``baseline_arm``, else the first arm); ``contrasts``: pairs of arms to compare besides
+    the experiment file's ``[analysis] contrasts``. Either names an arm of the experiment
+    or an arm as the report shows it (e.g. ``frozen_line`` for the two frozen-line arms);
+    an unknown name is a :class:`ReportOptionError`.
+    """
+
+    def __init__(self, exp: ExperimentResults, stamp: Stamp | None = None,
+                 baseline: str | None = None,
+                 contrasts: Sequence[tuple[str, str]] = ()) -> None:
         self.exp = exp
         self.stamp = stamp if stamp is not None else Stamp.from_manifest(exp.manifest,
                                                                          exp.config)
@@ -97,9 +136,47 @@ class ReportContext:
         self.summary, self.exp = self._merged(summary, exp)
         self.arms = list(dict.fromkeys(self.rename[a] for a in arms))
         self.factors = arm_factors(self.summary, self.arms)
-        base = self.rename.get(exp.config.get("baseline_arm"), exp.config.get("baseline_arm"))
+        for g in self.merged:  # shown once for several zone shapes: drawn as shapeless
+            if not g.by_construction and g.name in self.factors and g.ignored:
+                self.factors[g.name] = (self.factors[g.name][0], "")
+        self.declared = list(exp.arms or arms)  # every arm the experiment names
+        if baseline is not None:
+            self.baseline_source = "command line"
+            base = self._shown("--baseline", baseline)
+        else:
+            self.baseline_source = "experiment file"
+            base = self.rename.get(exp.config.get("baseline_arm"),
+                                   exp.config.get("baseline_arm"))
         self.baseline = base if base in self.arms else (self.arms[0] if self.arms else None)
         self.names = [n for n in exp.design.names if n in self.summary.columns]
+        declared = (exp.config.get("analysis") or {}).get("contrasts") or []
+        self.contrasts = [self._contrast(str(a), str(b), "experiment file", "analysis.contrasts")
+                          for a, b in declared]
+        self.contrasts += [self._contrast(a, b, "command line", "--contrast")
+                           for a, b in contrasts]
+
+    def _shown(self, option: str, arm: str) -> str:
+        """The arm as shown (its group's name if shown once); an unknown arm is an error."""
+        if arm in self.rename:
+            return self.rename[arm]
+        if arm in self.arms:
+            return arm
+        known = list(dict.fromkeys([*self.declared, *self.arms]))
+        raise ReportOptionError(f"{option} {arm!r}: no such arm in {self.folder}; arms are "
+                                f"{', '.join(known)}")
+
+    def _contrast(self, arm: str, other: str, source: str, option: str) -> Contrast:
+        """A contrast; an arm of the experiment file's that this folder did not run (a
+        quick subset runs fewer arms; the file itself was checked when it was loaded) has
+        no shown name."""
+        shown: list[str | None] = []
+        for name in (arm, other):
+            if source == "experiment file" and name not in self.rename \
+                    and name not in self.arms:
+                shown.append(None)
+            else:
+                shown.append(self._shown(option, name))
+        return Contrast(arm, other, shown[0], shown[1], source)
 
     def _merged(self, summary: pd.DataFrame, exp: ExperimentResults
                 ) -> tuple[pd.DataFrame, ExperimentResults]:
@@ -152,6 +229,42 @@ class ReportContext:
         if len(self.arms) < 2:
             return None
         return risk_differences(self.summary, self.baseline, self.arms, CONFIDENCE)
+
+    @cached_property
+    def costs(self) -> pd.DataFrame:
+        """The per-arm outputs (costs and the like) over all runs, one row per arm and
+        output: mean with its bootstrap interval and quantiles (:func:`outcome_table`)."""
+        return outcome_table(self.summary, self.horizon, arms=self.arms, conf=CONFIDENCE,
+                             method=BOOTSTRAP)
+
+    @cached_property
+    def costs_resumed(self) -> pd.DataFrame:
+        """The same over the runs in which the offensive resumed."""
+        resumed = self.summary[self.summary["resumed"].astype(bool)]
+        return outcome_table(resumed, self.horizon, arms=self.arms, conf=CONFIDENCE,
+                             method=BOOTSTRAP)
+
+    def cost(self, arm: str, name: str) -> pd.Series | None:
+        """One arm's row of :attr:`costs` for output ``name`` (None: not recorded)."""
+        c = self.costs
+        row = c[(c["arm"] == arm) & (c["outcome"] == name)]
+        return row.iloc[0] if len(row) and row["n"].iloc[0] > 0 else None
+
+    @cached_property
+    def contrast_risk(self) -> pd.DataFrame:
+        """Paired differences of P(resumption) for each contrast with runs (one row each,
+        in the order declared), as :func:`risk_differences` gives them."""
+        rows = [risk_differences(self.summary, c.shown_other, [c.shown_arm], CONFIDENCE)
+                for c in self.contrasts if c.runs]
+        return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+
+    @cached_property
+    def contrast_costs(self) -> pd.DataFrame:
+        """Paired differences of the paired outputs for each contrast with runs."""
+        rows = [outcome_differences(self.summary, c.shown_other, self.horizon,
+                                    arms=[c.shown_arm], conf=CONFIDENCE, method=BOOTSTRAP)
+                for c in self.contrasts if c.runs]
+        return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
 
     @cached_property
     def odiff(self) -> pd.DataFrame | None:

@@ -19,24 +19,32 @@ from dmzsim.analysis.provenance import Stamp
 from dmzsim.analysis.report.context import ReportContext
 from dmzsim.analysis.report.document import Doc, pretty
 from dmzsim.analysis.sensitivity import indices
-from dmzsim.analysis.tables import arm_label, risk_by
+from dmzsim.analysis.tables import arm_label, risk_by, risk_difference_by
 from dmzsim.model import outputs
 
 RATIO_CAP = 20.0  # force ratios drawn at most at this value (an empty axis gives inf)
 
 
 def by_parameter(doc: Doc, ctx: ReportContext) -> None:
-    """P(resumption) against the one swept parameter, or heatmaps over the first
-    two per arm (grid and table designs: their points line up on axes)."""
+    """P(resumption) against the one swept parameter, or heatmaps over the first two per
+    arm and of each arm's paired difference from the baseline on one shared scale (grid
+    and table designs: their points line up on axes); then a table with a row per design
+    point."""
     if ctx.exp.design.method not in ("grid", "table") or not ctx.names:
         return
     doc.h(2, "Risk by swept parameter")
     if len(ctx.names) == 1:
         df = risk_by(ctx.summary, ["arm", ctx.names[0]], conf=CONFIDENCE)
         path = figures.risk_lines(df, ctx.names[0], ctx.horizon,
-                                  ctx.figures / f"p_by_{ctx.names[0]}.png", ctx.stamp)
-        doc.img(path, ctx.folder, f"P(resumption) by {ctx.names[0]}")
-        return
+                                  ctx.figures / f"p_by_{ctx.names[0]}.png", ctx.stamp,
+                                  factors=ctx.factors)
+        doc.img(path, ctx.folder, f"P(resumption) by {ctx.names[0]} with 95% Wilson bands")
+    else:
+        _heatmaps(doc, ctx)
+    _point_table(doc, ctx)
+
+
+def _heatmaps(doc: Doc, ctx: ReportContext) -> None:
     x, y = ctx.names[0], ctx.names[1]
     rest = ctx.names[2:]
     if rest:
@@ -46,7 +54,48 @@ def by_parameter(doc: Doc, ctx: ReportContext) -> None:
         title = f"{arm_label(arm)}: P(resumption within {ctx.h} days)"
         path = figures.risk_heatmap(grid, x, y, ctx.figures / f"heatmap_{arm}.png",
                                     ctx.stamp, title)
-        doc.img(path, ctx.folder, title)
+        doc.img(path, ctx.folder, f"{title}; cells: P, its 95% Wilson interval, runs")
+    others = [a for a in ctx.arms if a != ctx.baseline]
+    if not others:
+        return
+    grids = {a: risk_difference_by(ctx.summary, [x, y], a, ctx.baseline, CONFIDENCE)
+             for a in others}
+    values = pd.concat([g["diff"] for g in grids.values()]).abs()
+    scale = math.ceil(max(float(values.max()) if len(values) else 0.0, 0.05) * 20) / 20
+    doc.h(3, f"Difference from the baseline, {arm_label(ctx.baseline)}")
+    for arm, grid in grids.items():
+        title = (f"{arm_label(arm)} − {arm_label(ctx.baseline)}: P(resumption within "
+                 f"{ctx.h} days)")
+        path = figures.difference_heatmap(grid, x, y, ctx.figures / f"difference_{arm}.png",
+                                          ctx.stamp, title, scale)
+        doc.img(path, ctx.folder, f"{title}; cells: the paired difference, its 95% Tango "
+                                  "interval, pairs of runs")
+    doc.p(f"Every difference map uses the same colour scale, ±{scale:.2f}, so the maps can "
+          "be compared with one another: red, the arm resumes more often than the "
+          "baseline at that point; blue, less often.")
+
+
+def _point_table(doc: Doc, ctx: ReportContext) -> None:
+    """One row per design point (its swept values), P(resumption) per arm."""
+    per_arm = {a: risk_by(ctx.summary, ctx.names, arm=a, conf=CONFIDENCE)
+               .set_index(ctx.names) for a in ctx.arms}
+    points = sorted(set().union(*(set(t.index) for t in per_arm.values())))
+    rows = []
+    for point in points:
+        key = point if isinstance(point, tuple) else (point,)
+        row: dict[str, object] = {n: f"{v:g}" if isinstance(v, float) else str(v)
+                                  for n, v in zip(ctx.names, key, strict=True)}
+        for arm, t in per_arm.items():
+            if point in t.index:
+                r = t.loc[point]
+                row[arm_label(arm)] = (f"{r['p']:.2f} [{r['lo']:.2f}–{r['hi']:.2f}] "
+                                       f"(n={int(r['runs'])})")
+            else:
+                row[arm_label(arm)] = "–"
+        rows.append(row)
+    doc.h(3, "By design point")
+    doc.table(pd.DataFrame(rows), f"P(resumption within {ctx.h} days) per design point "
+              "and arm [95% Wilson interval] (n: runs at that point).")
 
 
 def fan_charts(doc: Doc, ctx: ReportContext) -> None:

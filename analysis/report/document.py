@@ -18,8 +18,9 @@ from typing import Any
 
 @dataclass
 class Doc:
-    """Blocks: ("h", level, text), ("p", text), ("text", user text), ("ul", items),
-    ("table", DataFrame, note), ("img", relative path, caption)."""
+    """Blocks: ("h", level, text), ("p", text), ("text", user text, lead), ("ul", items),
+    ("table", DataFrame, note), ("img", relative path, caption), ("begin", class) and
+    ("end",) around a box (HTML only)."""
 
     blocks: list[tuple[Any, ...]] = field(default_factory=list)
 
@@ -31,10 +32,11 @@ class Doc:
         """A paragraph; may use **bold** and `code`."""
         self.blocks.append(("p", text))
 
-    def text(self, text: str) -> None:
+    def text(self, text: str, lead: str = "") -> None:
         """A paragraph of the user's own words (an experiment's description): shown as
-        written, one paragraph, with no markup of its own taking effect."""
-        self.blocks.append(("text", " ".join(str(text).split())))
+        written, one paragraph, with no markup of its own taking effect; ``lead``, the
+        report's own words before it (may use **bold**)."""
+        self.blocks.append(("text", " ".join(str(text).split()), lead))
 
     def ul(self, items: list[str]) -> None:
         """A bulleted list; an empty one is left out."""
@@ -44,6 +46,14 @@ class Doc:
     def table(self, df: Any, note: str = "") -> None:
         """A table with an optional note under it."""
         self.blocks.append(("table", df, note))
+
+    def begin(self, css_class: str) -> None:
+        """Start a box of blocks (HTML: a ``div`` of that class; Markdown: nothing)."""
+        self.blocks.append(("begin", css_class))
+
+    def end(self) -> None:
+        """End the box :meth:`begin` started."""
+        self.blocks.append(("end",))
 
     def img(self, path: Path, folder: Path, caption: str) -> None:
         """A figure, linked relative to the report's folder so the folder can be moved."""
@@ -92,7 +102,8 @@ def render_markdown(doc: Doc) -> str:
         elif kind == "p":
             out.append(block[1])
         elif kind == "text":
-            out.append(markdown_escape(block[1]))
+            lead = f"{block[2]} " if len(block) > 2 and block[2] else ""
+            out.append(lead + markdown_escape(block[1]))
         elif kind == "ul":
             out.append("\n".join(f"- {item}" for item in block[1]))
         elif kind == "table":
@@ -117,11 +128,17 @@ def markdown_escape(text: str) -> str:
     return re.sub(r"^([#+=-])", r"\\\1", text)
 
 
+# Wide tables scroll sideways in their own box (cells never wrap; headers wrap within a
+# width), so a table of ten arms by ten costs stays a table on a narrow page.
 _CSS = """body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;
-line-height:1.45;color:#222}table{border-collapse:collapse;font-size:.85rem;margin:.5rem 0}
-th,td{border:1px solid #ccc;padding:.2rem .5rem;text-align:right}th{background:#f0f0f0}
-td:first-child,th:first-child{text-align:left}img{max-width:100%}figure{margin:1rem 0}
-figcaption,.note{font-size:.85rem;color:#555}code{background:#f4f4f4;padding:0 .2rem}"""
+line-height:1.45;color:#222}.scroll{overflow-x:auto;margin:.5rem 0;max-width:100%}
+table{border-collapse:collapse;font-size:.85rem}
+th,td{border:1px solid #ccc;padding:.2rem .5rem;text-align:right}td{white-space:nowrap}
+th{background:#f0f0f0;min-width:5rem;max-width:14rem;vertical-align:bottom}
+td:first-child,th:first-child{text-align:left;position:sticky;left:0;background:#fff}
+th:first-child{background:#f0f0f0}img{max-width:100%}figure{margin:1rem 0}
+figcaption,.note{font-size:.85rem;color:#555}code{background:#f4f4f4;padding:0 .2rem}
+.summary{border-left:4px solid #1f4e79;padding:.1rem 1rem;background:#f7f9fc}"""
 
 
 def _inline(text: str) -> str:
@@ -142,11 +159,16 @@ def render_html(doc: Doc, title: str) -> str:
         elif kind == "p":
             out.append(f"<p>{_inline(block[1])}</p>")
         elif kind == "text":
-            out.append(f"<p>{html.escape(block[1], quote=False)}</p>")
+            lead = f"{_inline(block[2])} " if len(block) > 2 and block[2] else ""
+            out.append(f"<p>{lead}{html.escape(block[1], quote=False)}</p>")
         elif kind == "ul":
             out.append("<ul>" + "".join(f"<li>{_inline(i)}</li>" for i in block[1]) + "</ul>")
         elif kind == "table":
             out.append(_html_table(block[1], block[2]))
+        elif kind == "begin":
+            out.append(f"<div class=\"{html.escape(block[1])}\">")
+        elif kind == "end":
+            out.append("</div>")
         elif kind == "img":
             out.append(f"<figure><img src=\"{html.escape(block[1])}\" alt=\""
                        f"{html.escape(block[2])}\"><figcaption>{_inline(block[2])}"
@@ -157,10 +179,10 @@ def render_html(doc: Doc, title: str) -> str:
 
 def _html_table(df: Any, note: str) -> str:
     head, rows = _cells(df)
-    t = ["<table><thead><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in head)
-         + "</tr></thead><tbody>"]
+    t = ["<div class=\"scroll\"><table><thead><tr>"
+         + "".join(f"<th>{html.escape(h)}</th>" for h in head) + "</tr></thead><tbody>"]
     t += ["<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in rows]
-    t.append("</tbody></table>")
+    t.append("</tbody></table></div>")
     if note:
         t.append(f"<p class=\"note\">{_inline(note)}</p>")
     return "".join(t)

@@ -6,7 +6,9 @@ Which figure depends on the design, because each design answers a different ques
 * a grid or table over two or more parameters: the heatmap of P(resumption) over the
   first two, for the baseline arm (pooled over any further parameters);
 * one swept parameter: P(resumption) against it, one line per arm;
-* otherwise: P(resumption) by arm with Wilson intervals.
+* otherwise: P(resumption) by arm with Wilson intervals, beside Ukraine's whole cost per
+  arm (ground and fortress-belt towns ceded by the deal or lost after resumption, and
+  the oblast it holds at the end) where the runs record it.
 
 It is written as PNG (``path``) with an SVG and a PDF beside it, for papers.
 """
@@ -15,13 +17,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 from dmzsim.analysis import figures
 from dmzsim.analysis.estimators import CONFIDENCE
 from dmzsim.analysis.loader import ExperimentResults
-from dmzsim.analysis.report.context import ReportContext
+from dmzsim.analysis.report.context import BOOTSTRAP, ReportContext
 from dmzsim.analysis.report.design import INDEX_VIEWS
 from dmzsim.analysis.sensitivity import indices
-from dmzsim.analysis.tables import arm_label, risk_by
+from dmzsim.analysis.tables import arm_label, outcome_table, risk_by
 
 
 def key_figure(exp: ExperimentResults, path: Path) -> Path:
@@ -46,7 +49,25 @@ def _draw(ctx: ReportContext, path: Path) -> Path:
 
 
 def _risk_bars(ctx: ReportContext, path: Path) -> Path:
-    return figures.risk_bars(ctx.risk.reset_index(), ctx.horizon, path, ctx.stamp)
+    return risk_and_cost(ctx, path)
+
+
+def risk_and_cost(ctx: ReportContext, path: Path) -> Path:
+    """P(resumption) beside the whole cost per arm (risk bars alone for runs that record
+    no cost); the report's summary shows the same figure."""
+    costs = whole_costs(ctx)
+    if not set(costs["outcome"]) & {panel[1] for panel in figures.COST_PANELS}:
+        return figures.risk_bars(ctx.risk.reset_index(), ctx.horizon, path, ctx.stamp,
+                                 factors=ctx.factors)
+    return figures.risk_and_cost(ctx.risk.reset_index(), costs, ctx.horizon, path,
+                                 ctx.stamp, factors=ctx.factors)
+
+
+def whole_costs(ctx: ReportContext) -> pd.DataFrame:
+    """The long outcome table (over all runs) of the outputs the cost panels draw."""
+    names = [n for panel in figures.COST_PANELS for n in panel[1:4]] + [figures.HELD]
+    return outcome_table(ctx.summary, ctx.horizon, names, ctx.arms, CONFIDENCE,
+                         method=BOOTSTRAP)
 
 
 def _by_parameter(ctx: ReportContext, path: Path) -> Path:

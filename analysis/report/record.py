@@ -13,19 +13,33 @@ from dmzsim.analysis.report.context import ReportContext
 from dmzsim.analysis.report.document import Doc
 from dmzsim.analysis.tables import arm_label
 
+# What ``dmzsim run --quick`` appends to the experiment's description.
+QUICK_SUFFIX = "(quick subset)"
+
 
 def overview(doc: Doc, ctx: ReportContext) -> None:
     """What was run: counts of runs, arms, design points and replicates, the horizon,
     and where the results come from."""
     exp, s = ctx.exp, ctx.summary
-    if exp.config.get("description"):
-        doc.text(str(exp.config["description"]))
     n_points = len(exp.design.points) if exp.design.points is not None else 1
     reps = s.groupby(["arm", "point"]).size() if len(s) else None
     rep_text = ("no finished runs" if reps is None else
                 f"{reps.min()} replicates per cell" if reps.min() == reps.max() else
                 f"{reps.min()}–{reps.max()} replicates per cell (adaptive or unfinished)")
-    doc.p(f"{ctx.finished} finished runs, {len(exp.failures)} failed; {len(ctx.arms)} arms × "
+    description = str(exp.config.get("description") or "")
+    doc.h(2, "What was run")
+    if description.endswith(QUICK_SUFFIX):
+        # the file's description counts the full experiment's replicates, not these
+        doc.p(f"**Quick subset** (`dmzsim run --quick`) of the experiment "
+              f"`{ctx.name.removesuffix('_quick')}`, with {rep_text}; the experiment "
+              "file describes the full experiment as:")
+        doc.text(description.removesuffix(QUICK_SUFFIX).strip())
+    elif description:
+        doc.text(description)
+    declared = len(dict.fromkeys(ctx.rename))
+    shown = (f"{len(ctx.arms)} arms" if declared == len(ctx.arms) else
+             f"{len(ctx.arms)} arms as shown ({declared} run, some identical)")
+    doc.p(f"{ctx.finished} finished runs, {len(exp.failures)} failed; {shown} × "
           f"{n_points} design points ({exp.design.method}), {rep_text}; horizon "
           f"{ctx.h} days. Generated {time.strftime('%Y-%m-%d %H:%M')} from "
           f"`{ctx.folder}`; config hash `{ctx.stamp.config_hash[:12]}`, dmzsim "
@@ -48,11 +62,16 @@ def overview(doc: Doc, ctx: ReportContext) -> None:
 def same_arms(doc: Doc, ctx: ReportContext) -> None:
     """Which arms are one arm by construction, shown once, and any that should be but
     are not."""
-    items = []
+    items, found = [], []
     for g in ctx.groups:
         names = " and ".join(f"`{a}`" for a in g.arms)
         params = ", ".join(f"`{k}`" for k in g.ignored) or "the zone's parameters"
-        if g.identical:
+        if not g.by_construction:
+            differ = (f"although they differ in {params}" if g.ignored else
+                      "with the same parameters")
+            found.append(f"{names} gave identical runs seed by seed, {differ}: shown once, "
+                         f"as **{arm_label(g.name)}**, in every table and figure.")
+        elif g.identical:
             items.append(f"{names} do not depend on {params} (their sequencing draws no "
                          f"zone) and gave identical runs seed by seed: shown once, as "
                          f"**{arm_label(g.name)}**.")
@@ -63,6 +82,10 @@ def same_arms(doc: Doc, ctx: ReportContext) -> None:
     if items:
         doc.p("Arms that are the same by construction:")
         doc.ul(items)
+    if found:
+        doc.p("Arms found identical from their runs (every output of every pair of runs "
+              "with the same seed is equal; nothing in their parameters says it must be):")
+        doc.ul(found)
 
 
 def failures(doc: Doc, ctx: ReportContext) -> None:

@@ -43,8 +43,8 @@ NOT_PARAMETERS = (
     "design.parameters.*.max", "design.parameters.*.scale", "outputs",
     "outputs.series_every", "adaptive", "adaptive.metric", "adaptive.target_half_width",
     "adaptive.confidence", "adaptive.initial", "adaptive.batch", "adaptive.max_replicates",
-    "analysis", "analysis.sensitivity", "quick", "quick.replicates", "quick.arms",
-    "quick.samples", "quick.max_replicates", "targets", "targets.*.arm",
+    "analysis", "analysis.sensitivity", "analysis.contrasts", "quick", "quick.replicates",
+    "quick.arms", "quick.samples", "quick.max_replicates", "targets", "targets.*.arm",
     "targets.*.statistic", "targets.*.output", "targets.*.denominator", "targets.*.versus",
     "targets.*.q", "targets.*.day", "targets.*.per_days", "targets.*.low", "targets.*.high",
     "targets.*.tolerance", "targets.*.source", "targets.*.description",
@@ -210,6 +210,11 @@ def _check_references(spec: ExperimentSpec) -> list[str]:
             if arm not in known:
                 issues.append(format_issue(f"quick.arms[{i}]", arm,
                                            f"unknown arm; arms are {known}"))
+    for i, pair in enumerate((spec.analysis.contrasts if spec.analysis else None) or []):
+        for j, arm in enumerate(pair):
+            if arm not in known:
+                issues.append(format_issue(f"analysis.contrasts[{i}][{j}]", arm,
+                                           f"unknown arm; arms are {known}"))
     return issues
 
 
@@ -282,8 +287,8 @@ def _check_analysis(spec: ExperimentSpec) -> list[str]:
     """``[analysis] sensitivity`` is read for Sobol' and Morris indices, and for the
     feature scores of two or more swept parameters; elsewhere nothing reads it."""
     d = spec.design
-    if spec.analysis is None:
-        return []
+    if spec.analysis is None or "sensitivity" not in spec.analysis.model_fields_set:
+        return []  # an [analysis] table of contrasts only: the report reads those always
     swept = len(d.parameters) if d.method != "table" else len((d.rows or [{}])[0])
     if d.method in ("sobol", "morris") or swept >= 2:
         return []

@@ -153,10 +153,16 @@ class AnalysisSpec(_Strict):
     ``sensitivity``: the outputs whose Sobol' or Morris indices the report gives (a Sobol'
     or Morris design only), each a yes/no output (its per-point mean is a probability) or
     a numeric one (its per-point mean), e.g. ``["resumed", "territory_lost_km2"]``.
+    ``contrasts``: pairs of arms the report compares, first minus second, paired by seed,
+    with intervals, e.g. ``[["territory_first-unilateral",
+    "guarantees_first-unilateral"]]`` (each arm must be one of the experiment's: checked
+    with the arms, in :mod:`runs.experiment.checks`).
     """
 
     sensitivity: list[str] = Field(default_factory=lambda: [outputs.risk().name],
                                    min_length=1)
+    # None when not given, so an [analysis] table without contrasts hashes as before
+    contrasts: list[Annotated[list[Name], Field(min_length=2, max_length=2)]] | None = None
 
     @field_validator("sensitivity")
     @classmethod
@@ -172,6 +178,16 @@ class AnalysisSpec(_Strict):
         if len(set(names)) < len(names):
             raise ValueError(f"an output is named twice in {names}")
         return names
+
+    @field_validator("contrasts")
+    @classmethod
+    def _two_arms(cls, pairs: list[list[str]] | None) -> list[list[str]] | None:
+        for pair in pairs or []:
+            if pair[0] == pair[1]:
+                raise ValueError(f"{pair}: a contrast compares two different arms")
+        if pairs and len({tuple(p) for p in pairs}) < len(pairs):
+            raise ValueError("a contrast is named twice")
+        return pairs
 
 
 class QuickSpec(_Strict):
