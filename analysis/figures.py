@@ -12,7 +12,7 @@ are safe to call from any thread or process and never open a window.
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -328,18 +328,24 @@ def risk_heatmap(grid: pd.DataFrame, x: str, y: str, path: Path, stamp: Stamp,
     fig = _figure(1.05 * p.shape[1] + 2.9, max(0.7 * p.shape[0] + 1.7, 3.4))
     ax = fig.add_subplot()
     im = ax.imshow(p.to_numpy(dtype=float), cmap="OrRd", vmin=0, vmax=1, aspect="auto")
-    for i in range(p.shape[0]):
-        for j in range(p.shape[1]):
-            v = p.iat[i, j]
-            if np.isfinite(v):
-                ax.text(j, i, f"{v:.2f}\n{lo.iat[i, j]:.2f}–{hi.iat[i, j]:.2f}\n"
-                        f"n={runs.iat[i, j]:.0f}", ha="center", va="center", fontsize=6.5,
-                        color="white" if v > 0.6 else "black")
+    _label_cells(ax, p, lambda i, j, v: f"{v:.2f}\n{lo.iat[i, j]:.2f}–{hi.iat[i, j]:.2f}\n"
+                 f"n={runs.iat[i, j]:.0f}", lambda v: v > 0.6)
     _grid_axes(ax, p, x, y, title)
     bar = fig.colorbar(im, ax=ax, shrink=0.9)
     bar.set_label("P(resumption)", fontsize=8)
     bar.ax.tick_params(labelsize=7)
     return _save(fig, path, stamp, title)
+
+
+def _label_cells(ax: Any, values: pd.DataFrame, text: Callable[[int, int, float], str],
+                 dark: Callable[[float], bool]) -> None:
+    """Write ``text(i, j, value)`` on every finite cell of a heatmap, white on dark cells."""
+    for i in range(values.shape[0]):
+        for j in range(values.shape[1]):
+            v = values.iat[i, j]
+            if np.isfinite(v):
+                ax.text(j, i, text(i, j, v), ha="center", va="center", fontsize=6.5,
+                        color="white" if dark(v) else "black")
 
 
 def _grid_axes(ax: Any, p: pd.DataFrame, x: str, y: str, title: str) -> None:
@@ -370,13 +376,8 @@ def difference_heatmap(grid: pd.DataFrame, x: str, y: str, path: Path, stamp: St
     ax = fig.add_subplot()
     im = ax.imshow(d.to_numpy(dtype=float), cmap="RdBu_r", aspect="auto",
                    norm=TwoSlopeNorm(0.0, -scale, scale))
-    for i in range(d.shape[0]):
-        for j in range(d.shape[1]):
-            v = d.iat[i, j]
-            if np.isfinite(v):
-                ax.text(j, i, f"{v:+.2f}\n{lo.iat[i, j]:+.2f} to {hi.iat[i, j]:+.2f}\n"
-                        f"n={pairs.iat[i, j]:.0f}", ha="center", va="center", fontsize=6.5,
-                        color="white" if abs(v) > 0.6 * scale else "black")
+    _label_cells(ax, d, lambda i, j, v: f"{v:+.2f}\n{lo.iat[i, j]:+.2f} to "
+                 f"{hi.iat[i, j]:+.2f}\nn={pairs.iat[i, j]:.0f}", lambda v: abs(v) > 0.6 * scale)
     _grid_axes(ax, d, x, y, title)
     bar = fig.colorbar(im, ax=ax, shrink=0.9)
     bar.set_label("P(arm) − P(baseline)", fontsize=8)
