@@ -49,7 +49,7 @@ from dmzsim.runs.viz.replicates import (  # noqa: E402
 )
 from PIL import Image as PILImage  # noqa: E402
 
-from tests.helpers import SMALL_MAP  # noqa: E402
+from tests.helpers import SMALL_MAP, same_records  # noqa: E402
 
 v = ipyvuetify
 FAST = {"horizon_days": 40}
@@ -125,9 +125,71 @@ def test_all_parameters_are_grouped_as_the_schema_groups_them():
                           handle_error=False)
     headings = [w.widget.children[0] for w in rc.find(v.Html, class_="dmz-group")]
     assert headings == list(groups)
-    fields = rc.find(v.Html, class_="dmz-field")
+    fields = [*rc.find(v.Html, class_="dmz-field"),
+              *rc.find(v.Html, class_="dmz-field dmz-inactive")]  # greyed: does not apply
     assert len(fields) == len(Params.model_fields)
     rc.close()
+
+
+def test_controls_that_do_not_apply_to_the_deal_are_greyed_with_the_reason():
+    """A frozen line has no zone and no guarantees: their controls are disabled, each
+    saying why; under territory_first they are live again."""
+    frozen = Params(sequencing="frozen_line").model_dump()
+    off = viz_controls.not_applicable(frozen)
+    assert set(viz_controls.GUARANTEE_PARAMS) | {"dmz_width_km", "dmz_shape"} <= set(off)
+    assert off["guarantee_credibility"] == "frozen_line: no guarantees"
+    assert "monitoring_coverage" not in off  # a frozen line is monitored
+    _, rc = solara.render(viz_controls.ParameterPanel(frozen, lambda n, v: None),
+                          handle_error=False)
+    for name in ("guarantee_credibility", "guarantee_delay_days", "dmz_width_km"):
+        box = rc.find(v.Html, class_=f"dmz-control-{name} dmz-inactive")
+        box.assert_single()
+        box.find(v.Slider, disabled=True).assert_single()
+    rc.find(v.Html, class_="dmz-control-monitoring_coverage").find(
+        v.Slider, disabled=False).assert_single()
+    reasons = [w.children[0] for w in rc.find(v.Html, class_="dmz-inactive-reason").widgets]
+    assert "does not apply: frozen_line: no guarantees" in reasons
+    assert rc.find(v.Select, label="dmz_shape").widget.disabled
+    assert not rc.find(v.Select, label="sequencing (changed)").widget.disabled
+    text = rc.find(v.TextField, label="guarantee_credibility [probability]").widget
+    assert text.disabled and text.messages == ["does not apply: frozen_line: no guarantees"]
+    rc.close()
+    live = viz_controls.not_applicable(Params(sequencing="territory_first",
+                                              dmz_shape="mirrored").model_dump())
+    assert live == {"unilateral_zone": live["unilateral_zone"]}
+
+
+def _moved(name: str, value: typing.Any) -> typing.Any:
+    """Another valid value of a parameter, as far from ``value`` as its range allows."""
+    spec = control_spec(name)
+    if spec.kind == "choice":
+        return next(c for c in spec.choices if c != value)
+    if spec.kind == "text":
+        return "north_half"  # the small map's other zone
+    return spec.hi if value != spec.hi else spec.lo
+
+
+@pytest.mark.parametrize("deal", [{"sequencing": "no_deal"}, {"sequencing": "frozen_line"},
+                                  {"sequencing": "simultaneous"},
+                                  {"sequencing": "territory_first", "dmz_shape": "unilateral"},
+                                  {"sequencing": "territory_first", "dmz_shape": "mirrored"}],
+                         ids=lambda d: "-".join(d.values()))
+def test_greyed_controls_do_not_act_on_the_run(deal):
+    """Every parameter greyed for a deal moved at once, on a run where the war resumes:
+    the same run, day by day (the delivery draw is made in every arm, so a frozen line
+    records it; nothing acts on it)."""
+    base = {**deal, "ua_initial_personnel": 60_000.0, "resumption_cost_km2": 0.0,
+            "horizon_days": 150}
+    off = viz_controls.not_applicable(Params.build(base).model_dump())
+    moved = {**base, **{n: _moved(n, Params.build(base).model_dump()[n]) for n in off}}
+    runs = []
+    for values in (base, moved):
+        m = CeasefireModel(Params.build(values), rng=2, map_path=SMALL_MAP)
+        m.run_for(150)
+        record = {k: v for k, v in summary(m).items() if k != "guarantees_delivered"}
+        runs.append((record, pd.DataFrame(m.datacollector.model_vars)))
+    assert same_records([runs[0][0]], [runs[1][0]]), off
+    assert runs[0][1].equals(runs[1][1]), off
 
 
 def test_published_arms_are_scenarios():
