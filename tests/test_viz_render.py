@@ -34,7 +34,15 @@ from dmzsim.runs.experiment.published import PUBLISHED_DIR  # noqa: E402
 from dmzsim.runs.experiment.seeds import run_seed  # noqa: E402
 from dmzsim.runs.sweep.results import ResultsFolder  # noqa: E402
 from dmzsim.runs.viz import controls as viz_controls  # noqa: E402
-from dmzsim.runs.viz.components import STALE, monitor_cards, monitor_values  # noqa: E402
+from dmzsim.runs.viz.components import (  # noqa: E402
+    GROUPS,
+    MORE,
+    NONE_IN_DEAL,
+    STALE,
+    grouped,
+    monitor_cards,
+    monitor_values,
+)
 from dmzsim.runs.viz.controls import InputError, control_spec, parse_seed, parse_value  # noqa: E402
 from dmzsim.runs.viz.drawing import CEDED, DMZ_GOLD, FALLEN, PHASE_LABEL, PHASE_SHADE  # noqa: E402
 from dmzsim.runs.viz.map import MapRenderer, unit_stacks  # noqa: E402
@@ -450,7 +458,32 @@ def test_monitors_read_the_model():
     shown = dict(monitor_values(m))
     assert shown["Day"] == f"1 / {m.p.horizon_days}"
     assert shown["Phase"] == m.phase
-    assert shown["UA territory"] == f"{m.ua_area:,.0f} km²"
+    assert shown["Territory Ukraine holds"] == f"{m.ua_area:,.0f} km²"
+
+
+def test_monitors_are_grouped_and_named_for_what_they_show():
+    """Five groups; every monitor of the output table placed in one; the two ratios name
+    their sectors; credibility says it is 0 until the guarantees are in force; a deal
+    without guarantees says so instead of "pending"."""
+    m = small_model(sequencing="frozen_line")
+    for _ in range(40):
+        m.step()
+    cards = monitor_cards(m)
+    groups = grouped(cards)
+    assert list(groups) == list(GROUPS)  # nothing left under "More"
+    assert MORE not in groups
+    labels = {c.label: c for c in cards}
+    today = next(c for c in cards if c.label.startswith("Force ratio today"))
+    assert re.search(r"sector \d+ \((highest today|Russia's main effort)\)", today.label)
+    expected = next(c for c in cards if c.label.startswith("Russia's expected ratio"))
+    assert re.search(r"sector \d+ \(its best", expected.label) and m.record.review
+    assert today.group == "Forces" and expected.group == "Russia's estimate"
+    assert labels["Guarantees"].value == NONE_IN_DEAL
+    assert labels["Credibility (0 until guarantees are in force)"].value == "0.00"
+    assert labels["Towns ceded by the deal"].group == "Costs to Ukraine"
+    pending = small_model(sequencing="territory_first")
+    pending.step()
+    assert dict(monitor_values(pending))["Guarantees"] in ("pending", "not delivered")
 
 
 def test_monitors_have_labels_units_and_one_value_each():

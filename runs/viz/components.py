@@ -11,8 +11,9 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import solara
-from dmzsim.model import outputs
+from dmzsim.model import balance, outputs
 from dmzsim.model.model import CeasefireModel
 from dmzsim.model.processes.recording import summary
 from dmzsim.runs.viz.drawing import POSTURE_STYLE
@@ -25,42 +26,112 @@ from dmzsim.runs.viz.probe import probe
 #: to review), so shown as such then rather than as a current number.
 REVIEW_OUTPUTS = frozenset({"expected_ratio", "value_resume_now", "value_wait", "decided_by"})
 STALE = "– (at war: no review)"
+#: The arms whose deal has no guarantees (``model/agreement.py``).
+NO_GUARANTEES = frozenset({"no_deal", "frozen_line"})
+NONE_IN_DEAL = "none in this deal"
+
 
 @dataclass(frozen=True)
 class MonitorCard:
-    """What one monitor shows: its label, the value, the value's unit, and what it means
-    (the output table's labels, shown on hover)."""
+    """What one monitor shows: its label, the value, the value's unit, what it means
+    (the output table's labels, shown on hover) and the group it is shown in."""
 
     label: str
     value: str
     unit: str = ""
     meaning: str = ""
+    group: str = ""
+
+
+def _ratio_today(model: CeasefireModel) -> str:
+    """Which sector ``force_ratio_main_axis`` is read on today (recording's
+    ``main_sector_ratio``): Russia's main effort, or before it has one the sector where
+    the ratio is highest."""
+    if model.effort.sector >= 0:
+        return f"Force ratio today, sector {model.effort.sector} (Russia's main effort)"
+    k = int(np.argmax(balance.current_ratio(model)))
+    return f"Force ratio today, sector {k} (highest today)"
+
+
+def _ratio_expected(model: CeasefireModel) -> str:
+    """Which sector Russia's latest review expected its ratio on (its best one)."""
+    review = model.record.review
+    if review is None:
+        return "Russia's expected ratio (no review yet)"
+    return f"Russia's expected ratio, sector {int(review.sector[0])} (its best, last review)"
+
+
+Label = str | Callable[[CeasefireModel], str]
+#: The groups the monitors are shown in, in order.
+GROUPS = ("The ceasefire", "Forces", "Russia's estimate", "The guarantor", "Costs to Ukraine")
+MORE = "More"  # a monitor of the output table not placed below
+#: Where each of the output table's monitors (by the outputs it reads) is shown and what
+#: it is called there: a label, or a function of the model where the label names a sector.
+PLACED: dict[tuple[str, ...], tuple[str, Label]] = {
+    ("day_resumed",): ("The ceasefire", "Offensive resumed"),
+    ("detections",): ("The ceasefire", "Build-up detections"),
+    ("violations",): ("The ceasefire", "Violations"),
+    ("violations_detected",): ("The ceasefire", "Violations seen"),
+    ("ru_strength",): ("Forces", "RU personnel"),
+    ("ua_strength",): ("Forces", "UA personnel"),
+    ("ru_readiness",): ("Forces", "RU readiness"),
+    ("ua_readiness",): ("Forces", "UA readiness"),
+    ("force_ratio_main_axis",): ("Forces", _ratio_today),
+    ("expected_ratio",): ("Russia's estimate", _ratio_expected),
+    ("required_ratio",): ("Russia's estimate", "Ratio needed to break through"),
+    ("value_resume_now",): ("Russia's estimate", "Value of resuming now"),
+    ("value_wait",): ("Russia's estimate", "Best value of resuming later"),
+    ("decided_by",): ("Russia's estimate", "Decided by"),
+    ("guarantees_in_force", "guarantees_delivered"): ("The guarantor", "Guarantees"),
+    ("credibility",): ("The guarantor", "Credibility (0 until guarantees are in force)"),
+    ("ua_area_km2",): ("Costs to Ukraine", "Territory Ukraine holds"),
+    ("towns_lost",): ("Costs to Ukraine", "Towns lost to the offensive"),
+    ("belt_towns_lost",): ("Costs to Ukraine", "Fortress-belt towns lost"),
+    ("towns_ceded",): ("Costs to Ukraine", "Towns ceded by the deal"),
+    ("belt_towns_ceded",): ("Costs to Ukraine", "Fortress-belt towns ceded"),
+}
 
 
 def monitor_cards(model: CeasefireModel) -> list[MonitorCard]:
     """The monitors, NetLogo-style: the day and phase, then the output table's monitors
-    (:data:`model.outputs.MONITORS`), read off the model today."""
+    (:data:`model.outputs.MONITORS`), read off the model today, each in its group
+    (:data:`PLACED`; an unplaced one under "More") and named for what it is."""
     today = {k: v[-1] for k, v in model.datacollector.model_vars.items() if v}
     so_far = summary(model)
+    first = GROUPS[0]
     cards = [MonitorCard("Day", f"{model.day} / {model.p.horizon_days}", "",
-                         "day of the run / the horizon"),
-             MonitorCard("Phase", str(model.phase), "", outputs.label("phase"))]
+                         "day of the run / the horizon", first),
+             MonitorCard("Phase", str(model.phase), "", outputs.label("phase"), first)]
     for monitor in outputs.MONITORS:
+        group, label = PLACED.get(monitor.names, (MORE, monitor.label))
+        label = label(model) if callable(label) else label
         found = [(today[n], outputs.get(n, "day")) if n in today
                  else (so_far[n], outputs.get(n, "run")) for n in monitor.names]
         meaning = "; ".join(o.title for _, o in found if o is not None)
         if model.at_war and set(monitor.names) <= REVIEW_OUTPUTS:
-            cards.append(MonitorCard(monitor.label, STALE, "", meaning))
+            cards.append(MonitorCard(label, STALE, "", meaning, group))
+            continue
+        if group == "The guarantor" and model.p.sequencing in NO_GUARANTEES \
+                and "guarantees_in_force" in monitor.names:
+            cards.append(MonitorCard(label, NONE_IN_DEAL, "", meaning, group))
             continue
         if monitor.show is not None:
-            cards.append(MonitorCard(monitor.label, monitor.show(*(v for v, _ in found)),
-                                     "", meaning))
+            cards.append(MonitorCard(label, monitor.show(*(v for v, _ in found)),
+                                     "", meaning, group))
             continue
         value, out = found[0]
         text = out.show(value) if out is not None else outputs.number(value)
         unit = out.unit if out is not None and out.unit not in text else ""
-        cards.append(MonitorCard(monitor.label, text, unit, meaning))
+        cards.append(MonitorCard(label, text, unit, meaning, group))
     return cards
+
+
+def grouped(cards: list[MonitorCard]) -> dict[str, list[MonitorCard]]:
+    """The cards by group, in :data:`GROUPS` order (then "More")."""
+    out: dict[str, list[MonitorCard]] = {g: [] for g in (*GROUPS, MORE)}
+    for card in cards:
+        out.setdefault(card.group, []).append(card)
+    return {g: found for g, found in out.items() if found}
 
 
 def monitor_values(model: CeasefireModel) -> list[tuple[str, str]]:
@@ -192,23 +263,36 @@ def PlotsView(model: CeasefireModel, tick: int, guard: Guard = NO_GUARD) -> None
 
 @solara.component
 def Monitors(model: CeasefireModel, tick: int, guard: Guard = NO_GUARD) -> None:  # noqa: N802
-    """NetLogo-style monitors: a label over a value and its unit, in a wrapping row; the
-    output's full label on hover."""
+    """NetLogo-style monitors in groups (the ceasefire, forces, Russia's estimate, the
+    guarantor, costs to Ukraine): a label beside a value and its unit; the output's full
+    label on hover."""
     cards = solara.use_memo(lambda: _guarded(guard, monitor_cards, model), [model, tick])
-    with solara.Row(style={"flex-wrap": "wrap", "gap": "6px"}):
-        for card in cards:
-            with solara.v.Sheet(outlined=True, class_="pa-1 dmz-monitor",
-                                style_="min-width: 112px", attributes={"title": card.meaning}):
-                solara.v.Html(tag="div", children=[card.label], class_="dmz-monitor-label",
-                              style_="font-size: 11px; color: #555")
-                with solara.v.Html(tag="div", style_="white-space: nowrap"):
-                    solara.v.Html(tag="span", children=[card.value],
-                                  class_="dmz-monitor-value",
-                                  style_="font-size: 15px; font-weight: 600")
-                    if card.unit:
-                        solara.v.Html(tag="span", children=[f" {card.unit}"],
-                                      class_="dmz-monitor-unit",
-                                      style_="font-size: 11px; color: #555")
+    with solara.Row(style={"flex-wrap": "wrap", "gap": "6px", "align-items": "stretch"},
+                    classes=["dmz-monitors"]):
+        for group, found in grouped(cards).items():
+            with solara.v.Sheet(outlined=True, class_="px-2 py-1 dmz-monitor-group",
+                                style_="flex: 1 1 150px; min-width: 150px"):
+                solara.v.Html(tag="div", children=[group], class_="dmz-monitor-group-title",
+                              style_="font-size: 12px; font-weight: 700")
+                for card in found:
+                    with solara.v.Html(tag="div", class_="dmz-monitor",
+                                       attributes={"title": card.meaning},
+                                       style_="display: flex; justify-content: space-between;"
+                                              " align-items: baseline; gap: 6px"):
+                        solara.v.Html(tag="span", children=[card.label],
+                                      class_="dmz-monitor-label",
+                                      style_="font-size: 11px; color: #555; line-height: 1.2;"
+                                             " min-width: 0")
+                        wrap = "nowrap" if len(card.value) <= 16 else "normal"
+                        with solara.v.Html(tag="span", style_="text-align: right; "
+                                                              f"white-space: {wrap}"):
+                            solara.v.Html(tag="span", children=[card.value],
+                                          class_="dmz-monitor-value",
+                                          style_="font-size: 13px; font-weight: 600")
+                            if card.unit and card.unit.lower() not in card.label.lower():
+                                solara.v.Html(tag="span", children=[f" {card.unit}"],
+                                              class_="dmz-monitor-unit",
+                                              style_="font-size: 10px; color: #555")
 
 
 def _guarded(guard: Guard, fn: Callable[[Any], Any], arg: Any) -> Any:
