@@ -8,6 +8,7 @@ compared before and after. Everything runs on the small synthetic map.
 from __future__ import annotations
 
 import io
+import itertools
 import math
 import re
 import time
@@ -38,15 +39,22 @@ from dmzsim.runs.viz.components import (  # noqa: E402
     GROUPS,
     MORE,
     NONE_IN_DEAL,
+    PANEL_PX,
     STALE,
     grouped,
     monitor_cards,
     monitor_values,
+    picked_at,
 )
 from dmzsim.runs.viz.controls import InputError, control_spec, parse_seed, parse_value  # noqa: E402
 from dmzsim.runs.viz.drawing import CEDED, DMZ_GOLD, FALLEN, PHASE_LABEL, PHASE_SHADE  # noqa: E402
-from dmzsim.runs.viz.map import MapRenderer, unit_stacks  # noqa: E402
-from dmzsim.runs.viz.map_features import attack_arrow, ceded_towns  # noqa: E402
+from dmzsim.runs.viz.map import MapRenderer, deal_text, unit_stacks  # noqa: E402
+from dmzsim.runs.viz.map_features import (  # noqa: E402
+    attack_arrow,
+    ceded_towns,
+    focus_view,
+    whole_view,
+)
 from dmzsim.runs.viz.plots import PlotsRenderer, phase_spans  # noqa: E402
 from dmzsim.runs.viz.probe import probe  # noqa: E402
 from dmzsim.runs.viz.replicates import (  # noqa: E402
@@ -266,17 +274,79 @@ def test_map_fills_its_width_at_the_pixel_density():
         assert image.width == pytest.approx(width * dpr, abs=2)
 
 
+def assert_labels_apart(m: CeasefireModel, width: float, view=None) -> MapRenderer:
+    """Town labels on ``m``'s map at ``width`` CSS pixels: none overlaps another."""
+    renderer = MapRenderer(m, width, 1.0, view)
+    renderer.frame(m)
+    boxes = renderer.label_boxes
+    assert len(boxes) == len(renderer.labelled)
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert not a.overlaps(b), (width, view, a, b)
+    return renderer
+
+
+#: The map column's width in the page's two tested layouts, 1280 x 800 and 1600 x 1000
+#: (the size bucket of tests/test_viz_browser.py's measured widths), and two more.
+MAP_WIDTHS = (368, 432, 592, 800)
+
+
 def test_town_labels_do_not_overlap_on_the_donetsk_map():
-    """Chasiv Yar and Bakhmut, Myrnohrad and Pokrovsk: close towns, labels apart."""
+    """Chasiv Yar and Bakhmut, Myrnohrad and Pokrovsk: close towns, labels apart, in the
+    default view (every town in it named) and the whole theatre (every fortress-belt
+    town named; a crowded minor one may be left to the inspection)."""
     m = CeasefireModel(rng=1)
-    for width in (368, 496, 560):
-        renderer = MapRenderer(m, width)
-        renderer.frame(m)
-        boxes = renderer.label_boxes
-        assert len(boxes) == len(m.theatre.raster.towns)
-        for i, a in enumerate(boxes):
-            for b in boxes[i + 1:]:
-                assert not a.overlaps(b), (width, a, b)
+    towns = m.theatre.raster.towns
+    belt = {t.name for t in towns if t.fortress_belt}
+    for width in MAP_WIDTHS:
+        focused = assert_labels_apart(m, width, focus_view(m))
+        in_view = {t.name for t, xy in zip(towns, focused.town_xy, strict=True)
+                   if focused.view[0] <= xy[0] <= focused.view[1]
+                   and focused.view[2] <= xy[1] <= focused.view[3]}
+        assert set(focused.labelled) == in_view, (width, in_view - set(focused.labelled))
+        assert {"Chasiv Yar", "Bakhmut", "Pokrovsk", "Myrnohrad"} <= in_view
+        whole = assert_labels_apart(m, width)
+        assert belt <= set(whole.labelled), width
+
+
+def test_the_default_view_frames_the_front_and_the_zone():
+    """The map opens on the contested ground, a fraction of the theatre: the line in the
+    oblast, Ukraine's ground there, and the zone the deal will declare, with a margin."""
+    m = CeasefireModel(rng=1)
+    r, k = m.theatre.raster, m.theatre.cell_km
+    west, east, south, north = view = focus_view(m)
+    whole = whole_view(m)
+    assert east - west == pytest.approx(north - south)  # square
+    assert (east - west) * (north - south) < 0.35 * whole[1] * whole[3]
+    assert 0 <= west < east <= whole[1] and 0 <= south < north <= whole[3]
+    contested = ((np.abs(r.depth_km) <= k) & r.in_oblast) | (r.ua_held & r.in_oblast)
+    xs, ys = np.nonzero(contested)
+    assert west <= xs.min() * k - 20 and (xs.max() + 1) * k + 20 <= east
+    assert south <= ys.min() * k - 20 and (ys.max() + 1) * k + 20 <= north
+    wide = CeasefireModel(rng=1, sequencing="territory_first", dmz_shape="mirrored",
+                          dmz_width_km=40.0)
+    assert focus_view(wide)[1] - focus_view(wide)[0] > east - west  # the zone is in view
+    renderer = MapRenderer(m, 432, 1.0, view)
+    renderer.frame(m)
+    cell = m.theatre.attack_point(0)
+    assert renderer.cell_at(*renderer.fraction_of(cell)) == cell
+    assert renderer.fraction_of((0, 0)) is None  # out of view
+    assert renderer.cell_at(0.01, 0.99) is None  # the margin, not the map
+
+
+def test_tick_labels_keep_apart():
+    """Degree ticks at most as dense as their labels allow, in either view and width."""
+    m = CeasefireModel(rng=1)
+    for width in (432, 592):
+        for view in (focus_view(m), None):
+            renderer = MapRenderer(m, width, 1.0, view)
+            renderer.frame(m)
+            labels = [t for t in renderer.ax.get_xticklabels() if t.get_text()]
+            boxes = [t.get_window_extent(renderer.fig.canvas.get_renderer()) for t in labels]
+            assert len(boxes) >= 3
+            for a, b in itertools.pairwise(boxes):
+                assert b.x0 - a.x1 >= 8, (width, view, a, b)
+            assert all(t.get_fontsize() >= 8 for t in labels)
 
 
 def test_ceded_towns_are_not_fallen_and_have_their_own_glyph():
@@ -321,6 +391,35 @@ def test_zone_colour_follows_its_state_and_the_line_and_arrow_are_drawn():
     assert renderer.arrow.get_visible()
     start, tip = attack_arrow(m)
     assert np.hypot(*(tip - start)) >= 30.0 - 1e-9
+
+
+def test_the_map_names_the_deal_without_a_zone_it_does_not_have():
+    assert deal_text(Params(sequencing="frozen_line")) == \
+        "frozen_line: ceasefire on the line, no zone"
+    assert deal_text(Params(sequencing="no_deal")) == "no deal: the war goes on"
+    assert deal_text(Params(sequencing="territory_first", dmz_shape="mirrored")) == \
+        "territory_first, mirrored 10 km DMZ"
+    m = small_model(sequencing="frozen_line")
+    renderer = MapRenderer(m)
+    renderer.frame(m)
+    assert "DMZ" not in renderer.title.get_text()
+
+
+def test_the_inspection_panel_opens_inside_the_window():
+    """Beside the point clicked, towards the larger part of the screen, never past an
+    edge, at 1280 x 800 and 1600 x 1000, wherever the click."""
+    for w, h in ((1280, 800), (1600, 1000)):
+        for x in (420, 640, 900, w - 5):
+            for y in (70, h // 2, h - 5):
+                picked = picked_at((1, 1), {"client_x": x, "client_y": y,
+                                            "screen_w": w, "screen_h": h})
+                assert picked.left >= 0 and picked.left + PANEL_PX <= w
+                assert not (picked.left < x < picked.left + PANEL_PX), "covers the point"
+                top = picked.top if picked.top is not None \
+                    else h - picked.bottom - picked.max_height
+                assert top >= 0 and top + picked.max_height <= h
+                assert picked.max_height >= h / 2 - 60
+    assert picked_at(None, {}) is None
 
 
 def test_clicking_the_map_finds_the_cell_and_inspects_it_without_changing_the_run():

@@ -152,7 +152,7 @@ def RunView(run: Run) -> None:  # noqa: N802
     solara.use_effect(mark_shown, [model, tick])
     with solara.Column(gap="8px"):
         Monitors(model, tick, run.lock)
-        with solara.Columns([5, 7], gutters_dense=True):
+        with solara.Columns([6, 6], gutters_dense=True):
             MapView(model, tick, run.lock)
             PlotsView(model, tick, run.lock)
 

@@ -18,6 +18,7 @@ from dmzsim.model.model import CeasefireModel
 from dmzsim.model.processes.recording import summary
 from dmzsim.runs.viz.drawing import POSTURE_STYLE
 from dmzsim.runs.viz.map import LEGEND, MapRenderer
+from dmzsim.runs.viz.map_features import focus_view
 from dmzsim.runs.viz.plots import PlotsRenderer
 from dmzsim.runs.viz.probe import probe
 
@@ -150,8 +151,10 @@ NO_GUARD: Guard = contextlib.nullcontext()
 def Pointer(event_size: Callable[[dict], None],  # noqa: N802
             event_point: Callable[[dict], None]) -> None:
     """A transparent layer over the map image: reports the image's width in CSS pixels
-    and the device pixel ratio (so the map is drawn at the browser's pixel density) and
-    where it is clicked, as fractions of the image's width and height."""
+    and the device pixel ratio (so the map is drawn at the browser's pixel density), once
+    it has settled, and where it is clicked: as fractions of the image's width and height,
+    and the room on the screen around the click (``room_left``, ``room_right``,
+    ``room_above``, ``room_below``, CSS pixels)."""
 
 
 def size_bucket(width: float, dpr: float) -> tuple[int, float]:
@@ -161,13 +164,15 @@ def size_bucket(width: float, dpr: float) -> tuple[int, float]:
 
 
 def use_sized_frame(model: CeasefireModel, tick: int, guard: Guard,
-                    make: Callable[..., Any], initial: tuple[int, float]
-                    ) -> tuple[Any, Any, Callable[[dict], None]]:
-    """A renderer at the size the page reports (a new one per model and size bucket), its
-    frame for this tick, and the callback the :func:`Pointer` layer reports sizes to."""
+                    make: Callable[..., Any], initial: tuple[int, float],
+                    key: tuple[Any, ...] = ()) -> tuple[Any, Any, Callable[[dict], None]]:
+    """A renderer at the size the page reports (a new one per model, size bucket and
+    ``key``), its frame for this tick, and the callback the :func:`Pointer` layer reports
+    sizes to."""
     size, set_size = solara.use_state(initial)
-    renderer = solara.use_memo(lambda: make(model, *size), [model, size])
-    png = solara.use_memo(lambda: _guarded(guard, renderer.frame, model), [model, tick, size])
+    renderer = solara.use_memo(lambda: make(model, *size), [model, size, *key])
+    png = solara.use_memo(lambda: _guarded(guard, renderer.frame, model),
+                          [model, tick, size, *key])
 
     def on_size(data: dict) -> None:
         new = size_bucket(float(data.get("width", 0)), float(data.get("dpr", 1)))
@@ -177,25 +182,93 @@ def use_sized_frame(model: CeasefireModel, tick: int, guard: Guard,
     return renderer, png, on_size
 
 
+#: The map's views: the contested ground (the default) or the whole theatre.
+VIEWS = ("front and zone", "whole theatre")
+PANEL_PX = 330  # the inspection panel's width
+PANEL_GAP_PX = 14  # between the point clicked and the panel, and from the screen's edges
+
+
+@dataclass(frozen=True)
+class Picked:
+    """A point clicked on the map: its cell, and where on the screen the inspection panel
+    opens (CSS pixels from the window's top left, or from its bottom when it opens
+    upwards) and how tall it may grow."""
+
+    cell: tuple[int, int]
+    left: float
+    top: float | None
+    bottom: float | None
+    max_height: float
+
+    def style(self) -> str:
+        """CSS that fixes the panel there, above the page."""
+        down = f"top: {self.top:.0f}px" if self.top is not None \
+            else f"bottom: {self.bottom:.0f}px"
+        return (f"position: fixed; left: {self.left:.0f}px; {down}; width: {PANEL_PX}px; "
+                f"max-height: {self.max_height:.0f}px; overflow-y: auto; z-index: 20; "
+                "line-height: 1.35; font-size: 12px")
+
+
+def picked_at(cell: tuple[int, int] | None, data: dict) -> Picked | None:
+    """Where to open the panel for a click the :func:`Pointer` layer reported: beside
+    the point, on the side with room for it, opening towards the larger part of the
+    screen, always inside the window."""
+    if cell is None:
+        return None
+    x, y = float(data.get("client_x", 0)), float(data.get("client_y", 0))
+    w, h = float(data.get("screen_w", 1280)), float(data.get("screen_h", 800))
+    gap = PANEL_GAP_PX
+    left = x + gap if x + gap + PANEL_PX + gap <= w else x - gap - PANEL_PX
+    left = min(max(left, gap), max(w - PANEL_PX - gap, gap))
+    if h - y >= y:  # more room below: the panel's top a little above the point
+        top = max(y - 2 * gap, gap)
+        return Picked(cell, left, top, None, h - top - gap)
+    bottom = max(h - y - 2 * gap, gap)
+    return Picked(cell, left, None, bottom, h - bottom - gap)
+
+
 @solara.component
 def MapView(model: CeasefireModel, tick: int, guard: Guard = NO_GUARD) -> None:  # noqa: N802
-    """The map image at its column's width and the browser's pixel density, its key, and
-    the inspection panel of the point last clicked; a new renderer per model and size,
-    a new frame per tick."""
-    # (496, 1.0): its bucket at 1600 px wide
-    renderer, png, on_size = use_sized_frame(model, tick, guard, MapRenderer, (496, 1.0))
-    cell, set_cell = solara.use_state(None)
+    """The map image at its column's width and the browser's pixel density, framed on the
+    contested ground or showing the whole theatre, and its key; what is at the point last
+    clicked is marked on the map and told in a panel beside it on the screen. A new
+    renderer per model, size and view, a new frame per tick."""
+    view_name, set_view = solara.use_state(VIEWS[0])
+    focus = solara.use_memo(lambda: focus_view(model), [model])
+    view = focus if view_name == VIEWS[0] else None
+
+    def make(m: CeasefireModel, width: float, dpr: float) -> MapRenderer:
+        return MapRenderer(m, width, dpr, view)
+
+    # (592, 1.0): its bucket at 1600 px wide
+    renderer, png, on_size = use_sized_frame(model, tick, guard, make, (592, 1.0),
+                                             key=(view_name,))
+    picked, set_picked = solara.use_state(None)
 
     def on_point(data: dict) -> None:
-        set_cell(renderer.cell_at(float(data.get("x", -1)), float(data.get("y", -1))))
+        set_picked(picked_at(renderer.cell_at(float(data.get("x", -1)),
+                                              float(data.get("y", -1))), data))
 
+    where = renderer.fraction_of(picked.cell) if picked is not None else None
     with solara.Column(gap="4px"):
+        with solara.Row(style={"align-items": "center", "gap": "8px"}):
+            solara.Text("view", style={"font-size": "12px", "color": "#555"})
+            solara.ToggleButtonsSingle(value=view_name, values=list(VIEWS), on_value=set_view,
+                                       dense=True, classes=["dmz-view"])
+            solara.Text("click the map to inspect a point",
+                        style={"font-size": "12px", "color": "#555"})
         with solara.Div(style={"position": "relative", "line-height": "0"}):
             solara.Image(png, width="100%", classes=["dmz-map"])
             Pointer(event_size=on_size, event_point=on_point)
+            if picked is not None and where is not None:
+                solara.v.Html(tag="div", class_="dmz-inspect-point", style_=(
+                    f"position: absolute; left: {where[0] * 100:.2f}%; "
+                    f"top: {where[1] * 100:.2f}%; width: 14px; height: 14px; "
+                    "margin: -7px 0 0 -7px; border: 2px solid #000; border-radius: 50%; "
+                    "box-shadow: 0 0 0 2px #fff; pointer-events: none; z-index: 4"))
+                Inspection(model, tick, picked.cell, guard, on_close=lambda: set_picked(None),
+                           style=picked.style())
         MapKey()
-        if cell is not None:
-            Inspection(model, tick, cell, guard, on_close=lambda: set_cell(None))
 
 
 @solara.component
@@ -236,13 +309,13 @@ def _glyph_style(kind: str, colour: str, edge: str) -> str:
 
 @solara.component
 def Inspection(model: CeasefireModel, tick: int, cell: tuple[int, int],  # noqa: N802
-               guard: Guard, on_close: Callable[[], None]) -> None:
+               guard: Guard, on_close: Callable[[], None], style: str = "") -> None:
     """What is at the clicked point today: ground, town, units, sector (``probe``)."""
     found = solara.use_memo(lambda: _guarded(guard, lambda m: probe(m, cell), model),
                             [model, tick, cell])
-    with solara.Card(classes=["dmz-inspect"], style={"font-size": "12px"}):
-        with solara.Row(justify="space-between"):
-            solara.Text("At the point clicked (updates as the run goes on)",
+    with solara.v.Card(class_="pa-2 dmz-inspect", style_=style, elevation=6):
+        with solara.Row(justify="space-between", style={"align-items": "center"}):
+            solara.Text("At this point (updates as the run goes on)",
                         style={"font-weight": "600"})
             solara.Button("close", on_click=on_close, text=True, small=True)
         for finding in found:
@@ -255,7 +328,8 @@ def Inspection(model: CeasefireModel, tick: int, cell: tuple[int, int],  # noqa:
 @solara.component
 def PlotsView(model: CeasefireModel, tick: int, guard: Guard = NO_GUARD) -> None:  # noqa: N802
     """The time-series panels, at their column's width and the browser's pixel density."""
-    _, png, on_size = use_sized_frame(model, tick, guard, PlotsRenderer, (688, 1.0))
+    # (592, 1.0): its bucket at 1600 px wide
+    _, png, on_size = use_sized_frame(model, tick, guard, PlotsRenderer, (592, 1.0))
     with solara.Div(style={"position": "relative", "line-height": "0"}):
         solara.Image(png, width="100%", classes=["dmz-plots"])
         Pointer(event_size=on_size, event_point=lambda data: None)
