@@ -856,6 +856,7 @@ def test_viz_command_defaults_to_localhost():
     assert cmd[cmd.index("--host") + 1] == "127.0.0.1"
     assert {"--production", "--no-open"} <= set(cmd)
     assert cmd[cmd.index("run") + 1].endswith("runs/viz/app.py")
+    assert viz_cli.server_env(args)["SOLARA_THEME_SHOW_BANNER"] == "False"  # no badge
 
 
 def test_viz_command_reports_bad_input(tmp_path, capsys):

@@ -71,8 +71,9 @@ def server_command(host: str, port: int) -> list[str]:
 
 
 def server_env(args: argparse.Namespace) -> dict[str, str]:
-    """The child's environment: this one, with the scenario and map passed on."""
-    env = dict(os.environ)
+    """The child's environment: this one, with the scenario and map passed on, and
+    Solara's "This website runs on Solara" banner off (it covers the plots)."""
+    env = {**os.environ, "SOLARA_THEME_SHOW_BANNER": "False"}
     for flag, var in ((args.scenario, "DMZSIM_SCENARIO"), (args.map, "DMZSIM_MAP")):
         if flag is not None:
             if not flag.is_file():

@@ -32,6 +32,7 @@ from typing import Any
 
 import solara
 import solara.lab
+import solara.server.settings
 from dmzsim.model.model import CeasefireModel
 from dmzsim.model.params import Params
 from dmzsim.runs.viz.components import MapView, Monitors, PlotsView
@@ -45,6 +46,10 @@ from dmzsim.runs.viz.controls import (
     validate,
 )
 from dmzsim.runs.viz.replicates import DEFAULT_REPLICATES, ExportPanel, ReplicatesPanel
+
+# No "This website runs on Solara" banner: it sits over the plots' corner. ``dmzsim viz``
+# also sets SOLARA_THEME_SHOW_BANNER=False; this covers ``solara run runs/viz/app.py``.
+solara.server.settings.theme.show_banner = False
 
 
 def map_path() -> str | None:
