@@ -47,7 +47,14 @@ from dmzsim.runs.viz.components import (  # noqa: E402
     picked_at,
 )
 from dmzsim.runs.viz.controls import InputError, control_spec, parse_seed, parse_value  # noqa: E402
-from dmzsim.runs.viz.drawing import CEDED, DMZ_GOLD, FALLEN, PHASE_LABEL, PHASE_SHADE  # noqa: E402
+from dmzsim.runs.viz.drawing import (  # noqa: E402
+    CEDED,
+    DMZ_GOLD,
+    FALLEN,
+    PHASE_LABEL,
+    PHASE_SHADE,
+    png_rgb,
+)
 from dmzsim.runs.viz.map import MapRenderer, deal_text, unit_stacks  # noqa: E402
 from dmzsim.runs.viz.map_features import (  # noqa: E402
     attack_arrow,
@@ -605,6 +612,11 @@ def test_monitors_have_labels_units_and_one_value_each():
     cards = {c.label: c for c in monitor_cards(war)}
     assert cards["Value of resuming now"].value == STALE  # no ceasefire left to review
     assert cards["Decided by"].value == STALE
+
+
+def test_frames_are_png_the_browser_reads():
+    rgb = np.random.default_rng(0).integers(0, 256, (7, 5, 3), dtype=np.uint8)
+    assert np.array_equal(np.asarray(PILImage.open(io.BytesIO(png_rgb(rgb)))), rgb)
 
 
 def test_frames_are_cheap():
