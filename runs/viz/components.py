@@ -26,7 +26,10 @@ from dmzsim.runs.viz.probe import probe
 #: Read off Russia's ceasefire reviews: stale once the war is on (there is no ceasefire left
 #: to review), so shown as such then rather than as a current number.
 REVIEW_OUTPUTS = frozenset({"expected_ratio", "value_resume_now", "value_wait", "decided_by"})
-STALE = "– (at war: no review)"
+STALE = "at war: no review"
+#: Monitor values said in fewer words, so a group's rows stay one line high; the full
+#: wording is shown on hover.
+SHORTER = {"none: no breakthrough expected": "no breakthrough"}
 #: The arms whose deal has no guarantees (``model/agreement.py``).
 NO_GUARANTEES = frozenset({"no_deal", "frozen_line"})
 NONE_IN_DEAL = "none in this deal"
@@ -65,6 +68,8 @@ def _ratio_expected(model: CeasefireModel) -> str:
 Label = str | Callable[[CeasefireModel], str]
 #: The groups the monitors are shown in, in order.
 GROUPS = ("The ceasefire", "Forces", "Russia's estimate", "The guarantor", "Costs to Ukraine")
+#: How much of the row's spare width each group takes (the estimate's labels are longest).
+GROUP_GROW = {"Russia's estimate": 1.5}
 MORE = "More"  # a monitor of the output table not placed below
 #: Where each of the output table's monitors (by the outputs it reads) is shown and what
 #: it is called there: a label, or a function of the model where the label names a sector.
@@ -124,7 +129,8 @@ def monitor_cards(model: CeasefireModel) -> list[MonitorCard]:
         text = out.show(value) if out is not None else outputs.number(value)
         unit = out.unit if out is not None and out.unit not in text else ""
         cards.append(MonitorCard(label, text, unit, meaning, group))
-    return cards
+    return [MonitorCard(c.label, SHORTER[c.value], c.unit, f"{c.meaning} ({c.value})", c.group)
+            if c.value in SHORTER else c for c in cards]
 
 
 def grouped(cards: list[MonitorCard]) -> dict[str, list[MonitorCard]]:
@@ -344,25 +350,28 @@ def Monitors(model: CeasefireModel, tick: int, guard: Guard = NO_GUARD) -> None:
     with solara.Row(style={"flex-wrap": "wrap", "gap": "6px", "align-items": "stretch"},
                     classes=["dmz-monitors"]):
         for group, found in grouped(cards).items():
+            grow = GROUP_GROW.get(group, 1.0)
             with solara.v.Sheet(outlined=True, class_="px-2 py-1 dmz-monitor-group",
-                                style_="flex: 1 1 150px; min-width: 150px"):
+                                style_=f"flex: {grow} 1 {140 * grow:.0f}px; min-width: 140px"):
                 solara.v.Html(tag="div", children=[group], class_="dmz-monitor-group-title",
                               style_="font-size: 12px; font-weight: 700")
                 for card in found:
                     with solara.v.Html(tag="div", class_="dmz-monitor",
                                        attributes={"title": card.meaning},
-                                       style_="display: flex; justify-content: space-between;"
-                                              " align-items: baseline; gap: 6px"):
+                                       style_="display: flex; flex-wrap: wrap; "
+                                              "align-items: baseline; column-gap: 6px"):
+                        # the value goes under its label, right-aligned, if both do not fit
                         solara.v.Html(tag="span", children=[card.label],
                                       class_="dmz-monitor-label",
                                       style_="font-size: 11px; color: #555; line-height: 1.2;"
-                                             " min-width: 0")
-                        wrap = "nowrap" if len(card.value) <= 16 else "normal"
+                                             " flex: 1 1 60px")
+                        wrap = "nowrap" if len(card.value) <= 18 else "normal"
                         with solara.v.Html(tag="span", style_="text-align: right; "
+                                                              "margin-left: auto; "
                                                               f"white-space: {wrap}"):
                             solara.v.Html(tag="span", children=[card.value],
                                           class_="dmz-monitor-value",
-                                          style_="font-size: 13px; font-weight: 600")
+                                          style_="font-size: 12.5px; font-weight: 600")
                             if card.unit and card.unit.lower() not in card.label.lower():
                                 solara.v.Html(tag="span", children=[f" {card.unit}"],
                                               class_="dmz-monitor-unit",
