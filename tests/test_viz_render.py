@@ -491,6 +491,31 @@ def test_the_plot_grid_grows_with_the_list_of_plots(monkeypatch):
     assert len(renderer.axes) == 7 and len(renderer.fig.axes) == 9  # 3 rows, 2 blank
 
 
+@pytest.mark.parametrize("width", [432, 592])
+def test_plot_text_is_readable_and_inside_the_image(width):
+    """At the plots' width in the 1280 x 800 and 1600 x 1000 layouts: ticks at 8 pt, the
+    key at 7.5 pt or more, and no title, tick or key entry running past the image."""
+    m = small_model()
+    m.step()
+    renderer = PlotsRenderer(m, width, 1.0)
+    renderer.frame(m)
+    draw = renderer.fig.canvas.get_renderer()
+    inside = renderer.fig.bbox
+    texts = [*renderer.key.get_texts()]
+    for ax in renderer.axes:
+        texts.append(ax._left_title)
+        for axis, (lo, hi) in ((ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim())):
+            shown = [t.label1 for t in axis.get_major_ticks()
+                     if lo <= t.get_loc() <= hi and t.label1.get_text()]
+            assert shown and all(t.get_fontsize() >= 8 for t in shown)
+            texts += shown
+    assert renderer.key.get_texts()[0].get_fontsize() >= 7.5
+    for text in texts:
+        box = text.get_window_extent(draw)
+        assert inside.x0 - 0.5 <= box.x0 and box.x1 <= inside.x1 + 0.5, text.get_text()
+        assert inside.y0 - 0.5 <= box.y0 and box.y1 <= inside.y1 + 0.5, text.get_text()
+
+
 def test_phase_spans():
     phases = ["ceasefire", "withdrawal", "withdrawal", "dmz", "dmz", "resumed"]
     assert phase_spans(phases, np.arange(6)) == [

@@ -51,9 +51,8 @@ class PlotSpec:
 
 PLOTS = (
     PlotSpec("Force ratio RU : UA",
-             (("force_ratio_main_axis", "#542788",
-               "ratio today (main-effort sector, or the highest)"),
-              ("expected_ratio", "#e08214", "Russia's expected ratio (its best sector)")),
+             (("force_ratio_main_axis", "#542788", "ratio today (main sector)"),
+              ("expected_ratio", "#e08214", "Russia's expected (its best sector)")),
              yscale="log", threshold="breakthrough_ratio"),
     PlotSpec("Russia's decision (km² of aims)",
              (("value_resume_now", "#b2182b", "value of resuming now"),
@@ -98,12 +97,14 @@ class PlotsRenderer:
         n = len(PLOTS)
         columns = COLUMNS if width_px >= NARROW_PX else 2
         rows = math.ceil(n / columns)
-        key_in = KEY_HEIGHT_IN * (1.0 if columns == COLUMNS else 1.4)
+        narrow = columns != COLUMNS  # a title may take two lines: room above each panel
+        key_in = KEY_HEIGHT_IN * (1.4 if narrow else 1.0)
         width_in, height = max(width_px, 320.0) / CSS_DPI, ROW_HEIGHT_IN * rows + key_in
         self.fig = Figure(figsize=(width_in, height), dpi=CSS_DPI * dpr)
         self.fig.subplots_adjust(left=0.5 / width_in, right=1 - 0.1 / width_in,
-                                 bottom=(key_in + 0.3) / height, top=1 - 0.22 / height,
-                                 wspace=0.3, hspace=0.42)
+                                 bottom=(key_in + 0.3) / height,
+                                 top=1 - (0.4 if narrow else 0.22) / height,
+                                 wspace=0.3, hspace=0.55 if narrow else 0.42)
         self.blit = Blitter(self.fig)
         axes = self.fig.subplots(rows, columns, squeeze=False).ravel()
         self.axes: list[Any] = list(axes[:n])
@@ -122,7 +123,7 @@ class PlotsRenderer:
             fontsize=TEXT_PT, color=FALLEN, zorder=6))
 
     def _init_panel(self, ax: Axes, spec: PlotSpec, model: CeasefireModel) -> None:
-        ax.set_title(spec.title, fontsize=TEXT_PT + 1, loc="left")
+        _title(ax, spec.title)
         ax.set_xlim(0, model.p.horizon_days)
         ax.tick_params(labelsize=TEXT_PT)
         lo_hi = {"log": (0.5, 5.0), "symlog": (-SYMLOG_LINEAR, SYMLOG_LINEAR)}
@@ -169,10 +170,17 @@ class PlotsRenderer:
         handles += [Patch(fc=PHASE_SHADE[p], label=f"phase: {label}")
                     for p, label in PHASE_LABEL.items()]
         ncol = 3 if columns == COLUMNS else 2
-        self.key = self.fig.legend(handles=handles, loc="lower center", ncol=ncol,
-                                   fontsize=TEXT_PT,
-                                   frameon=False, bbox_to_anchor=(0.5, 0.0),
-                                   columnspacing=1.2, handlelength=2.2)
+        renderer = self.fig.canvas.get_renderer()
+        sizes = (TEXT_PT, TEXT_PT - 0.5, TEXT_PT - 1.0, TEXT_PT - 1.5)
+        for size in sizes:  # the largest text at which the key fits the figure's width
+            self.key = self.fig.legend(handles=handles, loc="lower center", ncol=ncol,
+                                       fontsize=size, frameon=False,
+                                       bbox_to_anchor=(0.5, 0.0), columnspacing=1.0,
+                                       handlelength=2.0)
+            if size == sizes[-1] or \
+                    self.key.get_window_extent(renderer).width <= self.fig.bbox.width - 4:
+                break
+            self.key.remove()
 
     def frame(self, model: CeasefireModel) -> bytes:
         """The plots of ``model`` up to today, as PNG bytes."""
@@ -212,6 +220,18 @@ class PlotsRenderer:
             if shown:
                 mark.set_xdata([day, day])
         self.note.set_text(f"offensive resumed on day {day:.0f}" if shown else "")
+
+
+def _title(ax: Axes, title: str) -> None:
+    """The panel's title, on two lines if one would run past the panel's width (a
+    narrow column's two panels a row)."""
+    text = ax.set_title(title, fontsize=TEXT_PT + 1, loc="left")
+    width = text.get_window_extent(ax.figure.canvas.get_renderer()).width
+    room = ax.get_position().width * ax.figure.bbox.width
+    if width > room and " " in title:
+        cut = min((i for i, c in enumerate(title) if c == " "),
+                  key=lambda i: abs(i - len(title) * room / width))
+        text.set_text(title[:cut] + "\n" + title[cut + 1:])
 
 
 def _compact(value: float, _: Any = None) -> str:
