@@ -81,3 +81,41 @@ def test_sim_warns_about_a_suspicious_map(tmp_path, capsys):
     path = bent_variant(tmp_path, 'ua_side = "north"', 'ua_side = "south"')
     assert main(["sim", "--map", str(path), "--set", "horizon_days=30"]) == 0
     assert "warning: map file" in capsys.readouterr().err
+
+
+def test_the_figure_draws_sector_borders_along_the_front_and_keys_every_colour():
+    """Sector borders only near the front (sectors partition the theatre, but they are
+    stretches of the front); every town colour in the key; a town in a mirrored zone is
+    drawn as in the zone, not as Russia's."""
+    import numpy as np
+    from dmzsim.model import map_picture
+    from dmzsim.model.map_inspection import _declared, _theatre
+    from dmzsim.model.params import Params
+    from dmzsim.model.theatre import cached_raster
+    from dmzsim.model.theatre_map import default_map_path
+    from matplotlib.colors import to_hex
+
+    p = Params()
+    raster = cached_raster(default_map_path(), p.cell_km)
+    drawn = _theatre(raster, p)
+    mirrored = _declared(raster, p, "mirrored", "mirrored")[0]
+    for th in (drawn, mirrored):
+        segments = map_picture.sector_border_segments(th)
+        assert segments
+        band = map_picture.border_band(th)
+        for (x0, y0), (x1, y1) in segments:  # both cells beside an edge are near the front
+            i, j = int(0.5 * (x0 + x1) / th.cell_km), int(0.5 * (y0 + y1) / th.cell_km)
+            assert band[min(i, band.shape[0] - 1), min(j, band.shape[1] - 1)]
+        assert band.mean() < 0.2  # a band along the front, not the theatre
+    in_zone = [t for t in raster.towns if mirrored.dmz[t.cell]]
+    assert in_zone and all(map_picture.town_side(mirrored, t.cell) == "zone" for t in in_zone)
+
+    fig = map_picture.figure("Donetsk", [("as drawn", drawn), ("mirrored", mirrored)])
+    keyed = {to_hex(h.get_color() if hasattr(h, "get_color") else h.get_facecolor())
+             for h in fig.legends[0].legend_handles}
+    used = {to_hex(line.get_color()) for ax in fig.axes for line in ax.get_lines()}
+    assert used <= keyed, used - keyed
+    assert {to_hex(c) for c, _ in map_picture.TOWN_COLOURS.values()} <= used
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "town in the zone" in labels and "oblast boundary" in labels
+    assert np.all([to_hex(c) in keyed for c in map_picture.COLOURS])

@@ -8,6 +8,7 @@ compared before and after. Everything runs on the small synthetic map.
 from __future__ import annotations
 
 import io
+import itertools
 import math
 import re
 import time
@@ -34,11 +35,33 @@ from dmzsim.runs.experiment.published import PUBLISHED_DIR  # noqa: E402
 from dmzsim.runs.experiment.seeds import run_seed  # noqa: E402
 from dmzsim.runs.sweep.results import ResultsFolder  # noqa: E402
 from dmzsim.runs.viz import controls as viz_controls  # noqa: E402
-from dmzsim.runs.viz.components import STALE, monitor_cards, monitor_values  # noqa: E402
+from dmzsim.runs.viz.components import (  # noqa: E402
+    GROUPS,
+    MORE,
+    NONE_IN_DEAL,
+    PANEL_PX,
+    STALE,
+    grouped,
+    monitor_cards,
+    monitor_values,
+    picked_at,
+)
 from dmzsim.runs.viz.controls import InputError, control_spec, parse_seed, parse_value  # noqa: E402
-from dmzsim.runs.viz.drawing import CEDED, DMZ_GOLD, FALLEN, PHASE_LABEL, PHASE_SHADE  # noqa: E402
-from dmzsim.runs.viz.map import MapRenderer, unit_stacks  # noqa: E402
-from dmzsim.runs.viz.map_features import attack_arrow, ceded_towns  # noqa: E402
+from dmzsim.runs.viz.drawing import (  # noqa: E402
+    CEDED,
+    DMZ_GOLD,
+    FALLEN,
+    PHASE_LABEL,
+    PHASE_SHADE,
+    png_rgb,
+)
+from dmzsim.runs.viz.map import MapRenderer, deal_text, unit_stacks  # noqa: E402
+from dmzsim.runs.viz.map_features import (  # noqa: E402
+    attack_arrow,
+    ceded_towns,
+    focus_view,
+    whole_view,
+)
 from dmzsim.runs.viz.plots import PlotsRenderer, phase_spans  # noqa: E402
 from dmzsim.runs.viz.probe import probe  # noqa: E402
 from dmzsim.runs.viz.replicates import (  # noqa: E402
@@ -49,7 +72,7 @@ from dmzsim.runs.viz.replicates import (  # noqa: E402
 )
 from PIL import Image as PILImage  # noqa: E402
 
-from tests.helpers import SMALL_MAP  # noqa: E402
+from tests.helpers import SMALL_MAP, same_records  # noqa: E402
 
 v = ipyvuetify
 FAST = {"horizon_days": 40}
@@ -125,9 +148,71 @@ def test_all_parameters_are_grouped_as_the_schema_groups_them():
                           handle_error=False)
     headings = [w.widget.children[0] for w in rc.find(v.Html, class_="dmz-group")]
     assert headings == list(groups)
-    fields = rc.find(v.Html, class_="dmz-field")
+    fields = [*rc.find(v.Html, class_="dmz-field"),
+              *rc.find(v.Html, class_="dmz-field dmz-inactive")]  # greyed: does not apply
     assert len(fields) == len(Params.model_fields)
     rc.close()
+
+
+def test_controls_that_do_not_apply_to_the_deal_are_greyed_with_the_reason():
+    """A frozen line has no zone and no guarantees: their controls are disabled, each
+    saying why; under territory_first they are live again."""
+    frozen = Params(sequencing="frozen_line").model_dump()
+    off = viz_controls.not_applicable(frozen)
+    assert set(viz_controls.GUARANTEE_PARAMS) | {"dmz_width_km", "dmz_shape"} <= set(off)
+    assert off["guarantee_credibility"] == "frozen_line: no guarantees"
+    assert "monitoring_coverage" not in off  # a frozen line is monitored
+    _, rc = solara.render(viz_controls.ParameterPanel(frozen, lambda n, v: None),
+                          handle_error=False)
+    for name in ("guarantee_credibility", "guarantee_delay_days", "dmz_width_km"):
+        box = rc.find(v.Html, class_=f"dmz-control-{name} dmz-inactive")
+        box.assert_single()
+        box.find(v.Slider, disabled=True).assert_single()
+    rc.find(v.Html, class_="dmz-control-monitoring_coverage").find(
+        v.Slider, disabled=False).assert_single()
+    reasons = [w.children[0] for w in rc.find(v.Html, class_="dmz-inactive-reason").widgets]
+    assert "does not apply: frozen_line: no guarantees" in reasons
+    assert rc.find(v.Select, label="dmz_shape").widget.disabled
+    assert not rc.find(v.Select, label="sequencing (changed)").widget.disabled
+    text = rc.find(v.TextField, label="guarantee_credibility [probability]").widget
+    assert text.disabled and text.messages == ["does not apply: frozen_line: no guarantees"]
+    rc.close()
+    live = viz_controls.not_applicable(Params(sequencing="territory_first",
+                                              dmz_shape="mirrored").model_dump())
+    assert live == {"unilateral_zone": live["unilateral_zone"]}
+
+
+def _moved(name: str, value: typing.Any) -> typing.Any:
+    """Another valid value of a parameter, as far from ``value`` as its range allows."""
+    spec = control_spec(name)
+    if spec.kind == "choice":
+        return next(c for c in spec.choices if c != value)
+    if spec.kind == "text":
+        return "north_half"  # the small map's other zone
+    return spec.hi if value != spec.hi else spec.lo
+
+
+@pytest.mark.parametrize("deal", [{"sequencing": "no_deal"}, {"sequencing": "frozen_line"},
+                                  {"sequencing": "simultaneous"},
+                                  {"sequencing": "territory_first", "dmz_shape": "unilateral"},
+                                  {"sequencing": "territory_first", "dmz_shape": "mirrored"}],
+                         ids=lambda d: "-".join(d.values()))
+def test_greyed_controls_do_not_act_on_the_run(deal):
+    """Every parameter greyed for a deal moved at once, on a run where the war resumes:
+    the same run, day by day (the delivery draw is made in every arm, so a frozen line
+    records it; nothing acts on it)."""
+    base = {**deal, "ua_initial_personnel": 60_000.0, "resumption_cost_km2": 0.0,
+            "horizon_days": 150}
+    off = viz_controls.not_applicable(Params.build(base).model_dump())
+    moved = {**base, **{n: _moved(n, Params.build(base).model_dump()[n]) for n in off}}
+    runs = []
+    for values in (base, moved):
+        m = CeasefireModel(Params.build(values), rng=2, map_path=SMALL_MAP)
+        m.run_for(150)
+        record = {k: v for k, v in summary(m).items() if k != "guarantees_delivered"}
+        runs.append((record, pd.DataFrame(m.datacollector.model_vars)))
+    assert same_records([runs[0][0]], [runs[1][0]]), off
+    assert runs[0][1].equals(runs[1][1]), off
 
 
 def test_published_arms_are_scenarios():
@@ -196,17 +281,79 @@ def test_map_fills_its_width_at_the_pixel_density():
         assert image.width == pytest.approx(width * dpr, abs=2)
 
 
+def assert_labels_apart(m: CeasefireModel, width: float, view=None) -> MapRenderer:
+    """Town labels on ``m``'s map at ``width`` CSS pixels: none overlaps another."""
+    renderer = MapRenderer(m, width, 1.0, view)
+    renderer.frame(m)
+    boxes = renderer.label_boxes
+    assert len(boxes) == len(renderer.labelled)
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert not a.overlaps(b), (width, view, a, b)
+    return renderer
+
+
+#: The map column's width in the page's two tested layouts, 1280 x 800 and 1600 x 1000
+#: (the size bucket of tests/test_viz_browser.py's measured widths), and two more.
+MAP_WIDTHS = (368, 432, 592, 800)
+
+
 def test_town_labels_do_not_overlap_on_the_donetsk_map():
-    """Chasiv Yar and Bakhmut, Myrnohrad and Pokrovsk: close towns, labels apart."""
+    """Chasiv Yar and Bakhmut, Myrnohrad and Pokrovsk: close towns, labels apart, in the
+    default view (every town in it named) and the whole theatre (every fortress-belt
+    town named; a crowded minor one may be left to the inspection)."""
     m = CeasefireModel(rng=1)
-    for width in (368, 496, 560):
-        renderer = MapRenderer(m, width)
-        renderer.frame(m)
-        boxes = renderer.label_boxes
-        assert len(boxes) == len(m.theatre.raster.towns)
-        for i, a in enumerate(boxes):
-            for b in boxes[i + 1:]:
-                assert not a.overlaps(b), (width, a, b)
+    towns = m.theatre.raster.towns
+    belt = {t.name for t in towns if t.fortress_belt}
+    for width in MAP_WIDTHS:
+        focused = assert_labels_apart(m, width, focus_view(m))
+        in_view = {t.name for t, xy in zip(towns, focused.town_xy, strict=True)
+                   if focused.view[0] <= xy[0] <= focused.view[1]
+                   and focused.view[2] <= xy[1] <= focused.view[3]}
+        assert set(focused.labelled) == in_view, (width, in_view - set(focused.labelled))
+        assert {"Chasiv Yar", "Bakhmut", "Pokrovsk", "Myrnohrad"} <= in_view
+        whole = assert_labels_apart(m, width)
+        assert belt <= set(whole.labelled), width
+
+
+def test_the_default_view_frames_the_front_and_the_zone():
+    """The map opens on the contested ground, a fraction of the theatre: the line in the
+    oblast, Ukraine's ground there, and the zone the deal will declare, with a margin."""
+    m = CeasefireModel(rng=1)
+    r, k = m.theatre.raster, m.theatre.cell_km
+    west, east, south, north = view = focus_view(m)
+    whole = whole_view(m)
+    assert east - west == pytest.approx(north - south)  # square
+    assert (east - west) * (north - south) < 0.35 * whole[1] * whole[3]
+    assert 0 <= west < east <= whole[1] and 0 <= south < north <= whole[3]
+    contested = ((np.abs(r.depth_km) <= k) & r.in_oblast) | (r.ua_held & r.in_oblast)
+    xs, ys = np.nonzero(contested)
+    assert west <= xs.min() * k - 20 and (xs.max() + 1) * k + 20 <= east
+    assert south <= ys.min() * k - 20 and (ys.max() + 1) * k + 20 <= north
+    wide = CeasefireModel(rng=1, sequencing="territory_first", dmz_shape="mirrored",
+                          dmz_width_km=40.0)
+    assert focus_view(wide)[1] - focus_view(wide)[0] > east - west  # the zone is in view
+    renderer = MapRenderer(m, 432, 1.0, view)
+    renderer.frame(m)
+    cell = m.theatre.attack_point(0)
+    assert renderer.cell_at(*renderer.fraction_of(cell)) == cell
+    assert renderer.fraction_of((0, 0)) is None  # out of view
+    assert renderer.cell_at(0.01, 0.99) is None  # the margin, not the map
+
+
+def test_tick_labels_keep_apart():
+    """Degree ticks at most as dense as their labels allow, in either view and width."""
+    m = CeasefireModel(rng=1)
+    for width in (432, 592):
+        for view in (focus_view(m), None):
+            renderer = MapRenderer(m, width, 1.0, view)
+            renderer.frame(m)
+            labels = [t for t in renderer.ax.get_xticklabels() if t.get_text()]
+            boxes = [t.get_window_extent(renderer.fig.canvas.get_renderer()) for t in labels]
+            assert len(boxes) >= 3
+            for a, b in itertools.pairwise(boxes):
+                assert b.x0 - a.x1 >= 8, (width, view, a, b)
+            assert all(t.get_fontsize() >= 8 for t in labels)
 
 
 def test_ceded_towns_are_not_fallen_and_have_their_own_glyph():
@@ -251,6 +398,35 @@ def test_zone_colour_follows_its_state_and_the_line_and_arrow_are_drawn():
     assert renderer.arrow.get_visible()
     start, tip = attack_arrow(m)
     assert np.hypot(*(tip - start)) >= 30.0 - 1e-9
+
+
+def test_the_map_names_the_deal_without_a_zone_it_does_not_have():
+    assert deal_text(Params(sequencing="frozen_line")) == \
+        "frozen_line: ceasefire on the line, no zone"
+    assert deal_text(Params(sequencing="no_deal")) == "no deal: the war goes on"
+    assert deal_text(Params(sequencing="territory_first", dmz_shape="mirrored")) == \
+        "territory_first, mirrored 10 km DMZ"
+    m = small_model(sequencing="frozen_line")
+    renderer = MapRenderer(m)
+    renderer.frame(m)
+    assert "DMZ" not in renderer.title.get_text()
+
+
+def test_the_inspection_panel_opens_inside_the_window():
+    """Beside the point clicked, towards the larger part of the screen, never past an
+    edge, at 1280 x 800 and 1600 x 1000, wherever the click."""
+    for w, h in ((1280, 800), (1600, 1000)):
+        for x in (420, 640, 900, w - 5):
+            for y in (70, h // 2, h - 5):
+                picked = picked_at((1, 1), {"client_x": x, "client_y": y,
+                                            "screen_w": w, "screen_h": h})
+                assert picked.left >= 0 and picked.left + PANEL_PX <= w
+                assert not (picked.left < x < picked.left + PANEL_PX), "covers the point"
+                top = picked.top if picked.top is not None \
+                    else h - picked.bottom - picked.max_height
+                assert top >= 0 and top + picked.max_height <= h
+                assert picked.max_height >= h / 2 - 60
+    assert picked_at(None, {}) is None
 
 
 def test_clicking_the_map_finds_the_cell_and_inspects_it_without_changing_the_run():
@@ -313,6 +489,31 @@ def test_the_plot_grid_grows_with_the_list_of_plots(monkeypatch):
     m.step()
     assert renderer.frame(m).startswith(b"\x89PNG")
     assert len(renderer.axes) == 7 and len(renderer.fig.axes) == 9  # 3 rows, 2 blank
+
+
+@pytest.mark.parametrize("width", [432, 592])
+def test_plot_text_is_readable_and_inside_the_image(width):
+    """At the plots' width in the 1280 x 800 and 1600 x 1000 layouts: ticks at 8 pt, the
+    key at 7.5 pt or more, and no title, tick or key entry running past the image."""
+    m = small_model()
+    m.step()
+    renderer = PlotsRenderer(m, width, 1.0)
+    renderer.frame(m)
+    draw = renderer.fig.canvas.get_renderer()
+    inside = renderer.fig.bbox
+    texts = [*renderer.key.get_texts()]
+    for ax in renderer.axes:
+        texts.append(ax._left_title)
+        for axis, (lo, hi) in ((ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim())):
+            shown = [t.label1 for t in axis.get_major_ticks()
+                     if lo <= t.get_loc() <= hi and t.label1.get_text()]
+            assert shown and all(t.get_fontsize() >= 8 for t in shown)
+            texts += shown
+    assert renderer.key.get_texts()[0].get_fontsize() >= 7.5
+    for text in texts:
+        box = text.get_window_extent(draw)
+        assert inside.x0 - 0.5 <= box.x0 and box.x1 <= inside.x1 + 0.5, text.get_text()
+        assert inside.y0 - 0.5 <= box.y0 and box.y1 <= inside.y1 + 0.5, text.get_text()
 
 
 def test_phase_spans():
@@ -388,7 +589,32 @@ def test_monitors_read_the_model():
     shown = dict(monitor_values(m))
     assert shown["Day"] == f"1 / {m.p.horizon_days}"
     assert shown["Phase"] == m.phase
-    assert shown["UA territory"] == f"{m.ua_area:,.0f} km²"
+    assert shown["Territory Ukraine holds"] == f"{m.ua_area:,.0f} km²"
+
+
+def test_monitors_are_grouped_and_named_for_what_they_show():
+    """Five groups; every monitor of the output table placed in one; the two ratios name
+    their sectors; credibility says it is 0 until the guarantees are in force; a deal
+    without guarantees says so instead of "pending"."""
+    m = small_model(sequencing="frozen_line")
+    for _ in range(40):
+        m.step()
+    cards = monitor_cards(m)
+    groups = grouped(cards)
+    assert list(groups) == list(GROUPS)  # nothing left under "More"
+    assert MORE not in groups
+    labels = {c.label: c for c in cards}
+    today = next(c for c in cards if c.label.startswith("Force ratio today"))
+    assert re.search(r"sector \d+ \((highest today|Russia's main effort)\)", today.label)
+    expected = next(c for c in cards if c.label.startswith("Russia's expected ratio"))
+    assert re.search(r"sector \d+ \(its best", expected.label) and m.record.review
+    assert today.group == "Forces" and expected.group == "Russia's estimate"
+    assert labels["Guarantees"].value == NONE_IN_DEAL
+    assert labels["Credibility (0 until guarantees are in force)"].value == "0.00"
+    assert labels["Towns ceded by the deal"].group == "Costs to Ukraine"
+    pending = small_model(sequencing="territory_first")
+    pending.step()
+    assert dict(monitor_values(pending))["Guarantees"] in ("pending", "not delivered")
 
 
 def test_monitors_have_labels_units_and_one_value_each():
@@ -411,6 +637,11 @@ def test_monitors_have_labels_units_and_one_value_each():
     cards = {c.label: c for c in monitor_cards(war)}
     assert cards["Value of resuming now"].value == STALE  # no ceasefire left to review
     assert cards["Decided by"].value == STALE
+
+
+def test_frames_are_png_the_browser_reads():
+    rgb = np.random.default_rng(0).integers(0, 256, (7, 5, 3), dtype=np.uint8)
+    assert np.array_equal(np.asarray(PILImage.open(io.BytesIO(png_rgb(rgb)))), rgb)
 
 
 def test_frames_are_cheap():
@@ -662,6 +893,7 @@ def test_viz_command_defaults_to_localhost():
     assert cmd[cmd.index("--host") + 1] == "127.0.0.1"
     assert {"--production", "--no-open"} <= set(cmd)
     assert cmd[cmd.index("run") + 1].endswith("runs/viz/app.py")
+    assert viz_cli.server_env(args)["SOLARA_THEME_SHOW_BANNER"] == "False"  # no badge
 
 
 def test_viz_command_reports_bad_input(tmp_path, capsys):

@@ -72,9 +72,10 @@ def server_command(host: str, port: int) -> list[str]:
 
 def server_env(args: argparse.Namespace) -> dict[str, str]:
     """The child's environment: this one, with the scenario and map passed on, each
-    checked first (:func:`check_inputs`)."""
+    checked first (:func:`check_inputs`), and Solara's "This website runs on Solara"
+    banner off (it covers the plots)."""
     check_inputs(args.scenario, args.map)
-    env = dict(os.environ)
+    env = {**os.environ, "SOLARA_THEME_SHOW_BANNER": "False"}
     for flag, var in ((args.scenario, "DMZSIM_SCENARIO"), (args.map, "DMZSIM_MAP")):
         if flag is not None:
             env[var] = str(flag.resolve())

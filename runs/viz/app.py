@@ -32,6 +32,7 @@ from typing import Any
 
 import solara
 import solara.lab
+import solara.server.settings
 from dmzsim.model.model import CeasefireModel
 from dmzsim.model.params import Params
 from dmzsim.runs.viz.components import MapView, Monitors, PlotsView
@@ -46,6 +47,10 @@ from dmzsim.runs.viz.controls import (
 )
 from dmzsim.runs.viz.replicates import DEFAULT_REPLICATES, ExportPanel, ReplicatesPanel
 
+# No "This website runs on Solara" banner: it sits over the plots' corner. ``dmzsim viz``
+# also sets SOLARA_THEME_SHOW_BANNER=False; this covers ``solara run runs/viz/app.py``.
+solara.server.settings.theme.show_banner = False
+
 
 def map_path() -> str | None:
     """The map file (``DMZSIM_MAP``), or None for the model's default map."""
@@ -58,6 +63,12 @@ class Settings:
 
     values: dict[str, Any]
     seed: int
+
+
+#: Days stepped between two frames while playing, to start with. Drawing a frame costs
+#: tens of times what stepping a day does, so five days a frame plays five times as fast
+#: as one with the same pictures every fifth day (the plots keep every day).
+DAYS_PER_FRAME = 5
 
 
 def build_model(settings: Settings) -> CeasefireModel:
@@ -75,7 +86,7 @@ class Run:
         self.tick = solara.reactive(0)
         self.playing = solara.reactive(False)
         self.delay_ms = solara.reactive(0)
-        self.days_per_frame = solara.reactive(1)
+        self.days_per_frame = solara.reactive(DAYS_PER_FRAME)
         self.error = solara.reactive("")
         self.lock = threading.RLock()  # stepping and drawing a frame never overlap
         self.shown = -1  # the last tick whose frame reached the page
@@ -105,11 +116,12 @@ class Run:
         if self.model.value.day == 0 and not self.playing.value:
             self.reset()
 
-    def advance(self) -> bool:
-        """Step ``days_per_frame`` days (fewer at the horizon); False once finished."""
+    def advance(self, days: int | None = None) -> bool:
+        """Step ``days`` days (``days_per_frame`` if None; fewer at the horizon) and show
+        the frame; False once finished."""
         with self.lock:
             m = self.model.value
-            for _ in range(self.days_per_frame.value):
+            for _ in range(self.days_per_frame.value if days is None else days):
                 if not m.running:
                     break
                 m.step()
@@ -152,7 +164,7 @@ def RunView(run: Run) -> None:  # noqa: N802
     solara.use_effect(mark_shown, [model, tick])
     with solara.Column(gap="8px"):
         Monitors(model, tick, run.lock)
-        with solara.Columns([5, 7], gutters_dense=True):
+        with solara.Columns([6, 6], gutters_dense=True):
             MapView(model, tick, run.lock)
             PlotsView(model, tick, run.lock)
 
@@ -167,11 +179,11 @@ def RunControls(run: Run) -> None:  # noqa: N802
         solara.Button("❚❚ Pause" if playing else "▶ Play", color="primary",
                       on_click=lambda: run.playing.set(not playing),
                       disabled=not model.running)
-        solara.Button("Step", on_click=run.advance, color="primary",
+        solara.Button("Step", on_click=lambda: run.advance(1), color="primary",
                       disabled=playing or not model.running)
     solara.SliderInt("delay between frames (ms)", value=run.delay_ms, min=0, max=1000,
                      step=10)
-    solara.SliderInt("days per frame", value=run.days_per_frame, min=1, max=30)
+    solara.SliderInt("days per frame while playing", value=run.days_per_frame, min=1, max=30)
     run.tick.get()  # re-render the counter every frame
     solara.Text(f"Day {model.day} of {model.p.horizon_days} · {model.phase} · "
                 f"seed {run.applied.value.seed}", classes=["dmz-day"])

@@ -42,6 +42,50 @@ FRONT_PANEL: dict[str, tuple[str, ...]] = {
 }
 SEED_MAX = 2**63 - 1  # the runner's seeds are 63-bit (runs/experiment/seeds.py)
 
+# --- which controls act on a run of the chosen deal (greyed otherwise) ----------------------
+#: The zone's parameters, the guarantees', the monitors', and those of a ceasefire (what
+#: recruitment does during one, what ending one costs Russia): the sequencing table
+#: (``model/agreement.py``) says which arms have each. Held to the model by
+#: ``tests/test_viz_render.py``, which runs each arm with every parameter said not to
+#: apply moved and finds the run unchanged.
+ZONE_PARAMS = ("dmz_shape", "unilateral_zone", "dmz_width_km", "withdrawal_days",
+               "withdrawal_start_day")
+GUARANTEE_PARAMS = ("guarantee_delay_days", "guarantee_delivery_prob",
+                    "guarantee_credibility", "guarantee_half_life_days",
+                    "guarantor_combat_support", "arms_support", "reassurance_force_personnel",
+                    "tripwire_credibility_per_10k", "guarantor_cost_km2")
+MONITORING_PARAMS = ("monitoring_coverage", "violation_rate_per_100km_day")
+CEASEFIRE_PARAMS = ("ru_pause_recruitment_factor", "ua_pause_mobilisation_factor",
+                    "resumption_cost_km2", "ceasefire_dividend_km2_per_year")
+#: Why a group of parameters does nothing under an arm: {arm: ((names, reason), ...)}.
+NOT_IN_ARM: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = {
+    "no_deal": ((ZONE_PARAMS, "no_deal: no zone, the war goes on"),
+                (GUARANTEE_PARAMS, "no_deal: no guarantees"),
+                (MONITORING_PARAMS, "no_deal: no ceasefire to monitor"),
+                (CEASEFIRE_PARAMS, "no_deal: no ceasefire")),
+    "frozen_line": ((ZONE_PARAMS, "frozen_line: a ceasefire on the line, no zone"),
+                    (GUARANTEE_PARAMS, "frozen_line: no guarantees")),
+    "simultaneous": ((("guarantee_delay_days",),
+                      "simultaneous: guarantees, if delivered, from day 0"),),
+}
+
+
+def not_applicable(values: dict[str, Any]) -> dict[str, str]:
+    """The parameters that do not act on a run with these values, each with the reason
+    (shown greyed in the panel): those the sequencing arm has no use for, and the width
+    of a unilateral zone or the named zone of a mirrored one."""
+    out: dict[str, str] = {}
+    for names, reason in NOT_IN_ARM.get(str(values.get("sequencing")), ()):
+        out.update(dict.fromkeys(names, reason))
+    shape = values.get("dmz_shape")
+    if shape == "unilateral":
+        out.setdefault("dmz_width_km", "a unilateral zone is the map's zone "
+                                       "(unilateral_zone), not a width")
+    elif shape == "mirrored":
+        out.setdefault("unilateral_zone", "a mirrored zone is dmz_width_km either side "
+                                          "of the line")
+    return out
+
 
 # --- the schema, read ------------------------------------------------------------------------
 @dataclass(frozen=True)
@@ -212,32 +256,43 @@ def format_value(value: Any) -> str:
 # --- components ---------------------------------------------------------------------------------
 @solara.component
 def ParamSlider(spec: ControlSpec, value: Any,  # noqa: N802
-                on_value: Callable[[Any], None]) -> None:
-    """A chooser or slider for one front-panel parameter, with its exact value shown."""
+                on_value: Callable[[Any], None], inactive: str = "") -> None:
+    """A chooser or slider for one front-panel parameter, with its exact value shown;
+    greyed and disabled, with the reason, when it does not act on the chosen deal."""
     mark = " (changed)" if value != spec.default else ""
-    if spec.kind == "choice":
-        with solara.Tooltip(spec.help):
-            solara.Select(label=spec.name + mark, values=list(spec.choices), value=value,
-                          on_value=on_value, dense=True, classes=[f"dmz-param-{spec.name}"])
-        return
-    with solara.Tooltip(spec.help):
-        solara.Text(f"{spec.name} = {format_value(value)} {spec.unit}{mark}",
-                    style={"font-size": "12px", "font-weight": "600" if mark else "400"})
-    step = spec.step
+    classes = [f"dmz-control-{spec.name}"] + (["dmz-inactive"] if inactive else [])
+    with solara.Div(classes=classes, style={"opacity": "0.55"} if inactive else {}):
+        if spec.kind == "choice":
+            with solara.Tooltip(spec.help):
+                solara.Select(label=spec.name + mark, values=list(spec.choices), value=value,
+                              on_value=on_value, dense=True, disabled=bool(inactive),
+                              classes=[f"dmz-param-{spec.name}"])
+        else:
+            with solara.Tooltip(spec.help):
+                solara.Text(f"{spec.name} = {format_value(value)} {spec.unit}{mark}",
+                            style={"font-size": "12px",
+                                   "font-weight": "600" if mark else "400"})
+            step = spec.step
 
-    def from_slider(v: float) -> None:
-        # Vuetify snaps a value off the step grid; that echo is not a user's change.
-        if abs(float(v) - float(value)) > 0.75 * step:
-            on_value(snap(spec, float(v)))
+            def from_slider(v: float) -> None:
+                # Vuetify snaps a value off the step grid; that echo is not a user's change.
+                if abs(float(v) - float(value)) > 0.75 * step:
+                    on_value(snap(spec, float(v)))
 
-    slider = solara.SliderInt if spec.kind == "int" else solara.SliderFloat
-    slider(label="", value=value, min=spec.lo, max=spec.hi, step=step,
-           on_value=from_slider, thumb_label=False)
+            slider = solara.SliderInt if spec.kind == "int" else solara.SliderFloat
+            slider(label="", value=value, min=spec.lo, max=spec.hi, step=step,
+                   on_value=from_slider, thumb_label=False, disabled=bool(inactive))
+        if inactive:
+            solara.Text(f"does not apply: {inactive}", classes=["dmz-inactive-reason"],
+                        style={"font-size": "11px", "font-style": "italic",
+                               "display": "block", "margin-top": "-6px"})
 
 
 @solara.component
-def ParamText(spec: ControlSpec, value: Any, on_value: Callable[[Any], None]) -> None:  # noqa: N802
-    """An exact text field for one parameter; bad input is shown and not applied."""
+def ParamText(spec: ControlSpec, value: Any, on_value: Callable[[Any], None],  # noqa: N802
+              inactive: str = "") -> None:
+    """An exact text field for one parameter; bad input is shown and not applied. Greyed
+    and disabled, with the reason, when the parameter does not act on the chosen deal."""
     text, set_text = solara.use_state(format_value(value))
     error, set_error = solara.use_state("")
 
@@ -254,10 +309,11 @@ def ParamText(spec: ControlSpec, value: Any, on_value: Callable[[Any], None]) ->
     unit = f" [{spec.unit}]" if spec.kind in ("int", "float") else ""
     # Not dense, in a box of its own: a label sits below the previous field's underline
     # and an error message takes its own line under its own field.
-    with solara.Div(classes=["dmz-field"], style={"padding-top": "4px"}), \
-            solara.Tooltip(spec.help):
+    with solara.Div(classes=["dmz-field"] + (["dmz-inactive"] if inactive else []),
+                    style={"padding-top": "4px"}), solara.Tooltip(spec.help):
         solara.InputText(label=spec.name + unit, value=text, on_value=submit,
-                         error=error or False, message=error or None)
+                         error=error or False, disabled=bool(inactive),
+                         message=error or (f"does not apply: {inactive}" if inactive else None))
 
 
 @solara.component
@@ -284,21 +340,23 @@ def SeedField(seed: int, on_seed: Callable[[int], None]) -> None:  # noqa: N802
 @solara.component
 def ParameterPanel(values: dict[str, Any],  # noqa: N802
                    on_value: Callable[[str, Any], None]) -> None:
-    """Front-panel sliders by group, then every parameter as an exact field."""
+    """Front-panel sliders by group, then every parameter as an exact field; those that
+    do not act on the chosen deal (:func:`not_applicable`) greyed, with the reason."""
     specs = solara.use_memo(lambda: {s.name: s for s in all_specs()}, [])
+    inactive = not_applicable(values)
     for group, names in FRONT_PANEL.items():
         solara.Text(group, style={"font-weight": "700", "margin-top": "6px"})
         for name in names:
-            ParamSlider(specs[name], values[name],
-                        lambda v, n=name: on_value(n, v)).key(f"s-{name}")
+            ParamSlider(specs[name], values[name], lambda v, n=name: on_value(n, v),
+                        inactive.get(name, "")).key(f"s-{name}")
     with solara.Details(summary=f"All parameters ({len(specs)})"):
         for group, names in schema_groups().items():
             solara.Text(group, classes=["dmz-group"],
                         style={"font-weight": "700", "margin-top": "10px",
                                "display": "block"})
             for name in names:
-                ParamText(specs[name], values[name],
-                          lambda v, n=name: on_value(n, v)).key(f"t-{name}={values[name]!r}")
+                ParamText(specs[name], values[name], lambda v, n=name: on_value(n, v),
+                          inactive.get(name, "")).key(f"t-{name}={values[name]!r}")
 
 
 def validate(values: dict[str, Any], map_path: str | Path | None = None) -> str | None:

@@ -8,8 +8,9 @@ then only updates its artists, so a frame costs one Agg draw and one fast PNG en
 
 from __future__ import annotations
 
-import io
+import struct
 import threading
+import zlib
 from collections.abc import Callable
 from typing import Any
 
@@ -18,7 +19,6 @@ from dmzsim.model.forces import RU, UA, Posture
 from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from PIL import Image as PILImage
 
 RU_HELD, UA_HELD = np.array([0.93, 0.66, 0.62]), np.array([0.66, 0.79, 0.93])
 WORKS, DMZ_GOLD = np.array([0.08, 0.20, 0.40]), np.array([0.99, 0.80, 0.18])
@@ -51,7 +51,7 @@ class Blitter:
 
     ``dynamic`` artists are marked animated, so a full draw leaves them out; a frame
     restores the cached background, draws them in z-order and encodes the canvas as PNG
-    (zlib level 1: several times faster than the default, files ~30% larger).
+    (:func:`png_rgb`).
     """
 
     def __init__(self, fig: Figure) -> None:
@@ -85,9 +85,25 @@ class Blitter:
                 self.fig.draw_artist(artist)
         if over is not None:
             over(np.asarray(canvas.buffer_rgba()))
-        width, height = canvas.get_width_height()
-        image = PILImage.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw",
-                                    "RGBA", 0, 1)
-        buf = io.BytesIO()
-        image.save(buf, format="png", compress_level=1)
-        return buf.getvalue()
+        return png_rgb(np.asarray(canvas.buffer_rgba())[..., :3])
+
+
+def png_rgb(rgb: np.ndarray) -> bytes:
+    """An (h, w, 3) uint8 image as PNG bytes: RGB, every row unfiltered, zlib level 1.
+
+    About twice as fast as Pillow's encoder at level 1 (which tries a filter per row)
+    for files of about the same size: the figures are flat colours and thin lines, which
+    compress well without filtering. The page's images are opaque, so no alpha.
+    """
+    h, w, _ = rgb.shape
+    rows = np.empty((h, 3 * w + 1), np.uint8)
+    rows[:, 0] = 0  # filter type: none
+    rows[:, 1:] = rgb.reshape(h, 3 * w)
+    header = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)  # 8-bit RGB, not interlaced
+    return b"".join((b"\x89PNG\r\n\x1a\n", _chunk(b"IHDR", header),
+                     _chunk(b"IDAT", zlib.compress(rows.tobytes(), 1)), _chunk(b"IEND", b"")))
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return (struct.pack(">I", len(data)) + kind + data
+            + struct.pack(">I", zlib.crc32(kind + data)))

@@ -28,11 +28,15 @@ from dmzsim.runs.viz.drawing import (
     Painter,
 )
 from dmzsim.runs.viz.map_features import (
+    NO_ZONE,
     Spot,
+    View,
     attack_arrow,
     ceded_towns,
     front_lines,
+    in_view,
     place_labels,
+    whole_view,
 )
 from matplotlib import patheffects
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -43,7 +47,10 @@ from matplotlib.patches import FancyArrowPatch
 from matplotlib.transforms import Bbox
 
 CSS_DPI = 96.0  # a CSS pixel is 1/96 inch: text in points keeps its size on any screen
-MARGINS_IN = (0.62, 0.14, 0.3, 0.26)  # left, right, bottom, top (ticks and the title)
+MARGINS_IN = (0.62, 0.14, 0.3, 0.28)  # left, right, bottom, top (ticks and the title)
+TICK_PT = 8.0  # tick labels and the title
+TICK_STEPS = (0.1, 0.2, 0.25, 0.5, 1.0, 2.0)  # degrees between ticks: the finest that fits
+TICK_GAP_PX = {"x": 64.0, "y": 40.0}  # least room between two ticks' centres (CSS px)
 
 #: The map's key, shown by the page beside the image: (kind, colour, edge, label) with
 #: kind "patch", "line", "dashed", "arrow" or a marker glyph.
@@ -67,8 +74,9 @@ LEGEND: tuple[tuple[str, str, str, str], ...] = (
 
 
 class MapRenderer:
-    """The theatre on its real aspect ratio, ``width_px`` CSS pixels wide, drawn at
-    ``dpr`` image pixels per CSS pixel (the browser's pixel density).
+    """The theatre, or the part of it in ``view`` ((west, east, south, north) km; the
+    whole theatre by default), on its real aspect ratio, ``width_px`` CSS pixels wide,
+    drawn at ``dpr`` image pixels per CSS pixel (the browser's pixel density).
 
     Layers, bottom to top: the cell raster (numpy, pasted into the canvas at one pixel
     box per cell, no matplotlib resampling); the line of contact, the zone's edges,
@@ -78,20 +86,22 @@ class MapRenderer:
     """
 
     def __init__(self, model: CeasefireModel, width_px: float = 560.0,
-                 dpr: float = 1.0) -> None:
+                 dpr: float = 1.0, view: View | None = None) -> None:
         r = model.theatre.raster
-        nx, ny = r.shape
         self.raster, self.cell_km, self.outside = r, r.cell_km, ~r.in_oblast
+        self.view = view if view is not None else whole_view(model)
+        west, east, south, north = self.view
+        aspect = (north - south) / (east - west)
         left, right, bottom, top = MARGINS_IN
         w = max(width_px, 240.0) / CSS_DPI
         map_w = w - left - right
-        h = map_w * ny / nx + bottom + top
-        self.rect = (left / w, bottom / h, map_w / w, map_w * ny / nx / h)
+        h = map_w * aspect + bottom + top
+        self.rect = (left / w, bottom / h, map_w / w, map_w * aspect / h)
         self.scale = map_w / 4.6  # marker sizes were tuned for a 4.6 in wide map
         self.fig = Figure(figsize=(w, h), dpi=CSS_DPI * dpr)
         self.blit = Blitter(self.fig)
         self.ax = ax = self._axes(self.fig)
-        _degree_ticks(ax, r)
+        _degree_ticks(ax, r, self.view, map_w * CSS_DPI)
         for spine in ax.spines.values():
             self.blit.add(spine)
         self._add_artists(ax, w, h)
@@ -101,6 +111,7 @@ class MapRenderer:
         self.towns_shown: tuple[bytes, bytes] | None = None
         self.front_version = -1
         self.label_boxes: list[Bbox] = []
+        self.labelled: list[str] = []  # the towns whose names are on the map
         self.overlay: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self.pixels: tuple[slice, slice, np.ndarray] | None = None
 
@@ -120,14 +131,13 @@ class MapRenderer:
             (0, 0), (1, 1), arrowstyle="simple,head_width=1.4,head_length=1.2,tail_width=0.5",
             mutation_scale=16 * self.scale, fc=FALLEN, ec="white", lw=0.8, alpha=0.9,
             zorder=6, visible=False)))
-        self.title = add(self.fig.text(MARGINS_IN[0] / w, 1 - 0.06 / h, "", fontsize=8,
+        self.title = add(self.fig.text(MARGINS_IN[0] / w, 1 - 0.06 / h, "", fontsize=TICK_PT,
                                        va="top"))
 
     def _axes(self, fig: Figure) -> Any:
-        nx, ny = self.raster.shape
         ax = fig.add_axes(self.rect)
-        ax.set_xlim(0.0, nx * self.cell_km)
-        ax.set_ylim(0.0, ny * self.cell_km)
+        ax.set_xlim(*self.view[:2])
+        ax.set_ylim(*self.view[2:])
         return ax
 
     # --- the overlay: outline, towns, labels ------------------------------------------
@@ -164,12 +174,15 @@ class MapRenderer:
         self.overlay = (flat, rgba[flat, :3].astype(np.float32) * alpha, 1.0 - alpha)
 
     def _label_towns(self, fig: Figure, ax: Any, colours: np.ndarray, belt: np.ndarray) -> None:
-        """Town names, each at a spot where it overlaps no other label and no town."""
+        """Names of the towns in view, each at a spot where it overlaps no other label and
+        no town: fortress-belt towns first; a name with no such spot is left out."""
         towns = self.raster.towns
         halo = [patheffects.withStroke(linewidth=2.2, foreground="white")]
-        order = sorted(range(len(towns)), key=lambda i: (not belt[i], towns[i].name))
+        shown = in_view(self.town_xy, self.view)
+        order = sorted((i for i in range(len(towns)) if shown[i]),
+                       key=lambda i: (not belt[i], towns[i].name))
         texts = [ax.annotate(towns[i].name, tuple(self.town_xy[i]), xytext=(4, 2),
-                             textcoords="offset points", fontsize=7, color=colours[i],
+                             textcoords="offset points", fontsize=8, color=colours[i],
                              path_effects=halo, fontweight="bold" if belt[i] else "normal",
                              fontstyle="italic" if colours[i] == CEDED else "normal")
                  for i in order]
@@ -188,7 +201,13 @@ class MapRenderer:
                 for i in order]
         choice, boxes = place_labels(points, half, measure, ax.bbox)
         to_data = ax.transData.inverted()
-        for j, (size, spot) in enumerate(choice):
+        self.labelled = []
+        for j, picked in enumerate(choice):
+            if picked is None:
+                texts[j].set_visible(False)
+                continue
+            size, spot = picked
+            self.labelled.append(towns[order[j]].name)
             box = measure(j, size, spot)
             if math.hypot(*spot[:2]) > 12:  # far from its town: a leader line to it
                 end = to_data.transform((min(max(points[j][0], box.x0), box.x1),
@@ -201,12 +220,16 @@ class MapRenderer:
     def _pixel_map(self, height: int) -> tuple[slice, slice, np.ndarray]:
         """The axes' pixel box in the canvas and, per pixel, the flat index of its cell."""
         nx, ny = self.raster.shape
+        west, east, south, north = self.view
+        k = self.cell_km
         box = self.ax.bbox
         c0, c1 = round(box.x0), round(box.x1)
         r0, r1 = height - round(box.y1), height - round(box.y0)
-        ix = ((np.arange(c0, c1) + 0.5 - box.x0) / box.width * nx).astype(int).clip(0, nx - 1)
+        x_km = west + (np.arange(c0, c1) + 0.5 - box.x0) / box.width * (east - west)
         y_up = height - (np.arange(r0, r1) + 0.5)
-        iy = ((y_up - box.y0) / box.height * ny).astype(int).clip(0, ny - 1)
+        y_km = south + (y_up - box.y0) / box.height * (north - south)
+        ix = np.floor(x_km / k).astype(int).clip(0, nx - 1)
+        iy = np.floor(y_km / k).astype(int).clip(0, ny - 1)
         return slice(r0, r1), slice(c0, c1), ix[None, :] * ny + iy[:, None]
 
     def _paste(self, rgba: np.ndarray) -> Painter:
@@ -214,7 +237,9 @@ class MapRenderer:
             if self.pixels is None:
                 self.pixels = self._pixel_map(buf.shape[0])
             rows, cols, index = self.pixels
-            buf[rows, cols] = rgba.reshape(-1, 4)[index]
+            # one 32-bit word a pixel: a quarter of the gathers of one a byte
+            words = np.ascontiguousarray(rgba).view(np.uint32).reshape(-1)
+            buf.view(np.uint32)[rows, cols, 0] = words[index]
         return paint
 
     def _blend_overlay(self, buf: np.ndarray) -> None:
@@ -258,9 +283,7 @@ class MapRenderer:
         self._update_sectors(model)
         self._update_units(model)
         self._update_arrow(model)
-        p = model.p
-        self.title.set_text(f"Day {model.day} · {model.phase} · {p.sequencing}, "
-                            f"{p.dmz_shape} DMZ")
+        self.title.set_text(f"Day {model.day} · {model.phase} · {deal_text(model.p)}")
         return self.blit.png(under=self._paste(self.colours(model)), over=self._blend_overlay)
 
     def _update_lines(self, model: CeasefireModel) -> None:
@@ -298,30 +321,56 @@ class MapRenderer:
             _, _, ru, ua = POSTURE_STYLE[posture]
             artist.set_facecolors([ru if s == RU else ua for s in rows[:, 2]])
 
+    def fraction_of(self, cell: tuple[int, int]) -> tuple[float, float] | None:
+        """Where a cell's centre is in the image, as fractions of its width and height
+        from the top left (the inverse of :meth:`cell_at`); None if it is out of view."""
+        xy = ((cell[0] + 0.5) * self.cell_km, (cell[1] + 0.5) * self.cell_km)
+        if not in_view(np.array(xy), self.view)[0]:
+            return None
+        w, h = self.fig.canvas.get_width_height()
+        x, y = self.ax.transData.transform(xy)
+        return float(x / w), float(1.0 - y / h)
+
     def cell_at(self, fx: float, fy: float) -> tuple[int, int] | None:
         """The cell under a point of the image given as fractions of its width and height
         from the top left (where the page was clicked); None outside the map."""
         w, h = self.fig.canvas.get_width_height()
         x, y = self.ax.transData.inverted().transform((fx * w, (1.0 - fy) * h))
         nx, ny = self.raster.shape
+        if not in_view(np.array((x, y)), self.view)[0]:
+            return None
         i, j = math.floor(x / self.cell_km), math.floor(y / self.cell_km)
         return (i, j) if 0 <= i < nx and 0 <= j < ny else None
 
 
-def _degree_ticks(ax: Any, raster: Any) -> None:
-    """Label the km axes in degrees (the projection is linear in lon and in lat)."""
-    nx, ny = raster.shape
-    for axis, km, deg, top, suffix in (
-            (ax.xaxis, raster.x_km[:, 0], raster.lon[:, 0], nx * raster.cell_km, "E"),
-            (ax.yaxis, raster.y_km[0, :], raster.lat[0, :], ny * raster.cell_km, "N")):
+def deal_text(p: Any) -> str:
+    """The deal in a few words: the arm, and its zone's shape if it has a zone."""
+    if p.sequencing == "no_deal":
+        return "no deal: the war goes on"
+    if p.sequencing in NO_ZONE:
+        return f"{p.sequencing}: ceasefire on the line, no zone"
+    width = f" {p.dmz_width_km:g} km" if p.dmz_shape == "mirrored" else ""
+    return f"{p.sequencing}, {p.dmz_shape}{width} DMZ"
+
+
+def _degree_ticks(ax: Any, raster: Any, view: View, width_px: float) -> None:
+    """Label the km axes in degrees (the projection is linear in lon and in lat), at the
+    finest step of :data:`TICK_STEPS` that leaves labels room apart."""
+    for name, axis, km, deg, (lo_km, hi_km), suffix in (
+            ("x", ax.xaxis, raster.x_km[:, 0], raster.lon[:, 0], view[:2], "E"),
+            ("y", ax.yaxis, raster.y_km[0, :], raster.lat[0, :], view[2:], "N")):
         if km.size < 2:
             continue
         slope = (deg[-1] - deg[0]) / (km[-1] - km[0])
-        lo, hi = deg[0] - slope * km[0], deg[0] + slope * (top - km[0])
-        step = 0.5 if hi - lo > 1.5 else 0.1
-        ticks = np.arange(math.ceil(lo / step) * step, hi, step)
+        lo, hi = deg[0] + slope * (lo_km - km[0]), deg[0] + slope * (hi_km - km[0])
+        px_per_deg = width_px / abs(hi - lo) if name == "x" else \
+            width_px * (view[3] - view[2]) / (view[1] - view[0]) / abs(hi - lo)
+        step = next((s for s in TICK_STEPS if s * px_per_deg >= TICK_GAP_PX[name]),
+                    TICK_STEPS[-1])
+        ticks = np.arange(math.ceil(lo / step - 1e-9) * step, hi + 1e-9, step)
         axis.set_ticks(km[0] + (ticks - deg[0]) / slope)
-        axis.set_ticklabels([f"{t:.1f}°{suffix}" for t in ticks], fontsize=7)
+        digits = 1 if abs(step * 10 - round(step * 10)) < 1e-9 else 2
+        axis.set_ticklabels([f"{t:.{digits}f}°{suffix}" for t in ticks], fontsize=TICK_PT)
 
 
 def unit_stacks(model: CeasefireModel) -> np.ndarray:

@@ -1,14 +1,17 @@
 """What the map draws beyond the cell raster, computed for drawing from the model's state
-(nothing here changes it): the line of contact and the zone's edges, the towns ceded by
-the deal, the main attack's direction, and town labels placed so that none overlap.
+(nothing here changes it): the part of the theatre in view, the line of contact and the
+zone's edges, the towns ceded by the deal, the main attack's direction, and town labels
+placed so that none overlap.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 
 import contourpy
 import numpy as np
+from dmzsim.model import zones
 from dmzsim.model.forces import UA
 from dmzsim.model.map_geometry import TheatreFrame
 from dmzsim.model.model import CeasefireModel
@@ -29,6 +32,56 @@ LABEL_SPOTS: tuple[tuple[float, float, str, str], ...] = (
     (24, -20, "left", "top"), (-24, -20, "right", "top"),
 )
 LABEL_PAD_PX = 1.0  # labels keep this far apart
+
+
+#: A view of the theatre: (west, east, south, north) edges in km.
+View = tuple[float, float, float, float]
+FOCUS_MARGIN_KM = 20.0  # ground shown around the contested ground
+NO_ZONE = frozenset({"no_deal", "frozen_line"})  # arms without a zone (model/agreement.py)
+
+
+def whole_view(model: CeasefireModel) -> View:
+    """The whole theatre."""
+    r = model.theatre.raster
+    return (0.0, r.shape[0] * r.cell_km, 0.0, r.shape[1] * r.cell_km)
+
+
+def focus_view(model: CeasefireModel, margin_km: float = FOCUS_MARGIN_KM) -> View:
+    """A square view framed on the contested ground: the line of contact inside the oblast
+    as the map draws it, the ground Ukraine holds in the oblast, the zone the deal
+    declares (the map's unilateral zone, or ``dmz_width_km`` either side of the line) and
+    any zone already on the ground, with ``margin_km`` around them; within the theatre."""
+    th, r, p = model.theatre, model.theatre.raster, model.p
+    k = r.cell_km
+    mask = ((np.abs(r.depth_km) <= k) & r.in_oblast) | (r.ua_held & r.in_oblast) | th.dmz
+    if p.sequencing not in NO_ZONE:
+        if p.dmz_shape == "mirrored":
+            margin_km = max(margin_km, p.dmz_width_km + 10.0)
+        else:
+            with contextlib.suppress(zones.ZoneError):  # the run reports it
+                mask = mask | zones.unilateral_zone(th, p.unilateral_zone).reshape(mask.shape)
+    whole = whole_view(model)
+    if not mask.any():
+        return whole
+    xs, ys = np.nonzero(mask)
+    x0, x1 = xs.min() * k - margin_km, (xs.max() + 1) * k + margin_km
+    y0, y1 = ys.min() * k - margin_km, (ys.max() + 1) * k + margin_km
+    side = max(x1 - x0, y1 - y0)
+    return (*_fit(0.5 * (x0 + x1), side, whole[1]), *_fit(0.5 * (y0 + y1), side, whole[3]))
+
+
+def _fit(centre: float, side: float, top: float) -> tuple[float, float]:
+    """An interval ``side`` long around ``centre``, moved (or cut) to lie within 0..top."""
+    if side >= top:
+        return 0.0, top
+    lo = min(max(centre - side / 2, 0.0), top - side)
+    return lo, lo + side
+
+
+def in_view(xy: np.ndarray, view: View) -> np.ndarray:
+    """Which of the points ``xy`` (km) lie inside ``view``."""
+    x, y = np.asarray(xy, dtype=float).reshape(-1, 2).T
+    return (x >= view[0]) & (x <= view[1]) & (y >= view[2]) & (y <= view[3])
 
 
 def outlines(mask: np.ndarray, cell_km: float) -> list[np.ndarray]:
@@ -95,41 +148,55 @@ def attack_arrow(model: CeasefireModel, min_km: float = 30.0) -> tuple[np.ndarra
 
 Spot = tuple[float, float, str, str]
 #: Font sizes (points) a label may shrink to when no spot is free at the first.
-LABEL_SIZES: tuple[float, ...] = (7.0, 6.0, 5.0)
+LABEL_SIZES: tuple[float, ...] = (8.0, 7.0, 6.5)
 
 
 def place_labels(points: np.ndarray, sizes: Sequence[float],
                  measure: Callable[[int, float, Spot], Bbox],
-                 area: Bbox) -> tuple[list[tuple[float, Spot]], list[Bbox]]:
+                 area: Bbox) -> tuple[list[tuple[float, Spot] | None], list[Bbox]]:
     """Choose a font size of :data:`LABEL_SIZES` and a spot of :data:`LABEL_SPOTS` for
     each label so that no two labels overlap and none covers another town's marker;
-    greedy, in the given order, the largest size first.
+    greedy, in the given order (the most important first), trying spots near the town
+    at every size before those further away (:func:`_tries`).
 
     ``points`` are the towns in display pixels, ``sizes`` their markers' half-widths,
     ``measure(i, font size, spot)`` the label's box there. A label with no free spot
-    takes the one it overlaps least. Returns each label's choice and its box.
+    takes the one it overlaps least, unless that would overlap a label already placed or
+    leave the area: then it is left out (None; its town is still drawn). Returns each
+    label's choice and the boxes of those placed.
     """
     markers = [Bbox.from_extents(x - s, y - s, x + s, y + s)
                for (x, y), s in zip(points, sizes, strict=True)]
     placed: list[Bbox] = []
-    choice: list[tuple[float, Spot]] = []
+    choice: list[tuple[float, Spot] | None] = []
     for i in range(len(points)):
-        others = placed + [b for j, b in enumerate(markers) if j != i]
-        best, best_cost, best_box = (LABEL_SIZES[0], LABEL_SPOTS[0]), np.inf, None
-        for size in LABEL_SIZES:
-            for spot in LABEL_SPOTS:
-                box = measure(i, size, spot).padded(LABEL_PAD_PX)
-                cost = sum(_overlap(box, o) for o in others) + _outside(box, area)
-                if cost < best_cost:
-                    best, best_cost, best_box = (size, spot), cost, box
-                if cost == 0:
-                    break
-            if best_cost == 0:
+        others = [b for j, b in enumerate(markers) if j != i]
+        best, best_cost, best_box = None, np.inf, None
+        for size, spot in _tries():
+            box = measure(i, size, spot).padded(LABEL_PAD_PX)
+            if _outside(box, area) > 0 or any(_overlap(box, o) for o in placed):
+                continue
+            cost = sum(_overlap(box, o) for o in others)
+            if cost < best_cost:
+                best, best_cost, best_box = (size, spot), cost, box
+            if cost == 0:
                 break
-        assert best_box is not None
         choice.append(best)
-        placed.append(best_box)
+        if best_box is not None:
+            placed.append(best_box)
     return choice, placed
+
+
+def _tries() -> list[tuple[float, Spot]]:
+    """(size, spot) in the order tried: the spots next to the town at every size, then
+    those a little further, then the far ones (with a leader line), so a label shrinks
+    before it moves away from its town."""
+    def reach(spot: Spot) -> float:
+        return float(np.hypot(spot[0], spot[1]))
+
+    tiers = ((0, 8), (8, 15), (15, np.inf))
+    return [(size, spot) for lo, hi in tiers for size in LABEL_SIZES
+            for spot in LABEL_SPOTS if lo <= reach(spot) < hi]
 
 
 def _overlap(a: Bbox, b: Bbox) -> float:

@@ -50,9 +50,9 @@ class PlotSpec:
 
 
 PLOTS = (
-    PlotSpec("Force ratio RU : UA, main sector",
-             (("force_ratio_main_axis", "#542788", "ratio today"),
-              ("expected_ratio", "#e08214", "Russia's expected ratio at its review")),
+    PlotSpec("Force ratio RU : UA",
+             (("force_ratio_main_axis", "#542788", "ratio today (main sector)"),
+              ("expected_ratio", "#e08214", "Russia's expected (its best sector)")),
              yscale="log", threshold="breakthrough_ratio"),
     PlotSpec("Russia's decision (km² of aims)",
              (("value_resume_now", "#b2182b", "value of resuming now"),
@@ -77,6 +77,7 @@ NARROW_PX = 680  # below this width (CSS pixels), two panels per row
 CSS_DPI = 96.0  # a CSS pixel is 1/96 inch: text in points keeps its size on any screen
 ROW_HEIGHT_IN = 2.1
 KEY_HEIGHT_IN = 1.05
+TEXT_PT = 8.0  # ticks, axis labels, the key; titles a point larger
 SYMLOG_LINEAR = 100.0  # km² of aims: the symlog axis is linear within ± this
 EDGE = {1.0: (0.97, "^"), -1.0: (0.03, "v")}  # ±inf: drawn at the top or bottom edge
 
@@ -96,12 +97,14 @@ class PlotsRenderer:
         n = len(PLOTS)
         columns = COLUMNS if width_px >= NARROW_PX else 2
         rows = math.ceil(n / columns)
-        key_in = KEY_HEIGHT_IN * (1.0 if columns == COLUMNS else 1.4)
+        narrow = columns != COLUMNS  # a title may take two lines: room above each panel
+        key_in = KEY_HEIGHT_IN * (1.4 if narrow else 1.0)
         width_in, height = max(width_px, 320.0) / CSS_DPI, ROW_HEIGHT_IN * rows + key_in
         self.fig = Figure(figsize=(width_in, height), dpi=CSS_DPI * dpr)
         self.fig.subplots_adjust(left=0.5 / width_in, right=1 - 0.1 / width_in,
-                                 bottom=(key_in + 0.3) / height, top=1 - 0.22 / height,
-                                 wspace=0.3, hspace=0.42)
+                                 bottom=(key_in + 0.3) / height,
+                                 top=1 - (0.4 if narrow else 0.22) / height,
+                                 wspace=0.3, hspace=0.55 if narrow else 0.42)
         self.blit = Blitter(self.fig)
         axes = self.fig.subplots(rows, columns, squeeze=False).ravel()
         self.axes: list[Any] = list(axes[:n])
@@ -111,18 +114,18 @@ class PlotsRenderer:
         for ax, spec in zip(self.axes, PLOTS, strict=True):
             self._init_panel(ax, spec, model)
         for ax in self.axes[-columns:]:  # the bottom row's plots
-            ax.set_xlabel("day", fontsize=7, labelpad=1)
+            ax.set_xlabel("day", fontsize=TEXT_PT, labelpad=1)
         for ax in axes[n:]:
             ax.axis("off")
         self._key(columns)
         self.note = self.blit.add(self.axes[0].text(
             0.98, 0.05, "", transform=self.axes[0].transAxes, ha="right", va="bottom",
-            fontsize=7, color=FALLEN, zorder=6))
+            fontsize=TEXT_PT, color=FALLEN, zorder=6))
 
     def _init_panel(self, ax: Axes, spec: PlotSpec, model: CeasefireModel) -> None:
-        ax.set_title(spec.title, fontsize=8, loc="left")
+        _title(ax, spec.title)
         ax.set_xlim(0, model.p.horizon_days)
-        ax.tick_params(labelsize=7)
+        ax.tick_params(labelsize=TEXT_PT)
         lo_hi = {"log": (0.5, 5.0), "symlog": (-SYMLOG_LINEAR, SYMLOG_LINEAR)}
         if spec.yscale == "log":
             _ratio_axis(ax, float(getattr(model.p, spec.threshold)) if spec.threshold else None)
@@ -130,6 +133,8 @@ class PlotsRenderer:
             ax.set_yscale("symlog", linthresh=SYMLOG_LINEAR)
             ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
             ax.yaxis.set_minor_locator(NullLocator())
+        else:
+            ax.yaxis.set_major_formatter(FuncFormatter(_compact))
         ax.set_ylim(*lo_hi.get(spec.yscale, (0.0, 1.0)))
         if spec.threshold is not None:
             value = float(getattr(model.p, spec.threshold))
@@ -165,9 +170,17 @@ class PlotsRenderer:
         handles += [Patch(fc=PHASE_SHADE[p], label=f"phase: {label}")
                     for p, label in PHASE_LABEL.items()]
         ncol = 3 if columns == COLUMNS else 2
-        self.key = self.fig.legend(handles=handles, loc="lower center", ncol=ncol, fontsize=7,
-                                   frameon=False, bbox_to_anchor=(0.5, 0.0),
-                                   columnspacing=1.2, handlelength=2.2)
+        renderer = self.fig.canvas.get_renderer()
+        sizes = (TEXT_PT, TEXT_PT - 0.5, TEXT_PT - 1.0, TEXT_PT - 1.5)
+        for size in sizes:  # the largest text at which the key fits the figure's width
+            self.key = self.fig.legend(handles=handles, loc="lower center", ncol=ncol,
+                                       fontsize=size, frameon=False,
+                                       bbox_to_anchor=(0.5, 0.0), columnspacing=1.0,
+                                       handlelength=2.0)
+            if size == sizes[-1] or \
+                    self.key.get_window_extent(renderer).width <= self.fig.bbox.width - 4:
+                break
+            self.key.remove()
 
     def frame(self, model: CeasefireModel) -> bytes:
         """The plots of ``model`` up to today, as PNG bytes."""
@@ -209,6 +222,25 @@ class PlotsRenderer:
         self.note.set_text(f"offensive resumed on day {day:.0f}" if shown else "")
 
 
+def _title(ax: Axes, title: str) -> None:
+    """The panel's title, on two lines if one would run past the panel's width (a
+    narrow column's two panels a row)."""
+    text = ax.set_title(title, fontsize=TEXT_PT + 1, loc="left")
+    width = text.get_window_extent(ax.figure.canvas.get_renderer()).width
+    room = ax.get_position().width * ax.figure.bbox.width
+    if width > room and " " in title:
+        cut = min((i for i, c in enumerate(title) if c == " "),
+                  key=lambda i: abs(i - len(title) * room / width))
+        text.set_text(title[:cut] + "\n" + title[cut + 1:])
+
+
+def _compact(value: float, _: Any = None) -> str:
+    """A tick of a linear axis in few characters: 40k for 40,000."""
+    if abs(value) >= 10_000:
+        return f"{value / 1000:,.0f}k"
+    return f"{value:g}"
+
+
 def _inside_frame(ax: Axes, px: float = 1.5) -> TransformedBbox:
     """The axes' box less ``px`` pixels on each side: shading clipped to it leaves the
     frame (drawn once, in the cached background) uncovered."""
@@ -229,7 +261,8 @@ def _ratio_axis(ax: Axes, threshold: float | None) -> None:
     ax.yaxis.set_minor_locator(NullLocator())
     if threshold is not None:
         ax.text(-0.012, threshold, f"{threshold:g}", transform=ax.get_yaxis_transform(),
-                ha="right", va="center", fontsize=7.5, fontweight="bold", color=THRESHOLD)
+                ha="right", va="center", fontsize=TEXT_PT + 0.5, fontweight="bold",
+                color=THRESHOLD)
 
 
 def _mark_infinite(edge: Line2D, days: np.ndarray, y: np.ndarray) -> None:
