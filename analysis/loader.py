@@ -91,7 +91,7 @@ class ExperimentResults:
 
     @cached_property
     def config_mismatch(self) -> str | None:
-        """A sentence when the folder's ``experiment.toml`` is not the config whose hash
+        """A sentence when the folder's saved config is not the config whose hash
         its manifest recorded (one of them was edited after the runs), else None: then
         ``config`` may not be what the runs were made with."""
         return config_mismatch_of(self.config, self.manifest, self.folder)

@@ -5,7 +5,7 @@ carries, printed in its margin and written into its file's metadata, still trace
 the exact results. The stamp is read from the results folder's manifest (and its config,
 for the map), so it says what made the runs, not what the code is now.
 
-The manifest's config hash is also what ties a folder's ``experiment.toml`` to its runs:
+The manifest's config hash is also what ties a folder's saved config to its runs:
 :func:`config_mismatch` says when the two no longer agree (one of them was edited after
 the runs), which ``dmzsim report`` warns about and ``dmzsim verify`` refuses.
 """
@@ -26,14 +26,14 @@ from dmzsim.analysis.results_layout import ResultsLayout
 def config_hash_of(config: Mapping[str, Any]) -> str:
     """The sha256 of a resolved config's canonical JSON: ``ExperimentConfig.config_hash``
     of the config, and so, for the config as read back from a folder's
-    ``experiment.toml``, the hash its manifest recorded."""
+    saved config, the hash its manifest recorded."""
     canonical = json.dumps(config, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def config_mismatch_of(config: Mapping[str, Any], manifest: Mapping[str, Any],
                        folder: Path) -> str | None:
-    """A sentence when ``config`` (the folder's ``experiment.toml``, read) is not the
+    """A sentence when ``config`` (the folder's saved config, read) is not the
     config whose hash ``manifest`` recorded; None when it is, or the manifest records
     no hash (a folder being created)."""
     recorded = manifest.get("config_hash")
@@ -50,7 +50,7 @@ def config_mismatch_of(config: Mapping[str, Any], manifest: Mapping[str, Any],
 
 def config_mismatch(folder: str | Path) -> str | None:
     """:func:`config_mismatch_of` for a results or reference folder, read from its
-    ``experiment.toml`` and ``manifest.json`` (None as well when either is missing or
+    config and manifest (:class:`ResultsLayout`; None as well when either is missing or
     cannot be read: the readers of the folder say so)."""
     layout = ResultsLayout(Path(folder))
     try:

@@ -65,7 +65,7 @@ def whole(value: Any) -> str:
 
 @dataclass(frozen=True)
 class Headline:
-    """How an output appears in the headline table (``headline.csv`` / ``headline.md``):
+    """How an output appears in the headline table (``ReferenceLayout.headline``):
     columns ``<name>``, ``<stem>_lo``, ``<stem>_hi``; its heading; decimals shown;
     ``order``: its place among the headline's outputs (lowest first; ties keep the
     table's order)."""

@@ -7,7 +7,7 @@ its 95% interval, the target range, the verdict and the source. Exit 0 when ever
 is met (inside its range or within its tolerance), 1 when one is not.
 
 With ``--from``, the targets are those of the experiment the folder's runs were made with
-(its ``experiment.toml``); a folder whose experiment has none is an error. An experiment
+(its saved config); a folder whose experiment has none is an error. An experiment
 named as well must be that one (its targets may differ: they are what is evaluated).
 """
 
@@ -67,7 +67,7 @@ def runs_of(folder: Path) -> pd.DataFrame:
 
 def folder_targets(folder: Path) -> tuple[str, dict[str, TargetSpec], float]:
     """The experiment name, targets and horizon the runs in ``folder`` were made with
-    (its resolved ``experiment.toml``); an error if it names no targets (a folder
+    (its saved, resolved config); an error if it names no targets (a folder
     without one is an error too, as :func:`runs_of` says it)."""
     config = ResultsLayout(folder).config  # a reference keeps it under the same name
     if not config.is_file():

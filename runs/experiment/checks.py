@@ -74,7 +74,7 @@ def parameter_places(spec: ExperimentSpec, *, table: str = "design.rows",
     in the order top level, base, design, quick, arms, overrides. ``table`` names where a
     table design's rows came from (``design.rows``, or ``design.file = 'x.csv'``).
 
-    A resolved config (``experiment.toml`` of a results folder: every parameter spelled
+    A resolved config (the saved config of a results folder: every parameter spelled
     out in ``base``, ``horizon_days`` at the top as well) is read as written: its base
     holds, for a parameter an arm or the design sets, the schema's default, which no run
     uses; there only a base value other than that default counts as a place."""
