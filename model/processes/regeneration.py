@@ -39,8 +39,11 @@ class Regeneration:
         self.depot = np.zeros(2)
         self.inflow_total = np.zeros(2)
         self.outflow_total = np.zeros(2)
-        self.initial_personnel = np.array([m.p.ru_initial_personnel,
-                                           m.p.ua_initial_personnel])
+
+    @property
+    def initial_personnel(self) -> np.ndarray:
+        """Each side's personnel on day 0 (from the parameters, not kept as state)."""
+        return np.array([self.m.p.ru_initial_personnel, self.m.p.ua_initial_personnel])
 
     def step(self) -> None:
         """Each side's daily inflow (at its pause rate during a ceasefire; Ukraine's
