@@ -12,7 +12,7 @@ So, on a CPU with AVX-512, dmzsim asks NumPy to use the AVX2 paths every x86-64 
 the last decade has, and OpenBLAS its AVX2 (Haswell) kernels, before NumPy is imported:
 ``pin()`` runs when the ``dmzsim`` package is first imported, and worker processes
 inherit it. With the paths pinned, the references reproduce bit for bit on both
-machines. The cost is small: the model's arrays are short (``benchmarks/`` measures it).
+machines. It costs about a seventh more CPU time on such a CPU (docs/publishing.md).
 
 It only works if NumPy is not imported yet: ``import numpy`` before ``import dmzsim`` in
 one process leaves that process on its native paths (worker processes still start
