@@ -100,7 +100,13 @@ def read_acd(path: Path = ACD) -> pd.DataFrame:
     if acd is None or not wanted <= set(acd.columns):
         raise DataError(f"{path}: not the UCDP/PRIO conflict-year table (needs "
                         f"{', '.join(sorted(wanted))})")
-    acd = acd.drop_duplicates(["conflict_id", "year"]).copy()  # one row per secondary party
+    return conflict_years(acd)
+
+
+def conflict_years(acd: pd.DataFrame) -> pd.DataFrame:
+    """One row per conflict-year (the dataset repeats it once per secondary party), its
+    dates as ``Timestamp``, in the order of conflict and year."""
+    acd = acd.drop_duplicates(["conflict_id", "year"]).copy()
     for col in ("start_date2", "ep_end_date"):
         acd[col] = pd.to_datetime(acd[col])
     return acd.sort_values(["conflict_id", "year"]).reset_index(drop=True)
@@ -109,20 +115,21 @@ def read_acd(path: Path = ACD) -> pd.DataFrame:
 def episodes(acd: pd.DataFrame, cls: ReferenceClass, end: date = DATA_END) -> pd.DataFrame:
     """One row per ended episode of the class: its conflict, end, intensity, and the days
     to its recurrence (``recurred``) or to the data's end (censored)."""
-    censor = pd.Timestamp(end)
-    rows = []
-    for cid, g in acd.groupby("conflict_id", sort=True):
-        again = g if cls.recurrence_types is None else g[
-            g["type_of_conflict"].isin(cls.recurrence_types)]
-        for r in g[(g["ep_end"] == 1) & g["type_of_conflict"].isin(cls.types)].itertuples():
-            later = again.loc[again["start_date2"] > r.ep_end_date, "start_date2"]
-            until = later.min() if len(later) else censor
-            rows.append({"conflict_id": int(cid), "year": int(r.year),
-                         "type": r.type_of_conflict, "war": r.intensity_level == 2,
-                         "ended": r.ep_end_date, "recurred": bool(len(later)),
-                         "days": float((until - r.ep_end_date).days)})
-    return pd.DataFrame(rows, columns=["conflict_id", "year", "type", "war", "ended",
-                                       "recurred", "days"])
+    ended = acd[(acd["ep_end"] == 1) & acd["type_of_conflict"].isin(cls.types)]
+    ep = pd.DataFrame({"conflict_id": ended["conflict_id"].astype(int),
+                       "year": ended["year"].astype(int), "type": ended["type_of_conflict"],
+                       "war": ended["intensity_level"] == 2, "ended": ended["ep_end_date"]})
+    ep = ep.reset_index(drop=True)
+    again = acd if cls.recurrence_types is None else acd[
+        acd["type_of_conflict"].isin(cls.recurrence_types)]
+    starts = pd.DataFrame({"conflict_id": again["conflict_id"].astype(int),
+                           "start": again["start_date2"]})
+    pairs = ep.reset_index().merge(starts, on="conflict_id")
+    first = pairs[pairs["start"] > pairs["ended"]].groupby("index")["start"].min()
+    until = first.reindex(ep.index)
+    ep["recurred"] = until.notna().to_numpy()
+    ep["days"] = (until.fillna(pd.Timestamp(end)) - ep["ended"]).dt.days.astype(float)
+    return ep.sort_values(["conflict_id", "year"], kind="stable").reset_index(drop=True)
 
 
 @dataclass(frozen=True)

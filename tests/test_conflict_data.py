@@ -40,11 +40,12 @@ def _tiny() -> pd.DataFrame:
         _row(4, 2010, "II", ts("2010-01-01"), ts("2010-12-31")),
         _row(4, 2015, "intrastate", ts("2015-05-01"), None),
     ]
-    return pd.DataFrame(rows)
+    return cd.conflict_years(pd.DataFrame(rows))
 
 
 def test_episodes_drop_repeated_rows_and_count_only_the_class_as_recurrence():
-    acd = _tiny().drop_duplicates(["conflict_id", "year"])
+    acd = _tiny()
+    assert len(acd) == 7  # conflict 2's repeated row dropped
     inter = cd.episodes(acd, cd.CLASSES["interstate"])
     assert sorted(zip(inter["days"], inter["recurred"], strict=True))[:3] == [
         (547.0, True), (800.0, False), (915.0, True)]
@@ -59,8 +60,7 @@ def test_the_curve_matches_a_hand_computed_kaplan_meier():
     """At 547 days 4 at risk, 1 recurs: S = 3/4; 800 censored; at 915 days 2 at risk, 1
     recurs: S = 3/8. Greenwood var(log S) = 1/(4·3) + 1/(2·1); the log-log band."""
     reading = cd.Reading(cd.CLASSES["interstate"],
-                         cd.episodes(_tiny().drop_duplicates(["conflict_id", "year"]),
-                                     cd.CLASSES["interstate"]))
+                         cd.episodes(_tiny(), cd.CLASSES["interstate"]))
     assert reading.curve.at(546) == 1.0 and reading.curve.at(547) == 0.75
     assert reading.curve.at(915) == pytest.approx(0.375)
     gw = 1 / 12 + 1 / 2
