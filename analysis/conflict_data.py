@@ -65,6 +65,7 @@ class ReferenceClass:
     types: frozenset[str]  # type_of_conflict of the episode's last year
     recurrence_types: frozenset[str] | None  # of the recurring episode (None: any type)
     about: str
+    war_only: bool = False  # only episodes that reached war level (1,000 deaths) in a year
 
 
 CLASSES: dict[str, ReferenceClass] = {c.key: c for c in (
@@ -80,6 +81,11 @@ CLASSES: dict[str, ReferenceClass] = {c.key: c for c in (
                    "conflicts, recurring as any type", frozenset({"interstate", "II"}), None,
                    "as above, but a conflict that comes back without foreign troops counts "
                    "too (a sensitivity of the reading)"),
+    ReferenceClass("interstate_war", "interstate wars", frozenset({"interstate"}),
+                   frozenset({"interstate"}),
+                   "interstate episodes with at least 1,000 battle deaths in one of their "
+                   "years, as the war since 2022; a recurrence at any intensity counts",
+                   war_only=True),
 )}
 
 
@@ -113,13 +119,19 @@ def conflict_years(acd: pd.DataFrame) -> pd.DataFrame:
 
 
 def episodes(acd: pd.DataFrame, cls: ReferenceClass, end: date = DATA_END) -> pd.DataFrame:
-    """One row per ended episode of the class: its conflict, end, intensity, and the days
-    to its recurrence (``recurred``) or to the data's end (censored)."""
+    """One row per ended episode of the class: its conflict, end, whether it reached war
+    level in any of its years (``war``), and the days to its recurrence (``recurred``) or
+    to the data's end (censored)."""
     ended = acd[(acd["ep_end"] == 1) & acd["type_of_conflict"].isin(cls.types)]
-    ep = pd.DataFrame({"conflict_id": ended["conflict_id"].astype(int),
-                       "year": ended["year"].astype(int), "type": ended["type_of_conflict"],
-                       "war": ended["intensity_level"] == 2, "ended": ended["ep_end_date"]})
-    ep = ep.reset_index(drop=True)
+    wars = acd.loc[acd["intensity_level"] == 2, ["conflict_id", "start_date2"]]
+    war = pd.MultiIndex.from_frame(ended[["conflict_id", "start_date2"]]).isin(
+        pd.MultiIndex.from_frame(wars))  # the episode is its conflict and start
+    ep = pd.DataFrame({"conflict_id": ended["conflict_id"].astype(int).to_numpy(),
+                       "year": ended["year"].astype(int).to_numpy(),
+                       "type": ended["type_of_conflict"].to_numpy(), "war": war,
+                       "ended": ended["ep_end_date"].to_numpy()})
+    if cls.war_only:
+        ep = ep[ep["war"]].reset_index(drop=True)
     again = acd if cls.recurrence_types is None else acd[
         acd["type_of_conflict"].isin(cls.recurrence_types)]
     starts = pd.DataFrame({"conflict_id": again["conflict_id"].astype(int),

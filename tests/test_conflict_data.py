@@ -84,7 +84,8 @@ def acd() -> pd.DataFrame:
 def test_the_reading_reproduces_the_data_readme(acd):
     """analysis/data/README.md: 72 interstate episodes, 24 recurred, P 0.056 / 0.18 /
     0.26 / 0.32 by 2 / 5 / 10 / 20 years; with internationalized conflicts 135 episodes,
-    0.068 / 0.245 / 0.33 / 0.37 (a recurrence must be of the class again)."""
+    0.068 / 0.245 / 0.33 / 0.37 (a recurrence must be of the class again); war-level
+    episodes (any year at war level) 29, 0.069 / 0.21 / 0.28 / 0.38."""
     inter = cd.read("interstate", acd=acd)
     assert (inter.n, inter.recurrences) == (72, 24)
     got = [inter.p_by(y * 365.25).estimate for y in (2, 5, 10, 20)]
@@ -93,6 +94,10 @@ def test_the_reading_reproduces_the_data_readme(acd):
     assert ii.n == 135
     got = [ii.p_by(y * 365.25).estimate for y in (2, 5, 10, 20)]
     assert got == pytest.approx([0.068, 0.245, 0.33, 0.37], abs=0.005)
+    war = cd.read("interstate_war", acd=acd)  # "War-level episodes only"
+    assert war.n == 29
+    got = [war.p_by(y * 365.25).estimate for y in (2, 5, 10, 20)]
+    assert got == pytest.approx([0.069, 0.21, 0.28, 0.38], abs=0.005)
     assert inter.p_by(365).estimate == 0.0  # the episode rule: none within a year
     assert inter.episodes.loc[inter.episodes["recurred"], "days"].min() > 365
 
