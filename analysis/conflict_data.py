@@ -98,7 +98,8 @@ def read_acd(path: Path = ACD) -> pd.DataFrame:
                         "'dmzsim[data]'") from err
     try:
         frames = pyreadr.read_r(str(path))
-    except (OSError, pyreadr.custom_errors.PyreadrError) as err:
+    except (OSError, pyreadr.custom_errors.PyreadrError,
+            pyreadr.custom_errors.LibrdataError) as err:
         raise DataError(f"{path}: cannot be read as R data ({err})") from err
     acd = next(iter(frames.values()), None)
     wanted = {"conflict_id", "year", "type_of_conflict", "intensity_level", "start_date2",

@@ -180,3 +180,32 @@ def test_the_command_checks_the_shipped_file(acd, capsys):
     assert main(["targets"]) == 0
     assert "| interstate conflicts | 72 | 24 | 0.000" in capsys.readouterr().out
     assert main(["targets", "--arm", "frozen_line"]) == 2  # --arm needs --against
+
+
+def test_the_command_refuses_what_is_not_the_conflict_table(acd, tmp_path, capsys):
+    from dmzsim.runs.cli import main
+
+    junk = tmp_path / "junk.rda"
+    junk.write_text("not R data")
+    other = cd.DATA / "cow_war_inter.rda"
+    for path, why in ((junk, "cannot be read as R data"), (tmp_path / "none.rda", "cannot"),
+                      (other, "not the UCDP/PRIO conflict-year table")):
+        assert main(["targets", "--data", str(path)]) == 2
+        assert why in capsys.readouterr().err
+    assert main(["targets", "--against", str(tmp_path)]) == 2
+    assert "neither a results folder nor a reference folder" in capsys.readouterr().err
+
+
+def test_the_command_draws_a_reference_folder_against_the_data(acd, tmp_path, capsys):
+    from dmzsim.runs.cli import main
+
+    ref = ROOT / "runs" / "reference" / "validation"
+    if not (ref / "runs.parquet").exists():
+        pytest.skip("the validation reference is not published")
+    before = sorted(p.name for p in ref.iterdir())
+    png = tmp_path / "against.png"
+    assert main(["targets", "--against", str(ref), "--figure", str(png)]) == 0
+    out = capsys.readouterr().out
+    assert "model frozen_line: P(resumed) " in out and "(n = 72)" in out
+    assert png.read_bytes()[:4] == b"\x89PNG"
+    assert sorted(p.name for p in ref.iterdir()) == before  # the reference is only read
