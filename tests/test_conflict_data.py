@@ -187,7 +187,12 @@ def test_the_command_refuses_what_is_not_the_conflict_table(acd, tmp_path, capsy
 
     junk = tmp_path / "junk.rda"
     junk.write_text("not R data")
-    other = cd.DATA / "cow_war_inter.rda"
+    import pandas as pd
+    import pyreadr
+
+    other = tmp_path / "other.rda"
+    pyreadr.write_rdata(str(other), pd.DataFrame({"war": [1, 2], "year": [1950, 1951]}),
+                        df_name="wars")
     for path, why in ((junk, "cannot be read as R data"), (tmp_path / "none.rda", "cannot"),
                       (other, "not the UCDP/PRIO conflict-year table")):
         assert main(["targets", "--data", str(path)]) == 2
