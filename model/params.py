@@ -32,6 +32,7 @@ Sequencing = Literal[
     "no_deal", "frozen_line", "territory_first", "guarantees_first", "simultaneous"
 ]
 DmzShape = Literal["unilateral", "mirrored"]
+AttackDay = Literal["review", "after_massing"]
 
 SEQUENCING_ARMS: tuple[str, ...] = (
     "no_deal",
@@ -302,6 +303,12 @@ class Params(BaseModel):
         180, "days", "sources §4.8 (DDIS: a local war about six months after a freeze); "
         "0 turns off the comparison with resuming later",
         "How far ahead Russia compares resuming now with resuming later.", ge=0, le=1825)
+    decision_attack_day: AttackDay = P(
+        "review", "choice", "assumption: 'review' keeps the estimate as it was; "
+        "'after_massing' is what a staff would plan (a closing window, sources §7b: Powell "
+        "2006, must be caught a build-up ahead)",
+        "When a ceasefire review's estimate places the attack it weighs: on the review's "
+        "day, or concentration_days later, when the massing it starts would be done.")
     discount_per_year: float = P(
         0.2, "fraction per year", "assumption: a strained war economy (sources §7b) and an "
         "uncertain future make a gain a year later worth a fifth less",

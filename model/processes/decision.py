@@ -49,7 +49,7 @@ PARAMS = (
     "acceptable_losses_per_km2", "attrition_rate_per_day", "breakthrough_pulse_days",
     "breakthrough_ratio", "breakthrough_speed_km_per_day", "campaign_days",
     "ceasefire_dividend_km2_per_year", "ceasefire_dividend_years", "concentration_days",
-    "consolidation_days",
+    "consolidation_days", "decision_attack_day",
     "dig_days_to_full", "discount_per_year", "dmz_crossing_km_per_day",
     "era_advance_multiplier", "fortification_decay_days", "fortified_multiplier",
     "guarantor_combat_support", "guarantor_cost_km2", "hasty_multiplier", "lookahead_days",
@@ -118,12 +118,15 @@ def estimate(m: CeasefireModel, noise: np.ndarray, lookahead: bool = True,
     Later reviews are only looked at when resuming today is worth something: if it is
     not, Russia keeps the ceasefire today whatever later days hold.
     """
-    now = _estimate(m, noise, np.zeros(1), window)
+    lead = 0.0  # days from a review to the attack it weighs (decision_attack_day)
+    if lookahead and m.p.decision_attack_day == "after_massing":
+        lead = float(m.p.concentration_days)
+    now = _estimate(m, noise, np.zeros(1), window, lead)
     if not lookahead or m.p.lookahead_days < m.p.review_interval_days or now.value_now <= 0:
         return now
     step = m.p.review_interval_days
     return _estimate(m, noise, np.arange(0, m.p.lookahead_days + 1, step, dtype=float),
-                     window)
+                     window, lead)
 
 
 def misreading(draws: np.ndarray, n_windows: int) -> np.ndarray:
@@ -143,16 +146,19 @@ def expected_ratio(m: CeasefireModel, noise: np.ndarray) -> np.ndarray:
 
 
 def _estimate(m: CeasefireModel, noise: np.ndarray, days: np.ndarray,
-              window: int | None) -> Estimate:
+              window: int | None, lead: float = 0.0) -> Estimate:
+    """The estimate for resuming at reviews ``days`` ahead, each attack read ``lead``
+    days after its review (the forecast's world then), discounted from its review."""
     p, lines = m.p, m.lines
-    f = _Forecast(m, days)
+    at = days + lead if lead else days
+    f = _Forecast(m, at)
     ratio_all = f.attack / np.maximum(f.defence, 1e-9) * np.exp(noise)[None, :]
     ratio_all = np.where(lines.has_line()[lines.windows.owner][None, :], ratio_all, 0.0)
     best = np.argmax(ratio_all, axis=1) if window is None else np.full(days.size, window)
     pick = (np.arange(days.size), best)
     ratio = ratio_all[pick]
     gain = losses = np.zeros(days.size)
-    ending = _ending(m, days)
+    ending = _ending(m, at)
     guarantor = f.credibility * p.guarantor_cost_km2
     # the whole corridor is the most an offensive could gain: if even that does not pay
     # for the guarantor and the end of the ceasefire, no forecast can change the answer
