@@ -117,7 +117,7 @@ class RussiaCommand(Agent):
         if not self._hold_review_due():
             return
         self.early = False
-        self.next_review = m.day + p.review_interval_days + self.jitter
+        self.next_review = m.day + max(p.review_interval_days + self.jitter, 1)
         est = self._review(noise)
         if est.resume and m.forces.reserve_power(RU) > 0:
             self.state = CONCENTRATING
