@@ -201,7 +201,7 @@ def test_an_unknown_scenario_is_refused_before_anything_runs(tmp_path):
     problem = run_map_problem(path, p)
     assert problem is not None and problem.param == "aims_scenario"
     assert (f"map file {path} declares no aims scenario 'nope' (its scenarios: oblast, "
-            "as_today, beyond_full, beyond_nothing)") in problem.message
+            "as_today, beyond_full, beyond_nothing, oblast_only)") in problem.message
     with pytest.raises(aims.AimsError, match="declares no aims scenario 'nope'"):
         CeasefireModel(p, rng=0, map_path=path)
     assert run_map_problem(SMALL_MAP, small(aims_scenario="oblast")) is None
