@@ -16,7 +16,7 @@ import mesa
 import numpy as np
 from dmzsim.agents.commands import Guarantor, RussiaCommand, UkraineCommand
 from dmzsim.agents.force_unit import ForceUnit
-from dmzsim.model import zones
+from dmzsim.model import aims, zones
 from dmzsim.model.agreement import NEVER, build_timeline
 from dmzsim.model.forces import RU, UA, ForceTable, Posture
 from dmzsim.model.lines import Lines, along_front
@@ -66,6 +66,7 @@ class CeasefireModel(mesa.Model):
         explicit = Params.explicit(params, overrides)
         raster = cached_raster(map_path, Params.build(explicit).cell_km)
         self.p = Params.build({**zones.map_forces(raster.spec), **explicit})
+        aims.check_scenario(raster.spec, self.p.aims_scenario)
         self.streams = Streams(rng)
         self.day = 0
         self.phase = "ceasefire"

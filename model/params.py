@@ -317,7 +317,20 @@ class Params(BaseModel):
         0.25, "fraction", "assumption: no source prices ground (sources §7b); the stated aim "
         "is the whole of Donetsk oblast (§2.1), ground beyond it is worth less",
         "Value of a km² beyond Russia's aims, relative to a km² of its aims (the map's "
-        "oblast).", ge=0.0, le=1.0)
+        "oblast): ground no region of the aims scenario covers, unless the scenario "
+        "gives its own value elsewhere.", ge=0.0, le=1.0)
+    aims_scenario: str = P(
+        "oblast", "name", "map file: its [aims.<name>] scenarios (the default map's: "
+        "sources §2.1, §7c); 'oblast', which every map has, is the map's oblast at full "
+        "value and ground beyond at beyond_aims_value",
+        "Which of the map's aims scenarios values the ground Russia could take.",
+        min_length=1)
+    aims_growth: float = P(
+        0.0, "fraction per unit of ratio", "sources §7c (aims grow with success: Goemans "
+        "2000, Reiter 2009; no calibration for this war); 0 turns it off",
+        "How fast ground below full value rises towards it as Russia's best expected "
+        "ratio exceeds breakthrough_ratio: a share aims_growth x (ratio / "
+        "breakthrough_ratio - 1), at most 1, of the gap to full value.", ge=0.0, le=10.0)
     belt_town_value_km2: float = P(
         300.0, "km² of aims", "assumption: the fortress belt is what the demand for the "
         "rest of Donetsk is about (sources §1.3, §2.1); each town is worth as much as a "

@@ -328,6 +328,9 @@ for id_, kind, extra, needle in [
     ("zone-missing", "no_zones", [],
      "parameter 'unilateral_zone' = 'unilateral': map file {map} defines no zone 'unilateral'"),
     ("water-everywhere", "wet", [], "map file {map}: " + NO_FRONT),
+    ("aims-missing", "far", ["--set", "aims_scenario=claimed"],
+     "parameter 'aims_scenario' = 'claimed': map file {map} declares no aims scenario "
+     "'claimed' (its scenarios: oblast"),
     ("continent", "continent", [],
      "parameter 'cell_km' = 2.0: map file {map}: its theatre, 7,176 x 4,443 km, " + TOO_LARGE),
 ]:

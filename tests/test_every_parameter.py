@@ -60,6 +60,8 @@ def _other_value(name: str, value, field) -> typing.Any:
         hi = getattr(m, "le", hi)
     if isinstance(value, bool):
         return not value
+    if name == "aims_scenario":  # a name the map defines: another of its aims scenarios
+        return next(a for a in load_map(SMALL_MAP).aims if a != value)
     if isinstance(value, str):  # a name the map defines: another of its zones
         return next(z for z in load_map(SMALL_MAP).zones if z != value)
     if isinstance(value, int):

@@ -12,8 +12,10 @@ model's own state and with the model's own rules:
   and only an offensive expected to break through (``breakthrough_ratio``, the 3:1 rule)
   is worth launching;
 * **gain**: the ground and towns that offensive would take within ``campaign_days``
-  (``kernels.campaign``), valued by Russia's aims: the map's oblast at full value, the
-  fortress-belt towns besides, ground beyond at ``beyond_aims_value``. Ground the deal
+  (``kernels.campaign``), valued by Russia's aims (``model/aims.py``: the map's aims
+  scenario, by default its oblast at full value, the fortress-belt towns besides, ground
+  beyond at ``beyond_aims_value``), grown towards full value as the expected ratio
+  exceeds the breakthrough ratio (``aims_growth``, 0 by default). Ground the deal
   has already handed over is not Ukraine's to lose and adds nothing;
 * **costs**: its forecast losses (priced at ``acceptable_losses_per_km2``), the
   guarantor's expected answer (credibility x ``guarantor_cost_km2``), and ending the
@@ -36,7 +38,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-from dmzsim.model import balance, kernels, outputs
+from dmzsim.model import aims, balance, kernels, outputs
 from dmzsim.model.forces import RU, UA
 
 if TYPE_CHECKING:
@@ -46,7 +48,7 @@ CAMPAIGN_STEP_DAYS = 10  # the staff's forecast resolution; the fighting itself 
 TERMS = outputs.DECISION_TERMS
 #: The parameters the staff estimate reads (tests/test_processes.py holds this to the code).
 PARAMS = (
-    "acceptable_losses_per_km2", "attrition_rate_per_day", "breakthrough_pulse_days",
+    "acceptable_losses_per_km2", "aims_growth", "attrition_rate_per_day", "breakthrough_pulse_days",
     "breakthrough_ratio", "breakthrough_speed_km_per_day", "campaign_days",
     "ceasefire_dividend_km2_per_year", "ceasefire_dividend_years", "concentration_days",
     "consolidation_days", "decision_attack_day",
@@ -162,7 +164,9 @@ def _estimate(m: CeasefireModel, noise: np.ndarray, days: np.ndarray,
     guarantor = f.credibility * p.guarantor_cost_km2
     # the whole corridor is the most an offensive could gain: if even that does not pay
     # for the guarantor and the end of the ceasefire, no forecast can change the answer
-    ceiling = np.array([lines.aims.total(int(k)) for k in best]) - guarantor - ending
+    grow = aims.growth_share(p.aims_growth, ratio, p.breakthrough_ratio)
+    ceiling = np.array([lines.aims.total(int(k), g) for k, g in zip(best, grow, strict=True)]
+                       ) - guarantor - ending
     feasible = (ratio >= p.breakthrough_ratio) & (ceiling > 0)
     if feasible.any():
         att = f.attack[pick] * np.exp(noise[best])
@@ -173,8 +177,8 @@ def _estimate(m: CeasefireModel, noise: np.ndarray, days: np.ndarray,
             CAMPAIGN_STEP_DAYS, p.attrition_rate_per_day, p.era_advance_multiplier,
             p.breakthrough_ratio, p.breakthrough_speed_km_per_day,
             p.breakthrough_pulse_days / (p.breakthrough_pulse_days + p.consolidation_days))
-        gain = np.array([lines.aims.value(int(k), d) for k, d in zip(best, depth * span,
-                                                                      strict=True)])
+        gain = np.array([lines.aims.value(int(k), d, g) for k, d, g in zip(
+            best, depth * span, grow, strict=True)])
         losses = lost / p.acceptable_losses_per_km2
         gain, losses = np.where(feasible, gain, 0.0), np.where(feasible, losses, 0.0)
     discount = (1.0 - p.discount_per_year) ** (days / 365.25)
