@@ -6,7 +6,8 @@ best on average (the loss of keeping it, world by world). Their plane is cut int
 (equal widths of a range; one bin per named value); in each cell, every policy's
 world-level values are averaged over the worlds falling there -- the other uncertainties
 are left as sampled, so a cell's answer holds on average over them -- and the best
-(lowest) policy is named, with its margin over the runner-up. A boundary between cells
+(lowest) policy is named (policies that tie, joined by ``=``), with its margin over the
+runner-up. A boundary between cells
 with different best policies is where the answer flips.
 """
 
@@ -62,13 +63,21 @@ def flip_table(worlds: pd.DataFrame, m: np.ndarray, policies: list[str], a: str,
             row = {a: la[i], b: lb[j], f"{a}_mid": ma[i], f"{b}_mid": mb[j],
                    "worlds": int(inside.sum()), "best": None, "margin": np.nan}
             if inside.any():
-                cell = np.nanmean(m[:, inside], axis=1)
-                order = np.argsort(cell)
-                row["best"] = policies[order[0]]
-                row["margin"] = float(cell[order[1]] - cell[order[0]]) if len(order) > 1 \
-                    else np.nan
+                row["best"], row["margin"] = best_of(np.nanmean(m[:, inside], axis=1),
+                                                     policies)
             rows.append(row)
     return pd.DataFrame(rows)
+
+
+def best_of(values: np.ndarray, policies: list[str], tol: float = 1e-12
+            ) -> tuple[str, float]:
+    """The best (lowest) policy, or the tied ones joined by `` = ``, and the margin to
+    the next value (NaN if every policy ties)."""
+    low = float(np.nanmin(values))
+    tied = np.abs(values - low) <= tol
+    rest = values[~tied]
+    margin = float(np.nanmin(rest) - low) if len(rest) else np.nan
+    return " = ".join(p for p, t in zip(policies, tied, strict=True) if t), margin
 
 
 def boundaries(table: pd.DataFrame, a: str) -> list[float]:
@@ -103,13 +112,14 @@ def draw(table: pd.DataFrame, a: str, b: str, policies: list[str], path: Path) -
 
     grid = as_grid(table, a, b)
     code = {p: i for i, p in enumerate(policies)}
-    z = grid.map(lambda v: code.get(v, np.nan)).to_numpy(dtype=float)
+    tie = len(policies)  # tied cells in grey
+    z = grid.map(lambda v: code.get(v, tie if " = " in v else np.nan)).to_numpy(float)
     fig, ax = plt.subplots(figsize=(1.6 + 1.3 * z.shape[1], 1.2 + 0.7 * z.shape[0]))
-    colours = plt.get_cmap("tab10").colors[: max(len(policies), 1)]
-    ax.imshow(z, cmap=ListedColormap(colours), vmin=-0.5, vmax=len(policies) - 0.5,
+    colours = [*plt.get_cmap("tab10").colors[: len(policies)], (0.85, 0.85, 0.85)]
+    ax.imshow(z, cmap=ListedColormap(colours), vmin=-0.5, vmax=tie + 0.5,
               origin="lower", aspect="auto")
     for (i, j), v in np.ndenumerate(grid.to_numpy()):
-        ax.text(j, i, str(v), ha="center", va="center", fontsize=7)
+        ax.text(j, i, str(v).replace(" = ", " =\n"), ha="center", va="center", fontsize=7)
     ax.set_xticks(range(z.shape[1]), list(grid.columns), fontsize=7, rotation=20)
     ax.set_yticks(range(z.shape[0]), list(grid.index), fontsize=7)
     ax.set_xlabel(b, fontsize=8)

@@ -192,19 +192,20 @@ def robustness_table(cubes: Mapping[str, Cube], s: Setting, *, paired: bool = Tr
 
 
 def most_robust(table: pd.DataFrame) -> pd.DataFrame:
-    """The best policy under each measure (lowest, or highest satisficing), and whether
-    it is the same as under the mean."""
+    """The best policy under each measure (lowest, or highest satisficing; tied ones
+    joined by `` = ``), and whether it is (one of) the best under the mean."""
     rows = []
     for name, grp in table.groupby("measure", sort=False):
-        best = grp["estimate"].idxmax() if name in HIGHER_IS_BETTER else \
-            grp["estimate"].idxmin()
-        rows.append({"measure": name, "best": grp.loc[best, "policy"],
-                     "estimate": grp.loc[best, "estimate"]})
+        est = grp["estimate"].to_numpy(dtype=float)
+        top = np.nanmax(est) if name in HIGHER_IS_BETTER else np.nanmin(est)
+        tied = grp["policy"][np.abs(est - top) <= 1e-12].tolist()
+        rows.append({"measure": name, "best": " = ".join(tied), "estimate": float(top),
+                     "tied": tied})
     out = pd.DataFrame(rows)
-    by_mean = out.loc[out["measure"] == "mean", "best"]
+    by_mean = out.loc[out["measure"] == "mean", "tied"]
     if len(by_mean):
-        out["agrees_with_mean"] = out["best"] == by_mean.iloc[0]
-    return out
+        out["agrees_with_mean"] = [bool(set(t) & set(by_mean.iloc[0])) for t in out["tied"]]
+    return out.drop(columns="tied")
 
 
 def scaled_worlds(worlds: pd.DataFrame) -> np.ndarray:

@@ -26,11 +26,11 @@ from dmzsim.analysis.robust_study import (
     study_of,
 )
 from dmzsim.analysis.robustness import (
+    failing_distance,
     most_robust,
     robustness_table,
     satisfied,
     scaled_worlds,
-    failing_distance,
 )
 
 N_BOOT = 500  # bootstrap resamples of the robustness table (seeded: a report repeats)

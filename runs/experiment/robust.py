@@ -22,7 +22,12 @@ from typing import Any
 import numpy as np
 from dmzsim.model.params import Params
 from dmzsim.runs.experiment import seeds
-from dmzsim.runs.experiment.checks import _param_errors, _param_issues, base_values
+from dmzsim.runs.experiment.checks import (
+    _param_errors,
+    _param_issues,
+    _resolved_form,
+    base_values,
+)
 from dmzsim.runs.experiment.robust_schema import (
     EXTRA_MEASURES,
     UncertainAxis,
@@ -103,7 +108,14 @@ def _check_levers(spec: ExperimentSpec, base: dict[str, Any]) -> list[str]:
                        for _, msg in _param_errors(base, {name: value})]
     for policy, values in levers.policies.items():
         issues += _param_issues(base, values, f"levers.policies.{policy}")
+    if levers.grid and not issues:
+        size = int(np.prod([len(v) for v in levers.grid.values()]))
+        if len(policies(spec)) < size:
+            issues.append(format_issue("levers.grid", "{...}", "two combinations get the "
+                                       "same name; use named policies"))
     names = lever_names(spec)
+    if _resolved_form(spec):  # a saved config spells every parameter out in its base
+        return issues
     in_base = sorted(set(names) & set(spec.base))
     if in_base:
         issues.append(format_issue(f"base.{in_base[0]}", spec.base[in_base[0]],
@@ -130,7 +142,7 @@ def _check_overlap(spec: ExperimentSpec) -> list[str]:
                                        f"{name!r} is also a lever; a parameter is chosen "
                                        "(a lever) or not controlled (an uncertainty), "
                                        "not both"))
-        elif name in spec.base:
+        elif name in spec.base and not _resolved_form(spec):
             issues.append(format_issue(f"base.{name}", spec.base[name],
                                        "also an uncertainty; set it in one place only"))
     return issues
@@ -174,7 +186,8 @@ def _check_uncertainty(base: dict[str, Any], name: str, axis: UncertainAxis) -> 
     at = f"uncertainties.parameters.{name}"
     fields = Params.model_fields
     if name not in fields:
-        return _param_issues(base, {name: None}, "uncertainties.parameters")
+        shown = axis.values if not axis.is_range else {"min": axis.min, "max": axis.max}
+        return [format_issue(at, shown, msg) for _, msg in _param_errors(base, {name: None})]
     if axis.is_range and fields[name].annotation not in (int, float):
         return [format_issue(at, {"min": axis.min, "max": axis.max},
                              "only numeric parameters have ranges; give a list of values")]
