@@ -16,7 +16,7 @@ import mesa
 import numpy as np
 from dmzsim.agents.commands import Guarantor, RussiaCommand, UkraineCommand
 from dmzsim.agents.force_unit import ForceUnit
-from dmzsim.model import aims, zones
+from dmzsim.model import aims, springboard, zones
 from dmzsim.model.agreement import NEVER, build_timeline
 from dmzsim.model.forces import RU, UA, ForceTable, Posture
 from dmzsim.model.lines import Lines, along_front
@@ -253,8 +253,9 @@ class CeasefireModel(mesa.Model):
 
     def resume_war(self, window: int, estimate: float) -> None:
         """Russia relaunches the offensive, with its main effort on ``window``."""
-        self.phase = "resumed"
         sector = int(self.lines.windows.owner[window])
+        ahead = float(springboard.ahead_km(self)[sector])  # massed inside the zone, if so
+        self.phase = "resumed"
         rec = self.record
         rec.day_resumed = float(self.day)
         mark_resumption(self)
@@ -264,7 +265,7 @@ class CeasefireModel(mesa.Model):
         rec.warning_days = self.monitoring.warning_days(sector)
         f = self.forces
         f.posture[: f.n][f.mask(RU, Posture.CONCENTRATE)] = Posture.ATTACK
-        self.effort.open_breach(window)
+        self.effort.open_breach(window, ahead)
         self._turn_withdrawal_around()
         self.guarantor.respond_to_attack()
         self.ukraine.warn(sector)

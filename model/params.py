@@ -413,6 +413,14 @@ class Params(BaseModel):
         21, "days", "assumption: moving brigades to one sector under observation takes "
         "weeks", "Days Russia needs to mass its reserve on the chosen sector.",
         ge=1, le=365)
+    ru_zone_entry: float = P(
+        0.0, "fraction of the gap between the lines", "sources §2.1 (point 21(d): Russian "
+        "forces do not enter the zone), §6.3 (Fearon: conceded ground cannot be promised "
+        "not to be used); assumption: 0 keeps the promise, how far Russia would break it "
+        "is not known", "How far into a zone it promised not to enter Russia stages the "
+        "forces it masses, as a share of the way across to Ukraine's line (a violation the "
+        "monitors can see; the offensive starts from there). 0: it stays out.",
+        ge=0.0, le=1.0)
     ua_alert_response_days: int = P(
         5, "days", "assumption: reserve brigades move within a week on warning",
         "Days a Ukrainian reserve needs to reach a threatened sector.", ge=1, le=90)

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-from dmzsim.model import aims, balance, kernels, outputs
+from dmzsim.model import aims, balance, kernels, outputs, springboard
 from dmzsim.model.forces import RU, UA
 
 if TYPE_CHECKING:
@@ -237,8 +237,9 @@ class _Forecast:
         obstacles = np.maximum(left[None, :] - t / p.fortification_decay_days, 0.0)
         between = lines.ua_depth - lines.ru_depth
         lines = np.isfinite(between)
-        gap = _mean_over(w * lines[None, :],
-                         np.where(lines, np.maximum(between - m.theatre.cell_km, 0.0), 0.0))
+        ahead = springboard.ahead_km(m)  # massing staged inside the zone: a shorter way
+        gap = _mean_over(w * lines[None, :], np.where(
+            lines, np.maximum(between - m.theatre.cell_km, 0.0) - ahead, 0.0))
         self.crossing = gap[None, :] * (1.0 + p.obstacle_delay_factor * obstacles) / (
             p.dmz_crossing_km_per_day)
         warning = self.crossing + kernels.detection_prob(
