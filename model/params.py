@@ -255,7 +255,8 @@ class Params(BaseModel):
         "Widest front a main effort widens to when Russia has more force than a "
         "breakthrough on the attack frontage needs: it widens while its expected ratio "
         "stays at least the breakthrough ratio (no widening at or below "
-        "attack_frontage_km).", ge=2.0, le=200.0)
+        "attack_frontage_km; so lowering attack_frontage_km alone below this lets a main "
+        "effort widen back up to it).", ge=2.0, le=200.0)
 
     # --- fortification ------------------------------------------------------------------
     initial_fortification: float = P(
