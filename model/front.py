@@ -163,6 +163,12 @@ class Windows:
         """Number of windows."""
         return int(self.centre.size)
 
+    def take(self, idx: np.ndarray) -> Windows:
+        """Only the windows ``idx`` (a forecast that needs no others)."""
+        lo, hi = self.spans
+        return Windows(self.centre[idx], self.owner[idx], self.weights[idx], self.frontage_km,
+                       (lo[idx], hi[idx]))
+
     def fits(self) -> np.ndarray:
         """Whether each frontage lies whole on its stretch of front (a main effort is
         not widened beyond the front it attacks)."""

@@ -185,12 +185,15 @@ def _estimate(m: CeasefireModel, noise: np.ndarray, days: np.ndarray,
                     losses, guarantor, ending, discount, frontage)
 
 
-def _odds(m: CeasefireModel, f: _Forecast, noise: np.ndarray) -> np.ndarray:
-    """Russia's expected ratio (T, W) on every window of the forecast, as it reads it
-    (0 where Ukraine holds no line)."""
+def _odds(m: CeasefireModel, f: _Forecast, noise: np.ndarray,
+          owner: np.ndarray | None = None) -> np.ndarray:
+    """Russia's expected ratio (T, W) on every window of the forecast (held by the
+    sectors ``owner``, by default all the windows'), as it reads it (0 where Ukraine
+    holds no line)."""
     lines = m.lines
+    owner = lines.windows.owner if owner is None else owner
     ratio = f.attack / np.maximum(f.defence, 1e-9) * np.exp(noise)[None, :]
-    return np.where(lines.has_line()[lines.windows.owner][None, :], ratio, 0.0)
+    return np.where(lines.has_line()[owner][None, :], ratio, 0.0)
 
 
 def _at(f: _Forecast, pick: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, ...]:
@@ -212,15 +215,17 @@ def _widen(m: CeasefireModel, noise: np.ndarray, days: np.ndarray,
     widths = frontages(p)
     ratios, forecasts = [ratio], [at]
     held = ratio >= p.breakthrough_ratio
+    used, col = np.unique(pick[1], return_inverse=True)  # only the picked windows
+    sub = (pick[0], col)
     for width in widths[1:]:
         if not held.any():  # no offset can widen further
             break
-        wide = m.lines.windows_at(float(width))
+        wide = m.lines.windows_at(float(width)).take(used)
         f = _Forecast(m, days, wide)
-        r = np.where(wide.fits()[pick[1]], _odds(m, f, noise)[pick], 0.0)
+        r = np.where(wide.fits()[col], _odds(m, f, noise[used], wide.owner)[sub], 0.0)
         held &= r >= p.breakthrough_ratio
         ratios.append(r)
-        forecasts.append(_at(f, pick))
+        forecasts.append(_at(f, sub))
     k = kernels.widest_frontage(np.array(ratios), p.breakthrough_ratio)
     t = np.arange(days.size)
     chosen = tuple(np.array([fc[i] for fc in forecasts])[k, t] for i in range(len(at)))
