@@ -28,6 +28,7 @@ from dmzsim.model.processes.monitoring import Monitoring
 from dmzsim.model.processes.movement import Movement
 from dmzsim.model.processes.recording import Recording, RunRecord, mark_resumption
 from dmzsim.model.processes.regeneration import Regeneration
+from dmzsim.model.processes.shocks import Shocks
 from dmzsim.model.rng import SeedLike, Streams, mesa_seed
 from dmzsim.model.theatre import Theatre, TheatreGrid, cached_raster
 
@@ -77,6 +78,7 @@ class CeasefireModel(mesa.Model):
         self.fortification = Fortification(self)
         self.monitoring = Monitoring(self)
         self.combat = Combat(self)
+        self.shocks = Shocks(self)
         self.lines = Lines(self)
         self.effort = MainEffort(self)
         self._build_theatre(raster)
@@ -89,7 +91,8 @@ class CeasefireModel(mesa.Model):
         self.datacollector = self.recording.datacollector
         self.processes: tuple[Process, ...] = (
             self.regeneration, self.movement, self.fortification, self.monitoring,
-            self.russia, self.ukraine, self.combat, self.guarantor, self.recording)
+            self.shocks, self.russia, self.ukraine, self.combat, self.guarantor,
+            self.recording)
         mark_resumption(self)
         if self.timeline.war_from_start:
             self.record.day_resumed = 0.0
@@ -189,9 +192,11 @@ class CeasefireModel(mesa.Model):
         4. Fortification: Ukraine digs on its manned line; works in the zone decay.
         5. Monitoring: each sector may detect a build-up on its front and small
            violations; a first detection warns Ukraine.
-        6. Decisions: Russia reviews whether and where to mass and resume (the value of
-           resuming now against keeping the ceasefire and against resuming later);
-           Ukraine commits reserves to the most threatened sector, and stands them down.
+        6. Decisions: exogenous shocks may arrive (politics at home, the guarantor's
+           resolve, an incident at the line) and bring Russia's review forward; Russia
+           reviews whether and where to mass and resume (the value of resuming now
+           against keeping the ceasefire and against resuming later); Ukraine commits
+           reserves to the most threatened sector, and stands them down.
         7. Combat on sectors in contact and at the main effort's breach: attrition,
            advance, cells and towns change hands; the theatre is cut again along the
            line when fighting has moved it far.

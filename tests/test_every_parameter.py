@@ -40,6 +40,13 @@ CONTEXT: dict[str, dict] = {
     "campaign_days": {"campaign_days": 20},
     "lookahead_days": {"lookahead_days": 14, "discount_per_year": 0.0, "ru_theatre_share": 1.0,
                        "campaign_days": 20},
+    "ceasefire_dividend_years": {"sequencing": "frozen_line", "ceasefire_dividend_years": 0.1,
+                                 "ceasefire_dividend_km2_per_year": 3000.0},
+    "political_shock_sd": {"political_shock_per_year": 6.0, "sequencing": "frozen_line",
+                           "resumption_cost_km2": 300.0},
+    "guarantor_shock_sd": {"guarantor_shock_per_year": 6.0},
+    "incident_cost_relief": {"zone_incident_per_year": 26.0, "sequencing": "frozen_line",
+                             "resumption_cost_km2": 300.0},
 }
 
 

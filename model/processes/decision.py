@@ -17,7 +17,8 @@ model's own state and with the model's own rules:
   has already handed over is not Ukraine's to lose and adds nothing;
 * **costs**: its forecast losses (priced at ``acceptable_losses_per_km2``), the
   guarantor's expected answer (credibility x ``guarantor_cost_km2``), and ending the
-  ceasefire (``resumption_cost_km2`` plus the dividend accrued while it held);
+  ceasefire (``resumption_cost_km2`` plus the dividend accrued while it held, without
+  bound or towards a ceiling, ``ceasefire_dividend_years``; moved by shocks);
 * **timing**: the same estimate at later reviews, using what Russia knows is coming —
   both sides' regeneration and readiness, the theatre caps, Ukraine's digging, the
   zone's works decaying, guarantees promised for their day with their delivery
@@ -49,7 +50,8 @@ TERMS = outputs.DECISION_TERMS
 PARAMS = (
     "acceptable_losses_per_km2", "attrition_rate_per_day", "breakthrough_pulse_days",
     "breakthrough_ratio", "breakthrough_speed_km_per_day", "campaign_days",
-    "ceasefire_dividend_km2_per_year", "concentration_days", "consolidation_days",
+    "ceasefire_dividend_km2_per_year", "ceasefire_dividend_years", "concentration_days",
+    "consolidation_days", "decision_attack_day",
     "dig_days_to_full", "discount_per_year", "dmz_crossing_km_per_day",
     "era_advance_multiplier", "fortification_decay_days", "fortified_multiplier",
     "guarantor_combat_support", "guarantor_cost_km2", "hasty_multiplier", "lookahead_days",
@@ -119,12 +121,15 @@ def estimate(m: CeasefireModel, noise: np.ndarray, lookahead: bool = True,
     Later reviews are only looked at when resuming today is worth something: if it is
     not, Russia keeps the ceasefire today whatever later days hold.
     """
-    now = _estimate(m, noise, np.zeros(1), window)
+    lead = 0.0  # days from a review to the attack it weighs (decision_attack_day)
+    if lookahead and m.p.decision_attack_day == "after_massing":
+        lead = float(m.p.concentration_days)
+    now = _estimate(m, noise, np.zeros(1), window, lead)
     if not lookahead or m.p.lookahead_days < m.p.review_interval_days or now.value_now <= 0:
         return now
     step = m.p.review_interval_days
     return _estimate(m, noise, np.arange(0, m.p.lookahead_days + 1, step, dtype=float),
-                     window)
+                     window, lead)
 
 
 def misreading(draws: np.ndarray, n_windows: int) -> np.ndarray:
@@ -144,22 +149,23 @@ def expected_ratio(m: CeasefireModel, noise: np.ndarray) -> np.ndarray:
 
 
 def _estimate(m: CeasefireModel, noise: np.ndarray, days: np.ndarray,
-              window: int | None) -> Estimate:
+              window: int | None, lead: float = 0.0) -> Estimate:
+    """The estimate for resuming at reviews ``days`` ahead, each attack read ``lead``
+    days after its review (the forecast's world then), discounted from its review."""
     p, lines = m.p, m.lines
-    f = _Forecast(m, days)
+    at = days + lead if lead else days
+    f = _Forecast(m, at)
     ratio_all = _odds(m, f, noise)
     best = np.argmax(ratio_all, axis=1) if window is None else np.full(days.size, window)
     pick = (np.arange(days.size), best)
     ratio = ratio_all[pick]
-    at = _at(f, pick)
+    seen = _at(f, pick)
     frontage = np.full(days.size, lines.windows.frontage_km)
     if frontages(p).size > 1 and (ratio >= p.breakthrough_ratio).any():
-        at, ratio, frontage = _widen(m, noise, days, pick, at, ratio)
-    attack, defence, reinforcement, fort, crossing = at
+        seen, ratio, frontage = _widen(m, noise, at, pick, seen, ratio)
+    attack, defence, reinforcement, fort, crossing = seen
     gain = losses = np.zeros(days.size)
-    ceasefire_days = m.day + days  # the ceasefire began on day 0
-    ending = (p.resumption_cost_km2 + p.ceasefire_dividend_km2_per_year * ceasefire_days
-              / 365.25) * np.exp(m.russia.political_shock)
+    ending = _ending(m, at)
     guarantor = f.credibility * p.guarantor_cost_km2
     # the whole corridor is the most an offensive could gain: if even that does not pay
     # for the guarantor and the end of the ceasefire, no forecast can change the answer
@@ -230,6 +236,23 @@ def _widen(m: CeasefireModel, noise: np.ndarray, days: np.ndarray,
     t = np.arange(days.size)
     chosen = tuple(np.array([fc[i] for fc in forecasts])[k, t] for i in range(len(at)))
     return chosen, np.array(ratios)[k, t], widths[k]
+
+
+def _ending(m: CeasefireModel, days: np.ndarray) -> np.ndarray:
+    """What ending the ceasefire costs at each offset: the cost at once plus the dividend
+    accrued since day 0, read with today's political misreading, moved by the political
+    shocks so far and lowered while an incident's pretext lasts (``processes/shocks.py``)."""
+    p, shocks = m.p, m.shocks
+    ceasefire_days = m.day + days  # the ceasefire began on day 0
+    tau = p.ceasefire_dividend_years
+    if tau > 0:  # relief and recovery are a stock gained once: it approaches a ceiling
+        dividend = p.ceasefire_dividend_km2_per_year * tau * -np.expm1(
+            -ceasefire_days / 365.25 / tau)
+    else:
+        dividend = p.ceasefire_dividend_km2_per_year * ceasefire_days / 365.25
+    return ((p.resumption_cost_km2 + dividend)
+            * np.exp(m.russia.political_shock + shocks.political_shift)
+            * (1.0 - shocks.relief(days)))
 
 
 class _Forecast:
@@ -304,7 +327,7 @@ def _growth(m: CeasefireModel, side: int, days: np.ndarray) -> tuple[np.ndarray,
     r_later = np.minimum(r_now + days * (1.0 + boost) / p.readiness_recovery_days, 1.0)
     cap = p.ru_theatre_cap_personnel if side == RU else p.ua_theatre_cap_personnel
     have = regen.total_personnel(side)
-    added = np.minimum(regen.daily_rate(side) * days, max(cap - have, 0.0))
+    added = np.minimum(regen.daily_rate(side, expected=True) * days, max(cap - have, 0.0))
     added = np.maximum(added, -have)
     return r_later / max(r_now, 1e-9), added * r_later
 
