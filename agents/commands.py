@@ -109,7 +109,7 @@ class RussiaCommand(Agent):
                 j = m.effort.window
                 est = self._review(noise, lookahead=False, window=j)
                 if est.value_now > 0.0:
-                    m.resume_war(j, float(est.ratio[0]))
+                    m.resume_war(j, float(est.ratio[0]), _frontage(est))
                 else:
                     self.state = HOLD
                     self.stand_down()
@@ -121,7 +121,7 @@ class RussiaCommand(Agent):
         est = self._review(noise)
         if est.resume and m.forces.reserve_power(RU) > 0:
             self.state = CONCENTRATING
-            m.effort.aim(int(est.window[0]))
+            m.effort.aim(int(est.window[0]), _frontage(est))
             self.ready_day = m.day + p.concentration_days
             m.movement.send_reserves(RU, m.effort.sector, self.ready_day)
 
@@ -154,17 +154,24 @@ class RussiaCommand(Agent):
         if m.day % p.review_interval_days:
             return
         effort = m.effort
-        j = effort.window
+        j, frontage = effort.window, None
         if j < 0 or balance.current_ratio(m)[effort.sector] < 1.0:  # reinforce success;
-            j = int(self.rule(m, noise, lookahead=False).window[0])  # move if it stalled
+            est = self.rule(m, noise, lookahead=False)  # move if it stalled
+            j, frontage = int(est.window[0]), _frontage(est)
         if j != effort.window:
             f = m.forces
             for r in np.flatnonzero(f.mask(RU, Posture.ATTACK)):  # spent: back to refit
                 m.units[int(r)].order(Posture.RESERVE, -1, m.day)
-            effort.open_breach(j)
+            effort.open_breach(j, frontage)
         if m.forces.reserve_power(RU) > 0:
             m.movement.send_reserves(RU, effort.sector, m.day + p.concentration_days,
                                      posture=Posture.ATTACK)
+
+
+def _frontage(est: Estimate) -> float | None:
+    """The frontage (km) an estimate has the main effort strike today (None: a rule that
+    does not choose one leaves it as it is)."""
+    return None if est.frontage is None else float(est.frontage[0])
 
 
 class UkraineCommand(Agent):

@@ -45,8 +45,9 @@ if TYPE_CHECKING:
 
 
 class Aims:
-    """For each window, the value of the ground an attack on its frontage would take,
-    as a function of how deep the attack gets (cumulative, sorted by depth)."""
+    """For each window, the value of the ground an attack on its frontage (the
+    windows' ``frontage_km``: its corridor is that wide) would take, as a function of how
+    deep the attack gets (cumulative, sorted by depth)."""
 
     def __init__(self, th: Theatre, p: Params, windows: Windows) -> None:
         values = cell_values(th.raster, p.aims_scenario, p.beyond_aims_value)
@@ -62,13 +63,14 @@ class Aims:
         self.weight: list[np.ndarray] = []  # cumulative value, in the order of ``near``
         self.moment: list[np.ndarray] = []  # cumulative value x near edge
         self.full: list[tuple[np.ndarray, np.ndarray]] = []  # the same, all at full value
+        frontage = windows.frontage_km
         for centre in windows.centre:
-            axis = axis_of_advance(th, p.attack_frontage_km, float(centre))
-            cells, near, share = corridor(th, p.attack_frontage_km, axis)
+            axis = axis_of_advance(th, frontage, float(centre))
+            cells, near, share = corridor(th, frontage, axis)
             keep = held[cells]
             # a town is an objective besides its ground: one item each, at its centre
-            towns = np.array([_town_in_corridor(axis, p.attack_frontage_km / 2.0, t,
-                                                th.cell_km) for t, _ in belt]).reshape(-1, 2)
+            towns = np.array([_town_in_corridor(axis, frontage / 2.0, t, th.cell_km)
+                              for t, _ in belt]).reshape(-1, 2)
             town_value = np.array([v for _, v in belt])
             near_k = np.concatenate([near[cells[keep]], towns[:, 0]])
             value = np.concatenate([cell_value[cells[keep]] * share[keep],

@@ -128,6 +128,21 @@ class Sectors:
         return Windows(centre, owner, self.frontage_weights(frontage_km, centre), frontage_km,
                        self.frontage_spans(frontage_km, centre))
 
+    def widened(self, windows: Windows, frontage_km: float) -> Windows:
+        """The same points of attack on a frontage of ``frontage_km``: what a main effort
+        widened over more of the front would meet (``main_effort.frontages``). Each
+        frontage is moved along the front, as little as it takes, to lie on its stretch
+        (centred on its middle if the stretch is shorter: ``Windows.fits`` says so).
+        Measured along the front in km, like the windows."""
+        if frontage_km == windows.frontage_km:
+            return windows
+        k = self._stretch_of(windows.centre)
+        start, length = self.stretches[k, 0], self.stretches[k, 1]
+        half = 0.5 * np.minimum(frontage_km, length)
+        centre = np.clip(windows.centre, start + half, start + length - half)
+        return Windows(centre, windows.owner, self.frontage_weights(frontage_km, centre),
+                       frontage_km, self.frontage_spans(frontage_km, centre))
+
 
 @dataclass(frozen=True)
 class Windows:
@@ -148,11 +163,31 @@ class Windows:
         """Number of windows."""
         return int(self.centre.size)
 
-    def overlap(self, window: int) -> np.ndarray:
-        """The share of ``window``'s frontage inside each window's frontage: what a force
-        standing on it counts for on each (1 on itself; stretches lie far apart)."""
-        gap = np.abs(self.centre - self.centre[window])
-        return np.maximum(self.frontage_km - gap, 0.0) / self.frontage_km
+    def take(self, idx: np.ndarray) -> Windows:
+        """Only the windows ``idx`` (a forecast that needs no others)."""
+        lo, hi = self.spans
+        return Windows(self.centre[idx], self.owner[idx], self.weights[idx], self.frontage_km,
+                       (lo[idx], hi[idx]))
+
+    def fits(self) -> np.ndarray:
+        """Whether each frontage lies whole on its stretch of front (a main effort is
+        not widened beyond the front it attacks)."""
+        return self.spans[1] - self.spans[0] >= self.frontage_km * (1.0 - 1e-9)
+
+    def overlap(self, window: int, frontage_km: float | None = None,
+                centre_km: float | None = None) -> np.ndarray:
+        """What a force standing on a frontage ``frontage_km`` wide (by default the
+        windows' own) centred on ``window`` (or at ``centre_km`` along the front) counts
+        for on each window's frontage: the share of the narrower of the two inside the
+        other (1 on itself; stretches lie far apart). The narrower: a massed force can
+        close up onto part of its own frontage, but not stand on ground outside it."""
+        at = self.centre[window] if centre_km is None else centre_km
+        gap = np.abs(self.centre - at)
+        if frontage_km is None or frontage_km == self.frontage_km:
+            return np.maximum(self.frontage_km - gap, 0.0) / self.frontage_km
+        narrow = min(self.frontage_km, frontage_km)
+        reach = 0.5 * (self.frontage_km + frontage_km) - gap  # the two intervals' overlap
+        return np.clip(reach, 0.0, narrow) / narrow
 
     def nearest(self, s_km: float) -> int:
         """The window whose centre is nearest ``s_km`` along the front."""

@@ -219,3 +219,14 @@ def campaign(attack: np.ndarray, defence: np.ndarray, reinforcement: np.ndarray,
         att = att - a_loss
         dfn = np.maximum(dfn - d_loss, 0.0)
     return depth, lost
+
+
+def widest_frontage(ratio: np.ndarray, required: float) -> np.ndarray:
+    """Which of the candidate frontages (axis 0, narrowest first) a main effort strikes:
+    the widest up to which its expected ratio stays at least ``required`` on every
+    narrower one, so that a surplus over a breakthrough is spread over more front at a
+    breakthrough's force density (the 3:1 rule, sources §5.2); the narrowest (index 0)
+    where even that falls short, as an attack on it is then not expected to break
+    through at all."""
+    held = np.cumprod(np.asarray(ratio) >= required, axis=0)
+    return np.maximum(held.sum(axis=0) - 1, 0)

@@ -44,6 +44,7 @@ class Lines:
         self.frontage_spans = self.sector_spans = (np.zeros(0), np.zeros(0))
         self.windows: Windows | None = None  # Russia's candidate points of attack
         self._aims: Aims | None = None
+        self._widened: dict[float, tuple[Windows, Aims | None]] = {}  # by frontage, km
 
     def read(self) -> None:
         """Take both sides' forward edges from the theatre's (new) partition."""
@@ -58,6 +59,7 @@ class Lines:
         self.sector_spans = th.sectors.spans
         self.windows = th.sectors.windows(p.attack_frontage_km)
         self._aims = None
+        self._widened = {}
         m.combat.new_partition(th.n_sectors)
         m.fortification.refresh()
 
@@ -68,6 +70,28 @@ class Lines:
         if self._aims is None:
             self._aims = Aims(self.m.theatre, self.m.p, self.windows)
         return self._aims
+
+    def windows_at(self, frontage_km: float) -> Windows:
+        """Russia's points of attack on a frontage of ``frontage_km`` (the windows
+        themselves at ``attack_frontage_km``; a widened main effort's otherwise)."""
+        if frontage_km == self.windows.frontage_km:
+            return self.windows
+        if frontage_km not in self._widened:
+            wide = self.m.theatre.sectors.widened(self.windows, frontage_km)
+            self._widened[frontage_km] = (wide, None)
+        return self._widened[frontage_km][0]
+
+    def aims_at(self, frontage_km: float) -> Aims:
+        """The value to Russia of each window's corridor ``frontage_km`` wide (built on
+        first use after the theatre is cut, as ``aims`` is)."""
+        if frontage_km == self.windows.frontage_km:
+            return self.aims
+        wide = self.windows_at(frontage_km)
+        aims = self._widened[frontage_km][1]
+        if aims is None:
+            aims = Aims(self.m.theatre, self.m.p, wide)
+            self._widened[frontage_km] = (wide, aims)
+        return aims
 
     def has_line(self) -> np.ndarray:
         """Sectors on which Ukraine still holds ground outside the zone: something to

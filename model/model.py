@@ -251,8 +251,10 @@ class CeasefireModel(mesa.Model):
             return
         self.guarantor.enter_into_force()
 
-    def resume_war(self, window: int, estimate: float) -> None:
-        """Russia relaunches the offensive, with its main effort on ``window``."""
+    def resume_war(self, window: int, estimate: float,
+                   frontage_km: float | None = None) -> None:
+        """Russia relaunches the offensive, with its main effort on ``window``, striking
+        ``frontage_km`` of front (by default the width it massed for)."""
         sector = int(self.lines.windows.owner[window])
         ahead = float(springboard.ahead_km(self)[sector])  # massed inside the zone, if so
         self.phase = "resumed"
@@ -265,7 +267,7 @@ class CeasefireModel(mesa.Model):
         rec.warning_days = self.monitoring.warning_days(sector)
         f = self.forces
         f.posture[: f.n][f.mask(RU, Posture.CONCENTRATE)] = Posture.ATTACK
-        self.effort.open_breach(window, ahead)
+        self.effort.open_breach(window, frontage_km, ahead)
         self._turn_withdrawal_around()
         self.guarantor.respond_to_attack()
         self.ukraine.warn(sector)

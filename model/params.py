@@ -258,6 +258,16 @@ class Params(BaseModel):
         "norms of 600 m per assault group (§4.5) add up to this at army level",
         "Width of front on which a main effort meets the defence (Russia's local force "
         "ratio and the breach of an offensive).", ge=2.0, le=100.0)
+    max_attack_frontage_km: float = P(
+        20.0, "km", "assumption: what logistics let one main effort sustain; at its "
+        "default, the attack frontage (no widening). 40-60 km is the fortress belt (~50 km, "
+        "sources §1.3) or the Pokrovsk axis, where Russia's largest grouping fought "
+        "(>155,000, §4.6); no source gives the width of a 2024-25 offensive",
+        "Widest front a main effort widens to when Russia has more force than a "
+        "breakthrough on the attack frontage needs: it widens while its expected ratio "
+        "stays at least the breakthrough ratio (no widening at or below "
+        "attack_frontage_km; so lowering attack_frontage_km alone below this lets a main "
+        "effort widen back up to it).", ge=2.0, le=200.0)
 
     # --- fortification ------------------------------------------------------------------
     initial_fortification: float = P(

@@ -5,10 +5,11 @@ crossing speed, slowed by the works left in the zone. Where they are in contact,
 sector's line units fight a holding battle: Russia assaults where its power exceeds
 Ukraine's effective power, both sides take Lanchester losses, and the front moves at the
 QJM rate scaled to today's front. Russia's main effort (its units in the attack posture)
-fights on its own strip of front, ``attack_frontage_km`` wide, against the share of the
-line that stands on that frontage and the reserves sent there; it moves at breakthrough
-speed once its ratio passes the threshold. The frontage, not the partition into sectors,
-sets the odds and the ground a breakthrough takes.
+fights on its own strip of front, as wide as Russia's estimate chose (``attack_frontage_km``,
+widened with a surplus up to ``max_attack_frontage_km``: ``MainEffort.frontage_km``),
+against the share of the line that stands on that frontage and the reserves sent there;
+it moves at breakthrough speed once its ratio passes the threshold. The frontage, not
+the partition into sectors, sets the odds and the ground a breakthrough takes.
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ def fight(m: CeasefireModel) -> None:
     atk = f.power(atk_mask)
     ru_w, ua_w = np.zeros(n), np.zeros(n)
     if effort.window >= 0 and atk > 0:
-        lo, hi = lines.windows.spans
+        lo, hi = lines.windows_at(effort.frontage_km).spans  # the front it strikes
         span = (lo[[effort.window]], hi[[effort.window]])
         ru_w = lines.standing_on(ru_line_mask, span)[:, 0]
         ua_w = lines.standing_on(spread_mask, span)[:, 0]

@@ -40,8 +40,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 from dmzsim.model import aims, balance, kernels, outputs, springboard
 from dmzsim.model.forces import RU, UA
+from dmzsim.model.main_effort import frontages
 
 if TYPE_CHECKING:
+    from dmzsim.model.front import Windows
     from dmzsim.model.model import CeasefireModel
 
 CAMPAIGN_STEP_DAYS = 10  # the staff's forecast resolution; the fighting itself is daily
@@ -76,6 +78,7 @@ class Estimate:
     guarantor: np.ndarray  # (T,) km² of aims
     ending: np.ndarray  # (T,) km² of aims
     discount: np.ndarray  # (T,) what a value at each offset is worth today
+    frontage: np.ndarray | None = None  # (T,) km of front the main effort strikes
 
     @property
     def value(self) -> np.ndarray:
@@ -154,36 +157,89 @@ def _estimate(m: CeasefireModel, noise: np.ndarray, days: np.ndarray,
     p, lines = m.p, m.lines
     at = days + lead if lead else days
     f = _Forecast(m, at)
-    ratio_all = f.attack / np.maximum(f.defence, 1e-9) * np.exp(noise)[None, :]
-    ratio_all = np.where(lines.has_line()[lines.windows.owner][None, :], ratio_all, 0.0)
+    ratio_all = _odds(m, f, noise)
     best = np.argmax(ratio_all, axis=1) if window is None else np.full(days.size, window)
     pick = (np.arange(days.size), best)
     ratio = ratio_all[pick]
+    seen = _at(f, pick)
+    frontage = np.full(days.size, lines.windows.frontage_km)
+    if frontages(p).size > 1 and (ratio >= p.breakthrough_ratio).any():
+        seen, ratio, frontage = _widen(m, noise, at, pick, seen, ratio)
+    attack, defence, reinforcement, fort, crossing = seen
     gain = losses = np.zeros(days.size)
     ending = _ending(m, at)
     guarantor = f.credibility * p.guarantor_cost_km2
     # the whole corridor is the most an offensive could gain: if even that does not pay
     # for the guarantor and the end of the ceasefire, no forecast can change the answer
     grow = aims.growth_share(p.aims_growth, ratio, p.breakthrough_ratio)
-    ceiling = np.array([lines.aims.total(int(k), g) for k, g in zip(best, grow, strict=True)]
-                       ) - guarantor - ending
+    by_width = [lines.aims_at(float(w)) for w in frontage]  # each offset's corridor width
+    ceiling = np.array([a.total(int(k), g) for a, k, g in zip(by_width, best, grow,
+                                                              strict=True)])
+    ceiling = ceiling - guarantor - ending
     feasible = (ratio >= p.breakthrough_ratio) & (ceiling > 0)
     if feasible.any():
-        att = f.attack[pick] * np.exp(noise[best])
-        span = np.maximum(p.campaign_days - f.crossing[pick], 0.0) / p.campaign_days
+        att = attack * np.exp(noise[best])
+        span = np.maximum(p.campaign_days - crossing, 0.0) / p.campaign_days
         depth, lost = kernels.campaign(
-            att, f.defence[pick], f.reinforcement[pick], p.ua_alert_response_days,
-            f.fort[pick], kernels.defender_exposure(f.fort[pick]), p.campaign_days,
+            att, defence, reinforcement, p.ua_alert_response_days,
+            fort, kernels.defender_exposure(fort), p.campaign_days,
             CAMPAIGN_STEP_DAYS, p.attrition_rate_per_day, p.era_advance_multiplier,
             p.breakthrough_ratio, p.breakthrough_speed_km_per_day,
             p.breakthrough_pulse_days / (p.breakthrough_pulse_days + p.consolidation_days))
-        gain = np.array([lines.aims.value(int(k), d, g) for k, d, g in zip(
-            best, depth * span, grow, strict=True)])
+        gain = np.array([a.value(int(k), d, g) for a, k, d, g in zip(
+            by_width, best, depth * span, grow, strict=True)])
         losses = lost / p.acceptable_losses_per_km2
         gain, losses = np.where(feasible, gain, 0.0), np.where(feasible, losses, 0.0)
     discount = (1.0 - p.discount_per_year) ** (days / 365.25)
     return Estimate(days, best, lines.windows.owner[best], ratio, p.breakthrough_ratio, gain,
-                    losses, guarantor, ending, discount)
+                    losses, guarantor, ending, discount, frontage)
+
+
+def _odds(m: CeasefireModel, f: _Forecast, noise: np.ndarray,
+          owner: np.ndarray | None = None) -> np.ndarray:
+    """Russia's expected ratio (T, W) on every window of the forecast (held by the
+    sectors ``owner``, by default all the windows'), as it reads it (0 where Ukraine
+    holds no line)."""
+    lines = m.lines
+    owner = lines.windows.owner if owner is None else owner
+    ratio = f.attack / np.maximum(f.defence, 1e-9) * np.exp(noise)[None, :]
+    return np.where(lines.has_line()[owner][None, :], ratio, 0.0)
+
+
+def _at(f: _Forecast, pick: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, ...]:
+    """The forecast at the picked window of each offset: attack, defence, reinforcement,
+    works and days to cross to the line, each (T,)."""
+    return (f.attack[pick], f.defence[pick], f.reinforcement[pick], f.fort[pick],
+            f.crossing[pick])
+
+
+def _widen(m: CeasefireModel, noise: np.ndarray, days: np.ndarray,
+           pick: tuple[np.ndarray, np.ndarray], at: tuple[np.ndarray, ...], ratio: np.ndarray
+           ) -> tuple[tuple[np.ndarray, ...], np.ndarray, np.ndarray]:
+    """The main effort on the picked windows, widened by the frontage rule
+    (``main_effort.frontages``, ``kernels.widest_frontage``): the forecast, the expected
+    ratio and the frontage (km) at each offset. The same forecast on a wider frontage:
+    more of both lines and of the works stand on it, the reserves and the massed force
+    do not grow with it, so the ratio falls as the front widens."""
+    p = m.p
+    widths = frontages(p)
+    ratios, forecasts = [ratio], [at]
+    held = ratio >= p.breakthrough_ratio
+    used, col = np.unique(pick[1], return_inverse=True)  # only the picked windows
+    sub = (pick[0], col)
+    for width in widths[1:]:
+        if not held.any():  # no offset can widen further
+            break
+        wide = m.lines.windows_at(float(width)).take(used)
+        f = _Forecast(m, days, wide)
+        r = np.where(wide.fits()[col], _odds(m, f, noise[used], wide.owner)[sub], 0.0)
+        held &= r >= p.breakthrough_ratio
+        ratios.append(r)
+        forecasts.append(_at(f, sub))
+    k = kernels.widest_frontage(np.array(ratios), p.breakthrough_ratio)
+    t = np.arange(days.size)
+    chosen = tuple(np.array([fc[i] for fc in forecasts])[k, t] for i in range(len(at)))
+    return chosen, np.array(ratios)[k, t], widths[k]
 
 
 def _ending(m: CeasefireModel, days: np.ndarray) -> np.ndarray:
@@ -209,15 +265,18 @@ class _Forecast:
     gap between the lines, kept per sector, is read as the window's frontage-weighted
     mean over the sectors."""
 
-    def __init__(self, m: CeasefireModel, days: np.ndarray) -> None:
+    def __init__(self, m: CeasefireModel, days: np.ndarray,
+                 windows: Windows | None = None) -> None:
         p, f, lines = m.p, m.forces, m.lines
         t = days[:, None]
-        windows, main = lines.windows, m.effort.window
+        windows = lines.windows if windows is None else windows  # or a widened frontage
+        main, main_km = m.effort.window, m.effort.frontage_km
         w, on = windows.weights, windows.spans
         ru_line = lines.standing_on(f.line_mask(RU), on).sum(axis=0)
         massed = np.zeros_like(ru_line)
-        if main >= 0:  # the main effort stands on its window's frontage
-            massed = windows.overlap(main) * f.attack_power()
+        if main >= 0:  # the main effort stands on its (widened) window's frontage
+            main_at = float(lines.windows_at(main_km).centre[main])
+            massed = windows.overlap(main, main_km, main_at) * f.attack_power()
         ru_now = ru_line + massed + f.reserve_power(RU)
         ru_grow, ua_grow = _growth(m, RU, days), _growth(m, UA, days)
         self.attack = ru_now[None, :] * ru_grow[0][:, None] + ru_grow[1][:, None]
@@ -229,7 +288,8 @@ class _Forecast:
         spread, facing = balance.ua_line_masks(m)
         ua_line_now = lines.standing_on(spread, on).sum(axis=0)
         if main >= 0:  # reserves sent to meet the main effort stand on its frontage
-            ua_line_now = ua_line_now + windows.overlap(main) * f.power(facing)
+            ua_line_now = ua_line_now + windows.overlap(main, main_km, main_at) * f.power(
+                facing)
         manned = ua_line_now > 0
         self.fort = np.minimum(fort0[None, :] + np.where(manned, t / p.dig_days_to_full, 0.0),
                                1.0)
@@ -245,7 +305,7 @@ class _Forecast:
         warning = self.crossing + kernels.detection_prob(
             m.monitoring.coverage, p.concentration_days) * p.concentration_days
         share = np.minimum(1.0, warning / p.ua_alert_response_days)
-        mult = _multiplier(m, self.fort)
+        mult = _multiplier(m, self.fort, windows)
         self.credibility = m.guarantor.expected_credibility(days)
         support = 1.0 + self.credibility * p.guarantor_combat_support
         if m.guarantor.triggered:
@@ -277,9 +337,9 @@ def _growth(m: CeasefireModel, side: int, days: np.ndarray) -> tuple[np.ndarray,
     return r_later / max(r_now, 1e-9), added * r_later
 
 
-def _multiplier(m: CeasefireModel, fort: np.ndarray) -> np.ndarray:
+def _multiplier(m: CeasefireModel, fort: np.ndarray, windows: Windows) -> np.ndarray:
     """Ukraine's posture x terrain multiplier on each window, at forecast works."""
-    p, windows = m.p, m.lines.windows
+    p = m.p
     cells, sectors, weights = m.fortification.zone
     th = m.theatre
     urban = th.span_means(cells, th.urban_flat, windows.spans, weights, fallback=_mean_over(
