@@ -38,6 +38,7 @@ class RussiaCommand(Agent):
     #: The parameters it reads (tests/test_processes.py holds this to the code).
     PARAMS = (
         "concentration_days", "decision_noise", "political_noise", "review_interval_days",
+        "review_jitter_days",
     )
     STEP = 6
 
@@ -49,6 +50,9 @@ class RussiaCommand(Agent):
         self.draws = np.zeros(NOISE_DRAWS)  # today's misreading of each window
         self.political_shock = 0.0  # today's log misreading of the cost of ending it
         self.last: Estimate | None = None  # the latest review's estimate (for the record)
+        self.early = False  # a shock brought the next review forward to today
+        self.next_review = model.p.review_interval_days  # off the lattice (jitter, shocks)
+        self.jitter = 0  # today's draw of the slip of the next review
 
     def expected_ratio(self, noise: np.ndarray) -> np.ndarray:
         """Its expected ratio on every window today (``model/processes/decision.py``)."""
@@ -61,6 +65,8 @@ class RussiaCommand(Agent):
         at war, where to send reserves; in a ceasefire, whether to mass and resume."""
         m = self.model
         noise = m.streams.decisions.normal(0.0, 1.0, NOISE_DRAWS + 1)
+        j = m.p.review_jitter_days
+        self.jitter = int(m.streams.reviews.integers(-j, j + 1)) if j else 0
         if not self._reviews_today():
             return
         self.political_shock = float(noise[-1]) * m.p.political_noise
@@ -81,7 +87,20 @@ class RussiaCommand(Agent):
             return False
         if self.state == CONCENTRATING:
             return m.day >= self.ready_day
+        return self._hold_review_due()
+
+    def _hold_review_due(self) -> bool:
+        """Holding in a ceasefire: on the fortnightly lattice, unless reviews slip
+        (``review_jitter_days``) or a shock brought one forward (``review_early``)."""
+        m, p = self.model, self.model.p
+        if self.early or p.review_jitter_days:
+            return self.early or m.day >= self.next_review
         return m.day % p.review_interval_days == 0
+
+    def review_early(self) -> None:
+        """Something changed (``processes/shocks.py``): if holding, review today."""
+        if self.state == HOLD:
+            self.early = True
 
     def _ceasefire_review(self, noise: np.ndarray) -> None:
         m, p = self.model, self.model.p
@@ -95,8 +114,10 @@ class RussiaCommand(Agent):
                     self.state = HOLD
                     self.stand_down()
             return
-        if m.day % p.review_interval_days:
+        if not self._hold_review_due():
             return
+        self.early = False
+        self.next_review = m.day + max(p.review_interval_days + self.jitter, 1)
         est = self._review(noise)
         if est.resume and m.forces.reserve_power(RU) > 0:
             self.state = CONCENTRATING
@@ -316,9 +337,12 @@ class Guarantor(Agent):
 
     def _credibility_after(self, days_since_refresh: float) -> float:
         p = self.model.p
-        return kernels.effective_credibility(
+        c = kernels.effective_credibility(
             p.guarantee_credibility, days_since_refresh, p.guarantee_half_life_days,
             p.reassurance_force_personnel, p.tripwire_credibility_per_10k)
+        if self.model.shocks.resolve:  # its resolve has changed (processes/shocks.py)
+            c = min(c * self.model.shocks.credibility_factor(), 1.0)
+        return c
 
     def arms_support(self) -> float:
         """The boost to Ukraine's recruitment and readiness recovery from arms support,

@@ -7,6 +7,9 @@ is always the folder ``X/``, and this folder holds nothing but this file.
 
 ``from dmzsim import CeasefireModel, Params, simulate`` works; they are imported on first
 use, so that ``dmzsim --version`` and the command line's start do not pay for Mesa.
+
+Importing it first keeps NumPy off its AVX-512 code paths, so results are the same on
+any x86-64 machine (``common/numerics.py``).
 """
 
 from __future__ import annotations
@@ -14,6 +17,10 @@ from __future__ import annotations
 import importlib
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
+
+from dmzsim.common import numerics
+
+numerics.pin()  # before anything imports NumPy
 
 try:
     __version__ = version("dmzsim")

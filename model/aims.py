@@ -1,19 +1,35 @@
 """Russia's aims as values on the ground: what an offensive on a window of the front
 (``front.Windows``) would be worth.
 
-The aims are data from the map: its oblast is the ground Russia claims (the demand for
-"the rest of Donetsk", sources §2.1), its fortress-belt towns are objectives besides their
-ground, and ground beyond the oblast is worth ``beyond_aims_value`` of a km² within it.
-Only ground Ukraine holds outside the zone can be gained: what the deal has handed over
-is Russia's already and adds nothing. Values are in km² of aims, the unit every term of
-Russia's decision (``model/processes/decision.py``) is measured in.
+The aims are data from the map: a scenario (``[aims.<name>]``, picked by the parameter
+``aims_scenario``) gives named regions (the map's oblast, or ``[regions.<name>]``
+polygons) a value each, a fraction of a km² of the oblast; where regions overlap the
+highest value wins, and ground no region covers is worth the scenario's ``elsewhere``
+(absent: ``beyond_aims_value``). Every map has the scenario ``oblast``: its oblast at full
+value (the demand for "the rest of Donetsk", sources §2.1), elsewhere
+``beyond_aims_value``. Fortress-belt towns are objectives besides their ground, worth
+``belt_town_value_km2`` times the value of the ground they stand on. Only ground Ukraine
+holds outside the zone can be gained: what the deal has handed over is Russia's already
+and adds nothing. Values are in km² of aims, the unit every term of Russia's decision
+(``model/processes/decision.py``) is measured in.
+
+Aims may grow with success (``aims_growth``, sources §7c): a share of the gap between
+each value and full value, read at the decision from the balance (``growth_share``), so
+the values here are built once per partition and the growth costs a second sum only when
+it is switched on.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+from dmzsim.model.map_geometry import TheatreFrame
+from dmzsim.model.map_schema import IMPLICIT_AIMS, OBLAST_REGION, MapSpec
+from matplotlib.path import Path as MplPath
 
 #: (km along the front) how far either side of a point of attack the front cells count
 #: towards the origin of its axis. Assumption: more than a cell at the coarsest cell
@@ -25,7 +41,7 @@ if TYPE_CHECKING:
     from dmzsim.model.front import Windows
     from dmzsim.model.params import Params
     from dmzsim.model.theatre import Theatre
-    from dmzsim.model.theatre_map import TownSpec
+    from dmzsim.model.theatre_map import Raster, TownSpec
 
 
 class Aims:
@@ -33,52 +49,161 @@ class Aims:
     as a function of how deep the attack gets (cumulative, sorted by depth)."""
 
     def __init__(self, th: Theatre, p: Params, windows: Windows) -> None:
-        cell_value = np.where(th.in_oblast, 1.0, p.beyond_aims_value) * th.cell_area
+        values = cell_values(th.raster, p.aims_scenario, p.beyond_aims_value)
+        cell_value = values * th.cell_area
         held = th.ua_ground()
-        belt = [t for t in th.raster.towns if t.fortress_belt
-                and held[np.ravel_multi_index(t.cell, th.control.shape)]]
+        belt = [(t, town_value) for t, town_value in zip(
+            th.raster.towns, town_values(th.raster, p.aims_scenario, p.beyond_aims_value),
+            strict=True) if t.fortress_belt
+            and held[np.ravel_multi_index(t.cell, th.control.shape)]]
         self.cell_km = th.cell_km
+        self.grows = p.aims_growth > 0.0
         self.near: list[np.ndarray] = []  # each item's near edge, km from the front
         self.weight: list[np.ndarray] = []  # cumulative value, in the order of ``near``
         self.moment: list[np.ndarray] = []  # cumulative value x near edge
+        self.full: list[tuple[np.ndarray, np.ndarray]] = []  # the same, all at full value
         for centre in windows.centre:
             axis = axis_of_advance(th, p.attack_frontage_km, float(centre))
             cells, near, share = corridor(th, p.attack_frontage_km, axis)
             keep = held[cells]
             # a town is an objective besides its ground: one item each, at its centre
             towns = np.array([_town_in_corridor(axis, p.attack_frontage_km / 2.0, t,
-                                                th.cell_km) for t in belt]).reshape(-1, 2)
+                                                th.cell_km) for t, _ in belt]).reshape(-1, 2)
+            town_value = np.array([v for _, v in belt])
             near_k = np.concatenate([near[cells[keep]], towns[:, 0]])
             value = np.concatenate([cell_value[cells[keep]] * share[keep],
-                                    p.belt_town_value_km2 * towns[:, 1]])
+                                    p.belt_town_value_km2 * town_value * towns[:, 1]])
             order = np.argsort(near_k, kind="stable")
             near_k, value = near_k[order], value[order]
             self.near.append(near_k)
             self.weight.append(np.cumsum(value))
             self.moment.append(np.cumsum(value * near_k))
+            if self.grows:  # what the same items are worth at full value
+                full = np.concatenate([th.cell_area * share[keep],
+                                       p.belt_town_value_km2 * towns[:, 1]])[order]
+                self.full.append((np.cumsum(full), np.cumsum(full * near_k)))
 
-    def value(self, window: int, depth_km: float) -> float:
-        """Value of the ground up to ``depth_km`` beyond Ukraine's forward edge.
+    def value(self, window: int, depth_km: float, growth: float = 0.0) -> float:
+        """Value of the ground up to ``depth_km`` beyond Ukraine's forward edge, with
+        every value raised by ``growth`` (a share, ``growth_share``) of its gap to full.
 
         A cell counts for the share of its depth the attack has passed (it spans
         ``cell_km`` from its near edge), so the value grows smoothly with depth and is the
         same at any cell size, instead of jumping by a row of cells at a time.
         """
-        c = self.cell_km
-        return (self._passed(window, depth_km) - self._passed(window, depth_km - c)) / c
+        v = self._value(window, depth_km, self.weight[window], self.moment[window])
+        if growth <= 0.0:
+            return v
+        return v + growth * (self._value(window, depth_km, *self.full[window]) - v)
 
-    def _passed(self, window: int, u: float) -> float:
+    def _value(self, window: int, depth_km: float, weight: np.ndarray,
+               moment: np.ndarray) -> float:
+        c = self.cell_km
+        return (self._passed(window, depth_km, weight, moment)
+                - self._passed(window, depth_km - c, weight, moment)) / c
+
+    def _passed(self, window: int, u: float, weight: np.ndarray, moment: np.ndarray
+                ) -> float:
         """Sum over cells of value x max(u - near edge, 0): the integral, in depth, of the
         value of the cells whose near edge lies within ``u``."""
         i = int(self.near[window].searchsorted(u, side="right"))
         if i == 0:
             return 0.0
-        return float(u * self.weight[window][i - 1] - self.moment[window][i - 1])
+        return float(u * weight[i - 1] - moment[i - 1])
 
-    def total(self, window: int) -> float:
-        """Everything an attack on the window could gain."""
+    def total(self, window: int, growth: float = 0.0) -> float:
+        """Everything an attack on the window could gain (at ``growth``, as ``value``)."""
         c = self.weight[window]
-        return float(c[-1]) if c.size else 0.0
+        v = float(c[-1]) if c.size else 0.0
+        if growth <= 0.0 or not c.size:
+            return v
+        return v + growth * (float(self.full[window][0][-1]) - v)
+
+
+class AimsError(ValueError):
+    """A run asks for an aims scenario the map does not declare."""
+
+
+def scenarios(spec: MapSpec) -> list[str]:
+    """The aims scenarios a map offers: ``oblast`` (every map's) and its own."""
+    return [IMPLICIT_AIMS, *sorted(spec.aims)]
+
+
+def check_scenario(spec: MapSpec, name: str, path: str | Path | None = None) -> None:
+    """Fail clearly, before a run starts, if the map (the file at ``path``, if given)
+    offers no aims scenario ``name``."""
+    if name not in scenarios(spec):
+        what = f"map file {path}" if path is not None else f"map {spec.map.name!r}"
+        raise AimsError(f"{what} declares no aims scenario {name!r} (its scenarios: "
+                        f"{', '.join(scenarios(spec))}); add [aims.{name}] to the map file "
+                        "or set aims_scenario to one of these")
+
+
+def growth_share(aims_growth: float, ratio: np.ndarray, required: float) -> np.ndarray:
+    """The share of the gap to full value by which aims have grown, at each expected
+    ratio: ``aims_growth`` x (ratio / required - 1), from 0 at the breakthrough ratio up
+    to at most 1 (everything at full value). Aims that expand as the balance shifts a
+    side's way (Goemans 2000; Reiter 2009; sources §7c): its best expected ratio is what
+    the side has learnt of the balance."""
+    return np.minimum(aims_growth * np.maximum(ratio / required - 1.0, 0.0), 1.0)
+
+
+@lru_cache(maxsize=32)
+def cell_values(raster: Raster, name: str, beyond: float) -> np.ndarray:
+    """Each cell's value (flat, read-only; a fraction of a km² of the oblast) under the
+    aims scenario ``name``, from the region its centre lies in (the highest, where they
+    overlap), or ``elsewhere`` (``beyond`` if the scenario gives none)."""
+    check_scenario(raster.spec, name)
+    values, elsewhere = _scenario(raster.spec, name, beyond)
+    pts = np.column_stack([raster.x_km.ravel(), raster.y_km.ravel()])
+
+    def inside(region: str) -> np.ndarray:
+        if region == OBLAST_REGION:  # the raster's own cells of the oblast
+            return raster.in_oblast.ravel()
+        return _region_path(raster.spec, region).contains_points(pts)
+
+    out = _valued(values, elsewhere, inside)
+    out.flags.writeable = False
+    return out
+
+
+@lru_cache(maxsize=32)
+def town_values(raster: Raster, name: str, beyond: float) -> tuple[float, ...]:
+    """The value of the ground at each town's centre (not its cell: whether a town
+    counts must not flip with the cell size)."""
+    check_scenario(raster.spec, name)
+    values, elsewhere = _scenario(raster.spec, name, beyond)
+    pts = np.array([[t.x_km, t.y_km] for t in raster.towns]).reshape(-1, 2)
+    return tuple(float(v) for v in _valued(
+        values, elsewhere, lambda region: _region_path(raster.spec, region).contains_points(pts)))
+
+
+def _scenario(spec: MapSpec, name: str, beyond: float) -> tuple[dict[str, float], float]:
+    """A scenario's region values and its value elsewhere."""
+    if name == IMPLICIT_AIMS:
+        return {OBLAST_REGION: 1.0}, beyond
+    s = spec.aims[name]
+    return dict(s.values), beyond if s.elsewhere is None else s.elsewhere
+
+
+def _valued(values: dict[str, float], elsewhere: float,
+            inside: Callable[[str], np.ndarray]) -> np.ndarray:
+    """The highest value of the regions covering each point, else ``elsewhere``."""
+    best: np.ndarray | None = None
+    for region, v in values.items():
+        mask = inside(region)
+        here = np.where(mask, v, -1.0)
+        best = here if best is None else np.maximum(best, here)
+    assert best is not None  # a scenario values at least one region
+    return np.where(best >= 0.0, best, elsewhere)
+
+
+def _region_path(spec: MapSpec, region: str) -> MplPath:
+    """A region's outline in the theatre's km."""
+    frame = TheatreFrame.of(spec)
+    ring = spec.oblast.ring() if region == OBLAST_REGION else [
+        tuple(p) for p in spec.regions[region].outline]
+    return MplPath(frame.project_pairs(ring), closed=False)
 
 
 def corridor(th: Theatre, frontage_km: float, axis: tuple[float, float, float, float]

@@ -40,8 +40,10 @@ class MainEffort:
         if window >= 0:
             self.cell = self.m.theatre.front_point(float(lines.windows.centre[window]))
 
-    def open_breach(self, window: int) -> None:
-        """The main effort strikes the ``attack_frontage_km`` of front of ``window``."""
+    def open_breach(self, window: int, ahead_km: float = 0.0) -> None:
+        """The main effort strikes the ``attack_frontage_km`` of front of ``window``, from
+        Russia's edge there, or ``ahead_km`` in front of it where its massing stood inside
+        the zone (``model/springboard.py``)."""
         m = self.m
         self.aim(window)
         axis = axis_of_advance(m.theatre, m.p.attack_frontage_km,
@@ -49,6 +51,8 @@ class MainEffort:
         cells, along, share = corridor(m.theatre, m.p.attack_frontage_km, axis)
         self.breach = Strip.of(cells[share >= 0.5], along)  # the cells mostly inside it
         self.breach_depth = float(m.lines.ru_depth[self.sector])
+        if ahead_km > 0.0:
+            self.breach_depth += ahead_km
         self.breach_pulse = 0
 
     def follow_recut(self) -> None:

@@ -2,11 +2,12 @@
 
 A map file can load and still fail every run that uses it, or run without doing what it
 was asked: a theatre too large for the cell size (the raster would not fit in memory), no
-front at all (water over all the ground Ukraine holds along the line), a zone the
-agreement asks for that the map does not define, or one that covers none of the ground
-Ukraine holds (a "withdrawal" that cedes nothing). :func:`run_map_problem` finds these
-for one parameter set, so that ``dmzsim sim``, ``dmzsim run`` (for every arm and design
-point of an experiment) and the visual run refuse before anything runs or is written.
+front at all (water over all the ground Ukraine holds along the line), an aims scenario it
+does not declare, a zone the agreement asks for that the map does not define, or one that
+covers none of the ground Ukraine holds (a "withdrawal" that cedes nothing).
+:func:`run_map_problem` finds these for one parameter set, so that ``dmzsim sim``,
+``dmzsim run`` (for every arm and design point of an experiment) and the visual run
+refuse before anything runs or is written.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from dmzsim.model import zones
+from dmzsim.model import aims, zones
 from dmzsim.model.front import front_cells
 from dmzsim.model.params import Params
 from dmzsim.model.theatre import _active_stretch, cached_raster
@@ -24,7 +25,8 @@ from dmzsim.model.theatre_map import load_map as load_map
 
 @dataclass(frozen=True)
 class MapProblem:
-    """What is wrong, and the parameter that meets it (``cell_km``, ``unilateral_zone``),
+    """What is wrong, and the parameter that meets it (``cell_km``, ``unilateral_zone``,
+    ``aims_scenario``),
     or None when the map itself is at fault whatever the parameters."""
 
     param: str | None
@@ -48,6 +50,10 @@ def run_map_problem(map_path: str | Path | None, p: Params) -> MapProblem | None
                           f"in the oblast (at cells of {p.cell_km:g} km), so there is no "
                           "front to model: water covers it, or the line runs along the "
                           "theatre's edge")
+    try:
+        aims.check_scenario(spec, p.aims_scenario, path)
+    except aims.AimsError as err:
+        return MapProblem("aims_scenario", str(err))
     name = zones.ceded_zone(p)
     if name is None:
         return None

@@ -18,7 +18,7 @@ from pathlib import Path
 from random import Random  # noqa: TID251 (Mesa grids take a seeded random.Random)
 
 import numpy as np
-from dmzsim.model import zones
+from dmzsim.model import aims, zones
 from dmzsim.model.map_schema import map_warnings
 from dmzsim.model.params import Params
 from dmzsim.model.theatre import Theatre, TheatreGrid, cached_raster
@@ -67,6 +67,8 @@ class MapInspection:
     sector_lengths_km: list[float]
     zones: list[ZoneRow]
     warnings: list[str] = field(default_factory=list)
+    #: each aims scenario: the ground Ukraine holds, in km² of aims (its towns aside)
+    aims_km2: dict[str, float] = field(default_factory=dict)
 
 
 def _theatre(raster: Raster, p: Params) -> Theatre:
@@ -147,7 +149,16 @@ def inspect_map(path: str | Path | None = None, **params: object) -> MapInspecti
         path=path, name=spec.map.name, date=spec.map.date.isoformat(), cell_km=p.cell_km,
         shape=raster.shape, areas_km2=_areas(raster), towns=_towns(raster),
         sector_km=p.sector_km, sector_lengths_km=[float(x) for x in th.front_km],
-        zones=_zone_rows(raster, p), warnings=map_warnings(spec))
+        zones=_zone_rows(raster, p), warnings=map_warnings(spec),
+        aims_km2=_aims_worth(raster, p))
+
+
+def _aims_worth(raster: Raster, p: Params) -> dict[str, float]:
+    """What the ground Ukraine holds is worth to Russia under each aims scenario (km² of
+    aims, at ``beyond_aims_value`` where a scenario leaves it to the parameter)."""
+    held = (raster.ua_held & ~raster.impassable).ravel()
+    return {name: float(aims.cell_values(raster, name, p.beyond_aims_value)[held].sum())
+            * raster.cell_area_km2 for name in aims.scenarios(raster.spec)}
 
 
 def render_text(m: MapInspection) -> str:
@@ -180,6 +191,8 @@ def render_text(m: MapInspection) -> str:
                 f"{z.ua_left_in_oblast_km2:,.0f} km² of the oblast;",
                 f"    {z.sectors_after} sectors after, {z.front_km_after:.0f} km of front, "
                 f"{fronted}"]
+    out += ["", "aims scenarios: the ground Ukraine holds, in km² of aims"]
+    out += [f"  {name:<20} {worth:>9,.0f}" for name, worth in m.aims_km2.items()]
     out += [f"warning: {w}" for w in m.warnings]
     return "\n".join(out)
 

@@ -13,13 +13,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+from dmzsim.common.labels import Spot, place_labels
 from dmzsim.model.forces import UA
 from dmzsim.model.map_geometry import TheatreFrame
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.transforms import Bbox
 
 if TYPE_CHECKING:
     from dmzsim.model.theatre import Theatre
@@ -33,6 +36,8 @@ TOWN_COLOURS = {"ukraine": ("#1f3f77", "town held by Ukraine"),
                 "russia": ("#7a1f17", "town held by Russia"),
                 "zone": ("#8c6d00", "town in the zone")}
 OUTLINE = "#000000"
+TOWN_MARKER_PT = 3.5  # a town's marker, points
+LABEL_FONT_SIZES = (5.5, 5.0, 4.5)  # points; a name shrinks before it moves away
 #: Sector borders are drawn this far either side of the front (km; at least two cells).
 BORDER_BAND_KM = 8.0
 
@@ -91,15 +96,43 @@ def _panel(ax, th: Theatre, title: str) -> None:
     for t in r.towns:
         x, y = (t.cell[0] + 0.5) * r.cell_km, (t.cell[1] + 0.5) * r.cell_km
         colour = TOWN_COLOURS[town_side(th, t.cell)][0]
-        ax.plot(x, y, "s" if t.fortress_belt else "o", ms=3.5, color=colour,
+        ax.plot(x, y, "s" if t.fortress_belt else "o", ms=TOWN_MARKER_PT, color=colour,
                 markeredgecolor="white", markeredgewidth=0.4)
-        ax.annotate(t.name, (x, y), fontsize=5.5, xytext=(2, 2), textcoords="offset points")
     ax.set_title(f"{title}: {th.n_sectors} sectors, {th.front_km.sum():.0f} km of front",
                  fontsize=8)
     ax.set_aspect("equal")
     ax.tick_params(labelsize=6)
     ax.set_xlabel("km east", fontsize=6)
     ax.set_ylabel("km north", fontsize=6)
+
+
+def _label_towns(fig: Figure, ax, th: Theatre) -> None:
+    """Name the towns where no name overlaps another or covers a town (fortress belt
+    first); a name with no free spot is left out. Needs the figure's final layout."""
+    towns = th.raster.towns
+    order = sorted(range(len(towns)), key=lambda i: (not towns[i].fortress_belt,
+                                                     towns[i].name))
+    xy = np.array([[(towns[i].cell[0] + 0.5) * th.cell_km,
+                    (towns[i].cell[1] + 0.5) * th.cell_km] for i in order]).reshape(-1, 2)
+    texts = [ax.annotate(towns[i].name, tuple(p), xytext=(2, 2), textcoords="offset points",
+                         fontsize=LABEL_FONT_SIZES[0]) for i, p in zip(order, xy, strict=True)]
+    renderer = fig.canvas.get_renderer()
+
+    def measure(j: int, size: float, spot: Spot) -> Bbox:
+        texts[j].set_fontsize(size)
+        texts[j].set_position(spot[:2])
+        texts[j].set_ha(spot[2])
+        texts[j].set_va(spot[3])
+        return texts[j].get_window_extent(renderer)
+
+    half = [TOWN_MARKER_PT / 2.0 * fig.dpi / 72 + 1] * len(order)
+    choice, _ = place_labels(ax.transData.transform(xy), half, measure, ax.bbox,
+                             LABEL_FONT_SIZES)
+    for j, picked in enumerate(choice):
+        if picked is None:
+            texts[j].set_visible(False)
+        else:
+            measure(j, *picked)
 
 
 def legend_handles() -> list:
@@ -129,6 +162,11 @@ def figure(heading: str, panels: list[tuple[str, Theatre]]) -> Figure:
     fig.legend(handles=handles, loc="outside lower center", ncols=math.ceil(len(handles) / 2),
                fontsize=7, frameon=False)
     fig.suptitle(heading, fontsize=9)
+    FigureCanvasAgg(fig)
+    fig.draw_without_rendering()  # the final layout, so labels are measured where drawn
+    fig.set_layout_engine("none")
+    for ax, (_, th) in zip(axes, panels, strict=False):
+        _label_towns(fig, ax, th)
     return fig
 
 

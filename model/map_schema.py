@@ -22,6 +22,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -198,6 +199,44 @@ class ForceValue(_Strict):
     source: str = Field(min_length=1)
 
 
+#: The region every map has: its own ``[oblast]`` outline. A scenario names it without
+#: declaring it, and no ``[regions.<name>]`` may take its name.
+OBLAST_REGION = "oblast"
+#: The aims scenario every map has, without declaring it: its oblast at full value,
+#: ground elsewhere at the parameter ``beyond_aims_value``. No ``[aims.<name>]`` may take
+#: its name, so the default (``aims_scenario``) means the same on every map.
+IMPLICIT_AIMS = "oblast"
+#: How sure the sources make a scenario, in the marks of the domain facts.
+Confidence = Literal["H", "M-H", "M", "L-M", "L"]
+#: The value of a km² of a region, as a fraction of a km² of the oblast's.
+AimValue = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class Region(_Strict):
+    """``[regions.<name>]``: ground an aims scenario can value, as a polygon (it may
+    reach beyond the theatre; only the part inside counts)."""
+
+    outline: Polygon
+    description: str = ""
+    source: str = Field(min_length=1)
+
+
+class AimsScenario(_Strict):
+    """``[aims.<name>]``: one reading of Russia's aims, as values of named regions.
+
+    ``values`` gives each region it names (``oblast`` or a ``[regions.<name>]``) its
+    value, a fraction of a km² of the oblast; where regions overlap the highest value
+    wins. Ground no region covers is worth ``elsewhere`` (if absent, the parameter
+    ``beyond_aims_value``).
+    """
+
+    description: str = ""
+    source: str = Field(min_length=1)
+    confidence: Confidence
+    values: dict[str, AimValue] = Field(min_length=1)
+    elsewhere: AimValue | None = None
+
+
 class MapSpec(_Strict):
     """A whole map file, validated."""
 
@@ -208,6 +247,35 @@ class MapSpec(_Strict):
     zones: dict[str, Zone] = Field(default_factory=dict)
     forces: dict[str, ForceValue] = Field(default_factory=dict)
     water: dict[str, Water] = Field(default_factory=dict)
+    regions: dict[str, Region] = Field(default_factory=dict)
+    aims: dict[str, AimsScenario] = Field(default_factory=dict)
+
+    @field_validator("regions")
+    @classmethod
+    def _region_names(cls, regions: dict[str, Region]) -> dict[str, Region]:
+        if OBLAST_REGION in regions:
+            raise ValueError(f"regions.{OBLAST_REGION}: the name of the map's own [oblast] "
+                             "outline; give the region another name")
+        return regions
+
+    @field_validator("aims")
+    @classmethod
+    def _aims_name_regions(cls, aims: dict[str, AimsScenario],
+                           info: ValidationInfo) -> dict[str, AimsScenario]:
+        if IMPLICIT_AIMS in aims:
+            raise ValueError(f"aims.{IMPLICIT_AIMS}: the scenario every map has (its oblast "
+                             "at full value, elsewhere beyond_aims_value); give the scenario "
+                             "another name")
+        if "regions" not in info.data:  # the regions failed: their errors say why
+            return aims
+        known = [OBLAST_REGION, *sorted(info.data["regions"])]
+        for name, scenario in aims.items():
+            for region in scenario.values:
+                if region not in known:
+                    raise ValueError(f"aims.{name}.values.{region}: no such region (the "
+                                     f"map's regions: {', '.join(known)}); declare "
+                                     f"[regions.{region}] or name one of these")
+        return aims
 
     @field_validator("forces")
     @classmethod

@@ -16,7 +16,7 @@ import mesa
 import numpy as np
 from dmzsim.agents.commands import Guarantor, RussiaCommand, UkraineCommand
 from dmzsim.agents.force_unit import ForceUnit
-from dmzsim.model import zones
+from dmzsim.model import aims, springboard, zones
 from dmzsim.model.agreement import NEVER, build_timeline
 from dmzsim.model.forces import RU, UA, ForceTable, Posture
 from dmzsim.model.lines import Lines, along_front
@@ -28,6 +28,7 @@ from dmzsim.model.processes.monitoring import Monitoring
 from dmzsim.model.processes.movement import Movement
 from dmzsim.model.processes.recording import Recording, RunRecord, mark_resumption
 from dmzsim.model.processes.regeneration import Regeneration
+from dmzsim.model.processes.shocks import Shocks
 from dmzsim.model.rng import SeedLike, Streams, mesa_seed
 from dmzsim.model.theatre import Theatre, TheatreGrid, cached_raster
 
@@ -65,6 +66,7 @@ class CeasefireModel(mesa.Model):
         explicit = Params.explicit(params, overrides)
         raster = cached_raster(map_path, Params.build(explicit).cell_km)
         self.p = Params.build({**zones.map_forces(raster.spec), **explicit})
+        aims.check_scenario(raster.spec, self.p.aims_scenario)
         self.streams = Streams(rng)
         self.day = 0
         self.phase = "ceasefire"
@@ -77,6 +79,7 @@ class CeasefireModel(mesa.Model):
         self.fortification = Fortification(self)
         self.monitoring = Monitoring(self)
         self.combat = Combat(self)
+        self.shocks = Shocks(self)
         self.lines = Lines(self)
         self.effort = MainEffort(self)
         self._build_theatre(raster)
@@ -89,7 +92,8 @@ class CeasefireModel(mesa.Model):
         self.datacollector = self.recording.datacollector
         self.processes: tuple[Process, ...] = (
             self.regeneration, self.movement, self.fortification, self.monitoring,
-            self.russia, self.ukraine, self.combat, self.guarantor, self.recording)
+            self.shocks, self.russia, self.ukraine, self.combat, self.guarantor,
+            self.recording)
         mark_resumption(self)
         if self.timeline.war_from_start:
             self.record.day_resumed = 0.0
@@ -189,9 +193,11 @@ class CeasefireModel(mesa.Model):
         4. Fortification: Ukraine digs on its manned line; works in the zone decay.
         5. Monitoring: each sector may detect a build-up on its front and small
            violations; a first detection warns Ukraine.
-        6. Decisions: Russia reviews whether and where to mass and resume (the value of
-           resuming now against keeping the ceasefire and against resuming later);
-           Ukraine commits reserves to the most threatened sector, and stands them down.
+        6. Decisions: exogenous shocks may arrive (politics at home, the guarantor's
+           resolve, an incident at the line) and bring Russia's review forward; Russia
+           reviews whether and where to mass and resume (the value of resuming now
+           against keeping the ceasefire and against resuming later); Ukraine commits
+           reserves to the most threatened sector, and stands them down.
         7. Combat on sectors in contact and at the main effort's breach: attrition,
            advance, cells and towns change hands; the theatre is cut again along the
            line when fighting has moved it far.
@@ -247,8 +253,9 @@ class CeasefireModel(mesa.Model):
 
     def resume_war(self, window: int, estimate: float) -> None:
         """Russia relaunches the offensive, with its main effort on ``window``."""
-        self.phase = "resumed"
         sector = int(self.lines.windows.owner[window])
+        ahead = float(springboard.ahead_km(self)[sector])  # massed inside the zone, if so
+        self.phase = "resumed"
         rec = self.record
         rec.day_resumed = float(self.day)
         mark_resumption(self)
@@ -258,7 +265,7 @@ class CeasefireModel(mesa.Model):
         rec.warning_days = self.monitoring.warning_days(sector)
         f = self.forces
         f.posture[: f.n][f.mask(RU, Posture.CONCENTRATE)] = Posture.ATTACK
-        self.effort.open_breach(window)
+        self.effort.open_breach(window, ahead)
         self._turn_withdrawal_around()
         self.guarantor.respond_to_attack()
         self.ukraine.warn(sector)

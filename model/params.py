@@ -33,6 +33,7 @@ Sequencing = Literal[
 ]
 DmzShape = Literal["unilateral", "mirrored"]
 WarningModel = Literal["capped", "continuous"]
+AttackDay = Literal["review", "after_massing"]
 
 SEQUENCING_ARMS: tuple[str, ...] = (
     "no_deal",
@@ -162,6 +163,16 @@ class Params(BaseModel):
         10_000.0, "personnel per month", "sources §4.2 (~20k AWOL cases in Oct 2025, "
         "the peak); assumption: half that as a steady drain",
         "Ukrainian losses to desertion and AWOL, all theatres.", ge=0.0, le=100_000.0)
+    ua_pause_awol_factor: float = P(
+        1.0, "fraction", "sources §4.2 (AWOL peaked in wartime, Oct 2025); assumption: "
+        "1 keeps desertion at its wartime rate in a pause, ~0.5 matches the halved "
+        "mobilisation", "Ukrainian desertion during a ceasefire, relative to wartime.",
+        ge=0.0, le=3.0)
+    recruitment_noise_sd: float = P(
+        0.0, "log s.d. per month", "assumption: monthly sign-ups swing with bonuses and "
+        "call-ups (sources §4.1: 30-45k/month; §4.2: 25-30k/month), about ±15%; 0 keeps "
+        "a fixed rate", "Spread of each side's recruitment from month to month (a "
+        "lognormal factor of mean 1, drawn every 30 days).", ge=0.0, le=2.0)
     ru_theatre_share: float = P(
         0.43, "fraction", "sources §4.6 (~300k of ~700k in Donetsk, see ru_initial)",
         "Share of Russian recruitment that reaches the Donetsk theatre.", ge=0.0, le=1.0)
@@ -300,6 +311,12 @@ class Params(BaseModel):
         180, "days", "sources §4.8 (DDIS: a local war about six months after a freeze); "
         "0 turns off the comparison with resuming later",
         "How far ahead Russia compares resuming now with resuming later.", ge=0, le=1825)
+    decision_attack_day: AttackDay = P(
+        "review", "choice", "assumption: 'review' keeps the estimate as it was; "
+        "'after_massing' is what a staff would plan (a closing window, sources §7b: Powell "
+        "2006, must be caught a build-up ahead)",
+        "When a ceasefire review's estimate places the attack it weighs: on the review's "
+        "day, or concentration_days later, when the massing it starts would be done.")
     discount_per_year: float = P(
         0.2, "fraction per year", "assumption: a strained war economy (sources §7b) and an "
         "uncertain future make a gain a year later worth a fifth less",
@@ -308,7 +325,20 @@ class Params(BaseModel):
         0.25, "fraction", "assumption: no source prices ground (sources §7b); the stated aim "
         "is the whole of Donetsk oblast (§2.1), ground beyond it is worth less",
         "Value of a km² beyond Russia's aims, relative to a km² of its aims (the map's "
-        "oblast).", ge=0.0, le=1.0)
+        "oblast): ground no region of the aims scenario covers, unless the scenario "
+        "gives its own value elsewhere.", ge=0.0, le=1.0)
+    aims_scenario: str = P(
+        "oblast", "name", "map file: its [aims.<name>] scenarios (the default map's: "
+        "sources §2.1, §7c); 'oblast', which every map has, is the map's oblast at full "
+        "value and ground beyond at beyond_aims_value",
+        "Which of the map's aims scenarios values the ground Russia could take.",
+        min_length=1)
+    aims_growth: float = P(
+        0.0, "fraction per unit of ratio", "sources §7c (aims grow with success: Goemans "
+        "2000, Reiter 2009; no calibration for this war); 0 turns it off",
+        "How fast ground below full value rises towards it as Russia's best expected "
+        "ratio exceeds breakthrough_ratio: a share aims_growth x (ratio / "
+        "breakthrough_ratio - 1), at most 1, of the gap to full value.", ge=0.0, le=10.0)
     belt_town_value_km2: float = P(
         300.0, "km² of aims", "assumption: the fortress belt is what the demand for the "
         "rest of Donetsk is about (sources §1.3, §2.1); each town is worth as much as a "
@@ -335,6 +365,13 @@ class Params(BaseModel):
         "(sources §7b); calibrated with resumption_cost_km2 to the frozen line's failure "
         "rate and falling hazard (§6.1-6.2, docs/validation.md)",
         "What each year of ceasefire adds to the cost of ending it.", ge=0.0, le=100_000.0)
+    ceasefire_dividend_years: float = P(
+        0.0, "years", "sources §7b (the frozen assets, ~$300bn, and sanctions relief are a "
+        "stock gained once; the economy recovers towards its trend); §4.8 (reconstitution "
+        "takes 2-5 years); 0 keeps an accrual without bound",
+        "Time constant with which the dividend approaches its ceiling "
+        "(ceasefire_dividend_km2_per_year x this); 0: it grows without bound. About 2 "
+        "years bounds it at ~3,000 km² of aims.", ge=0.0, le=50.0)
     political_noise: float = P(
         0.5, "log s.d.", "assumption: what breaking a ceasefire would cost at home and "
         "abroad moves with events (sources §7b); the cost is misread by up to ~±50%",
@@ -343,10 +380,55 @@ class Params(BaseModel):
     review_interval_days: int = P(
         14, "days", "assumption: a fortnightly staff-planning cycle",
         "Days between Russia's reviews of whether to resume.", ge=1, le=365)
+    review_jitter_days: int = P(
+        0, "days", "assumption: a staff cycle slips with events; 0 keeps the fixed "
+        "fortnightly lattice",
+        "In a ceasefire, each interval between Russia's reviews is review_interval_days "
+        "plus a whole number of days drawn uniformly from -this..+this (3-7 unlocks the "
+        "lattice).", ge=0, le=180)
+    political_shock_per_year: float = P(
+        0.0, "events per year", "assumption: a change of leadership or of the politics at "
+        "home (an election, a crisis) a few times a decade (sources §7b: the cost of "
+        "breaking a deal is political); 0 switches them off, ~0.2-0.5 is plausible",
+        "Rate of domestic political shocks that move, for good, Russia's cost of ending "
+        "the ceasefire.", ge=0.0, le=12.0)
+    political_shock_sd: float = P(
+        0.5, "log s.d.", "assumption: a shock moves the political cost by up to ~±50%, "
+        "as political_noise misreads it",
+        "Size of a political shock: the log of the factor on the cost of ending the "
+        "ceasefire.", ge=0.0, le=3.0)
+    guarantor_shock_per_year: float = P(
+        0.0, "events per year", "assumption: a guarantor's government and resolve change "
+        "every few years (sources §3; Kenwick, §6.3: leverage wanes); 0 switches them off, "
+        "~0.2-0.3 is plausible", "Rate of changes in the guarantor's resolve.",
+        ge=0.0, le=12.0)
+    guarantor_shock_sd: float = P(
+        0.5, "log s.d.", "assumption: a new government may halve or double its resolve",
+        "Size of a change of resolve: the log of the factor on the guarantor's "
+        "credibility (capped at 1).", ge=0.0, le=3.0)
+    zone_incident_per_year: float = P(
+        0.0, "events per year", "sources §6.2 (the Donbas line saw some two dozen failed "
+        "ceasefires in 2014-2022); assumption: a serious incident at the line a few times a "
+        "year; 0 switches them off, ~2-4 is plausible",
+        "Rate of incidents at the line that may escalate; each brings Russia's review "
+        "forward to the day.", ge=0.0, le=52.0)
+    incident_cost_relief: float = P(
+        0.3, "fraction", "assumption: a clash is a pretext that lowers the political cost of "
+        "ending the ceasefire (Fortna §6.1: agreements work partly by controlling "
+        "accidents)", "Share of the cost of ending the ceasefire an incident waives at the "
+        "review it triggers.", ge=0.0, le=1.0)
     concentration_days: int = P(
         21, "days", "assumption: moving brigades to one sector under observation takes "
         "weeks", "Days Russia needs to mass its reserve on the chosen sector.",
         ge=1, le=365)
+    ru_zone_entry: float = P(
+        0.0, "fraction of the gap between the lines", "sources §2.1 (point 21(d): Russian "
+        "forces do not enter the zone), §6.3 (Fearon: conceded ground cannot be promised "
+        "not to be used); assumption: 0 keeps the promise, how far Russia would break it "
+        "is not known", "How far into a zone it promised not to enter Russia stages the "
+        "forces it masses, as a share of the way across to Ukraine's line (a violation the "
+        "monitors can see; the offensive starts from there). 0: it stays out.",
+        ge=0.0, le=1.0)
     ua_alert_response_days: int = P(
         5, "days", "assumption: reserve brigades move within a week on warning",
         "Days a Ukrainian reserve needs to reach a threatened sector.", ge=1, le=90)

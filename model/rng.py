@@ -18,6 +18,9 @@ STREAM_IDS: dict[str, int] = {
     "violations": 4,
     # 5 and 6 were streams nobody drew from; their numbers stay retired
     "responses": 7,
+    "shocks": 8,
+    "regeneration": 9,
+    "reviews": 10,
 }
 
 SeedLike = int | np.random.SeedSequence
@@ -54,3 +57,6 @@ class Streams:
     monitoring: np.random.Generator
     violations: np.random.Generator
     responses: np.random.Generator
+    shocks: np.random.Generator
+    regeneration: np.random.Generator
+    reviews: np.random.Generator

@@ -328,6 +328,9 @@ for id_, kind, extra, needle in [
     ("zone-missing", "no_zones", [],
      "parameter 'unilateral_zone' = 'unilateral': map file {map} defines no zone 'unilateral'"),
     ("water-everywhere", "wet", [], "map file {map}: " + NO_FRONT),
+    ("aims-missing", "far", ["--set", "aims_scenario=claimed"],
+     "parameter 'aims_scenario' = 'claimed': map file {map} declares no aims scenario "
+     "'claimed' (its scenarios: oblast"),
     ("continent", "continent", [],
      "parameter 'cell_km' = 2.0: map file {map}: its theatre, 7,176 x 4,443 km, " + TOO_LARGE),
 ]:
@@ -869,6 +872,68 @@ def _(tmp: Path):
 
 
 # ------------------------------------------------------------------------------------------------
+# --- levers, uncertainties and robustness (dmzsim robust): refused before anything runs ------
+ROBUST = {"name": "rob", "root_seed": 7, "replicates": 2, "horizon_days": 60,
+          "levers": {"policies": {"tf": {"sequencing": "territory_first"},
+                                  "gf": {"sequencing": "guarantees_first"}}},
+          "uncertainties": {"sampler": "lhs", "samples": 4, "parameters": {
+              "guarantee_credibility": {"min": 0.1, "max": 0.9}}}}
+
+
+def robust_case(id_: str, changes: dict, needle: str) -> None:
+    def setup(tmp: Path, changes: dict = changes, needle: str = needle):
+        path = tmp / "exp.toml"
+        config = {k: v for k, v in {**ROBUST, **changes}.items() if v is not None}
+        path.write_text(tomlout.dumps(config))
+        return (["robust", str(path), "--out", str(tmp / "out"), "--serial", *FAKE],
+                f"experiment {path}: {needle}")
+    CASES.append(Case(f"robust-{id_}", setup))
+
+
+UNCERTAIN = ROBUST["uncertainties"]
+for id_, changes, needle in [
+    ("unknown-lever", {"levers": {"policies": {"a": {"sequencig": "frozen_line"}}}},
+     "levers.policies.a.sequencig = 'frozen_line': unknown model parameter; did you mean "
+     "'sequencing'?"),
+    ("bad-lever-value", {"levers": {"grid": {"dmz_width_km": [5.0, 500.0]}}},
+     "levers.grid.dmz_width_km[1] = 500.0"),
+    ("unknown-uncertainty", {"uncertainties": {**UNCERTAIN, "parameters": {
+        "regen": {"min": 0.1, "max": 0.9}}}},
+     "uncertainties.parameters.regen = {'min': 0.1, 'max': 0.9}: unknown model parameter"),
+    ("lever-also-uncertainty", {"uncertainties": {**UNCERTAIN, "parameters": {
+        "sequencing": ["frozen_line", "territory_first"]}}},
+     "uncertainties.parameters.sequencing = '{...}': 'sequencing' is also a lever"),
+    ("empty-range", {"uncertainties": {**UNCERTAIN, "parameters": {
+        "guarantee_credibility": {"min": 0.5, "max": 0.5}}}},
+     "uncertainties.parameters.guarantee_credibility = {'min': 0.5, 'max': 0.5}: "
+     "Value error, an empty range"),
+    ("range-out-of-bounds", {"uncertainties": {**UNCERTAIN, "parameters": {
+        "guarantee_credibility": {"min": 0.5, "max": 3.0}}}},
+     "uncertainties.parameters.guarantee_credibility.max = 3.0"),
+    ("no-such-sampler", {"uncertainties": {**UNCERTAIN, "sampler": "latin"}},
+     "uncertainties.sampler = 'latin'"),
+    ("sampler-without-samples", {"uncertainties": {"sampler": "lhs", "parameters": {
+        "guarantee_credibility": {"min": 0.1, "max": 0.9}}}},
+     "uncertainties.samples = None: 'lhs' needs samples"),
+    ("sobol-with-named-values", {"uncertainties": {"sampler": "sobol", "samples": 4,
+                                                   "parameters": {"dmz_shape": ["mirrored"]}}},
+     "uncertainties.parameters.dmz_shape = ['mirrored']: sampler 'sobol' needs ranges"),
+    ("threshold-unknown-output", {"robustness": {"thresholds": ["p_resumed <= 0.1"]}},
+     "robustness.thresholds[0] = 'p_resumed <= 0.1': unknown output 'p_resumed'"),
+    ("threshold-not-a-comparison", {"robustness": {"thresholds": ["p_resumption ~ 0.1"]}},
+     "robustness.thresholds = ['p_resumption ~ 0.1']: Value error"),
+    ("rank-by-unknown-output", {"robustness": {"rank_by": ["safety"]}},
+     "robustness.rank_by[0] = 'safety': unknown output"),
+    ("levers-without-uncertainties", {"uncertainties": None},
+     "uncertainties = None: a robust experiment needs both"),
+    ("levers-and-arms", {"arms": {"x": {"sequencing": "no_deal"}}},
+     "arms = ['x']: [levers] gives the policies as arms"),
+    ("baseline-world-beyond", {"robustness": {"baseline_world": 4}},
+     "robustness.baseline_world = 4: there are 4 worlds"),
+]:
+    robust_case(id_, changes, needle)
+
+
 def test_the_battery_is_large_and_its_cases_distinct() -> None:
     ids = [c.id for c in CASES]
     assert len(ids) == len(set(ids))

@@ -40,6 +40,13 @@ CONTEXT: dict[str, dict] = {
     "campaign_days": {"campaign_days": 20},
     "lookahead_days": {"lookahead_days": 14, "discount_per_year": 0.0, "ru_theatre_share": 1.0,
                        "campaign_days": 20},
+    "ceasefire_dividend_years": {"sequencing": "frozen_line", "ceasefire_dividend_years": 0.1,
+                                 "ceasefire_dividend_km2_per_year": 3000.0},
+    "political_shock_sd": {"political_shock_per_year": 6.0, "sequencing": "frozen_line",
+                           "resumption_cost_km2": 300.0},
+    "guarantor_shock_sd": {"guarantor_shock_per_year": 6.0},
+    "incident_cost_relief": {"zone_incident_per_year": 26.0, "sequencing": "frozen_line",
+                             "resumption_cost_km2": 300.0},
 }
 
 
@@ -53,6 +60,8 @@ def _other_value(name: str, value, field) -> typing.Any:
         hi = getattr(m, "le", hi)
     if isinstance(value, bool):
         return not value
+    if name == "aims_scenario":  # a name the map defines: another of its aims scenarios
+        return next(a for a in load_map(SMALL_MAP).aims if a != value)
     if isinstance(value, str):  # a name the map defines: another of its zones
         return next(z for z in load_map(SMALL_MAP).zones if z != value)
     if isinstance(value, int):

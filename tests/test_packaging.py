@@ -29,9 +29,11 @@ def _installed_packages() -> dict[str, Path]:
 
 
 def _data_packages() -> set[str]:
-    """The folders of data the wheel carries: the maps, and each published reference."""
+    """The folders of data the wheel carries: the maps, the conflict data and the targets
+    computed from it, and each published reference."""
     refs = (ROOT / "runs" / "reference").iterdir()
-    return {"dmzsim.model.maps", "dmzsim.runs.reference",
+    return {"dmzsim.model.maps", "dmzsim.analysis.data", "dmzsim.runs.targets",
+            "dmzsim.runs.reference",
             *(f"dmzsim.runs.reference.{d.name}" for d in refs if d.is_dir())}
 
 
@@ -119,7 +121,9 @@ def test_the_wheel_alone_runs_and_verifies_published_experiments_by_name(tmp_pat
         assert z.read(top).decode().split() == ["dmzsim"]
         names = set(z.namelist())
     assert {"dmzsim/runs/sequencing.toml", "dmzsim/runs/reference/sequencing/runs.parquet",
-            "dmzsim/model/maps/donetsk_2026-02.toml"} <= names
+            "dmzsim/model/maps/donetsk_2026-02.toml", "dmzsim/analysis/data/ucdp_acd.rda",
+            "dmzsim/analysis/data/README.md", "dmzsim/runs/targets/conflict_recurrence.toml"
+            } <= names
 
     venv = tmp_path / "venv"
     _run([sys.executable, "-m", "venv", str(venv)], tmp_path, env)

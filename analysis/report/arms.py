@@ -20,8 +20,9 @@ from dmzsim.analysis.tables import arm_label, resumption_by
 from dmzsim.model import outputs
 
 # P(resumption) is also read off the survival curves by these days, where they fall
-# before the horizon: whether an offensive comes early or late matters, not only whether.
-RISK_DAYS = (180.0, 365.0)
+# before the horizon: whether an offensive comes early or late matters, not only whether;
+# up to five years, the two to five years reconstitution takes (sources §4.8).
+RISK_DAYS = (180.0, 365.0, 730.0, 1095.0, 1825.0)
 
 
 # --- numbers in words -----------------------------------------------------------------------

@@ -11,7 +11,8 @@ twice, so the Markdown and the HTML can never say different things. :func:`build
 the order of the sections; they live in :mod:`analysis.report.arms` (comparing the
 arms), :mod:`analysis.report.design` (depending on the design and outputs),
 :mod:`analysis.report.discovery` (scenario discovery and feature scores),
-:mod:`analysis.report.why` (Russia's decision read back) and
+:mod:`analysis.report.why` (Russia's decision read back),
+:mod:`analysis.report.robust` (policies under deep uncertainty, for ``dmzsim robust``) and
 :mod:`analysis.report.record` (what was run, provenance, methods); the report opens with
 :mod:`analysis.report.summary` (the question, the answer with its conditions, the cost).
 
@@ -25,14 +26,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from dmzsim.analysis.loader import ExperimentResults, load_experiment
-from dmzsim.analysis.report import arms, design, discovery, record, summary, why
+from dmzsim.analysis.report import arms, design, discovery, record, robust, summary, why
 from dmzsim.analysis.report.context import ReportContext, experiment_name
 from dmzsim.analysis.report.document import Doc, render_html, render_markdown
 from dmzsim.analysis.results_layout import ResultsLayout
 from dmzsim.common.files import write_text_atomic
 
 # The sections after the overview, in the order the report shows them (any order works).
-SECTIONS = (arms.headlines, arms.risk, arms.survival, arms.outcomes, why.why,
+SECTIONS = (robust.robust, arms.headlines, arms.risk, arms.survival, arms.outcomes, why.why,
             design.by_parameter, design.fan_charts, design.attack_map, design.sensitivity,
             discovery.discovery, discovery.feature_scoring)
 

@@ -12,12 +12,15 @@ model's own state and with the model's own rules:
   and only an offensive expected to break through (``breakthrough_ratio``, the 3:1 rule)
   is worth launching;
 * **gain**: the ground and towns that offensive would take within ``campaign_days``
-  (``kernels.campaign``), valued by Russia's aims: the map's oblast at full value, the
-  fortress-belt towns besides, ground beyond at ``beyond_aims_value``. Ground the deal
+  (``kernels.campaign``), valued by Russia's aims (``model/aims.py``: the map's aims
+  scenario, by default its oblast at full value, the fortress-belt towns besides, ground
+  beyond at ``beyond_aims_value``), grown towards full value as the expected ratio
+  exceeds the breakthrough ratio (``aims_growth``, 0 by default). Ground the deal
   has already handed over is not Ukraine's to lose and adds nothing;
 * **costs**: its forecast losses (priced at ``acceptable_losses_per_km2``), the
   guarantor's expected answer (credibility x ``guarantor_cost_km2``), and ending the
-  ceasefire (``resumption_cost_km2`` plus the dividend accrued while it held);
+  ceasefire (``resumption_cost_km2`` plus the dividend accrued while it held, without
+  bound or towards a ceiling, ``ceasefire_dividend_years``; moved by shocks);
 * **timing**: the same estimate at later reviews, using what Russia knows is coming —
   both sides' regeneration and readiness, the theatre caps, Ukraine's digging, the
   zone's works decaying, guarantees promised for their day with their delivery
@@ -35,7 +38,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-from dmzsim.model import balance, kernels, outputs
+from dmzsim.model import aims, balance, kernels, outputs, springboard
 from dmzsim.model.forces import RU, UA
 
 if TYPE_CHECKING:
@@ -45,9 +48,10 @@ CAMPAIGN_STEP_DAYS = 10  # the staff's forecast resolution; the fighting itself 
 TERMS = outputs.DECISION_TERMS
 #: The parameters the staff estimate reads (tests/test_processes.py holds this to the code).
 PARAMS = (
-    "acceptable_losses_per_km2", "attrition_rate_per_day", "breakthrough_pulse_days",
+    "acceptable_losses_per_km2", "aims_growth", "attrition_rate_per_day", "breakthrough_pulse_days",
     "breakthrough_ratio", "breakthrough_speed_km_per_day", "campaign_days",
-    "ceasefire_dividend_km2_per_year", "concentration_days", "consolidation_days",
+    "ceasefire_dividend_km2_per_year", "ceasefire_dividend_years", "concentration_days",
+    "consolidation_days", "decision_attack_day",
     "dig_days_to_full", "discount_per_year", "dmz_crossing_km_per_day",
     "era_advance_multiplier", "fortification_decay_days", "fortified_multiplier",
     "guarantor_combat_support", "guarantor_cost_km2", "hasty_multiplier", "lookahead_days",
@@ -116,12 +120,15 @@ def estimate(m: CeasefireModel, noise: np.ndarray, lookahead: bool = True,
     Later reviews are only looked at when resuming today is worth something: if it is
     not, Russia keeps the ceasefire today whatever later days hold.
     """
-    now = _estimate(m, noise, np.zeros(1), window)
+    lead = 0.0  # days from a review to the attack it weighs (decision_attack_day)
+    if lookahead and m.p.decision_attack_day == "after_massing":
+        lead = float(m.p.concentration_days)
+    now = _estimate(m, noise, np.zeros(1), window, lead)
     if not lookahead or m.p.lookahead_days < m.p.review_interval_days or now.value_now <= 0:
         return now
     step = m.p.review_interval_days
     return _estimate(m, noise, np.arange(0, m.p.lookahead_days + 1, step, dtype=float),
-                     window)
+                     window, lead)
 
 
 def misreading(draws: np.ndarray, n_windows: int) -> np.ndarray:
@@ -141,22 +148,25 @@ def expected_ratio(m: CeasefireModel, noise: np.ndarray) -> np.ndarray:
 
 
 def _estimate(m: CeasefireModel, noise: np.ndarray, days: np.ndarray,
-              window: int | None) -> Estimate:
+              window: int | None, lead: float = 0.0) -> Estimate:
+    """The estimate for resuming at reviews ``days`` ahead, each attack read ``lead``
+    days after its review (the forecast's world then), discounted from its review."""
     p, lines = m.p, m.lines
-    f = _Forecast(m, days)
+    at = days + lead if lead else days
+    f = _Forecast(m, at)
     ratio_all = f.attack / np.maximum(f.defence, 1e-9) * np.exp(noise)[None, :]
     ratio_all = np.where(lines.has_line()[lines.windows.owner][None, :], ratio_all, 0.0)
     best = np.argmax(ratio_all, axis=1) if window is None else np.full(days.size, window)
     pick = (np.arange(days.size), best)
     ratio = ratio_all[pick]
     gain = losses = np.zeros(days.size)
-    ceasefire_days = m.day + days  # the ceasefire began on day 0
-    ending = (p.resumption_cost_km2 + p.ceasefire_dividend_km2_per_year * ceasefire_days
-              / 365.25) * np.exp(m.russia.political_shock)
+    ending = _ending(m, at)
     guarantor = f.credibility * p.guarantor_cost_km2
     # the whole corridor is the most an offensive could gain: if even that does not pay
     # for the guarantor and the end of the ceasefire, no forecast can change the answer
-    ceiling = np.array([lines.aims.total(int(k)) for k in best]) - guarantor - ending
+    grow = aims.growth_share(p.aims_growth, ratio, p.breakthrough_ratio)
+    ceiling = np.array([lines.aims.total(int(k), g) for k, g in zip(best, grow, strict=True)]
+                       ) - guarantor - ending
     feasible = (ratio >= p.breakthrough_ratio) & (ceiling > 0)
     if feasible.any():
         att = f.attack[pick] * np.exp(noise[best])
@@ -167,13 +177,30 @@ def _estimate(m: CeasefireModel, noise: np.ndarray, days: np.ndarray,
             CAMPAIGN_STEP_DAYS, p.attrition_rate_per_day, p.era_advance_multiplier,
             p.breakthrough_ratio, p.breakthrough_speed_km_per_day,
             p.breakthrough_pulse_days / (p.breakthrough_pulse_days + p.consolidation_days))
-        gain = np.array([lines.aims.value(int(k), d) for k, d in zip(best, depth * span,
-                                                                      strict=True)])
+        gain = np.array([lines.aims.value(int(k), d, g) for k, d, g in zip(
+            best, depth * span, grow, strict=True)])
         losses = lost / p.acceptable_losses_per_km2
         gain, losses = np.where(feasible, gain, 0.0), np.where(feasible, losses, 0.0)
     discount = (1.0 - p.discount_per_year) ** (days / 365.25)
     return Estimate(days, best, lines.windows.owner[best], ratio, p.breakthrough_ratio, gain,
                     losses, guarantor, ending, discount)
+
+
+def _ending(m: CeasefireModel, days: np.ndarray) -> np.ndarray:
+    """What ending the ceasefire costs at each offset: the cost at once plus the dividend
+    accrued since day 0, read with today's political misreading, moved by the political
+    shocks so far and lowered while an incident's pretext lasts (``processes/shocks.py``)."""
+    p, shocks = m.p, m.shocks
+    ceasefire_days = m.day + days  # the ceasefire began on day 0
+    tau = p.ceasefire_dividend_years
+    if tau > 0:  # relief and recovery are a stock gained once: it approaches a ceiling
+        dividend = p.ceasefire_dividend_km2_per_year * tau * -np.expm1(
+            -ceasefire_days / 365.25 / tau)
+    else:
+        dividend = p.ceasefire_dividend_km2_per_year * ceasefire_days / 365.25
+    return ((p.resumption_cost_km2 + dividend)
+            * np.exp(m.russia.political_shock + shocks.political_shift)
+            * (1.0 - shocks.relief(days)))
 
 
 class _Forecast:
@@ -210,8 +237,9 @@ class _Forecast:
         obstacles = np.maximum(left[None, :] - t / p.fortification_decay_days, 0.0)
         between = lines.ua_depth - lines.ru_depth
         lines = np.isfinite(between)
-        gap = _mean_over(w * lines[None, :],
-                         np.where(lines, np.maximum(between - m.theatre.cell_km, 0.0), 0.0))
+        ahead = springboard.ahead_km(m)  # massing staged inside the zone: a shorter way
+        gap = _mean_over(w * lines[None, :], np.where(
+            lines, np.maximum(between - m.theatre.cell_km, 0.0) - ahead, 0.0))
         self.crossing = gap[None, :] * (1.0 + p.obstacle_delay_factor * obstacles) / (
             p.dmz_crossing_km_per_day)
         share = kernels.reserve_share(p.warning_model, m.monitoring.coverage,
@@ -244,7 +272,7 @@ def _growth(m: CeasefireModel, side: int, days: np.ndarray) -> tuple[np.ndarray,
     r_later = np.minimum(r_now + days * (1.0 + boost) / p.readiness_recovery_days, 1.0)
     cap = p.ru_theatre_cap_personnel if side == RU else p.ua_theatre_cap_personnel
     have = regen.total_personnel(side)
-    added = np.minimum(regen.daily_rate(side) * days, max(cap - have, 0.0))
+    added = np.minimum(regen.daily_rate(side, expected=True) * days, max(cap - have, 0.0))
     added = np.maximum(added, -have)
     return r_later / max(r_now, 1e-9), added * r_later
 

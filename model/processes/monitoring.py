@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from dmzsim.agents.dmz_sector import DMZSector
+from dmzsim.model import springboard
 from dmzsim.model.forces import RU, Posture
 
 if TYPE_CHECKING:
@@ -71,18 +72,21 @@ class Monitoring:
         buildup = np.zeros(n, dtype=bool)
         sector = f.view("sector")
         buildup[sector[massing & (sector >= 0)]] = True
+        inside = buildup & springboard.in_zone(m)  # massed inside the zone: a violation
         draws = m.streams.monitoring.random(n)
         rate = m.p.violation_rate_per_100km_day * m.theatre.front_km / 100.0
         counts = m.streams.violations.poisson(rate)
         # a binomial of 0 trials draws nothing, so on the many quiet days it is not called
         seen_counts = (m.streams.monitoring.binomial(counts, self.coverage) if counts.any()
                        else counts)
+        seen_inside = inside & (draws < self.coverage)  # the look that sees the build-up
         for a in (buildup | (counts > 0)).nonzero()[0]:
             first = self.sectors[a].observe(m.day, bool(buildup[a]), float(draws[a]),
-                                            int(counts[a]), int(seen_counts[a]))
+                                            int(counts[a] + inside[a]),
+                                            int(seen_counts[a] + seen_inside[a]))
             if first:
                 m.ukraine.warn(int(a))
-        return int(seen_counts.sum())
+        return int(seen_counts.sum() + seen_inside.sum())
 
     def totals(self) -> np.ndarray:
         """Detections, violations and violations detected, over every sector ever."""

@@ -5,7 +5,8 @@ then take the new line (``CeasefireModel.complete_withdrawal``).
 Line units stand just behind their side's forward edge on their sector, spread along its
 front; massing units stand a few km further back; reserves stand deep in the rear. A unit
 only ever stands on ground its side may stand on (its own, outside the zone), so a unit
-drawn in the zone is never a drawing artefact. Units in transit keep their old cell until
+drawn in the zone is never a drawing artefact: it is Russia's massing staged there against
+the deal (``ru_zone_entry``, ``model/springboard.py``). Units in transit keep their old cell until
 they arrive. Placement only runs when something moved, so a quiet ceasefire day costs
 nothing here.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from dmzsim.model import springboard
 from dmzsim.model.forces import RU, Posture
 
 if TYPE_CHECKING:
@@ -86,6 +88,10 @@ class Movement:
         lo, hi = th.sectors.lo[sector], th.sectors.hi[sector]
         s = lo + (hi - lo) * ((row % SLOTS) + 0.5) / SLOTS
         ground = th.standing_ground()[0 if side == RU else 1]
+        if side == RU and posture == Posture.CONCENTRATE:
+            ahead = float(springboard.ahead_km(m)[sector])
+            if ahead > 0.0:  # staged inside the zone it promised not to enter
+                depth, ground = edge + ahead, ground | th.dmz_flat
         strip = th.strips[sector]
         near = strip.band(depth - NEAR_KM, depth + NEAR_KM)
         own = near[ground[near]]

@@ -28,9 +28,10 @@ class Regeneration:
     PARAMS = (
         "initial_readiness", "readiness_loss_per_combat_day", "readiness_recovery_days",
         "ru_initial_personnel", "ru_pause_recruitment_factor", "ru_recruits_per_month",
-        "ru_theatre_cap_personnel", "ru_theatre_share", "ua_awol_per_month",
-        "ua_initial_personnel", "ua_pause_mobilisation_factor", "ua_recruits_per_month",
-        "ua_theatre_cap_personnel", "ua_theatre_share", "unit_personnel",
+        "recruitment_noise_sd", "ru_theatre_cap_personnel", "ru_theatre_share",
+        "ua_awol_per_month", "ua_initial_personnel", "ua_pause_awol_factor",
+        "ua_pause_mobilisation_factor", "ua_recruits_per_month", "ua_theatre_cap_personnel",
+        "ua_theatre_share", "unit_personnel",
     )
     STEP = 2
 
@@ -39,6 +40,7 @@ class Regeneration:
         self.depot = np.zeros(2)
         self.inflow_total = np.zeros(2)
         self.outflow_total = np.zeros(2)
+        self.luck = np.ones(2)  # this month's factor on each side's recruitment (mean 1)
 
     @property
     def initial_personnel(self) -> np.ndarray:
@@ -49,22 +51,38 @@ class Regeneration:
         """Each side's daily inflow (at its pause rate during a ceasefire; Ukraine's
         raised by arms support once guarantees are in force), then readiness recovery."""
         f = self.m.forces
+        self._draw_month()
         for side in (RU, UA):
             mask = f.view("alive") & (f.view("side") == side)  # its units, looked up once
             self._inflow(side, self.daily_inflow(side, mask), mask)
         self._recover(self.m.guarantor.arms_support())
 
-    def daily_rate(self, side: int) -> float:
-        """A side's net personnel a day into the theatre at today's rates, before its cap."""
+    def _draw_month(self) -> None:
+        """Every 30 days (from day 1), each side's recruitment factor for the month: a
+        lognormal of mean 1 and log s.d. ``recruitment_noise_sd``, from its own stream
+        (drawn whatever the s.d., so the stream stays aligned)."""
+        m = self.m
+        if (m.day - 1) % 30:
+            return
+        z = m.streams.regeneration.standard_normal(2)
+        sd = m.p.recruitment_noise_sd
+        if sd > 0:
+            self.luck = np.exp(sd * z - sd * sd / 2.0)
+
+    def daily_rate(self, side: int, expected: bool = False) -> float:
+        """A side's net personnel a day into the theatre at today's rates, before its cap;
+        ``expected``: at the mean rate rather than this month's draw (Russia's forecast)."""
         m = self.m
         p = m.p
+        luck = 1.0 if expected else float(self.luck[side])
         if side == RU:
             rate = p.ru_recruits_per_month * (p.ru_pause_recruitment_factor if m.in_ceasefire
-                                              else 1.0)
+                                              else 1.0) * luck
             return kernels.net_daily_rate(rate, 0.0, p.ru_theatre_share)
         rate = p.ua_recruits_per_month * (p.ua_pause_mobilisation_factor if m.in_ceasefire
-                                          else 1.0)
-        return kernels.net_daily_rate(rate, p.ua_awol_per_month, p.ua_theatre_share,
+                                          else 1.0) * luck
+        awol = p.ua_awol_per_month * (p.ua_pause_awol_factor if m.in_ceasefire else 1.0)
+        return kernels.net_daily_rate(rate, awol, p.ua_theatre_share,
                                       m.guarantor.arms_support())
 
     def daily_inflow(self, side: int, units: np.ndarray | None = None) -> float:

@@ -1,5 +1,5 @@
 """The ``dmzsim`` command: ``dmzsim sim | run | params | report | viz | publish | verify |
-map | validate | calibrate``.
+map | validate | calibrate | robust | targets``.
 
 Each subcommand is a module of this package with ``add_arguments(parser)`` and
 ``run(args) -> int``; :data:`SUBCOMMANDS` names its module and :data:`HELP` its one line,
@@ -37,6 +37,8 @@ SUBCOMMANDS: dict[str, str] = {
     "map": "dmzsim.runs.cli.inspect_map",
     "validate": "dmzsim.runs.cli.validate",
     "calibrate": "dmzsim.runs.cli.calibrate",
+    "robust": "dmzsim.runs.cli.robust",
+    "targets": "dmzsim.runs.cli.targets",
 }
 _REPORT = ResultsLayout.names()
 HELP: dict[str, str] = {
@@ -56,11 +58,16 @@ HELP: dict[str, str] = {
     "validate": "run an experiment's [targets] (default: the published validation) and "
                 "print each target's value, range and verdict",
     "calibrate": "fit model parameters to an experiment's targets (Optuna; resumable)",
+    "robust": "run an experiment's policies ([levers]) in every state of the world "
+              "([uncertainties]) and report which is robust, where each fails and where "
+              "the ranking flips",
+    "targets": "validation targets from the shipped conflict data (UCDP/PRIO): print, "
+               "--write, --check, or --against FOLDER to draw the model's survival beside",
 }
 
 # Matched by name so that the dispatcher imports no subcommand to know them.
 USER_ERRORS = {"ParamError", "ExperimentError", "ResultsError", "ExecutorError", "UsageError",
-               "PublishError", "MapFileError", "SimulateError", "CalibrationError",
+               "DataError", "PublishError", "MapFileError", "SimulateError", "CalibrationError",
                "ZoneError", "FolderBusyError", "OutputError"}
 
 

@@ -36,7 +36,7 @@ from pydantic import ValidationError
 PARAMETER_PLACES = ("horizon_days", "base", "arms", "design.parameters", "design.rows",
                     "design.file", "design.from_calibration", "quick.horizon_days")
 #: Every other key of the schema: none gives a model parameter a value.
-NOT_PARAMETERS = (
+_NOT_PARAMETERS = (
     "name", "description", "question", "map", "map_sha256", "root_seed", "replicates",
     "baseline_arm", "design", "design.method", "design.samples", "design.second_order",
     "design.levels", "design.seed", "design.parameters.*.values", "design.parameters.*.min",
@@ -48,6 +48,19 @@ NOT_PARAMETERS = (
     "targets.*.statistic", "targets.*.output", "targets.*.denominator", "targets.*.versus",
     "targets.*.q", "targets.*.day", "targets.*.per_days", "targets.*.low", "targets.*.high",
     "targets.*.tolerance", "targets.*.source", "targets.*.description",
+)
+NOT_PARAMETERS = (
+    *_NOT_PARAMETERS,
+    # [levers] and [uncertainties] do give parameters values, but they are compiled into
+    # arms and the design (runs.experiment.robust) before the rule is applied, so the rule
+    # covers them as those places; their overlap with each other and with [base] is
+    # checked there, naming these keys.
+    "levers", "levers.grid", "levers.policies", "uncertainties", "uncertainties.sampler",
+    "uncertainties.parameters", "uncertainties.parameters.*.values",
+    "uncertainties.parameters.*.min", "uncertainties.parameters.*.max",
+    "uncertainties.samples", "uncertainties.levels", "uncertainties.seed",
+    "uncertainties.file", "robustness", "robustness.thresholds", "robustness.rank_by",
+    "robustness.percentile", "robustness.baseline_world", "robustness.flip_bins",
 )
 SAMPLED = ("lhs", "sobol", "morris")
 

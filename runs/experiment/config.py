@@ -34,7 +34,7 @@ from dmzsim.common import validation
 from dmzsim.common.tomlfile import read_toml
 from dmzsim.model.params import ParamError, Params, parse_value
 from dmzsim.model.theatre_map import load_map
-from dmzsim.runs.experiment import seeds, tomlout
+from dmzsim.runs.experiment import robust, seeds, tomlout
 from dmzsim.runs.experiment.checks import (
     base_values,
     check_conflicts,
@@ -132,6 +132,9 @@ def from_dict(data: dict[str, Any], *, source: str = "<dict>", quick: bool = Fal
     """
     base_dir = base_dir or Path(".")
     spec = _validate_structure(data, source)
+    spec, issues = robust.expand(spec)  # [levers] and [uncertainties] -> arms and design
+    if issues:
+        raise ExperimentError.from_issues(source, issues)
     issues = check_table_sources(spec)
     if issues:
         raise ExperimentError.from_issues(source, issues)

@@ -1,10 +1,12 @@
 """The map of every run an experiment will make, checked before the experiment starts.
 
-A run meets its map through four parameters: ``cell_km`` (the raster's size), and
+A run meets its map through five parameters: ``cell_km`` (the raster's size),
 ``sequencing``, ``dmz_shape`` and ``unilateral_zone`` (whether the agreement cedes a zone,
-and which). Each distinct setting of these over every arm and design point is checked
-against the experiment's map (:func:`model.map_checks.run_map_problem`): a zone the map
-lacks or that cedes nothing, a theatre too large for the cell size, a map with no front.
+and which), and ``aims_scenario`` (which of its aims scenarios Russia holds). Each
+distinct setting of these over every arm and design point is checked against the
+experiment's map (:func:`model.map_checks.run_map_problem`): a zone the map lacks or that
+cedes nothing, an aims scenario it does not declare, a theatre too large for the cell
+size, a map with no front.
 Each problem is reported under the key that set the parameter (``arms.tf.unilateral_zone =
 'nope'``), so an experiment that would fail in every run fails at load instead, before
 its results folder exists.
@@ -28,7 +30,7 @@ from dmzsim.runs.experiment.checks import SAMPLED, Place, base_values, where_set
 from dmzsim.runs.experiment.schema import ExperimentSpec
 
 #: The parameters through which a run meets its map.
-MAP_PARAMETERS = ("cell_km", "sequencing", "dmz_shape", "unilateral_zone")
+MAP_PARAMETERS = ("cell_km", "sequencing", "dmz_shape", "unilateral_zone", "aims_scenario")
 MAX_CELL_SIZES = 3
 
 
@@ -54,17 +56,17 @@ def check_run_maps(spec: ExperimentSpec, map_file: Path | None,
     """Problems of the map that some arm and design point would meet, one line each,
     under the key that set the parameter involved."""
     base = base_values(spec)
-    runs: dict[tuple[float, str | None], tuple[str | None, Params]] = {}
+    runs: dict[tuple[float, str | None, str], tuple[str | None, Params]] = {}
     for arm in list(spec.arms) or [None]:
         overrides = spec.arms.get(arm, {}) if arm is not None else {}
         for point in design_settings(spec):
             p = Params.build({**base, **overrides, **point})
-            runs.setdefault((p.cell_km, zones.ceded_zone(p)), (arm, p))
-    sizes = sorted({cell for cell, _ in runs})
+            runs.setdefault((p.cell_km, zones.ceded_zone(p), p.aims_scenario), (arm, p))
+    sizes = sorted({cell for cell, _, _ in runs})
     if len(sizes) > MAX_CELL_SIZES:
         sizes = [sizes[0], sizes[-1]]
     issues: list[str] = []
-    for (cell, _zone), (arm, p) in runs.items():
+    for (cell, _zone, _aims), (arm, p) in runs.items():
         if cell not in sizes:
             continue
         problem = run_map_problem(map_file, p)

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from dmzsim.analysis.estimators import CONFIDENCE
 from dmzsim.analysis.target_spec import TargetSpec
 from dmzsim.model import outputs
+from dmzsim.runs.experiment.robust_schema import LeversSpec, RobustnessSpec, UncertaintiesSpec
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -220,10 +221,15 @@ class ExperimentSpec(_Strict):
     analysis: AnalysisSpec | None = None  # None: hashes as an experiment always did
     quick: QuickSpec | None = None
     targets: dict[Name, TargetSpec] = Field(default_factory=dict)
+    # robust decision making (runs.experiment.robust): None hashes as an experiment did
+    levers: LeversSpec | None = None
+    uncertainties: UncertaintiesSpec | None = None
+    robustness: RobustnessSpec | None = None
 
 
 # Every key an experiment file may hold, for "did you mean" hints.
 CONFIG_KEYS = sorted({k for m in (ExperimentSpec, DesignSpec, Axis, AdaptiveSpec, OutputsSpec,
-                                  AnalysisSpec, QuickSpec, TargetSpec)
+                                  AnalysisSpec, QuickSpec, TargetSpec, LeversSpec,
+                                  UncertaintiesSpec, RobustnessSpec)
                       for k in m.model_fields})
 OTHER_NAMES = {"map_path": "map", "map_file": "map"}  # as `dmzsim sim --map` users say it

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from dmzsim.analysis.results_layout import ResultsLayout
+from dmzsim.common import numerics
 from dmzsim.common.files import write_text_atomic
 from dmzsim.common.tomlfile import TomlFileError, read_toml
 from dmzsim.runs.experiment import seeds
@@ -39,7 +40,8 @@ def now() -> str:
 
 
 def environment() -> dict[str, Any]:
-    """Package versions (None if absent), Python, platform, host and CPU count."""
+    """Package versions (None if absent), Python, platform, host, CPU count and NumPy's
+    code paths (``common/numerics.py``: "portable" or "avx512")."""
     versions = {}
     for name in PACKAGES:
         try:
@@ -50,11 +52,12 @@ def environment() -> dict[str, Any]:
         versions["dmzsim"] = _source_version()
     return {"versions": versions, "python": sys.version.split()[0],
             "platform": platform.platform(), "host": socket.gethostname(),
-            "cpu_count": os.cpu_count()}
+            "cpu_count": os.cpu_count(), "numerics": numerics.paths()}
 
 
 def key_versions(env: dict[str, Any] | None = None) -> dict[str, str | None]:
-    """The versions results are most likely to depend on: dmzsim, Mesa, NumPy, Python.
+    """The versions results are most likely to depend on: dmzsim, Mesa, NumPy, Python,
+    and NumPy's code paths where the record has them.
 
     ``env`` is an :func:`environment` record (default: this process). dmzsim run from a
     checkout that is not installed reports "0.1.0 (source)"; only the number counts.
@@ -63,6 +66,8 @@ def key_versions(env: dict[str, Any] | None = None) -> dict[str, str | None]:
     versions = env.get("versions") or {}
     out = {name: versions.get(name) for name in KEY_PACKAGES}
     out["python"] = env.get("python")
+    if env.get("numerics"):  # NumPy's code paths, where recorded (common/numerics.py)
+        out["numerics"] = env["numerics"]
     return {k: (str(v).split()[0] if v else None) for k, v in out.items()}
 
 

@@ -11,6 +11,7 @@ import math
 from typing import Any
 
 import numpy as np
+from dmzsim.common.labels import Spot, place_labels
 from dmzsim.model.forces import RU, UA
 from dmzsim.model.model import CeasefireModel
 from dmzsim.runs.viz.drawing import (
@@ -29,13 +30,11 @@ from dmzsim.runs.viz.drawing import (
 )
 from dmzsim.runs.viz.map_features import (
     NO_ZONE,
-    Spot,
     View,
     attack_arrow,
     ceded_towns,
     front_lines,
     in_view,
-    place_labels,
     whole_view,
 )
 from matplotlib import patheffects

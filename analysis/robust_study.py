@@ -1,0 +1,164 @@
+"""A robust-decision experiment's results, arranged for the measures.
+
+Reads what :func:`analysis.loader.load_experiment` gives (the resolved config holds
+``[levers]``, ``[uncertainties]`` and ``[robustness]`` beside the arms and design they
+became): the policies are the arms, the worlds the design points, and each outcome a
+:class:`~analysis.robustness.Cube` ``[policy, world, replicate]``. Also here: the
+per-world table of risk and cost, and Sobol' indices with a convergence check.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from dmzsim.analysis.estimators import CONFIDENCE, mean_interval, wilson
+from dmzsim.analysis.loader import ExperimentResults
+from dmzsim.analysis.robustness import Cube, Setting, cube, nearest_world, parse_threshold
+from dmzsim.analysis.sensitivity import sobol_indices
+from dmzsim.analysis.tables import with_derived
+
+#: measure name -> the column of the runs it is the mean of
+COLUMN_OF = {"p_resumption": "resumed", "days_to_resumption": "ceasefire_days"}
+COSTS = ("ground_ceded_or_lost_km2", "belt_towns_ceded_or_lost")
+YEARS = (1, 2, 5)
+
+
+@dataclass
+class Study:
+    """Policies, worlds (one row per world, the uncertainties' values) and outcomes."""
+
+    policies: list[str]
+    worlds: pd.DataFrame
+    runs: pd.DataFrame  # the finished runs with derived outputs and ``by_<k>y`` columns
+    robustness: dict[str, Any]
+    horizon: float
+    baseline_world: int
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.worlds.columns)
+
+    def cube(self, measure: str) -> Cube:
+        """``[policy, world, replicate]`` of one measure's run-level values."""
+        return cube(self.runs, COLUMN_OF.get(measure, measure), self.policies)
+
+    def cubes(self, measures: list[str]) -> dict[str, Cube]:
+        return {m: self.cube(m) for m in dict.fromkeys(measures)}
+
+    def thresholds(self) -> list[tuple[str, str, float]]:
+        return [parse_threshold(t) for t in self.robustness.get("thresholds", [])]
+
+    def setting(self, rank_by: str) -> Setting:
+        return Setting(rank_by, self.thresholds(), float(self.robustness["percentile"]),
+                       self.baseline_world)
+
+    def needed(self, rank_by: str) -> list[str]:
+        """The measures one ranking's table needs (its own and the thresholds')."""
+        return [rank_by, *(t[0] for t in self.thresholds())]
+
+
+def study_of(exp: ExperimentResults) -> Study:
+    """The study in ``exp`` (a folder of a robust experiment: its config has levers)."""
+    cfg = exp.config
+    horizon = float(cfg.get("horizon_days") or cfg["base"]["horizon_days"])
+    runs = with_derived(exp.summary, horizon)
+    day = pd.to_numeric(runs["day_resumed"], errors="coerce")
+    for k in YEARS:
+        runs[f"by_{k}y"] = (runs["resumed"].astype(bool) & (day <= 365 * k)).astype(float)
+    names = list(exp.design.names)
+    worlds = exp.design.points[names].reset_index(drop=True)
+    worlds = worlds.loc[sorted(runs["point"].unique())]
+    robustness = {"thresholds": [], "rank_by": ["p_resumption"], "percentile": 90.0,
+                  "flip_bins": 4, **(cfg.get("robustness") or {})}
+    given = robustness.get("baseline_world")
+    base = {n: cfg["base"].get(n) for n in names}
+    baseline = int(given) if given is not None else nearest_world(worlds, base)
+    return Study(list(cfg["arms"]), worlds, runs, robustness, horizon, baseline)
+
+
+def by_world(study: Study, conf: float = CONFIDENCE) -> pd.DataFrame:
+    """Per policy and world: P(resumption) by the horizon and by 1, 2 and 5 years (where
+    the horizon reaches them; Wilson intervals) and the mean whole cost (bootstrap)."""
+    rows = []
+    years = [k for k in YEARS if 365 * k <= study.horizon]
+    for (arm, point), grp in study.runs.groupby(["arm", "point"], sort=False):
+        row: dict[str, Any] = {"policy": arm, "world": int(point),
+                               **study.worlds.loc[point].to_dict(), "runs": len(grp)}
+        r = grp["resumed"].astype(bool)
+        p = wilson(int(r.sum()), len(r), conf)
+        row.update({"P": p.estimate, "P_lo": p.lo, "P_hi": p.hi})
+        for k in years:
+            w = wilson(int(grp[f"by_{k}y"].sum()), len(grp), conf)
+            row.update({f"P_{k}y": w.estimate, f"P_{k}y_lo": w.lo, f"P_{k}y_hi": w.hi})
+        for name in COSTS:
+            if name in grp:
+                iv = mean_interval(grp[name].to_numpy(dtype=float), conf)
+                row.update({name: iv.estimate, f"{name}_lo": iv.lo, f"{name}_hi": iv.hi})
+        rows.append(row)
+    order = {p: i for i, p in enumerate(study.policies)}
+    df = pd.DataFrame(rows)
+    return df.sort_values(["policy", "world"], key=lambda s: s.map(order)
+                          if s.name == "policy" else s, kind="stable").reset_index(drop=True)
+
+
+# --- sensitivity with a convergence check ---------------------------------------------------
+@dataclass(frozen=True)
+class Convergence:
+    """Sobol' indices at N and N/2 and whether they can be read (``note`` says why not)."""
+
+    table: pd.DataFrame | None
+    note: str | None
+
+
+def converged_sobol(problem: dict[str, Any], y: np.ndarray, max_half_width: float = 0.1
+                    ) -> Convergence:
+    """Total and first-order indices on the full Saltelli sample and on its first half,
+    each with a bootstrap half-width. Readable only if the full sample's total-index
+    half-widths are at most ``max_half_width``, the totals do not exceed 1 by more than
+    their half-width, and the half sample's totals lie within the full's intervals."""
+    y = np.asarray(y, dtype=float)
+    if not np.nanstd(y) > 0:
+        return Convergence(None, "the output is the same in every world: nothing to share "
+                                 "out among the uncertainties")
+    per_block = problem["num_vars"] + 2
+    n = len(y) // per_block
+    if n < 4:
+        return Convergence(None, f"N = {n} base samples is too few for an interval")
+    full = sobol_indices(problem, y)
+    half = sobol_indices(problem, y[: (n // 2) * per_block])
+    table = full.assign(ST_half=half["ST"].to_numpy())
+    return Convergence(table, _unreadable(table, n, max_half_width))
+
+
+def _unreadable(t: pd.DataFrame, n: int, max_half_width: float) -> str | None:
+    wide = t["ST_conf"] > max_half_width
+    over = t["ST"] > 1 + t["ST_conf"]
+    moved = (t["ST_half"] - t["ST"]).abs() > t["ST_conf"]
+    if over.any():
+        return (f"total indices exceed 1 by more than their interval ({_names(t, over)}): "
+                f"the N = {n} estimate has not converged")
+    if wide.any():
+        return (f"total-index intervals wider than ±{max_half_width} ({_names(t, wide)}) "
+                f"at N = {n}: more samples are needed")
+    if moved.any():
+        return (f"the indices moved by more than their interval between N = {n // 2} and "
+                f"N = {n} ({_names(t, moved)}): not converged")
+    return None
+
+
+def _names(t: pd.DataFrame, mask: pd.Series) -> str:
+    return ", ".join(t.loc[mask, "name"].astype(str).head(4))
+
+
+def samples_needed(table: pd.DataFrame, n: int, max_half_width: float = 0.1) -> int:
+    """Roughly how many base samples would bring the widest total-index interval to
+    ``max_half_width`` (half-widths shrink as 1/sqrt(N))."""
+    widest = float(table["ST_conf"].max())
+    if not math.isfinite(widest) or widest <= max_half_width:
+        return n
+    need = n * (widest / max_half_width) ** 2
+    return int(2 ** math.ceil(math.log2(need)))
