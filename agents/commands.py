@@ -185,6 +185,7 @@ class UkraineCommand(Agent):
     #: The parameters it reads (tests/test_processes.py holds this to the code).
     PARAMS = (
         "breakthrough_ratio", "review_interval_days", "ua_alert_response_days",
+        "warning_model",
     )
     STEP = 6
 
@@ -193,13 +194,24 @@ class UkraineCommand(Agent):
         self.alert = False
 
     def warn(self, sector: int) -> None:
-        """A build-up or an attack was seen on ``sector``: commit the reserves there."""
+        """A build-up or an attack was seen on ``sector``: commit the reserves there.
+
+        They all arrive after ``ua_alert_response_days``, or, with the continuous warning
+        model, each after its own share of an exponential time of that mean
+        (``kernels.reserve_delays``): the staff estimate's ``kernels.reserve_share``."""
         self.alert = True
         m = self.model
-        rows = np.flatnonzero(m.forces.mask(UA, Posture.RESERVE))
-        m.movement.send_reserves(UA, sector, m.day + m.p.ua_alert_response_days,
-                                 posture=Posture.DEFEND)
-        m.forces.committed[rows] = True
+        f = m.forces
+        rows = np.flatnonzero(f.mask(UA, Posture.RESERVE))
+        if m.p.warning_model == "continuous":
+            delays = kernels.reserve_delays(f.strength[rows] * f.readiness[rows],
+                                            m.p.ua_alert_response_days)
+            for r, d in zip(rows, delays, strict=True):
+                m.units[int(r)].order(Posture.DEFEND, sector, m.day + int(d))
+        else:
+            m.movement.send_reserves(UA, sector, m.day + m.p.ua_alert_response_days,
+                                     posture=Posture.DEFEND)
+        f.committed[rows] = True
 
     def stand_down(self) -> None:
         """The threat passed: committed reserves go back to reserve, the alert ends."""

@@ -16,8 +16,10 @@ front rather than from the line drawn in the map file:
 
 The map's line runs on beyond the oblast into other fronts, which the model holds still:
 a front cell is *active* (part of the modelled front) when its projection on the map's
-line falls within the stretch of that line that lies in the oblast. Nothing here depends
-on how wide the theatre's margin is or on the sectors' width but the partition itself.
+line falls within the stretch of that line that lies in the oblast (or, on a map whose
+line says ``front = "whole"``, every front cell of the theatre: ``theatre._active_stretch``).
+Nothing here depends on how wide the theatre's margin is (with ``"in_oblast"``) or on the
+sectors' width but the partition itself.
 """
 
 from __future__ import annotations

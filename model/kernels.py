@@ -181,6 +181,54 @@ def detection_prob(coverage: float, days: int = 1) -> float:
     return 1.0 - (1.0 - coverage) ** days
 
 
+def expected_warning(coverage: float, concentration_days: int,
+                     crossing_days: np.ndarray | float) -> np.ndarray:
+    """Expected days between Ukraine's first sight of an offensive and its arrival on
+    Ukraine's line: a build-up watched on each of ``concentration_days`` days with daily
+    chance ``coverage`` (seen on day j of the massing, it gives ``concentration_days - j``
+    days before the attack starts), then the crossing of the gap between the lines, which
+    is seen throughout (the attack's start warns Ukraine whatever the monitors saw).
+
+    It grows with coverage and with the crossing, and never stops growing before coverage
+    reaches 1: the same count of days the simulated monitors and reserves play out."""
+    day = np.arange(1, concentration_days + 1)
+    seen_on = coverage * (1.0 - coverage) ** (day - 1)  # first seen on day j of the massing
+    return np.asarray(crossing_days, dtype=float) + float(
+        np.sum(seen_on * (concentration_days - day)))
+
+
+def reserve_share(model: str, coverage: float, concentration_days: int,
+                  crossing_days: np.ndarray, response_days: float) -> np.ndarray:
+    """Share of Ukraine's reserves in place when an offensive reaches its line.
+
+    ``"capped"``: the warning a build-up gives if seen at all (its chance of being seen
+    times the massing's days) plus the crossing, over the reserves' response time, capped
+    at 1: above a few per cent of daily coverage every reserve is in place, so more
+    monitoring or a wider zone changes nothing. ``"continuous"``: each reserve's move takes
+    an exponential time of mean ``response_days`` (``reserve_delays``), so the share in
+    place after the expected warning (``expected_warning``) is 1 - exp(-warning/response):
+    it rises with every day of warning and never reaches 1."""
+    if model == "continuous":
+        warning = expected_warning(coverage, concentration_days, crossing_days)
+        return 1.0 - np.exp(-warning / response_days)
+    warning = crossing_days + detection_prob(coverage, concentration_days) * concentration_days
+    return np.minimum(1.0, warning / response_days)
+
+
+def reserve_delays(power: np.ndarray, response_days: float) -> np.ndarray:
+    """Days each reserve needs to reach a threatened sector when their moves take an
+    exponential time of mean ``response_days``: the reserves, in the order given, take the
+    quantiles of that time at the middle of their share of the power, so that the power
+    in place after t days is 1 - exp(-t/response) of the whole (``reserve_share``) without
+    a random draw. Whole days, as every arrival in the model is."""
+    power = np.asarray(power, dtype=float)
+    total = power.sum()
+    if power.size == 0 or total <= 0:
+        return np.zeros(power.size, dtype=int)
+    middle = (np.cumsum(power) - 0.5 * power) / total
+    return np.rint(-response_days * np.log1p(-middle)).astype(int)
+
+
 def effective_credibility(base: float, days_since_refresh: float, half_life: float,
                           reassurance_personnel: float, per_10k: float) -> float:
     """Probability the guarantor responds, after decay and the tripwire of a force.

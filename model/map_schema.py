@@ -119,9 +119,13 @@ class Town(_Strict):
 
 
 class LineOfContact(_Strict):
-    """``[line_of_contact]``: the line, ordered from one end to the other."""
+    """``[line_of_contact]``: the line, ordered from one end to the other, and which of
+    it is fought over (``front``): ``"in_oblast"``, the stretch whose projection falls
+    inside the oblast's outline; ``"whole"``, all of it inside the theatre, so that where
+    the outline runs does not decide which line is front."""
 
     points: list[LatLon] = Field(min_length=2)
+    front: Literal["in_oblast", "whole"] = "in_oblast"
 
     @field_validator("points")
     @classmethod

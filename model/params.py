@@ -32,6 +32,7 @@ Sequencing = Literal[
     "no_deal", "frozen_line", "territory_first", "guarantees_first", "simultaneous"
 ]
 DmzShape = Literal["unilateral", "mirrored"]
+WarningModel = Literal["capped", "continuous"]
 AttackDay = Literal["review", "after_massing"]
 
 SEQUENCING_ARMS: tuple[str, ...] = (
@@ -112,6 +113,13 @@ class Params(BaseModel):
         "blocked (sources §2.4); a US-led technical mechanism is planned",
         "Daily chance that a monitored sector detects a build-up or presence in it.",
         ge=0.0, le=1.0)
+    warning_model: WarningModel = P(
+        "capped", "choice", "assumption: 'capped' is the model as first published; "
+        "'continuous' spreads the reserves' moves over an exponential time of mean "
+        "ua_alert_response_days, so each day of warning counts",
+        "How warning puts Ukraine's reserves in place: capped (all of them once the "
+        "warning reaches ua_alert_response_days) or continuous (1 - exp(-warning / "
+        "ua_alert_response_days)); see docs/ODD.md, 'Monitoring'.")
     violation_rate_per_100km_day: float = P(
         0.1, "events per 100 km of front per day", "assumption: Donbas 2014-22 "
         "ceasefires saw constant low-level breaches (sources §6.2)",

@@ -358,11 +358,14 @@ class Theatre:
 
 
 def _active_stretch(raster: Raster) -> np.ndarray:
-    """Cells whose projection on the map's line falls on its stretch inside the oblast.
+    """Cells whose projection on the map's line falls on its stretch inside the oblast,
+    or every cell when the map makes the whole line front (``front = "whole"``).
 
     The front beyond that stretch belongs to other fronts, held still by the model.
     """
     along = raster.along_km.ravel()
+    if raster.spec.line_of_contact.front == "whole":  # the theatre's edge is the limit
+        return np.ones(along.size, dtype=bool)
     on_line = (np.abs(raster.depth_km.ravel()) <= raster.cell_km) & raster.in_oblast.ravel()
     if not on_line.any():
         raise MapFileError(f"map {raster.map_name!r}: the line of contact never runs "

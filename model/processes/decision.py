@@ -61,7 +61,7 @@ PARAMS = (
     "obstacle_delay_factor", "prepared_multiplier", "readiness_recovery_days",
     "resumption_cost_km2", "review_interval_days", "ru_theatre_cap_personnel",
     "ua_alert_response_days", "ua_theatre_cap_personnel", "urban_multiplier",
-    "withdrawal_multiplier",
+    "warning_model", "withdrawal_multiplier",
 )
 
 
@@ -303,9 +303,9 @@ class _Forecast:
             lines, np.maximum(between - m.theatre.cell_km, 0.0) - ahead, 0.0))
         self.crossing = gap[None, :] * (1.0 + p.obstacle_delay_factor * obstacles) / (
             p.dmz_crossing_km_per_day)
-        warning = self.crossing + kernels.detection_prob(
-            m.monitoring.coverage, p.concentration_days) * p.concentration_days
-        share = np.minimum(1.0, warning / p.ua_alert_response_days)
+        share = kernels.reserve_share(p.warning_model, m.monitoring.coverage,
+                                      p.concentration_days, self.crossing,
+                                      p.ua_alert_response_days)
         mult = _multiplier(m, self.fort, windows)
         self.credibility = m.guarantor.expected_credibility(days)
         support = 1.0 + self.credibility * p.guarantor_combat_support
