@@ -12,7 +12,10 @@ catch a change in the number of draws from a stream even where no output moved.
 
 ``benchmarks/equivalence.json`` holds the hashes of 30 seeds as computed at ``14d66bc``
 (before the engine was made faster): ``--check benchmarks/equivalence.json --seeds 10``
-is the quick check (two minutes on one core), without ``--seeds`` the whole one.
+is the quick check (two minutes on one core), without ``--seeds`` the whole one. The
+last bits of a float can differ between CPUs (numpy picks its vector code by machine), so
+the stored hashes hold on the machine they were made on; on another, ``--against`` the
+commit to compare with (both computed there) is the check.
 """
 
 from __future__ import annotations
@@ -72,24 +75,33 @@ print(json.dumps(mod.hashes({seeds!r})))
 """
 
 
-def hashes_at(commit: str, seeds: int) -> dict[str, dict[str, str]]:
-    """The hashes as ``commit``'s own code computes them."""
+def hashes_in(tree: Path, seeds: int) -> dict[str, dict[str, str]]:
+    """The hashes as ``tree``'s own code computes them, in a process of its own.
+
+    Both sides of a comparison are computed this way: a matrix product's last bit can
+    depend on where its arrays happen to lie in memory, so two processes that import
+    and allocate differently can differ there on the same code."""
     from benchmarks.versus_commit import _CHILD
 
     prelude = _CHILD.split("\narms, seeds")[0]  # the tree finder and the import
+    code = (prelude.format(tree=str(tree)) + "\nimport json\n"
+            + _CHILD_TAIL.format(here=__file__, seeds=seeds))
+    done = subprocess.run([sys.executable, "-c", code], cwd=tree, check=True,
+                          capture_output=True, text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def hashes_at(commit: str, seeds: int) -> dict[str, dict[str, str]]:
+    """The hashes as ``commit``'s own code computes them (in a temporary worktree)."""
     with tempfile.TemporaryDirectory() as tmp:
         old = Path(tmp) / "old"
         subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(old),
                         commit], check=True, capture_output=True)
         try:
-            code = (prelude.format(tree=str(old)) + "import json\n"
-                    + _CHILD_TAIL.format(here=__file__, seeds=seeds))
-            done = subprocess.run([sys.executable, "-c", code], cwd=old, check=True,
-                                  capture_output=True, text=True)
+            return hashes_in(old, seeds)
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force",
                             str(old)], check=True, capture_output=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def differences(ref: dict[str, dict[str, str]], now: dict[str, dict[str, str]]) -> list[str]:
@@ -123,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         ref = {k: v for k, v in ref.items() if k in now}  # a quick check: the first seeds
     else:
         ref = hashes_at(args.against, args.seeds or 30)
-        now = hashes(args.seeds or 30)
+        now = hashes_in(ROOT, args.seeds or 30)
     diff = differences(ref, now)
     print("\n".join(diff) if diff else f"identical: {len(ref)} runs")
     return 1 if diff else 0
