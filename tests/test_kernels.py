@@ -111,6 +111,16 @@ def test_readiness_recovers_out_of_combat_and_wears_in_it():
     assert kernels.recover_readiness(np.array([1.0]), np.array([False]), 1.0, 0.0)[0] == 1.0
 
 
+def test_recovery_out_of_combat_is_the_combat_rule_with_nobody_fighting_to_the_bit():
+    rng = np.random.default_rng(5)
+    r = rng.uniform(0.0, 1.0, 300)
+    r[::7] = 1.0
+    for boost in (0.0, 0.3, np.where(rng.random(300) < 0.5, 0.3, 0.0)):
+        fast = kernels.recover_out_of_combat(r, 37.0, boost)
+        ruled = kernels.recover_readiness(r, np.zeros(300, bool), 37.0, 0.02, boost)
+        assert fast.tobytes() == ruled.tobytes()
+
+
 def test_credibility_decays_by_half_life_and_tripwire_raises_it():
     assert kernels.effective_credibility(0.8, 100, 100, 0, 0.1) == pytest.approx(0.4)
     assert kernels.effective_credibility(0.0, 0, 100, 20_000, 0.1) == pytest.approx(0.2)

@@ -46,3 +46,26 @@ def test_property_layers_are_the_model_arrays():
     assert cell.fortification == 0.123
     assert set(m.grid._mesa_property_layers) >= {"control", "fortification", "urban", "dmz",
                                                   "monitored"}
+
+
+def test_span_means_kept_weights_give_the_same_bits_and_follow_new_arrays():
+    """The span weights kept between calls (``Theatre._span_weights``) give what a fresh
+    computation gives, and a new cells array (a new zone) is read afresh."""
+    m = CeasefireModel(small(), rng=1, map_path=SMALL_MAP)
+    th, lines = m.theatre, m.lines
+    cells, _, weights = m.fortification.zone
+    spans = lines.windows.spans
+    first = th.span_means(cells, th.fort_flat, spans, weights)
+    th.fort_flat[cells] += 0.125  # the day's works change; the weights do not
+    kept = th.span_means(cells, th.fort_flat, spans, weights)
+    th._span_cache.clear()
+    fresh = th.span_means(cells, th.fort_flat, spans, weights)
+    assert kept.tobytes() == fresh.tobytes() and not np.array_equal(first, kept)
+    half = cells[: cells.size // 2].copy()
+    assert th.span_means(half, th.fort_flat, spans, weights[: half.size]).tobytes() == (
+        _uncached(th, half, th.fort_flat, spans, weights[: half.size]).tobytes())
+
+
+def _uncached(th, cells, values, spans, weights):
+    th._span_cache.clear()
+    return th.span_means(cells, values, spans, weights)
