@@ -4,8 +4,9 @@
 into a temporary git worktree and times ``simulate`` on the default parameters (and on
 each arm of ``sequencing``) in both trees, in alternating rounds, so that a busy machine
 slows both alike. Time is CPU time of the timing process (not wall time), the fastest
-round kept, after a warm-up run that rasterises the map. The two models need not give
-the same runs; each is timed on the same seeds.
+round kept (and the median of the rounds), after a warm-up run that rasterises the map;
+``--horizon`` sets the days of each run, ``--arms`` which arms. The two models need not
+give the same runs; each is timed on the same seeds.
 
 Each child times the tree it names, not the installed package: an editable install's
 finder would otherwise answer every ``dmzsim`` import from the working tree. The child puts
@@ -19,10 +20,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 ARMS = [("territory_first", "unilateral"), ("frozen_line", "unilateral"),
@@ -64,13 +68,14 @@ if "dmzsim" in folders:
     from dmzsim.model.api import simulate
 else:
     from model.api import simulate
-arms, seeds = {arms!r}, {seeds!r}
+arms, seeds, horizon = {arms!r}, {seeds!r}, {horizon!r}
 simulate({{}}, 0)
 out = {{}}
 for seq, shape in arms:
+    run = {{"sequencing": seq, "dmz_shape": shape, "horizon_days": horizon}}
     t = time.process_time()
     for s in seeds:
-        simulate({{"sequencing": seq, "dmz_shape": shape}}, s)
+        simulate(run, s)
     out[seq + "/" + shape] = (time.process_time() - t) / len(seeds)
 ours = [m for n, m in sys.modules.items() if n.split(".")[0] in ("dmzsim", "model")]
 outside = sorted({{str(m.__file__) for m in ours if getattr(m, "__file__", None)
@@ -80,11 +85,12 @@ print(json.dumps({{"source": sys.modules[simulate.__module__].__file__, "outside
 """
 
 
-def _time(tree: Path, seeds: list[int], arms: list[tuple[str, str]] | None = None
-          ) -> tuple[str, dict[str, float]]:
+def _time(tree: Path, seeds: list[int], arms: list[tuple[str, str]] | None = None,
+          horizon: int = 730) -> tuple[str, dict[str, float]]:
     """CPU seconds per run by arm on ``tree``'s own code, and the file its ``simulate``
     came from; an error if any of the project's modules came from elsewhere."""
-    code = _CHILD.format(tree=str(tree), arms=ARMS if arms is None else arms, seeds=seeds)
+    code = _CHILD.format(tree=str(tree), arms=ARMS if arms is None else arms, seeds=seeds,
+                         horizon=horizon)
     done = subprocess.run([sys.executable, "-c", code], cwd=tree, capture_output=True,
                           text=True, check=True)
     out = json.loads(done.stdout.strip().splitlines()[-1])
@@ -93,22 +99,32 @@ def _time(tree: Path, seeds: list[int], arms: list[tuple[str, str]] | None = Non
     return out["source"], out["seconds"]
 
 
-def compare(commit: str, seeds: int, rounds: int) -> dict[str, dict[str, float]]:
-    """Seconds of CPU per run by arm, fastest of ``rounds``, now and at ``commit``."""
+def compare(commit: str, seeds: int, rounds: int, horizon: int = 730,
+            arms: list[tuple[str, str]] | None = None) -> dict[str, dict[str, list[float]]]:
+    """Seconds of CPU per run by arm in each of ``rounds``, now and at ``commit``."""
+    rounds_of: dict[str, dict[str, list[float]]] = {"now": {}, "then": {}}
     with tempfile.TemporaryDirectory() as tmp:
         old = Path(tmp) / "old"
         subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(old),
                         commit], check=True, capture_output=True)
         try:
-            best: dict[str, dict[str, float]] = {"now": {}, "then": {}}
             for _ in range(rounds):
                 for name, tree in (("now", ROOT), ("then", old)):
-                    for arm, t in _time(tree, list(range(1, seeds + 1)))[1].items():
-                        best[name][arm] = min(best[name].get(arm, t), t)
+                    got = _time(tree, list(range(1, seeds + 1)), arms, horizon)[1]
+                    for arm, t in got.items():
+                        rounds_of[name].setdefault(arm, []).append(t)
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force",
                             str(old)], check=True, capture_output=True)
-    return best
+    return rounds_of
+
+
+def _arms(text: str | None) -> list[tuple[str, str]] | None:
+    """``seq/shape,seq/shape`` (or all of ``ARMS``)."""
+    if not text:
+        return None
+    return [tuple(a.split("/")) if "/" in a else (a, "unilateral")  # type: ignore[misc]
+            for a in text.split(",")]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -116,13 +132,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("commit")
     ap.add_argument("--seeds", type=int, default=10)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--horizon", type=int, default=730, help="days per run")
+    ap.add_argument("--arms", help="seq/shape,... (default: the six of ARMS)")
     args = ap.parse_args(argv)
-    best = compare(args.commit, args.seeds, args.rounds)
-    print(f"CPU ms per 730-day run, fastest of {args.rounds} rounds of {args.seeds} seeds")
-    print(f"{'arm':<32} {'now':>8} {args.commit[:10]:>10} {'ratio':>7}")
-    for arm in best["now"]:
-        now, then = best["now"][arm] * 1e3, best["then"][arm] * 1e3
-        print(f"{arm:<32} {now:>8.1f} {then:>10.1f} {now / then:>7.2f}")
+    load0 = os.getloadavg()[0]
+    got = compare(args.commit, args.seeds, args.rounds, args.horizon, _arms(args.arms))
+    print(f"CPU ms per {args.horizon}-day run: fastest and median of {args.rounds} rounds "
+          f"of {args.seeds} seeds, alternating; load {load0:.2f} -> {os.getloadavg()[0]:.2f}")
+    print(f"{'arm':<30} {'now min':>8} {'then min':>9} {'ratio':>6} "
+          f"{'now med':>8} {'then med':>9} {'ratio':>6}")
+    for arm in got["now"]:
+        now, then = np.array(got["now"][arm]) * 1e3, np.array(got["then"][arm]) * 1e3
+        lo, med = (now.min(), then.min()), (np.median(now), np.median(then))
+        print(f"{arm:<30} {lo[0]:>8.1f} {lo[1]:>9.1f} {lo[0] / lo[1]:>6.2f} "
+              f"{med[0]:>8.1f} {med[1]:>9.1f} {med[0] / med[1]:>6.2f}")
     return 0
 
 

@@ -78,7 +78,9 @@ class ForceTable:
         """Alive units of a side in the given postures (and arrived by day, if given)."""
         n = self.n
         m = self.alive[:n] & (self.side[:n] == side)
-        if postures:
+        if len(postures) == 1:  # the same mask without the lookup table (most calls)
+            m &= self.posture[:n] == int(postures[0])
+        elif postures:
             m &= _allowed(postures)[self.posture[:n]]
         if present_on is not None:
             m &= self.arrive_day[:n] <= present_on

@@ -168,6 +168,14 @@ def recover_readiness(readiness: np.ndarray, in_combat: np.ndarray, recovery_day
     return np.minimum(np.maximum(new, 0.05), 1.0)  # np.clip, minus its overhead
 
 
+def recover_out_of_combat(readiness: np.ndarray, recovery_days: float,
+                          boost: float | np.ndarray = 0.0) -> np.ndarray:
+    """``recover_readiness`` with nobody in combat, in the same arithmetic (so to the
+    bit): a ceasefire day need not build the combat mask nor the combat branch."""
+    up = (1.0 + boost) / recovery_days
+    return np.minimum(np.maximum(readiness + up, 0.05), 1.0)
+
+
 def detection_prob(coverage: float, days: int = 1) -> float:
     """Chance that a monitor with daily coverage sees something present for ``days``."""
     return 1.0 - (1.0 - coverage) ** days

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from dmzsim.model.front import Windows
     from dmzsim.model.model import CeasefireModel
 
+TERRAIN_KEPT = 16  # terrain multipliers kept (zones x windows x frontages)
 CAMPAIGN_STEP_DAYS = 10  # the staff's forecast resolution; the fighting itself is daily
 TERMS = outputs.DECISION_TERMS
 #: The parameters the staff estimate reads (tests/test_processes.py holds this to the code).
@@ -340,12 +341,29 @@ def _growth(m: CeasefireModel, side: int, days: np.ndarray) -> tuple[np.ndarray,
 def _multiplier(m: CeasefireModel, fort: np.ndarray, windows: Windows) -> np.ndarray:
     """Ukraine's posture x terrain multiplier on each window, at forecast works."""
     p = m.p
-    cells, sectors, weights = m.fortification.zone
-    th = m.theatre
-    urban = th.span_means(cells, th.urban_flat, windows.spans, weights, fallback=_mean_over(
-        windows.weights, th.sector_means(cells, sectors, th.urban_flat, weights)))
     mult = kernels.posture_multiplier(fort, p.hasty_multiplier, p.prepared_multiplier,
                                       p.fortified_multiplier)
     if m.phase == "withdrawal":
         mult = np.minimum(mult, p.withdrawal_multiplier)
-    return mult * kernels.terrain_multiplier(urban, p.urban_multiplier)[None, :]
+    return mult * _terrain(m, windows)[None, :]
+
+
+def _terrain(m: CeasefireModel, windows: Windows) -> np.ndarray:
+    """The terrain multiplier on each window: the towns behind its frontage, in Ukraine's
+    defended zone. Towns do not move, so it changes only with the zone (a new tuple when
+    taken again) and the windows (new when the theatre is cut again): it is kept for
+    them, and for the parameters, between reviews."""
+    p, zone, th = m.p, m.fortification.zone, m.theatre
+    kept = m.fortification.terrain_kept
+    key = (id(windows), id(zone), id(p), id(th.urban_flat))
+    if key not in kept:
+        cells, sectors, weights = zone
+        urban = th.span_means(cells, th.urban_flat, windows.spans, weights,
+                              fallback=_mean_over(windows.weights, th.sector_means(
+                                  cells, sectors, th.urban_flat, weights)))
+        if len(kept) >= TERRAIN_KEPT:
+            kept.clear()
+        # what the key's ids are of is held with it, so that no other object takes them
+        kept[key] = ((windows, zone, p, th.urban_flat),
+                     kernels.terrain_multiplier(urban, p.urban_multiplier))
+    return kept[key][1]

@@ -40,6 +40,9 @@ class Fortification:
         self.zone_depth = np.zeros(0)
         self._dug_in = False  # every cell of the defended zone fully dug
         self._bare_zone: np.ndarray | None = None  # the zone cells whose works are all gone
+        # the staff estimate's terrain multiplier per window set on this zone (towns do
+        # not move): ``decision._terrain``
+        self.terrain_kept: dict[tuple[int, ...], tuple[object, np.ndarray]] = {}
 
     def refresh(self) -> None:
         """Recompute which cells make up Ukraine's defended zone on each sector."""

@@ -40,6 +40,8 @@ class Monitoring:
         self.sectors: list[DMZSector] = []
         self.cut_away = np.zeros(len(COUNTS), dtype=int)
         self.detected_today = 0
+        self._rate_for = (0, 0)  # ids of the front_km and parameters ``_rate`` is of
+        self._rate = np.zeros(0)
 
     def make_sectors(self) -> None:
         """One DMZSector per sector of today's partition; the counts of the old ones are
@@ -68,17 +70,19 @@ class Monitoring:
             return 0
         n = len(self.sectors)
         f = m.forces
+        draws = m.streams.monitoring.random(n)
+        counts = m.streams.violations.poisson(self._violation_rate())
+        # a binomial of 0 trials draws nothing, so on the many quiet days it is not called
+        seen_counts = (m.streams.monitoring.binomial(counts, self.coverage) if counts.any()
+                       else counts)
+        if not (f.view("posture") == Posture.CONCENTRATE).any():  # no build-up (most days)
+            self._count_violations(counts, seen_counts)
+            return int(seen_counts.sum())
         massing = f.mask(RU, Posture.CONCENTRATE)
         buildup = np.zeros(n, dtype=bool)
         sector = f.view("sector")
         buildup[sector[massing & (sector >= 0)]] = True
         inside = buildup & springboard.in_zone(m)  # massed inside the zone: a violation
-        draws = m.streams.monitoring.random(n)
-        rate = m.p.violation_rate_per_100km_day * m.theatre.front_km / 100.0
-        counts = m.streams.violations.poisson(rate)
-        # a binomial of 0 trials draws nothing, so on the many quiet days it is not called
-        seen_counts = (m.streams.monitoring.binomial(counts, self.coverage) if counts.any()
-                       else counts)
         seen_inside = inside & (draws < self.coverage)  # the look that sees the build-up
         for a in (buildup | (counts > 0)).nonzero()[0]:
             first = self.sectors[a].observe(m.day, bool(buildup[a]), float(draws[a]),
@@ -87,6 +91,26 @@ class Monitoring:
             if first:
                 m.ukraine.warn(int(a))
         return int(seen_counts.sum() + seen_inside.sum())
+
+    def _count_violations(self, counts: np.ndarray, seen: np.ndarray) -> None:
+        """A day without a build-up: each sector only counts its small violations, as
+        ``DMZSector.observe`` does, without a call per sector."""
+        at = counts.nonzero()[0]
+        sectors = self.sectors
+        for a, c, s in zip(at.tolist(), counts[at].tolist(), seen[at].tolist(), strict=True):
+            sector = sectors[a]
+            sector.violations += c
+            sector.violations_detected += s
+
+    def _violation_rate(self) -> np.ndarray:
+        """Each sector's expected small violations a day, kept until the front is cut
+        again (``front_km`` is a new array then)."""
+        th, p = self.m.theatre, self.m.p
+        if self._rate_for != (id(th.front_km), id(p)):
+            self._rate = p.violation_rate_per_100km_day * th.front_km / 100.0
+            self._rate_for = (id(th.front_km), id(p))
+            self._rate_of = (th.front_km, p)  # held, so that their ids stay theirs
+        return self._rate
 
     def totals(self) -> np.ndarray:
         """Detections, violations and violations detected, over every sector ever."""

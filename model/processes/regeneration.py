@@ -112,8 +112,13 @@ class Regeneration:
             self.outflow_total[side] += -amount
             return
         self.inflow_total[side] += amount
-        added, leftover = kernels.fill_units(f.view("strength")[mask], p.unit_personnel, amount)
-        f.strength[: f.n][mask] += added
+        if amount > 0:
+            added, leftover = kernels.fill_units(f.view("strength")[mask], p.unit_personnel,
+                                                 amount)
+            if added.any():  # adding zeros changes nothing: most days every unit is full
+                f.strength[: f.n][mask] += added
+        else:  # nothing came in (at the cap): ``fill_units`` would add zeros and keep 0.0
+            leftover = 0.0
         self.depot[side] += leftover
         while self.depot[side] >= p.unit_personnel:
             self.depot[side] -= p.unit_personnel
@@ -123,14 +128,20 @@ class Regeneration:
         m = self.m
         f, p = m.forces, m.p
         n = f.n
-        in_combat = np.zeros(n, dtype=bool)
-        assault = m.combat.assault
-        if m.at_war and assault.size:
-            sector = f.view("sector")
-            on_line = (sector >= 0) & f.view("alive")
-            in_combat[on_line] = assault[sector[on_line]]
-            in_combat |= f.mask(RU, Posture.ATTACK) & (m.effort.breach is not None)
         ua_boost = np.where(f.view("side") == UA, boost, 0.0) if boost else 0.0
+        assault = m.combat.assault
+        if not (m.at_war and assault.size):  # in a ceasefire nobody is in combat
+            ready = f.view("readiness")
+            if boost >= 0.0 < p.readiness_recovery_days and ready.min(initial=1.0) >= 1.0:
+                return  # all ready: r + up, clipped at 1.0, is 1.0
+            f.readiness[:n] = kernels.recover_out_of_combat(
+                ready, p.readiness_recovery_days, ua_boost)
+            return
+        in_combat = np.zeros(n, dtype=bool)
+        sector = f.view("sector")
+        on_line = (sector >= 0) & f.view("alive")
+        in_combat[on_line] = assault[sector[on_line]]
+        in_combat |= f.mask(RU, Posture.ATTACK) & (m.effort.breach is not None)
         f.readiness[:n] = kernels.recover_readiness(
             f.view("readiness"), in_combat, p.readiness_recovery_days,
             p.readiness_loss_per_combat_day, ua_boost)

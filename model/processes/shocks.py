@@ -51,6 +51,8 @@ class Shocks:
         self.resolve = 0.0
         self.pretext_until = -1
         self.count = dict.fromkeys(KINDS, 0)
+        self._chance = np.zeros(len(KINDS))  # each kind's chance a day ...
+        self._chance_for: object = None  # ... under these parameters
 
     def step(self) -> None:
         """Draw today's events (always the same count of draws); in a ceasefire, apply
@@ -60,9 +62,12 @@ class Shocks:
         z = m.streams.shocks.standard_normal(len(KINDS))
         if not m.in_ceasefire:
             return
-        rates = (p.political_shock_per_year, p.guarantor_shock_per_year,
-                 p.zone_incident_per_year)
-        happened = u < -np.expm1(-np.array(rates) / 365.25)  # a Poisson day's chance
+        if self._chance_for is not p:  # a Poisson day's chance of each, per parameters
+            rates = (p.political_shock_per_year, p.guarantor_shock_per_year,
+                     p.zone_incident_per_year)
+            self._chance = -np.expm1(-np.array(rates) / 365.25)
+            self._chance_for = p
+        happened = u < self._chance
         if not happened.any():
             return
         if happened[0]:
