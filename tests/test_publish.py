@@ -462,3 +462,16 @@ def test_a_question_cannot_break_the_readme_block(tmp_path: Path) -> None:
     assert block.count(END) == 1 and block.endswith(END)
     assert "Two lines &lt;!-- published:end --&gt; &lt;b&gt;\\| and more" in block
     assert len(block.splitlines()) == 5  # start marker, header, rule, one row, end marker
+
+
+def test_parameters_added_since_a_reference_at_their_defaults_are_a_note_not_a_change():
+    """A parameter the model gained after a reference was published, left at its
+    default, does not change what the reference means: verify names it, no more."""
+    from dmzsim.runs.publish.verify import _added_at_default
+
+    assert _added_at_default("base.aims_growth: None -> 0.0")
+    assert _added_at_default("base.warning_model: None -> 'capped'")
+    assert not _added_at_default("base.aims_growth: None -> 0.5")  # not its default
+    assert not _added_at_default("base.aims_growth: 0.0 -> 0.5")  # changed, not added
+    assert not _added_at_default("base.no_such_parameter: None -> 0.0")
+    assert not _added_at_default("replicates: None -> 0.0")

@@ -82,12 +82,18 @@ def _versions(v: Verification, strict: bool) -> list[str]:
 
 
 def _config(v: Verification) -> list[str]:
+    lines = []
+    if v.added_parameters:
+        lines.append(f"{v.name}: note: {len(v.added_parameters)} parameters added to the "
+                     "model since the reference, at their defaults: "
+                     f"{', '.join(v.added_parameters)}")
     if not v.config_changes:
-        return []
+        return lines
     shown = "; ".join(v.config_changes[:8])
     more = f" (and {len(v.config_changes) - 8} more)" if len(v.config_changes) > 8 else ""
-    return [f"{v.name}: the experiment as the code reads it now differs from the one the "
-            f"reference was made with: {shown}{more}"]
+    lines.append(f"{v.name}: the experiment as the code reads it now differs from the one "
+                 f"the reference was made with: {shown}{more}")
+    return lines
 
 
 def _new(v: Verification) -> list[str]:

@@ -30,6 +30,7 @@ import pandas as pd
 from dmzsim.analysis.provenance import config_mismatch
 from dmzsim.analysis.results_layout import ReferenceLayout
 from dmzsim.model import outputs
+from dmzsim.model.params import Params
 from dmzsim.runs import experiment
 from dmzsim.runs.experiment.config import ExperimentConfig
 from dmzsim.runs.experiment.design import build_design
@@ -121,6 +122,7 @@ class Verification:
     new_headline_columns: list[str] = field(default_factory=list)  # full mode: a note
     versions: list[tuple[str, Any, Any]] = field(default_factory=list)
     config_changes: list[str] = field(default_factory=list)
+    added_parameters: list[str] = field(default_factory=list)  # since, at their defaults
     simulate: str | None = None
 
     def results_match(self) -> bool:
@@ -153,9 +155,10 @@ def verify(path: str | Path, *, quick: bool = False, executor: ExecutorSpec | No
         raise PublishError(f"{mismatch}; restore the reference from git or publish it again")
     simulate = _simulate_named(simulate, ref.info.get("simulate"), path)
     fn = load_simulate(simulate)
+    changes, added = _config_changes(ref, exp)
     v = Verification(path, exp.name, quick, len(ref.runs), RunComparison(0),
-                     versions=version_mismatches(ref.manifest),
-                     config_changes=_config_changes(ref, exp), simulate=simulate)
+                     versions=version_mismatches(ref.manifest), config_changes=changes,
+                     added_parameters=added, simulate=simulate)
     if quick:
         subset = quick_subset(ref.runs, ref.arms)
         now, v.failures = _rerun_subset(exp, subset, fn, executor, handle)
@@ -181,11 +184,28 @@ def _simulate_named(given: str | None, published: str | None, path: Path) -> str
     return given
 
 
-def _config_changes(ref: Reference, exp: ExperimentConfig) -> list[str]:
-    """How the resolved config now differs from the one the reference was made with."""
+def _config_changes(ref: Reference, exp: ExperimentConfig) -> tuple[list[str], list[str]]:
+    """How the resolved config now differs from the one the reference was made with:
+    (the changes, the parameters added to the model since, at their defaults).
+
+    A parameter added since and left at its default is no change of what the reference
+    means (the model without it behaved as its default does), so it is only named."""
     if ref.info.get("config_hash") == exp.config_hash:
-        return []
-    return exp.changes_since(ref.folder) or ["(config hash differs)"]
+        return [], []
+    changes = exp.changes_since(ref.folder)
+    added = [c.split(":", 1)[0].removeprefix("base.") for c in changes
+             if _added_at_default(c)]
+    kept = [c for c in changes if not _added_at_default(c)]
+    return (kept if kept or added else ["(config hash differs)"]), added
+
+
+def _added_at_default(change: str) -> bool:
+    """Whether a 'base.name: None -> value' change is a new parameter at its default."""
+    key, _, rest = change.partition(": ")
+    if not key.startswith("base.") or not rest.startswith("None -> "):
+        return False
+    field = Params.model_fields.get(key.removeprefix("base."))
+    return field is not None and rest.removeprefix("None -> ") == repr(field.default)
 
 
 def _rerun_subset(exp: ExperimentConfig, subset: pd.DataFrame, fn: SimulateFn | None,
