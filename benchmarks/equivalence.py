@@ -13,9 +13,9 @@ catch a change in the number of draws from a stream even where no output moved.
 ``benchmarks/equivalence.json`` holds the hashes of 30 seeds as computed at ``14d66bc``
 (before the engine was made faster): ``--check benchmarks/equivalence.json --seeds 10``
 is the quick check (two minutes on one core), without ``--seeds`` the whole one. The
-last bits of a float can differ between CPUs (numpy picks its vector code by machine), so
-the stored hashes hold on the machine they were made on; on another, ``--against`` the
-commit to compare with (both computed there) is the check.
+children run on the portable NumPy paths dmzsim pins (``common/numerics.py``), so the
+stored hashes should hold on any x86-64 CPU; where they do not (another NumPy, BLAS or
+libm), ``--against`` the commit to compare with (both computed there) is the check.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -35,6 +36,14 @@ ARMS = [(seq, shape) for seq in ("no_deal", "frozen_line", "territory_first",
         for shape in ("unilateral", "mirrored")]
 HORIZONS = ((730, 1.0), (1825, 0.2))  # (days, share of the seeds run at that horizon)
 
+
+def _child_env() -> dict[str, str]:
+    """This environment, with NumPy kept on the portable paths dmzsim itself uses
+    (``common/numerics.py``): this process imported NumPy before any dmzsim, so the
+    child would not pin them on its own, and its last bits would not be dmzsim's."""
+    from dmzsim.common import numerics
+
+    return {**os.environ, **numerics.portable_env()}
 
 def _digest(obj: Any) -> str:
     return hashlib.sha256(repr(obj).encode()).hexdigest()[:20]
@@ -86,7 +95,8 @@ def hashes_in(tree: Path, seeds: int) -> dict[str, dict[str, str]]:
     prelude = _CHILD.split("\narms, seeds")[0]  # the tree finder and the import
     code = (prelude.format(tree=str(tree)) + "\nimport json\n"
             + _CHILD_TAIL.format(here=__file__, seeds=seeds))
-    done = subprocess.run([sys.executable, "-c", code], cwd=tree, check=True,
+    done = subprocess.run([sys.executable, "-c", code], cwd=tree, env=_child_env(),
+                          check=True,
                           capture_output=True, text=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 

@@ -85,13 +85,22 @@ print(json.dumps({{"source": sys.modules[simulate.__module__].__file__, "outside
 """
 
 
+def _child_env() -> dict[str, str]:
+    """This environment, with NumPy kept on the portable paths dmzsim itself uses
+    (``common/numerics.py``): this process imported NumPy before any dmzsim, so the
+    child would not pin them on its own, and its last bits would not be dmzsim's."""
+    from dmzsim.common import numerics
+
+    return {**os.environ, **numerics.portable_env()}
+
 def _time(tree: Path, seeds: list[int], arms: list[tuple[str, str]] | None = None,
           horizon: int = 730) -> tuple[str, dict[str, float]]:
     """CPU seconds per run by arm on ``tree``'s own code, and the file its ``simulate``
     came from; an error if any of the project's modules came from elsewhere."""
     code = _CHILD.format(tree=str(tree), arms=ARMS if arms is None else arms, seeds=seeds,
                          horizon=horizon)
-    done = subprocess.run([sys.executable, "-c", code], cwd=tree, capture_output=True,
+    done = subprocess.run([sys.executable, "-c", code], cwd=tree, env=_child_env(),
+                          capture_output=True,
                           text=True, check=True)
     out = json.loads(done.stdout.strip().splitlines()[-1])
     if out["outside"]:

@@ -57,17 +57,26 @@ def _numpy_groups_targets() -> bool:
     return (major, minor) >= (2, 4)
 
 
+def portable_env() -> dict[str, str]:
+    """The environment variables that keep a new process's NumPy and OpenBLAS off their
+    AVX-512 paths on this CPU (none where it has none, or with the off switch), for
+    starting processes from one that imported NumPy itself (the benchmarks)."""
+    if os.environ.get(OFF_SWITCH) == "1":
+        return {}
+    flags = _cpu_flags()
+    if "avx512f" not in flags or "avx2" not in flags or not _numpy_groups_targets():
+        return {}
+    return {"NPY_DISABLE_CPU_FEATURES": AVX512_TARGETS, "OPENBLAS_CORETYPE": OPENBLAS_AVX2}
+
+
 def pin() -> None:
     """Keep NumPy and OpenBLAS off their AVX-512 paths, if this CPU has them and nothing
     decided otherwise (NumPy already imported, the variables already set, or the off
     switch)."""
-    if os.environ.get(OFF_SWITCH) == "1" or "numpy" in sys.modules:
+    if "numpy" in sys.modules:
         return
-    flags = _cpu_flags()
-    if "avx512f" not in flags or "avx2" not in flags or not _numpy_groups_targets():
-        return
-    os.environ.setdefault("NPY_DISABLE_CPU_FEATURES", AVX512_TARGETS)
-    os.environ.setdefault("OPENBLAS_CORETYPE", OPENBLAS_AVX2)
+    for name, value in portable_env().items():
+        os.environ.setdefault(name, value)
 
 
 def paths() -> str:
