@@ -35,7 +35,7 @@ def test_the_continuous_share_rises_with_every_day_of_warning_and_the_capped_one
     capped = np.array([kernels.reserve_share("capped", c, C, crossing, R) for c in COVERAGES])
     assert np.all(np.diff(cont, axis=0) > 0) and np.all(np.diff(cont, axis=1) > 0)
     assert np.all(cont < 1.0)
-    assert np.all(capped[2:] == 1.0)  # 0.1, 0.5, 1: the same, as measured in issue 30
+    assert np.all(capped[2:] == 1.0)  # 0.1, 0.5, 1: the same (the saturation it replaces)
     # the cause switched off: no monitoring and nothing to cross give no warning
     assert kernels.reserve_share("continuous", 0.0, C, np.zeros(1), R)[0] == 0.0
 
