@@ -41,6 +41,20 @@ def same_records(a: list[dict], b: list[dict]) -> bool:
     return all(ra.keys() == rb.keys() and all(same(ra[k], rb[k]) for k in ra) for ra, rb in pairs)
 
 
+def small_runs(params: Params, seeds) -> list[dict]:
+    """The run records of ``params`` on the small map, one per seed: what a null test
+    compares, seed by seed, with and without a mechanism."""
+    from dmzsim.model.model import CeasefireModel
+    from dmzsim.model.processes.recording import summary
+
+    out = []
+    for s in seeds:
+        m = CeasefireModel(params, rng=s, map_path=SMALL_MAP)
+        m.run_for(m.p.horizon_days)
+        out.append(summary(m))
+    return out
+
+
 def simulate_small(params, seed, *, series_every=0, map_path=None):
     """The real model on the small synthetic map (experiment files name no map)."""
     from dmzsim.model.api import simulate

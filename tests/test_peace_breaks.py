@@ -20,18 +20,10 @@ from dmzsim.model.model import CeasefireModel
 from dmzsim.model.processes import decision
 from dmzsim.model.processes.recording import summary
 
-from tests.helpers import SMALL_MAP, same_records, small
+from tests.helpers import SMALL_MAP, same_records, small, small_runs
 
 SEEDS = range(4)
 
-
-def _runs(params, seeds=SEEDS):
-    out = []
-    for s in seeds:
-        m = CeasefireModel(params, rng=s, map_path=SMALL_MAP)
-        m.run_for(m.p.horizon_days)
-        out.append(summary(m))
-    return out
 
 
 # --- (a) null ------------------------------------------------------------------------------
@@ -46,7 +38,7 @@ def test_switched_off_the_mechanisms_change_no_run(arm):
                        incident_cost_relief=0.9, ceasefire_dividend_years=0.0,
                        review_jitter_days=0, recruitment_noise_sd=0.0,
                        ua_pause_awol_factor=1.0, decision_attack_day="review")
-    assert same_records(_runs(base), _runs(off))
+    assert same_records(small_runs(base, SEEDS), small_runs(off, SEEDS))
 
 
 # --- (b) a bounded dividend -----------------------------------------------------------------

@@ -15,9 +15,8 @@ from dmzsim.model import springboard
 from dmzsim.model.forces import RU, Posture
 from dmzsim.model.model import CeasefireModel
 from dmzsim.model.processes import decision
-from dmzsim.model.processes.recording import summary
 
-from tests.helpers import SMALL_MAP, same_records, small
+from tests.helpers import SMALL_MAP, same_records, small, small_runs
 
 #: A zone in force and no offensive of Russia's own choosing (it is made to mass by hand).
 QUIET = {"sequencing": "territory_first", "resumption_cost_km2": 1e5,
@@ -143,14 +142,6 @@ def test_the_offensive_starts_from_where_the_massing_stood():
     assert on == pytest.approx(edge + 0.8 * (gap - cell))
 
 
-def _decisions(params, seeds):
-    out = []
-    for s in seeds:
-        m = CeasefireModel(params, rng=s, map_path=SMALL_MAP)
-        m.run_for(m.p.horizon_days)
-        out.append(summary(m))
-    return out
-
 
 ATTACKING = {"sequencing": "territory_first", "ru_theatre_share": 0.4,
              "beyond_aims_value": 1.0, "resumption_cost_km2": 0.0,
@@ -162,12 +153,12 @@ SEEDS = range(6)
 def test_with_no_entry_russia_decides_as_without_the_mechanism(shape, monkeypatch):
     p = small(dmz_shape=shape, **ATTACKING)
     assert p.ru_zone_entry == 0.0  # the default: the promise is kept
-    now = _decisions(p, SEEDS)
-    staging = _decisions(p.replace(ru_zone_entry=0.9), SEEDS)
+    now = small_runs(p, SEEDS)
+    staging = small_runs(p.replace(ru_zone_entry=0.9), SEEDS)
     # the model before the mechanism: whatever the willingness, no force stands ahead
     with monkeypatch.context() as patch:
         patch.setattr(springboard, "ahead_km", lambda m: np.zeros(m.lines.ru_depth.size))
-        before = _decisions(p.replace(ru_zone_entry=0.9), SEEDS)
+        before = small_runs(p.replace(ru_zone_entry=0.9), SEEDS)
     assert sum(r["resumed"] for r in now) >= 2  # the comparison is not empty
     assert same_records(now, before)
     assert not same_records(now, staging)  # the control: Russia staging inside the zone
@@ -175,4 +166,4 @@ def test_with_no_entry_russia_decides_as_without_the_mechanism(shape, monkeypatc
 
 def test_with_no_zone_to_enter_the_willingness_changes_nothing():
     p = small(**{**ATTACKING, "sequencing": "frozen_line"})
-    assert same_records(_decisions(p, SEEDS), _decisions(p.replace(ru_zone_entry=0.9), SEEDS))
+    assert same_records(small_runs(p, SEEDS), small_runs(p.replace(ru_zone_entry=0.9), SEEDS))
