@@ -40,7 +40,7 @@ class Monitoring:
         self.sectors: list[DMZSector] = []
         self.cut_away = np.zeros(len(COUNTS), dtype=int)
         self.detected_today = 0
-        self._rate_for = (0, 0)  # ids of the front_km and parameters ``_rate`` is of
+        self._rate_of: tuple[object, object] = (None, None)  # front_km, params of _rate
         self._rate = np.zeros(0)
 
     def make_sectors(self) -> None:
@@ -106,10 +106,9 @@ class Monitoring:
         """Each sector's expected small violations a day, kept until the front is cut
         again (``front_km`` is a new array then)."""
         th, p = self.m.theatre, self.m.p
-        if self._rate_for != (id(th.front_km), id(p)):
+        if self._rate_of[0] is not th.front_km or self._rate_of[1] is not p:
             self._rate = p.violation_rate_per_100km_day * th.front_km / 100.0
-            self._rate_for = (id(th.front_km), id(p))
-            self._rate_of = (th.front_km, p)  # held, so that their ids stay theirs
+            self._rate_of = (th.front_km, p)
         return self._rate
 
     def totals(self) -> np.ndarray:

@@ -132,8 +132,8 @@ class Regeneration:
         assault = m.combat.assault
         if not (m.at_war and assault.size):  # in a ceasefire nobody is in combat
             ready = f.view("readiness")
-            if boost >= 0.0 < p.readiness_recovery_days and ready.min(initial=1.0) >= 1.0:
-                return  # all ready: r + up, clipped at 1.0, is 1.0
+            if boost >= 0.0 and ready.min(initial=1.0) >= 1.0:
+                return  # all ready and nothing lowers it: r + up, clipped at 1.0, is 1.0
             f.readiness[:n] = kernels.recover_out_of_combat(
                 ready, p.readiness_recovery_days, ua_boost)
             return
