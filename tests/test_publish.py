@@ -19,6 +19,7 @@ import pytest
 from dmzsim.analysis.headline import headline_table
 from dmzsim.analysis.tables import risk_table
 from dmzsim.model import outputs
+from dmzsim.runs import experiment
 from dmzsim.runs.cli import main
 from dmzsim.runs.experiment import tomlout
 from dmzsim.runs.publish.compare import agreement, compare_records, exact_column
@@ -464,14 +465,23 @@ def test_a_question_cannot_break_the_readme_block(tmp_path: Path) -> None:
     assert len(block.splitlines()) == 5  # start marker, header, rule, one row, end marker
 
 
-def test_parameters_added_since_a_reference_at_their_defaults_are_a_note_not_a_change():
+def test_parameters_added_since_a_reference_at_their_defaults_are_a_note_not_a_change(
+        tmp_path):
     """A parameter the model gained after a reference was published, left at its
     default, does not change what the reference means: verify names it, no more."""
-    from dmzsim.runs.publish.verify import _added_at_default
+    import tomllib
 
-    assert _added_at_default("base.aims_growth: None -> 0.0")
-    assert _added_at_default("base.warning_model: None -> 'capped'")
-    assert not _added_at_default("base.aims_growth: None -> 0.5")  # not its default
-    assert not _added_at_default("base.aims_growth: 0.0 -> 0.5")  # changed, not added
-    assert not _added_at_default("base.no_such_parameter: None -> 0.0")
-    assert not _added_at_default("replicates: None -> 0.0")
+    from dmzsim.analysis.results_layout import ResultsLayout
+
+    exp = experiment.load(ROOT / "runs" / "dmz_design.toml")
+    resolved = dict(exp.resolved)
+    saved = {k: v for k, v in resolved["base"].items()
+             if k not in ("aims_growth", "warning_model", "dmz_width_km")}
+    saved["dmz_width_km"] = resolved["base"]["dmz_width_km"] + 1.0
+    (tmp_path / ResultsLayout(tmp_path).config.name).write_text(
+        tomlout.dumps({**resolved, "base": saved}))
+    assert tomllib.loads(ResultsLayout(tmp_path).config.read_text())["base"] == saved
+    assert sorted(exp.added_since(tmp_path)) == ["aims_growth", "warning_model"]
+    assert len(exp.changes_since(tmp_path)) == 3  # the two added, and the width
+    changes = exp.changes_since(tmp_path, ignore=exp.added_since(tmp_path))
+    assert len(changes) == 1 and changes[0].startswith("base.dmz_width_km:")

@@ -24,6 +24,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import tomllib
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -82,12 +83,21 @@ class ExperimentConfig:
         """sha256 of the canonical resolved config; results from another hash never mix."""
         return config_hash_of(self.resolved)
 
-    def changes_since(self, folder: Path) -> list[str]:
+    def changes_since(self, folder: Path, ignore: Collection[str] = ()) -> list[str]:
         """How this config differs from the one saved in ``folder`` (a results or
-        reference folder; nothing saved counts as an empty config), as 'path: old -> new'."""
-        saved = ResultsLayout(folder).config  # a reference keeps it under the same name
-        return dict_diff(tomllib.loads(saved.read_text()) if saved.exists() else {},
-                         self.resolved)
+        reference folder; nothing saved counts as an empty config), as 'path: old -> new';
+        ``ignore``: parameters of the base left out (e.g. :meth:`added_since`)."""
+        base = {k: v for k, v in self.resolved["base"].items() if k not in ignore}
+        return dict_diff(_saved_config(folder), {**self.resolved, "base": base})
+
+    def added_since(self, folder: Path) -> list[str]:
+        """Parameters the config saved in ``folder`` lacks and this one sets to their
+        defaults: the model gained them since, and at their defaults they change none of
+        its runs (the model without them behaved as their default does)."""
+        saved = _saved_config(folder).get("base", {})
+        fields = Params.model_fields
+        return sorted(k for k, v in self.resolved["base"].items()
+                      if k not in saved and k in fields and v == fields[k].default)
 
     def to_toml(self) -> str:
         """The resolved config as TOML; loading it back gives the same config hash."""
@@ -167,6 +177,12 @@ def from_dict(data: dict[str, Any], *, source: str = "<dict>", quick: bool = Fal
     if map_file is not None:
         spec = spec.model_copy(update={"map_sha256": map_digest})
     return ExperimentConfig(spec=spec, source=source, resolved=_resolve(spec), map_file=map_file)
+
+
+def _saved_config(folder: Path) -> dict[str, Any]:
+    """The resolved config saved in a results or reference folder ({} if none)."""
+    saved = ResultsLayout(folder).config  # a reference keeps it under the same name
+    return tomllib.loads(saved.read_text()) if saved.exists() else {}
 
 
 def dict_diff(old: Any, new: Any, path: str = "") -> list[str]:

@@ -30,7 +30,6 @@ import pandas as pd
 from dmzsim.analysis.provenance import config_mismatch
 from dmzsim.analysis.results_layout import ReferenceLayout
 from dmzsim.model import outputs
-from dmzsim.model.params import Params
 from dmzsim.runs import experiment
 from dmzsim.runs.experiment.config import ExperimentConfig
 from dmzsim.runs.experiment.design import build_design
@@ -186,26 +185,13 @@ def _simulate_named(given: str | None, published: str | None, path: Path) -> str
 
 def _config_changes(ref: Reference, exp: ExperimentConfig) -> tuple[list[str], list[str]]:
     """How the resolved config now differs from the one the reference was made with:
-    (the changes, the parameters added to the model since, at their defaults).
-
-    A parameter added since and left at its default is no change of what the reference
-    means (the model without it behaved as its default does), so it is only named."""
+    (the changes, the parameters added to the model since, at their defaults, which are
+    only named: ``ExperimentConfig.added_since``)."""
     if ref.info.get("config_hash") == exp.config_hash:
         return [], []
-    changes = exp.changes_since(ref.folder)
-    added = [c.split(":", 1)[0].removeprefix("base.") for c in changes
-             if _added_at_default(c)]
-    kept = [c for c in changes if not _added_at_default(c)]
-    return (kept if kept or added else ["(config hash differs)"]), added
-
-
-def _added_at_default(change: str) -> bool:
-    """Whether a 'base.name: None -> value' change is a new parameter at its default."""
-    key, _, rest = change.partition(": ")
-    if not key.startswith("base.") or not rest.startswith("None -> "):
-        return False
-    field = Params.model_fields.get(key.removeprefix("base."))
-    return field is not None and rest.removeprefix("None -> ") == repr(field.default)
+    added = exp.added_since(ref.folder)
+    changes = exp.changes_since(ref.folder, ignore=added)
+    return (changes if changes or added else ["(config hash differs)"]), added
 
 
 def _rerun_subset(exp: ExperimentConfig, subset: pd.DataFrame, fn: SimulateFn | None,
