@@ -374,8 +374,9 @@ class Params(BaseModel):
         ge=0.0, le=100_000.0)
     resumption_cost_km2: float = P(
         71.2854, "km² of aims", "assumption: remobilising and the political cost of "
-        "breaking a signed ceasefire (sources §7b); calibrated: runs/calibrate_decision.toml "
-        "(10 trials of 40 frozen-line runs at 1,825 days, range 50-4,000 log; best trial) "
+        "breaking a signed ceasefire (sources §7b); calibrated: "
+        "docs/examples/calibrate_decision.toml (10 trials of 40 frozen-line runs at "
+        "1,825 days, range 50-4,000 log; best trial) "
         "against the band P(resume by 730 d) 0.25-0.60 (§6.1-6.2, docs/validation.md §2) "
         "and the UCDP floors by 3 and 5 years (runs/targets/conflict_recurrence.toml); the "
         "band is met along a ridge with the dividend (docs/validation-candidate.md)",
@@ -384,7 +385,7 @@ class Params(BaseModel):
         2793.35, "km² of aims per year", "assumption: sanctions relief, the frozen assets "
         "and the economy's recovery accrue while the ceasefire holds and are lost by "
         "resuming (sources §7b); calibrated with resumption_cost_km2 (range 100-6,000 log), "
-        "runs/calibrate_decision.toml, to the same targets",
+        "docs/examples/calibrate_decision.toml, to the same targets",
         "What each year of ceasefire adds to the cost of ending it.", ge=0.0, le=100_000.0)
     ceasefire_dividend_years: float = P(
         2.0, "years", "sources §7b (the frozen assets, ~$300bn, and sanctions relief are a "
