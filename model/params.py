@@ -114,9 +114,10 @@ class Params(BaseModel):
         "Daily chance that a monitored sector detects a build-up or presence in it.",
         ge=0.0, le=1.0)
     warning_model: WarningModel = P(
-        "capped", "choice", "assumption: 'capped' is the model as first published; "
-        "'continuous' spreads the reserves' moves over an exponential time of mean "
-        "ua_alert_response_days, so each day of warning counts",
+        "continuous", "choice", "assumption: 'capped' is the model as first published "
+        "(it saturates above ~2% daily coverage); 'continuous' spreads the reserves' "
+        "moves over an exponential time of mean ua_alert_response_days, so each day of "
+        "warning counts",
         "How warning puts Ukraine's reserves in place: capped (all of them once the "
         "warning reaches ua_alert_response_days) or continuous (1 - exp(-warning / "
         "ua_alert_response_days)); see docs/ODD.md, 'Monitoring'.")
@@ -164,14 +165,16 @@ class Params(BaseModel):
         "the peak); assumption: half that as a steady drain",
         "Ukrainian losses to desertion and AWOL, all theatres.", ge=0.0, le=100_000.0)
     ua_pause_awol_factor: float = P(
-        1.0, "fraction", "sources §4.2 (AWOL peaked in wartime, Oct 2025); assumption: "
-        "1 keeps desertion at its wartime rate in a pause, ~0.5 matches the halved "
-        "mobilisation", "Ukrainian desertion during a ceasefire, relative to wartime.",
+        0.5, "fraction", "sources §4.2 (AWOL peaked in wartime, Oct 2025); assumption: "
+        "0.5, desertion halves in a pause as mobilisation does "
+        "(ua_pause_mobilisation_factor); 1 keeps its wartime rate",
+        "Ukrainian desertion during a ceasefire, relative to wartime.",
         ge=0.0, le=3.0)
     recruitment_noise_sd: float = P(
-        0.0, "log s.d. per month", "assumption: monthly sign-ups swing with bonuses and "
-        "call-ups (sources §4.1: 30-45k/month; §4.2: 25-30k/month), about ±15%; 0 keeps "
-        "a fixed rate", "Spread of each side's recruitment from month to month (a "
+        0.15, "log s.d. per month", "sources §4.1 (30-45k/month, ±~20% about 37.5k) and "
+        "§4.2 (25-27k/month); assumption: monthly sign-ups swing with bonuses and call-ups "
+        "by about ±15%; 0 keeps a fixed rate",
+        "Spread of each side's recruitment from month to month (a "
         "lognormal factor of mean 1, drawn every 30 days).", ge=0.0, le=2.0)
     ru_theatre_share: float = P(
         0.43, "fraction", "sources §4.6 (~300k of ~700k in Donetsk, see ru_initial)",
@@ -267,10 +270,10 @@ class Params(BaseModel):
         "Width of front on which a main effort meets the defence (Russia's local force "
         "ratio and the breach of an offensive).", ge=2.0, le=100.0)
     max_attack_frontage_km: float = P(
-        20.0, "km", "assumption: what logistics let one main effort sustain; at its "
-        "default, the attack frontage (no widening). 40-60 km is the fortress belt (~50 km, "
-        "sources §1.3) or the Pokrovsk axis, where Russia's largest grouping fought "
-        "(>155,000, §4.6); no source gives the width of a 2024-25 offensive",
+        50.0, "km", "sources §1.3 (the fortress belt, ~50 km) and §4.6 (the Pokrovsk "
+        "axis, where Russia's largest grouping fought, >155,000); assumption: one main "
+        "effort can be sustained on about the width of the widest axis of 2024-25, since "
+        "no source gives the width of an offensive; 20 (attack_frontage_km) is no widening",
         "Widest front a main effort widens to when Russia has more force than a "
         "breakthrough on the attack frontage needs: it widens while its expected ratio "
         "stays at least the breakthrough ratio (no widening at or below "
@@ -322,7 +325,8 @@ class Params(BaseModel):
         "0 turns off the comparison with resuming later",
         "How far ahead Russia compares resuming now with resuming later.", ge=0, le=1825)
     decision_attack_day: AttackDay = P(
-        "review", "choice", "assumption: 'review' keeps the estimate as it was; "
+        "after_massing", "choice", "assumption: 'review' keeps the estimate as first "
+        "published (it weighs an attack on a day its massing cannot yet reach); "
         "'after_massing' is what a staff would plan (a closing window, sources §7b: Powell "
         "2006, must be caught a build-up ahead)",
         "When a ceasefire review's estimate places the attack it weighs: on the review's "
@@ -338,14 +342,18 @@ class Params(BaseModel):
         "oblast): ground no region of the aims scenario covers, unless the scenario "
         "gives its own value elsewhere.", ge=0.0, le=1.0)
     aims_scenario: str = P(
-        "oblast", "name", "map file: its [aims.<name>] scenarios (the default map's: "
-        "sources §2.1, §7c); 'oblast', which every map has, is the map's oblast at full "
-        "value and ground beyond at beyond_aims_value",
+        "oblast", "name", "map file: its [aims.<name>] scenarios; 'oblast', the only "
+        "one every map has (a default must hold on every map), is the oblast at full value "
+        "and ground beyond at beyond_aims_value. On the default map the sourced choice is "
+        "'claimed_oblasts' (sources §7c: the four oblasts declared annexed and written "
+        "into the constitution, Sep 2022; Putin's terms, Jun 2024; Istanbul, Jun 2025; the "
+        "claim H, the scenario M-H), which the flagship experiments set in their [base]",
         "Which of the map's aims scenarios values the ground Russia could take.",
         min_length=1)
     aims_growth: float = P(
         0.0, "fraction per unit of ratio", "sources §7c (aims grow with success: Goemans "
-        "2000, Reiter 2009; no calibration for this war); 0 turns it off",
+        "2000, Reiter 2009; no calibration for this war); assumption: 0, the stated claims "
+        "(aims_scenario) are the aims, since no source gives a rate; 0 turns it off",
         "How fast ground below full value rises towards it as Russia's best expected "
         "ratio exceeds breakthrough_ratio: a share aims_growth x (ratio / "
         "breakthrough_ratio - 1), at most 1, of the gap to full value.", ge=0.0, le=10.0)
@@ -365,20 +373,25 @@ class Params(BaseModel):
         "What an answering guarantor costs Russia, times its credibility.",
         ge=0.0, le=100_000.0)
     resumption_cost_km2: float = P(
-        400.0, "km² of aims", "assumption: remobilising and the political cost of breaking "
-        "a signed ceasefire (sources §7b); calibrated with ceasefire_dividend_km2_per_year "
-        "to the frozen line's failure rate (§6.1, docs/validation.md)",
+        71.2854, "km² of aims", "assumption: remobilising and the political cost of "
+        "breaking a signed ceasefire (sources §7b); calibrated: "
+        "docs/examples/calibrate_decision.toml (10 trials of 40 frozen-line runs at "
+        "1,825 days, range 50-4,000 log; best trial) "
+        "against the band P(resume by 730 d) 0.25-0.60 (§6.1-6.2, docs/validation.md §2) "
+        "and the UCDP floors by 3 and 5 years (runs/targets/conflict_recurrence.toml); the "
+        "band is met along a ridge with the dividend (docs/validation-candidate.md)",
         "What ending the ceasefire costs Russia at once.", ge=0.0, le=100_000.0)
     ceasefire_dividend_km2_per_year: float = P(
-        1500.0, "km² of aims per year", "assumption: sanctions relief, the frozen assets and "
-        "the economy's recovery accrue while the ceasefire holds and are lost by resuming "
-        "(sources §7b); calibrated with resumption_cost_km2 to the frozen line's failure "
-        "rate and falling hazard (§6.1-6.2, docs/validation.md)",
+        2793.35, "km² of aims per year", "assumption: sanctions relief, the frozen assets "
+        "and the economy's recovery accrue while the ceasefire holds and are lost by "
+        "resuming (sources §7b); calibrated with resumption_cost_km2 (range 100-6,000 log), "
+        "docs/examples/calibrate_decision.toml, to the same targets",
         "What each year of ceasefire adds to the cost of ending it.", ge=0.0, le=100_000.0)
     ceasefire_dividend_years: float = P(
-        0.0, "years", "sources §7b (the frozen assets, ~$300bn, and sanctions relief are a "
-        "stock gained once; the economy recovers towards its trend); §4.8 (reconstitution "
-        "takes 2-5 years); 0 keeps an accrual without bound",
+        2.0, "years", "sources §7b (the frozen assets, ~$300bn, and sanctions relief are a "
+        "stock gained once; the economy recovers towards its trend); §4.8 (ground forces "
+        "reconstituted within ~2 years, IISS, DDIS): assumption, the economy's recovery "
+        "runs on the same ~2-year clock; 0 keeps an accrual without bound",
         "Time constant with which the dividend approaches its ceiling "
         "(ceasefire_dividend_km2_per_year x this); 0: it grows without bound. About 2 "
         "years bounds it at ~3,000 km² of aims.", ge=0.0, le=50.0)
@@ -391,15 +404,17 @@ class Params(BaseModel):
         14, "days", "assumption: a fortnightly staff-planning cycle",
         "Days between Russia's reviews of whether to resume.", ge=1, le=365)
     review_jitter_days: int = P(
-        0, "days", "assumption: a staff cycle slips with events; 0 keeps the fixed "
+        7, "days", "assumption: a staff cycle slips with events, by up to a week; 7 "
+        "(half the fortnight) spreads reviews over every day; 0 keeps the fixed "
         "fortnightly lattice",
         "In a ceasefire, each interval between Russia's reviews is review_interval_days "
         "plus a whole number of days drawn uniformly from -this..+this (3-7 unlocks the "
         "lattice).", ge=0, le=180)
     political_shock_per_year: float = P(
-        0.0, "events per year", "assumption: a change of leadership or of the politics at "
+        0.3, "events per year", "assumption: a change of leadership or of the politics at "
         "home (an election, a crisis) a few times a decade (sources §7b: the cost of "
-        "breaking a deal is political); 0 switches them off, ~0.2-0.5 is plausible",
+        "breaking a deal is political); 0.3, three a decade, mid-range of ~0.2-0.5, "
+        "no source gives a rate; 0 switches them off",
         "Rate of domestic political shocks that move, for good, Russia's cost of ending "
         "the ceasefire.", ge=0.0, le=12.0)
     political_shock_sd: float = P(
@@ -408,18 +423,19 @@ class Params(BaseModel):
         "Size of a political shock: the log of the factor on the cost of ending the "
         "ceasefire.", ge=0.0, le=3.0)
     guarantor_shock_per_year: float = P(
-        0.0, "events per year", "assumption: a guarantor's government and resolve change "
-        "every few years (sources §3; Kenwick, §6.3: leverage wanes); 0 switches them off, "
-        "~0.2-0.3 is plausible", "Rate of changes in the guarantor's resolve.",
+        0.25, "events per year", "assumption: a guarantor's government and resolve change "
+        "every few years (sources §3; Kenwick, §6.3: leverage wanes): 0.25, one change "
+        "in a four-year electoral term; 0 switches them off",
+        "Rate of changes in the guarantor's resolve.",
         ge=0.0, le=12.0)
     guarantor_shock_sd: float = P(
         0.5, "log s.d.", "assumption: a new government may halve or double its resolve",
         "Size of a change of resolve: the log of the factor on the guarantor's "
         "credibility (capped at 1).", ge=0.0, le=3.0)
     zone_incident_per_year: float = P(
-        0.0, "events per year", "sources §6.2 (the Donbas line saw some two dozen failed "
-        "ceasefires in 2014-2022); assumption: a serious incident at the line a few times a "
-        "year; 0 switches them off, ~2-4 is plausible",
+        4.0, "events per year", "sources §6.2 (the Donbas line saw about two dozen failed "
+        "ceasefires in 2014-2020, ~4 a year); assumption: each was a serious incident at "
+        "the line; 0 switches them off",
         "Rate of incidents at the line that may escalate; each brings Russia's review "
         "forward to the day.", ge=0.0, le=52.0)
     incident_cost_relief: float = P(
@@ -434,8 +450,9 @@ class Params(BaseModel):
     ru_zone_entry: float = P(
         0.0, "fraction of the gap between the lines", "sources §2.1 (point 21(d): Russian "
         "forces do not enter the zone), §6.3 (Fearon: conceded ground cannot be promised "
-        "not to be used); assumption: 0 keeps the promise, how far Russia would break it "
-        "is not known", "How far into a zone it promised not to enter Russia stages the "
+        "not to be used); assumption: 0, the plan's promise kept, because no source says "
+        "how far Russia would break it (a lever for the robustness study, not a base "
+        "rate)", "How far into a zone it promised not to enter Russia stages the "
         "forces it masses, as a share of the way across to Ukraine's line (a violation the "
         "monitors can see; the offensive starts from there). 0: it stays out.",
         ge=0.0, le=1.0)
