@@ -121,11 +121,21 @@ class Town(_Strict):
 class LineOfContact(_Strict):
     """``[line_of_contact]``: the line, ordered from one end to the other, and which of
     it is fought over (``front``): ``"in_oblast"``, the stretch whose projection falls
-    inside the oblast's outline; ``"whole"``, all of it inside the theatre, so that where
-    the outline runs does not decide which line is front."""
+    inside the oblast's outline; ``"whole"``, all of it inside the theatre (so its length
+    follows the theatre's margin); ``"between"``, the stretch between the projections of
+    the two points ``front_ends`` declares, so that neither where the outline runs nor how
+    wide the margin is decides which line is front."""
 
     points: list[LatLon] = Field(min_length=2)
-    front: Literal["in_oblast", "whole"] = "in_oblast"
+    front: Literal["in_oblast", "whole", "between"] = "in_oblast"
+    front_ends: list[LatLon] | None = Field(default=None, min_length=2, max_length=2)
+
+    @model_validator(mode="after")
+    def _ends_with_between(self) -> LineOfContact:
+        if (self.front == "between") != (self.front_ends is not None):
+            raise ValueError('front_ends (two [lat, lon] points) goes with front = "between", '
+                             f"and only with it (front = {self.front!r})")
+        return self
 
     @field_validator("points")
     @classmethod

@@ -357,15 +357,33 @@ class Theatre:
         return (np.abs(self.depth) <= width_km) & (self.sectors.sector_of_cell >= 0)
 
 
+def _along_at(raster: Raster, lat: float, lon: float) -> float:
+    """How far along the map's line the cell nearest a point lies (km); a point off the
+    grid by more than a cell is refused, since its projection would be a guess."""
+    ky = 111.0  # km per degree of latitude, as good as the cell's own size here
+    kx = ky * np.cos(np.radians(lat))
+    d2 = ((raster.lat - lat) * ky) ** 2 + ((raster.lon - lon) * kx) ** 2
+    i = int(np.argmin(d2))
+    if d2.flat[i] > (2.0 * raster.cell_km) ** 2:
+        raise MapFileError(f"map {raster.map_name!r}: front_ends point [{lat}, {lon}] lies "
+                           "outside the theatre")
+    return float(raster.along_km.flat[i])
+
+
 def _active_stretch(raster: Raster) -> np.ndarray:
     """Cells whose projection on the map's line falls on its stretch inside the oblast,
-    or every cell when the map makes the whole line front (``front = "whole"``).
+    every cell when the map makes the whole line front (``front = "whole"``), or those
+    between two declared ends (``front = "between"``).
 
     The front beyond that stretch belongs to other fronts, held still by the model.
     """
     along = raster.along_km.ravel()
-    if raster.spec.line_of_contact.front == "whole":  # the theatre's edge is the limit
+    loc = raster.spec.line_of_contact
+    if loc.front == "whole":  # the theatre's edge is the limit
         return np.ones(along.size, dtype=bool)
+    if loc.front == "between":  # the map's two declared ends are the limits
+        lo, hi = sorted(_along_at(raster, lat, lon) for lat, lon in loc.front_ends)
+        return (along >= lo - raster.cell_km) & (along <= hi + raster.cell_km)
     on_line = (np.abs(raster.depth_km.ravel()) <= raster.cell_km) & raster.in_oblast.ravel()
     if not on_line.any():
         raise MapFileError(f"map {raster.map_name!r}: the line of contact never runs "

@@ -80,3 +80,53 @@ def test_an_unknown_front_rule_is_refused(tmp_path):
         POINTS, f'{POINTS}front = "oblast"\n'), encoding="utf-8")
     with pytest.raises(MapFileError, match="front"):
         load_map(path)
+
+
+# --- a declared stretch ("between") ------------------------------------------------------------
+ENDS = "front_ends = [[47.85, 35.02], [47.60, 35.98]]\n"
+
+
+def _between(folder: Path, moved: bool) -> Path:
+    path = border_variant(folder, "between", moved)
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        'front = "between"\n', f'front = "between"\n{ENDS}'), encoding="utf-8")
+    return path
+
+
+def test_a_declared_stretch_keeps_the_front_when_the_border_stretch_moves(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    along = _sectors(_between(tmp_path / "a", False))
+    outside = _sectors(_between(tmp_path / "b", True))
+    assert abs(along - outside) <= 1, (along, outside)
+
+
+def test_the_default_maps_declared_stretch_is_its_line_in_the_oblast_at_every_margin(tmp_path):
+    """The default map declares its front's ends where the line met the outline: the same
+    cells as the in-oblast rule, and a front that a wider or narrower margin leaves alone."""
+    default = ROOT / "model" / "maps" / "donetsk_2026-02.toml"
+    text = default.read_text(encoding="utf-8")
+    assert 'front = "between"' in text and "margin_km = 40.0" in text
+    oblast = tmp_path / "oblast.toml"
+    oblast.write_text(text.replace('front = "between"\n', 'front = "in_oblast"\n').replace(
+        "front_ends = [[49.218, 37.728], [48.043, 36.599]]\n", ""), encoding="utf-8")
+    base = CeasefireModel(rng=0).theatre
+    in_oblast = CeasefireModel(rng=0, map_path=oblast).theatre
+    assert np.array_equal(base.active_line, in_oblast.active_line)
+    for margin in ("20.0", "60.0"):
+        path = tmp_path / f"m{margin}.toml"
+        path.write_text(text.replace("margin_km = 40.0", f"margin_km = {margin}"), encoding="utf-8")
+        other = CeasefireModel(rng=0, map_path=path).theatre
+        assert other.n_sectors == base.n_sectors
+        assert float(other.front_km.sum()) == pytest.approx(float(base.front_km.sum()), abs=2.0)
+
+
+@pytest.mark.parametrize("line", ['front = "between"\n', f'front = "whole"\n{ENDS}',
+                                  'front = "between"\nfront_ends = [[47.85, 35.02]]\n',
+                                  'front = "between"\nfront_ends = [[45.0, 30.0], [47.6, 35.9]]\n'])
+def test_declared_ends_are_checked(tmp_path, line):
+    path = tmp_path / "bad.toml"
+    path.write_text(BORDER_MAP.read_text(encoding="utf-8").replace(POINTS, f"{POINTS}{line}"),
+                    encoding="utf-8")
+    with pytest.raises(MapFileError, match="front"):
+        CeasefireModel(rng=0, map_path=path)
