@@ -21,12 +21,20 @@ from dmzsim.model.api import simulate
 from dmzsim.model.forces import RU, Posture
 from dmzsim.model.main_effort import frontages
 from dmzsim.model.model import CeasefireModel
+from dmzsim.model.params import MECHANISMS_OFF
 from dmzsim.model.processes import decision
 
-from tests.helpers import SMALL_MAP, same_records, small
+from tests.helpers import SMALL_MAP, same_records
+from tests.helpers import small as _small
 
 QUIET = {"sequencing": "frozen_line", "decision_noise": 0.0}
 SURPLUS = (20_000.0, 40_000.0, 80_000.0)  # Russian reserves added: ratios ~3.3, 5.2, 9
+
+
+def small(**changes):
+    """The small world with every mechanism of a late peace switched off but the one a test
+    names: these tests measure each mechanism against the model without the others."""
+    return _small(**{**MECHANISMS_OFF, **changes})
 
 
 def _estimate(extra: float, **params) -> decision.Estimate:
@@ -76,7 +84,8 @@ def _resumed(params, seed: int) -> tuple[CeasefireModel, decision.Estimate]:
 
 
 def test_the_breach_is_as_wide_as_the_forecast():
-    p = small(sequencing="frozen_line", ru_theatre_share=0.15, max_attack_frontage_km=40.0)
+    p = small(sequencing="frozen_line", ru_theatre_share=0.15, max_attack_frontage_km=40.0,
+              resumption_cost_km2=300.0)
     m, est = _resumed(p, 2)
     effort = m.effort
     assert effort.frontage_km == float(est.frontage[0]) > p.attack_frontage_km
@@ -97,7 +106,7 @@ def test_the_breach_is_as_wide_as_the_forecast():
 
 @pytest.mark.parametrize("top", [20.0, 10.0])
 def test_the_widest_frontage_at_the_attack_frontage_reproduces_the_default(top):
-    arm = {"sequencing": "frozen_line", "ru_theatre_share": 0.15}
+    arm = {"sequencing": "frozen_line", "ru_theatre_share": 0.15, "resumption_cost_km2": 300.0}
     default = [simulate(small(**arm), s, map_path=SMALL_MAP).summary for s in range(4)]
     off = [simulate(small(**arm, max_attack_frontage_km=top), s, map_path=SMALL_MAP).summary
            for s in range(4)]

@@ -13,14 +13,15 @@ import numpy as np
 import pytest
 from dmzsim.model.forces import RU, Posture
 from dmzsim.model.model import CeasefireModel
-from dmzsim.model.params import Params
+from dmzsim.model.params import MECHANISMS_OFF, Params
 from dmzsim.model.processes import decision
 from dmzsim.model.processes.recording import summary
 
 from tests.helpers import SMALL_MAP, same_records, small
 
 SEEDS = range(10)
-THRESHOLD_LIMIT = {"resumption_cost_km2": 0.0, "ceasefire_dividend_km2_per_year": 0.0,
+THRESHOLD_LIMIT = {**MECHANISMS_OFF,
+                   "resumption_cost_km2": 0.0, "ceasefire_dividend_km2_per_year": 0.0,
                    "guarantor_cost_km2": 0.0, "acceptable_losses_per_km2": 1e5,
                    "beyond_aims_value": 1.0, "belt_town_value_km2": 0.0,
                    "lookahead_days": 0}

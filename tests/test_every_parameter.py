@@ -45,6 +45,11 @@ CONTEXT: dict[str, dict] = {
     "political_shock_sd": {"political_shock_per_year": 6.0, "sequencing": "frozen_line",
                            "resumption_cost_km2": 300.0},
     "guarantor_shock_sd": {"guarantor_shock_per_year": 6.0},
+    "guarantor_shock_per_year": {"guarantor_shock_per_year": 6.0},
+    "max_attack_frontage_km": {"max_attack_frontage_km": 25.0, "sequencing": "frozen_line",
+                               "resumption_cost_km2": 300.0, "ru_theatre_share": 0.15},
+    "political_shock_force_sd": {"political_shock_per_year": 6.0, "sequencing": "frozen_line",
+                                 "ru_theatre_share": 0.6},
     "incident_cost_relief": {"zone_incident_per_year": 26.0, "sequencing": "frozen_line",
                              "resumption_cost_km2": 300.0},
 }

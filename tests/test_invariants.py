@@ -23,7 +23,8 @@ def test_same_seed_same_run(arm):
 
 @pytest.mark.parametrize("arm", ["frozen_line", "no_deal", "territory_first"])
 def test_a_run_stopped_at_resumption_resumes_as_the_whole_run_does(arm):
-    params = small(sequencing=arm, horizon_days=365, ru_theatre_share=0.15)
+    params = small(sequencing=arm, horizon_days=365, ru_theatre_share=0.15,
+                   resumption_cost_km2=300.0)
     whole = [simulate(params, s, map_path=SMALL_MAP).summary for s in range(4)]
     cut = [simulate(params, s, map_path=SMALL_MAP, until_resumption=True).summary
            for s in range(4)]

@@ -15,8 +15,9 @@ recruitment, reviews off the lattice and desertion in a pause.
 import numpy as np
 import pytest
 from dmzsim.model import kernels
-from dmzsim.model.forces import UA
+from dmzsim.model.forces import RU, UA
 from dmzsim.model.model import CeasefireModel
+from dmzsim.model.params import MECHANISMS_OFF
 from dmzsim.model.processes import decision
 from dmzsim.model.processes.recording import summary
 
@@ -33,8 +34,9 @@ SEEDS = range(4)
 def test_switched_off_the_mechanisms_change_no_run(arm):
     """Rates at 0 and the dividend unbounded: the sizes of the shocks, the pretext's relief
     and the other new settings change nothing, seed by seed."""
-    base = small(horizon_days=240, **arm)
+    base = small(horizon_days=240, **{**MECHANISMS_OFF, **arm})
     off = base.replace(political_shock_sd=2.0, guarantor_shock_sd=2.0,
+                       political_shock_force_sd=1.0,
                        incident_cost_relief=0.9, ceasefire_dividend_years=0.0,
                        review_jitter_days=0, recruitment_noise_sd=0.0,
                        ua_pause_awol_factor=1.0, decision_attack_day="review")
@@ -59,7 +61,7 @@ def test_the_dividend_approaches_its_ceiling_and_the_forecast_reads_the_same_rul
 
 
 # --- (c) war by choice ----------------------------------------------------------------------
-CHOICE = {"sequencing": "guarantees_first", "guarantee_delay_days": 200,
+CHOICE = {**MECHANISMS_OFF, "sequencing": "guarantees_first", "guarantee_delay_days": 200,
           "guarantee_delivery_prob": 1.0, "decision_noise": 0.0, "political_noise": 0.0,
           "discount_per_year": 0.0, "ceasefire_dividend_km2_per_year": 0.0,
           "resumption_cost_km2": 300.0, "horizon_days": 300, "ua_recruits_per_month": 0.0,
@@ -92,8 +94,8 @@ def test_read_at_the_review_day_the_window_closes_during_the_massing():
 
 # --- (d) shocks, recruitment, reviews, desertion ----------------------------------------------
 def _ceasefire(**changes) -> CeasefireModel:
-    return CeasefireModel(small(sequencing="frozen_line", **changes), rng=1,
-                          map_path=SMALL_MAP)
+    params = small(sequencing="frozen_line", **{**MECHANISMS_OFF, **changes})
+    return CeasefireModel(params, rng=1, map_path=SMALL_MAP)
 
 
 def test_shocks_arrive_at_their_rates_and_move_what_they_claim():
@@ -117,6 +119,28 @@ def test_a_political_shock_scales_the_cost_of_ending_and_a_pretext_lowers_it():
     m.shocks.political_shift = 0.0
     m.shocks.pretext_until = m.day + m.p.concentration_days
     assert decision._ending(m, days) == pytest.approx(before * np.array([0.5, 0.5, 1.0]))
+
+
+def test_a_political_shock_moves_russias_cap_against_the_cost_and_both_read_it():
+    """A change that cheapens war raises the force Russia keeps in the theatre: the
+    shifts are opposite in sign, in the ratio of their sizes; regeneration fills to the
+    moved cap and the forecast's growth reads the same cap."""
+    m = _ceasefire(political_shock_per_year=12.0, political_shock_force_sd=0.3,
+                   political_shock_sd=0.6, horizon_days=365)
+    m.run_for(365)
+    assert m.shocks.count["political"] > 0
+    assert m.shocks.force_shift == pytest.approx(-0.5 * m.shocks.political_shift)
+    m = _ceasefire()
+    regen, p = m.regeneration, m.p
+    assert regen.cap(UA) == p.ua_theatre_cap_personnel
+    assert regen.cap(RU) == p.ru_theatre_cap_personnel
+    regen.depot[RU] += p.ru_theatre_cap_personnel - regen.total_personnel(RU)  # at the cap
+    assert regen.daily_inflow(RU) == 0.0
+    assert decision._growth(m, RU, np.array([30.0]))[1][0] == 0.0
+    m.shocks.force_shift = np.log(1.5)
+    assert regen.cap(RU) == pytest.approx(1.5 * p.ru_theatre_cap_personnel)
+    assert regen.daily_inflow(RU) > 0.0
+    assert decision._growth(m, RU, np.array([30.0]))[1][0] > 0.0
 
 
 def test_a_change_of_resolve_scales_the_guarantors_credibility():

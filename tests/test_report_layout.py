@@ -97,7 +97,7 @@ def test_duplicate_arms_are_shown_once(quick_folder: Path) -> None:
     assert ctx.baseline == "frozen_line"
     assert "`no_deal-unilateral` and `no_deal-mirrored` do not depend on `dmz_shape`" in md
     assert "shown once, as **Frozen line**" in md
-    risk = _section(md, "## Risk of resumption within 730 days")
+    risk = _section(md, "## Risk of resumption within 1825 days")
     rows = [x for x in risk.split("###")[0].splitlines() if x.startswith("| ")][1:]
     assert [r.split(" | ")[0] for r in rows].count("| Frozen line") == 1
     assert len(rows) == 8 and "mirrored" not in rows[0] + rows[1]
@@ -254,7 +254,7 @@ def test_the_headline_and_key_figure_carry_the_ground_and_towns_ceded(
     assert ("lowest Territory first (mirrored) 0.00 [0.00–0.24] (ceded or lost: 0 km², "
             "0.00 belt towns)") in headline_sentence(table.reset_index(), 730.0)
     svg = key_figure(exp, tmp_path / "key.png").with_suffix(".svg").read_text()
-    for text in ("P(offensive resumes within 730 days)", "ground ceded or lost (km²)",
+    for text in ("P(offensive resumes within 1825 days)", "ground ceded or lost (km²)",
                  "fortress-belt towns ceded or lost", "ceded by the deal",
                  "lost after the offensive resumed", "oblast Ukraine holds at the end"):
         assert text in svg
@@ -341,7 +341,7 @@ def test_identical_arms_are_found_whatever_their_parameters(tmp_path: Path) -> N
             "by seed, although they differ in `sequencing`, `dmz_shape`: shown once, as "
             "**Guarantees first (unilateral = mirrored) = Simultaneous (unilateral = "
             "mirrored)**") in md
-    risk = _section(md, "## Risk of resumption within 730 days").split("###")[0]
+    risk = _section(md, "## Risk of resumption within 1825 days").split("###")[0]
     rows = [x for x in risk.splitlines() if x.startswith("| ")][1:]
     assert len(rows) == 4 and sum("Guarantees first" in r for r in rows) == 1
     assert ("**Guarantees first (unilateral) − Guarantees first (mirrored)**: the two arms "
@@ -409,10 +409,10 @@ def test_no_event_is_shown_with_its_wilson_interval(quick_folder: Path) -> None:
     of 0 in 12 runs (0.000–0.242), never a point interval."""
     md = (quick_folder / "report.md").read_text()
     assert "0.000 [0.000–0.000]" not in md and "1.000 [1.000–1.000]" not in md
-    row = next(x for x in _section(md, "### Resumption by day 180 and day 365").splitlines()
+    heading = "### Resumption by day 180 and day 365 and day 730 and day 1095"
+    row = next(x for x in _section(md, heading).splitlines()
                if x.startswith("| Territory first (unilateral)"))
-    assert row == ("| Territory first (unilateral) | 12 | 0 | 0.000 [0.000–0.242] | 0 | "
-                   "0.000 [0.000–0.242] |")
+    assert row == "| Territory first (unilateral) | 12" + " | 0 | 0.000 [0.000–0.242]" * 4 + " |"
     surv = next(x for x in _section(md, "## Time to resumption").splitlines()
                 if x.startswith("| Territory first (unilateral)"))
     assert "| 1.000 [0.758–1.000] |" in surv

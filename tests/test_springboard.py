@@ -14,13 +14,21 @@ import pytest
 from dmzsim.model import springboard
 from dmzsim.model.forces import RU, Posture
 from dmzsim.model.model import CeasefireModel
+from dmzsim.model.params import MECHANISMS_OFF
 from dmzsim.model.processes import decision
 
-from tests.helpers import SMALL_MAP, same_records, small, small_runs
+from tests.helpers import SMALL_MAP, same_records, small_runs
+from tests.helpers import small as _small
 
 #: A zone in force and no offensive of Russia's own choosing (it is made to mass by hand).
 QUIET = {"sequencing": "territory_first", "resumption_cost_km2": 1e5,
          "violation_rate_per_100km_day": 0.0}
+
+
+def small(**changes):
+    """The small world with every mechanism of a late peace switched off but the one a test
+    names: these tests measure each mechanism against the model without the others."""
+    return _small(**{**MECHANISMS_OFF, **changes})
 
 
 def _in_zone(shape="unilateral", entry=0.8, **changes):

@@ -72,7 +72,7 @@ from dmzsim.runs.viz.replicates import (  # noqa: E402
 )
 from PIL import Image as PILImage  # noqa: E402
 
-from tests.helpers import SMALL_MAP, same_records  # noqa: E402
+from tests.helpers import ROOT, SMALL_MAP, same_records  # noqa: E402
 
 v = ipyvuetify
 FAST = {"horizon_days": 40}
@@ -728,10 +728,20 @@ def test_changes_after_the_start_wait_for_reset(viz_page):
 
 
 def test_picking_a_published_arm_loads_it(viz_page):
-    label = "sequencing.toml › no_deal-mirrored"
+    label = "dmz_design.toml › simultaneous"
     viz_page.find(v.Select, label="scenario").widget.v_model = label
-    assert "war" in day_text(viz_page) and day_text(viz_page).endswith("seed 20251127")
-    viz_page.find(v.Select, label="dmz_shape (changed)").assert_single()
+    root_seed = tomllib.loads((ROOT / "runs" / "dmz_design.toml").read_text())["root_seed"]
+    assert day_text(viz_page).endswith(f"seed {root_seed}")
+    viz_page.find(v.Select, label="sequencing (changed)").assert_single()
+
+
+def test_an_arm_this_map_cannot_run_is_said_not_fatal(viz_page):
+    """The flagship's arms name an aims scenario only the default map has: on another
+    map, picking one says so and the page goes on."""
+    viz_page.find(v.Select, label="scenario").widget.v_model = "sequencing.toml › no_deal-mirrored"
+    errors = [e.widget.children for e in viz_page.find(v.Alert)]
+    assert any("claimed_oblasts" in str(c) for c in errors)
+    assert day_text(viz_page).startswith("Day 0")
 
 
 def test_page_starts_from_the_scenario_file(monkeypatch, tmp_path):

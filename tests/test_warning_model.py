@@ -11,14 +11,21 @@ from dmzsim.model import kernels
 from dmzsim.model.api import simulate
 from dmzsim.model.forces import UA, Posture
 from dmzsim.model.model import CeasefireModel
-from dmzsim.model.params import Params
+from dmzsim.model.params import MECHANISMS_OFF, Params
 from dmzsim.model.processes import decision
 
-from tests.helpers import SMALL_MAP, same_records, small
+from tests.helpers import SMALL_MAP, same_records
+from tests.helpers import small as _small
 
 COVERAGES = (0.0, 0.02, 0.1, 0.5, 1.0)
 WIDTHS = (1.0, 5.0, 10.0, 40.0)
 C, R = 21, 5  # concentration_days, ua_alert_response_days (the defaults)
+
+
+def small(**changes):
+    """The small world with every mechanism of a late peace switched off but the one a test
+    names: these tests measure each mechanism against the model without the others."""
+    return _small(**{**MECHANISMS_OFF, **changes})
 
 
 def test_expected_warning_grows_with_coverage_and_crossing_without_saturating():

@@ -97,7 +97,8 @@ def test_monitoring_sees_a_buildup_only_with_coverage(coverage, seen):
 
 def test_overwhelming_reserves_lead_to_massing_then_resumption():
     m = world(sequencing="frozen_line", decision_noise=0.0, concentration_days=5,
-              review_interval_days=1)
+              review_interval_days=1, review_jitter_days=0, decision_attack_day="review",
+              resumption_cost_km2=300.0)
     m.add_unit(RU, 400_000.0, 1.0, Posture.RESERVE, -1)
     for _ in range(10):
         m.step()

@@ -59,8 +59,8 @@ PARAMS = (
     "era_advance_multiplier", "fortification_decay_days", "fortified_multiplier",
     "guarantor_combat_support", "guarantor_cost_km2", "hasty_multiplier", "lookahead_days",
     "obstacle_delay_factor", "prepared_multiplier", "readiness_recovery_days",
-    "resumption_cost_km2", "review_interval_days", "ru_theatre_cap_personnel",
-    "ua_alert_response_days", "ua_theatre_cap_personnel", "urban_multiplier",
+    "resumption_cost_km2", "review_interval_days",
+    "ua_alert_response_days", "urban_multiplier",
     "warning_model", "withdrawal_multiplier",
 )
 
@@ -331,7 +331,7 @@ def _growth(m: CeasefireModel, side: int, days: np.ndarray) -> tuple[np.ndarray,
     r_now = float((s * f.view("readiness")[mask]).sum() / s.sum()) if s.sum() > 0 else 1.0
     boost = m.guarantor.arms_support() if side == UA else 0.0
     r_later = np.minimum(r_now + days * (1.0 + boost) / p.readiness_recovery_days, 1.0)
-    cap = p.ru_theatre_cap_personnel if side == RU else p.ua_theatre_cap_personnel
+    cap = regen.cap(side)
     have = regen.total_personnel(side)
     added = np.minimum(regen.daily_rate(side, expected=True) * days, max(cap - have, 0.0))
     added = np.maximum(added, -have)

@@ -89,13 +89,21 @@ class Regeneration:
         """Today's net inflow of a side, never beyond the theatre's cap (nor below zero);
         ``units`` is the side's living units if the caller has the mask already."""
         m = self.m
-        cap = m.p.ru_theatre_cap_personnel if side == RU else m.p.ua_theatre_cap_personnel
+        cap = self.cap(side)
         net = self.daily_rate(side)
         have = self.total_personnel(side) if units is None else (
             float(m.forces.view("strength")[units].sum()) + float(self.depot[side]))
         if net > 0:
             return float(min(net, max(cap - have, 0.0)))
         return float(max(net, -have))
+
+    def cap(self, side: int) -> float:
+        """The most personnel a side's theatre holds today: Russia's moves with the
+        political shocks so far (``Shocks.force_shift``), Ukraine's is fixed."""
+        p = self.m.p
+        if side == RU:
+            return p.ru_theatre_cap_personnel * float(np.exp(self.m.shocks.force_shift))
+        return p.ua_theatre_cap_personnel
 
     def total_personnel(self, side: int) -> float:
         """A side's personnel in its units plus in the depot (not yet formed into a unit)."""

@@ -5,7 +5,9 @@ Three kinds of event the model's own processes cannot produce arrive at rates pe
 
 * **political** (``political_shock_per_year``): a change of leadership or of the politics
   at home moves, for good, what ending the ceasefire costs Russia (a log factor of s.d.
-  ``political_shock_sd``, which accumulates over shocks);
+  ``political_shock_sd``, which accumulates over shocks) and, the other way, what Russia
+  keeps in the theatre (its cap, a log factor of s.d. ``political_shock_force_sd``: a
+  change that cheapens war also raises the force it will hold);
 * **guarantor** (``guarantor_shock_per_year``): the guarantor's resolve changes, for good
   (a log factor of s.d. ``guarantor_shock_sd`` on its credibility, capped at 1);
 * **incident** (``zone_incident_per_year``): a clash at the line that may escalate: it
@@ -33,6 +35,7 @@ class Shocks:
     """The shocks so far and what they leave behind.
 
     State: ``political_shift`` (log factor on Russia's cost of ending the ceasefire),
+    ``force_shift`` (log factor on Russia's theatre cap),
     ``resolve`` (log factor on the guarantor's credibility), the last day a pretext from
     an incident lasts (``pretext_until``) and the count of each kind.
     """
@@ -40,7 +43,8 @@ class Shocks:
     #: The parameters it reads (tests/test_processes.py holds this to the code).
     PARAMS = (
         "concentration_days", "guarantor_shock_per_year", "guarantor_shock_sd",
-        "incident_cost_relief", "political_shock_per_year", "political_shock_sd",
+        "incident_cost_relief", "political_shock_force_sd", "political_shock_per_year",
+        "political_shock_sd",
         "zone_incident_per_year",
     )
     STEP = 6
@@ -48,6 +52,7 @@ class Shocks:
     def __init__(self, m: CeasefireModel) -> None:
         self.m = m
         self.political_shift = 0.0
+        self.force_shift = 0.0
         self.resolve = 0.0
         self.pretext_until = -1
         self.count = dict.fromkeys(KINDS, 0)
@@ -72,6 +77,7 @@ class Shocks:
             return
         if happened[0]:
             self.political_shift += p.political_shock_sd * float(z[0])
+            self.force_shift -= p.political_shock_force_sd * float(z[0])
         if happened[1]:
             self.resolve += p.guarantor_shock_sd * float(z[1])
         if happened[2]:

@@ -34,7 +34,7 @@ from dmzsim.analysis.results_layout import ResultsLayout
 from dmzsim.model.params import Params
 from dmzsim.runs import experiment
 from dmzsim.runs.experiment import tomlout
-from dmzsim.runs.experiment.schema import NAME_PATTERN
+from dmzsim.runs.experiment.schema import NAME_PATTERN, ExperimentError
 from dmzsim.runs.sweep import run_experiment
 from dmzsim.runs.sweep.executors import ExecutorSpec
 from dmzsim.runs.sweep.results import ResultsFolder
@@ -286,7 +286,12 @@ def ExportPanel(values: dict[str, Any], seed: int,  # noqa: N802
     message, set_message = solara.use_state(("", ""))
     valid_name = _name_ok(name)
     n = parse_n(n_box.value)
-    text = export_toml(values, seed, n, name, map_path) if valid_name and n else ""
+    text, problem = "", ""
+    if valid_name and n:
+        try:  # settings this map cannot run (e.g. an aims scenario it lacks) are said, not fatal
+            text = export_toml(values, seed, n, name, map_path)
+        except ExperimentError as err:
+            problem = str(err)
 
     def save() -> None:
         try:
@@ -308,6 +313,8 @@ def ExportPanel(values: dict[str, Any], seed: int,  # noqa: N802
         if text:
             solara.FileDownload(text, filename=f"{name}.toml", label="Download",
                                 mime_type="application/toml")
+    if problem:
+        solara.Error(f"cannot export these settings: {problem}")
     kind, msg = message
     if kind == "ok":
         solara.Success(msg)
