@@ -94,7 +94,8 @@ def test_bad_targets_are_clear_errors(tmp_path, target, says):
 def test_the_validation_experiment_loads_and_names_sourced_targets():
     exp = experiment.load(RUNS_DIR / "validation.toml")
     assert len(exp.spec.targets) >= 10
-    assert all(t.source.startswith("§") for t in exp.spec.targets.values())
+    # each cites a section of the sources or the shipped conflict data
+    assert all(t.source.startswith(("§", "UCDP/PRIO")) for t in exp.spec.targets.values())
     stats = {t.statistic for t in exp.spec.targets.values()}
     assert {"mean", "ratio", "p_by_day", "hazard_ratio", "difference"} <= stats
 
@@ -115,7 +116,7 @@ def test_dmzsim_validate_from_a_folder(tmp_path, capsys):
 
 
 def test_dmzsim_validate_refuses_an_experiment_without_targets(capsys):
-    assert main(["validate", str(RUNS_DIR / "sequencing.toml"), "--from", "x"]) == 2
+    assert main(["validate", str(RUNS_DIR / "dmz_design.toml"), "--from", "x"]) == 2
     assert "names no [targets]" in capsys.readouterr().err
 
 
