@@ -39,9 +39,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-quic"
                  "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 MAKING_SCREENSHOT = os.environ.get("DMZSIM_SCREENSHOT") == "1"
-#: The README's run: a frozen line on the Donetsk map whose offensive resumes on day 217,
-#: the arm's most common outcome (53% of its 200 runs in runs/sequencing.toml resume
-#: within two years; 18 of seeds 0 to 29 do, on days 91 to 553, half by day 217).
+#: The README's run: a frozen line on the Donetsk map at the model's defaults whose
+#: offensive resumes on day 234 (11 of seeds 0 to 29 resume within two years, on days
+#: 189 to 667, half of them by day 455).
 SCREENSHOT_SEED, SCREENSHOT_DAY = 18, 300
 BADGE = "This website runs on"
 
@@ -189,7 +189,7 @@ def test_change_step_play_in_chromium(viz_url: str) -> None:
 
             if MAKING_SCREENSHOT:
                 expect(page.locator(".dmz-monitor").filter(
-                    has_text="Offensive resumed")).to_contain_text("day 217")
+                    has_text="Offensive resumed")).to_contain_text("day 234")
                 SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
                 page.mouse.move(0, 0)
                 page.evaluate("document.querySelectorAll('*').forEach("
