@@ -23,6 +23,7 @@ from dmzsim.runs.experiment.published import locate
 from dmzsim.runs.publish.reference import (
     ID_COLUMNS,
     PublishError,
+    robustness_of,
     run_frame,
     write_reference,
 )
@@ -120,7 +121,8 @@ def _write(path: Path, exp: ExperimentConfig, results: Path,
     folder = write_reference(ReferenceLayout.beside(path, exp.name).root, info=info, runs=runs,
                              manifest=manifest,
                              config_toml=loaded.layout.config.read_text(),
-                             draw_figure=lambda p: key_figure(loaded, p))
+                             draw_figure=lambda p: key_figure(loaded, p),
+                             robustness=robustness_of(exp, runs))
     notes = []
     if (manifest.get("git") or {}).get("dirty"):
         notes.append("note: the runs were made from a working tree with uncommitted "
