@@ -112,27 +112,37 @@ def robust_sentence(table: pd.DataFrame, runs: int, horizon: float) -> str:
     """One line for the README: for each ranking, the most robust policy under each
     measure with its value, and what it costs Ukraine (mean over worlds)."""
     parts = []
+    n_policies = table["policy"].nunique()
     for rank_by in dict.fromkeys(table["rank_by"]):
-        best = winners(table, rank_by)
         groups: dict[str, list[str]] = {}
-        for r in best.itertuples():
-            groups.setdefault(str(r.best), []).append(
+        for r in winners(table, rank_by).itertuples():
+            tied = str(r.best).split(" = ")
+            who = "all policies tie" if len(tied) == n_policies > 1 else str(r.best)
+            groups.setdefault(who, []).append(
                 f"{LABELS.get(r.measure, r.measure)} {r.estimate:,.3g}")
         items = []
-        for policies, measures in groups.items():
-            cost = _cost_text(table, policies.split(" = ")[0])
-            names = " = ".join(arm_label(p) for p in policies.split(" = "))
+        for who, measures in groups.items():
+            if who == "all policies tie":
+                items.append(f"all policies tie on {', '.join(measures)}")
+                continue
+            names = " = ".join(arm_label(p) for p in who.split(" = "))
+            cost = _cost_text(table, who.split(" = ")[0])
             items.append(f"{names} by {', '.join(measures)}{cost}")
         parts.append(f"by {_measure_name(rank_by)}: {'; '.join(items)}")
-    n_policies = table["policy"].nunique()
     return (f"most robust policy over the worlds (within {horizon:g} days) "
             f"{' — '.join(parts)}; {n_policies} policies, {runs:,} runs")
 
 
-def robust_markdown(table: pd.DataFrame) -> str:
+def robust_markdown(table: pd.DataFrame, settings: Mapping[str, Any] | None = None) -> str:
     """The table for reading: per ranking, a table of policies x measures with their
-    intervals, then the most robust policy under each measure."""
+    intervals, then the most robust policy under each measure; ``settings`` (the
+    experiment's ``[robustness]``) says which thresholds and percentile they used."""
     out = []
+    if settings:
+        holds = " and ".join(f"`{t}`" for t in settings.get("thresholds", [])) or "none set"
+        out += [f"Thresholds (satisficing: all hold in a world): {holds}; worst percentile "
+                f"and regrets: the {float(settings.get('percentile', 90.0)):g}th percentile "
+                "over worlds.", ""]
     for rank_by in dict.fromkeys(table["rank_by"]):
         part = table[table["rank_by"] == rank_by]
         shown = [m for m in MEASURES if m in part]
@@ -149,8 +159,9 @@ def robust_markdown(table: pd.DataFrame) -> str:
             lines.append("| " + " | ".join(cells) + " |")
         best = winners(table, rank_by)
         lines += ["", "Most robust: " + "; ".join(
-            f"{LABELS.get(r.measure, r.measure)}: **{r.best}** ({r.estimate:.3g})"
-            for r in best.itertuples()) + ".", ""]
+            f"{LABELS.get(r.measure, r.measure)}: **"
+            f"{' = '.join(arm_label(p) for p in str(r.best).split(' = '))}** "
+            f"({r.estimate:.3g})" for r in best.itertuples()) + ".", ""]
         out += lines
     out.append("*Lower is better except the satisficing share. Worst percentile and regrets: "
                "the configured percentile over worlds; regret type 1 from the baseline "

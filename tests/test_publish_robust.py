@@ -109,14 +109,16 @@ def test_verify_passes_on_an_untouched_reference(project: Path, mode: list[str],
 
 
 def test_the_quick_subset_is_every_policy_on_the_same_worlds_and_seeds(project: Path) -> None:
+    """Every policy gets the same (world, replicate) pairs, spread over the worlds, bar
+    one swapped for a resumed run where its picks have none."""
     ref = Reference.load(project.parent / "reference" / "robust_tiny", project)
     sub = quick_subset(ref.runs, ref.arms)
     assert len(sub) == 48 and sub.groupby("arm").size().tolist() == [16, 16, 16]
-    picks = sub.groupby("arm")[["point", "replicate"]].apply(
-        lambda g: tuple(map(tuple, g.to_numpy())))
-    resumed = ref.runs.groupby("arm")["resumed"].any()
-    if resumed.all() and not (picks.nunique() == 1):  # a swapped-in resumption only
-        assert all(len(set(picks.iloc[0]) ^ set(p)) <= 2 for p in picks)
+    pairs = sorted({(p, r) for p in range(6) for r in range(4)})
+    even = {pairs[i * 24 // 16] for i in range(16)}
+    for arm, grp in sub.groupby("arm"):
+        picked = set(zip(grp["point"], grp["replicate"], strict=True))
+        assert len(picked ^ even) <= 2, arm
     assert sub["point"].nunique() == 6  # every world
 
 
@@ -172,3 +174,24 @@ def test_quick_keeps_named_policies_of_a_lever_grid() -> None:
                                                         "dmz_width_km": 10.0}
     again = experiment.from_dict(tomllib.loads(quick.to_toml()))
     assert again.config_hash == quick.config_hash
+
+
+# --- the study to publish ----------------------------------------------------------------------
+def test_the_robust_agreement_study_is_sized_as_documented() -> None:
+    """docs/examples/robust_agreement.toml: 8 policies x 25 worlds x 12 replicates, every
+    aims scenario of the default map in five worlds, its baseline world the flagship's
+    aims; its [quick] 8 x 10 x 4; --quick verify takes 6 runs a policy."""
+    from dmzsim.runs.experiment.checks import design_size
+
+    from tests.helpers import ROOT
+
+    path = ROOT / "docs" / "examples" / "robust_agreement.toml"
+    exp, quick = experiment.load(path), experiment.load(path, quick=True)
+    assert len(exp.arm_names) * design_size(exp.spec) * exp.spec.replicates == 2400
+    assert len(quick.arm_names) * design_size(quick.spec) * quick.spec.replicates == 320
+    worlds = pd.DataFrame(exp.spec.design.rows)
+    assert worlds["aims_scenario"].value_counts().to_dict() == dict.fromkeys(
+        ["oblast", "donetsk", "donetsk_only", "claimed_oblasts", "maximal"], 5)
+    assert worlds.loc[exp.spec.robustness.baseline_world, "aims_scenario"] == "claimed_oblasts"
+    assert exp.resolved["horizon_days"] == 1825
+    assert len(exp.arm_names) <= 10  # one tab10 colour each in the flip map

@@ -20,6 +20,7 @@ from dmzsim.analysis.results_layout import ReferenceLayout, ResultsLayout
 from dmzsim.runs import experiment
 from dmzsim.runs.experiment.config import ExperimentConfig
 from dmzsim.runs.experiment.published import locate
+from dmzsim.runs.experiment.robust import is_robust
 from dmzsim.runs.publish.reference import (
     ID_COLUMNS,
     PublishError,
@@ -136,6 +137,7 @@ def reference_info(path: Path, exp: ExperimentConfig, manifest: dict[str, Any],
     """The reference's index (:attr:`ReferenceLayout.info`): what was published, from
     which config and code, and how."""
     git = manifest.get("git") or {}
+    robust = {"robustness": exp.resolved.get("robustness", {})} if is_robust(exp.spec) else {}
     return {
         "experiment": exp.name, "source": path.as_posix(),
         "question": exp.spec.question, "description": exp.spec.description,
@@ -147,4 +149,5 @@ def reference_info(path: Path, exp: ExperimentConfig, manifest: dict[str, Any],
         "versions": key_versions(manifest.get("environment") or {}),
         "git": {"commit": git.get("commit"), "dirty": git.get("dirty")},
         "command": f"dmzsim publish {path.as_posix()}",
+        **robust,  # a robust study's thresholds, rankings and percentile
     }

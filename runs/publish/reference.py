@@ -202,7 +202,7 @@ def _headline_page(info: dict[str, Any], headline: pd.DataFrame, figure: str,
               headline_markdown(headline, float(info["horizon_days"]))]
     if robustness is not None:
         lines += ["Pooled over the states of the world above; across them:", "",
-                  robust_markdown(robustness)]
+                  robust_markdown(robustness, info.get("robustness"))]
     lines += [f"![key figure]({figure})", "",
               f"Written by `{info['command']}`; check with `dmzsim verify "
               f"{info['source']}` (add `--quick` for a subset). Do not edit by hand.", ""]
