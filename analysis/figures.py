@@ -60,6 +60,12 @@ def saved_as(formats: Sequence[str]) -> Iterator[None]:
         _formats.reset(token)
 
 
+def formats() -> tuple[str, ...]:
+    """The formats a figure is written in here and now (:func:`saved_as`; PNG first), for
+    figures drawn outside this module."""
+    return _formats.get()
+
+
 @dataclass(frozen=True)
 class ArmStyle:
     """How one arm is drawn."""

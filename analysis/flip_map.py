@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from dmzsim.analysis.feature_scoring import feature_scores, have_extra_trees
+from dmzsim.analysis.figures import formats
 from dmzsim.analysis.robustness import regret2_by_world
 
 
@@ -103,7 +104,9 @@ def as_grid(table: pd.DataFrame, a: str, b: str) -> pd.DataFrame:
 
 
 def draw(table: pd.DataFrame, a: str, b: str, policies: list[str], path: Path) -> Path:
-    """The map as a figure: one colour per policy, each cell labelled with its best."""
+    """The map as a figure: one colour per policy, each cell labelled with its best;
+    written as ``path`` (PNG) and in the other formats of :func:`analysis.figures.saved_as`
+    beside it."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -115,7 +118,8 @@ def draw(table: pd.DataFrame, a: str, b: str, policies: list[str], path: Path) -
     tie = len(policies)  # tied cells in grey
     z = grid.map(lambda v: code.get(v, tie if " = " in v else np.nan)).to_numpy(float)
     fig, ax = plt.subplots(figsize=(1.6 + 1.3 * z.shape[1], 1.2 + 0.7 * z.shape[0]))
-    colours = [*plt.get_cmap("tab10").colors[: len(policies)], (0.85, 0.85, 0.85)]
+    palette = "tab10" if len(policies) <= 10 else "tab20"  # one colour per policy
+    colours = [*plt.get_cmap(palette).colors[: len(policies)], (0.85, 0.85, 0.85)]
     ax.imshow(z, cmap=ListedColormap(colours), vmin=-0.5, vmax=tie + 0.5,
               origin="lower", aspect="auto")
     for (i, j), v in np.ndenumerate(grid.to_numpy()):
@@ -128,6 +132,7 @@ def draw(table: pd.DataFrame, a: str, b: str, policies: list[str], path: Path) -
                  fontsize=8)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
+    for fmt in formats():  # PNG (``path``), and beside it the other formats asked for
+        fig.savefig(path.with_suffix(f".{fmt}"), dpi=120)
     plt.close(fig)
     return path

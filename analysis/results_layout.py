@@ -260,6 +260,13 @@ class ReferenceLayout:
         return self.root / "figure.png"
 
     @property
+    def robustness(self) -> Path:
+        """A robust-decision study's robustness table (``analysis.robust_headline``): per
+        ranking measure and policy, each robustness measure with its interval and the
+        policy's whole cost (exact digits); only a robust study has it."""
+        return self.root / "robustness.csv"
+
+    @property
     def required(self) -> tuple[Path, ...]:
         """The files without which the reference cannot be verified."""
         return self.info, self.runs, self.headline, self.manifest

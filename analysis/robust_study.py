@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from dmzsim.analysis import flip_map
 from dmzsim.analysis.estimators import CONFIDENCE, mean_interval, wilson
 from dmzsim.analysis.loader import ExperimentResults
 from dmzsim.analysis.robustness import Cube, Setting, cube, nearest_world, parse_threshold
@@ -63,21 +64,28 @@ class Study:
 
 def study_of(exp: ExperimentResults) -> Study:
     """The study in ``exp`` (a folder of a robust experiment: its config has levers)."""
-    cfg = exp.config
-    horizon = float(cfg.get("horizon_days") or cfg["base"]["horizon_days"])
-    runs = with_derived(exp.summary, horizon)
+    names = list(exp.design.names)
+    return study_from(exp.config, exp.summary, exp.design.points[names])
+
+
+def study_from(config: dict[str, Any], summary: pd.DataFrame, worlds: pd.DataFrame
+               ) -> Study:
+    """The study of a robust experiment's resolved ``config``, its run records and its
+    worlds (the design's points, one row per world, in point order): what a results
+    folder holds, and what ``dmzsim verify`` has after re-running the runs."""
+    horizon = float(config.get("horizon_days") or config["base"]["horizon_days"])
+    runs = with_derived(summary, horizon)
     day = pd.to_numeric(runs["day_resumed"], errors="coerce")
     for k in YEARS:
         runs[f"by_{k}y"] = (runs["resumed"].astype(bool) & (day <= 365 * k)).astype(float)
-    names = list(exp.design.names)
-    worlds = exp.design.points[names].reset_index(drop=True)
+    worlds = worlds.reset_index(drop=True)
     worlds = worlds.loc[sorted(runs["point"].unique())]
     robustness = {"thresholds": [], "rank_by": ["p_resumption"], "percentile": 90.0,
-                  "flip_bins": 4, **(cfg.get("robustness") or {})}
+                  "flip_bins": 4, **(config.get("robustness") or {})}
     given = robustness.get("baseline_world")
-    base = {n: cfg["base"].get(n) for n in names}
+    base = {n: config["base"].get(n) for n in worlds.columns}
     baseline = int(given) if given is not None else nearest_world(worlds, base)
-    return Study(list(cfg["arms"]), worlds, runs, robustness, horizon, baseline)
+    return Study(list(config["arms"]), worlds, runs, robustness, horizon, baseline)
 
 
 def by_world(study: Study, conf: float = CONFIDENCE) -> pd.DataFrame:
@@ -103,6 +111,36 @@ def by_world(study: Study, conf: float = CONFIDENCE) -> pd.DataFrame:
     df = pd.DataFrame(rows)
     return df.sort_values(["policy", "world"], key=lambda s: s.map(order)
                           if s.name == "policy" else s, kind="stable").reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class Flip:
+    """The flip map of a study: its cells (:func:`analysis.flip_map.flip_table`) over the
+    two uncertainties ``a`` and ``b`` that most decide which policy is best by
+    ``rank_by``, found by feature scoring (``method``)."""
+
+    table: pd.DataFrame
+    a: str
+    b: str
+    rank_by: str
+    method: str
+
+
+def flip_of(study: Study) -> Flip | None:
+    """The flip map by the study's first ranking measure, or None when fewer than two
+    uncertainties vary. One function, so the report and the published key figure draw
+    the same map."""
+    rank_by = study.robustness["rank_by"][0]
+    m = study.cube(rank_by).world_means()
+    worlds = study.worlds.reset_index(drop=True)
+    top = flip_map.influential(worlds, m)
+    if len(top) < 2:
+        return None
+    a, b = str(top["name"].iloc[0]), str(top["name"].iloc[1])
+    table = flip_map.flip_table(worlds, m, study.policies, a, b,
+                                int(study.robustness["flip_bins"]))
+    method = str(top["method"].iloc[0]) if "method" in top else "-"
+    return Flip(table, a, b, rank_by, method)
 
 
 # --- sensitivity with a convergence check ---------------------------------------------------

@@ -24,7 +24,12 @@ from dmzsim.runs.cli import main
 from dmzsim.runs.experiment import tomlout
 from dmzsim.runs.publish.compare import agreement, compare_records, exact_column
 from dmzsim.runs.publish.readme import END, START, current_block, render_block
-from dmzsim.runs.publish.reference import ID_COLUMNS, Reference, read_headline
+from dmzsim.runs.publish.reference import (
+    ID_COLUMNS,
+    Reference,
+    read_headline,
+    robustness_of,
+)
 from dmzsim.runs.publish.verify import quick_subset
 
 from tests.fake_model import tiny_config
@@ -442,9 +447,10 @@ def test_readme_block_matches_the_committed_references() -> None:
 
 
 def test_committed_references_are_consistent() -> None:
-    """Each committed reference's headline is the headline of its own runs, in every
-    column the reference has (a headline column added since it was published is new, not
-    a difference, as ``dmzsim verify`` takes it; publishing again adds it)."""
+    """Each committed reference's headline (and a robust study's robustness table) is the
+    one of its own runs, in every column the reference has (a headline column added since
+    it was published is new, not a difference, as ``dmzsim verify`` takes it; publishing
+    again adds it)."""
     for toml in sorted((ROOT / "runs").glob("*.toml")):
         folder = ROOT / "runs" / "reference" / toml.stem
         if not folder.exists():
@@ -454,6 +460,9 @@ def test_committed_references_are_consistent() -> None:
         written = read_headline(folder)
         assert set(written.columns) <= set(now.columns), toml.name
         pd.testing.assert_frame_equal(written, now[written.columns])
+        if ref.robustness is not None:  # a robust study's table, from its own runs too
+            table = robustness_of(experiment.load(toml), ref.runs)
+            pd.testing.assert_frame_equal(ref.robustness, table[ref.robustness.columns])
 
 
 def test_a_question_cannot_break_the_readme_block(tmp_path: Path) -> None:

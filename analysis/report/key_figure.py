@@ -2,6 +2,8 @@
 
 Which figure depends on the design, because each design answers a different question:
 
+* a robust-decision study (``[levers]`` and ``[uncertainties]``): the flip map, which
+  policy is best across the plane of the two uncertainties that most decide it;
 * Sobol' or Morris: the sensitivity indices of P(resumption);
 * a grid or table over two or more parameters: the heatmap of P(resumption) over the
   first two, for the baseline arm (pooled over any further parameters);
@@ -18,11 +20,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-from dmzsim.analysis import figures
+from dmzsim.analysis import figures, flip_map
 from dmzsim.analysis.estimators import CONFIDENCE
 from dmzsim.analysis.loader import ExperimentResults
 from dmzsim.analysis.report.context import BOOTSTRAP, ReportContext
 from dmzsim.analysis.report.design import INDEX_VIEWS
+from dmzsim.analysis.robust_study import flip_of, study_of
 from dmzsim.analysis.sensitivity import indices
 from dmzsim.analysis.tables import arm_label, outcome_table, risk_by
 
@@ -39,13 +42,27 @@ def key_figure(exp: ExperimentResults, path: Path) -> Path:
 
 def _draw(ctx: ReportContext, path: Path) -> Path:
     exp = ctx.exp
-    if exp.design.method in ("sobol", "morris"):
+    if "levers" in exp.config:
+        drawn = _flip_map(exp, path)
+        if drawn is not None:
+            return drawn
+    elif exp.design.method in ("sobol", "morris"):
         drawn = _sensitivity(ctx, path)
         if drawn is not None:
             return drawn
     elif exp.design.method in ("grid", "table") and ctx.names:
         return _by_parameter(ctx, path)
     return _risk_bars(ctx, path)
+
+
+def _flip_map(exp: ExperimentResults, path: Path) -> Path | None:
+    """A robust study's flip map (the report's, :func:`analysis.robust_study.flip_of`), or
+    None when fewer than two uncertainties vary."""
+    study = study_of(exp)
+    flip = flip_of(study)
+    if flip is None:
+        return None
+    return flip_map.draw(flip.table, flip.a, flip.b, study.policies, path)
 
 
 def _risk_bars(ctx: ReportContext, path: Path) -> Path:

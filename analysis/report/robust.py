@@ -18,25 +18,20 @@ from dmzsim.analysis.discovery import describe, discover
 from dmzsim.analysis.loader import load_experiment
 from dmzsim.analysis.report.context import ReportContext
 from dmzsim.analysis.report.document import Doc, pretty
+from dmzsim.analysis.robust_headline import LABELS, N_BOOT, failing_distances
 from dmzsim.analysis.robust_study import (
     Study,
     by_world,
     converged_sobol,
+    flip_of,
     samples_needed,
     study_of,
 )
 from dmzsim.analysis.robustness import (
-    failing_distance,
     most_robust,
     robustness_table,
     satisfied,
-    scaled_worlds,
 )
-
-N_BOOT = 500  # bootstrap resamples of the robustness table (seeded: a report repeats)
-LABELS = {"mean": "mean over worlds", "worst": "worst percentile",
-          "regret1": "regret type 1", "regret2": "regret type 2",
-          "satisficing": "satisficing share"}
 
 
 def robust(doc: Doc, ctx: ReportContext) -> None:
@@ -120,11 +115,9 @@ def _robustness(doc: Doc, study: Study, rank_by: str) -> None:
 
 
 def _with_distance(grid: pd.DataFrame, study: Study, cubes: dict, setting) -> pd.DataFrame:
-    if not setting.thresholds:
+    dist = failing_distances(study, cubes, setting)
+    if dist is None:
         return grid
-    means = {k: c.world_means() for k, c in cubes.items()}
-    ok = satisfied(means, setting.thresholds)
-    dist = failing_distance(ok, scaled_worlds(study.worlds), study.baseline_world)
     return grid.assign(**{"distance to nearest failing world":
                           ["none fails" if math.isinf(d) else f"{d:.2f}" for d in dist]})
 
@@ -183,18 +176,14 @@ def _failures(doc: Doc, study: Study) -> None:
 
 def _flips(doc: Doc, ctx: ReportContext, study: Study) -> None:
     doc.h(3, "Where the ranking flips")
-    rank_by = study.robustness["rank_by"][0]
-    m = study.cube(rank_by).world_means()
-    top = flip_map.influential(study.worlds.reset_index(drop=True), m)
-    if len(top) < 2:
+    flip = flip_of(study)
+    if flip is None:
         doc.p("Fewer than two uncertainties vary: no plane to map.")
         return
-    a, b = str(top["name"].iloc[0]), str(top["name"].iloc[1])
-    table = flip_map.flip_table(study.worlds.reset_index(drop=True), m, study.policies, a,
-                                b, int(study.robustness["flip_bins"]))
+    a, b, table = flip.a, flip.b, flip.table
     path = flip_map.draw(table, a, b, study.policies, ctx.figures / "flip_map.png")
-    doc.p(f"The two uncertainties that most decide which policy is best ({rank_by}; "
-          f"feature scores, {top.get('method', pd.Series(['-'])).iloc[0]}): "
+    doc.p(f"The two uncertainties that most decide which policy is best ({flip.rank_by}; "
+          f"feature scores, {flip.method}): "
           f"**{a}** and **{b}**. In each cell, the policy with the lowest mean over the "
           "worlds in it; the other uncertainties as sampled.")
     doc.img(path, ctx.folder, f"Best policy across {a} and {b}")

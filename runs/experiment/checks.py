@@ -391,6 +391,7 @@ def _unread_settings(spec: ExperimentSpec) -> list[str]:
     the defaults out)."""
     d, issues = spec.design, []
     takes_samples = d.method in SAMPLED or d.from_calibration is not None
+    robust_takes = spec.uncertainties is not None and spec.uncertainties.sampler in SAMPLED
     unread = [("design.samples", d.samples, d.samples is not None and not takes_samples,
                "lhs, sobol, morris (or a table from_calibration)"),
               ("design.second_order", d.second_order, d.second_order and d.method != "sobol",
@@ -406,7 +407,8 @@ def _unread_settings(spec: ExperimentSpec) -> list[str]:
                        "a range (min and max)"))
     q = spec.quick
     if q is not None:
-        unread += [("quick.samples", q.samples, q.samples is not None and not takes_samples,
+        unread += [("quick.samples", q.samples,
+                    q.samples is not None and not (takes_samples or robust_takes),
                     "lhs, sobol, morris (or a table from_calibration)"),
                    ("quick.max_replicates", q.max_replicates,
                     q.max_replicates is not None and spec.adaptive is None,

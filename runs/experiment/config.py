@@ -334,16 +334,20 @@ def _inline_accepted_sets(spec: ExperimentSpec, source: str, base_dir: Path
 
 
 def _apply_quick(spec: ExperimentSpec, source: str) -> ExperimentSpec:
-    """Shrink the experiment to its declared [quick] subset, under a name of its own."""
+    """Shrink the experiment to its declared [quick] subset, under a name of its own (a
+    robust study: a subset of its policies x worlds x replicates)."""
     q = spec.quick
     if q is None:
         raise ExperimentError(f"experiment {source}: --quick needs a [quick] table")
     update: dict[str, Any] = {"name": f"{spec.name}_quick", "quick": None,
                               "description": f"{spec.description} (quick subset)".strip()}
+    if q.arms is not None and spec.baseline_arm not in q.arms:
+        update["baseline_arm"] = None
+    if robust.is_robust(spec):  # fewer policies and worlds, compiled again
+        spec = robust.shrink(spec, q.arms, q.samples)
+        q = q.model_copy(update={"arms": None, "samples": None})
     if q.arms is not None:
         update["arms"] = {a: spec.arms[a] for a in q.arms}
-        if spec.baseline_arm not in q.arms:
-            update["baseline_arm"] = None
     if q.replicates is not None:
         update["replicates"] = q.replicates
     if q.horizon_days is not None:

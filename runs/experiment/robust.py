@@ -30,6 +30,7 @@ from dmzsim.runs.experiment.checks import (
 )
 from dmzsim.runs.experiment.robust_schema import (
     EXTRA_MEASURES,
+    LeversSpec,
     UncertainAxis,
     UncertaintiesSpec,
     parse_threshold,
@@ -234,6 +235,23 @@ def policies(spec: ExperimentSpec) -> dict[str, dict[str, Any]]:
         label = "-".join(_NOT_IN_NAME.sub("_", str(v).replace(".", "p")) for v in combo)
         out[label[:80]] = dict(zip(names, combo, strict=True))
     return out
+
+
+def shrink(spec: ExperimentSpec, kept: list[str] | None, samples: int | None
+           ) -> ExperimentSpec:
+    """A robust study's ``[quick]`` subset: only the ``kept`` policies (by name; a grid's
+    become named policies), ``samples`` worlds drawn by the same sampler, compiled again
+    so that the resolved config's levers, arms and design agree."""
+    assert spec.levers is not None and spec.uncertainties is not None
+    levers, u = spec.levers, spec.uncertainties
+    if kept is not None:
+        chosen = policies(spec)
+        levers = LeversSpec(policies={name: chosen[name] for name in kept})
+    if samples is not None:
+        u = u.model_copy(update={"samples": samples})
+    shrunk = spec.model_copy(update={"levers": levers, "uncertainties": u})
+    return shrunk.model_copy(update={"arms": policies(shrunk),
+                                     "design": world_design(shrunk)})
 
 
 def n_worlds(u: UncertaintiesSpec) -> int | None:

@@ -20,9 +20,11 @@ from dmzsim.analysis.results_layout import ReferenceLayout, ResultsLayout
 from dmzsim.runs import experiment
 from dmzsim.runs.experiment.config import ExperimentConfig
 from dmzsim.runs.experiment.published import locate
+from dmzsim.runs.experiment.robust import is_robust
 from dmzsim.runs.publish.reference import (
     ID_COLUMNS,
     PublishError,
+    robustness_of,
     run_frame,
     write_reference,
 )
@@ -120,7 +122,8 @@ def _write(path: Path, exp: ExperimentConfig, results: Path,
     folder = write_reference(ReferenceLayout.beside(path, exp.name).root, info=info, runs=runs,
                              manifest=manifest,
                              config_toml=loaded.layout.config.read_text(),
-                             draw_figure=lambda p: key_figure(loaded, p))
+                             draw_figure=lambda p: key_figure(loaded, p),
+                             robustness=robustness_of(exp, runs))
     notes = []
     if (manifest.get("git") or {}).get("dirty"):
         notes.append("note: the runs were made from a working tree with uncommitted "
@@ -134,6 +137,7 @@ def reference_info(path: Path, exp: ExperimentConfig, manifest: dict[str, Any],
     """The reference's index (:attr:`ReferenceLayout.info`): what was published, from
     which config and code, and how."""
     git = manifest.get("git") or {}
+    robust = {"robustness": exp.resolved.get("robustness", {})} if is_robust(exp.spec) else {}
     return {
         "experiment": exp.name, "source": path.as_posix(),
         "question": exp.spec.question, "description": exp.spec.description,
@@ -145,4 +149,5 @@ def reference_info(path: Path, exp: ExperimentConfig, manifest: dict[str, Any],
         "versions": key_versions(manifest.get("environment") or {}),
         "git": {"commit": git.get("commit"), "dirty": git.get("dirty")},
         "command": f"dmzsim publish {path.as_posix()}",
+        **robust,  # a robust study's thresholds, rankings and percentile
     }

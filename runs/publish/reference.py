@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import math
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,13 @@ import pyarrow as pa
 from dmzsim.analysis.headline import headline_markdown, headline_table
 from dmzsim.analysis.loader import META, TIMING
 from dmzsim.analysis.results_layout import ReferenceLayout
+from dmzsim.analysis.robust_headline import KEY, robust_headline, robust_markdown
+from dmzsim.analysis.robust_study import study_from
 from dmzsim.common.files import write_parquet_atomic, write_text_atomic
+from dmzsim.runs.experiment.config import ExperimentConfig
+from dmzsim.runs.experiment.design import build_design
+from dmzsim.runs.experiment.robust import is_robust
+from dmzsim.runs.sweep import param_types
 
 ID_COLUMNS = [c for c in META if c != "status"]  # what names a run and its seed
 NOT_OUTPUTS = {*META, *TIMING}
@@ -53,19 +59,44 @@ def headline_of(runs: pd.DataFrame, horizon: float, arms: Sequence[str]) -> pd.D
 
 
 def read_headline(folder: Path) -> pd.DataFrame:
-    """The headline table (:attr:`ReferenceLayout.headline`) with every digit as written.
+    """The headline table (:attr:`ReferenceLayout.headline`) with every digit as written."""
+    path = ReferenceLayout(folder).headline
+    return read_table(path, text=pd.read_csv(path, nrows=0).columns[:1])  # the arm
+
+
+def read_table(path: Path, text: Collection[str] = ()) -> pd.DataFrame:
+    """A table written by ``to_csv`` with every digit as written: the ``text`` columns
+    as strings, whole-number columns as ints, the rest as floats.
 
     pandas writes floats as Python's shortest round-trip repr; they are read back with
-    Python's own ``float`` (exact), not a fast CSV parser. Whole-number columns stay ints.
+    Python's own ``float`` (exact), not a fast CSV parser.
     """
-    raw = pd.read_csv(ReferenceLayout(folder).headline, dtype=str, keep_default_na=False)
-    for col in raw.columns[1:]:
-        text = raw[col].tolist()
-        if all(t.lstrip("-").isdigit() for t in text):
-            raw[col] = [int(t) for t in text]
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    for col in raw.columns:
+        if col in text:
+            continue
+        values = raw[col].tolist()
+        if all(t.lstrip("-").isdigit() for t in values):
+            raw[col] = [int(t) for t in values]
         else:
-            raw[col] = [float(t) if t else math.nan for t in text]
+            raw[col] = [float(t) if t else math.nan for t in values]
     return raw
+
+
+def robustness_of(exp: ExperimentConfig, runs: pd.DataFrame) -> pd.DataFrame | None:
+    """The robustness table (:func:`analysis.robust_headline.robust_headline`) of a robust
+    study's ``runs`` (as ordered by :func:`run_frame`), its worlds rebuilt from ``exp``
+    as the runner builds them; None for an experiment without levers."""
+    if not is_robust(exp.spec):
+        return None
+    worlds = build_design(exp.spec.design, param_types()).points
+    return robust_headline(study_from(exp.resolved, runs, worlds))
+
+
+def read_robustness(path: Path) -> pd.DataFrame:
+    """The robustness table (:attr:`ReferenceLayout.robustness`) with every digit as
+    written."""
+    return read_table(path, text=(KEY, "rank_by", "policy"))
 
 
 @dataclass(frozen=True)
@@ -77,6 +108,7 @@ class Reference:
     manifest: dict[str, Any]
     runs: pd.DataFrame
     headline: pd.DataFrame
+    robustness: pd.DataFrame | None = None  # a robust-decision study's, else None
 
     @classmethod
     def load(cls, folder: Path, experiment_path: str | Path) -> Reference:
@@ -97,13 +129,15 @@ class Reference:
             runs = pd.read_parquet(path)
             path = ref.headline
             headline = read_headline(folder)
+            path = ref.robustness
+            robustness = read_robustness(path) if path.exists() else None
         except (OSError, ValueError, KeyError, pa.ArrowException) as err:
             raise PublishError(f"the reference file {path} cannot be read ({err}); "
                                f"restore it from git or publish it again") from None
         if not isinstance(info, dict) or not isinstance(manifest, dict):
             raise PublishError(f"the reference at {folder}/ is damaged: {ref.info.name} or "
                                f"{ref.manifest.name} is not a JSON object")
-        return cls(folder, info, manifest, runs, headline)
+        return cls(folder, info, manifest, runs, headline, robustness)
 
     @property
     def arms(self) -> list[str]:
@@ -120,11 +154,12 @@ class Reference:
 
 def write_reference(folder: Path, *, info: dict[str, Any], runs: pd.DataFrame,
                     manifest: dict[str, Any], config_toml: str,
-                    draw_figure: Callable[[Path], Any]) -> Path:
+                    draw_figure: Callable[[Path], Any],
+                    robustness: pd.DataFrame | None = None) -> Path:
     """Write a whole reference into ``folder`` (replacing any older one at the end).
 
     ``draw_figure(path)`` draws the key figure; ``info`` must hold ``horizon_days`` and
-    ``arms``.
+    ``arms``; ``robustness``: a robust study's table (:func:`robustness_of`).
     """
     ref = ReferenceLayout(folder)
     stage = ReferenceLayout(ref.staging)
@@ -133,7 +168,11 @@ def write_reference(folder: Path, *, info: dict[str, Any], runs: pd.DataFrame,
     headline = headline_of(runs, float(info["horizon_days"]), info["arms"])
     write_parquet_atomic(runs, stage.runs)
     write_text_atomic(headline.to_csv(index=False, lineterminator="\n"), stage.headline)
-    write_text_atomic(_headline_page(info, headline, stage.figure.name), stage.headline_page)
+    if robustness is not None:
+        write_text_atomic(robustness.to_csv(index=False, lineterminator="\n"),
+                          stage.robustness)
+    write_text_atomic(_headline_page(info, headline, stage.figure.name, robustness),
+                      stage.headline_page)
     write_text_atomic(json.dumps(_slim(manifest, stage.runs.name), indent=1, default=str)
                       + "\n", stage.manifest)
     write_text_atomic(config_toml, stage.config)
@@ -150,7 +189,8 @@ def _slim(manifest: dict[str, Any], runs_file: str) -> dict[str, Any]:
     return out
 
 
-def _headline_page(info: dict[str, Any], headline: pd.DataFrame, figure: str) -> str:
+def _headline_page(info: dict[str, Any], headline: pd.DataFrame, figure: str,
+                   robustness: pd.DataFrame | None = None) -> str:
     lines = [f"# `{info['experiment']}`: reference results", ""]
     if info.get("question"):
         lines += [str(info["question"]), ""]
@@ -159,8 +199,11 @@ def _headline_page(info: dict[str, Any], headline: pd.DataFrame, figure: str) ->
     lines += [f"{info['runs']:,} runs; config hash `{info['config_hash'][:12]}`; dmzsim "
               f"{info['versions'].get('dmzsim')}; git `{str(info['git'].get('commit'))[:10]}`"
               f"{' (uncommitted changes)' if info['git'].get('dirty') else ''}.", "",
-              headline_markdown(headline, float(info["horizon_days"])),
-              f"![key figure]({figure})", "",
+              headline_markdown(headline, float(info["horizon_days"]))]
+    if robustness is not None:
+        lines += ["Pooled over the states of the world above; across them:", "",
+                  robust_markdown(robustness, info.get("robustness"))]
+    lines += [f"![key figure]({figure})", "",
               f"Written by `{info['command']}`; check with `dmzsim verify "
               f"{info['source']}` (add `--quick` for a subset). Do not edit by hand.", ""]
     return "\n".join(lines)

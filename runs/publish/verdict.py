@@ -65,7 +65,8 @@ def _agreement(v: Verification) -> str:
         return runs
     table = (f"equal within {TOL} ({_close(v.headline_within)})" if v.headline_within
              else "bit-identical")
-    return f"{runs}; headline table {table}"
+    tables = "headline and robustness tables" if v.robust else "headline table"
+    return f"{runs}; {tables} {table}"
 
 
 def _close(diffs: list[Difference] | list[CellDifference]) -> str:

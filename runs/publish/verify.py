@@ -29,11 +29,13 @@ from typing import Any
 import pandas as pd
 from dmzsim.analysis.provenance import config_mismatch
 from dmzsim.analysis.results_layout import ReferenceLayout
+from dmzsim.analysis.robust_headline import KEY
 from dmzsim.model import outputs
 from dmzsim.runs import experiment
 from dmzsim.runs.experiment.config import ExperimentConfig
 from dmzsim.runs.experiment.design import build_design
 from dmzsim.runs.experiment.published import locate
+from dmzsim.runs.experiment.robust import is_robust
 from dmzsim.runs.publish.compare import (
     CellDifference,
     RunComparison,
@@ -45,6 +47,7 @@ from dmzsim.runs.publish.reference import (
     PublishError,
     Reference,
     headline_of,
+    robustness_of,
     run_frame,
 )
 from dmzsim.runs.sweep import build_task, param_types, run_experiment, summary_record
@@ -123,6 +126,7 @@ class Verification:
     config_changes: list[str] = field(default_factory=list)
     added_parameters: list[str] = field(default_factory=list)  # since, at their defaults
     simulate: str | None = None
+    robust: bool = False  # a robust-decision study: full mode also compares robustness.csv
 
     def results_match(self) -> bool:
         """Every reference value reproduced (new outputs are notes, not differences)."""
@@ -152,12 +156,16 @@ def verify(path: str | Path, *, quick: bool = False, executor: ExecutorSpec | No
     ref = Reference.load(ReferenceLayout.beside(path, exp.name).root, path)
     if (mismatch := config_mismatch(ref.folder)) is not None:  # an edited reference
         raise PublishError(f"{mismatch}; restore the reference from git or publish it again")
+    if is_robust(exp.spec) and ref.robustness is None:
+        raise PublishError(f"{path} has an incomplete reference at {ref.folder}/ (missing "
+                           f"{ReferenceLayout(ref.folder).robustness.name}); create it "
+                           f"with: dmzsim publish {path}")
     simulate = _simulate_named(simulate, ref.info.get("simulate"), path)
     fn = load_simulate(simulate)
     changes, added = _config_changes(ref, exp)
     v = Verification(path, exp.name, quick, len(ref.runs), RunComparison(0),
                      versions=version_mismatches(ref.manifest), config_changes=changes,
-                     added_parameters=added, simulate=simulate)
+                     added_parameters=added, simulate=simulate, robust=is_robust(exp.spec))
     if quick:
         subset = quick_subset(ref.runs, ref.arms)
         now, v.failures = _rerun_subset(exp, subset, fn, executor, handle)
@@ -165,12 +173,23 @@ def verify(path: str | Path, *, quick: bool = False, executor: ExecutorSpec | No
     else:
         now, v.failures = _rerun_all(exp, fn, executor or ExecutorSpec(), out, progress)
         v.comparison = compare_runs(ref.runs, now)
-        table = headline_of(now, ref.horizon, ref.arms)
-        cells = compare_table(ref.headline, table)
-        v.headline = [d for d in cells if not d.within]
-        v.headline_within = [d for d in cells if d.within]
-        v.new_headline_columns = new_columns(ref.headline, table)
+        _compare_tables(v, ref, exp, now)
     return v
+
+
+def _compare_tables(v: Verification, ref: Reference, exp: ExperimentConfig,
+                    now: pd.DataFrame) -> None:
+    """Recompute the headline table (and a robust study's robustness table) from the
+    re-run runs and compare them with the reference's, cell by cell."""
+    pairs = [(ref.headline, headline_of(now, ref.horizon, ref.arms), "arm")]
+    if v.robust:
+        pairs.append((ref.robustness, robustness_of(exp, now), KEY))
+    v.headline, v.headline_within, v.new_headline_columns = [], [], []
+    for written, table, key in pairs:
+        cells = compare_table(written, table, key=key)
+        v.headline += [d for d in cells if not d.within]
+        v.headline_within += [d for d in cells if d.within]
+        v.new_headline_columns += new_columns(written, table)
 
 
 def _simulate_named(given: str | None, published: str | None, path: Path) -> str | None:
