@@ -103,33 +103,56 @@ def as_grid(table: pd.DataFrame, a: str, b: str) -> pd.DataFrame:
     return grid.loc[order_a, order_b].rename_axis(index=f"{a} \\ {b}", columns=None)
 
 
+def short_name(policy: str) -> str:
+    """A policy's initials, part by part (``territory_first-unilateral`` → ``tf-u``), so
+    that a cell can name several tied policies and stay legible; the legend says which."""
+    return "-".join("".join(w[:1] for w in part.split("_")) for part in policy.split("-"))
+
+
+def cell_label(best: str) -> str:
+    """What a cell says: the best policy's short name, or how many tie and which."""
+    if best == "-":
+        return "no world"
+    names = [short_name(p) for p in best.split(" = ")]
+    if len(names) == 1:
+        return names[0]
+    rows = [", ".join(names[i:i + 3]) for i in range(0, len(names), 3)]
+    return f"{len(names)} tie:\n" + "\n".join(rows)
+
+
 def draw(table: pd.DataFrame, a: str, b: str, policies: list[str], path: Path) -> Path:
-    """The map as a figure: one colour per policy, each cell labelled with its best;
-    written as ``path`` (PNG) and in the other formats of :func:`analysis.figures.saved_as`
-    beside it."""
+    """The map as a figure: one colour per policy (ties grey), each cell labelled with its
+    best by short name and a legend of the names; written as ``path`` (PNG) and in the
+    other formats of :func:`analysis.figures.saved_as` beside it."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Patch
 
     grid = as_grid(table, a, b)
     code = {p: i for i, p in enumerate(policies)}
     tie = len(policies)  # tied cells in grey
     z = grid.map(lambda v: code.get(v, tie if " = " in v else np.nan)).to_numpy(float)
-    fig, ax = plt.subplots(figsize=(1.6 + 1.3 * z.shape[1], 1.2 + 0.7 * z.shape[0]))
+    fig, ax = plt.subplots(figsize=(3.6 + 1.3 * z.shape[1], 1.4 + 0.75 * z.shape[0]))
     palette = "tab10" if len(policies) <= 10 else "tab20"  # one colour per policy
     colours = [*plt.get_cmap(palette).colors[: len(policies)], (0.85, 0.85, 0.85)]
     ax.imshow(z, cmap=ListedColormap(colours), vmin=-0.5, vmax=tie + 0.5,
               origin="lower", aspect="auto")
     for (i, j), v in np.ndenumerate(grid.to_numpy()):
-        ax.text(j, i, str(v).replace(" = ", " =\n"), ha="center", va="center", fontsize=7)
+        ax.text(j, i, cell_label(str(v)), ha="center", va="center", fontsize=7)
     ax.set_xticks(range(z.shape[1]), list(grid.columns), fontsize=7, rotation=20)
     ax.set_yticks(range(z.shape[0]), list(grid.index), fontsize=7)
     ax.set_xlabel(b, fontsize=8)
     ax.set_ylabel(a, fontsize=8)
     ax.set_title("Best policy (lowest mean) in each cell; other uncertainties as sampled",
                  fontsize=8)
+    handles = [Patch(color=colours[i], label=f"{short_name(p)}: {p}")
+               for i, p in enumerate(policies)]
+    handles.append(Patch(color=colours[tie], label="a tie"))
+    ax.legend(handles=handles, fontsize=6, loc="upper left", bbox_to_anchor=(1.01, 1.0),
+              frameon=False)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     for fmt in formats():  # PNG (``path``), and beside it the other formats asked for

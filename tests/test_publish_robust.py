@@ -178,14 +178,14 @@ def test_quick_keeps_named_policies_of_a_lever_grid() -> None:
 
 # --- the study to publish ----------------------------------------------------------------------
 def test_the_robust_agreement_study_is_sized_as_documented() -> None:
-    """docs/examples/robust_agreement.toml: 8 policies x 25 worlds x 12 replicates, every
+    """runs/robust_agreement.toml: 8 policies x 25 worlds x 12 replicates, every
     aims scenario of the default map in five worlds, its baseline world the flagship's
     aims; its [quick] 8 x 10 x 4; --quick verify takes 6 runs a policy."""
     from dmzsim.runs.experiment.checks import design_size
 
     from tests.helpers import ROOT
 
-    path = ROOT / "docs" / "examples" / "robust_agreement.toml"
+    path = ROOT / "runs" / "robust_agreement.toml"
     exp, quick = experiment.load(path), experiment.load(path, quick=True)
     assert len(exp.arm_names) * design_size(exp.spec) * exp.spec.replicates == 2400
     assert len(quick.arm_names) * design_size(quick.spec) * quick.spec.replicates == 320
