@@ -394,9 +394,14 @@ def _label_cells(ax: Any, values: pd.DataFrame, text: Callable[[int, int, float]
                         color="white" if dark(v) else "black")
 
 
+def _tick(value: Any) -> str:
+    """A grid's tick label: a number compactly, a named value (an aims scenario) as is."""
+    return f"{value:g}" if isinstance(value, int | float | np.number) else str(value)
+
+
 def _grid_axes(ax: Any, p: pd.DataFrame, x: str, y: str, title: str) -> None:
-    ax.set_xticks(range(p.shape[1]), [f"{c:g}" for c in p.columns], fontsize=7)
-    ax.set_yticks(range(p.shape[0]), [f"{r:g}" for r in p.index], fontsize=7)
+    ax.set_xticks(range(p.shape[1]), [_tick(c) for c in p.columns], fontsize=7)
+    ax.set_yticks(range(p.shape[0]), [_tick(r) for r in p.index], fontsize=7)
     ax.set_xlabel(x, fontsize=8)
     ax.set_ylabel(y, fontsize=8)
     ax.set_title("\n".join(textwrap.wrap(title, 72)), fontsize=8.5)

@@ -248,3 +248,20 @@ def test_sobol_indices_come_with_a_convergence_verdict() -> None:
     assert noisy.note is not None and noisy.table is not None
     flat = converged_sobol(problem, np.zeros(len(x)))
     assert flat.table is None and "same in every world" in flat.note
+
+
+def test_a_heatmap_over_a_named_uncertainty_labels_its_values(tmp_path: Path) -> None:
+    """An uncertainty with named values (an aims scenario) on a design heatmap's axis is
+    drawn, its names as ticks (a robust study's folder goes through the ordinary report
+    too; a number format on a name failed there)."""
+    from dmzsim.analysis.figures import risk_heatmap
+    from dmzsim.analysis.provenance import Stamp
+
+    grid = pd.DataFrame({"aims_scenario": ["oblast", "maximal"] * 2,
+                         "cost": [1.0, 1.0, 2.0, 2.0], "p": [0.1, 0.5, 0.0, 0.3],
+                         "lo": [0.0] * 4, "hi": [0.6] * 4, "runs": [10] * 4})
+    path = risk_heatmap(grid, "aims_scenario", "cost", tmp_path / "h.png",
+                        Stamp("test", "0" * 12, "0", "0"), "named")
+    assert path.exists()
+    from dmzsim.analysis.figures import _tick
+    assert [_tick(v) for v in ("maximal", 2.0, np.float64(0.5))] == ["maximal", "2", "0.5"]
