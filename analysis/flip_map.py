@@ -136,8 +136,13 @@ def draw(table: pd.DataFrame, a: str, b: str, policies: list[str], path: Path) -
     tie = len(policies)  # tied cells in grey
     z = grid.map(lambda v: code.get(v, tie if " = " in v else np.nan)).to_numpy(float)
     fig, ax = plt.subplots(figsize=(3.6 + 1.3 * z.shape[1], 1.4 + 0.75 * z.shape[0]))
-    palette = "tab10" if len(policies) <= 10 else "tab20"  # one colour per policy
-    colours = [*plt.get_cmap(palette).colors[: len(policies)], (0.85, 0.85, 0.85)]
+    # one colour per policy (repeated past 18; the labels still name them), none of them
+    # grey: grey is a tie
+    ten = [c for i, c in enumerate(plt.get_cmap("tab10").colors) if i != 7]
+    twenty = [c for i, c in enumerate(plt.get_cmap("tab20").colors) if i not in (14, 15)]
+    palette = ten if len(policies) <= len(ten) else twenty
+    colours = [palette[i % len(palette)] for i in range(len(policies))]
+    colours.append((0.85, 0.85, 0.85))
     ax.imshow(z, cmap=ListedColormap(colours), vmin=-0.5, vmax=tie + 0.5,
               origin="lower", aspect="auto")
     for (i, j), v in np.ndenumerate(grid.to_numpy()):
