@@ -50,6 +50,26 @@ def test_dask_cluster_gives_the_same_results_as_local_processes(tmp_path: Path, 
 
 
 @pytest.mark.slow
+def test_chunks_on_dask_give_the_same_results_and_leave_nothing_on_the_scheduler(
+        tmp_path: Path, cluster) -> None:
+    config = tiny_config(replicates=9, outputs={"series_every": 30})
+    exp = experiment.from_dict(config)
+    serial = run_experiment(exp, tmp_path / "serial", executor=ExecutorSpec("serial"),
+                            simulate=fake_model.simulate_flaky, progress=False)
+    spec = ExecutorSpec("dask", address=cluster.scheduler_address, chunk=4)
+    dask = run_experiment(exp, tmp_path / "dask", executor=spec,
+                          simulate=fake_model.simulate_flaky, progress=False)
+    assert (dask.ok, dask.failed) == (serial.ok, serial.failed) and dask.failed > 0
+    a, b = load_experiment(tmp_path / "serial" / "tiny"), load_experiment(tmp_path / "dask" /
+                                                                         "tiny")
+    pd.testing.assert_frame_equal(comparable(a.summary), comparable(b.summary))
+    pd.testing.assert_frame_equal(a.series, b.series)
+    assert b.manifest["sessions"][-1]["executor"]["chunk"] == 4
+    with distributed.Client(cluster) as client:  # every result was taken and released
+        assert client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.tasks)) == 0
+
+
+@pytest.mark.slow
 def test_resume_on_dask_after_a_local_start(tmp_path: Path, cluster) -> None:
     exp = experiment.from_dict(tiny_config(replicates=4))
     run_experiment(exp, tmp_path, executor=ExecutorSpec("serial"),

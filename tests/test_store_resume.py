@@ -253,6 +253,31 @@ def test_crash_during_compaction_duplicates_are_harmless(tmp_path: Path) -> None
     assert raw_run_ids(store.folder) == [f"a.p0000.r{i:04d}" for i in range(5)]
 
 
+def test_chunks_are_finished_together_and_their_small_parts_are_merged(tmp_path: Path
+                                                                     ) -> None:
+    store = ResultsFolder(tmp_path / "e")
+    store.create()
+
+    def rec(i: int) -> dict:
+        return {"run_id": f"a.p0000.r{i:04d}", "arm": "a", "point": 0, "replicate": i,
+                "x": float(i), "day": None if i % 2 else i}
+
+    store.write_ok_chunk([(rec(i), None) for i in range(3)])
+    store.write_ok_chunk([(rec(i), None) for i in range(3, 7)])
+    store.write_ok_chunk([(rec(7), None)])  # a chunk of one is a run's own file
+    parts = sorted((store.folder / "runs" / "parts").glob("*.parquet"))
+    assert len(parts) == 2 and len(list((store.folder / "runs").glob("*.parquet"))) == 1
+    assert store.finished_ids() == {rec(i)["run_id"] for i in range(8)}
+    keep = parts[0].read_bytes()
+    assert store.compact() == 3
+    parts[0].write_bytes(keep)  # as if killed after the merged part, before deleting
+    assert store.compact() == 2  # merged again, each run once
+    assert sorted(raw_run_ids(store.folder)) == [rec(i)["run_id"] for i in range(8)]
+    df = store.summaries().sort_values("run_id")
+    assert df["x"].tolist() == [float(i) for i in range(8)]
+    assert df["day"].isna().tolist() == [i % 2 == 1 for i in range(8)]
+
+
 def test_a_full_disk_mid_sweep_is_one_error_and_the_manifest_closes_as_failed(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
     """The disk fills after five runs: the sixth run's record, the part file and the

@@ -99,6 +99,48 @@ def test_a_run_that_kills_its_worker_fails_alone(tmp_path: Path) -> None:
     assert len(exp.summary) + len(exp.failures) == 48
 
 
+@pytest.mark.slow
+def test_chunked_runs_give_the_same_results_and_a_crash_still_fails_alone(
+        tmp_path: Path) -> None:
+    config = tiny_config(replicates=12)
+    chunked = ExecutorSpec("processes", 2, chunk=6)
+    report = sweep(tmp_path / "crashy", config, chunked, fake_model.simulate_crashy)
+    exp = load_experiment(tmp_path / "crashy" / "tiny")
+    culprits = {r["seed"] for r in exp.manifest["runs"] if r["seed"] % 17 == 0}
+    assert culprits and report.pool_restarts >= 1
+    assert set(exp.failures["seed"]) == culprits
+    assert len(exp.summary) + len(exp.failures) == 48
+    sweep(tmp_path / "serial", config, SERIAL)
+    sweep(tmp_path / "chunked", config, chunked)
+    serial = load_experiment(tmp_path / "serial" / "tiny").summary
+    chunked_df = load_experiment(tmp_path / "chunked" / "tiny").summary
+    pd.testing.assert_frame_equal(comparable(serial), comparable(chunked_df))
+
+
+def test_chunks_hold_about_the_target_work_and_start_at_one_run() -> None:
+    from dmzsim.runs.sweep.chunks import ChunkSizer
+
+    sizer = ChunkSizer(0.5, max_runs=100)
+    assert sizer.size() == 1  # nothing measured yet
+    for _ in range(4):
+        sizer.observe(0.01)
+    sizer.observe(float("nan"))  # a run that never ran says nothing about run time
+    assert sizer.size() == 50
+    sizer.observe(0.0)
+    assert 1 <= sizer.size() <= 100
+    assert ChunkSizer(0.5, max_runs=100, _runs=1, _wall_s=1e-9).size() == 100
+    assert ChunkSizer(0.5, max_runs=100, _runs=1, _wall_s=2.0).size() == 1
+    assert ChunkSizer(0.0, _runs=5, _wall_s=0.001).size() == 1  # serial: one run a task
+    assert ChunkSizer(0.5, fixed=7).size() == 7
+
+
+def test_a_chunk_below_one_run_is_refused() -> None:
+    from dmzsim.runs.sweep.executors import ExecutorError
+
+    with pytest.raises(ExecutorError, match="chunk must be >= 1"):
+        ExecutorSpec.from_options(chunk=0)
+
+
 def _cannot_start() -> None:
     raise RuntimeError("this worker cannot start")
 

@@ -153,6 +153,8 @@ def _command(args: argparse.Namespace, *, resume: bool = False, quick: bool | No
         parts += ["--dask", args.dask]
     if args.workers:
         parts += ["--workers", str(args.workers)]
+    if getattr(args, "chunk", None):
+        parts += ["--chunk", str(args.chunk)]
     if args.quick if quick is None else quick:
         parts.append("--quick")
     if resume or (args.resume and quick is None):

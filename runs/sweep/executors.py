@@ -25,6 +25,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from dmzsim.runs.sweep.chunks import TARGET_S, ChunkSizer
+
 PRELOAD = ["dmzsim.runs.sweep.worker", "dmzsim.model.params", "dmzsim.model.api"]
 PROBE_TIMEOUT_S = 120.0  # a fresh worker imports Mesa and the model: seconds, not minutes
 
@@ -41,25 +43,34 @@ class ExecutorSpec:
     workers: int | None = None
     address: str | None = None
     connect_timeout_s: float = 20.0
+    chunk: int | None = None  # runs per task; None: sized by ``chunks.ChunkSizer``
 
     @classmethod
     def from_options(cls, *, serial: bool = False, workers: int | None = None,
-                     dask: str | None = None) -> ExecutorSpec:
+                     dask: str | None = None, chunk: int | None = None) -> ExecutorSpec:
         """The executor a user asks for: in this process, on a Dask scheduler, or (the
-        default) local worker processes; ``workers`` None means one per core."""
+        default) local worker processes; ``workers`` None means one per core, ``chunk``
+        None sizes the runs per task from their duration."""
         if workers is not None and workers < 1:
             raise ExecutorError(f"workers must be >= 1, got {workers}")
+        if chunk is not None and chunk < 1:
+            raise ExecutorError(f"chunk must be >= 1 run per task, got {chunk}")
         if serial:
             if workers not in (None, 1):
                 raise ExecutorError("serial runs one run at a time; give no workers")
-            return cls("serial", 1)
+            return cls("serial", 1, chunk=chunk)
         if dask:
-            return cls("dask", workers, dask)
-        return cls("processes", workers)
+            return cls("dask", workers, dask, chunk=chunk)
+        return cls("processes", workers, chunk=chunk)
+
+    def sizer(self) -> ChunkSizer:
+        """How many runs each task carries on this executor."""
+        return ChunkSizer(TARGET_S[self.kind], self.chunk)
 
     def describe(self) -> dict[str, Any]:
         """For the manifest: what ran the runs."""
-        return {"kind": self.kind, "workers": self.workers, "address": self.address}
+        return {"kind": self.kind, "workers": self.workers, "address": self.address,
+                "chunk": self.chunk}
 
 
 class SerialExecutor(cf.Executor):

@@ -258,6 +258,33 @@ class ResultsFolder:
             self.layout.failure_file(rid).unlink(missing_ok=True)
             self._failed_ids().discard(rid)
 
+    def write_ok_chunk(self, runs: list[tuple[dict[str, Any], pd.DataFrame | None]]
+                       ) -> None:
+        """Record the finished runs of one chunk (``chunks``): each run's series, then
+        one part file with all their summaries, which marks them finished together.
+
+        One file (and one flush to disk) a chunk rather than a run: on a sweep of short
+        runs, writing a file per run would cost more than the runs."""
+        if len(runs) == 1:
+            self.write_ok(*runs[0])
+            return
+        for record, series in runs:
+            if series is not None:
+                frame = series.copy()
+                frame.insert(0, "run_id", record["run_id"])
+                write_parquet_atomic(frame, self.layout.series_file(record["run_id"]))
+        rows = [record for record, _ in runs]
+        names = list(dict.fromkeys(k for row in rows for k in row))
+        table = pa.Table.from_pydict({k: [row.get(k) for row in rows] for k in names})
+        write_table_atomic(table, self._new_part())
+        failed = self._failed_ids() & {row["run_id"] for row in rows}
+        for rid in failed:  # they failed before and now succeeded
+            self.layout.failure_file(rid).unlink(missing_ok=True)
+            self._failed_ids().discard(rid)
+
+    def _new_part(self) -> Path:
+        return self.layout.part_file(time.strftime("%Y%m%d%H%M%S"), uuid.uuid4().hex[:8])
+
     def write_failure(self, record: dict[str, Any]) -> None:
         """Record a failed run (replacing an older failure of the same run)."""
         write_record_atomic(record, self.layout.failure_file(record["run_id"]))
@@ -315,8 +342,9 @@ class ResultsFolder:
         return rows
 
     # --- housekeeping ---------------------------------------------------------------------
-    def compact(self, max_rows: int = 20_000) -> int:
-        """Merge per-run summary files into part files; returns how many were merged."""
+    def compact(self, max_rows: int = 20_000, small_part: int = 1_000) -> int:
+        """Merge per-run summary files, and the small part files chunks leave, into part
+        files of up to ``max_rows`` rows; returns how many files were merged."""
         in_parts = self._ids_in_parts()
         singles = []
         for p in sorted(self._single_files()):
@@ -324,15 +352,32 @@ class ResultsFolder:
                 p.unlink(missing_ok=True)
             else:
                 singles.append(p)
-        for start in range(0, len(singles), max_rows):
-            chunk = singles[start:start + max_rows]
-            table = pa.concat_tables([pq.read_table(p) for p in chunk],
-                                     promote_options="permissive")
-            part = self.layout.part_file(time.strftime("%Y%m%d%H%M%S"), uuid.uuid4().hex[:8])
-            write_table_atomic(table, part)
-            for p in chunk:  # only after the part file is safely in place
-                p.unlink(missing_ok=True)
-        return len(singles)
+        small = [p for p in sorted(self._part_files())
+                 if pq.read_metadata(p).num_rows < small_part]
+        files = singles + small if len(small) > 1 or singles else []
+        batch: list[Path] = []
+        rows = 0
+        for p in files:
+            batch.append(p)
+            rows += pq.read_metadata(p).num_rows
+            if rows >= max_rows or p is files[-1]:
+                self._merge(batch)
+                batch, rows = [], 0
+        return len(files)
+
+    def _merge(self, files: list[Path]) -> None:
+        """One part file from ``files`` (each run once), then ``files`` removed: only
+        after the part is safely in place, so a crash between leaves duplicates, never
+        a gap."""
+        table = pa.concat_tables([pq.read_table(p) for p in files],
+                                 promote_options="permissive")
+        ids = table.column("run_id").to_pylist()
+        first = {rid: i for i, rid in reversed(list(enumerate(ids)))}
+        if len(first) < len(ids):
+            table = table.take(sorted(first.values()))
+        write_table_atomic(table, self._new_part())
+        for p in files:
+            p.unlink(missing_ok=True)
 
     def _ids_in_parts(self) -> set[str]:
         ids: set[str] = set()

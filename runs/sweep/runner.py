@@ -26,6 +26,7 @@ from dmzsim.common.files import OutputError
 from dmzsim.runs.experiment.config import ExperimentConfig
 from dmzsim.runs.experiment.design import Design, build_design
 from dmzsim.runs.sweep.adaptive import AdaptivePlan, cell_stats
+from dmzsim.runs.sweep.chunks import ChunkSizer
 from dmzsim.runs.sweep.executors import ExecutorHandle, ExecutorSpec, open_executor
 from dmzsim.runs.sweep.lock import folder_lock
 from dmzsim.runs.sweep.manifest import Manifest, header, model_identity, now
@@ -39,7 +40,7 @@ from dmzsim.runs.sweep.tasks import (
     run_id,
     summary_record,
 )
-from dmzsim.runs.sweep.worker import SimulateFn, execute
+from dmzsim.runs.sweep.worker import SimulateFn, execute_chunk
 from tqdm import tqdm
 
 MAX_DEAD_POOLS = 3  # fresh pools in a row that cannot run a no-op: workers cannot start
@@ -74,7 +75,7 @@ def run_experiment(exp: ExperimentConfig, out: str | Path, *, executor: Executor
             manifest = Manifest.open(store.folder, header(exp, design, model))
             manifest.start_session(executor.describe(), resume,
                                    argv if argv is not None else sys.argv)
-            sweep = _Sweep(exp, design, store, simulate, progress)
+            sweep = _Sweep(exp, design, store, simulate, progress, executor.sizer())
             return _session(sweep, handle, manifest, notes)
 
 
@@ -146,8 +147,10 @@ class _Sweep:
     """Mutable state of one session: what is planned, done, failed, in quarantine."""
 
     def __init__(self, exp: ExperimentConfig, design: Design, store: ResultsFolder,
-                 simulate: SimulateFn | None, progress: bool) -> None:
+                 simulate: SimulateFn | None, progress: bool,
+                 sizer: ChunkSizer | None = None) -> None:
         self.exp, self.design, self.store, self.simulate = exp, design, store, simulate
+        self.sizer = sizer or ChunkSizer(0.0)
         self.finished = store.finished_ids(with_series=exp.spec.outputs.series_every > 0)
         self.planned: dict[ArmPoint, int] = {}
         self.ran_ok = self.ran_failed = self.skipped = self.pool_restarts = 0
@@ -158,7 +161,7 @@ class _Sweep:
                         delay=0.5)
         self.bar.set_postfix(failed=0, refresh=False)
         self._alone: set[str] = set()  # run ids retried alone after a worker death
-        self._inflight: dict[cf.Future, RunTask] = {}
+        self._inflight: dict[cf.Future, list[RunTask]] = {}
         self._suspects: deque[RunTask] = deque()
         self._requeue: deque[RunTask] = deque()
 
@@ -220,7 +223,8 @@ class _Sweep:
 
     # --- executing ------------------------------------------------------------------------
     def _execute(self, handle: ExecutorHandle, tasks: Iterator[RunTask]) -> None:
-        """Keep up to ``handle.slots`` runs in flight until ``tasks`` is exhausted.
+        """Keep up to ``handle.slots`` chunks of runs in flight until ``tasks`` is
+        exhausted; each chunk's runs are stored as soon as it comes back.
 
         When a worker process dies, the pool breaks and every run in flight fails with it.
         Those runs become *suspects* and are retried one at a time on a fresh pool, so the
@@ -240,7 +244,8 @@ class _Sweep:
             for fut in done:
                 broken |= self._collect(fut, self._inflight.pop(fut))
             if broken:
-                self._suspects.extend(self._inflight.values())  # they died with the pool
+                for chunk in self._inflight.values():  # they died with the pool
+                    self._suspects.extend(chunk)
                 self._inflight.clear()
                 self._restart(handle)
 
@@ -251,42 +256,62 @@ class _Sweep:
                 return False
             return not self._submit(handle, self._suspects.popleft(), alone=True)
         while len(self._inflight) < handle.slots:
-            task = self._requeue.popleft() if self._requeue else next(tasks, None)
-            if task is None:
+            chunk = self._next_chunk(tasks)
+            if not chunk:
                 return False
-            if not self._submit(handle, task):
+            if not self._submit(handle, chunk):
                 return True
         return False
 
-    def _submit(self, handle: ExecutorHandle, task: RunTask, alone: bool = False) -> bool:
+    def _next_chunk(self, tasks: Iterator[RunTask]) -> list[RunTask]:
+        """The next runs to send together: runs to requeue first, then new ones."""
+        chunk: list[RunTask] = []
+        size = self.sizer.size()
+        while len(chunk) < size:
+            task = self._requeue.popleft() if self._requeue else next(tasks, None)
+            if task is None:
+                break
+            chunk.append(task)
+        return chunk
+
+    def _submit(self, handle: ExecutorHandle, chunk: list[RunTask] | RunTask,
+                alone: bool = False) -> bool:
+        chunk = [chunk] if isinstance(chunk, RunTask) else chunk
         try:
-            fut = handle.executor.submit(execute, task, self.simulate)
+            fut = handle.executor.submit(execute_chunk, chunk, self.simulate)
         except cf.BrokenExecutor:
-            (self._suspects if alone else self._requeue).appendleft(task)
+            if alone:
+                self._suspects.extendleft(reversed(chunk))
+            else:
+                self._requeue.extendleft(reversed(chunk))
             return False
         if alone:
-            self._alone.add(task.run_id)
-        self._inflight[fut] = task
+            self._alone.update(t.run_id for t in chunk)
+        self._inflight[fut] = chunk
         return True
 
-    def _collect(self, fut: cf.Future, task: RunTask) -> bool:
-        """Store one finished future; True if it reports a broken process pool."""
+    def _collect(self, fut: cf.Future, chunk: list[RunTask]) -> bool:
+        """Store one finished chunk; True if it reports a broken process pool."""
         try:
-            outcome: RunOutcome = fut.result()
+            outcomes: list[RunOutcome] = fut.result()
         except cf.BrokenExecutor:
-            if task.run_id in self._alone:  # it broke the pool on its own: the culprit
-                self._fail(task, "WorkerDied", "the worker process died running this run "
-                           "(crash, os._exit or out of memory)", "", "executor")
-            else:
-                self._suspects.append(task)
+            for task in chunk:
+                if task.run_id in self._alone:  # it broke the pool on its own: the culprit
+                    self._fail(task, "WorkerDied", "the worker process died running this "
+                               "run (crash, os._exit or out of memory)", "", "executor")
+                else:
+                    self._suspects.append(task)
             return True
         except cf.CancelledError:
-            self._requeue.append(task)
+            self._requeue.extend(chunk)
             return False
         except Exception as err:  # e.g. Dask's KilledWorker, a pickling error
-            self._fail(task, type(err).__name__, str(err), "", "executor")
+            if len(chunk) > 1:  # find the run it belongs to: each is retried alone
+                self._suspects.extend(chunk)
+                return False
+            self._fail(chunk[0], type(err).__name__, str(err), "", "executor")
             return False
-        self._record(task, outcome)
+        self._record(chunk, outcomes)
         return False
 
     def _restart(self, handle: ExecutorHandle) -> None:
@@ -308,14 +333,20 @@ class _Sweep:
                 "`if __name__ == \"__main__\":`. Finished runs are saved; --resume later.")
 
     # --- recording ------------------------------------------------------------------------
-    def _record(self, task: RunTask, outcome: RunOutcome) -> None:
-        if not outcome.ok:
-            self._fail(task, outcome.error_type or "Error", outcome.message or "",
-                       outcome.traceback or "", "model", outcome.wall_s, outcome.worker)
-            return
-        self.store.write_ok(summary_record(task, outcome), outcome.series)
-        self.ran_ok += 1
-        self.bar.update(1)
+    def _record(self, chunk: list[RunTask], outcomes: list[RunOutcome]) -> None:
+        """Store a chunk's runs: the failures one by one, the finished ones together."""
+        ok = []
+        for task, outcome in zip(chunk, outcomes, strict=True):
+            self.sizer.observe(outcome.wall_s)
+            if outcome.ok:
+                ok.append((summary_record(task, outcome), outcome.series))
+            else:
+                self._fail(task, outcome.error_type or "Error", outcome.message or "",
+                           outcome.traceback or "", "model", outcome.wall_s, outcome.worker)
+        if ok:
+            self.store.write_ok_chunk(ok)
+            self.ran_ok += len(ok)
+            self.bar.update(len(ok))
 
     def _fail(self, task: RunTask, error_type: str, message: str, tb: str, origin: str,
               wall_s: float = float("nan"), worker: str = "") -> None:

@@ -57,3 +57,10 @@ def execute(task: RunTask, simulate: SimulateFn | None = None) -> RunOutcome:
                           traceback=traceback.format_exc())
     return RunOutcome(task.run_id, True, time.perf_counter() - start, worker,
                       summary=summary, series=series)
+
+
+def execute_chunk(tasks: list[RunTask], simulate: SimulateFn | None = None
+                  ) -> list[RunOutcome]:
+    """Run a chunk of tasks one after the other (``runs.sweep.chunks``); each run's
+    failure stays its own."""
+    return [execute(task, simulate) for task in tasks]
