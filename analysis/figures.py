@@ -11,6 +11,7 @@ are safe to call from any thread or process and never open a window.
 
 from __future__ import annotations
 
+import math
 import textwrap
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -667,6 +668,36 @@ def sobol_bars(df: pd.DataFrame, path: Path, stamp: Stamp, output: str) -> Path:
     ax.legend(fontsize=7, frameon=False, loc="lower right")
     ax.grid(axis="x", alpha=0.3)
     return _save(fig, path, stamp, "Sobol indices")
+
+
+def binned_risk(df: pd.DataFrame, path: Path, stamp: Stamp, output: str,
+                top: int = 6) -> Path:
+    """P(``output``) in each equal-count bin of the ``top`` parameters whose bins differ
+    most surely (``analysis.sensitivity.binned_risk``), with 95% intervals: the view
+    of a Sobol' design whose indices cannot be estimated."""
+    names = list(dict.fromkeys(df["name"]))[:top]
+    cols = min(3, len(names))
+    rows = math.ceil(len(names) / cols)
+    fig = _figure(3.0 * cols, 2.3 * rows + 0.5)
+    axes = np.atleast_1d(fig.subplots(rows, cols, sharey=True, squeeze=False)).ravel()
+    for ax, name in zip(axes, names, strict=False):
+        d = df[df["name"] == name]
+        mid = (d["lo"] + d["hi"]) / 2
+        ax.errorbar(mid, d["p"], yerr=[d["p"] - d["p_lo"], d["p_hi"] - d["p"]], fmt="o-",
+                    color="#1f4e79", ms=3, capsize=2, lw=1)
+        for lo, hi in zip(d["lo"], d["hi"], strict=True):
+            ax.axvspan(lo, hi, color="0.5", alpha=0.06, lw=0)
+        pv = float(d["p_value"].iloc[0])
+        ax.set_title(f"{name}\n(same rate in every bin: p = {pv:.1g})", fontsize=7)
+        ax.tick_params(labelsize=6)
+        ax.grid(alpha=0.3)
+    for ax in axes[len(names):]:
+        ax.set_visible(False)
+    for ax in axes[::cols]:
+        ax.set_ylabel(f"P({output})", fontsize=7)
+    fig.suptitle("P in bins of equal numbers of runs along each parameter (95% intervals): "
+                 "the indices cannot be estimated from these runs", fontsize=8)
+    return _save(fig, path, stamp, f"P({output}) by parameter bin")
 
 
 def morris_plot(df: pd.DataFrame, path: Path, stamp: Stamp, output: str) -> Path:

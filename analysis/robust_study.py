@@ -4,22 +4,25 @@ Reads what :func:`analysis.loader.load_experiment` gives (the resolved config ho
 ``[levers]``, ``[uncertainties]`` and ``[robustness]`` beside the arms and design they
 became): the policies are the arms, the worlds the design points, and each outcome a
 :class:`~analysis.robustness.Cube` ``[policy, world, replicate]``. Also here: the
-per-world table of risk and cost, and Sobol' indices with a convergence check.
+per-world table of risk and cost (its Sobol' indices' convergence check is
+:mod:`analysis.sensitivity`'s).
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from dmzsim.analysis import flip_map
 from dmzsim.analysis.estimators import CONFIDENCE, mean_interval, wilson
 from dmzsim.analysis.loader import ExperimentResults
 from dmzsim.analysis.robustness import Cube, Setting, cube, nearest_world, parse_threshold
-from dmzsim.analysis.sensitivity import sobol_indices
+from dmzsim.analysis.sensitivity import (  # noqa: F401  (re-exported)
+    Convergence,
+    converged_sobol,
+    samples_needed,
+)
 from dmzsim.analysis.tables import with_derived
 
 #: measure name -> the column of the runs it is the mean of
@@ -141,62 +144,3 @@ def flip_of(study: Study) -> Flip | None:
                                 int(study.robustness["flip_bins"]))
     method = str(top["method"].iloc[0]) if "method" in top else "-"
     return Flip(table, a, b, rank_by, method)
-
-
-# --- sensitivity with a convergence check ---------------------------------------------------
-@dataclass(frozen=True)
-class Convergence:
-    """Sobol' indices at N and N/2 and whether they can be read (``note`` says why not)."""
-
-    table: pd.DataFrame | None
-    note: str | None
-
-
-def converged_sobol(problem: dict[str, Any], y: np.ndarray, max_half_width: float = 0.1
-                    ) -> Convergence:
-    """Total and first-order indices on the full Saltelli sample and on its first half,
-    each with a bootstrap half-width. Readable only if the full sample's total-index
-    half-widths are at most ``max_half_width``, the totals do not exceed 1 by more than
-    their half-width, and the half sample's totals lie within the full's intervals."""
-    y = np.asarray(y, dtype=float)
-    if not np.nanstd(y) > 0:
-        return Convergence(None, "the output is the same in every world: nothing to share "
-                                 "out among the uncertainties")
-    per_block = problem["num_vars"] + 2
-    n = len(y) // per_block
-    if n < 4:
-        return Convergence(None, f"N = {n} base samples is too few for an interval")
-    full = sobol_indices(problem, y)
-    half = sobol_indices(problem, y[: (n // 2) * per_block])
-    table = full.assign(ST_half=half["ST"].to_numpy())
-    return Convergence(table, _unreadable(table, n, max_half_width))
-
-
-def _unreadable(t: pd.DataFrame, n: int, max_half_width: float) -> str | None:
-    wide = t["ST_conf"] > max_half_width
-    over = t["ST"] > 1 + t["ST_conf"]
-    moved = (t["ST_half"] - t["ST"]).abs() > t["ST_conf"]
-    if over.any():
-        return (f"total indices exceed 1 by more than their interval ({_names(t, over)}): "
-                f"the N = {n} estimate has not converged")
-    if wide.any():
-        return (f"total-index intervals wider than ±{max_half_width} ({_names(t, wide)}) "
-                f"at N = {n}: more samples are needed")
-    if moved.any():
-        return (f"the indices moved by more than their interval between N = {n // 2} and "
-                f"N = {n} ({_names(t, moved)}): not converged")
-    return None
-
-
-def _names(t: pd.DataFrame, mask: pd.Series) -> str:
-    return ", ".join(t.loc[mask, "name"].astype(str).head(4))
-
-
-def samples_needed(table: pd.DataFrame, n: int, max_half_width: float = 0.1) -> int:
-    """Roughly how many base samples would bring the widest total-index interval to
-    ``max_half_width`` (half-widths shrink as 1/sqrt(N))."""
-    widest = float(table["ST_conf"].max())
-    if not math.isfinite(widest) or widest <= max_half_width:
-        return n
-    need = n * (widest / max_half_width) ** 2
-    return int(2 ** math.ceil(math.log2(need)))

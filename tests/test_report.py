@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 from dmzsim.analysis.loader import load_experiment
 from dmzsim.analysis.report.build import write_report
+from dmzsim.analysis.report.key_figure import key_figure
 from dmzsim.analysis.tables import (
     arm_label,
     outcome_differences,
@@ -211,8 +212,9 @@ def simulate_step(params: Any, seed: int, **kwargs: Any) -> Any:
 
 
 def test_report_sobol_design(tmp_path: Path) -> None:
-    """A Sobol' design: the report ranks the one parameter that matters first (its ST > 0,
-    the other's ST is exactly 0) and describes the high-risk box in words."""
+    """A Sobol' design too small for its indices (N = 16: ST 1.17 ± 0.49): the report
+    says so and shows no index; P by bin puts the one parameter that matters first (all
+    runs below 0.4 resume, none above); the high-risk box is described in words."""
     config = {
         "name": "sens", "root_seed": 9, "horizon_days": 100, "replicates": 2,
         "base": {"sequencing": "territory_first"},
@@ -222,11 +224,16 @@ def test_report_sobol_design(tmp_path: Path) -> None:
     }
     folder = run_config(config, tmp_path, simulate_step)
     md = write_report(folder).read_text()
-    assert "## Sensitivity of P(resumption)" in md and "figures/sobol.png" in md
-    table = md.split("## Sensitivity of P(resumption)")[1]
-    first = next(x for x in table.splitlines() if x.startswith("| guarantee"))
-    assert first.startswith("| guarantee_credibility")
-    assert "| guarantee_delivery_prob | 0.000 | 0.000 | 0.000 | 0.000 |" in table
+    assert "## Sensitivity of P(resumption)" in md and "figures/sobol.png" not in md
+    table = md.split("## Sensitivity of P(resumption)")[1].split("\n## ")[0]
+    assert "**No indices:** total-index intervals wider than ±0.23 (guarantee_credibility) " \
+           "at N = 16" in table
+    assert "figures/sobol_bins.png" in table and (folder / "figures" / "sobol_bins.png").exists()
+    rows = [x for x in table.splitlines() if x.startswith("| guarantee")]
+    assert rows[0].startswith("| guarantee_credibility | 0.000 | 1.000 / ")
+    assert rows[0].endswith(" / 0.000 |") and rows[1].startswith("| guarantee_delivery_prob")
+    key = key_figure(load_experiment(folder), tmp_path / "key.png")
+    assert key.exists()  # the bins, since there are no indices to draw
     assert re.search(r"Box 1: guarantee_credibility <= 0\.3\d+\. In this box P\(resumption "
                      r"within 100 days\) = 1\.00", md)
     design = json.loads((folder / "design.json").read_text())

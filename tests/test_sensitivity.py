@@ -145,3 +145,37 @@ def test_the_experiment_names_outputs_to_analyse() -> None:
             from_dict({**base, "analysis": {"sensitivity": bad}})
     with pytest.raises(ExperimentError, match="sensitivty"):
         from_dict({**base, "analysis": {"sensitivty": ["resumed"]}})
+
+
+def test_binned_risk_finds_the_parameter_that_moves_the_rate_and_not_the_others() -> None:
+    """Outcome 1 exactly when a < 0.25: P by bin 1 / 0 / 0 / 0 along a, flat along b;
+    with or without Saltelli-like clusters (blocks of runs sharing b), a comes first."""
+    from dmzsim.analysis.sensitivity import binned_risk
+
+    rng = np.random.default_rng(3)
+    n = 400
+    a, b = rng.permutation(np.arange(n) / n), np.repeat(rng.uniform(size=n // 4), 4)
+    runs = pd.DataFrame({"a": a, "b": b, "resumed": a < 0.25, "arm": "x"})
+    for clusters in (None, np.arange(n) // 4):
+        df = binned_risk(runs, ["b", "a"], clusters=clusters)
+        assert list(dict.fromkeys(df["name"])) == ["a", "b"]
+        on_a = df[df["name"] == "a"]
+        assert on_a["p"].round(2).tolist() == [1.0, 0.0, 0.0, 0.0]
+        assert on_a["p_value"].iloc[0] < 1e-6 < df[df["name"] == "b"]["p_value"].iloc[0]
+        assert (on_a["p_lo"] <= on_a["p"]).all() and (on_a["p"] <= on_a["p_hi"]).all()
+        assert on_a["n"].tolist() == [100] * 4
+
+
+def test_indices_that_cannot_be_estimated_say_so_and_how_many_samples_would_do() -> None:
+    from dmzsim.analysis.sensitivity import converged_sobol, samples_needed
+    from SALib.sample import sobol as sobol_sample
+
+    problem = {"num_vars": 2, "names": ["a", "b"], "bounds": [[0, 1], [0, 1]]}
+    x = sobol_sample.sample(problem, 64, calc_second_order=False, seed=2)
+    noise = np.random.default_rng(5).normal(0.0, 0.3, len(x))  # a run's own chance
+    rare = (x[:, 0] + x[:, 1] + noise > 1.8).astype(float)  # a binary, rare outcome
+    conv = converged_sobol(problem, rare)
+    assert conv.note is not None and "more samples are needed" in conv.note
+    assert samples_needed(conv.table, 64) > 64
+    x = sobol_sample.sample(problem, 512, calc_second_order=False, seed=2)
+    assert converged_sobol(problem, 4 * x[:, 0] + x[:, 1]).note is None  # enough samples

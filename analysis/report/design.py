@@ -18,7 +18,7 @@ from dmzsim.analysis.estimators import CONFIDENCE
 from dmzsim.analysis.provenance import Stamp
 from dmzsim.analysis.report.context import ReportContext
 from dmzsim.analysis.report.document import Doc, pretty
-from dmzsim.analysis.sensitivity import indices
+from dmzsim.analysis.sensitivity import binned_risk, indices, saltelli_blocks
 from dmzsim.analysis.tables import arm_label, risk_by, risk_difference_by
 from dmzsim.model import outputs
 
@@ -157,12 +157,48 @@ INDEX_VIEWS = {
                        "Sobol' indices with 95% bootstrap intervals",
                        ("ST", "ST_conf", "S1", "S1_conf"),
                        "S1: share of variance due to the parameter alone; ST: including its "
-                       "interactions; _conf: half-width of the 95% interval (SALib)."),
+                       "interactions; _conf: half-width of the 95% interval (SALib); ST_half: "
+                       "ST from the first half of the sample (a convergence check)."),
     "morris": IndexView(figures.morris_plot, "morris.png", "Morris screening",
                         ("mu_star", "mu_star_conf", "mu", "sigma"),
                         "μ*: mean absolute elementary effect over the parameter's range; σ: "
                         "spread of the effects (interactions, non-linearity)."),
 }
+
+
+def _not_estimable(doc: Doc, ctx: ReportContext, df: pd.DataFrame, name: str, output: str,
+                   file: str) -> None:
+    """A note instead of indices that cannot be read, and, for a yes/no output, its rate
+    in bins of each parameter (estimable from the same runs)."""
+    problem = ctx.exp.design.problem
+    need = df.attrs.get("samples_needed")
+    runs = (f" About N = {need:,} base samples ({need * (problem['num_vars'] + 2):,} runs) "
+            "would give intervals narrow enough to rank the parameters." if need else "")
+    doc.p(f"**No indices:** {df.attrs['unreadable']}.{runs} Indices read from this design "
+          "would be noise, so none are shown.")
+    out = outputs.get(name)
+    if not (name == outputs.risk().name or (out is not None and out.boolean)):
+        return
+    arm = ctx.arms[0] if len(ctx.arms) > 1 else None
+    bins = binned_risk(ctx.summary, list(problem["names"]), name, arm=arm,
+                       clusters=saltelli_blocks(ctx.exp.design, ctx.summary))
+    if bins.empty:
+        return
+    label = output.removeprefix("P(").removesuffix(")")
+    path = figures.binned_risk(bins, ctx.figures / file.replace(".png", "_bins.png"),
+                               ctx.stamp, label)
+    doc.img(path, ctx.folder, f"{output} in bins of each parameter")
+    firsts = bins.groupby("name", sort=False).first().reset_index()
+    rates = bins.groupby("name", sort=False)["p"].apply(
+        lambda p: " / ".join(f"{x:.3f}" for x in p)).reset_index(name="P by bin")
+    table = firsts[["name", "p_value"]].merge(rates, on="name")
+    doc.table(pretty(table, {"p_value": 3}),
+              f"P by bin: {output} in bins of equal numbers of runs, lowest values of the "
+              "parameter first; p_value: test that the rate is the same in every bin (a "
+              "Wald test whose covariance comes from a bootstrap over the Saltelli blocks, "
+              "whose runs share all parameters but one; intervals from the same bootstrap; "
+              f"with {len(table)} parameters tested, read it against "
+              f"0.05 / {len(table)} = {0.05 / len(table):.4f}).")
 
 
 def sensitivity(doc: Doc, ctx: ReportContext) -> None:
@@ -195,6 +231,9 @@ def _sensitivity_of(doc: Doc, ctx: ReportContext, name: str) -> None:
         return
     view = INDEX_VIEWS[design.method]
     file = view.file if risk else view.file.replace(".png", f"_{name}.png")
+    if df.attrs.get("unreadable"):
+        _not_estimable(doc, ctx, df, name, output, file)
+        return
     path = view.draw(df, ctx.figures / file, ctx.stamp, output)
     doc.img(path, ctx.folder, f"{view.title}: {output}")
     doc.table(pretty(df.sort_values(view.columns[0], ascending=False),

@@ -4,7 +4,8 @@ Which figure depends on the design, because each design answers a different ques
 
 * a robust-decision study (``[levers]`` and ``[uncertainties]``): the flip map, which
   policy is best across the plane of the two uncertainties that most decide it;
-* Sobol' or Morris: the sensitivity indices of P(resumption);
+* Sobol' or Morris: the sensitivity indices of P(resumption), or, when a convergence
+  check finds them not estimable, P(resumption) in bins of each parameter;
 * a grid or table over two or more parameters: the heatmap of P(resumption) over the
   first two, for the baseline arm (pooled over any further parameters);
 * one swept parameter: P(resumption) against it, one line per arm;
@@ -26,7 +27,7 @@ from dmzsim.analysis.loader import ExperimentResults
 from dmzsim.analysis.report.context import BOOTSTRAP, ReportContext
 from dmzsim.analysis.report.design import INDEX_VIEWS
 from dmzsim.analysis.robust_study import flip_of, study_of
-from dmzsim.analysis.sensitivity import indices
+from dmzsim.analysis.sensitivity import binned_risk, indices, saltelli_blocks
 from dmzsim.analysis.tables import arm_label, outcome_table, risk_by
 
 
@@ -106,5 +107,10 @@ def _sensitivity(ctx: ReportContext, path: Path) -> Path | None:
         df = indices(ctx.exp.design, ctx.summary, "resumed", arm=arm)
     except ValueError:
         return None
-    draw = INDEX_VIEWS[ctx.exp.design.method].draw
-    return draw(df, path, ctx.stamp, f"P(resumption within {ctx.horizon:g} days)")
+    output = f"P(resumption within {ctx.horizon:g} days)"
+    if df.attrs.get("unreadable"):  # no indices to show: where the risk moves instead
+        bins = binned_risk(ctx.summary, list(ctx.exp.design.problem["names"]), arm=arm,
+                           clusters=saltelli_blocks(ctx.exp.design, ctx.summary))
+        return None if bins.empty else figures.binned_risk(
+            bins, path, ctx.stamp, f"resumption within {ctx.horizon:g} days")
+    return INDEX_VIEWS[ctx.exp.design.method].draw(df, path, ctx.stamp, output)
