@@ -33,7 +33,7 @@ import pyarrow as pa
 from dmzsim.analysis.results_layout import RECORD_SUFFIX, ResultsLayout
 
 RUN_ID = re.compile(r"(?P<arm>[^./]+)\.p(?P<point>\d{4,})\.r(?P<replicate>\d{4,})")
-PART = re.compile(r"part-\d{14}-[0-9a-f]{8}")
+PART = re.compile(r"part-\d{14}(\d{6})?-[0-9a-f]{8}")  # the time, to the s (older) or µs
 TEMPORARY = re.compile(r"\..+\.tmp")  # the atomic writer's, see common.files
 
 TypeTest = Callable[[pa.DataType], bool]

@@ -20,7 +20,7 @@ Layout of a results folder ``<out>/<experiment>/`` (:class:`ResultsLayout`)::
     design.parquet      one row per design point: point + applied parameter values
     design_sample.parquet  raw sampler matrix (lhs/sobol/morris), for SALib analysers
     runs/               summary records: <run_id>.parquet, one per finished run ...
-    runs/parts/         ... merged into part-*.parquet files at the end of a session
+    runs/parts/         ... and part-*.parquet files: a chunk's runs, and the merged files
     series/             per-day series, <run_id>.parquet (only if outputs.series_every)
     failures/           one record per failed run: error, message, traceback
     quarantine/         unreadable files set aside by a resume (their runs ran again)
@@ -116,12 +116,12 @@ class ResultsLayout:
     # --- one record per run -------------------------------------------------------------
     @property
     def runs(self) -> Path:
-        """Summary records of finished runs, one file per run until compacted."""
+        """Summary records of finished runs: a file per run sent alone, until compacted."""
         return self.root / "runs"
 
     @property
     def parts(self) -> Path:
-        """Part files that merge many summary records."""
+        """Part files of many summary records: a chunk's runs, or files merged."""
         return self.runs / "parts"
 
     @property
@@ -152,7 +152,8 @@ class ResultsLayout:
         return self.failures / f"{run_id}{RECORD_SUFFIX}"
 
     def part_file(self, stamp: str, token: str) -> Path:
-        """A new part file; ``stamp`` (time) and ``token`` (random) keep names unique."""
+        """A new part file; ``stamp`` (time, to the microsecond) and ``token`` (random)
+        keep names unique and in the order they were written."""
         return self.parts / f"part-{stamp}-{token}{RECORD_SUFFIX}"
 
     @property

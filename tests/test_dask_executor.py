@@ -51,7 +51,7 @@ def test_dask_cluster_gives_the_same_results_as_local_processes(tmp_path: Path, 
 
 @pytest.mark.slow
 def test_chunks_on_dask_give_the_same_results_and_leave_nothing_on_the_scheduler(
-        tmp_path: Path, cluster) -> None:
+        tmp_path: Path, cluster, monkeypatch: pytest.MonkeyPatch) -> None:
     config = tiny_config(replicates=9, outputs={"series_every": 30})
     exp = experiment.from_dict(config)
     serial = run_experiment(exp, tmp_path / "serial", executor=ExecutorSpec("serial"),
@@ -65,8 +65,32 @@ def test_chunks_on_dask_give_the_same_results_and_leave_nothing_on_the_scheduler
     pd.testing.assert_frame_equal(comparable(a.summary), comparable(b.summary))
     pd.testing.assert_frame_equal(a.series, b.series)
     assert b.manifest["sessions"][-1]["executor"]["chunk"] == 4
-    with distributed.Client(cluster) as client:  # every result was taken and released
-        assert client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.tasks)) == 0
+
+
+@pytest.mark.slow
+def test_the_scheduler_holds_only_the_tasks_in_flight(tmp_path: Path, cluster,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Counted while the sweep runs, each time a result is stored: the scheduler holds the
+    tasks in flight (two per worker thread) and a few just collected whose release is
+    still on its way to it, never more, though the sweep sends twenty times as many."""
+    from dmzsim.runs.sweep.results import ResultsFolder
+
+    held: list[int] = []
+    store = ResultsFolder.write_ok_chunk
+
+    def counting(self: ResultsFolder, runs: list) -> None:
+        held.append(distributed.default_client().run_on_scheduler(
+            lambda dask_scheduler: len(dask_scheduler.tasks)))
+        store(self, runs)
+
+    monkeypatch.setattr(ResultsFolder, "write_ok_chunk", counting)
+    exp = experiment.from_dict(tiny_config(replicates=20))  # 80 runs, one a task
+    spec = ExecutorSpec("dask", address=cluster.scheduler_address, chunk=1)
+    report = run_experiment(exp, tmp_path, executor=spec, simulate=fake_model.simulate,
+                            progress=False)
+    assert report.ok == 80 and len(held) == 80
+    slots = 2 * 2  # two per thread, two single-threaded workers
+    assert max(held) <= 2 * slots and max(held[-20:]) <= 2 * slots  # no growth
 
 
 @pytest.mark.slow

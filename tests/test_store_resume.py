@@ -278,6 +278,31 @@ def test_chunks_are_finished_together_and_their_small_parts_are_merged(tmp_path:
     assert df["day"].isna().tolist() == [i % 2 == 1 for i in range(8)]
 
 
+def test_compaction_leaves_each_run_in_one_file_when_a_big_part_already_holds_it(
+        tmp_path: Path) -> None:
+    """A merge killed before its clean-up leaves its sources beside a part too big to be
+    merged again (here: 4 rows or more), and a run may be written again after it was
+    merged: the next compaction keeps each run once."""
+    store = ResultsFolder(tmp_path / "e")
+    store.create()
+
+    def rec(i: int) -> dict:
+        return {"run_id": f"a.p0000.r{i:04d}", "arm": "a", "point": 0, "replicate": i,
+                "x": float(i)}
+
+    store.write_ok_chunk([(rec(i), None) for i in range(3)])
+    store.write_ok_chunk([(rec(i), None) for i in range(3, 5)])
+    parts = sorted((store.folder / "runs" / "parts").glob("*.parquet"))
+    keep = {p: p.read_bytes() for p in parts}
+    assert store.compact(small_part=4) == 2  # one part of 5 rows
+    for p, data in keep.items():  # as if killed before the sources were removed
+        p.write_bytes(data)
+    store.write_ok_chunk([(rec(1), None), (rec(5), None)])  # run 1 written again
+    store.compact(small_part=4)
+    ids = raw_run_ids(store.folder)
+    assert sorted(ids) == [rec(i)["run_id"] for i in range(6)]  # each once
+
+
 def test_a_full_disk_mid_sweep_is_one_error_and_the_manifest_closes_as_failed(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
     """The disk fills after five runs: the sixth run's record, the part file and the

@@ -8,8 +8,11 @@ Rules that make crashes harmless:
 * every file is written atomically (:mod:`dmzsim.common.files`): it exists whole or not at all;
 * a run is *finished* iff its summary record exists; series are written before the
   summary, so a finished run always has its series;
-* ``compact`` merges per-run files into one part file *before* deleting them, so a crash
-  in between leaves a run twice (identical rows; readers drop duplicates), never zero times;
+* a chunk of runs (``runs.sweep.chunks``) is finished together: its records are one part
+  file;
+* ``compact`` merges per-run files and small part files into one part file *before*
+  deleting them, so a crash in between leaves a run twice (identical rows; readers drop
+  duplicates, and the next compaction removes them), never zero times;
 * a folder is never deleted unasked: a new run moves an old one aside to ``<name>.prev``
   (and refuses if that is taken, unless ``replace`` says to remove it); a resume checks
   that the folder was made by the same config and model (the replicate count may grow);
@@ -26,6 +29,7 @@ import shutil
 import time
 import tomllib
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +70,7 @@ class ResultsFolder:
         self.folder = Path(folder)
         self.layout = ResultsLayout(self.folder)
         self._failed: set[str] | None = None  # ids with a failure record (lazily listed)
+        self._last_part_us = 0  # when the last part file was named (``_new_part``)
 
     # --- setting up -----------------------------------------------------------------------
     def check(self, exp: ExperimentConfig, resume: bool, model: dict[str, Any],
@@ -263,8 +268,10 @@ class ResultsFolder:
         """Record the finished runs of one chunk (``chunks``): each run's series, then
         one part file with all their summaries, which marks them finished together.
 
-        One file (and one flush to disk) a chunk rather than a run: on a sweep of short
-        runs, writing a file per run would cost more than the runs."""
+        One summary file (and one flush to disk) a chunk rather than a run: on a sweep of
+        short runs, writing a file per run would cost more than the runs. (Series, when
+        kept, are still a file per run.) Outputs whose values mix types within the chunk
+        (a custom simulate function's) fall back to a file per run, as before chunks."""
         if len(runs) == 1:
             self.write_ok(*runs[0])
             return
@@ -275,15 +282,25 @@ class ResultsFolder:
                 write_parquet_atomic(frame, self.layout.series_file(record["run_id"]))
         rows = [record for record, _ in runs]
         names = list(dict.fromkeys(k for row in rows for k in row))
-        table = pa.Table.from_pydict({k: [row.get(k) for row in rows] for k in names})
-        write_table_atomic(table, self._new_part())
+        try:
+            table = pa.Table.from_pydict({k: [row.get(k) for row in rows] for k in names})
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            for record in rows:
+                write_record_atomic(record, self.layout.run_file(record["run_id"]))
+        else:
+            write_table_atomic(table, self._new_part())
         failed = self._failed_ids() & {row["run_id"] for row in rows}
         for rid in failed:  # they failed before and now succeeded
             self.layout.failure_file(rid).unlink(missing_ok=True)
             self._failed_ids().discard(rid)
 
     def _new_part(self) -> Path:
-        return self.layout.part_file(time.strftime("%Y%m%d%H%M%S"), uuid.uuid4().hex[:8])
+        """A part file named by the microsecond it was made, so parts sort in the order
+        they were written (readers keep a run's last record)."""
+        now = max(time.time_ns() // 1000, self._last_part_us + 1)
+        self._last_part_us = now
+        stamp = time.strftime("%Y%m%d%H%M%S", time.gmtime(now // 1_000_000))
+        return self.layout.part_file(f"{stamp}{now % 1_000_000:06d}", uuid.uuid4().hex[:8])
 
     def write_failure(self, record: dict[str, Any]) -> None:
         """Record a failed run (replacing an older failure of the same run)."""
@@ -344,46 +361,63 @@ class ResultsFolder:
     # --- housekeeping ---------------------------------------------------------------------
     def compact(self, max_rows: int = 20_000, small_part: int = 1_000) -> int:
         """Merge per-run summary files, and the small part files chunks leave, into part
-        files of up to ``max_rows`` rows; returns how many files were merged."""
-        in_parts = self._ids_in_parts()
+        files of up to ``max_rows`` rows; returns how many files were merged.
+
+        A run stays in one file only: a file whose runs are all in a part that is not
+        being merged (left by a compaction killed before its clean-up, or a run written
+        again) is removed, and such runs are dropped from what is merged."""
+        parts = sorted(self._part_files())
+        small = [p for p in parts if pq.read_metadata(p).num_rows < small_part]
+        big_ids = self._ids_in(p for p in parts if p not in small)
+        in_parts = big_ids | self._ids_in(small)
         singles = []
         for p in sorted(self._single_files()):
-            if p.stem in in_parts:  # left by a compaction killed before its cleanup
-                p.unlink(missing_ok=True)
+            if p.stem in in_parts:
+                p.unlink(missing_ok=True)  # already in a part
             else:
                 singles.append(p)
-        small = [p for p in sorted(self._part_files())
-                 if pq.read_metadata(p).num_rows < small_part]
-        files = singles + small if len(small) > 1 or singles else []
+        kept, overlap = [], False
+        for p in small:
+            ids = self._ids_in([p])
+            if ids <= big_ids:
+                p.unlink(missing_ok=True)
+            else:
+                kept.append(p)
+                overlap |= bool(ids & big_ids)
+        files = kept + singles if len(kept) > 1 or singles or overlap else []
         batch: list[Path] = []
         rows = 0
         for p in files:
             batch.append(p)
             rows += pq.read_metadata(p).num_rows
             if rows >= max_rows or p is files[-1]:
-                self._merge(batch)
+                self._merge(batch, big_ids)
                 batch, rows = [], 0
         return len(files)
 
-    def _merge(self, files: list[Path]) -> None:
-        """One part file from ``files`` (each run once), then ``files`` removed: only
-        after the part is safely in place, so a crash between leaves duplicates, never
-        a gap."""
+    def _merge(self, files: list[Path], elsewhere: set[str]) -> None:
+        """One part file from ``files`` (each run once, its last record; none of the runs
+        ``elsewhere``), then ``files`` removed: only after the part is safely in place, so
+        a crash between leaves duplicates, which the next compaction removes."""
         table = pa.concat_tables([pq.read_table(p) for p in files],
                                  promote_options="permissive")
         ids = table.column("run_id").to_pylist()
-        first = {rid: i for i, rid in reversed(list(enumerate(ids)))}
-        if len(first) < len(ids):
-            table = table.take(sorted(first.values()))
+        last = {rid: i for i, rid in enumerate(ids) if rid not in elsewhere}
+        if len(last) < len(ids):
+            table = table.take(sorted(last.values()))
         write_table_atomic(table, self._new_part())
         for p in files:
             p.unlink(missing_ok=True)
 
-    def _ids_in_parts(self) -> set[str]:
+    @staticmethod
+    def _ids_in(parts: Iterable[Path]) -> set[str]:
         ids: set[str] = set()
-        for part in self._part_files():
+        for part in parts:
             ids.update(pq.read_table(part, columns=["run_id"]).column(0).to_pylist())
         return ids
+
+    def _ids_in_parts(self) -> set[str]:
+        return self._ids_in(self._part_files())
 
     def _run_files(self) -> list[Path]:
         return self._single_files() + self._part_files()
