@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from dmzsim.model.aims import Aims
+from dmzsim.model.aims import Aims, aims_for
 from dmzsim.model.forces import RU, UA, Posture
 from dmzsim.model.front import Windows
 
@@ -68,7 +68,7 @@ class Lines:
         """The value of each window's frontage to Russia, for today's partition (built on
         first use after the theatre is cut: only ceasefire reviews need it)."""
         if self._aims is None:
-            self._aims = Aims(self.m.theatre, self.m.p, self.windows)
+            self._aims = aims_for(self.m.theatre, self.m.p, self.windows)
         return self._aims
 
     def windows_at(self, frontage_km: float) -> Windows:
@@ -89,7 +89,7 @@ class Lines:
         wide = self.windows_at(frontage_km)
         aims = self._widened[frontage_km][1]
         if aims is None:
-            aims = Aims(self.m.theatre, self.m.p, wide)
+            aims = aims_for(self.m.theatre, self.m.p, wide)
             self._widened[frontage_km] = (wide, aims)
         return aims
 

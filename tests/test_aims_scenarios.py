@@ -251,3 +251,32 @@ def test_the_default_maps_scenarios_value_its_ground_alike_at_two_cell_sizes(nam
         held = (r.ua_held & ~r.impassable).ravel()
         worth[cell] = float(aims.cell_values(r, name, 0.25)[held].sum()) * r.cell_area_km2
     assert worth[2.0] == pytest.approx(worth[1.0], rel=0.01)
+
+
+# --- reuse: the aims a sweep builds again are the ones a fresh build gives --------------------
+def test_reused_aims_are_those_a_fresh_build_gives_and_any_changed_input_builds_anew(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(aims, "_built", type(aims._built)())
+    monkeypatch.setattr(aims, "_seen", type(aims._seen)())
+    m = CeasefireModel(small(), rng=0, map_path=SMALL_MAP)
+    th, w = m.theatre, m.lines.windows
+    first, second, third = (aims.aims_for(th, m.p, w) for _ in range(3))
+    assert first is not second and second is third  # kept once built a second time
+    fresh = aims.Aims(th, m.p, w)
+    for name in ("near", "weight", "moment"):
+        for a, b in zip(getattr(third, name), getattr(fresh, name), strict=True):
+            np.testing.assert_array_equal(a, b)
+    other = small(beyond_aims_value=0.9)
+    assert aims.aims_for(th, other, w) is not third
+    th.dmz_flat[np.flatnonzero(th.ua_ground())[:5]] = True  # the ground held changes
+    assert aims.aims_for(th, m.p, w) is not third
+
+
+def test_runs_are_the_same_with_and_without_reused_aims(monkeypatch: pytest.MonkeyPatch
+                                                        ) -> None:
+    params = small(sequencing="territory_first", horizon_days=200)
+    warm = [simulate(params, seed=s, map_path=SMALL_MAP).summary for s in (1, 2, 1, 2)]
+    monkeypatch.setattr(aims, "CACHE_SIZE", 0)
+    monkeypatch.setattr(aims, "_built", type(aims._built)())
+    cold = [simulate(params, seed=s, map_path=SMALL_MAP).summary for s in (1, 2, 1, 2)]
+    assert same_records(warm, cold)
