@@ -99,7 +99,7 @@ def summary(res: dict[str, Any]) -> dict[str, Any]:
     """The numbers a reader plans by: memory and scheduler tasks at 10, 50 and 90% of the
     sweep's wall time (the sweep proper), and their maxima (the close included: it writes
     the manifest's row per run)."""
-    rows = [r for r in res["samples"] if r["tasks"] is not None]
+    rows = res["samples"]
     if not rows:
         return {}
     out: dict[str, Any] = {}
@@ -108,7 +108,7 @@ def summary(res: dict[str, Any]) -> dict[str, Any]:
         out[f"at_{pct}pct"] = {"rss_mb": round(at["rss_mb"], 1), "tasks": at["tasks"],
                                "workers_mb": round(at["workers_mb"] or 0, 1)}
     out["rss_mb_max"] = round(max(r["rss_mb"] for r in rows), 1)
-    out["tasks_max"] = max(r["tasks"] for r in rows)
+    out["tasks_max"] = max((r["tasks"] or 0) for r in rows)
     return out
 
 
