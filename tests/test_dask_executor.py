@@ -130,3 +130,14 @@ def test_dask_local_starts_its_own_loopback_cluster(tmp_path: Path) -> None:
     assert report.ok == ref.ok == 8
     pd.testing.assert_frame_equal(comparable(load_experiment(tmp_path / "d" / "tiny").summary),
                                   comparable(load_experiment(tmp_path / "s" / "tiny").summary))
+
+
+@pytest.mark.slow
+def test_the_client_keeps_a_short_log_of_the_chunks_it_sent(cluster) -> None:
+    """Dask logs recent messages (1,000 by default); each message here is a chunk of runs
+    with their parameters, so the default log held a whole sweep's runs in memory."""
+    from dmzsim.runs.sweep.executors import MESSAGE_LOG
+
+    with open_executor(ExecutorSpec("dask", address=cluster.scheduler_address)) as handle:
+        client = handle.executor._client
+        assert client.scheduler_comm.recent_message_log.maxlen == MESSAGE_LOG

@@ -28,6 +28,7 @@ from typing import Any, Literal
 from dmzsim.runs.sweep.chunks import TARGET_S, ChunkSizer
 
 PRELOAD = ["dmzsim.runs.sweep.worker", "dmzsim.model.params", "dmzsim.model.api"]
+MESSAGE_LOG = 10  # messages Dask keeps of those sent and received (see _dask_handle)
 PROBE_TIMEOUT_S = 120.0  # a fresh worker imports Mesa and the model: seconds, not minutes
 
 
@@ -190,16 +191,23 @@ def _dask_handle(spec: ExecutorSpec) -> ExecutorHandle:
     except ImportError:
         raise ExecutorError("--dask needs Dask distributed: pip install 'dmzsim[cluster]'"
                             ) from None
+    import dask
+
     address = spec.address or "local"
     cluster = None
     try:
-        if address == "local" or address.startswith("local:"):
-            n = int(address.split(":", 1)[1]) if ":" in address else spec.workers
-            cluster = LocalCluster(n_workers=n or os.cpu_count() or 1, threads_per_worker=1,
-                                   processes=True, host="127.0.0.1", dashboard_address=":0")
-            client = Client(cluster)
-        else:
-            client = Client(address, timeout=f"{spec.connect_timeout_s}s")
+        # a short log of recent messages: each message is a chunk of runs with their
+        # parameters, and Dask's default log of 1,000 messages held every run of a
+        # 100,000-run sweep in memory (docs/performance.md §8)
+        with dask.config.set({"distributed.admin.low-level-log-length": MESSAGE_LOG}):
+            if address == "local" or address.startswith("local:"):
+                n = int(address.split(":", 1)[1]) if ":" in address else spec.workers
+                cluster = LocalCluster(n_workers=n or os.cpu_count() or 1,
+                                       threads_per_worker=1, processes=True,
+                                       host="127.0.0.1", dashboard_address=":0")
+                client = Client(cluster)
+            else:
+                client = Client(address, timeout=f"{spec.connect_timeout_s}s")
     except (OSError, TimeoutError, ValueError) as err:
         if cluster is not None:
             cluster.close()
