@@ -18,11 +18,6 @@ from dmzsim.analysis import flip_map
 from dmzsim.analysis.estimators import CONFIDENCE, mean_interval, wilson
 from dmzsim.analysis.loader import ExperimentResults
 from dmzsim.analysis.robustness import Cube, Setting, cube, nearest_world, parse_threshold
-from dmzsim.analysis.sensitivity import (  # noqa: F401  (re-exported)
-    Convergence,
-    converged_sobol,
-    samples_needed,
-)
 from dmzsim.analysis.tables import with_derived
 
 #: measure name -> the column of the runs it is the mean of

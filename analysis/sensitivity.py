@@ -30,8 +30,9 @@ from dmzsim.analysis.loader import DesignInfo
 from dmzsim.analysis.results_layout import ResultsLayout
 from SALib.analyze import morris, sobol
 
-__all__ = ["Convergence", "binned_risk", "converged_sobol", "indices", "morris_indices",
-           "noise_share", "saltelli_blocks", "samples_needed", "sobol_indices"]
+__all__ = ["Convergence", "binned_risk", "block_size", "converged_sobol", "design_bins",
+           "indices", "morris_indices", "noise_share", "saltelli_blocks", "samples_needed",
+           "sobol_indices"]
 
 
 def _check_outputs(y: np.ndarray, n_rows: int) -> np.ndarray:
@@ -57,12 +58,18 @@ def _seed(seed: int) -> int:
     return seed
 
 
+def block_size(num_vars: int, second_order: bool = False) -> int:
+    """Rows of one Saltelli block (one base sample): A, B and one or two mixes per
+    parameter."""
+    return 2 * num_vars + 2 if second_order else num_vars + 2
+
+
 def sobol_indices(problem: dict[str, Any], y: np.ndarray, second_order: bool = False,
                   conf_level: float = CONFIDENCE, num_resamples: int = 1000,
                   seed: int = RESAMPLING_SEED) -> pd.DataFrame:
     """Sobol' S1 and ST (and S2 rows if ``second_order``) with confidence half-widths."""
     d = problem["num_vars"]
-    per_block = 2 * d + 2 if second_order else d + 2
+    per_block = block_size(d, second_order)
     y = np.asarray(y, dtype=float)
     if len(y) % per_block:
         raise ValueError(f"{len(y)} outputs is not a multiple of {per_block} (Saltelli "
@@ -137,7 +144,7 @@ def _attach_convergence(df: pd.DataFrame, problem: dict[str, Any], y: np.ndarray
     ``attrs["samples_needed"]``: base samples that would make them readable."""
     conv = converged_sobol(problem, y, second_order=second_order, seed=seed, full=df)
     df.attrs["unreadable"] = conv.note
-    n = len(y) // (problem["num_vars"] * (2 if second_order else 1) + 2)
+    n = len(y) // block_size(problem["num_vars"], second_order)
     df.attrs["samples_needed"] = (samples_needed(conv.table, n)
                                   if conv.table is not None and conv.note else None)
     if conv.table is not None:
@@ -189,11 +196,20 @@ def binned_risk(summary: pd.DataFrame, names: list[str], column: str = "resumed"
     return df.set_index("name").loc[list(order)].reset_index()
 
 
+def design_bins(design: DesignInfo, summary: pd.DataFrame, column: str = "resumed",
+                arm: str | None = None) -> pd.DataFrame:
+    """:func:`binned_risk` over a Sobol' design's parameters, its runs clustered by
+    Saltelli block: what the report and the key figure show when the indices cannot be
+    read."""
+    return binned_risk(summary, list(design.problem["names"]), column, arm=arm,
+                       clusters=saltelli_blocks(design, summary))
+
+
 def saltelli_blocks(design: DesignInfo, summary: pd.DataFrame) -> np.ndarray:
     """Each run's Saltelli block (its base sample): runs of one block share every
     parameter but one, the clusters :func:`binned_risk` resamples."""
-    d = design.problem["num_vars"]
-    per_block = 2 * d + 2 if design.settings.get("second_order") else d + 2
+    per_block = block_size(design.problem["num_vars"],
+                           bool(design.settings.get("second_order")))
     return summary["point"].to_numpy() // per_block
 
 
@@ -279,7 +295,7 @@ def converged_sobol(problem: dict[str, Any], y: np.ndarray, max_half_width: floa
     if not np.nanstd(y) > 0:
         return Convergence(None, "the output is the same in every world: nothing to share "
                                  "out among the uncertainties")
-    per_block = problem["num_vars"] * (2 if second_order else 1) + 2
+    per_block = block_size(problem["num_vars"], second_order)
     n = len(y) // per_block
     if n < 4:
         return Convergence(None, f"N = {n} base samples is too few for an interval")

@@ -235,7 +235,7 @@ def test_robust_refuses_a_file_without_levers(tmp_path: Path, capsys) -> None:
 
 # --- sensitivity only where estimable ------------------------------------------------------
 def test_sobol_indices_come_with_a_convergence_verdict() -> None:
-    from dmzsim.analysis.robust_study import converged_sobol
+    from dmzsim.analysis.sensitivity import converged_sobol
     from SALib.sample import sobol as sobol_sample
 
     problem = {"num_vars": 3, "names": ["a", "b", "c"], "bounds": [[0, 1]] * 3}

@@ -18,7 +18,7 @@ from dmzsim.analysis.estimators import CONFIDENCE
 from dmzsim.analysis.provenance import Stamp
 from dmzsim.analysis.report.context import ReportContext
 from dmzsim.analysis.report.document import Doc, pretty
-from dmzsim.analysis.sensitivity import binned_risk, indices, saltelli_blocks
+from dmzsim.analysis.sensitivity import block_size, design_bins, indices
 from dmzsim.analysis.tables import arm_label, risk_by, risk_difference_by
 from dmzsim.model import outputs
 
@@ -172,7 +172,9 @@ def _not_estimable(doc: Doc, ctx: ReportContext, df: pd.DataFrame, name: str, ou
     in bins of each parameter (estimable from the same runs)."""
     problem = ctx.exp.design.problem
     need = df.attrs.get("samples_needed")
-    runs = (f" About N = {need:,} base samples ({need * (problem['num_vars'] + 2):,} runs) "
+    per_block = block_size(problem["num_vars"], bool(ctx.exp.design.settings.get(
+        "second_order")))
+    runs = (f" About N = {need:,} base samples ({need * per_block:,} runs) "
             "would give intervals narrow enough to rank the parameters." if need else "")
     doc.p(f"**No indices:** {df.attrs['unreadable']}.{runs} Indices read from this design "
           "would be noise, so none are shown.")
@@ -180,8 +182,7 @@ def _not_estimable(doc: Doc, ctx: ReportContext, df: pd.DataFrame, name: str, ou
     if not (name == outputs.risk().name or (out is not None and out.boolean)):
         return
     arm = ctx.arms[0] if len(ctx.arms) > 1 else None
-    bins = binned_risk(ctx.summary, list(problem["names"]), name, arm=arm,
-                       clusters=saltelli_blocks(ctx.exp.design, ctx.summary))
+    bins = design_bins(ctx.exp.design, ctx.summary, name, arm=arm)
     if bins.empty:
         return
     label = output.removeprefix("P(").removesuffix(")")

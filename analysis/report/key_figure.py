@@ -27,7 +27,7 @@ from dmzsim.analysis.loader import ExperimentResults
 from dmzsim.analysis.report.context import BOOTSTRAP, ReportContext
 from dmzsim.analysis.report.design import INDEX_VIEWS
 from dmzsim.analysis.robust_study import flip_of, study_of
-from dmzsim.analysis.sensitivity import binned_risk, indices, saltelli_blocks
+from dmzsim.analysis.sensitivity import design_bins, indices
 from dmzsim.analysis.tables import arm_label, outcome_table, risk_by
 
 
@@ -109,8 +109,7 @@ def _sensitivity(ctx: ReportContext, path: Path) -> Path | None:
         return None
     output = f"P(resumption within {ctx.horizon:g} days)"
     if df.attrs.get("unreadable"):  # no indices to show: where the risk moves instead
-        bins = binned_risk(ctx.summary, list(ctx.exp.design.problem["names"]), arm=arm,
-                           clusters=saltelli_blocks(ctx.exp.design, ctx.summary))
+        bins = design_bins(ctx.exp.design, ctx.summary, arm=arm)
         return None if bins.empty else figures.binned_risk(
             bins, path, ctx.stamp, f"resumption within {ctx.horizon:g} days")
     return INDEX_VIEWS[ctx.exp.design.method].draw(df, path, ctx.stamp, output)

@@ -19,19 +19,13 @@ from dmzsim.analysis.loader import load_experiment
 from dmzsim.analysis.report.context import ReportContext
 from dmzsim.analysis.report.document import Doc, pretty
 from dmzsim.analysis.robust_headline import LABELS, N_BOOT, failing_distances
-from dmzsim.analysis.robust_study import (
-    Study,
-    by_world,
-    converged_sobol,
-    flip_of,
-    samples_needed,
-    study_of,
-)
+from dmzsim.analysis.robust_study import Study, by_world, flip_of, study_of
 from dmzsim.analysis.robustness import (
     most_robust,
     robustness_table,
     satisfied,
 )
+from dmzsim.analysis.sensitivity import block_size, converged_sobol, samples_needed
 
 
 def robust(doc: Doc, ctx: ReportContext) -> None:
@@ -206,7 +200,7 @@ def _sensitivity(doc: Doc, ctx: ReportContext, study: Study) -> None:
         for i, policy in enumerate(study.policies):
             conv = converged_sobol(design.problem, m[i])
             if conv.note is not None:
-                n = len(m[i]) // (design.problem["num_vars"] + 2)
+                n = len(m[i]) // block_size(design.problem["num_vars"])
                 need = (f"; about N = {samples_needed(conv.table, n)} would do"
                         if conv.table is not None else "")
                 notes.append(f"{measure}, {policy}: no indices: {conv.note}{need}.")
