@@ -254,12 +254,19 @@ class ResultsFolder:
     def write_ok(self, record: dict[str, Any], series: pd.DataFrame | None) -> None:
         """Record a finished run: series first, then the summary that marks it finished."""
         rid = record["run_id"]
+        self._write_series(rid, series)
+        write_record_atomic(record, self.layout.run_file(rid))
+        self._clear_failures([rid])
+
+    def _write_series(self, rid: str, series: pd.DataFrame | None) -> None:
         if series is not None:
             frame = series.copy()
             frame.insert(0, "run_id", rid)
             write_parquet_atomic(frame, self.layout.series_file(rid))
-        write_record_atomic(record, self.layout.run_file(rid))
-        if rid in self._failed_ids():  # it failed before and now succeeded
+
+    def _clear_failures(self, ids: list[str]) -> None:
+        """Remove the failure records of runs that failed before and now succeeded."""
+        for rid in self._failed_ids() & set(ids):
             self.layout.failure_file(rid).unlink(missing_ok=True)
             self._failed_ids().discard(rid)
 
@@ -276,10 +283,7 @@ class ResultsFolder:
             self.write_ok(*runs[0])
             return
         for record, series in runs:
-            if series is not None:
-                frame = series.copy()
-                frame.insert(0, "run_id", record["run_id"])
-                write_parquet_atomic(frame, self.layout.series_file(record["run_id"]))
+            self._write_series(record["run_id"], series)
         rows = [record for record, _ in runs]
         names = list(dict.fromkeys(k for row in rows for k in row))
         try:
@@ -289,10 +293,7 @@ class ResultsFolder:
                 write_record_atomic(record, self.layout.run_file(record["run_id"]))
         else:
             write_table_atomic(table, self._new_part())
-        failed = self._failed_ids() & {row["run_id"] for row in rows}
-        for rid in failed:  # they failed before and now succeeded
-            self.layout.failure_file(rid).unlink(missing_ok=True)
-            self._failed_ids().discard(rid)
+        self._clear_failures([row["run_id"] for row in rows])
 
     def _new_part(self) -> Path:
         """A part file named by the microsecond it was made, so parts sort in the order
@@ -367,9 +368,10 @@ class ResultsFolder:
         being merged (left by a compaction killed before its clean-up, or a run written
         again) is removed, and such runs are dropped from what is merged."""
         parts = sorted(self._part_files())
-        small = [p for p in parts if pq.read_metadata(p).num_rows < small_part]
+        small = {p: self._ids_in([p]) for p in parts
+                 if pq.read_metadata(p).num_rows < small_part}
         big_ids = self._ids_in(p for p in parts if p not in small)
-        in_parts = big_ids | self._ids_in(small)
+        in_parts = big_ids.union(*small.values())
         singles = []
         for p in sorted(self._single_files()):
             if p.stem in in_parts:
@@ -377,8 +379,7 @@ class ResultsFolder:
             else:
                 singles.append(p)
         kept, overlap = [], False
-        for p in small:
-            ids = self._ids_in([p])
+        for p, ids in small.items():
             if ids <= big_ids:
                 p.unlink(missing_ok=True)
             else:

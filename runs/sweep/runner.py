@@ -254,7 +254,7 @@ class _Sweep:
         if self._suspects:
             if self._inflight:
                 return False
-            return not self._submit(handle, self._suspects.popleft(), alone=True)
+            return not self._submit(handle, [self._suspects.popleft()], alone=True)
         while len(self._inflight) < handle.slots:
             chunk = self._next_chunk(tasks)
             if not chunk:
@@ -274,9 +274,8 @@ class _Sweep:
             chunk.append(task)
         return chunk
 
-    def _submit(self, handle: ExecutorHandle, chunk: list[RunTask] | RunTask,
-                alone: bool = False) -> bool:
-        chunk = [chunk] if isinstance(chunk, RunTask) else chunk
+    def _submit(self, handle: ExecutorHandle, chunk: list[RunTask], alone: bool = False
+                ) -> bool:
         try:
             fut = handle.executor.submit(execute_chunk, chunk, self.simulate)
         except cf.BrokenExecutor:
