@@ -10,8 +10,8 @@ runner on a local Dask cluster, as a cluster sweep would run, and samples every 
   (a ``LocalCluster`` runs its scheduler in the calling process), and of each worker.
 
 It reports the wall time, the overhead per run (wall time x workers / runs, less the
-model's own time), the chunk sizes the runner chose, and memory at a tenth of the runs
-and at the end, so that "flat in the number of runs" can be read off. ``--chunk 1`` shows
+model's own time), and the memory and scheduler tasks at 10, 50 and 90% of the sweep, so
+that "flat in the number of runs" can be read off. ``--chunk 1`` shows
 what one run per task would cost. Writes one JSON line (``--out`` to keep it).
 """
 
@@ -23,8 +23,6 @@ import dmzsim  # noqa: F401  (first: it keeps NumPy off its AVX-512 code paths)
 import argparse
 import json
 import os
-import platform
-import subprocess
 import tempfile
 import threading
 import time
@@ -33,6 +31,8 @@ from typing import Any
 
 import psutil
 from dmzsim.model.api import RunResult
+
+from benchmarks.run_benchmarks import machine
 
 
 def trivial(params: Any, seed: int, **_: Any) -> RunResult:
@@ -122,11 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     res = sweep(args.runs, args.workers, args.chunk, args.executor)
     res["summary"] = summary(res)
-    res["machine"] = {"cpu": platform.processor() or platform.machine(),
-                      "cores": os.cpu_count(), "load": os.getloadavg(),
-                      "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"],
-                                               capture_output=True, text=True,
-                                               check=False).stdout.strip()}
+    res["machine"] = {**machine(), "load": os.getloadavg()}
     line = json.dumps(res)
     print(json.dumps({k: v for k, v in res.items() if k != "samples"}))
     if args.out:

@@ -38,7 +38,6 @@ import itertools
 import json
 import math
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -51,6 +50,8 @@ import numpy as np
 from dmzsim.model.api import simulate
 from dmzsim.model.params import MECHANISMS_OFF, Params
 from scipy.stats import binomtest
+
+from benchmarks.run_benchmarks import machine
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "peace_studies"
@@ -563,17 +564,12 @@ def follow(arm: str, scenario: str, seed: int) -> None:
 
 # --- main -----------------------------------------------------------------------------------
 
-def _commit() -> str:
-    return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
-                          capture_output=True, check=False).stdout.strip()
-
-
 def run_study(runner: Runner, name: str) -> None:
     """Run one study and write its JSON (with the commit, date, run counts and wall time)."""
     t0, before = time.time(), runner.n_new
     print(f"{name}: start", flush=True)
     data = STUDIES[name](runner)
-    data["meta"] = {"study": name, "commit": _commit(),
+    data["meta"] = {"study": name, "commit": machine()["git_commit"][:7],
                     "date": time.strftime("%Y-%m-%d %H:%M", time.gmtime()),
                     "runs": sum(len(c["seeds"]) for c in data["cells"].values()),
                     "new_runs": runner.n_new - before, "wall_s": time.time() - t0,
