@@ -261,6 +261,16 @@ def test_run_dry_run_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("option", [["--chunk", "0"], ["--workers", "0"]])
+def test_a_bad_executor_option_is_refused_even_on_a_dry_run(
+        tmp_path: Path, capsys: pytest.CaptureFixture, option: list[str]) -> None:
+    assert main(["run", "sequencing", "--dry-run", *option,
+                 "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert f"{option[0][2:]} must be >= 1" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
 def test_run_set_and_replicates_change_the_experiment(tmp_path: Path) -> None:
     import argparse
 

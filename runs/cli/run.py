@@ -76,11 +76,12 @@ def load_experiment_of(args: argparse.Namespace, quick: bool | None = None
 def run(args: argparse.Namespace) -> int:
     """Run the sweep and write its report, holding the results folder all along."""
     exp = load_experiment_of(args)
+    spec = executor_spec(args)  # bad --workers or --chunk are refused, dry run or not
     if getattr(args, "dry_run", False):
         print(dry_run_text(exp, args))
         return 0
     warn_about_map("run", exp.map_file)
-    spec, simulate = executor_spec(args), simulate_function(args)
+    simulate = simulate_function(args)
     with folder_lock(args.out / exp.name):
         return _run_and_report(args, exp, spec, simulate)
 
