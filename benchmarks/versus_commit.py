@@ -5,8 +5,9 @@ into a temporary git worktree and times ``simulate`` on the default parameters (
 each arm of ``sequencing``) in both trees, in alternating rounds, so that a busy machine
 slows both alike. Time is CPU time of the timing process (not wall time), the fastest
 round kept (and the median of the rounds), after a warm-up run that rasterises the map;
-``--horizon`` sets the days of each run, ``--arms`` which arms. The two models need not
-give the same runs; each is timed on the same seeds.
+``--horizon`` sets the days of each run (``--then-horizon`` the days at COMMIT, when
+the question is, say, a five-year run now against a two-year run then), ``--arms``
+which arms. The two models need not give the same runs; each is timed on the same seeds.
 
 Each child times the tree it names, not the installed package: an editable install's
 finder would otherwise answer every ``dmzsim`` import from the working tree. The child puts
@@ -109,8 +110,11 @@ def _time(tree: Path, seeds: list[int], arms: list[tuple[str, str]] | None = Non
 
 
 def compare(commit: str, seeds: int, rounds: int, horizon: int = 730,
-            arms: list[tuple[str, str]] | None = None) -> dict[str, dict[str, list[float]]]:
-    """Seconds of CPU per run by arm in each of ``rounds``, now and at ``commit``."""
+            arms: list[tuple[str, str]] | None = None,
+            then_horizon: int | None = None) -> dict[str, dict[str, list[float]]]:
+    """Seconds of CPU per run by arm in each of ``rounds``, now (runs of ``horizon``
+    days) and at ``commit`` (runs of ``then_horizon`` days, by default the same)."""
+    days = {"now": horizon, "then": horizon if then_horizon is None else then_horizon}
     rounds_of: dict[str, dict[str, list[float]]] = {"now": {}, "then": {}}
     with tempfile.TemporaryDirectory() as tmp:
         old = Path(tmp) / "old"
@@ -119,7 +123,7 @@ def compare(commit: str, seeds: int, rounds: int, horizon: int = 730,
         try:
             for _ in range(rounds):
                 for name, tree in (("now", ROOT), ("then", old)):
-                    got = _time(tree, list(range(1, seeds + 1)), arms, horizon)[1]
+                    got = _time(tree, list(range(1, seeds + 1)), arms, days[name])[1]
                     for arm, t in got.items():
                         rounds_of[name].setdefault(arm, []).append(t)
         finally:
@@ -142,11 +146,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seeds", type=int, default=10)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--horizon", type=int, default=730, help="days per run")
+    ap.add_argument("--then-horizon", type=int, help="days per run at COMMIT "
+                    "(default: --horizon)")
     ap.add_argument("--arms", help="seq/shape,... (default: the six of ARMS)")
     args = ap.parse_args(argv)
     load0 = os.getloadavg()[0]
-    got = compare(args.commit, args.seeds, args.rounds, args.horizon, _arms(args.arms))
-    print(f"CPU ms per {args.horizon}-day run: fastest and median of {args.rounds} rounds "
+    then = args.horizon if args.then_horizon is None else args.then_horizon
+    got = compare(args.commit, args.seeds, args.rounds, args.horizon, _arms(args.arms), then)
+    print(f"CPU ms per run, {args.horizon} days now against {then} days at {args.commit}: "
+          f"fastest and median of {args.rounds} rounds "
           f"of {args.seeds} seeds, alternating; load {load0:.2f} -> {os.getloadavg()[0]:.2f}")
     print(f"{'arm':<30} {'now min':>8} {'then min':>9} {'ratio':>6} "
           f"{'now med':>8} {'then med':>9} {'ratio':>6}")
