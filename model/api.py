@@ -17,9 +17,11 @@ __all__ = ["SUMMARY_FIELDS", "RunResult", "simulate"]
 
 class _SimulatedModel(CeasefireModel):
     """The model as ``simulate`` runs it: nobody sees it after the run, so its grid comes
-    from (and goes back to) the grids of earlier runs in this process."""
+    from (and goes back to) the grids of earlier runs in this process, and its days run
+    in stretches between the deal's events (``CeasefireModel.days_per_event``)."""
 
     grid_from_spares = True
+    days_per_event = True
 
 
 class _SummaryOnlyModel(_SimulatedModel):

@@ -31,6 +31,7 @@ from dmzsim.model.processes.regeneration import Regeneration
 from dmzsim.model.processes.shocks import Shocks
 from dmzsim.model.rng import SeedLike, Streams, mesa_seed
 from dmzsim.model.theatre import Theatre, TheatreGrid, cached_raster
+from mesa.time import Priority, Schedule
 
 WAR_PHASES = ("war", "resumed")
 CEASEFIRE_PHASES = ("ceasefire", "withdrawal", "dmz")
@@ -59,6 +60,13 @@ class CeasefireModel(mesa.Model):
     #: Take the grid from those that finished runs gave back (``TheatreGrid.take``) rather
     #: than build one: for models that are dropped after the run, as in ``simulate``.
     grid_from_spares: bool = False
+    #: Run the days from one of the deal's events to the next in one Mesa event (True),
+    #: rather than one event a day (False, Mesa's own schedule of ``step``). Each day is
+    #: the same ``step`` either way, so this changes no result
+    #: (``tests/test_day_stretches.py``); it saves Mesa's scheduling of every day, a
+    #: tenth of a long run. Batch runs (``model.api.simulate``) turn it on; the visual
+    #: run, which shows a day per step, keeps the daily schedule.
+    days_per_event: bool = False
 
     def __init__(self, params: Params | None = None, *, rng: SeedLike = 0,
                  map_path: str | Path | None = None, **overrides: Any) -> None:
@@ -88,6 +96,8 @@ class CeasefireModel(mesa.Model):
         self.russia = RussiaCommand(self)
         self.ukraine = UkraineCommand(self)
         self._schedule_agreement()
+        if self.days_per_event:
+            self._schedule_stretches()
         self.recording = Recording(self)
         self.datacollector = self.recording.datacollector
         self.processes: tuple[Process, ...] = (
@@ -172,6 +182,31 @@ class CeasefireModel(mesa.Model):
                 if day not in self._events:
                     self.schedule_event(self._run_agreement_events, at=day - 0.5)
                 self._events.setdefault(day, []).append(fn)
+
+    def _schedule_stretches(self) -> None:
+        """Replace Mesa's event a day by one event per stretch of days (``_run_days``):
+        the stretch starting on day d runs at time d, as day d's step would."""
+        self._default_schedule.stop()  # Mesa's generator of the daily ``step``
+        self._days_in_stretch = 1
+        self.schedule_recurring(self._run_days, Schedule(interval=self._stretch_length,
+                                                         start=1.0), priority=Priority.HIGH)
+
+    def _run_days(self) -> None:
+        """Days, each by ``step``, until the eve of the deal's next event, the horizon, or
+        a change between war and ceasefire (where ``simulate(until_resumption=True)``
+        stops)."""
+        last = min(self._events, default=self.p.horizon_days + 1) - 1
+        first, at_war = self.day, self.at_war
+        while True:
+            type(self).step(self)  # the day itself, not Mesa's wrapper that advances time
+            if self.day >= last or not self.running or self.at_war != at_war:
+                break
+        self._days_in_stretch = self.day - first
+        self.steps += self._days_in_stretch
+
+    def _stretch_length(self, _model: mesa.Model) -> int:
+        """Days the last stretch ran: the next one starts after them."""
+        return self._days_in_stretch
 
     def _run_agreement_events(self) -> None:
         day = round(self.time + 0.5)

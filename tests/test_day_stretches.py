@@ -1,0 +1,97 @@
+"""Batch runs step their days in stretches between the deal's events, one Mesa event per
+stretch (``CeasefireModel.days_per_event``); the visual run steps a day per event. Each
+day is the same ``step`` either way, so the runs must be the same to the last bit, on
+every arm, with the daily series, and when a run stops at the resumption."""
+
+import math
+
+import pandas as pd
+import pytest
+from dmzsim.model import api
+from dmzsim.model.model import CeasefireModel
+from dmzsim.model.params import Params
+
+ARMS = [("territory_first", "unilateral"), ("frozen_line", "unilateral"),
+        ("guarantees_first", "mirrored"), ("simultaneous", "mirrored"),
+        ("no_deal", "unilateral")]
+
+
+class DailySummaryModel(api._SummaryOnlyModel):
+    """``simulate``'s model with Mesa's event a day: the reference."""
+
+    days_per_event = False
+
+
+class DailyModel(api._SimulatedModel):
+    days_per_event = False
+
+
+def _run(model_cls, params, seed, until_resumption=False, series=False):
+    """``simulate`` with the model class swapped (what it runs, and nothing else)."""
+    keep = (api._SimulatedModel, api._SummaryOnlyModel)
+    try:
+        if model_cls is not None:
+            api._SimulatedModel, api._SummaryOnlyModel = DailyModel, DailySummaryModel
+        return api.simulate(params, seed, series_every=1 if series else 0,
+                            until_resumption=until_resumption)
+    finally:
+        api._SimulatedModel, api._SummaryOnlyModel = keep
+
+
+def _same(a: dict, b: dict) -> list[str]:
+    def eq(x, y):
+        return (isinstance(x, float) and isinstance(y, float) and math.isnan(x)
+                and math.isnan(y)) or x == y
+    return [k for k in a if not eq(a[k], b[k])]
+
+
+@pytest.mark.parametrize(("seq", "shape"), ARMS)
+def test_stretches_give_the_daily_runs_to_the_bit(seq, shape):
+    params = Params.build({"sequencing": seq, "dmz_shape": shape, "horizon_days": 1095})
+    for seed in range(1, 5):
+        stretched, daily = _run(None, params, seed), _run(DailyModel, params, seed)
+        assert not _same(stretched.summary, daily.summary), (seq, shape, seed)
+        until = _run(None, params, seed, until_resumption=True)
+        until_daily = _run(DailyModel, params, seed, until_resumption=True)
+        assert not _same(until.summary, until_daily.summary), (seq, shape, seed)
+
+
+def test_stretches_keep_the_daily_series_to_the_bit():
+    params = Params.build({"sequencing": "frozen_line", "horizon_days": 800})
+    for seed in (1, 3):
+        a = _run(None, params, seed, series=True).series
+        b = _run(DailyModel, params, seed, series=True).series
+        pd.testing.assert_frame_equal(a, b, check_exact=True)
+
+
+class Watched(api._SummaryOnlyModel):
+    """Notes the day each stretch starts from and the last day run before each event."""
+
+    def _run_days(self):
+        self.__dict__.setdefault("stretches", []).append(self.day)
+        super()._run_days()
+
+    def _run_agreement_events(self):
+        self.__dict__.setdefault("eves", []).append((self.day, round(self.time + 0.5)))
+        super()._run_agreement_events()
+
+
+def test_a_stretch_runs_many_days_and_mesa_keeps_time():
+    """Not a day per event (else nothing is saved), and Mesa's clock and step count end
+    where a day-per-event run's would."""
+    p = Params.build({"horizon_days": 600})
+    m = Watched(p, rng=2)
+    m.run_for(600)
+    assert m.day == 600 and m.time == 600 and m.steps == 600
+    assert 1 < len(m.stretches) < 20, m.stretches
+    daily = CeasefireModel(p, rng=2)
+    daily.run_for(600)
+    assert (daily.day, daily.time, daily.steps) == (m.day, m.time, m.steps)
+
+
+@pytest.mark.parametrize("seq", ["territory_first", "guarantees_first", "simultaneous"])
+def test_a_stretch_stops_on_the_eve_of_each_of_the_deals_events(seq):
+    """The deal's events run between days: the day before each is the last one run."""
+    m = Watched(Params.build({"horizon_days": 400, "sequencing": seq}), rng=5)
+    m.run_for(400)
+    assert m.eves and all(day == event_day - 1 for day, event_day in m.eves), m.eves
