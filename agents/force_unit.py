@@ -66,7 +66,5 @@ class ForceUnit(CellAgent):
 
     def disband(self) -> None:
         """Leave the map; the remnant's personnel is returned to the side's depot."""
-        f = self.model.forces
-        f.alive[self.row] = False
-        f.strength[self.row] = 0.0
+        self.model.forces.disband(self.row)
         self.remove()

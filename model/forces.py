@@ -46,6 +46,8 @@ class ForceTable:
         # sent to a sector since, which stands spread along that sector's front.
         self.front_from = np.full(capacity, np.nan)
         self.front_to = np.full(capacity, np.nan)
+        # each side's living units, kept until a unit is formed or disbanded (``of_side``)
+        self._of_side: list[np.ndarray | None] = [None, None]
 
     _COLUMNS = ("side", "strength", "readiness", "posture", "sector", "arrive_day", "alive",
                 "committed", "front_from", "front_to")
@@ -61,7 +63,24 @@ class ForceTable:
         self.alive[i], self.committed[i] = True, False
         self.front_from[i] = self.front_to[i] = np.nan
         self.n += 1
+        self._of_side = [None, None]
         return i
+
+    def disband(self, row: int) -> None:
+        """The unit in ``row`` is gone: not alive, no strength."""
+        self.alive[row] = False
+        self.strength[row] = 0.0
+        self._of_side = [None, None]
+
+    def of_side(self, side: int) -> np.ndarray:
+        """A side's living units (read-only): looked up many times a day, it changes only
+        when a unit is formed or disbanded, the two writers of ``alive`` and ``side``."""
+        kept = self._of_side[side]
+        if kept is None:
+            kept = self.alive[: self.n] & (self.side[: self.n] == side)
+            kept.flags.writeable = False
+            self._of_side[side] = kept
+        return kept
 
     def _grow(self) -> None:
         for name in self._COLUMNS:
@@ -77,11 +96,13 @@ class ForceTable:
     def mask(self, side: int, *postures: Posture, present_on: int | None = None) -> np.ndarray:
         """Alive units of a side in the given postures (and arrived by day, if given)."""
         n = self.n
-        m = self.alive[:n] & (self.side[:n] == side)
+        m = self.of_side(side)
         if len(postures) == 1:  # the same mask without the lookup table (most calls)
-            m &= self.posture[:n] == int(postures[0])
+            m = m & (self.posture[:n] == int(postures[0]))
         elif postures:
-            m &= _allowed(postures)[self.posture[:n]]
+            m = m & _allowed(postures)[self.posture[:n]]
+        else:
+            m = m.copy()
         if present_on is not None:
             m &= self.arrive_day[:n] <= present_on
         return m
@@ -113,9 +134,7 @@ class ForceTable:
 
     def personnel(self, side: int) -> float:
         """Personnel in one side's living units (the depot not counted)."""
-        n = self.n
-        m = self.alive[:n] & (self.side[:n] == side)
-        return float(self.strength[:n][m].sum())
+        return float(self.strength[: self.n][self.of_side(side)].sum())
 
     def power(self, mask: np.ndarray) -> float:
         """Combat power (strength x readiness) of the masked units."""

@@ -284,7 +284,7 @@ class _Forecast:
 
         th = m.theatre
         cells, _, weights = m.fortification.zone
-        fort0 = th.span_means(cells, th.fort_flat, on, weights, fallback=_mean_over(
+        fort0 = th.span_means(cells, th.fort_flat, on, weights, fallback=lambda: _mean_over(
             w, m.fortification.sector_fortification()))
         spread, facing = balance.ua_line_masks(m)
         ua_line_now = lines.standing_on(spread, on).sum(axis=0)
@@ -326,13 +326,14 @@ def _growth(m: CeasefireModel, side: int, days: np.ndarray) -> tuple[np.ndarray,
     """How a side's power grows by each offset: (factor on today's power from readiness,
     power added by recruits), from the same rates and caps as regeneration."""
     p, f, regen = m.p, m.forces, m.regeneration
-    mask = f.view("alive") & (f.view("side") == side)
+    mask = f.of_side(side)
     s = f.view("strength")[mask]
-    r_now = float((s * f.view("readiness")[mask]).sum() / s.sum()) if s.sum() > 0 else 1.0
+    total = s.sum()
+    r_now = float((s * f.view("readiness")[mask]).sum() / total) if total > 0 else 1.0
     boost = m.guarantor.arms_support() if side == UA else 0.0
     r_later = np.minimum(r_now + days * (1.0 + boost) / p.readiness_recovery_days, 1.0)
     cap = regen.cap(side)
-    have = regen.total_personnel(side)
+    have = float(total) + float(regen.depot[side])  # regen.total_personnel, summed once
     added = np.minimum(regen.daily_rate(side, expected=True) * days, max(cap - have, 0.0))
     added = np.maximum(added, -have)
     return r_later / max(r_now, 1e-9), added * r_later

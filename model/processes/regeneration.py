@@ -53,7 +53,7 @@ class Regeneration:
         f = self.m.forces
         self._draw_month()
         for side in (RU, UA):
-            mask = f.view("alive") & (f.view("side") == side)  # its units, looked up once
+            mask = f.of_side(side)  # its units, looked up once
             self._inflow(side, self.daily_inflow(side, mask), mask)
         self._recover(self.m.guarantor.arms_support())
 
