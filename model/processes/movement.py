@@ -32,8 +32,9 @@ NEAR_KM = 4.0  # cells this near the wanted depth are searched first
 class Movement:
     """Units take the cells their postures put them on.
 
-    State: the units ordered somewhere since they last took a position, and the sectors
-    whose front moved; only those move, so a quiet day costs nothing here.
+    State: the units ordered somewhere since they last took a position (every unit on
+    its way is among them), and the sectors whose front moved; only those move, so a
+    quiet day costs nothing here.
     """
 
     #: The parameters it reads (tests/test_processes.py holds this to the code).
@@ -49,10 +50,9 @@ class Movement:
         """Units that arrive today, were ordered, or whose front moved take their cells."""
         m = self.m
         f = m.forces
-        arriving = (f.view("alive") & (f.view("arrive_day") == m.day)).nonzero()[0]
-        if arriving.size == 0 and not self.ordered and not self.moved_fronts:
+        if not self.ordered and not self.moved_fronts:
             return  # most days of a ceasefire
-        rows = set(arriving.tolist()) | self.ordered
+        rows = set(self.ordered)  # every unit arriving today is among them (``place_all``)
         if self.moved_fronts:
             on = np.isin(f.view("sector"), list(self.moved_fronts)) & f.view("alive")
             rows |= set(np.flatnonzero(on).tolist())
@@ -68,7 +68,8 @@ class Movement:
         for row, unit in m.units.items():
             if m.forces.arrive_day[row] <= m.day:
                 unit.take_position()
-        self.ordered = set()
+        # units still on their way stay ordered: they take their cells when they arrive
+        self.ordered = {r for r in m.units if m.forces.arrive_day[r] > m.day}
         self.moved_fronts = set()
 
     def position_for(self, row: int) -> tuple[int, int] | None:
