@@ -10,6 +10,7 @@ the line far (``rebuild``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -244,16 +245,20 @@ class Theatre:
 
     def span_means(self, cells: np.ndarray, values: np.ndarray,
                    spans: tuple[np.ndarray, np.ndarray], weights: np.ndarray | None = None,
-                   fallback: np.ndarray | None = None) -> np.ndarray:
+                   fallback: np.ndarray | Callable[[], np.ndarray] | None = None
+                   ) -> np.ndarray:
         """Mean of ``values[cells]`` over the cells behind each span of the front (from,
         to, as front positions: ``Sectors.position``), weighted by ``weights`` if given;
-        ``fallback`` (else 0) where a span has none.
+        ``fallback`` (else 0) where a span has none (a function of no arguments is only
+        called if some span has none: most days every span has cells).
 
         A frontage's works and towns are those of the ground behind it, not a blend of
         the means of the sectors it crosses: a blend evens out the weak and the strong
         points of the front by as much as the partition happens to cut across them."""
         on, counts = self._span_weights(cells, spans, weights)
         sums = on @ values[cells]
+        if callable(fallback):
+            fallback = fallback() if (counts <= 0).any() else None
         out = np.zeros(on.shape[0]) if fallback is None else np.asarray(fallback, dtype=float)
         return np.divide(sums, counts, out=out.copy(), where=counts > 0)
 
