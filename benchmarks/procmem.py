@@ -128,8 +128,15 @@ class TreeSampler:
 
 def run_measured(cmd: list[str], cwd: Path, interval_s: float = 0.2,
                  timeout_s: float = 3600) -> tuple[subprocess.CompletedProcess, TreeMemory]:
-    """Run ``cmd`` to completion; return its output and the peak memory of its tree."""
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    """Run ``cmd`` to completion; return its output and the peak memory of its tree.
+
+    The child starts on the NumPy paths dmzsim pins (``common/numerics.py``): a child
+    that imports NumPy before dmzsim (``mesa.batch_run``'s spawned workers do) would
+    otherwise run on its CPU's own paths, whose last bits a war amplifies, and the two
+    ways of running the same sweep would not give the same runs."""
+    from dmzsim.common import numerics
+
+    env = {**os.environ, **numerics.portable_env(), "PYTHONDONTWRITEBYTECODE": "1"}
     if not has_proc():
         before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True,
