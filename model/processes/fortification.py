@@ -43,6 +43,8 @@ class Fortification:
         # the staff estimate's terrain multiplier per window set on this zone (towns do
         # not move): ``decision._terrain``
         self.terrain_kept: dict[tuple[int, ...], tuple[object, np.ndarray]] = {}
+        # ... and the terrain multiplier per sector (``balance.sector_terrain``)
+        self.sector_terrain_kept: tuple[tuple[object, ...], np.ndarray] | None = None
 
     def refresh(self) -> None:
         """Recompute which cells make up Ukraine's defended zone on each sector."""
