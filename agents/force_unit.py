@@ -60,7 +60,10 @@ class ForceUnit(CellAgent):
 
     def take_position(self) -> None:
         """Stand where the posture puts the unit: on its sector's front, or behind it."""
-        coord = self.model.movement.position_for(self.row)
+        self.stand_at(self.model.movement.position_for(self.row))
+
+    def stand_at(self, coord: tuple[int, int] | None) -> None:
+        """Stand on the cell at ``coord`` (None: stay where it is; its side has no ground)."""
         if coord is not None and (self.cell is None or self.cell.coordinate != coord):
             self.cell = self.model.grid[coord]
 

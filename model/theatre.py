@@ -296,6 +296,16 @@ class Theatre:
         d2 = (self.depth[candidates] - depth) ** 2 + (self.s_filled[candidates] - s) ** 2
         return int(candidates[np.argmin(d2)])
 
+    def nearest_cells(self, candidates: np.ndarray, depth: float, s: np.ndarray
+                      ) -> list[int | None]:
+        """``nearest_cell`` for each point (depth, s[i]) at once: the same cell for each,
+        in the same arithmetic (each distance is computed as there)."""
+        if candidates.size == 0:
+            return [None] * s.size
+        across = (self.depth[candidates] - depth) ** 2
+        d2 = across[None, :] + (self.s_filled[candidates][None, :] - s[:, None]) ** 2
+        return candidates[np.argmin(d2, axis=1)].tolist()
+
     def attack_point(self, sector: int) -> tuple[int, int]:
         """Where Ukraine's line on ``sector`` is struck: the middle of its front."""
         return self.coord(self.sectors.anchor[sector])

@@ -56,38 +56,68 @@ class Movement:
         if self.moved_fronts:
             on = np.isin(f.view("sector"), list(self.moved_fronts)) & f.view("alive")
             rows |= set(np.flatnonzero(on).tolist())
-        for row in rows:
-            if row in m.units and f.arrive_day[row] <= m.day:
-                m.units[row].take_position()
+        self.place([r for r in rows if r in m.units and f.arrive_day[r] <= m.day])
         self.ordered = {r for r in self.ordered if f.arrive_day[r] > m.day and r in m.units}
         self.moved_fronts = set()
 
     def place_all(self) -> None:
         """Place every unit (at start, and after the theatre is cut along a new line)."""
         m = self.m
-        for row, unit in m.units.items():
-            if m.forces.arrive_day[row] <= m.day:
-                unit.take_position()
+        self.place([r for r in m.units if m.forces.arrive_day[r] <= m.day])
         # units still on their way stay ordered: they take their cells when they arrive
         self.ordered = {r for r in m.units if m.forces.arrive_day[r] > m.day}
         self.moved_fronts = set()
 
+    def place(self, rows: list[int]) -> None:
+        """Each unit of ``rows`` takes the cell its posture puts it on today.
+
+        Units of one side, sector and posture look in the same ground at the same depth,
+        so each such group's candidate cells are found once and only the nearest cell is
+        found per unit: the cells ``position_for`` gives one unit at a time."""
+        m = self.m
+        groups: dict[tuple[int, int, int], list[int]] = {}
+        for row in rows:
+            groups.setdefault(self._group(row), []).append(row)
+        for (side, sector, posture), members in groups.items():
+            own, depth = self._candidates(side, sector, Posture(posture))
+            slots = np.array([self._slot(sector, r) for r in members])
+            flat = m.theatre.nearest_cells(own, depth, slots)
+            for row, cell in zip(members, flat, strict=True):
+                m.units[row].stand_at(None if cell is None else m.theatre.coord(cell))
+
+    def _group(self, row: int) -> tuple[int, int, int]:
+        """(side, sector it stands on, posture) of a unit: a reserve on no sector stands
+        on sector ``row`` modulo their number."""
+        f = self.m.forces
+        sector = int(f.sector[row])
+        if sector < 0:
+            sector = row % self.m.theatre.n_sectors
+        return int(f.side[row]), sector, int(f.posture[row])
+
+    def _slot(self, sector: int, row: int) -> float:
+        """Where along its sector's front (km) a unit stands: one of ``SLOTS`` places."""
+        lo, hi = self.m.theatre.sectors.lo[sector], self.m.theatre.sectors.hi[sector]
+        return lo + (hi - lo) * ((row % SLOTS) + 0.5) / SLOTS
+
     def position_for(self, row: int) -> tuple[int, int] | None:
         """The cell a unit's posture puts it on today (None if its side has no ground)."""
+        side, sector, posture = self._group(row)
+        own, depth = self._candidates(side, sector, Posture(posture))
+        flat = self.m.theatre.nearest_cell(own, depth, self._slot(sector, row))
+        return None if flat is None else self.m.theatre.coord(flat)
+
+    def _candidates(self, side: int, sector: int, posture: Posture
+                    ) -> tuple[np.ndarray, float]:
+        """The cells a unit of ``side`` in ``posture`` may stand on, on ``sector`` (or
+        nearest it), and the depth it stands at."""
         m = self.m
-        f, th = m.forces, m.theatre
-        side = int(f.side[row])
-        posture, sector = Posture(int(f.posture[row])), int(f.sector[row])
-        if sector < 0:
-            sector = row % th.n_sectors
+        th = m.theatre
         sign = -1.0 if side == RU else 1.0
         edge = m.lines.ru_depth[sector] if side == RU else m.lines.ua_depth[sector]
         if not np.isfinite(edge):
             edge = 0.0
         behind = {Posture.RESERVE: RESERVE_BEHIND_KM, Posture.CONCENTRATE: MASSING_BEHIND_KM}
         depth = edge + sign * behind.get(posture, LINE_BEHIND_KM)
-        lo, hi = th.sectors.lo[sector], th.sectors.hi[sector]
-        s = lo + (hi - lo) * ((row % SLOTS) + 0.5) / SLOTS
         ground = th.standing_ground()[0 if side == RU else 1]
         if side == RU and posture == Posture.CONCENTRATE:
             ahead = float(springboard.ahead_km(m)[sector])
@@ -100,8 +130,7 @@ class Movement:
             own = strip.cells[ground[strip.cells]]
         if own.size == 0:  # the sector holds none of this side's ground: its nearest
             own = np.flatnonzero(ground)
-        flat = th.nearest_cell(own, depth, s)
-        return None if flat is None else th.coord(flat)
+        return own, depth
 
     def send_reserves(self, side: int, sector: int, arrive_day: int,
                       posture: Posture = Posture.CONCENTRATE) -> None:
