@@ -65,7 +65,8 @@ class CeasefireModel(mesa.Model):
     #: the same ``step`` either way, so this changes no result
     #: (``tests/test_day_stretches.py``); it saves Mesa's scheduling of every day, a
     #: tenth of a long run. Batch runs (``model.api.simulate``) turn it on; the visual
-    #: run, which shows a day per step, keeps the daily schedule.
+    #: run, which shows a day per step, keeps the daily schedule. (Mesa's ``step()`` on
+    #: such a model runs a whole stretch: drive it with ``run_for``/``run_until``.)
     days_per_event: bool = False
 
     def __init__(self, params: Params | None = None, *, rng: SeedLike = 0,
