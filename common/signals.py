@@ -46,9 +46,12 @@ def _can_set() -> bool:
 
 
 @contextlib.contextmanager
-def handled() -> Iterator[None]:
+def handled(then_ignore: bool = False) -> Iterator[None]:
     """Route SIGINT, SIGTERM and SIGHUP (unless ignored) to :class:`Interrupted` for the
-    block, then put the previous handlers back."""
+    block, then put the previous handlers back; ``then_ignore`` (for a block the process
+    exits after) ignores them instead, so that a signal that comes once the command has
+    ended (a second Ctrl-C while it closes) does not cut the interpreter's exit short: the
+    command's status already says how it ended."""
     if not _can_set():
         yield
         return
@@ -61,7 +64,7 @@ def handled() -> Iterator[None]:
         yield
     finally:
         for signum, handler in previous.items():
-            signal.signal(signum, handler)
+            signal.signal(signum, signal.SIG_IGN if then_ignore else handler)
 
 
 @contextlib.contextmanager

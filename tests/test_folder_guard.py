@@ -228,3 +228,23 @@ def test_an_executor_that_cannot_start_moves_nothing_aside(tmp_path: Path) -> No
         run_experiment(exp, tmp_path, executor=unreachable, simulate=fake_model.simulate,
                        progress=False)
     assert snapshot(tmp_path) == before  # the old results were not moved aside
+
+
+def test_the_process_entry_ignores_signals_once_the_command_has_ended() -> None:
+    """``handled(then_ignore=True)`` (the command as a process): a signal after the block
+    (a second Ctrl-C while the process exits) is ignored, not Python's default, which
+    would kill the interpreter on its way out; in-process callers get theirs back."""
+    from dmzsim.common import signals
+
+    before, before_term = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    try:
+        with signals.handled():
+            assert signal.getsignal(signal.SIGINT) is not before
+        assert signal.getsignal(signal.SIGINT) is before
+        with signals.handled(then_ignore=True):
+            pass
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+        assert signal.getsignal(signal.SIGTERM) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, before)
+        signal.signal(signal.SIGTERM, before_term)

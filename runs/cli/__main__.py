@@ -1,7 +1,5 @@
 """``python -m dmzsim.runs.cli``: the ``dmzsim`` command."""
 
-import sys
+from dmzsim.runs.cli.dispatch import console
 
-from dmzsim.runs.cli.dispatch import main
-
-sys.exit(main())
+console()

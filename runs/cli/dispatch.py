@@ -89,18 +89,25 @@ def build_parser(command: str | None = None, module: ModuleType | None = None
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``dmzsim`` console script.
+def console() -> None:
+    """The ``dmzsim`` command as a process (the console script, ``python -m``): ``main``,
+    then exit with its status, with no handler left that a late signal could run."""
+    sys.exit(main(exiting=True))
+
+
+def main(argv: list[str] | None = None, *, exiting: bool = False) -> int:
+    """The ``dmzsim`` command: its exit status.
 
     SIGINT, SIGTERM and SIGHUP stop the command as Ctrl-C does (:mod:`dmzsim.common.signals`),
-    whatever the signal disposition it inherited; ``--debug`` (anywhere in the command)
-    shows the traceback of a user error too.
+    whatever the signal disposition it inherited; ``exiting`` (the process exits next)
+    ignores them once the command has ended. ``--debug`` (anywhere in the command) shows
+    the traceback of a user error too.
     """
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
     argv = [a for a in argv if a != "--debug"]
     command = next((a for a in argv if not a.startswith("-")), None)
-    with signals.handled():
+    with signals.handled(then_ignore=exiting):
         try:
             return _dispatch(command, argv, debug)
         except KeyboardInterrupt as err:
