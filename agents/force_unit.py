@@ -58,12 +58,9 @@ class ForceUnit(CellAgent):
         f.arrive_day[self.row] = arrive_day
         self.model.movement.ordered.add(self.row)
 
-    def take_position(self) -> None:
-        """Stand where the posture puts the unit: on its sector's front, or behind it."""
-        self.stand_at(self.model.movement.position_for(self.row))
-
     def stand_at(self, coord: tuple[int, int] | None) -> None:
-        """Stand on the cell at ``coord`` (None: stay where it is; its side has no ground)."""
+        """Stand on the cell at ``coord``, where its posture puts it (``Movement.place``);
+        None: stay where it is (its side has no ground)."""
         if coord is not None and (self.cell is None or self.cell.coordinate != coord):
             self.cell = self.model.grid[coord]
 

@@ -289,17 +289,10 @@ class Theatre:
         x, y = np.unravel_index(int(flat), self.control.shape)
         return int(x), int(y)
 
-    def nearest_cell(self, candidates: np.ndarray, depth: float, s: float) -> int | None:
-        """The candidate cell (flat) nearest a point given as (depth, s); None if none."""
-        if candidates.size == 0:
-            return None
-        d2 = (self.depth[candidates] - depth) ** 2 + (self.s_filled[candidates] - s) ** 2
-        return int(candidates[np.argmin(d2)])
-
     def nearest_cells(self, candidates: np.ndarray, depth: float, s: np.ndarray
                       ) -> list[int | None]:
-        """``nearest_cell`` for each point (depth, s[i]) at once: the same cell for each,
-        in the same arithmetic (each distance is computed as there)."""
+        """The candidate cell (flat) nearest each point (depth, s[i]): one row of squared
+        distances per point (None for each if there are no candidates)."""
         if candidates.size == 0:
             return [None] * s.size
         across = (self.depth[candidates] - depth) ** 2

@@ -73,7 +73,7 @@ class Movement:
 
         Units of one side, sector and posture look in the same ground at the same depth,
         so each such group's candidate cells are found once and only the nearest cell is
-        found per unit: the cells ``position_for`` gives one unit at a time."""
+        found per unit (None, and the unit stays where it is, if its side has no ground)."""
         m = self.m
         groups: dict[tuple[int, int, int], list[int]] = {}
         for row in rows:
@@ -98,13 +98,6 @@ class Movement:
         """Where along its sector's front (km) a unit stands: one of ``SLOTS`` places."""
         lo, hi = self.m.theatre.sectors.lo[sector], self.m.theatre.sectors.hi[sector]
         return lo + (hi - lo) * ((row % SLOTS) + 0.5) / SLOTS
-
-    def position_for(self, row: int) -> tuple[int, int] | None:
-        """The cell a unit's posture puts it on today (None if its side has no ground)."""
-        side, sector, posture = self._group(row)
-        own, depth = self._candidates(side, sector, Posture(posture))
-        flat = self.m.theatre.nearest_cell(own, depth, self._slot(sector, row))
-        return None if flat is None else self.m.theatre.coord(flat)
 
     def _candidates(self, side: int, sector: int, posture: Posture
                     ) -> tuple[np.ndarray, float]:
