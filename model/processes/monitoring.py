@@ -42,7 +42,6 @@ class Monitoring:
         self.detected_today = 0
         self._rate_of: tuple[object, object] = (None, None)  # front_km, params of _rate
         self._rate = np.zeros(0)
-        self._rate_even = False  # every sector's rate the same (fronts of equal length)
 
     def make_sectors(self) -> None:
         """One DMZSector per sector of today's partition; the counts of the old ones are
@@ -72,11 +71,7 @@ class Monitoring:
         n = len(self.sectors)
         f = m.forces
         draws = m.streams.monitoring.random(n)
-        rate = self._violation_rate()
-        if self._rate_even:  # the same numbers as the array's draws, a sixth of the time
-            counts = m.streams.violations.poisson(float(rate[0]), n)
-        else:
-            counts = m.streams.violations.poisson(rate)
+        counts = m.streams.violations.poisson(self._violation_rate())
         # a binomial of 0 trials draws nothing, so on the many quiet days it is not called
         seen_counts = (m.streams.monitoring.binomial(counts, self.coverage) if counts.any()
                        else counts)
@@ -114,7 +109,6 @@ class Monitoring:
         if self._rate_of[0] is not th.front_km or self._rate_of[1] is not p:
             self._rate = p.violation_rate_per_100km_day * th.front_km / 100.0
             self._rate_of = (th.front_km, p)
-            self._rate_even = bool(self._rate.size and (self._rate == self._rate[0]).all())
         return self._rate
 
     def totals(self) -> np.ndarray:
