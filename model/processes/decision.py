@@ -333,7 +333,7 @@ def _growth(m: CeasefireModel, side: int, days: np.ndarray) -> tuple[np.ndarray,
     boost = m.guarantor.arms_support() if side == UA else 0.0
     r_later = np.minimum(r_now + days * (1.0 + boost) / p.readiness_recovery_days, 1.0)
     cap = regen.cap(side)
-    have = float(total) + float(regen.depot[side])  # regen.total_personnel, summed once
+    have = regen.total_personnel(side)
     added = np.minimum(regen.daily_rate(side, expected=True) * days, max(cap - have, 0.0))
     added = np.maximum(added, -have)
     return r_later / max(r_now, 1e-9), added * r_later
