@@ -56,17 +56,15 @@ def sector_terrain(m: CeasefireModel) -> np.ndarray:
     """The terrain multiplier on each sector: the towns in Ukraine's defended zone there.
 
     Towns do not move, so it changes only with the zone (a new tuple whenever it is taken
-    again), the towns layer and the parameters: it is kept for them (held, so that they
-    are the very objects compared), which spares a day of fighting a pass over the zone."""
+    again), the towns layer and the parameters: it is kept for them
+    (``Fortification.terrain``), which spares a day of fighting a pass over the zone."""
     fo, th, p = m.fortification, m.theatre, m.p
-    made_of = (fo.zone, th.urban_flat, p)
-    kept = fo.sector_terrain_kept
-    if kept is None or any(a is not b for a, b in zip(kept[0], made_of, strict=True)):
+
+    def make() -> np.ndarray:
         cells, sectors, weights = fo.zone
         urban = th.sector_means(cells, sectors, th.urban_flat, weights)
-        kept = (made_of, kernels.terrain_multiplier(urban, p.urban_multiplier))
-        fo.sector_terrain_kept = kept
-    return kept[1]
+        return kernels.terrain_multiplier(urban, p.urban_multiplier)
+    return fo.terrain((fo.zone, th.urban_flat, p), make)
 
 
 def frontage_power(m: CeasefireModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

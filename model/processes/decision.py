@@ -46,7 +46,6 @@ if TYPE_CHECKING:
     from dmzsim.model.front import Windows
     from dmzsim.model.model import CeasefireModel
 
-TERRAIN_KEPT = 16  # terrain multipliers kept (zones x windows x frontages)
 CAMPAIGN_STEP_DAYS = 10  # the staff's forecast resolution; the fighting itself is daily
 TERMS = outputs.DECISION_TERMS
 #: The parameters the staff estimate reads (tests/test_processes.py holds this to the code).
@@ -355,16 +354,11 @@ def _terrain(m: CeasefireModel, windows: Windows) -> np.ndarray:
     taken again) and the windows (new when the theatre is cut again): it is kept for
     them, and for the parameters, between reviews."""
     p, zone, th = m.p, m.fortification.zone, m.theatre
-    kept = m.fortification.terrain_kept
-    key = (id(windows), id(zone), id(p), id(th.urban_flat))
-    if key not in kept:
+
+    def make() -> np.ndarray:
         cells, sectors, weights = zone
         urban = th.span_means(cells, th.urban_flat, windows.spans, weights,
                               fallback=_mean_over(windows.weights, th.sector_means(
                                   cells, sectors, th.urban_flat, weights)))
-        if len(kept) >= TERRAIN_KEPT:
-            kept.clear()
-        # what the key's ids are of is held with it, so that no other object takes them
-        kept[key] = ((windows, zone, p, th.urban_flat),
-                     kernels.terrain_multiplier(urban, p.urban_multiplier))
-    return kept[key][1]
+        return kernels.terrain_multiplier(urban, p.urban_multiplier)
+    return m.fortification.terrain((windows, zone, p, th.urban_flat), make)

@@ -8,6 +8,7 @@ side that crosses it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -15,6 +16,8 @@ from dmzsim.model.forces import UA
 
 if TYPE_CHECKING:
     from dmzsim.model.model import CeasefireModel
+
+TERRAIN_KEPT = 16  # terrain multipliers kept (zones x windows x frontages, and per sector)
 
 
 class Fortification:
@@ -40,11 +43,22 @@ class Fortification:
         self.zone_depth = np.zeros(0)
         self._dug_in = False  # every cell of the defended zone fully dug
         self._bare_zone: np.ndarray | None = None  # the zone cells whose works are all gone
-        # the staff estimate's terrain multiplier per window set on this zone (towns do
-        # not move): ``decision._terrain``
+        # terrain multipliers on this zone (towns do not move), per window set for the
+        # staff estimate (``decision._terrain``) and per sector (``balance.sector_terrain``)
         self.terrain_kept: dict[tuple[int, ...], tuple[object, np.ndarray]] = {}
-        # ... and the terrain multiplier per sector (``balance.sector_terrain``)
-        self.sector_terrain_kept: tuple[tuple[object, ...], np.ndarray] | None = None
+
+    def terrain(self, made_of: tuple[object, ...], make: Callable[[], np.ndarray]
+                ) -> np.ndarray:
+        """A terrain multiplier ``make`` builds from the objects ``made_of`` (the zone,
+        windows, towns layer, parameters: each a new object whenever it changes), kept
+        for them. They are held with it, so that no other object takes their ids."""
+        key = tuple(id(o) for o in made_of)
+        kept = self.terrain_kept.get(key)
+        if kept is None:
+            if len(self.terrain_kept) >= TERRAIN_KEPT:
+                self.terrain_kept.clear()
+            kept = self.terrain_kept[key] = (made_of, make())
+        return kept[1]
 
     def refresh(self) -> None:
         """Recompute which cells make up Ukraine's defended zone on each sector."""
