@@ -59,16 +59,18 @@ class RussiaCommand(Agent):
         return decision.expected_ratio(self.model, noise)
 
     def step(self) -> None:
-        """Draw today's estimate noise (every day, the same number of draws whatever the
-        phase or the partition, so the stream stays aligned across arms; one per window
-        of the front, ``decision.misreading``), then review:
-        at war, where to send reserves; in a ceasefire, whether to mass and resume."""
+        """On a review day, draw the review's misreading (the same number of draws
+        whatever the phase or the partition, one per window of the front,
+        ``decision.misreading``) and the slip of the next review, then review:
+        at war, where to send reserves; in a ceasefire, whether to mass and resume.
+        (The reference mode, ``CeasefireModel.waiting_times`` off, draws them every day.)"""
         m = self.model
-        noise = m.streams.decisions.normal(0.0, 1.0, NOISE_DRAWS + 1)
-        j = m.p.review_jitter_days
-        self.jitter = int(m.streams.reviews.integers(-j, j + 1)) if j else 0
+        if not m.waiting_times:
+            noise = self._draw()
         if not self._reviews_today():
             return
+        if m.waiting_times:
+            noise = self._draw()
         self.political_shock = float(noise[-1]) * m.p.political_noise
         self.draws = noise[:-1] * m.p.decision_noise
         noise = decision.misreading(self.draws, m.lines.windows.n)
@@ -76,6 +78,19 @@ class RussiaCommand(Agent):
             self._wartime_review(noise)
         else:
             self._ceasefire_review(noise)
+
+    def _draw(self) -> np.ndarray:
+        """A review's standard normal draws (misreading of each window, then of the cost
+        of ending the ceasefire) and the slip of the next review."""
+        m = self.model
+        noise = m.streams.decisions.normal(0.0, 1.0, NOISE_DRAWS + 1)
+        j = m.p.review_jitter_days
+        self.jitter = int(m.streams.reviews.integers(-j, j + 1)) if j else 0
+        return noise
+
+    def quiet_today(self) -> bool:
+        """Whether it neither reviews nor masses today (``step`` would do nothing)."""
+        return self.state == HOLD and not self.model.at_war and not self._reviews_today()
 
     def _reviews_today(self) -> bool:
         """Whether a review falls today: at war or holding, every ``review_interval_days``;

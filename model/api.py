@@ -31,6 +31,16 @@ class _SummaryOnlyModel(_SimulatedModel):
     daily_series = False
 
 
+def _model_class(series: bool, waiting_times: bool | None) -> type[CeasefireModel]:
+    """The model ``simulate`` runs; ``waiting_times`` (if not None) sets how it draws its
+    rare events (``CeasefireModel.waiting_times``)."""
+    base = _SimulatedModel if series else _SummaryOnlyModel
+    if waiting_times is None or waiting_times == base.waiting_times:
+        return base
+    return type(f"{base.__name__}WaitingTimes{waiting_times}", (base,),
+                {"waiting_times": waiting_times})
+
+
 @dataclass(frozen=True)
 class RunResult:
     """A finished run: its summary record and, if asked for, its per-day series."""
@@ -41,16 +51,20 @@ class RunResult:
 
 def simulate(params: Params | dict[str, Any] | None = None, seed: SeedLike = 0, *,
              series_every: int = 0, map_path: str | Path | None = None,
-             until_resumption: bool = False) -> RunResult:
+             until_resumption: bool = False,
+             waiting_times: bool | None = None) -> RunResult:
     """Run the model for ``params.horizon_days`` days.
 
     ``series_every`` = k > 0 keeps the per-day series every k days (day 0 included);
     0 keeps only the summary, which is what large sweeps want. ``until_resumption``
     stops on the day the war resumes (or is at war): for studies of whether and when it
-    resumes only, since every other output is then as of that day.
+    resumes only, since every other output is then as of that day. ``waiting_times``
+    draws the rare events as waiting times (True) or every day (False); None keeps the
+    model's default (``CeasefireModel.waiting_times``). The two give other runs of the
+    same laws.
     """
     p = params if isinstance(params, Params) else Params.build(params or {})
-    model_cls = _SimulatedModel if series_every > 0 else _SummaryOnlyModel
+    model_cls = _model_class(series_every > 0, waiting_times)
     model = model_cls(p, rng=seed, map_path=map_path)
     if until_resumption:
         while model.running and not model.at_war:

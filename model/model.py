@@ -68,6 +68,14 @@ class CeasefireModel(mesa.Model):
     #: run, which shows a day per step, keeps the daily schedule. (Mesa's ``step()`` on
     #: such a model runs a whole stretch: drive it with ``run_for``/``run_until``.)
     days_per_event: bool = False
+    #: Draw the rare events as waiting times (True) rather than every day (False, the
+    #: reference mode and, for now, the default). With waiting times the next shock of
+    #: each kind, the next small violation and a review's misreading are drawn when they
+    #: are due, from the same laws as the daily draws, so a day on which nothing can happen
+    #: draws nothing and runs only the slow quantities (``_quiet_today``). The two modes
+    #: give other runs of the same distributions: ``benchmarks/draws_equivalence.py``
+    #: (1,000 runs an arm) and ``tests/test_draws_equivalence.py``.
+    waiting_times: bool = False
 
     def __init__(self, params: Params | None = None, *, rng: SeedLike = 0,
                  map_path: str | Path | None = None, **overrides: Any) -> None:
@@ -105,6 +113,10 @@ class CeasefireModel(mesa.Model):
             self.regeneration, self.movement, self.fortification, self.monitoring,
             self.shocks, self.russia, self.ukraine, self.combat, self.guarantor,
             self.recording)
+        #: A quiet day's processes (``_quiet_today``): regeneration may form a unit, which
+        #: movement then places; the monitors' clock runs on (``pass_quiet_day``).
+        self.quiet_processes: tuple[Process, ...] = (
+            self.regeneration, self.movement, self.fortification, self.recording)
         mark_resumption(self)
         if self.timeline.war_from_start:
             self.record.day_resumed = 0.0
@@ -243,8 +255,23 @@ class CeasefireModel(mesa.Model):
         self.day += 1
         if self.day >= self.p.horizon_days:
             self.running = False  # this is the last day: it is recorded whatever happens
+        if self._quiet_today():
+            for process in self.quiet_processes:
+                process.step()
+            self.monitoring.pass_quiet_day()
+            return
         for process in self.processes:
             process.step()
+
+    def _quiet_today(self) -> bool:
+        """Whether today only the slow quantities move: a ceasefire day with no shock, no
+        review, no build-up and no violation due (the waiting times say so), and no
+        unit on its way. Then the processes that would do nothing are not called
+        (``quiet_processes``): the same day, to the bit, as with all of them."""
+        return (self.waiting_times and self.in_ceasefire
+                and self.day < self.shocks.first_next
+                and not self.movement.ordered and not self.movement.moved_fronts
+                and self.russia.quiet_today() and self.monitoring.quiet_today())
 
     # --- phase changes (events) ---------------------------------------------------------
     def start_withdrawal(self) -> None:

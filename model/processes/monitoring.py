@@ -1,7 +1,13 @@
 """Step 5: monitoring. Sectors look for a build-up in their sector and for small breaches.
 
-All sectors draw every day whether or not anything is there, so the random streams stay
-aligned between arms (common random numbers).
+Small violations arrive along the whole front as one Poisson process, at each sector's
+rate for its length of front: the monitors keep the intensity left until the next one (a
+unit exponential from the ``violations`` stream), each day uses up the day's total rate,
+and each violation that falls in a day is placed on a sector in proportion to its rate
+and seen with the coverage. That is the law of a Poisson count per sector a day, thinned
+by the coverage, without a draw on the many days with none (``CeasefireModel``'s quiet
+days). A build-up is looked for, one draw per sector, only on the days one is there. The
+model's reference mode (``CeasefireModel.waiting_times`` off) draws every sector every day.
 """
 
 from __future__ import annotations
@@ -42,6 +48,11 @@ class Monitoring:
         self.detected_today = 0
         self._rate_of: tuple[object, object] = (None, None)  # front_km, params of _rate
         self._rate = np.zeros(0)
+        self._rate_total = 0.0  # violations expected a day along the whole front
+        self._rate_edges = np.zeros(0)  # the rates' running sum, to place a violation
+        # intensity left until the next violation (clock mode)
+        self.until_next = 0.0 if not m.waiting_times else float(
+            m.streams.violations.standard_exponential())
 
     def make_sectors(self) -> None:
         """One DMZSector per sector of today's partition; the counts of the old ones are
@@ -64,20 +75,37 @@ class Monitoring:
         """Today's watch; ``detected_today`` counts the violations seen."""
         self.detected_today = self._observe()
 
+    def quiet_today(self) -> bool:
+        """Whether today's watch can find nothing: no build-up anywhere and no violation
+        due today (``pass_quiet_day`` then stands for ``step``)."""
+        self._violation_rate()
+        return (self.until_next >= self._rate_total
+                and not (self.m.forces.view("posture") == Posture.CONCENTRATE).any())
+
+    def pass_quiet_day(self) -> None:
+        """A day on which ``quiet_today`` holds: the day's rate is used up, nothing seen."""
+        self.until_next -= self._rate_total
+        self.detected_today = 0
+
     def _observe(self) -> int:
         m = self.m
         if not m.in_ceasefire:
             return 0
         n = len(self.sectors)
         f = m.forces
-        draws = m.streams.monitoring.random(n)
-        counts = m.streams.violations.poisson(self._violation_rate())
-        # a binomial of 0 trials draws nothing, so on the many quiet days it is not called
-        seen_counts = (m.streams.monitoring.binomial(counts, self.coverage) if counts.any()
-                       else counts)
+        if not m.waiting_times:
+            draws = m.streams.monitoring.random(n)
+            counts = m.streams.violations.poisson(self._violation_rate())
+            # a binomial of 0 trials draws nothing: on the many quiet days it is not called
+            seen_counts = (m.streams.monitoring.binomial(counts, self.coverage)
+                           if counts.any() else counts)
+        else:
+            counts, seen_counts = self._violations_today()
         if not (f.view("posture") == Posture.CONCENTRATE).any():  # no build-up (most days)
             self._count_violations(counts, seen_counts)
             return int(seen_counts.sum())
+        if m.waiting_times:
+            draws = m.streams.monitoring.random(n)
         massing = f.mask(RU, Posture.CONCENTRATE)
         buildup = np.zeros(n, dtype=bool)
         sector = f.view("sector")
@@ -102,12 +130,34 @@ class Monitoring:
             sector.violations += c
             sector.violations_detected += s
 
+    def _violations_today(self) -> tuple[np.ndarray, np.ndarray]:
+        """Today's violations on each sector and those seen, from the clock: every
+        violation due within today's total rate, each placed on a sector in proportion to
+        its rate and seen with the coverage; then the clock runs on to the next one."""
+        rate = self._violation_rate()
+        counts = np.zeros(rate.size, dtype=np.int64)
+        seen = np.zeros(rate.size, dtype=np.int64)
+        left = self._rate_total
+        stream = self.m.streams.violations
+        while self.until_next < left:
+            left -= self.until_next
+            where, look = stream.random(2)
+            k = min(int(np.searchsorted(self._rate_edges, where * self._rate_total,
+                                        side="right")), rate.size - 1)
+            counts[k] += 1
+            seen[k] += look < self.coverage
+            self.until_next = float(stream.standard_exponential())
+        self.until_next -= left
+        return counts, seen
+
     def _violation_rate(self) -> np.ndarray:
         """Each sector's expected small violations a day, kept until the front is cut
         again (``front_km`` is a new array then)."""
         th, p = self.m.theatre, self.m.p
         if self._rate_of[0] is not th.front_km or self._rate_of[1] is not p:
             self._rate = p.violation_rate_per_100km_day * th.front_km / 100.0
+            self._rate_edges = np.cumsum(self._rate)
+            self._rate_total = float(self._rate_edges[-1]) if self._rate.size else 0.0
             self._rate_of = (th.front_km, p)
         return self._rate
 

@@ -15,8 +15,14 @@ Three kinds of event the model's own processes cannot produce arrive at rates pe
   ceasefire for as long as a build-up takes (``concentration_days``).
 
 Each shock brings Russia's next review forward to the day: the staff looks again when
-something has changed. Every day draws the same number of numbers from the ``shocks``
-stream, whatever the phase or the arm, so common random numbers still pair the arms.
+something has changed.
+
+Each kind keeps the day of its next shock, drawn as a waiting time (geometric, with the
+day's chance of a Poisson arrival: the same law as a draw every day) from the ``shocks``
+stream, and its size is drawn when it comes. The clock runs whatever the phase or the arm
+(a shock at war is drawn and dropped), so common random numbers still pair the arms, and
+the days between shocks need no draw at all (``CeasefireModel``'s quiet days). The
+model's reference mode (``CeasefireModel.waiting_times`` off) draws every day instead.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from dmzsim.model.agreement import NEVER
 
 if TYPE_CHECKING:
     from dmzsim.model.model import CeasefireModel
@@ -58,23 +65,51 @@ class Shocks:
         self.count = dict.fromkeys(KINDS, 0)
         self._chance = np.zeros(len(KINDS))  # each kind's chance a day ...
         self._chance_for: object = None  # ... under these parameters
+        self.next_day = np.full(len(KINDS), NEVER)  # each kind's next shock (clock mode)
+        self.first_next = NEVER  # the soonest of them
+        if m.waiting_times:
+            self._wait(np.ones(len(KINDS), dtype=bool))
 
-    def step(self) -> None:
-        """Draw today's events (always the same count of draws); in a ceasefire, apply
-        those that happen and bring Russia's review forward."""
-        m, p = self.m, self.m.p
-        u = m.streams.shocks.random(len(KINDS))
-        z = m.streams.shocks.standard_normal(len(KINDS))
-        if not m.in_ceasefire:
-            return
-        if self._chance_for is not p:  # a Poisson day's chance of each, per parameters
+    def chance(self) -> np.ndarray:
+        """Each kind's chance of arriving on a given day (a Poisson day at its rate a
+        year), kept for the parameters it was computed from."""
+        p = self.m.p
+        if self._chance_for is not p:
             rates = (p.political_shock_per_year, p.guarantor_shock_per_year,
                      p.zone_incident_per_year)
             self._chance = -np.expm1(-np.array(rates) / 365.25)
             self._chance_for = p
-        happened = u < self._chance
-        if not happened.any():
-            return
+        return self._chance
+
+    def _wait(self, kinds: np.ndarray) -> None:
+        """Draw the next day of each of ``kinds`` from today (never, at a rate of 0)."""
+        chance = self.chance()
+        wait = self.m.streams.shocks.geometric(np.where(chance > 0, chance, 1.0))
+        later = np.where(chance > 0, self.m.day + wait, np.iinfo(np.int64).max)
+        self.next_day = np.where(kinds, later, self.next_day)
+        self.first_next = int(self.next_day.min())
+
+    def step(self) -> None:
+        """Today's shocks: in a ceasefire, apply those that happen and bring Russia's
+        review forward."""
+        m = self.m
+        if not m.waiting_times:
+            u = m.streams.shocks.random(len(KINDS))
+            z = m.streams.shocks.standard_normal(len(KINDS))
+            happened = u < self.chance()
+        else:
+            if m.day < self.first_next:
+                return
+            happened = self.next_day == m.day
+            z = np.zeros(len(KINDS))
+            z[happened] = m.streams.shocks.standard_normal(int(happened.sum()))
+            self._wait(happened)
+        if m.in_ceasefire and happened.any():
+            self._apply(happened, z)
+
+    def _apply(self, happened: np.ndarray, z: np.ndarray) -> None:
+        """The shocks that happened today (``z``: each one's standard normal size)."""
+        m, p = self.m, self.m.p
         if happened[0]:
             self.political_shift += p.political_shock_sd * float(z[0])
             self.force_shift -= p.political_shock_force_sd * float(z[0])
