@@ -188,6 +188,7 @@ def markdown(table: pd.DataFrame, meta: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from dmzsim.model import api  # noqa: F401  (loaded before the workers start)
     from dmzsim.model.processes.recording import SUMMARY_FIELDS
 
     from benchmarks.run_benchmarks import machine
