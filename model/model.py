@@ -69,13 +69,13 @@ class CeasefireModel(mesa.Model):
     #: such a model runs a whole stretch: drive it with ``run_for``/``run_until``.)
     days_per_event: bool = False
     #: Draw the rare events as waiting times (True) rather than every day (False, the
-    #: reference mode and, for now, the default). With waiting times the next shock of
-    #: each kind, the next small violation and a review's misreading are drawn when they
-    #: are due, from the same laws as the daily draws, so a day on which nothing can happen
-    #: draws nothing and runs only the slow quantities (``_quiet_today``). The two modes
-    #: give other runs of the same distributions: ``benchmarks/draws_equivalence.py``
-    #: (1,000 runs an arm) and ``tests/test_draws_equivalence.py``.
-    waiting_times: bool = False
+    #: reference mode). With waiting times the next shock of each kind, the next small
+    #: violation and a review's misreading are drawn when they are due, from the same laws
+    #: as the daily draws, so a day on which nothing can happen draws nothing and runs
+    #: only the slow quantities (``_quiet_today``). The two modes give other runs of the
+    #: same distributions: ``benchmarks/draws_equivalence.py`` (1,000 runs an arm) and
+    #: ``tests/test_draws_equivalence.py``.
+    waiting_times: bool = True
 
     def __init__(self, params: Params | None = None, *, rng: SeedLike = 0,
                  map_path: str | Path | None = None, **overrides: Any) -> None:

@@ -18,7 +18,6 @@ from benchmarks import draws_equivalence
 
 
 class Waiting(CeasefireModel):
-    waiting_times = True
     daily_series = False
 
 
@@ -69,11 +68,14 @@ def test_most_ceasefire_days_are_quiet_and_draw_nothing() -> None:
     assert quiet > 0.7 * 730, quiet
 
 
-def test_the_daily_mode_is_the_default_and_quiet_days_need_waiting_times() -> None:
+def test_waiting_times_are_the_default_and_quiet_days_need_them() -> None:
+    assert CeasefireModel(rng=3, horizon_days=60).waiting_times
     m = CeasefireModel(rng=3, horizon_days=60)
-    assert not m.waiting_times
+    m.waiting_times = False  # the reference mode, from here on
     m.day += 1
     assert not m._quiet_today()
+    assert not api._model_class(False, False).waiting_times
+    assert api._model_class(False, None) is api._SummaryOnlyModel
 
 
 def test_violations_come_at_their_rate_with_waiting_times() -> None:

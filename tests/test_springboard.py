@@ -154,7 +154,7 @@ def test_the_offensive_starts_from_where_the_massing_stood():
 ATTACKING = {"sequencing": "territory_first", "ru_theatre_share": 0.4,
              "beyond_aims_value": 1.0, "resumption_cost_km2": 0.0,
              "ceasefire_dividend_km2_per_year": 0.0, "horizon_days": 240}
-SEEDS = range(6)
+SEEDS = range(10)
 
 
 @pytest.mark.parametrize("shape", ["unilateral", "mirrored"])
