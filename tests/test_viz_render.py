@@ -375,8 +375,9 @@ def test_ceded_towns_are_not_fallen_and_have_their_own_glyph():
 
 
 def test_zone_colour_follows_its_state_and_the_line_and_arrow_are_drawn():
-    m = small_model(sequencing="territory_first", dmz_shape="mirrored", horizon_days=400,
-                    ua_initial_personnel=60_000.0)  # resumes on day 49
+    m = CeasefireModel(rng=11, map_path=SMALL_MAP, sequencing="territory_first",
+                       dmz_shape="mirrored", horizon_days=400,
+                       ua_initial_personnel=60_000.0)  # resumes on day 34
     renderer = MapRenderer(m)
     while m.phase != "dmz":
         m.step()
