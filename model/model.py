@@ -268,10 +268,9 @@ class CeasefireModel(mesa.Model):
         review, no build-up and no violation due (the waiting times say so), and no
         unit on its way. Then the processes that would do nothing are not called
         (``quiet_processes``): the same day, to the bit, as with all of them."""
-        return (self.waiting_times and self.in_ceasefire
-                and self.day < self.shocks.first_next
-                and not self.movement.ordered and not self.movement.moved_fronts
-                and self.russia.quiet_today() and self.monitoring.quiet_today())
+        return (self.waiting_times and self.in_ceasefire and self.shocks.quiet_today()
+                and self.movement.quiet_today() and self.russia.quiet_today()
+                and self.monitoring.quiet_today())
 
     # --- phase changes (events) ---------------------------------------------------------
     def start_withdrawal(self) -> None:

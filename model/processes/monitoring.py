@@ -78,9 +78,11 @@ class Monitoring:
     def quiet_today(self) -> bool:
         """Whether today's watch can find nothing: no build-up anywhere and no violation
         due today (``pass_quiet_day`` then stands for ``step``)."""
-        self._violation_rate()
-        return (self.until_next >= self._rate_total
-                and not (self.m.forces.view("posture") == Posture.CONCENTRATE).any())
+        return self.until_next >= self._total_rate() and not self._buildup()
+
+    def _buildup(self) -> bool:
+        """Whether any Russian unit is massing (a build-up to look for)."""
+        return bool((self.m.forces.view("posture") == Posture.CONCENTRATE).any())
 
     def pass_quiet_day(self) -> None:
         """A day on which ``quiet_today`` holds: the day's rate is used up, nothing seen."""
@@ -101,7 +103,7 @@ class Monitoring:
                            if counts.any() else counts)
         else:
             counts, seen_counts = self._violations_today()
-        if not (f.view("posture") == Posture.CONCENTRATE).any():  # no build-up (most days)
+        if not self._buildup():  # most days
             self._count_violations(counts, seen_counts)
             return int(seen_counts.sum())
         if m.waiting_times:
@@ -137,7 +139,7 @@ class Monitoring:
         rate = self._violation_rate()
         counts = np.zeros(rate.size, dtype=np.int64)
         seen = np.zeros(rate.size, dtype=np.int64)
-        left = self._rate_total
+        left = self._total_rate()
         stream = self.m.streams.violations
         while self.until_next < left:
             left -= self.until_next
@@ -160,6 +162,11 @@ class Monitoring:
             self._rate_total = float(self._rate_edges[-1]) if self._rate.size else 0.0
             self._rate_of = (th.front_km, p)
         return self._rate
+
+    def _total_rate(self) -> float:
+        """Violations expected a day along the whole front (kept with the rates)."""
+        self._violation_rate()
+        return self._rate_total
 
     def totals(self) -> np.ndarray:
         """Detections, violations and violations detected, over every sector ever."""

@@ -60,6 +60,11 @@ class Movement:
         self.ordered = {r for r in self.ordered if f.arrive_day[r] > m.day and r in m.units}
         self.moved_fronts = set()
 
+    def quiet_today(self) -> bool:
+        """Whether no unit is on its way or ordered and no front moved: ``step`` would
+        place nobody (unless regeneration forms a unit today)."""
+        return not self.ordered and not self.moved_fronts
+
     def place_all(self) -> None:
         """Place every unit (at start, and after the theatre is cut along a new line)."""
         m = self.m

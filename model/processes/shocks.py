@@ -30,12 +30,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from dmzsim.model.agreement import NEVER
 
 if TYPE_CHECKING:
     from dmzsim.model.model import CeasefireModel
 
 KINDS = ("political", "guarantor", "incident")
+NO_SHOCK = np.iinfo(np.int64).max  # the next day of a kind that never comes (rate 0)
 
 
 class Shocks:
@@ -65,8 +65,8 @@ class Shocks:
         self.count = dict.fromkeys(KINDS, 0)
         self._chance = np.zeros(len(KINDS))  # each kind's chance a day ...
         self._chance_for: object = None  # ... under these parameters
-        self.next_day = np.full(len(KINDS), NEVER)  # each kind's next shock (clock mode)
-        self.first_next = NEVER  # the soonest of them
+        self.next_day = np.full(len(KINDS), NO_SHOCK)  # each kind's next shock (clock mode)
+        self._first = NO_SHOCK  # the soonest of them
         if m.waiting_times:
             self._wait(np.ones(len(KINDS), dtype=bool))
 
@@ -85,9 +85,13 @@ class Shocks:
         """Draw the next day of each of ``kinds`` from today (never, at a rate of 0)."""
         chance = self.chance()
         wait = self.m.streams.shocks.geometric(np.where(chance > 0, chance, 1.0))
-        later = np.where(chance > 0, self.m.day + wait, np.iinfo(np.int64).max)
+        later = np.where(chance > 0, self.m.day + wait, NO_SHOCK)
         self.next_day = np.where(kinds, later, self.next_day)
-        self.first_next = int(self.next_day.min())
+        self._first = int(self.next_day.min())
+
+    def quiet_today(self) -> bool:
+        """Whether no shock comes today (waiting times only)."""
+        return self.m.day < self._first
 
     def step(self) -> None:
         """Today's shocks: in a ceasefire, apply those that happen and bring Russia's
@@ -98,7 +102,7 @@ class Shocks:
             z = m.streams.shocks.standard_normal(len(KINDS))
             happened = u < self.chance()
         else:
-            if m.day < self.first_next:
+            if self.quiet_today():
                 return
             happened = self.next_day == m.day
             z = np.zeros(len(KINDS))
