@@ -27,7 +27,7 @@ from dmzsim.model.params import Params
 class SummaryOnlyModel(CeasefireModel):
     """The model as a summary-only sweep runs it (the series kept on the last day only)."""
 
-    daily_series = False
+    series_every = 0
 
 
 def _best(fn: Callable[[], Any], repeats: int) -> tuple[float, float]:

@@ -28,17 +28,30 @@ class _SummaryOnlyModel(_SimulatedModel):
     """... and when only the summary is kept, the per-day series is recorded on the last
     day only, which saves a DataCollector pass a day and changes no result."""
 
-    daily_series = False
+    series_every = 0
 
 
-def _model_class(series: bool, waiting_times: bool | None) -> type[CeasefireModel]:
-    """The model ``simulate`` runs; ``waiting_times`` (if not None) sets how it draws its
-    rare events (``CeasefireModel.waiting_times``)."""
-    base = _SimulatedModel if series else _SummaryOnlyModel
-    if waiting_times is None or waiting_times == base.waiting_times:
+_VARIANTS: dict[tuple[type[CeasefireModel], int, bool | None], type[CeasefireModel]] = {}
+
+
+def _model_class(series_every: int, waiting_times: bool | None) -> type[CeasefireModel]:
+    """The model ``simulate`` runs: it records the series on the days it keeps
+    (``CeasefireModel.series_every``; none but the last without a series), and
+    ``waiting_times`` (if not None) sets how it draws its rare events
+    (``CeasefireModel.waiting_times``)."""
+    base = _SimulatedModel if series_every > 0 else _SummaryOnlyModel
+    attrs: dict[str, Any] = {}
+    if series_every > 1:
+        attrs["series_every"] = series_every
+    if waiting_times is not None and waiting_times != base.waiting_times:
+        attrs["waiting_times"] = waiting_times
+    if not attrs:
         return base
-    return type(f"{base.__name__}WaitingTimes{waiting_times}", (base,),
-                {"waiting_times": waiting_times})
+    key = (base, series_every, waiting_times)
+    if key not in _VARIANTS:
+        name = base.__name__ + "".join(f"_{k}_{v}" for k, v in attrs.items())
+        _VARIANTS[key] = type(name, (base,), attrs)
+    return _VARIANTS[key]
 
 
 @dataclass(frozen=True)
@@ -64,7 +77,7 @@ def simulate(params: Params | dict[str, Any] | None = None, seed: SeedLike = 0, 
     same laws.
     """
     p = params if isinstance(params, Params) else Params.build(params or {})
-    model_cls = _model_class(series_every > 0, waiting_times)
+    model_cls = _model_class(series_every, waiting_times)
     model = model_cls(p, rng=seed, map_path=map_path)
     if until_resumption:
         while model.running and not model.at_war:
@@ -73,8 +86,9 @@ def simulate(params: Params | dict[str, Any] | None = None, seed: SeedLike = 0, 
         model.run_for(p.horizon_days)
     series = None
     if series_every > 0:
-        df = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
-        series = df.iloc[::series_every].reset_index(drop=True)
+        df = model.datacollector.get_model_vars_dataframe()
+        # the days kept; the last day, always recorded, is kept only if one of them
+        series = df[df["day"] % series_every == 0].reset_index(drop=True)
     result = RunResult(summary=summary(model), series=series)
     model.grid.recycle()  # the model is not seen again: the next run reuses its grid
     return result

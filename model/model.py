@@ -53,10 +53,12 @@ class CeasefireModel(mesa.Model):
     model (and with ``mesa.batch_run``); ``params=`` takes a whole ``Params`` object.
     """
 
-    #: Record the per-day series every day (True), or on the last day only (False).
-    #: Nothing in a run reads the series, so this changes no result; summary-only runs
-    #: of a sweep (``model.api.simulate`` with ``series_every=0``) turn it off.
-    daily_series: bool = True
+    #: Record the series on every k-th day (day 0 included) and on the last day; 1 records
+    #: every day, 0 the last day only. Nothing in a run reads the series, so this changes
+    #: no result; ``model.api.simulate`` records only the days it keeps (its
+    #: ``series_every``, 0 for summary-only sweeps), which spares a long run most of the
+    #: recording.
+    series_every: int = 1
     #: Take the grid from those that finished runs gave back (``TheatreGrid.take``) rather
     #: than build one: for models that are dropped after the run, as in ``simulate``.
     grid_from_spares: bool = False
@@ -121,7 +123,7 @@ class CeasefireModel(mesa.Model):
         if self.timeline.war_from_start:
             self.record.day_resumed = 0.0
         self.movement.place_all()
-        if self.daily_series:
+        if self.series_every > 0:
             self.recording.collect()
 
     # --- construction ---------------------------------------------------------------------

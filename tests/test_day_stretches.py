@@ -64,6 +64,20 @@ def test_stretches_keep_the_daily_series_to_the_bit():
         pd.testing.assert_frame_equal(a, b, check_exact=True)
 
 
+@pytest.mark.parametrize(("every", "until"), [(7, False), (10, True), (3, False)])
+def test_a_thinned_series_is_the_daily_series_thinned(every, until):
+    """``simulate`` records only the days it keeps; they are the daily series' rows to
+    the bit, and the summary is the same."""
+    params = Params.build({"sequencing": "frozen_line", "horizon_days": 900})
+    for seed in (1, 15):
+        daily = api.simulate(params, seed, series_every=1, until_resumption=until)
+        thin = api.simulate(params, seed, series_every=every, until_resumption=until)
+        assert not _same(daily.summary, thin.summary)
+        want = daily.series.iloc[::every].reset_index(drop=True)
+        pd.testing.assert_frame_equal(thin.series, want, check_exact=True)
+        assert thin.series["day"].iloc[-1] > (800 if not until else 0)
+
+
 class Watched(api._SummaryOnlyModel):
     """Notes the day each stretch starts from and the last day run before each event."""
 

@@ -18,7 +18,7 @@ from benchmarks import draws_equivalence
 
 
 class Waiting(CeasefireModel):
-    daily_series = False
+    series_every = 0
 
 
 class WaitingNeverQuiet(Waiting):
@@ -74,8 +74,8 @@ def test_waiting_times_are_the_default_and_quiet_days_need_them() -> None:
     m.waiting_times = False  # the reference mode, from here on
     m.day += 1
     assert not m._quiet_today()
-    assert not api._model_class(False, False).waiting_times
-    assert api._model_class(False, None) is api._SummaryOnlyModel
+    assert not api._model_class(0, False).waiting_times
+    assert api._model_class(0, None) is api._SummaryOnlyModel
 
 
 def test_violations_come_at_their_rate_with_waiting_times() -> None:

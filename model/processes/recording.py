@@ -186,9 +186,11 @@ class Recording:
             name: _reporter(self.today, name) for name in outputs.names("day")})
 
     def step(self) -> None:
-        """Record today's row if the series is kept daily, or if this is the last day."""
+        """Record today's row on the series' days (``CeasefireModel.series_every``) and on
+        the last day."""
         m = self.m
-        if m.daily_series or not m.running:
+        every = m.series_every
+        if (every > 0 and m.day % every == 0) or not m.running:
             self.collect()
 
     def collect(self) -> None:
