@@ -83,8 +83,9 @@ def fight(m: CeasefireModel) -> None:
 
     # each sector's line units standing on the main effort's frontage (none without one)
     atk = f.power(atk_mask)
+    atk_w = effort.window >= 0 and atk > 0
     ru_w, ua_w = np.zeros(n), np.zeros(n)
-    if effort.window >= 0 and atk > 0:
+    if atk_w:
         lo, hi = lines.windows_at(effort.frontage_km).spans  # the front it strikes
         span = (lo[[effort.window]], hi[[effort.window]])
         ru_w = lines.standing_on(ru_line_mask, span)[:, 0]
@@ -96,11 +97,19 @@ def fight(m: CeasefireModel) -> None:
     ratio = np.divide(ru_hold, eff, out=np.full(n, np.inf), where=eff > 0)
     assault = contact & (ru_hold > 0) & (ratio >= kernels.QJM_RATIOS[0])
     c.assault = assault
-    breaks, pulse = kernels.pulse_step(ratio, c.pulse, p.breakthrough_ratio,
+    breach = _Breach(m, atk, ru_w, ua_w + facing, mult, fort) if atk_w else None
+    # the sectors' fronts and the breach through one call of each kernel (element by
+    # element, so each front's numbers are those of a call of its own)
+    ratios, forts, pulses, attacking = ratio, fort, c.pulse, assault
+    if breach is not None:
+        ratios, forts = np.append(ratio, breach.ratio), np.append(fort, breach.fort)
+        pulses, attacking = np.append(c.pulse, effort.breach_pulse), np.append(assault, True)
+    breaks, pulse = kernels.pulse_step(ratios, pulses, p.breakthrough_ratio,
                                        p.breakthrough_pulse_days, p.consolidation_days)
-    c.pulse = np.where(assault, pulse, np.minimum(c.pulse + 1, 0))
-    step = kernels.advance_km(ratio, fort, p.era_advance_multiplier, breaks & assault,
-                              p.breakthrough_speed_km_per_day) * assault
+    advance = kernels.advance_km(ratios, forts, p.era_advance_multiplier,
+                                 breaks & attacking, p.breakthrough_speed_km_per_day)
+    c.pulse = np.where(assault, pulse[:n], np.minimum(c.pulse + 1, 0))
+    step = advance[:n] * assault
     for k in (step > 0).nonzero()[0]:
         _advance(m, int(k), lines.ru_depth[k] + step[k])
     intensity = np.where(assault, 1.0, p.quiet_sector_intensity) * contact
@@ -108,8 +117,8 @@ def fight(m: CeasefireModel) -> None:
     ru_loss, ua_loss = kernels.lanchester_losses(ru_hold, eff, np.ones(n), exposure,
                                                  p.attrition_rate_per_day, intensity)
     atk_loss = 0.0
-    if effort.window >= 0 and atk > 0:
-        b_ru, b_ua = _breach(m, atk, ru_w, ua_w + facing, mult, fort, exposure)
+    if breach is not None:
+        b_ru, b_ua = breach.fight(int(pulse[n]), float(advance[n]), exposure)
         ru_loss += b_ru[0]
         atk_loss = b_ru[1]
         ua_loss += b_ua
@@ -119,39 +128,43 @@ def fight(m: CeasefireModel) -> None:
         _apply_losses(m, RU, atk_mask, _on_main(m, atk_loss))
 
 
-def _breach(m: CeasefireModel, atk: float, ru_w: np.ndarray, ua_w: np.ndarray,
-            mult: np.ndarray, fort: np.ndarray, exposure: np.ndarray
-            ) -> tuple[tuple[np.ndarray, float], np.ndarray]:
-    """The main effort's battle on its frontage. Returns the attacker's losses (line units
-    per sector, attack group) and the defender's per sector."""
-    p, effort = m.p, m.effort
-    k = effort.sector
-    defence = float((ua_w * mult).sum())
-    attack = atk + float(ru_w.sum())
-    ratio = attack / defence if defence > 0 else np.inf
-    share = ua_w / max(float(ua_w.sum()), 1e-9)
-    b_fort = float((share * fort).sum()) if ua_w.sum() > 0 else float(fort[k])
-    gap = m.lines.ua_depth[k] - effort.breach_depth
-    if gap > 1.5 * m.theatre.cell_km:  # still crossing the zone
-        _push_breach(m, effort.breach_depth + float(m.fortification.crossing_speed()[k]))
-        return (np.zeros_like(ru_w), 0.0), np.zeros_like(ua_w)
-    if ratio >= kernels.QJM_RATIOS[0]:
-        breaks, pulse = kernels.pulse_step(np.array([ratio]), np.array([effort.breach_pulse]),
-                                           p.breakthrough_ratio, p.breakthrough_pulse_days,
-                                           p.consolidation_days)
-        effort.breach_pulse = int(pulse[0])
-        step = float(kernels.advance_km(np.array(ratio), np.array(b_fort),
-                                        p.era_advance_multiplier, breaks[0],
-                                        p.breakthrough_speed_km_per_day))
-        _push_breach(m, effort.breach_depth + step)
-    else:
-        effort.breach_pulse = min(effort.breach_pulse + 1, 0)
-    att_loss, def_loss = kernels.lanchester_losses(
-        np.array(attack), np.array(defence), np.ones(1), np.array((share * exposure).sum()),
-        p.attrition_rate_per_day, np.ones(1))
-    a_loss, d_loss = float(att_loss[0]), float(def_loss[0])
-    line_share = ru_w / attack if attack > 0 else np.zeros_like(ru_w)
-    return (a_loss * line_share, a_loss * atk / attack if attack > 0 else 0.0), d_loss * share
+class _Breach:
+    """The main effort's battle on its frontage today: its odds and the fortification it
+    meets (known before the day's advances), then the fight (``fight``)."""
+
+    def __init__(self, m: CeasefireModel, atk: float, ru_w: np.ndarray, ua_w: np.ndarray,
+                 mult: np.ndarray, fort: np.ndarray) -> None:
+        self.m, self.atk, self.ru_w, self.ua_w = m, atk, ru_w, ua_w
+        k = m.effort.sector
+        self.defence = float((ua_w * mult).sum())
+        self.attack = atk + float(ru_w.sum())
+        self.ratio = self.attack / self.defence if self.defence > 0 else np.inf
+        self.share = ua_w / max(float(ua_w.sum()), 1e-9)
+        self.fort = float((self.share * fort).sum()) if ua_w.sum() > 0 else float(fort[k])
+
+    def fight(self, pulse: int, advance: float, exposure: np.ndarray
+              ) -> tuple[tuple[np.ndarray, float], np.ndarray]:
+        """The battle, given the breach's pulse state tomorrow and advance today if it
+        assaults (``kernels.pulse_step``, ``kernels.advance_km``). Returns the attacker's
+        losses (line units per sector, attack group) and the defender's per sector."""
+        m, effort, p = self.m, self.m.effort, self.m.p
+        k = effort.sector
+        gap = m.lines.ua_depth[k] - effort.breach_depth
+        if gap > 1.5 * m.theatre.cell_km:  # still crossing the zone
+            _push_breach(m, effort.breach_depth + float(m.fortification.crossing_speed()[k]))
+            return (np.zeros_like(self.ru_w), 0.0), np.zeros_like(self.ua_w)
+        if self.ratio >= kernels.QJM_RATIOS[0]:
+            effort.breach_pulse = pulse
+            _push_breach(m, effort.breach_depth + advance)
+        else:
+            effort.breach_pulse = min(effort.breach_pulse + 1, 0)
+        attack, share = self.attack, self.share
+        a_loss, d_loss = kernels.lanchester_losses(
+            attack, self.defence, 1.0, float((share * exposure).sum()),
+            p.attrition_rate_per_day, 1.0)
+        line_share = self.ru_w / attack if attack > 0 else np.zeros_like(self.ru_w)
+        return (a_loss * line_share, a_loss * self.atk / attack if attack > 0 else 0.0), \
+            d_loss * share
 
 
 def _on_main(m: CeasefireModel, loss: float) -> np.ndarray:
