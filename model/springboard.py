@@ -13,7 +13,7 @@ lines; 0 keeps the promise (the model as it was). Forces staged there:
   (``MainEffort.open_breach``), so the crossing before contact, and the warning it gives
   Ukraine, shrink; the works of the ground they occupy serve them as cover and no longer
   slow them: only the rest of the gap is crossed, slowed by the zone's remaining works;
-* count in Russia's staff estimate as they will in the attack (``decision._Forecast``:
+* count in Russia's staff estimate as they will in the attack (``decision._Standing``:
   the crossing, hence the warning and the campaign days left after it).
 
 This is what the expert's warning asks the model to be able to say: that ground given up

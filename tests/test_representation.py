@@ -118,7 +118,7 @@ def test_a_town_counts_for_the_share_of_its_disc_in_the_corridor():
 
 
 def _defence_on(m: CeasefireModel, window: int) -> float:
-    return float(decision._Forecast(m, np.zeros(1)).defence[0, window])
+    return float(decision._Forecast(decision._Today(m), np.zeros(1)).defence[0, window])
 
 
 @pytest.mark.parametrize("committed", [True, False])
@@ -174,7 +174,7 @@ def _standing(sector_km: float) -> tuple[np.ndarray, ...]:
     on = m.lines.windows.spans
     return (m.lines.standing_on(m.forces.line_mask(RU), on).sum(axis=0),
             m.lines.standing_on(ua, on).sum(axis=0),
-            decision._Forecast(m, np.zeros(1)).attack[0])
+            decision._Forecast(decision._Today(m), np.zeros(1)).attack[0])
 
 
 @pytest.mark.parametrize("sector_km", [10.0, 15.0, 30.0])

@@ -103,7 +103,7 @@ def test_the_guarantor_answers_the_staged_forces_it_sees():
 
 
 def _forecast(m):
-    return decision._Forecast(m, np.zeros(1))
+    return decision._Forecast(decision._Today(m), np.zeros(1))
 
 
 @pytest.mark.parametrize("shape", ["unilateral", "mirrored"])

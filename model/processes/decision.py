@@ -126,11 +126,12 @@ def estimate(m: CeasefireModel, noise: np.ndarray, lookahead: bool = True,
     lead = 0.0  # days from a review to the attack it weighs (decision_attack_day)
     if lookahead and m.p.decision_attack_day == "after_massing":
         lead = float(m.p.concentration_days)
-    now = _estimate(m, noise, np.zeros(1), window, lead)
+    today = _Today(m)
+    now = _estimate(today, noise, np.zeros(1), window, lead)
     if not lookahead or m.p.lookahead_days < m.p.review_interval_days or now.value_now <= 0:
         return now
     step = m.p.review_interval_days
-    return _estimate(m, noise, np.arange(0, m.p.lookahead_days + 1, step, dtype=float),
+    return _estimate(today, noise, np.arange(0, m.p.lookahead_days + 1, step, dtype=float),
                      window, lead)
 
 
@@ -145,18 +146,19 @@ def misreading(draws: np.ndarray, n_windows: int) -> np.ndarray:
 
 def expected_ratio(m: CeasefireModel, noise: np.ndarray) -> np.ndarray:
     """Russia's expected ratio on every window today (0 where Ukraine holds no ground)."""
-    f = _Forecast(m, np.zeros(1))
+    f = _Forecast(_Today(m), np.zeros(1))
     ratio = f.attack[0] / np.maximum(f.defence[0], 1e-9) * np.exp(noise)
     return np.where(m.lines.has_line()[m.lines.windows.owner], ratio, 0.0)
 
 
-def _estimate(m: CeasefireModel, noise: np.ndarray, days: np.ndarray,
+def _estimate(today: _Today, noise: np.ndarray, days: np.ndarray,
               window: int | None, lead: float = 0.0) -> Estimate:
     """The estimate for resuming at reviews ``days`` ahead, each attack read ``lead``
     days after its review (the forecast's world then), discounted from its review."""
+    m = today.m
     p, lines = m.p, m.lines
     at = days + lead if lead else days
-    f = _Forecast(m, at)
+    f = _Forecast(today, at)
     ratio_all = _odds(m, f, noise)
     best = np.argmax(ratio_all, axis=1) if window is None else np.full(days.size, window)
     pick = (np.arange(days.size), best)
@@ -164,7 +166,7 @@ def _estimate(m: CeasefireModel, noise: np.ndarray, days: np.ndarray,
     seen = _at(f, pick)
     frontage = np.full(days.size, lines.windows.frontage_km)
     if frontages(p).size > 1 and (ratio >= p.breakthrough_ratio).any():
-        seen, ratio, frontage = _widen(m, noise, at, pick, seen, ratio)
+        seen, ratio, frontage = _widen(today, noise, at, pick, seen, ratio)
     attack, defence, reinforcement, fort, crossing = seen
     gain = losses = np.zeros(days.size)
     ending = _ending(m, at)
@@ -213,7 +215,7 @@ def _at(f: _Forecast, pick: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, 
             f.crossing[pick])
 
 
-def _widen(m: CeasefireModel, noise: np.ndarray, days: np.ndarray,
+def _widen(today: _Today, noise: np.ndarray, days: np.ndarray,
            pick: tuple[np.ndarray, np.ndarray], at: tuple[np.ndarray, ...], ratio: np.ndarray
            ) -> tuple[tuple[np.ndarray, ...], np.ndarray, np.ndarray]:
     """The main effort on the picked windows, widened by the frontage rule
@@ -221,6 +223,7 @@ def _widen(m: CeasefireModel, noise: np.ndarray, days: np.ndarray,
     ratio and the frontage (km) at each offset. The same forecast on a wider frontage:
     more of both lines and of the works stand on it, the reserves and the massed force
     do not grow with it, so the ratio falls as the front widens."""
+    m = today.m
     p = m.p
     widths = frontages(p)
     ratios, forecasts = [ratio], [at]
@@ -231,7 +234,7 @@ def _widen(m: CeasefireModel, noise: np.ndarray, days: np.ndarray,
         if not held.any():  # no offset can widen further
             break
         wide = m.lines.windows_at(float(width)).take(used)
-        f = _Forecast(m, days, wide)
+        f = _Forecast(today, days, wide)
         r = np.where(wide.fits()[col], _odds(m, f, noise[used], wide.owner)[sub], 0.0)
         held &= r >= p.breakthrough_ratio
         ratios.append(r)
@@ -259,48 +262,91 @@ def _ending(m: CeasefireModel, days: np.ndarray) -> np.ndarray:
             * (1.0 - shocks.relief(days)))
 
 
+class _Today:
+    """What a review reads of today's state, read once however many forecasts it makes
+    (now and at later reviews, on the windows and on wider frontages): the masks and
+    powers of both sides, their growth by each offset, and what stands on each set of
+    windows. Nothing changes the state during a review, so each forecast sees the same
+    numbers it would read itself."""
+
+    def __init__(self, m: CeasefireModel) -> None:
+        f = m.forces
+        self.m = m
+        self.ru_line = f.line_mask(RU)
+        self.ru_reserve = f.reserve_power(RU)
+        self.spread, self.facing = balance.ua_line_masks(m)
+        self.ua_reserve = f.reserve_power(UA, present_on=m.day)
+        self.ahead = springboard.ahead_km(m)  # massing staged inside the zone: a shorter way
+        self._growth: dict[tuple[int, bytes], tuple[np.ndarray, np.ndarray]] = {}
+        self._standing: dict[int, tuple[Windows, _Standing]] = {}
+
+    def growth(self, side: int, days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``_growth`` of a side by the offsets ``days``."""
+        key = (side, days.tobytes())
+        if key not in self._growth:
+            self._growth[key] = _growth(self.m, side, days)
+        return self._growth[key]
+
+    def standing(self, windows: Windows) -> _Standing:
+        """What stands on each of ``windows``' frontages today."""
+        kept = self._standing.get(id(windows))
+        if kept is None or kept[0] is not windows:
+            kept = self._standing[id(windows)] = (windows, _Standing(self, windows))
+        return kept[1]
+
+
+class _Standing:
+    """Today, on each window's frontage: Russia's power (its line there, its massed main
+    effort, all its reserves), Ukraine's line (and the reserves sent to meet the main
+    effort), the works behind it, the works left in the zone before it, and the gap
+    between the lines (km, the window's frontage-weighted mean over the sectors)."""
+
+    def __init__(self, today: _Today, windows: Windows) -> None:
+        m = today.m
+        f, lines, th = m.forces, m.lines, m.theatre
+        main, main_km = m.effort.window, m.effort.frontage_km
+        w, on = windows.weights, windows.spans
+        ru_line = lines.standing_on(today.ru_line, on).sum(axis=0)
+        massed = np.zeros_like(ru_line)
+        if main >= 0:  # the main effort stands on its (widened) window's frontage
+            main_at = float(lines.windows_at(main_km).centre[main])
+            massed = windows.overlap(main, main_km, main_at) * f.attack_power()
+        self.ru = ru_line + massed + today.ru_reserve
+        cells, _, weights = m.fortification.zone
+        self.fort = th.span_means(cells, th.fort_flat, on, weights, fallback=lambda: _mean_over(
+            w, m.fortification.sector_fortification()))
+        ua_line = lines.standing_on(today.spread, on).sum(axis=0)
+        if main >= 0:  # reserves sent to meet the main effort stand on its frontage
+            ua_line = ua_line + windows.overlap(main, main_km, main_at) * f.power(
+                today.facing)
+        self.ua_line = ua_line
+        self.left = th.span_means(th.dmz_cells, th.fort_flat, on)
+        between = lines.ua_depth - lines.ru_depth
+        held = np.isfinite(between)
+        self.gap = _mean_over(w * held[None, :], np.where(
+            held, np.maximum(between - th.cell_km, 0.0) - today.ahead, 0.0))
+
+
 class _Forecast:
     """Both sides' power on each window's frontage at each offset (shape (T, W)): the
     units standing on it, against the works and towns of the ground behind it; only the
     gap between the lines, kept per sector, is read as the window's frontage-weighted
     mean over the sectors."""
 
-    def __init__(self, m: CeasefireModel, days: np.ndarray,
+    def __init__(self, today: _Today, days: np.ndarray,
                  windows: Windows | None = None) -> None:
-        p, f, lines = m.p, m.forces, m.lines
+        m = today.m
+        p = m.p
         t = days[:, None]
-        windows = lines.windows if windows is None else windows  # or a widened frontage
-        main, main_km = m.effort.window, m.effort.frontage_km
-        w, on = windows.weights, windows.spans
-        ru_line = lines.standing_on(f.line_mask(RU), on).sum(axis=0)
-        massed = np.zeros_like(ru_line)
-        if main >= 0:  # the main effort stands on its (widened) window's frontage
-            main_at = float(lines.windows_at(main_km).centre[main])
-            massed = windows.overlap(main, main_km, main_at) * f.attack_power()
-        ru_now = ru_line + massed + f.reserve_power(RU)
-        ru_grow, ua_grow = _growth(m, RU, days), _growth(m, UA, days)
-        self.attack = ru_now[None, :] * ru_grow[0][:, None] + ru_grow[1][:, None]
-
-        th = m.theatre
-        cells, _, weights = m.fortification.zone
-        fort0 = th.span_means(cells, th.fort_flat, on, weights, fallback=lambda: _mean_over(
-            w, m.fortification.sector_fortification()))
-        spread, facing = balance.ua_line_masks(m)
-        ua_line_now = lines.standing_on(spread, on).sum(axis=0)
-        if main >= 0:  # reserves sent to meet the main effort stand on its frontage
-            ua_line_now = ua_line_now + windows.overlap(main, main_km, main_at) * f.power(
-                facing)
-        manned = ua_line_now > 0
-        self.fort = np.minimum(fort0[None, :] + np.where(manned, t / p.dig_days_to_full, 0.0),
+        windows = m.lines.windows if windows is None else windows  # or a widened frontage
+        on = today.standing(windows)
+        ru_grow, ua_grow = today.growth(RU, days), today.growth(UA, days)
+        self.attack = on.ru[None, :] * ru_grow[0][:, None] + ru_grow[1][:, None]
+        manned = on.ua_line > 0
+        self.fort = np.minimum(on.fort[None, :] + np.where(manned, t / p.dig_days_to_full, 0.0),
                                1.0)
-        left = th.span_means(th.dmz_cells, th.fort_flat, on)
-        obstacles = np.maximum(left[None, :] - t / p.fortification_decay_days, 0.0)
-        between = lines.ua_depth - lines.ru_depth
-        lines = np.isfinite(between)
-        ahead = springboard.ahead_km(m)  # massing staged inside the zone: a shorter way
-        gap = _mean_over(w * lines[None, :], np.where(
-            lines, np.maximum(between - m.theatre.cell_km, 0.0) - ahead, 0.0))
-        self.crossing = gap[None, :] * (1.0 + p.obstacle_delay_factor * obstacles) / (
+        obstacles = np.maximum(on.left[None, :] - t / p.fortification_decay_days, 0.0)
+        self.crossing = on.gap[None, :] * (1.0 + p.obstacle_delay_factor * obstacles) / (
             p.dmz_crossing_km_per_day)
         share = kernels.reserve_share(p.warning_model, m.monitoring.coverage,
                                       p.concentration_days, self.crossing,
@@ -310,8 +356,8 @@ class _Forecast:
         support = 1.0 + self.credibility * p.guarantor_combat_support
         if m.guarantor.triggered:
             support = np.full_like(support, 1.0 + p.guarantor_combat_support)
-        ua_line = ua_line_now[None, :] * ua_grow[0][:, None]
-        ua_res = f.reserve_power(UA, present_on=m.day) * ua_grow[0][:, None] + ua_grow[1][:, None]
+        ua_line = on.ua_line[None, :] * ua_grow[0][:, None]
+        ua_res = today.ua_reserve * ua_grow[0][:, None] + ua_grow[1][:, None]
         self.defence = (ua_line + ua_res * share) * mult * support[:, None]
         self.reinforcement = ua_res * (1.0 - share) * mult * support[:, None]
 
