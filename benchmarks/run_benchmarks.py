@@ -9,7 +9,9 @@ One invocation measures, on this machine:
 2. the same sweep through dmzsim's runner and through ``mesa.batch_run`` (same model,
    parameters, seeds, processes; summary outputs): runs/s, peak memory, ratios, and a
    check that both produced the very same results;
-3. the runner's throughput from 1 worker to all cores (parallel efficiency);
+3. the runner's throughput from 1 worker to all cores (parallel efficiency), beside what
+   the same cores give a pure loop and the model without the runner
+   (``scaling_yardstick``);
 4. a run's cost against the map's cell count and the number of units (linear fits).
 
 It prints a table and writes everything to ``benchmarks/results/<date>[-quick].json``.
@@ -35,15 +37,16 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a file: python benchmarks/run_benchmarks.py
     sys.path.insert(0, str(ROOT))
 
-from benchmarks import procmem, report, single_run  # noqa: E402
+from benchmarks import procmem, report, scaling_yardstick, single_run  # noqa: E402
 from benchmarks.sweeps import plan  # noqa: E402
 
 FULL = {"repeats": 2, "run_repeats": 7, "profile_repeats": 5, "runs": 400, "horizon": None,
         "sweep_horizon": 730, "cell_km": [4.0, 2.83, 2.0, 1.41, 1.0],
-        "unit_personnel": [8000.0, 4000.0, 2000.0, 1000.0, 500.0], "growth_repeats": 3}
+        "unit_personnel": [8000.0, 4000.0, 2000.0, 1000.0, 500.0], "growth_repeats": 3,
+        "yardstick_pairs": 5}
 QUICK = {"repeats": 1, "run_repeats": 2, "profile_repeats": 1, "runs": 5, "horizon": 60,
          "sweep_horizon": 30, "cell_km": [4.0, 2.0], "unit_personnel": [4000.0, 2000.0],
-         "growth_repeats": 1}
+         "growth_repeats": 1, "yardstick_pairs": 1}
 
 
 def machine() -> dict[str, Any]:
@@ -178,7 +181,10 @@ def part_scaling(cfg: dict[str, Any], max_workers: int,
     for row in rows:
         row["speedup"] = row["runs_per_s"] / base
         row["efficiency"] = row["speedup"] / row["workers"]
-    return {"runs": n_runs, "rows": rows}
+    yardstick = (scaling_yardstick.measure(max_workers, cfg["yardstick_pairs"],
+                                           quick=cfg["horizon"] is not None)
+                 if max_workers > 1 else None)
+    return {"runs": n_runs, "rows": rows, "yardstick": yardstick}
 
 
 # --- part 4 -------------------------------------------------------------------------------

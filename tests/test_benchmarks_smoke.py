@@ -17,6 +17,9 @@ def test_quick_benchmark_writes_all_four_parts(tmp_path, capsys):
     assert sweep["same_results"], "runner and mesa.batch_run must run the very same runs"
     assert sweep["runner"]["runs"] == sweep["batch_run"]["runs"] == sweep["runs"] > 0
     assert [r["workers"] for r in result["scaling"]["rows"]] == [1, 2]
+    yardstick = result["scaling"]["yardstick"]
+    assert yardstick["workers"] == 2
+    assert all(yardstick[k]["efficiency"] > 0 for k in ("loop", "model"))
     assert len(result["growth"]["cells"]["rows"]) == len(result["growth"]["units"]["rows"]) == 2
     assert len(result["targets"]) == 7
     assert "targets:" in capsys.readouterr().out
