@@ -20,8 +20,9 @@ $(VENV)/.installed-dev: pyproject.toml $(LOCK) | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -c $(LOCK) -e ".[dev,viz]"
 	touch $@ $(VENV)/.installed
 
+# Run again, it starts afresh and keeps the run before in results/sequencing_quick.prev.
 run: $(VENV)/.installed
-	$(BIN)/dmzsim run runs/sequencing.toml --quick --workers 2
+	$(BIN)/dmzsim run runs/sequencing.toml --quick --workers 2 --replace
 
 # The last step re-runs a fixed subset of every published experiment and fails if any
 # number moved from its reference in runs/reference/ (docs/publishing.md).
