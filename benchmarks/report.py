@@ -135,11 +135,10 @@ def _scaling(sc: dict[str, Any]) -> list[str]:
                    f"{row['efficiency']:11.1%}")
     ys = sc.get("yardstick")
     if ys:
-        top = sc["rows"][-1]["efficiency"]
         out.append(f"   the same {ys['workers']} cores, median of {ys['pairs']} alternating "
                    f"pairs: a pure loop {ys['loop']['efficiency']:.1%}, the model without "
-                   f"the runner {ys['model']['efficiency']:.1%}; the runner's own share "
-                   f"{top / ys['model']['efficiency']:.1%}")
+                   f"the runner {ys['model']['efficiency']:.1%} (pairs "
+                   + ", ".join(f"{e:.0%}" for e in ys["model"]["each"]) + ")")
     return [*out, ""]
 
 

@@ -10,8 +10,10 @@ that are already up:
 * ``model``: ``simulate`` on the same runs with no runner (no dispatch, no results
   written): what the model's own use of memory and caches leaves.
 
-The runner's efficiency over the model's is the part of the loss that is the runner's
-(dispatch, the parent's writing, workers starting, the last chunks' uneven end).
+Where the runner scales worse than the model alone, the difference is the runner's
+(dispatch, the parent's writing, workers starting, the last chunks' uneven end); where
+both fall short of the loop, the machine's memory and caches are the limit. On a shared
+machine single pairs vary by tens of per cent: read the pairs, not only the median.
 """
 
 from __future__ import annotations
