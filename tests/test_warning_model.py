@@ -71,7 +71,7 @@ def _frozen(coverage: float, **changes) -> CeasefireModel:
 
 def _forecast(m: CeasefireModel) -> tuple[np.ndarray, np.ndarray]:
     """Russia's expected warning and expected ratio on every window today (no noise)."""
-    f = decision._Forecast(m, np.zeros(1))
+    f = decision._Forecast(decision._Today(m), np.zeros(1))
     warning = kernels.expected_warning(m.monitoring.coverage, m.p.concentration_days,
                                        f.crossing[0])
     return warning, decision.expected_ratio(m, np.zeros(m.lines.windows.n))
