@@ -49,3 +49,12 @@ def test_results_folders_record_the_paths():
     assert env["numerics"] in ("portable", "avx512")
     assert key_versions(env)["numerics"] == env["numerics"]
     assert "numerics" not in key_versions({k: v for k, v in env.items() if k != "numerics"})
+
+
+def test_the_suite_itself_runs_on_the_pinned_paths():
+    """tests/conftest.py imports dmzsim before any test module imports NumPy, so the
+    golden baseline and every bit-for-bit test see the paths the references were made on,
+    whichever test file pytest reads first."""
+    from dmzsim.common import numerics
+
+    assert numerics.paths() == "portable" or not numerics.portable_env(), numerics.paths()
