@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 from dmzsim.model.model import CeasefireModel
 from dmzsim.model.params import Params
-from dmzsim.model.processes.recording import SUMMARY_FIELDS, summary
+from dmzsim.model.processes.recording import SUMMARY_FIELDS, series_day, summary
 from dmzsim.model.rng import SeedLike
 
 __all__ = ["SUMMARY_FIELDS", "RunResult", "simulate"]
@@ -31,7 +31,8 @@ class _SummaryOnlyModel(_SimulatedModel):
     series_every = 0
 
 
-_VARIANTS: dict[tuple[type[CeasefireModel], int, bool | None], type[CeasefireModel]] = {}
+_VARIANTS: dict[tuple[type[CeasefireModel], tuple[tuple[str, Any], ...]],
+                type[CeasefireModel]] = {}
 
 
 def _model_class(series_every: int, waiting_times: bool | None) -> type[CeasefireModel]:
@@ -47,7 +48,7 @@ def _model_class(series_every: int, waiting_times: bool | None) -> type[Ceasefir
         attrs["waiting_times"] = waiting_times
     if not attrs:
         return base
-    key = (base, series_every, waiting_times)
+    key = (base, tuple(attrs.items()))
     if key not in _VARIANTS:
         name = base.__name__ + "".join(f"_{k}_{v}" for k, v in attrs.items())
         _VARIANTS[key] = type(name, (base,), attrs)
@@ -88,7 +89,7 @@ def simulate(params: Params | dict[str, Any] | None = None, seed: SeedLike = 0, 
     if series_every > 0:
         df = model.datacollector.get_model_vars_dataframe()
         # the days kept; the last day, always recorded, is kept only if one of them
-        series = df[df["day"] % series_every == 0].reset_index(drop=True)
+        series = df[series_day(df["day"], series_every)].reset_index(drop=True)
     result = RunResult(summary=summary(model), series=series)
     model.grid.recycle()  # the model is not seen again: the next run reuses its grid
     return result

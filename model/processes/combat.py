@@ -83,9 +83,9 @@ def fight(m: CeasefireModel) -> None:
 
     # each sector's line units standing on the main effort's frontage (none without one)
     atk = f.power(atk_mask)
-    atk_w = effort.window >= 0 and atk > 0
+    striking = effort.window >= 0 and atk > 0  # the main effort attacks on its frontage
     ru_w, ua_w = np.zeros(n), np.zeros(n)
-    if atk_w:
+    if striking:
         lo, hi = lines.windows_at(effort.frontage_km).spans  # the front it strikes
         span = (lo[[effort.window]], hi[[effort.window]])
         ru_w = lines.standing_on(ru_line_mask, span)[:, 0]
@@ -97,7 +97,7 @@ def fight(m: CeasefireModel) -> None:
     ratio = np.divide(ru_hold, eff, out=np.full(n, np.inf), where=eff > 0)
     assault = contact & (ru_hold > 0) & (ratio >= kernels.QJM_RATIOS[0])
     c.assault = assault
-    breach = _Breach(m, atk, ru_w, ua_w + facing, mult, fort) if atk_w else None
+    breach = _Breach(m, atk, ru_w, ua_w + facing, mult, fort) if striking else None
     # the sectors' fronts and the breach through one call of each kernel (element by
     # element, so each front's numbers are those of a call of its own)
     ratios, forts, pulses, attacking = ratio, fort, c.pulse, assault

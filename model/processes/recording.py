@@ -189,8 +189,7 @@ class Recording:
         """Record today's row on the series' days (``CeasefireModel.series_every``) and on
         the last day."""
         m = self.m
-        every = m.series_every
-        if (every > 0 and m.day % every == 0) or not m.running:
+        if series_day(m.day, m.series_every) or not m.running:
             self.collect()
 
     def collect(self) -> None:
@@ -201,6 +200,12 @@ class Recording:
         for name in outputs.names("day"):
             self.today[name] = SERIES[name](m, today)
         self.datacollector.collect(m)
+
+
+def series_day(day: Any, every: int) -> Any:
+    """Whether ``day`` (a day, or a column of days) is one the series keeps when it keeps
+    every ``every``-th day from day 0 (none when ``every`` is 0)."""
+    return day % every == 0 if every > 0 else False
 
 
 def _reporter(today: dict[str, Any], name: str) -> Callable[[Any], Any]:
