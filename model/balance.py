@@ -18,18 +18,19 @@ if TYPE_CHECKING:
     from dmzsim.model.model import CeasefireModel
 
 
-def ua_line_masks(m: CeasefireModel, present_on: int | None = None
-                  ) -> tuple[np.ndarray, np.ndarray]:
+def ua_line_masks(m: CeasefireModel, present_on: int | None = None,
+                  line: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Ukraine's line in two parts: the units standing along the front, and the reserves
     sent to meet Russia's main effort (committed to its sector), which stand on the main
     effort's frontage as Russia's massed units do. Spread over a sector wider than the
     frontage, they would count only in part against the force they were sent to meet,
-    and how much would be the partition's doing."""
+    and how much would be the partition's doing. ``line``: Ukraine's line mask
+    (``ForceTable.line_mask``), if the caller has it already."""
     f = m.forces
-    mask = f.line_mask(UA, present_on)
-    facing = np.zeros_like(mask)
-    if m.effort.window >= 0:
-        facing = mask & f.view("committed") & (f.view("sector") == m.effort.sector)
+    mask = f.line_mask(UA, present_on) if line is None else line
+    if m.effort.window < 0:
+        return mask.copy(), np.zeros_like(mask)
+    facing = mask & f.view("committed") & (f.view("sector") == m.effort.sector)
     return mask & ~facing, facing
 
 
@@ -73,13 +74,14 @@ def frontage_power(m: CeasefireModel) -> tuple[np.ndarray, np.ndarray, np.ndarra
     sectors, and the reserves that met the main effort on its sector), and Ukraine's
     defence multiplier."""
     f, lines = m.forces, m.lines
-    on = lines.frontage_spans
-    ru = lines.standing_on(f.line_mask(RU, m.day), on).sum(axis=0)
+    spread, facing = ua_line_masks(m, m.day)
+    ru_on, ua_on = lines.standing_on_each((f.line_mask(RU, m.day), spread),
+                                          lines.frontage_spans)
+    ru = ru_on.sum(axis=0)
     if m.effort.sector >= 0:
         ru[m.effort.sector] += f.attack_power(m.day)
     mult = defence_multiplier(m)
-    spread, facing = ua_line_masks(m, m.day)
-    ua = (lines.standing_on(spread, on) * mult[:, None]).sum(axis=0)
+    ua = (ua_on * mult[:, None]).sum(axis=0)
     return ru, ua + f.power_by_sector(facing, m.theatre.n_sectors) * mult, mult
 
 

@@ -136,10 +136,19 @@ class ForceTable:
         """Personnel in one side's living units (the depot not counted)."""
         return float(self.strength[: self.n][self.of_side(side)].sum())
 
-    def power(self, mask: np.ndarray) -> float:
-        """Combat power (strength x readiness) of the masked units."""
+    def power(self, mask: np.ndarray, unit_power: np.ndarray | None = None) -> float:
+        """Combat power (strength x readiness) of the masked units (``unit_power``: each
+        unit's, if the caller has it already: the same numbers)."""
+        if unit_power is not None:
+            return float(unit_power[mask].sum())
         n = self.n
         return float((self.strength[:n][mask] * self.readiness[:n][mask]).sum())
+
+    def unit_power(self) -> np.ndarray:
+        """Each unit's combat power (strength x readiness), for several sums of the same
+        day's units."""
+        n = self.n
+        return self.strength[:n] * self.readiness[:n]
 
     def power_on(self, mask: np.ndarray, spans: tuple[np.ndarray, np.ndarray],
                  sector_spans: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
@@ -151,8 +160,15 @@ class ForceTable:
         meets is where the units stand, not how the front happens to be cut into sectors:
         a frontage across two sectors meets the units standing on it, not a blend of both
         sectors' averages."""
+        return self.power_on_each((mask,), spans, sector_spans)[0]
+
+    def power_on_each(self, masks: tuple[np.ndarray, ...], spans: tuple[np.ndarray, np.ndarray],
+                      sector_spans: tuple[np.ndarray, np.ndarray]) -> list[np.ndarray]:
+        """``power_on`` for each of ``masks`` on the same spans: each unit's share on each
+        span is worked out once for all of them (the same numbers as one call each)."""
         n = self.n
-        rows = np.flatnonzero(mask & (self.sector[:n] >= 0))
+        union = masks[0] if len(masks) == 1 else np.logical_or.reduce(masks)
+        rows = np.flatnonzero(union & (self.sector[:n] >= 0))
         sec = self.sector[rows]
         a, b = self.front_from[rows], self.front_to[rows]
         own = np.isfinite(a)
@@ -164,16 +180,24 @@ class ForceTable:
         power = self.strength[rows] * self.readiness[rows]
         standing = power[:, None] * cover / np.maximum(b - a, 1e-9)[:, None]
         n_sectors = sector_spans[0].size
-        onehot = np.zeros((n_sectors, rows.size))
-        onehot[sec, np.arange(rows.size)] = 1.0
-        return onehot @ standing
+        out = []
+        for mask in masks:
+            on, of = (standing, sec) if len(masks) == 1 else (
+                standing[mask[rows]], sec[mask[rows]])
+            onehot = np.zeros((n_sectors, of.size))
+            onehot[of, np.arange(of.size)] = 1.0
+            out.append(onehot @ on)
+        return out
 
-    def power_by_sector(self, mask: np.ndarray, n_sectors: int) -> np.ndarray:
-        """Combat power (strength x readiness) of the masked units, summed per sector."""
+    def power_by_sector(self, mask: np.ndarray, n_sectors: int,
+                        unit_power: np.ndarray | None = None) -> np.ndarray:
+        """Combat power (strength x readiness) of the masked units, summed per sector
+        (``unit_power``: as in ``power``)."""
         n = self.n
         sector = self.sector[:n]
         m = mask & (sector >= 0)
-        w = self.strength[:n][m] * self.readiness[:n][m]
+        w = (self.strength[:n][m] * self.readiness[:n][m] if unit_power is None
+             else unit_power[m])
         return np.bincount(sector[m], weights=w, minlength=n_sectors)[:n_sectors]
 
 

@@ -27,6 +27,9 @@ REBUILD_KM = 10.0
 #: A breach runs on along its own strip of ground; the theatre is cut again along the new
 #: line once it is this many times ``REBUILD_KM`` deep.
 BREACH_REBUILD_FACTOR = 3.0
+#: Sets of widened windows kept between reviews (``windows_taken``): a review widens one
+#: main effort over a handful of frontages.
+TAKEN_KEPT = 128
 
 
 class Lines:
@@ -45,6 +48,7 @@ class Lines:
         self.windows: Windows | None = None  # Russia's candidate points of attack
         self._aims: Aims | None = None
         self._widened: dict[float, tuple[Windows, Aims | None]] = {}  # by frontage, km
+        self._taken: dict[tuple[float, bytes], Windows] = {}  # by frontage and windows
 
     def read(self) -> None:
         """Take both sides' forward edges from the theatre's (new) partition."""
@@ -59,7 +63,7 @@ class Lines:
         self.sector_spans = th.sectors.spans
         self.windows = th.sectors.windows(p.attack_frontage_km)
         self._aims = None
-        self._widened = {}
+        self._widened, self._taken = {}, {}
         m.combat.new_partition(th.n_sectors)
         m.fortification.refresh()
 
@@ -80,6 +84,19 @@ class Lines:
             wide = self.m.theatre.sectors.widened(self.windows, frontage_km)
             self._widened[frontage_km] = (wide, None)
         return self._widened[frontage_km][0]
+
+    def windows_taken(self, frontage_km: float, idx: np.ndarray) -> Windows:
+        """``windows_at(frontage_km).take(idx)``, the same object again until the theatre
+        is cut again: what is kept for a set of windows (the weights of the cells behind
+        their spans, their terrain) is then found again at the next review that widens
+        the same main effort."""
+        key = (frontage_km, idx.tobytes())
+        kept = self._taken.get(key)
+        if kept is None:
+            if len(self._taken) >= TAKEN_KEPT:
+                self._taken.clear()
+            kept = self._taken[key] = self.windows_at(frontage_km).take(idx)
+        return kept
 
     def aims_at(self, frontage_km: float) -> Aims:
         """The value to Russia of each window's corridor ``frontage_km`` wide (built on
@@ -109,6 +126,11 @@ class Lines:
         """``P[j, k]``: the power of the masked units of sector j standing on span k of
         the front (``ForceTable.power_on``)."""
         return self.m.forces.power_on(mask, spans, self.sector_spans)
+
+    def standing_on_each(self, masks: tuple[np.ndarray, ...],
+                         spans: tuple[np.ndarray, np.ndarray]) -> list[np.ndarray]:
+        """``standing_on`` for each of ``masks`` on the same spans, in one pass."""
+        return self.m.forces.power_on_each(masks, spans, self.sector_spans)
 
     def sector_at(self, coord: tuple[int, int], fallback: int) -> int:
         """The sector holding ``coord`` (or ``fallback``, for ground no sector holds)."""

@@ -9,6 +9,7 @@ is kept on the map, so that the effort survives the theatre being cut again.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -29,10 +30,16 @@ def frontages(p: Params) -> np.ndarray:
     """The frontages (km, narrowest first) a main effort can strike on: the attack
     frontage, widened by ``FRONTAGE_STEP_KM`` at a time up to ``max_attack_frontage_km``.
     Only the attack frontage when the widest is no wider: the mechanism is off."""
-    base, top = p.attack_frontage_km, p.max_attack_frontage_km
-    if top <= base:
-        return np.array([base])
-    return np.append(np.arange(base, top - 1e-9, FRONTAGE_STEP_KM), top)
+    return _frontages(p.attack_frontage_km, p.max_attack_frontage_km)
+
+
+@lru_cache(maxsize=16)
+def _frontages(base: float, top: float) -> np.ndarray:
+    """``frontages`` for these two widths (read-only: every review asks)."""
+    out = np.array([base]) if top <= base else np.append(
+        np.arange(base, top - 1e-9, FRONTAGE_STEP_KM), top)
+    out.flags.writeable = False
+    return out
 
 
 class MainEffort:

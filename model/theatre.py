@@ -79,7 +79,7 @@ class Strip:
         return self.cells[self.depth.searchsorted(lo, "left"):self.depth.searchsorted(hi, "right")]
 
 
-SPAN_CACHE_SIZE = 16  # span weights kept (a review reads a handful of zones x windows)
+SPAN_CACHE_SIZE = 160  # span weights kept (two zones x the windows x seven frontages)
 
 
 class Theatre:

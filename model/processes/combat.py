@@ -68,13 +68,15 @@ def fight(m: CeasefireModel) -> None:
     p, th, f = m.p, m.theatre, m.forces
     lines, effort, c = m.lines, m.effort, m.combat
     n = th.n_sectors
-    ru_line_mask = f.mask(RU, Posture.DEFEND, present_on=m.day)
-    ua_mask = f.mask(UA, Posture.DEFEND, Posture.WITHDRAW, present_on=m.day)
+    ru_line_mask = f.line_mask(RU, present_on=m.day)
+    ua_mask = f.line_mask(UA, present_on=m.day)
     atk_mask = f.mask(RU, Posture.ATTACK, present_on=m.day)
-    ru = f.power_by_sector(ru_line_mask, n)
+    power = f.unit_power()  # no strength changes before the losses at the end
+    ru = f.power_by_sector(ru_line_mask, n, power)
     # along the front; met the main effort
-    spread_mask, facing_mask = balance.ua_line_masks(m, m.day)
-    ua, facing = f.power_by_sector(spread_mask, n), f.power_by_sector(facing_mask, n)
+    spread_mask, facing_mask = balance.ua_line_masks(m, m.day, line=ua_mask)
+    ua = f.power_by_sector(spread_mask, n, power)
+    facing = f.power_by_sector(facing_mask, n, power)
     fort = m.fortification.sector_fortification()
     mult = balance.defence_multiplier(m, fort)
     has_line = lines.has_line()
@@ -82,14 +84,14 @@ def fight(m: CeasefireModel) -> None:
     _cross(m, has_line & ~contact & (ru > 0))
 
     # each sector's line units standing on the main effort's frontage (none without one)
-    atk = f.power(atk_mask)
+    atk = f.power(atk_mask, power)
     striking = effort.window >= 0 and atk > 0  # the main effort attacks on its frontage
     ru_w, ua_w = np.zeros(n), np.zeros(n)
     if striking:
         lo, hi = lines.windows_at(effort.frontage_km).spans  # the front it strikes
         span = (lo[[effort.window]], hi[[effort.window]])
-        ru_w = lines.standing_on(ru_line_mask, span)[:, 0]
-        ua_w = lines.standing_on(spread_mask, span)[:, 0]
+        ru_on, ua_on = lines.standing_on_each((ru_line_mask, spread_mask), span)
+        ru_w, ua_w = ru_on[:, 0], ua_on[:, 0]
     else:  # no main effort to meet: the reserves sent to it hold their sector
         ua, facing = ua + facing, np.zeros(n)
     ru_hold, ua_hold = np.maximum(ru - ru_w, 0.0), np.maximum(ua - ua_w, 0.0)
@@ -102,8 +104,10 @@ def fight(m: CeasefireModel) -> None:
     # element, so each front's numbers are those of a call of its own)
     ratios, forts, pulses, attacking = ratio, fort, c.pulse, assault
     if breach is not None:
-        ratios, forts = np.append(ratio, breach.ratio), np.append(fort, breach.fort)
-        pulses, attacking = np.append(c.pulse, effort.breach_pulse), np.append(assault, True)
+        ratios = np.concatenate((ratio, (breach.ratio,)))
+        forts = np.concatenate((fort, (breach.fort,)))
+        pulses = np.concatenate((c.pulse, (effort.breach_pulse,)))
+        attacking = np.concatenate((assault, (True,)))
     breaks, pulse = kernels.pulse_step(ratios, pulses, p.breakthrough_ratio,
                                        p.breakthrough_pulse_days, p.consolidation_days)
     advance = kernels.advance_km(ratios, forts, p.era_advance_multiplier,
@@ -238,17 +242,20 @@ def take_pockets(m: CeasefireModel) -> None:
 def _apply_losses(m: CeasefireModel, side: int, mask: np.ndarray, loss: np.ndarray) -> None:
     """Spread each sector's losses over its units in proportion to their strength."""
     f = m.forces
-    rows = (mask & (f.view("sector") >= 0)).nonzero()[0]
+    rows = np.flatnonzero(mask & (f.sector[: f.n] >= 0))
     if rows.size == 0:
         return
     sector = f.sector[rows]
     s = f.strength[rows]
     per_sector = np.bincount(sector, weights=s, minlength=m.theatre.n_sectors)
-    share = np.divide(loss, per_sector, out=np.zeros_like(loss), where=per_sector > 0)
+    # loss / per_sector, 0 where a sector has nobody (loss / inf: the same numbers as a
+    # guarded division, for less)
+    share = loss / np.where(per_sector > 0, per_sector, np.inf)
     taken = np.minimum(s * np.minimum(share[sector], 1.0), s)
-    f.strength[rows] = s - taken
+    left = s - taken
+    f.strength[rows] = left
     m.combat.losses[side] += float(taken.sum())
-    weak = rows[f.strength[rows] < 0.1 * m.p.unit_personnel]
+    weak = rows[left < 0.1 * m.p.unit_personnel]
     for r in weak:
         m.regeneration.depot[side] += f.strength[r]
         m.units.pop(int(r)).disband()

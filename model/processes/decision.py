@@ -233,7 +233,7 @@ def _widen(today: _Today, noise: np.ndarray, days: np.ndarray,
     for width in widths[1:]:
         if not held.any():  # no offset can widen further
             break
-        wide = m.lines.windows_at(float(width)).take(used)
+        wide = m.lines.windows_taken(float(width), used)
         f = _Forecast(today, days, wide)
         r = np.where(wide.fits()[col], _odds(m, f, noise[used], wide.owner)[sub], 0.0)
         held &= r >= p.breakthrough_ratio
@@ -279,6 +279,15 @@ class _Today:
         self.ahead = springboard.ahead_km(m)  # massing staged inside the zone: a shorter way
         self._growth: dict[tuple[int, bytes], tuple[np.ndarray, np.ndarray]] = {}
         self._standing: dict[int, tuple[Windows, _Standing]] = {}
+        self._credibility: dict[bytes, np.ndarray] = {}
+
+    def credibility(self, days: np.ndarray) -> np.ndarray:
+        """The guarantor's credibility Russia expects by the offsets ``days``
+        (``Guarantor.expected_credibility``), the same for every frontage."""
+        key = days.tobytes()
+        if key not in self._credibility:
+            self._credibility[key] = self.m.guarantor.expected_credibility(days)
+        return self._credibility[key]
 
     def growth(self, side: int, days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``_growth`` of a side by the offsets ``days``."""
@@ -306,7 +315,8 @@ class _Standing:
         f, lines, th = m.forces, m.lines, m.theatre
         main, main_km = m.effort.window, m.effort.frontage_km
         w, on = windows.weights, windows.spans
-        ru_line = lines.standing_on(today.ru_line, on).sum(axis=0)
+        ru_on, ua_on = lines.standing_on_each((today.ru_line, today.spread), on)
+        ru_line = ru_on.sum(axis=0)
         massed = np.zeros_like(ru_line)
         if main >= 0:  # the main effort stands on its (widened) window's frontage
             main_at = float(lines.windows_at(main_km).centre[main])
@@ -315,7 +325,7 @@ class _Standing:
         cells, _, weights = m.fortification.zone
         self.fort = th.span_means(cells, th.fort_flat, on, weights, fallback=lambda: _mean_over(
             w, m.fortification.sector_fortification()))
-        ua_line = lines.standing_on(today.spread, on).sum(axis=0)
+        ua_line = ua_on.sum(axis=0)
         if main >= 0:  # reserves sent to meet the main effort stand on its frontage
             ua_line = ua_line + windows.overlap(main, main_km, main_at) * f.power(
                 today.facing)
@@ -352,7 +362,7 @@ class _Forecast:
                                       p.concentration_days, self.crossing,
                                       p.ua_alert_response_days)
         mult = _multiplier(m, self.fort, windows)
-        self.credibility = m.guarantor.expected_credibility(days)
+        self.credibility = today.credibility(days)
         support = 1.0 + self.credibility * p.guarantor_combat_support
         if m.guarantor.triggered:
             support = np.full_like(support, 1.0 + p.guarantor_combat_support)

@@ -17,7 +17,7 @@ from dmzsim.model.forces import UA
 if TYPE_CHECKING:
     from dmzsim.model.model import CeasefireModel
 
-TERRAIN_KEPT = 16  # terrain multipliers kept (zones x windows x frontages, and per sector)
+TERRAIN_KEPT = 128  # terrain multipliers kept (zones x windows x frontages, and per sector)
 
 
 class Fortification:
@@ -52,7 +52,7 @@ class Fortification:
         """A terrain multiplier ``make`` builds from the objects ``made_of`` (the zone,
         windows, towns layer, parameters: each a new object whenever it changes), kept
         for them. They are held with it, so that no other object takes their ids."""
-        key = tuple(id(o) for o in made_of)
+        key = tuple(map(id, made_of))
         kept = self.terrain_kept.get(key)
         if kept is None:
             if len(self.terrain_kept) >= TERRAIN_KEPT:

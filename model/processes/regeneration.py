@@ -41,6 +41,11 @@ class Regeneration:
         self.inflow_total = np.zeros(2)
         self.outflow_total = np.zeros(2)
         self.luck = np.ones(2)  # this month's factor on each side's recruitment (mean 1)
+        # each day's rate and cap come from a few inputs that change a few times a run:
+        # they are kept for those inputs (the same numbers, computed once)
+        self._rates: dict[tuple[int, bool, float, float], float] = {}
+        self._ru_cap = (np.nan, 0.0)  # (force shift, Russia's cap at it)
+        self._rates_for = m.p
 
     @property
     def initial_personnel(self) -> np.ndarray:
@@ -53,8 +58,10 @@ class Regeneration:
         f = self.m.forces
         self._draw_month()
         for side in (RU, UA):
-            mask = f.of_side(side)  # its units, looked up once
-            self._inflow(side, self.daily_inflow(side, mask), mask)
+            mask = f.of_side(side)  # its units and their strength, looked up once
+            strength = f.strength[: f.n][mask]
+            have = float(strength.sum()) + float(self.depot[side])
+            self._inflow(side, self._capped(side, have), mask, strength)
         self._recover(self.m.guarantor.arms_support())
 
     def _draw_month(self) -> None:
@@ -73,8 +80,21 @@ class Regeneration:
         """A side's net personnel a day into the theatre at today's rates, before its cap;
         ``expected``: at the mean rate rather than this month's draw (Russia's forecast)."""
         m = self.m
-        p = m.p
         luck = 1.0 if expected else float(self.luck[side])
+        key = (side, m.in_ceasefire, luck,
+               m.guarantor.arms_support() if side == UA else 0.0)
+        if self._rates_for is not m.p:  # kept for these parameters only
+            self._rates_for, self._rates, self._ru_cap = m.p, {}, (np.nan, 0.0)
+        rate = self._rates.get(key)
+        if rate is None:
+            if len(self._rates) > 64:  # a new draw of luck every month
+                self._rates.clear()
+            rate = self._rates[key] = self._daily_rate(side, luck)
+        return rate
+
+    def _daily_rate(self, side: int, luck: float) -> float:
+        m = self.m
+        p = m.p
         if side == RU:
             rate = p.ru_recruits_per_month * (p.ru_pause_recruitment_factor if m.in_ceasefire
                                               else 1.0) * luck
@@ -88,11 +108,14 @@ class Regeneration:
     def daily_inflow(self, side: int, units: np.ndarray | None = None) -> float:
         """Today's net inflow of a side, never beyond the theatre's cap (nor below zero);
         ``units`` is the side's living units if the caller has the mask already."""
-        m = self.m
+        have = self.total_personnel(side) if units is None else (
+            float(self.m.forces.view("strength")[units].sum()) + float(self.depot[side]))
+        return self._capped(side, have)
+
+    def _capped(self, side: int, have: float) -> float:
+        """Today's net inflow of a side that has ``have`` personnel (``daily_inflow``)."""
         cap = self.cap(side)
         net = self.daily_rate(side)
-        have = self.total_personnel(side) if units is None else (
-            float(m.forces.view("strength")[units].sum()) + float(self.depot[side]))
         if net > 0:
             return float(min(net, max(cap - have, 0.0)))
         return float(max(net, -have))
@@ -102,27 +125,32 @@ class Regeneration:
         political shocks so far (``Shocks.force_shift``), Ukraine's is fixed."""
         p = self.m.p
         if side == RU:
-            return p.ru_theatre_cap_personnel * float(np.exp(self.m.shocks.force_shift))
+            shift = self.m.shocks.force_shift
+            if shift != self._ru_cap[0] or self._rates_for is not p:
+                self._ru_cap = (shift, p.ru_theatre_cap_personnel * float(np.exp(shift)))
+            return self._ru_cap[1]
         return p.ua_theatre_cap_personnel
 
     def total_personnel(self, side: int) -> float:
         """A side's personnel in its units plus in the depot (not yet formed into a unit)."""
         return self.m.forces.personnel(side) + float(self.depot[side])
 
-    def _inflow(self, side: int, amount: float, mask: np.ndarray) -> None:
+    def _inflow(self, side: int, amount: float, mask: np.ndarray,
+                strength: np.ndarray) -> None:
+        """``amount`` reaches (or, negative, leaves) the side's units ``mask``, whose
+        strength is ``strength``, and its depot."""
         m = self.m
         f, p = m.forces, m.p
         if amount < 0:  # desertion above recruitment: the depot empties first, then units
             from_depot = min(-amount, float(self.depot[side]))
             self.depot[side] -= from_depot
             rest = -amount - from_depot
-            f.strength[: f.n][mask] -= kernels.take_losses(f.view("strength")[mask], rest)
+            f.strength[: f.n][mask] -= kernels.take_losses(strength, rest)
             self.outflow_total[side] += -amount
             return
         self.inflow_total[side] += amount
         if amount > 0:
-            added, leftover = kernels.fill_units(f.view("strength")[mask], p.unit_personnel,
-                                                 amount)
+            added, leftover = kernels.fill_units(strength, p.unit_personnel, amount)
             if added.any():  # adding zeros changes nothing: most days every unit is full
                 f.strength[: f.n][mask] += added
         else:  # nothing came in (at the cap): ``fill_units`` would add zeros and keep 0.0
@@ -149,7 +177,8 @@ class Regeneration:
         sector = f.view("sector")
         on_line = (sector >= 0) & f.view("alive")
         in_combat[on_line] = assault[sector[on_line]]
-        in_combat |= f.mask(RU, Posture.ATTACK) & (m.effort.breach is not None)
+        if m.effort.breach is not None:  # the main effort fights at its breach
+            in_combat |= f.mask(RU, Posture.ATTACK)
         f.readiness[:n] = kernels.recover_readiness(
             f.view("readiness"), in_combat, p.readiness_recovery_days,
             p.readiness_loss_per_combat_day, ua_boost)

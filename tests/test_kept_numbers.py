@@ -1,0 +1,83 @@
+"""What the engine works out once and keeps, or works out once for several questions,
+must give the very numbers a fresh computation of each gives, to the last bit: the power
+of several sets of units on the same spans, the widened windows a review reuses, and
+each side's daily rate of recruits and Russia's cap."""
+
+import numpy as np
+from dmzsim.model.forces import RU, UA, Posture
+from dmzsim.model.model import CeasefireModel
+from dmzsim.model.params import Params
+
+from tests.helpers import SMALL_MAP, small
+
+
+def _at_war(days: int = 40) -> CeasefireModel:
+    """A small war some weeks in: units moved, disbanded and formed, a main effort."""
+    m = CeasefireModel(small(sequencing="no_deal"), rng=3, map_path=SMALL_MAP)
+    m.run_for(days)
+    return m
+
+
+def test_the_power_of_several_masks_on_the_same_spans_is_each_masks_own():
+    m = _at_war()
+    f, lines = m.forces, m.lines
+    masks = (f.line_mask(RU, m.day), f.line_mask(UA, m.day), f.mask(RU, Posture.RESERVE),
+             f.line_mask(UA))
+    for spans in (lines.windows.spans, lines.sector_spans, lines.frontage_spans):
+        together = lines.standing_on_each(masks, spans)
+        for mask, got in zip(masks, together, strict=True):
+            want = lines.standing_on(mask, spans)
+            assert got.shape == want.shape and got.tobytes() == want.tobytes()
+
+
+def test_the_power_of_a_mask_alone_is_as_before():
+    """One mask through the shared path: the arithmetic of a call of its own."""
+    m = _at_war()
+    f, lines = m.forces, m.lines
+    mask = f.line_mask(RU, m.day)
+    spans = lines.windows.spans
+    n = f.n
+    rows = np.flatnonzero(mask & (f.sector[:n] >= 0))
+    sec = f.sector[rows]
+    a = np.where(np.isfinite(f.front_from[rows]), f.front_from[rows], lines.sector_spans[0][sec])
+    b = np.where(np.isfinite(f.front_to[rows]), f.front_to[rows], lines.sector_spans[1][sec])
+    cover = np.maximum(np.minimum(b[:, None], spans[1][None, :])
+                       - np.maximum(a[:, None], spans[0][None, :]), 0.0)
+    standing = (f.strength[rows] * f.readiness[rows])[:, None] * cover / np.maximum(
+        b - a, 1e-9)[:, None]
+    onehot = np.zeros((lines.sector_spans[0].size, rows.size))
+    onehot[sec, np.arange(rows.size)] = 1.0
+    assert (onehot @ standing).tobytes() == lines.standing_on(mask, spans).tobytes()
+
+
+def test_widened_windows_are_kept_until_the_theatre_is_cut_again():
+    m = _at_war(5)
+    lines = m.lines
+    used = np.array([0])
+    first = lines.windows_taken(30.0, used)
+    assert lines.windows_taken(30.0, used) is first  # what is kept for it is found again
+    fresh = lines.windows_at(30.0).take(used)
+    for name in ("centre", "owner", "weights"):
+        assert getattr(first, name).tobytes() == getattr(fresh, name).tobytes()
+    assert first.spans[0].tobytes() == fresh.spans[0].tobytes()
+    assert lines.windows_taken(35.0, used) is not first
+    lines.read()  # the theatre cut again: new windows
+    assert lines.windows_taken(30.0, used) is not first
+
+
+def test_the_daily_rates_and_the_cap_kept_are_the_ones_computed_afresh():
+    m = CeasefireModel(small(), rng=0, map_path=SMALL_MAP)
+    regen = m.regeneration
+    m.run_for(45)  # a second month's luck
+    for side in (RU, UA):
+        for expected in (False, True):
+            luck = 1.0 if expected else float(regen.luck[side])
+            assert regen.daily_rate(side, expected) == regen._daily_rate(side, luck)
+    shift = m.shocks.force_shift
+    m.shocks.force_shift = shift + 0.25  # a political shock moves Russia's cap
+    assert regen.cap(RU) == m.p.ru_theatre_cap_personnel * float(np.exp(shift + 0.25))
+    # other parameters: nothing kept for the old ones is used
+    m.p = Params.build({**m.p.model_dump(), "ru_recruits_per_month": 1000.0,
+                        "ru_theatre_cap_personnel": 9.0e5})
+    assert regen.daily_rate(RU) == regen._daily_rate(RU, float(regen.luck[RU]))
+    assert regen.cap(RU) == 9.0e5 * float(np.exp(shift + 0.25))
