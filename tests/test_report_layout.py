@@ -178,6 +178,32 @@ def test_figures_are_png_and_svg_and_the_key_figure_pdf(quick_folder: Path,
     assert png.with_suffix(".pdf").read_bytes()[:5] == b"%PDF-"
 
 
+def test_every_format_of_a_figure_has_the_layout_of_its_png(tmp_path: Path) -> None:
+    """The PNG lays the figure out; the SVG (and the PDF) take that layout rather than
+    laying it out again, so the formats show the same figure."""
+    from dmzsim.analysis import figures
+    from dmzsim.analysis.provenance import Stamp
+    from matplotlib.layout_engine import PlaceHolderLayoutEngine
+
+    fig = figures._figure(6.0, 4.0)
+    for ax in fig.subplots(2, 2).ravel():
+        ax.plot([0, 1], [0, 1])
+        ax.set_ylabel("a long label on the axis")
+    positions = []
+    savefig = fig.savefig
+
+    def record(*args: Any, **kwargs: Any) -> None:
+        savefig(*args, **kwargs)
+        positions.append([ax.get_position().bounds for ax in fig.axes])
+    fig.savefig = record  # type: ignore[method-assign]
+    with figures.saved_as(figures.KEY_FORMATS):
+        path = figures._save(fig, tmp_path / "f.png", Stamp("test", "0" * 12, "0", "0"), "t")
+    assert all(path.with_suffix(f".{fmt}").stat().st_size > 0 for fmt in figures.KEY_FORMATS)
+    assert len(positions) == 3 and positions[1] == positions[0] == positions[2]
+    # laid out once, by the first format: what is left holds the layout, does not make it
+    assert isinstance(fig.get_layout_engine(), PlaceHolderLayoutEngine)
+
+
 def test_a_report_without_duplicates_is_unchanged_in_its_arms(tmp_path: Path) -> None:
     from tests import fake_model
 
