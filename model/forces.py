@@ -167,8 +167,7 @@ class ForceTable:
         """``power_on`` for each of ``masks`` on the same spans: each unit's share on each
         span is worked out once for all of them (the same numbers as one call each)."""
         n = self.n
-        union = masks[0] if len(masks) == 1 else np.logical_or.reduce(masks)
-        rows = np.flatnonzero(union & (self.sector[:n] >= 0))
+        rows = np.flatnonzero(np.logical_or.reduce(masks) & (self.sector[:n] >= 0))
         sec = self.sector[rows]
         a, b = self.front_from[rows], self.front_to[rows]
         own = np.isfinite(a)
@@ -181,12 +180,11 @@ class ForceTable:
         standing = power[:, None] * cover / np.maximum(b - a, 1e-9)[:, None]
         n_sectors = sector_spans[0].size
         out = []
-        for mask in masks:
-            on, of = (standing, sec) if len(masks) == 1 else (
-                standing[mask[rows]], sec[mask[rows]])
-            onehot = np.zeros((n_sectors, of.size))
-            onehot[of, np.arange(of.size)] = 1.0
-            out.append(onehot @ on)
+        for mask in masks:  # each mask's own rows, in order: the product of a call of its own
+            mine = mask[rows]
+            onehot = np.zeros((n_sectors, int(mine.sum())))
+            onehot[sec[mine], np.arange(onehot.shape[1])] = 1.0
+            out.append(onehot @ standing[mine])
         return out
 
     def power_by_sector(self, mask: np.ndarray, n_sectors: int,

@@ -1,7 +1,7 @@
 """What the engine works out once and keeps, or works out once for several questions,
 must give the very numbers a fresh computation of each gives, to the last bit: the power
 of several sets of units on the same spans, the widened windows a review reuses, and
-each side's daily rate of recruits and Russia's cap."""
+each side's daily rate of recruits."""
 
 import numpy as np
 from dmzsim.model.forces import RU, UA, Posture
@@ -65,7 +65,7 @@ def test_widened_windows_are_kept_until_the_theatre_is_cut_again():
     assert lines.windows_taken(30.0, used) is not first
 
 
-def test_the_daily_rates_and_the_cap_kept_are_the_ones_computed_afresh():
+def test_the_daily_rates_kept_are_the_ones_computed_afresh():
     m = CeasefireModel(small(), rng=0, map_path=SMALL_MAP)
     regen = m.regeneration
     m.run_for(45)  # a second month's luck

@@ -41,10 +41,9 @@ class Regeneration:
         self.inflow_total = np.zeros(2)
         self.outflow_total = np.zeros(2)
         self.luck = np.ones(2)  # this month's factor on each side's recruitment (mean 1)
-        # each day's rate and cap come from a few inputs that change a few times a run:
-        # they are kept for those inputs (the same numbers, computed once)
+        # each day's rate comes from a few inputs that change a few times a run: it is
+        # kept for them and for these parameters (the same numbers, computed once)
         self._rates: dict[tuple[int, bool, float, float], float] = {}
-        self._ru_cap = (np.nan, 0.0)  # (force shift, Russia's cap at it)
         self._rates_for = m.p
 
     @property
@@ -61,7 +60,7 @@ class Regeneration:
             mask = f.of_side(side)  # its units and their strength, looked up once
             strength = f.strength[: f.n][mask]
             have = float(strength.sum()) + float(self.depot[side])
-            self._inflow(side, self._capped(side, have), mask, strength)
+            self._inflow(side, self.daily_inflow(side, have), mask, strength)
         self._recover(self.m.guarantor.arms_support())
 
     def _draw_month(self) -> None:
@@ -84,7 +83,7 @@ class Regeneration:
         key = (side, m.in_ceasefire, luck,
                m.guarantor.arms_support() if side == UA else 0.0)
         if self._rates_for is not m.p:  # kept for these parameters only
-            self._rates_for, self._rates, self._ru_cap = m.p, {}, (np.nan, 0.0)
+            self._rates_for, self._rates = m.p, {}
         rate = self._rates.get(key)
         if rate is None:
             if len(self._rates) > 64:  # a new draw of luck every month
@@ -105,15 +104,11 @@ class Regeneration:
         return kernels.net_daily_rate(rate, awol, p.ua_theatre_share,
                                       m.guarantor.arms_support())
 
-    def daily_inflow(self, side: int, units: np.ndarray | None = None) -> float:
+    def daily_inflow(self, side: int, have: float | None = None) -> float:
         """Today's net inflow of a side, never beyond the theatre's cap (nor below zero);
-        ``units`` is the side's living units if the caller has the mask already."""
-        have = self.total_personnel(side) if units is None else (
-            float(self.m.forces.view("strength")[units].sum()) + float(self.depot[side]))
-        return self._capped(side, have)
-
-    def _capped(self, side: int, have: float) -> float:
-        """Today's net inflow of a side that has ``have`` personnel (``daily_inflow``)."""
+        ``have`` is its personnel (``total_personnel``) if the caller has it already."""
+        if have is None:
+            have = self.total_personnel(side)
         cap = self.cap(side)
         net = self.daily_rate(side)
         if net > 0:
@@ -125,10 +120,7 @@ class Regeneration:
         political shocks so far (``Shocks.force_shift``), Ukraine's is fixed."""
         p = self.m.p
         if side == RU:
-            shift = self.m.shocks.force_shift
-            if shift != self._ru_cap[0] or self._rates_for is not p:
-                self._ru_cap = (shift, p.ru_theatre_cap_personnel * float(np.exp(shift)))
-            return self._ru_cap[1]
+            return p.ru_theatre_cap_personnel * float(np.exp(self.m.shocks.force_shift))
         return p.ua_theatre_cap_personnel
 
     def total_personnel(self, side: int) -> float:
