@@ -81,3 +81,50 @@ def test_the_daily_rates_kept_are_the_ones_computed_afresh():
                         "ru_theatre_cap_personnel": 9.0e5})
     assert regen.daily_rate(RU) == regen._daily_rate(RU, float(regen.luck[RU]))
     assert regen.cap(RU) == 9.0e5 * float(np.exp(shift + 0.25))
+
+
+def _losses_one_part_at_a_time(m: CeasefireModel, parts) -> None:
+    """The day's losses as they were spread before: each part in a pass of its own."""
+    f = m.forces
+    for side, mask, loss in parts:
+        rows = np.flatnonzero(mask & (f.sector[: f.n] >= 0))
+        if rows.size == 0:
+            continue
+        sector, s = f.sector[rows], f.strength[rows]
+        per_sector = np.bincount(sector, weights=s, minlength=m.theatre.n_sectors)
+        share = loss / np.where(per_sector > 0, per_sector, np.inf)
+        taken = np.minimum(s * np.minimum(share[sector], 1.0), s)
+        left = s - taken
+        f.strength[rows] = left
+        m.combat.losses[side] += float(taken.sum())
+        for r in rows[left < 0.1 * m.p.unit_personnel]:
+            m.regeneration.depot[side] += f.strength[r]
+            m.units.pop(int(r)).disband()
+
+
+def test_the_losses_of_several_parts_in_one_pass_are_each_parts_own():
+    """Line, line and main effort at once: the strengths, the losses, the depots and the
+    units disbanded (losses heavy enough that some are), bit for bit."""
+    from dmzsim.model.processes import combat
+
+    def state(m: CeasefireModel) -> tuple:
+        f = m.forces
+        return (f.strength[: f.n].tobytes(), f.alive[: f.n].tobytes(),
+                m.combat.losses.tobytes(), m.regeneration.depot.tobytes(),
+                tuple(sorted(m.units)))
+
+    got = []
+    for spread in (combat._apply_losses, _losses_one_part_at_a_time):
+        m = _at_war()
+        f, n = m.forces, m.theatre.n_sectors
+        rng = np.random.default_rng(7)
+        ru = f.line_mask(RU, m.day)
+        half = ru & (np.cumsum(ru) % 2 == 0)  # two parts of the same side, as line and
+        parts = [(RU, ru & ~half, rng.uniform(0, 9000.0, n)),  # main effort are
+                 (UA, f.line_mask(UA, m.day), rng.uniform(0, 9000.0, n)),
+                 (RU, half, rng.uniform(0, 9000.0, n))]
+        before = len(m.units)
+        spread(m, parts)
+        assert len(m.units) < before  # some units were spent
+        got.append(state(m))
+    assert got[0] == got[1]
