@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from dmzsim.analysis.discovery import Box
-from dmzsim.analysis.figures import _figure, _save
+from dmzsim.analysis.figures import _figure, _save, drawable
 from dmzsim.analysis.provenance import Stamp
 from matplotlib import colormaps
 from matplotlib.colors import BoundaryNorm
@@ -30,6 +30,7 @@ CASE_COLOR = "#c0504d"  # runs in which the offensive resumed
 OTHER_COLOR = "#9fb6cd"
 
 
+@drawable
 def tradeoff_plot(table: pd.DataFrame, base_rate: float, path: Path, stamp: Stamp,
                   chosen: Box | None = None, what: str = "P(resumption)") -> Path:
     """Coverage against density along the peeling trajectory (``discovery.tradeoff``)."""
@@ -58,6 +59,7 @@ def tradeoff_plot(table: pd.DataFrame, base_rate: float, path: Path, stamp: Stam
     return _save(fig, path, stamp, "PRIM coverage-density trade-off")
 
 
+@drawable
 def pairs_plot(x: pd.DataFrame, y: np.ndarray, path: Path, stamp: Stamp,
                box: Box | None = None, cases: str = "resumed",
                others: str = "did not resume") -> Path:

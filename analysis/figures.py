@@ -6,12 +6,21 @@ written into the PNG's metadata, so a figure pasted into a paper can be traced t
 exact results.
 
 Matplotlib is used through ``Figure`` objects only (no pyplot state), so these functions
-are safe to call from any thread or process and never open a window.
+are safe to call from any thread or process and never open a window. Within
+:func:`drawn_in_background`, a figure is drawn and written by another process while this
+one goes on with the report: making a figure is cheap, drawing it (laying out its text,
+rasterising it, writing it three times) is most of a report's time.
 """
 
 from __future__ import annotations
 
+import concurrent.futures as cf
+import functools
+import inspect
 import math
+import multiprocessing
+import pickle
+import sys
 import textwrap
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -49,6 +58,9 @@ KEY_FORMATS = ("png", "svg", "pdf")
 # resumed (fewer: each run is drawn), so one run's day is not read as a median.
 MIN_RUNS_FOR_MEDIAN = 3
 _formats: ContextVar[tuple[str, ...]] = ContextVar("figure_formats", default=FORMATS)
+# the processes drawing this block's figures (drawn_in_background), and what they were given
+_drawing: ContextVar[tuple[cf.Executor, list[cf.Future]] | None] = ContextVar(
+    "figure_drawing", default=None)
 
 
 @contextmanager
@@ -59,6 +71,69 @@ def saved_as(formats: Sequence[str]) -> Iterator[None]:
         yield
     finally:
         _formats.reset(token)
+
+
+@contextmanager
+def drawn_in_background(workers: int) -> Iterator[None]:
+    """Within the block, figures are drawn and written by ``workers`` other processes
+    (none: here, as they are made); the block ends once every figure is on disk, and an
+    error writing one (:class:`~common.files.OutputError`, say) is raised from it.
+
+    Each figure function (:func:`drawable`) is called there with the data it was given,
+    so the files are those this process would write (``tests/test_report_layout.py``);
+    one whose data cannot be pickled is drawn here."""
+    if workers < 1:
+        yield
+        return
+    method = "forkserver" if sys.platform != "win32" else "spawn"
+    ctx = multiprocessing.get_context(method)
+    if method == "forkserver":  # if no fork server runs yet: it imports this module once
+        ctx.set_forkserver_preload([__name__])
+    pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    # the processes start now, while the report reads the results, not at the first figure
+    sent: list[cf.Future] = [pool.submit(_ready) for _ in range(workers)]
+    token = _drawing.set((pool, sent))
+    try:
+        yield
+        for done in sent:
+            done.result()
+    finally:
+        _drawing.reset(token)
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def drawable(fn: Callable[..., Path]) -> Callable[..., Path]:
+    """A figure function (it makes, draws and writes the figure at its argument ``path``
+    and returns it): within :func:`drawn_in_background`, called in one of the block's
+    processes, and its ``path`` returned at once."""
+    signature = inspect.signature(fn)
+
+    @functools.wraps(fn)
+    def call(*args: Any, **kwargs: Any) -> Path:
+        drawing = _drawing.get()
+        if drawing is None:
+            return fn(*args, **kwargs)
+        try:
+            job = pickle.dumps((call, args, kwargs, _formats.get()),
+                               protocol=pickle.HIGHEST_PROTOCOL)
+        except (pickle.PicklingError, TypeError, AttributeError):
+            return fn(*args, **kwargs)  # data that cannot travel: drawn here
+        pool, sent = drawing
+        sent.append(pool.submit(_call_pickled, job))
+        return signature.bind(*args, **kwargs).arguments["path"]
+    return call
+
+
+def _call_pickled(job: bytes) -> Path:
+    """A figure function's call sent by :func:`drawable`, in the formats of the block it
+    was called in."""
+    fn, args, kwargs, formats = pickle.loads(job)
+    with saved_as(formats):
+        return fn(*args, **kwargs)
+
+
+def _ready() -> None:
+    """Nothing: a process of :func:`drawn_in_background` has started."""
 
 
 def formats() -> tuple[str, ...]:
@@ -143,6 +218,7 @@ def _vector_metadata(stamp: Stamp, title: str, fmt: str) -> dict[str, str]:
 
 
 # --- risk -----------------------------------------------------------------------------------
+@drawable
 def risk_bars(risk: pd.DataFrame, horizon: float, path: Path, stamp: Stamp,
               factors: Mapping[str, tuple[str, str]] | None = None) -> Path:
     """P(resumption within H) per arm, 95% Wilson intervals (table: risk_table); the
@@ -189,6 +265,7 @@ COST_PANELS = (("ground ceded or lost (km²)", "ground_ceded_or_lost_km2", "area
 HELD = "ua_oblast_area_km2_end"
 
 
+@drawable
 def risk_and_cost(risk: pd.DataFrame, costs: pd.DataFrame, horizon: float, path: Path,
                   stamp: Stamp, factors: Mapping[str, tuple[str, str]] | None = None
                   ) -> Path:
@@ -292,6 +369,7 @@ def _panels_by_shape(styles: Mapping[str, ArmStyle]) -> list[tuple[str, list[str
             for shape in shapes]
 
 
+@drawable
 def survival(curves: Mapping[str, KaplanMeier], path: Path, stamp: Stamp,
              factors: Mapping[str, tuple[str, str]] | None = None) -> Path:
     """Kaplan-Meier curves of the ceasefire by arm with 95% log-log bands.
@@ -327,6 +405,7 @@ def survival(curves: Mapping[str, KaplanMeier], path: Path, stamp: Stamp,
     return _save(fig, path, stamp, "Ceasefire survival by arm")
 
 
+@drawable
 def survival_against_data(model: Mapping[str, KaplanMeier], data: KaplanMeier, path: Path,
                           stamp: Stamp, data_label: str, years: float = 10.0) -> Path:
     """The model's ceasefire survival by arm against the conflict data's: P(still at peace)
@@ -366,6 +445,7 @@ def survival_against_data(model: Mapping[str, KaplanMeier], data: KaplanMeier, p
     return _save(fig, path, stamp, "Ceasefire survival against the conflict data")
 
 
+@drawable
 def risk_heatmap(grid: pd.DataFrame, x: str, y: str, path: Path, stamp: Stamp,
                  title: str) -> Path:
     """P(resumption) over two swept parameters; cells show P, its Wilson interval and the
@@ -411,6 +491,7 @@ def _grid_axes(ax: Any, p: pd.DataFrame, x: str, y: str, title: str) -> None:
     ax.set_title("\n".join(textwrap.wrap(title, 72)), fontsize=8.5)
 
 
+@drawable
 def difference_heatmap(grid: pd.DataFrame, x: str, y: str, path: Path, stamp: Stamp,
                        title: str, scale: float) -> Path:
     """P(arm) - P(baseline) over two swept parameters (``grid``: one row per cell with
@@ -440,6 +521,7 @@ def difference_heatmap(grid: pd.DataFrame, x: str, y: str, path: Path, stamp: St
     return _save(fig, path, stamp, title)
 
 
+@drawable
 def risk_lines(by_param: pd.DataFrame, param: str, horizon: float, path: Path,
                stamp: Stamp, factors: Mapping[str, tuple[str, str]] | None = None) -> Path:
     """P(resumption) against one swept parameter, one line per arm, Wilson bands (colour:
@@ -468,6 +550,7 @@ OUTCOME_PANELS = ("ground_ceded_or_lost_km2", "belt_towns_ceded_or_lost",
                   "belt_towns_lost", "ua_losses", "warning_days")
 
 
+@drawable
 def outcome_bands(table: pd.DataFrame, path: Path, stamp: Stamp,
                   outcomes: Sequence[str] = OUTCOME_PANELS,
                   resumed: pd.DataFrame | None = None,
@@ -554,6 +637,7 @@ def _band_panel(ax: Any, table: pd.DataFrame, col: str, arms: Sequence[str],
     ax.set_title("\n".join(textwrap.wrap(title, 48)), fontsize=8)
 
 
+@drawable
 def fan_chart(series: pd.DataFrame, column: str, path: Path, stamp: Stamp,
               ylabel: str | None = None, arms: Sequence[str] | None = None,
               cap: float | None = None, log: bool = False) -> Path:
@@ -655,6 +739,7 @@ def fan_chart(series: pd.DataFrame, column: str, path: Path, stamp: Stamp,
 
 
 # --- sensitivity ------------------------------------------------------------------------------
+@drawable
 def sobol_bars(df: pd.DataFrame, path: Path, stamp: Stamp, output: str) -> Path:
     """First-order and total Sobol' indices with 95% bootstrap intervals."""
     d = df.sort_values("ST")
@@ -673,6 +758,7 @@ def sobol_bars(df: pd.DataFrame, path: Path, stamp: Stamp, output: str) -> Path:
     return _save(fig, path, stamp, "Sobol indices")
 
 
+@drawable
 def binned_risk(df: pd.DataFrame, path: Path, stamp: Stamp, output: str,
                 top: int = 6) -> Path:
     """P(``output``) in each equal-count bin of the ``top`` parameters whose bins differ
@@ -703,6 +789,7 @@ def binned_risk(df: pd.DataFrame, path: Path, stamp: Stamp, output: str,
     return _save(fig, path, stamp, f"P({output}) by parameter bin")
 
 
+@drawable
 def morris_plot(df: pd.DataFrame, path: Path, stamp: Stamp, output: str) -> Path:
     """Morris screening: tornado of mu* with 95% intervals, and sigma against mu*."""
     d = df.sort_values("mu_star")
@@ -724,6 +811,7 @@ def morris_plot(df: pd.DataFrame, path: Path, stamp: Stamp, output: str) -> Path
 
 
 # --- map ------------------------------------------------------------------------------------
+@drawable
 def attack_map(summary: pd.DataFrame, path: Path, stamp: Stamp,
                map_path: str | Path | None = None, arms: Sequence[str] | None = None
                ) -> Path:

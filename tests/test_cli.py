@@ -148,15 +148,20 @@ def test_run_writes_the_report_unless_told_not_to(tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     from dmzsim.runs.cli import run as run_command
 
-    calls: list[Path] = []
-    monkeypatch.setattr(run_command, "write_report", lambda folder: calls.append(folder)
-                        or folder / "report.md")
+    calls: list[tuple[Path, int]] = []
+    monkeypatch.setattr(run_command, "write_report", lambda folder, workers=0: calls.append(
+        (folder, workers)) or folder / "report.md")
     toml = write_toml(tmp_path, tiny_config(replicates=1))
     base = ["run", str(toml), "--out", str(tmp_path), "--serial", "--no-progress", *FAKE]
     assert main(base) == 0
-    assert calls == [tmp_path / "tiny"]
+    assert calls == [(tmp_path / "tiny", 0)]  # a serial run: its figures drawn here
     assert main([*base, "--no-report"]) == 0
     assert len(calls) == 1
+    # the sweep's processes, idle once it ends, draw the figures (no more than a few)
+    for workers, drawing in ((2, 2), (9, run_command.MAX_DRAWING_WORKERS)):
+        assert main([*base[:4], "--replace", "--no-progress", *FAKE,
+                     "--workers", str(workers)]) == 0
+        assert calls[-1] == (tmp_path / "tiny", drawing)
 
 
 @pytest.mark.parametrize(("argv", "needle"), [

@@ -204,6 +204,49 @@ def test_every_format_of_a_figure_has_the_layout_of_its_png(tmp_path: Path) -> N
     assert isinstance(fig.get_layout_engine(), PlaceHolderLayoutEngine)
 
 
+def _copy_without_figures(folder: Path, to: Path) -> Path:
+    import shutil
+
+    shutil.copytree(folder, to, ignore=shutil.ignore_patterns("figures", "report.*"))
+    return to
+
+
+def test_figures_drawn_by_other_processes_are_the_ones_drawn_here(quick_folder: Path,
+                                                                   tmp_path: Path) -> None:
+    """The report's figures drawn by two other processes while it is built: the same
+    files (PNG to the byte; SVG and PDF carry the time they were written and ids drawn
+    at random, so they are only there), the same report."""
+    folder = _copy_without_figures(quick_folder, tmp_path / "drawn_elsewhere")
+    write_report(folder, workers=2)
+    here = sorted(p.name for p in (quick_folder / "figures").iterdir())
+    assert sorted(p.name for p in (folder / "figures").iterdir()) == here
+    assert any(name.endswith(".png") for name in here)
+    for name in here:
+        if name.endswith(".png"):
+            mine = (folder / "figures" / name).read_bytes()
+            assert mine == (quick_folder / "figures" / name).read_bytes(), name
+
+    def text(f: Path) -> str:
+        return re.sub(r"Generated .*? from `[^`]*`", "", (f / "report.md").read_text())
+    assert text(folder) == text(quick_folder)
+
+
+def test_a_figure_that_cannot_be_written_by_another_process_fails_the_report(
+        quick_folder: Path, tmp_path: Path) -> None:
+    """An error in the process that draws a figure is raised by the report, as it would
+    be if the report drew it: a FIFO where the survival curves go."""
+    import os
+
+    from dmzsim.common.files import OutputError
+
+    folder = _copy_without_figures(quick_folder, tmp_path / "fifo")
+    (folder / "figures").mkdir()
+    os.mkfifo(folder / "figures" / "survival.png")
+    with pytest.raises(OutputError, match=r"survival\.png"):
+        write_report(folder, workers=1)
+    assert (folder / "figures" / "survival.png").is_fifo()  # left as it was
+
+
 def test_a_report_without_duplicates_is_unchanged_in_its_arms(tmp_path: Path) -> None:
     from tests import fake_model
 

@@ -36,6 +36,9 @@ from dmzsim.runs.sweep.runner import SweepReport
 from dmzsim.runs.sweep.tasks import build_task
 from dmzsim.runs.sweep.worker import SimulateFn, execute
 
+# A report has some ten figures: more processes drawing them than this would mostly wait.
+MAX_DRAWING_WORKERS = 4
+
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("experiment", type=Path,
@@ -98,7 +101,7 @@ def _run_and_report(args: argparse.Namespace, exp: ExperimentConfig, spec: Execu
     if report.status == "interrupted":
         print(f"continue with: {_command(args, resume=True)}")
     elif not args.no_report and report.ok:
-        code = max(code, _report_safely(report.folder))
+        code = max(code, _report_safely(report.folder, _drawing_workers(spec)))
     if args.quick:
         print(full_run_hint(args, report))
     return code
@@ -231,10 +234,18 @@ def _duration(seconds: float) -> str:
     return f"{h}h{m:02d}m" if h else (f"{m}m{s:02d}s" if m else f"{s}s")
 
 
-def _report_safely(folder: Path) -> int:
+def _drawing_workers(spec: ExecutorSpec) -> int:
+    """The processes that draw the report's figures: the sweep's own number of local
+    processes, now idle (none after a serial run, or one on a Dask cluster)."""
+    if spec.kind != "processes":
+        return 0
+    return max(min(spec.workers or os.cpu_count() or 1, MAX_DRAWING_WORKERS), 0)
+
+
+def _report_safely(folder: Path, workers: int = 0) -> int:
     """A failing report must not hide that the runs themselves are safely stored."""
     try:
-        path = write_report(folder)
+        path = write_report(folder, workers=workers)
     except OutputError as err:  # a full disk, a FIFO where a figure goes: one line
         print(f"dmzsim run: error: the report cannot be written: {err}; the results in "
               f"{folder} are complete", file=sys.stderr)
