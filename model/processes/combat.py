@@ -14,7 +14,6 @@ the partition into sectors, sets the odds and the ground a breakthrough takes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -127,10 +126,10 @@ def fight(m: CeasefireModel) -> None:
         ru_loss += b_ru[0]
         atk_loss = b_ru[1]
         ua_loss += b_ua
-    parts = [(RU, ru_line_mask, ru_loss), (UA, ua_mask, ua_loss)]
+    _apply_losses(m, RU, ru_line_mask, ru_loss)
+    _apply_losses(m, UA, ua_mask, ua_loss)
     if atk_loss > 0:
-        parts.append((RU, atk_mask, _on_main(m, atk_loss)))
-    _apply_losses(m, parts)
+        _apply_losses(m, RU, atk_mask, _on_main(m, atk_loss))
 
 
 class _Breach:
@@ -240,40 +239,23 @@ def take_pockets(m: CeasefireModel) -> None:
         _take(m, (float(cells.size) * th.cell_area, th._towns_fallen()))
 
 
-def _apply_losses(m: CeasefireModel,
-                  parts: Sequence[tuple[int, np.ndarray, np.ndarray]]) -> None:
-    """Spread each sector's losses over its units in proportion to their strength, for
-    each part (side, its units ``mask``, losses by sector) in turn; the parts' units are
-    disjoint.
-
-    All parts in one pass: each part's sectors are bins of their own, so each bin sums the
-    very strengths a part's own pass would, in the same order, and the same numbers come
-    out (``tests/test_kept_numbers.py``) for a third of the array operations."""
-    f, n_sectors = m.forces, m.theatre.n_sectors
-    n = f.n
-    which = np.zeros(n, dtype=np.intp)  # 1 + the part a unit's losses come from (0: none)
-    for i, (_, mask, _) in enumerate(parts):
-        which[mask] = i + 1
-    rows = np.flatnonzero((which > 0) & (f.sector[:n] >= 0))
+def _apply_losses(m: CeasefireModel, side: int, mask: np.ndarray, loss: np.ndarray) -> None:
+    """Spread each sector's losses over its units in proportion to their strength."""
+    f = m.forces
+    rows = np.flatnonzero(mask & (f.sector[: f.n] >= 0))
     if rows.size == 0:
         return
-    part = which[rows] - 1
-    group = part * n_sectors + f.sector[rows]
+    sector = f.sector[rows]
     s = f.strength[rows]
-    per_group = np.bincount(group, weights=s, minlength=len(parts) * n_sectors)
-    loss = np.concatenate([loss for _, _, loss in parts])
-    # loss / per_group, 0 where a sector has nobody (loss / inf: the same numbers as a
+    per_sector = np.bincount(sector, weights=s, minlength=m.theatre.n_sectors)
+    # loss / per_sector, 0 where a sector has nobody (loss / inf: the same numbers as a
     # guarded division, for less)
-    share = loss / np.where(per_group > 0, per_group, np.inf)
-    taken = np.minimum(s * np.minimum(share[group], 1.0), s)
+    share = loss / np.where(per_sector > 0, per_sector, np.inf)
+    taken = np.minimum(s * np.minimum(share[sector], 1.0), s)
     left = s - taken
     f.strength[rows] = left
-    weak = left < 0.1 * m.p.unit_personnel
-    for i, (side, _, _) in enumerate(parts):
-        mine = part == i
-        if not mine.any():
-            continue
-        m.combat.losses[side] += float(taken[mine].sum())
-        for r in rows[mine & weak]:
-            m.regeneration.depot[side] += f.strength[r]
-            m.units.pop(int(r)).disband()
+    m.combat.losses[side] += float(taken.sum())
+    weak = rows[left < 0.1 * m.p.unit_personnel]
+    for r in weak:
+        m.regeneration.depot[side] += f.strength[r]
+        m.units.pop(int(r)).disband()
