@@ -9,6 +9,13 @@ round kept (and the median of the rounds), after a warm-up run that rasterises t
 the question is, say, a five-year run now against a two-year run then), ``--arms``
 which arms. The two models need not give the same runs; each is timed on the same seeds.
 
+``--instructions`` counts instead of timing: each arm's runs in each tree under
+valgrind's callgrind, less the same process without them, per run. A count does not move
+with what else the machine does (the same total twice, the other core loaded or not), so
+it judges a change of a few per cent that timings on a busy machine cannot; it is slow
+(valgrind runs Python some fifty times slower) and counts instructions, not the cache
+misses and memory traffic that also take time, so a change is judged on both.
+
 Each child times the tree it names, not the installed package: an editable install's
 finder would otherwise answer every ``dmzsim`` import from the working tree. The child puts
 a finder of its own first, which maps ``dmzsim`` and its sub-packages to the tree's folders
@@ -22,9 +29,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -77,7 +86,7 @@ for seq, shape in arms:
     t = time.process_time()
     for s in seeds:
         simulate(run, s)
-    out[seq + "/" + shape] = (time.process_time() - t) / len(seeds)
+    out[seq + "/" + shape] = (time.process_time() - t) / max(len(seeds), 1)
 ours = [m for n, m in sys.modules.items() if n.split(".")[0] in ("dmzsim", "model")]
 outside = sorted({{str(m.__file__) for m in ours if getattr(m, "__file__", None)
                   and not Path(m.__file__).resolve().is_relative_to(tree.resolve())}})
@@ -107,6 +116,51 @@ def _time(tree: Path, seeds: list[int], arms: list[tuple[str, str]] | None = Non
     if out["outside"]:
         raise RuntimeError(f"timing {tree} loaded code from elsewhere: {out['outside']}")
     return out["source"], out["seconds"]
+
+
+def collected(valgrind_stderr: str) -> int:
+    """The instructions callgrind counted, from what it wrote on standard error."""
+    found = re.search(r"Collected\s*:\s*([\d,]+)", valgrind_stderr)
+    if found is None:
+        raise RuntimeError(f"callgrind counted nothing: {valgrind_stderr[-500:]}")
+    return int(found.group(1).replace(",", ""))
+
+
+def _instructions(tree: Path, seeds: list[int], arm: tuple[str, str], horizon: int) -> float:
+    """Instructions a run of ``arm`` takes on ``tree``'s code, on average over ``seeds``:
+    the child's count with the runs less its count without them (imports, the warm-up)."""
+    counts = []
+    for runs in ([], seeds):
+        code = _CHILD.format(tree=str(tree), arms=[arm], seeds=runs, horizon=horizon)
+        done = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+                               sys.executable, "-c", code], cwd=tree, env=_child_env(),
+                              capture_output=True, text=True, check=True)
+        counts.append(collected(done.stderr))
+    return (counts[1] - counts[0]) / len(seeds)
+
+
+def count(commit: str, seeds: int, horizon: int, arms: list[tuple[str, str]] | None,
+          then_horizon: int) -> dict[str, dict[str, float]]:
+    """Instructions per run by arm, now and at ``commit`` (the two trees counted at once,
+    one core each)."""
+    out: dict[str, dict[str, float]] = {"now": {}, "then": {}}
+    with tempfile.TemporaryDirectory() as tmp:
+        old = Path(tmp) / "old"
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(old),
+                        commit], check=True, capture_output=True)
+        try:
+            for arm in ARMS if arms is None else arms:
+                with ThreadPoolExecutor(2) as pool:
+                    now = pool.submit(_instructions, ROOT, list(range(1, seeds + 1)), arm,
+                                      horizon)
+                    then = pool.submit(_instructions, old, list(range(1, seeds + 1)), arm,
+                                       then_horizon)
+                    out["now"]["/".join(arm)] = now.result()
+                    out["then"]["/".join(arm)] = then.result()
+        finally:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force",
+                            str(old)], check=True, capture_output=True)
+    return out
 
 
 def compare(commit: str, seeds: int, rounds: int, horizon: int = 730,
@@ -149,9 +203,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--then-horizon", type=int, help="days per run at COMMIT "
                     "(default: --horizon)")
     ap.add_argument("--arms", help="seq/shape,... (default: the six of ARMS)")
+    ap.add_argument("--instructions", action="store_true",
+                    help="count instructions under callgrind instead of timing (--rounds "
+                         "is not used: a count is the same every time)")
     args = ap.parse_args(argv)
     load0 = os.getloadavg()[0]
     then = args.horizon if args.then_horizon is None else args.then_horizon
+    if args.instructions:
+        counted = count(args.commit, args.seeds, args.horizon, _arms(args.arms), then)
+        print(f"million instructions per run (callgrind), {args.horizon} days now against "
+              f"{then} days at {args.commit}, {args.seeds} seeds")
+        print(f"{'arm':<30} {'now':>9} {'then':>9} {'ratio':>6}")
+        for arm, now in counted["now"].items():
+            before = counted["then"][arm]
+            print(f"{arm:<30} {now / 1e6:>9.1f} {before / 1e6:>9.1f} {now / before:>6.3f}")
+        return 0
     got = compare(args.commit, args.seeds, args.rounds, args.horizon, _arms(args.arms), then)
     print(f"CPU ms per run, {args.horizon} days now against {then} days at {args.commit}: "
           f"fastest and median of {args.rounds} rounds "

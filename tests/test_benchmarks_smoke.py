@@ -1,6 +1,9 @@
 """The benchmark script still runs end to end (its --quick path); no timing is asserted."""
 
 import json
+import shutil
+
+import pytest
 
 from benchmarks import invariance, run_benchmarks
 
@@ -78,3 +81,25 @@ def test_versus_commit_times_the_tree_it_names_not_the_installed_code(tmp_path):
         source, seconds = _time(tree, [1], arms)
         assert source == str(tree / "model" / "api.py") and set(seconds) == {
             "frozen_line/unilateral"}
+
+
+def test_collected_reads_callgrinds_count():
+    from benchmarks.versus_commit import collected
+
+    assert collected("==12== Events    : Ir\n==12== Collected : 8502686421\n") == 8502686421
+    with pytest.raises(RuntimeError, match="counted nothing"):
+        collected("valgrind: command not found")
+
+
+@pytest.mark.skipif(shutil.which("valgrind") is None, reason="valgrind is not installed")
+def test_versus_commit_counts_the_instructions_of_the_runs_alone(tmp_path):
+    """A tree whose run does 20,000 times the work counts many more instructions per
+    run; the imports and the warm-up, the same in both, are taken out."""
+    from benchmarks.versus_commit import _instructions
+
+    light = _fake_tree(tmp_path / "light", True)
+    heavy = _fake_tree(tmp_path / "heavy", True)
+    (heavy / "model" / "tree_only.py").write_text("WORK = 200_000\n")
+    arm = ("frozen_line", "unilateral")
+    few, many = (_instructions(tree, [1, 2], arm, 730) for tree in (light, heavy))
+    assert 0 < few < 5e5 and many > 1e7
