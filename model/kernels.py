@@ -144,12 +144,10 @@ def fill_units(strength: np.ndarray, nominal: float, inflow: float) -> tuple[np.
     Returns (per-unit additions, leftover). Leftover goes to the side's depot, from
     which new units are formed; nothing is created or lost here.
     """
-    if inflow <= 0 or strength.min(initial=np.inf) >= nominal:
-        # nobody below nominal (most days of a pause): what the deficits would say, read
-        # off in one pass instead of three
-        return np.zeros_like(strength), max(inflow, 0.0)
     deficit = np.maximum(nominal - strength, 0.0)
     need = deficit.sum()
+    if need <= 0 or inflow <= 0:
+        return np.zeros_like(strength), max(inflow, 0.0)
     given = min(inflow, need)
     return deficit * (given / need), inflow - given
 

@@ -98,25 +98,6 @@ def test_fill_units_conserves_personnel():
     assert left == 0.0 and added[1] == 0.0
 
 
-def test_fill_units_with_every_unit_full_is_what_the_deficits_say():
-    """Nobody below nominal is read off in one pass: the same additions and leftover, to
-    the bit, as the deficits worked out in full (empty, full, over nominal, one short)."""
-    def by_deficits(strength: np.ndarray, nominal: float, inflow: float):
-        deficit = np.maximum(nominal - strength, 0.0)
-        need = deficit.sum()
-        if need <= 0 or inflow <= 0:
-            return np.zeros_like(strength), max(inflow, 0.0)
-        given = min(inflow, need)
-        return deficit * (given / need), inflow - given
-
-    for s in (np.zeros(0), np.full(3, 4000.0), np.array([4000.0, 4000.5]),
-              np.array([4000.0, 3999.999]), np.array([1000.0, 4000.0, 2500.0])):
-        for inflow in (0.0, -5.0, 0.3, 123.4, 9000.0):
-            added, left = kernels.fill_units(s, 4000.0, inflow)
-            want_added, want_left = by_deficits(s, 4000.0, inflow)
-            assert added.tobytes() == want_added.tobytes() and left == want_left
-
-
 def test_take_losses_never_below_zero():
     s = np.array([10.0, 30.0])
     taken = kernels.take_losses(s, 1000.0)
