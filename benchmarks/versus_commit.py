@@ -130,10 +130,13 @@ def _instructions(tree: Path, seeds: list[int], arm: tuple[str, str], horizon: i
     """Instructions a run of ``arm`` takes on ``tree``'s code, on average over ``seeds``:
     the child's count with the runs less its count without them (imports, the warm-up)."""
     counts = []
+    # the two children alike: the same hashes, and no bytecode written by the first for
+    # the second to read (a module compiled in one only would count against the runs)
+    env = {**_child_env(), "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1"}
     for runs in ([], seeds):
         code = _CHILD.format(tree=str(tree), arms=[arm], seeds=runs, horizon=horizon)
         done = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
-                               sys.executable, "-c", code], cwd=tree, env=_child_env(),
+                               sys.executable, "-c", code], cwd=tree, env=env,
                               capture_output=True, text=True, check=True)
         counts.append(collected(done.stderr))
     return (counts[1] - counts[0]) / len(seeds)

@@ -94,7 +94,8 @@ def test_collected_reads_callgrinds_count():
 @pytest.mark.skipif(shutil.which("valgrind") is None, reason="valgrind is not installed")
 def test_versus_commit_counts_the_instructions_of_the_runs_alone(tmp_path):
     """A tree whose run does 20,000 times the work counts many more instructions per
-    run; the imports and the warm-up, the same in both, are taken out."""
+    run; the imports and the warm-up, the same in both, are taken out (in a fresh tree,
+    whose modules have no bytecode yet, too)."""
     from benchmarks.versus_commit import _instructions
 
     light = _fake_tree(tmp_path / "light", True)
@@ -102,4 +103,4 @@ def test_versus_commit_counts_the_instructions_of_the_runs_alone(tmp_path):
     (heavy / "model" / "tree_only.py").write_text("WORK = 200_000\n")
     arm = ("frozen_line", "unilateral")
     few, many = (_instructions(tree, [1, 2], arm, 730) for tree in (light, heavy))
-    assert 0 < few < 5e5 and many > 1e7
+    assert abs(few) < 2e5 and many > 1e7
