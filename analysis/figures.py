@@ -18,9 +18,7 @@ import concurrent.futures as cf
 import functools
 import inspect
 import math
-import multiprocessing
 import pickle
-import sys
 import textwrap
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -36,6 +34,7 @@ from dmzsim.analysis.estimators import KaplanMeier
 from dmzsim.analysis.provenance import Stamp
 from dmzsim.analysis.tables import arm_label
 from dmzsim.common.files import replacing
+from dmzsim.common.processes import process_pool
 from dmzsim.model import outputs
 from dmzsim.model.theatre_map import default_map_path, load_map
 from matplotlib import rc_context
@@ -85,11 +84,7 @@ def drawn_in_background(workers: int) -> Iterator[None]:
     if workers < 1:
         yield
         return
-    method = "forkserver" if sys.platform != "win32" else "spawn"
-    ctx = multiprocessing.get_context(method)
-    if method == "forkserver":  # if no fork server runs yet: it imports this module once
-        ctx.set_forkserver_preload([__name__])
-    pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    pool = process_pool(workers, preload=[__name__])
     # the processes start now, while the report reads the results, not at the first figure
     sent: list[cf.Future] = [pool.submit(_ready) for _ in range(workers)]
     token = _drawing.set((pool, sent))

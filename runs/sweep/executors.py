@@ -4,10 +4,8 @@ Everything is a plain :class:`concurrent.futures.Executor`, the contract Mesa's 
 runner also uses, so the sweep loop is the same whatever runs the tasks. Results do not
 depend on the choice: a run's output depends only on its parameters and its seed.
 
-Local processes use the ``forkserver`` start method: ``fork`` is unsafe once the parent
-has threads (the progress bar has one), and ``spawn`` re-imports Mesa in every worker.
-Each worker ends when the command ends, however it ends (SIGKILL included): see
-:func:`_exit_with_parent`.
+Local processes (``common/processes.py``) are forked from a fork server that has imported
+Mesa and the model once, and each ends when the command ends, however it ends.
 Dask is an optional extra (``pip install 'dmzsim[cluster]'``) imported only when asked for.
 """
 
@@ -15,16 +13,13 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
-import multiprocessing
-import multiprocessing.connection
 import os
-import sys
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from dmzsim.common.processes import process_pool
 from dmzsim.runs.sweep.chunks import TARGET_S, ChunkSizer
 
 PRELOAD = ["dmzsim.runs.sweep.worker", "dmzsim.model.params", "dmzsim.model.api"]
@@ -140,7 +135,7 @@ def open_executor(spec: ExecutorSpec) -> Iterator[ExecutorHandle]:
         handle = ExecutorHandle(SerialExecutor, slots=1)
     elif spec.kind == "processes":
         workers = spec.workers or os.cpu_count() or 1
-        handle = ExecutorHandle(lambda: _process_pool(workers), slots=2 * workers)
+        handle = ExecutorHandle(lambda: process_pool(workers, PRELOAD), slots=2 * workers)
     elif spec.kind == "dask":
         handle = _dask_handle(spec)
     else:
@@ -149,40 +144,6 @@ def open_executor(spec: ExecutorSpec) -> Iterator[ExecutorHandle]:
         yield handle
     finally:
         handle.close()
-
-
-def _process_pool(workers: int) -> cf.ProcessPoolExecutor:
-    method = "forkserver" if sys.platform != "win32" else "spawn"
-    ctx = multiprocessing.get_context(method)
-    if method == "forkserver":
-        ctx.set_forkserver_preload(PRELOAD)
-    return cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
-                                  initializer=_exit_with_parent)
-
-
-def _exit_with_parent() -> None:
-    """Pool initializer: end this worker as soon as the process that started it is gone.
-
-    A command killed outright (SIGKILL from a batch scheduler or the OOM killer) runs no
-    clean-up, and its workers, children of the fork server rather than of the command,
-    would wait for work forever, holding the fork server and the resource tracker alive
-    too (each keeps a pipe from the command open). multiprocessing gives every child a
-    sentinel of its parent: the read end of a pipe whose only write end the command holds,
-    at end of file once the command is gone, however it ended. A daemon thread waits on
-    it and exits the worker, a run in flight included (the command can no longer store
-    it). The fork server and the resource tracker then see their own pipes close and exit
-    by themselves. Costs one idle thread per worker; touches no run.
-    """
-    parent = multiprocessing.parent_process()
-    if parent is None:  # not a child of multiprocessing (never in a pool)
-        return
-    threading.Thread(target=_wait_and_exit, args=(parent.sentinel,), daemon=True,
-                     name="exit-with-parent").start()
-
-
-def _wait_and_exit(sentinel: int) -> None:
-    multiprocessing.connection.wait([sentinel])
-    os._exit(1)  # no one is left to read a status, nor to run clean-up for
 
 
 def _dask_handle(spec: ExecutorSpec) -> ExecutorHandle:
