@@ -734,6 +734,13 @@ def _(tmp: Path):
     return ["report", str(tmp / "f")], f"{tmp / 'f'} is not a folder"
 
 
+@case("report-negative-workers")
+def _(tmp: Path):
+    folder = finished_folder(tmp)
+    return (["report", str(folder), "--workers", "-1"],
+            "--workers must be >= 0 (0: this process draws the figures), got -1")
+
+
 @case("report-corrupt-config")
 def _(tmp: Path):
     folder = finished_folder(tmp)

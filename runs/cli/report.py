@@ -28,12 +28,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=int, default=0, metavar="N",
                    help="processes that draw the figures while the report is built "
                         "(default 0: this one draws them; 2 on two idle cores takes some "
-                        "40%% off a report's time)")
+                        "20%% off a report's time)")
 
 
 def run(args: argparse.Namespace) -> int:
     """Write the report for ``args.folder``."""
     left_out: dict[Path, str] = {}
+    if args.workers < 0:
+        raise UsageError(f"--workers must be >= 0 (0: this process draws the figures), "
+                         f"got {args.workers}")
     try:
         path = write_report(args.folder, left_out, baseline=args.baseline,
                             contrasts=[tuple(c) for c in args.contrast],

@@ -236,10 +236,11 @@ def _duration(seconds: float) -> str:
 
 def _drawing_workers(spec: ExecutorSpec) -> int:
     """The processes that draw the report's figures: the sweep's own number of local
-    processes, now idle (none after a serial run, or one on a Dask cluster)."""
+    processes, now idle (none after a serial run or one on Dask: the figures are drawn
+    here)."""
     if spec.kind != "processes":
         return 0
-    return max(min(spec.workers or os.cpu_count() or 1, MAX_DRAWING_WORKERS), 0)
+    return min(spec.workers or os.cpu_count() or 1, MAX_DRAWING_WORKERS)
 
 
 def _report_safely(folder: Path, workers: int = 0) -> int:
