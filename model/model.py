@@ -115,10 +115,11 @@ class CeasefireModel(mesa.Model):
             self.regeneration, self.movement, self.fortification, self.monitoring,
             self.shocks, self.russia, self.ukraine, self.combat, self.guarantor,
             self.recording)
-        #: A quiet day's processes (``_quiet_today``): regeneration may form a unit, which
-        #: movement then places; the monitors' clock runs on (``pass_quiet_day``).
+        #: A quiet day's processes (``_quiet_today``) after regeneration's quiet day
+        #: (``Regeneration.quiet_step``), which may form a unit that movement then
+        #: places; the monitors' clock runs on (``pass_quiet_day``).
         self.quiet_processes: tuple[Process, ...] = (
-            self.regeneration, self.movement, self.fortification, self.recording)
+            self.movement, self.fortification, self.recording)
         mark_resumption(self)
         if self.timeline.war_from_start:
             self.record.day_resumed = 0.0
@@ -258,6 +259,7 @@ class CeasefireModel(mesa.Model):
         if self.day >= self.p.horizon_days:
             self.running = False  # this is the last day: it is recorded whatever happens
         if self._quiet_today():
+            self.regeneration.quiet_step()
             for process in self.quiet_processes:
                 process.step()
             self.monitoring.pass_quiet_day()

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from dmzsim.model import api
+from dmzsim.model.forces import RU, UA
 from dmzsim.model.model import CeasefireModel
 from dmzsim.model.processes.recording import SUMMARY_FIELDS
 
@@ -122,3 +123,31 @@ def test_the_comparison_tells_different_distributions_apart() -> None:
         shifted.loc[: n - 1, name] = change(shifted.loc[: n - 1, name].to_numpy())
         table = draws_equivalence.compare(shifted, ("x", "flag", "when"))
         assert not draws_equivalence.agree(table, alpha=0.01), name
+
+
+def test_regeneration_on_quiet_days_is_its_full_day() -> None:
+    """``Regeneration.quiet_step`` keeps what one quiet day found of the units (all full,
+    their sum; all ready) for the next: day after day it must give the numbers ``step``
+    gives, including across the day a unit is formed from the depot (its strength then
+    belongs in the side's sum), on days some units are still filling or recovering, and
+    after something else wrote the units between two days."""
+    runs = []
+    for quiet in (True, False):
+        m = Waiting(rng=4, horizon_days=900)
+        m.run_for(500)  # a long ceasefire: every unit at nominal strength and ready
+        regen, f = m.regeneration, m.forces
+        rows = f.n
+        assert all(f.strength[: f.n][f.of_side(side)].min() >= m.p.unit_personnel
+                   for side in (RU, UA))
+        regen.depot[:] = m.p.unit_personnel - 1.0  # a unit of each side formed at once
+        for day in range(200):  # Russia reaches its theatre cap on the way
+            if day == 30:  # written from outside, between two quiet days
+                f.strength[: f.n][::7] *= 0.9
+                f.readiness[: f.n][::5] = 0.6
+            m.day += 1
+            (regen.quiet_step if quiet else regen.step)()
+        runs.append((f.view("strength").copy(), f.view("readiness").copy(),
+                     regen.depot.copy(), regen.inflow_total.copy()))
+        assert f.n >= rows + 2
+    for a, b in zip(*runs, strict=True):
+        np.testing.assert_array_equal(a, b)

@@ -6,14 +6,28 @@ this is regrouping, and it works for both sides at their own rates.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 from dmzsim.model import kernels
-from dmzsim.model.forces import RU, UA, Posture
+from dmzsim.model.forces import RU, UA, ForceTable, Posture
 
 if TYPE_CHECKING:
     from dmzsim.model.model import CeasefireModel
+
+
+@dataclass
+class _Settled:
+    """What the last quiet day found of the units (``Regeneration.quiet_step``): each
+    side's strength in its units where every one of them is at nominal strength (None
+    where not known), and whether every unit is fully ready."""
+
+    day: int  # the day it was found on
+    boost: float  # arms support then
+    units: bytes = b""  # every unit's strength and readiness then, to the bit
+    full: list[float | None] = field(default_factory=lambda: [None, None])
+    ready: bool = False
 
 
 class Regeneration:
@@ -45,6 +59,7 @@ class Regeneration:
         # kept for them and for these parameters (the same numbers, computed once)
         self._rates: dict[tuple[int, bool, float, float], float] = {}
         self._rates_for = m.p
+        self._settled: _Settled | None = None  # kept from one quiet day to the next
 
     @property
     def initial_personnel(self) -> np.ndarray:
@@ -55,6 +70,7 @@ class Regeneration:
         """Each side's daily inflow (at its pause rate during a ceasefire; Ukraine's
         raised by arms support once guarantees are in force), then readiness recovery."""
         f = self.m.forces
+        self._settled = None  # a day of every process: anything may have changed
         self._draw_month()
         for side in (RU, UA):
             mask = f.of_side(side)  # its units and their strength, looked up once
@@ -62,6 +78,60 @@ class Regeneration:
             have = float(strength.sum()) + float(self.depot[side])
             self._inflow(side, self.daily_inflow(side, have), mask, strength)
         self._recover(self.m.guarantor.arms_support())
+
+    def quiet_step(self) -> None:
+        """A quiet day's regeneration (``CeasefireModel._quiet_today``): the same numbers
+        as ``step``, for less. On a quiet day nothing but regeneration writes strength or
+        readiness, and a quiet ceasefire is mostly days on which every unit is at nominal
+        strength and fully ready: then recruits only fill the depot (``fill_units`` gives
+        a full unit nothing) and readiness stays at 1. What one quiet day finds of that
+        (``_Settled``) holds the next, until a unit is formed or the day is not quiet, and
+        such a day is a few sums of numbers rather than of arrays. It is kept with the
+        units' numbers as they were, and holds only while they still are: whatever else
+        writes them (a test, a notebook) makes the day find them again."""
+        m = self.m
+        f = m.forces
+        self._draw_month()
+        boost = m.guarantor.arms_support()
+        kept = self._settled
+        if (kept is None or kept.day != m.day - 1 or kept.boost != boost
+                or kept.units != _units(f)):
+            kept = _Settled(m.day, boost)
+        rows = f.n
+        for side in (RU, UA):
+            kept.full[side] = self._quiet_inflow(side, kept.full[side])
+        if f.n != rows:  # a unit was formed today: its side's sum is not the kept one
+            kept.full, kept.ready = [None, None], False
+        if not kept.ready:
+            kept.ready = self._recover(boost)
+        kept.day, kept.units = m.day, _units(f)
+        self._settled = kept
+
+    def _quiet_inflow(self, side: int, full: float | None) -> float | None:
+        """A side's inflow on a quiet day, ``full`` its units' strength if every one of
+        them is known to be at nominal strength; returns it for tomorrow (None: unknown)."""
+        m = self.m
+        f = m.forces
+        if full is None:  # found as ``step`` does, and whether every unit is full
+            mask = f.of_side(side)
+            strength = f.strength[: f.n][mask]
+            total = float(strength.sum())
+            amount = self.daily_inflow(side, total + float(self.depot[side]))
+            if amount < 0 or (m.p.unit_personnel - strength > 0.0).any():
+                self._inflow(side, amount, mask, strength)
+                return None
+            full = total
+        else:
+            amount = self.daily_inflow(side, full + float(self.depot[side]))
+            if amount < 0:  # desertion above recruitment: units lose strength
+                mask = f.of_side(side)
+                self._inflow(side, amount, mask, f.strength[: f.n][mask])
+                return None
+        # ``_inflow`` with every unit full: nothing fills a unit, all goes to the depot
+        self.inflow_total[side] += amount
+        self.depot[side] += amount if amount > 0 else 0.0
+        self._form_units(side)
+        return full
 
     def _draw_month(self) -> None:
         """Every 30 days (from day 1), each side's recruitment factor for the month: a
@@ -148,11 +218,19 @@ class Regeneration:
         else:  # nothing came in (at the cap): ``fill_units`` would add zeros and keep 0.0
             leftover = 0.0
         self.depot[side] += leftover
+        self._form_units(side)
+
+    def _form_units(self, side: int) -> None:
+        """Whole units from the side's depot, as reserves."""
+        m = self.m
+        p = m.p
         while self.depot[side] >= p.unit_personnel:
             self.depot[side] -= p.unit_personnel
             m.add_unit(side, p.unit_personnel, p.initial_readiness, Posture.RESERVE, -1)
 
-    def _recover(self, boost: float) -> None:
+    def _recover(self, boost: float) -> bool:
+        """Readiness recovers out of combat and wears down in it; returns whether every
+        unit was fully ready and nothing lowered it (nothing changed)."""
         m = self.m
         f, p = m.forces, m.p
         n = f.n
@@ -161,10 +239,10 @@ class Regeneration:
         if not (m.at_war and assault.size):  # in a ceasefire nobody is in combat
             ready = f.view("readiness")
             if boost >= 0.0 and ready.min(initial=1.0) >= 1.0:
-                return  # all ready and nothing lowers it: r + up, clipped at 1.0, is 1.0
+                return True  # all ready and nothing lowers it: r + up, clipped at 1.0, is 1.0
             f.readiness[:n] = kernels.recover_out_of_combat(
                 ready, p.readiness_recovery_days, ua_boost)
-            return
+            return False
         in_combat = np.zeros(n, dtype=bool)
         sector = f.view("sector")
         on_line = (sector >= 0) & f.view("alive")
@@ -174,3 +252,9 @@ class Regeneration:
         f.readiness[:n] = kernels.recover_readiness(
             f.view("readiness"), in_combat, p.readiness_recovery_days,
             p.readiness_loss_per_combat_day, ua_boost)
+        return False
+
+
+def _units(f: ForceTable) -> bytes:
+    """Every unit's strength and readiness, as bytes: equal only if equal to the bit."""
+    return f.strength[: f.n].tobytes() + f.readiness[: f.n].tobytes()
