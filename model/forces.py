@@ -167,7 +167,10 @@ class ForceTable:
         """``power_on`` for each of ``masks`` on the same spans: each unit's share on each
         span is worked out once for all of them (the same numbers as one call each)."""
         n = self.n
-        rows = np.flatnonzero(np.logical_or.reduce(masks) & (self.sector[:n] >= 0))
+        union = masks[0]
+        for mask in masks[1:]:  # not np.logical_or.reduce: that stacks the masks first
+            union = union | mask
+        rows = np.flatnonzero(union & (self.sector[:n] >= 0))
         sec = self.sector[rows]
         a, b = self.front_from[rows], self.front_to[rows]
         own = np.isfinite(a)

@@ -81,3 +81,24 @@ def test_the_daily_rates_kept_are_the_ones_computed_afresh():
                         "ru_theatre_cap_personnel": 9.0e5})
     assert regen.daily_rate(RU) == regen._daily_rate(RU, float(regen.luck[RU]))
     assert regen.cap(RU) == 9.0e5 * float(np.exp(shift + 0.25))
+
+
+def test_aims_built_later_in_a_ceasefire_are_the_ones_built_at_once():
+    """A review that expects no breakthrough neither reads nor builds the aims
+    (``decision._estimate``), so they may be built many reviews after the theatre was
+    cut: in a ceasefire nothing they read changes in between."""
+    from dmzsim.model.aims import Aims
+
+    m = CeasefireModel(small(sequencing="territory_first", decision_noise=0.0), rng=2,
+                       map_path=SMALL_MAP)
+    m.run_for(120)
+    assert m.in_ceasefire and not m.at_war
+    windows, cut = m.lines.windows, m.theatre.version
+    early = Aims(m.theatre, m.p, windows)
+    m.run_for(200)
+    assert m.in_ceasefire and m.lines.windows is windows
+    late = Aims(m.theatre, m.p, windows)
+    for a, b in ((early.near, late.near), (early.weight, late.weight),
+                 (early.moment, late.moment)):
+        assert [x.tobytes() for x in a] == [x.tobytes() for x in b]
+    assert m.theatre.version == cut

@@ -173,12 +173,17 @@ def _estimate(today: _Today, noise: np.ndarray, days: np.ndarray,
     guarantor = f.credibility * p.guarantor_cost_km2
     # the whole corridor is the most an offensive could gain: if even that does not pay
     # for the guarantor and the end of the ceasefire, no forecast can change the answer
-    grow = aims.growth_share(p.aims_growth, ratio, p.breakthrough_ratio)
-    by_width = [lines.aims_at(float(w)) for w in frontage]  # each offset's corridor width
-    ceiling = np.array([a.total(int(k), g) for a, k, g in zip(by_width, best, grow,
-                                                              strict=True)])
-    ceiling = ceiling - guarantor - ending
-    feasible = (ratio >= p.breakthrough_ratio) & (ceiling > 0)
+    # Most reviews of a ceasefire expect no breakthrough at any offset: then the aims are
+    # not read, nor built. Built later, they are the same: in a ceasefire the ground
+    # Ukraine holds changes only when the theatre is cut again (which builds them anew),
+    # and at war only the window and the frontage of an estimate are acted on.
+    feasible = ratio >= p.breakthrough_ratio
+    if feasible.any():
+        grow = aims.growth_share(p.aims_growth, ratio, p.breakthrough_ratio)
+        by_width = [lines.aims_at(float(w)) for w in frontage]  # each offset's corridor
+        ceiling = np.array([a.total(int(k), g) for a, k, g in zip(by_width, best, grow,
+                                                                  strict=True)])
+        feasible &= ceiling - guarantor - ending > 0
     if feasible.any():
         att = attack * np.exp(noise[best])
         span = np.maximum(p.campaign_days - crossing, 0.0) / p.campaign_days
@@ -388,7 +393,7 @@ def _growth(m: CeasefireModel, side: int, days: np.ndarray) -> tuple[np.ndarray,
     boost = m.guarantor.arms_support() if side == UA else 0.0
     r_later = np.minimum(r_now + days * (1.0 + boost) / p.readiness_recovery_days, 1.0)
     cap = regen.cap(side)
-    have = regen.total_personnel(side)
+    have = float(total) + float(regen.depot[side])  # ``total_personnel``, summed above
     added = np.minimum(regen.daily_rate(side, expected=True) * days, max(cap - have, 0.0))
     added = np.maximum(added, -have)
     return r_later / max(r_now, 1e-9), added * r_later
