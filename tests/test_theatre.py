@@ -66,6 +66,25 @@ def test_span_means_kept_weights_give_the_same_bits_and_follow_new_arrays():
         _uncached(th, half, th.fort_flat, spans, weights[: half.size]).tobytes())
 
 
+def test_span_means_of_the_same_values_again_are_the_ones_computed_afresh():
+    """A review reads the same works review after review once they are dug: the sums
+    kept for them are reused only while the values are the same to the bit, and other
+    values on the same cells and spans (the towns, works changed in place) are summed
+    afresh."""
+    m = CeasefireModel(small(), rng=1, map_path=SMALL_MAP)
+    th, spans = m.theatre, m.lines.windows.spans
+    cells, _, weights = m.fortification.zone
+    th.fort_flat[cells] = np.linspace(0.0, 1.0, cells.size)
+    for values in (th.fort_flat, th.fort_flat, th.urban_flat, th.fort_flat):
+        again = th.span_means(cells, values, spans, weights)
+        assert again.tobytes() == _uncached(th, cells, values, spans, weights).tobytes()
+    before = th.span_means(cells, th.fort_flat, spans, weights)
+    th.fort_flat[cells[0]] += 0.5  # written in place: the same array, other values
+    after = th.span_means(cells, th.fort_flat, spans, weights)
+    assert after.tobytes() == _uncached(th, cells, th.fort_flat, spans, weights).tobytes()
+    assert not np.array_equal(before, after)
+
+
 def _uncached(th, cells, values, spans, weights):
     th._span_cache.clear()
     return th.span_means(cells, values, spans, weights)
