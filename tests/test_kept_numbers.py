@@ -102,3 +102,24 @@ def test_aims_built_later_in_a_ceasefire_are_the_ones_built_at_once():
                  (early.moment, late.moment)):
         assert [x.tobytes() for x in a] == [x.tobytes() for x in b]
     assert m.theatre.version == cut
+
+
+def test_the_reserves_cells_kept_are_the_ones_found_afresh():
+    """A reserve's cell is kept for its side, sector, edge and slot until the theatre is
+    cut again or the ground changes hands (``Movement._reserve_places``)."""
+    from dmzsim.model.processes.movement import SLOTS
+
+    def afresh(m, side, sector, slots):
+        own, depth = m.movement._candidates(side, sector, Posture.RESERVE)
+        return m.theatre.nearest_cells(own, depth, slots)
+
+    m = _at_war()
+    th = m.theatre
+    slots = np.array([th.sectors.lo[1] + 0.1 * k for k in range(2 * SLOTS)])
+    for side in (RU, UA):
+        first = m.movement._reserve_places(side, 1, slots)
+        assert first == afresh(m, side, 1, slots)
+        assert m.movement._reserve_places(side, 1, slots[::-1]) == first[::-1]
+    m.run_for(30)  # the front moves and the theatre is cut again
+    for side in (RU, UA):
+        assert m.movement._reserve_places(side, 1, slots) == afresh(m, side, 1, slots)

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 #: The counts each sector keeps, in the order of ``Monitoring.totals``.
 COUNTS = ("detections", "violations", "violations_detected")
+_MASSING = int(Posture.CONCENTRATE)
 
 
 class Monitoring:
@@ -82,7 +83,8 @@ class Monitoring:
 
     def _buildup(self) -> bool:
         """Whether any Russian unit is massing (a build-up to look for)."""
-        return bool((self.m.forces.view("posture") == Posture.CONCENTRATE).any())
+        # the posture's code as a plain int: an enum member takes numpy's slow path
+        return bool((self.m.forces.view("posture") == _MASSING).any())
 
     def pass_quiet_day(self) -> None:
         """A day on which ``quiet_today`` holds: the day's rate is used up, nothing seen."""

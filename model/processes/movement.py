@@ -45,6 +45,9 @@ class Movement:
         self.m = m
         self.ordered: set[int] = set()  # rows of units ordered since they last moved
         self.moved_fronts: set[int] = set()  # sectors whose forward edge moved
+        # the cell of each reserves' place, for the cut and the ground it was found on
+        self._reserve_cells: dict[tuple[int, int, float, float, float], int | None] = {}
+        self._reserve_cells_for: tuple[object, int] | None = None
 
     def step(self) -> None:
         """Units that arrive today, were ordered, or whose front moved take their cells."""
@@ -84,11 +87,36 @@ class Movement:
         for row in rows:
             groups.setdefault(self._group(row), []).append(row)
         for (side, sector, posture), members in groups.items():
-            own, depth = self._candidates(side, sector, Posture(posture))
             slots = np.array([self._slot(sector, r) for r in members])
-            flat = m.theatre.nearest_cells(own, depth, slots)
+            if posture == Posture.RESERVE:
+                flat = self._reserve_places(side, sector, slots)
+            else:
+                own, depth = self._candidates(side, sector, Posture(posture))
+                flat = m.theatre.nearest_cells(own, depth, slots)
             for row, cell in zip(members, flat, strict=True):
                 m.units[row].stand_at(None if cell is None else m.theatre.coord(cell))
+
+    def _reserve_places(self, side: int, sector: int, slots: np.ndarray) -> list[int | None]:
+        """``nearest_cells`` for reserves of ``side`` on ``sector`` at ``slots``, each
+        kept. A reserve's cell depends only on the cut (``Theatre.strips``, new at each
+        cut), the ground (``Theatre.version``), its side's edge on the sector and its slot,
+        so in a ceasefire every unit formed there takes a cell already found: a unit is
+        formed every fortnight or so, and finding its cell was a twentieth of a quiet run."""
+        m = self.m
+        th, lines = m.theatre, m.lines
+        kept_for = self._reserve_cells_for
+        if kept_for is None or kept_for[0] is not th.strips or kept_for[1] != th.version:
+            self._reserve_cells, self._reserve_cells_for = {}, (th.strips, th.version)
+        edge = (side, sector, float(lines.ru_depth[sector]), float(lines.ua_depth[sector]))
+        keys = [(*edge, float(slot)) for slot in slots]
+        kept = self._reserve_cells
+        missing = [i for i, key in enumerate(keys) if key not in kept]
+        if missing:
+            own, depth = self._candidates(side, sector, Posture.RESERVE)
+            found = th.nearest_cells(own, depth, slots[missing])
+            for i, cell in zip(missing, found, strict=True):
+                kept[keys[i]] = cell
+        return [kept[key] for key in keys]
 
     def _group(self, row: int) -> tuple[int, int, int]:
         """(side, sector it stands on, posture) of a unit: a reserve on no sector stands
