@@ -10,6 +10,8 @@ user may want to vary are parameters in ``model/params.py``.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 DAYS_PER_MONTH = 365.25 / 12
@@ -191,10 +193,17 @@ def expected_warning(coverage: float, concentration_days: int,
 
     It grows with coverage and with the crossing, and never stops growing before coverage
     reaches 1: the same count of days the simulated monitors and reserves play out."""
+    return np.asarray(crossing_days, dtype=float) + _warning_of_massing(
+        float(coverage), int(concentration_days))
+
+
+@lru_cache(maxsize=256)
+def _warning_of_massing(coverage: float, concentration_days: int) -> float:
+    """``expected_warning``'s days from the build-up alone (kept: every review of a run
+    asks it for the same coverage and massing)."""
     day = np.arange(1, concentration_days + 1)
     seen_on = coverage * (1.0 - coverage) ** (day - 1)  # first seen on day j of the massing
-    return np.asarray(crossing_days, dtype=float) + float(
-        np.sum(seen_on * (concentration_days - day)))
+    return float(np.sum(seen_on * (concentration_days - day)))
 
 
 def reserve_share(model: str, coverage: float, concentration_days: int,
