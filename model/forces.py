@@ -166,29 +166,7 @@ class ForceTable:
                       sector_spans: tuple[np.ndarray, np.ndarray]) -> list[np.ndarray]:
         """``power_on`` for each of ``masks`` on the same spans: each unit's share on each
         span is worked out once for all of them (the same numbers as one call each)."""
-        n = self.n
-        union = masks[0]
-        for mask in masks[1:]:  # not np.logical_or.reduce: that stacks the masks first
-            union = union | mask
-        rows = np.flatnonzero(union & (self.sector[:n] >= 0))
-        sec = self.sector[rows]
-        a, b = self.front_from[rows], self.front_to[rows]
-        own = np.isfinite(a)
-        a = np.where(own, a, sector_spans[0][sec])
-        b = np.where(own, b, sector_spans[1][sec])
-        lo, hi = spans
-        cover = np.maximum(np.minimum(b[:, None], hi[None, :])
-                           - np.maximum(a[:, None], lo[None, :]), 0.0)
-        power = self.strength[rows] * self.readiness[rows]
-        standing = power[:, None] * cover / np.maximum(b - a, 1e-9)[:, None]
-        n_sectors = sector_spans[0].size
-        out = []
-        for mask in masks:  # each mask's own rows, in order: the product of a call of its own
-            mine = mask[rows]
-            onehot = np.zeros((n_sectors, int(mine.sum())))
-            onehot[sec[mine], np.arange(onehot.shape[1])] = 1.0
-            out.append(onehot @ standing[mine])
-        return out
+        return UnitsAlongFront(self, masks, sector_spans).on(spans)
 
     def power_by_sector(self, mask: np.ndarray, n_sectors: int,
                         unit_power: np.ndarray | None = None) -> np.ndarray:
@@ -209,3 +187,41 @@ def _allowed(postures: tuple[Posture, ...]) -> np.ndarray:
     allowed[[int(p) for p in postures]] = True
     allowed.flags.writeable = False
     return allowed
+
+
+class UnitsAlongFront:
+    """Where the units of each of several masks stand along the front, and their power,
+    for their power on any spans (``on``: ``ForceTable.power_on_each``). What does not
+    depend on the spans is worked out once, however many sets of spans are asked about
+    (a review's windows, then each wider frontage of its main effort)."""
+
+    def __init__(self, f: ForceTable, masks: tuple[np.ndarray, ...],
+                 sector_spans: tuple[np.ndarray, np.ndarray]) -> None:
+        n = f.n
+        union = masks[0]
+        for mask in masks[1:]:  # not np.logical_or.reduce: that stacks the masks first
+            union = union | mask
+        rows = np.flatnonzero(union & (f.sector[:n] >= 0))
+        sec = f.sector[rows]
+        a, b = f.front_from[rows], f.front_to[rows]
+        own = np.isfinite(a)
+        self.a = np.where(own, a, sector_spans[0][sec])
+        self.b = np.where(own, b, sector_spans[1][sec])
+        self.power = (f.strength[rows] * f.readiness[rows])[:, None]
+        self.length = np.maximum(self.b - self.a, 1e-9)[:, None]
+        n_sectors = sector_spans[0].size
+        self.mine: list[tuple[np.ndarray, np.ndarray]] = []
+        for mask in masks:  # each mask's own rows, in order: the product of a call of its own
+            mine = mask[rows]
+            onehot = np.zeros((n_sectors, int(mine.sum())))
+            onehot[sec[mine], np.arange(onehot.shape[1])] = 1.0
+            self.mine.append((mine, onehot))
+
+    def on(self, spans: tuple[np.ndarray, np.ndarray]) -> list[np.ndarray]:
+        """``P[j, k]`` for each mask: the power of its units of sector j standing on span k
+        (a unit without a place of its own stands spread along its sector's front)."""
+        lo, hi = spans
+        cover = np.maximum(np.minimum(self.b[:, None], hi[None, :])
+                           - np.maximum(self.a[:, None], lo[None, :]), 0.0)
+        standing = self.power * cover / self.length
+        return [onehot @ standing[mine] for mine, onehot in self.mine]

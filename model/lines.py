@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from dmzsim.model.aims import Aims, aims_for
-from dmzsim.model.forces import RU, UA, Posture
+from dmzsim.model.forces import RU, UA, Posture, UnitsAlongFront
 from dmzsim.model.front import Windows
 
 if TYPE_CHECKING:
@@ -131,6 +131,11 @@ class Lines:
                          spans: tuple[np.ndarray, np.ndarray]) -> list[np.ndarray]:
         """``standing_on`` for each of ``masks`` on the same spans, in one pass."""
         return self.m.forces.power_on_each(masks, spans, self.sector_spans)
+
+    def units_along(self, masks: tuple[np.ndarray, ...]) -> UnitsAlongFront:
+        """The masked units along the front today, for ``standing_on_each`` on several
+        sets of spans in turn (``UnitsAlongFront.on``)."""
+        return UnitsAlongFront(self.m.forces, masks, self.sector_spans)
 
     def sector_at(self, coord: tuple[int, int], fallback: int) -> int:
         """The sector holding ``coord`` (or ``fallback``, for ground no sector holds)."""

@@ -23,11 +23,13 @@ def test_the_power_of_several_masks_on_the_same_spans_is_each_masks_own():
     f, lines = m.forces, m.lines
     masks = (f.line_mask(RU, m.day), f.line_mask(UA, m.day), f.mask(RU, Posture.RESERVE),
              f.line_mask(UA))
+    along = lines.units_along(masks)  # one for every set of spans, in turn
     for spans in (lines.windows.spans, lines.sector_spans, lines.frontage_spans):
         together = lines.standing_on_each(masks, spans)
-        for mask, got in zip(masks, together, strict=True):
+        for mask, got, again in zip(masks, together, along.on(spans), strict=True):
             want = lines.standing_on(mask, spans)
             assert got.shape == want.shape and got.tobytes() == want.tobytes()
+            assert again.tobytes() == want.tobytes()
 
 
 def test_the_power_of_a_mask_alone_is_as_before():

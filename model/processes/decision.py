@@ -282,6 +282,8 @@ class _Today:
         self.spread, self.facing = balance.ua_line_masks(m)
         self.ua_reserve = f.reserve_power(UA, present_on=m.day)
         self.ahead = springboard.ahead_km(m)  # massing staged inside the zone: a shorter way
+        # both lines' units along the front, for what stands on each set of windows
+        self.along = m.lines.units_along((self.ru_line, self.spread))
         self._growth: dict[tuple[int, bytes], tuple[np.ndarray, np.ndarray]] = {}
         self._standing: dict[int, tuple[Windows, _Standing]] = {}
         self._credibility: dict[bytes, np.ndarray] = {}
@@ -320,7 +322,7 @@ class _Standing:
         f, lines, th = m.forces, m.lines, m.theatre
         main, main_km = m.effort.window, m.effort.frontage_km
         w, on = windows.weights, windows.spans
-        ru_on, ua_on = lines.standing_on_each((today.ru_line, today.spread), on)
+        ru_on, ua_on = today.along.on(on)
         ru_line = ru_on.sum(axis=0)
         massed = np.zeros_like(ru_line)
         if main >= 0:  # the main effort stands on its (widened) window's frontage
