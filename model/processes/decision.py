@@ -284,16 +284,27 @@ class _Today:
         self.ahead = springboard.ahead_km(m)  # massing staged inside the zone: a shorter way
         # both lines' units along the front, for what stands on each set of windows
         self.along = m.lines.units_along((self.ru_line, self.spread))
+        # the gap between the lines on each sector (km; 0 where Ukraine holds no line)
+        lines, th = m.lines, m.theatre
+        between = lines.ua_depth - lines.ru_depth
+        self.held = np.isfinite(between)
+        self.gap = np.where(self.held, np.maximum(between - th.cell_km, 0.0) - self.ahead, 0.0)
         self._growth: dict[tuple[int, bytes], tuple[np.ndarray, np.ndarray]] = {}
         self._standing: dict[int, tuple[Windows, _Standing]] = {}
-        self._credibility: dict[bytes, np.ndarray] = {}
+        self._credibility: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
 
-    def credibility(self, days: np.ndarray) -> np.ndarray:
+    def credibility(self, days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The guarantor's credibility Russia expects by the offsets ``days``
-        (``Guarantor.expected_credibility``), the same for every frontage."""
+        (``Guarantor.expected_credibility``) and the support to Ukraine's defence it
+        expects from it (a factor), the same for every frontage."""
         key = days.tobytes()
         if key not in self._credibility:
-            self._credibility[key] = self.m.guarantor.expected_credibility(days)
+            m, p = self.m, self.m.p
+            credibility = m.guarantor.expected_credibility(days)
+            support = 1.0 + credibility * p.guarantor_combat_support
+            if m.guarantor.triggered:
+                support = np.full_like(support, 1.0 + p.guarantor_combat_support)
+            self._credibility[key] = credibility, support
         return self._credibility[key]
 
     def growth(self, side: int, days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -338,10 +349,7 @@ class _Standing:
                 today.facing)
         self.ua_line = ua_line
         self.left = th.span_means(th.dmz_cells, th.fort_flat, on)
-        between = lines.ua_depth - lines.ru_depth
-        held = np.isfinite(between)
-        self.gap = _mean_over(w * held[None, :], np.where(
-            held, np.maximum(between - th.cell_km, 0.0) - today.ahead, 0.0))
+        self.gap = _mean_over(w * today.held[None, :], today.gap)
 
 
 class _Forecast:
@@ -369,10 +377,7 @@ class _Forecast:
                                       p.concentration_days, self.crossing,
                                       p.ua_alert_response_days)
         mult = _multiplier(m, self.fort, windows)
-        self.credibility = today.credibility(days)
-        support = 1.0 + self.credibility * p.guarantor_combat_support
-        if m.guarantor.triggered:
-            support = np.full_like(support, 1.0 + p.guarantor_combat_support)
+        self.credibility, support = today.credibility(days)
         ua_line = on.ua_line[None, :] * ua_grow[0][:, None]
         ua_res = today.ua_reserve * ua_grow[0][:, None] + ua_grow[1][:, None]
         self.defence = (ua_line + ua_res * share) * mult * support[:, None]
