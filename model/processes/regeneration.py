@@ -24,6 +24,7 @@ class _Settled:
     where not known), and whether every unit is fully ready."""
 
     day: int  # the day it was found on
+    params: object  # the parameters then (nominal strength is one of them)
     boost: float  # arms support then
     units: bytes = b""  # every unit's strength and readiness then, to the bit
     full: list[float | None] = field(default_factory=lambda: [None, None])
@@ -94,9 +95,9 @@ class Regeneration:
         self._draw_month()
         boost = m.guarantor.arms_support()
         kept = self._settled
-        if (kept is None or kept.day != m.day - 1 or kept.boost != boost
-                or kept.units != _units(f)):
-            kept = _Settled(m.day, boost)
+        if (kept is None or kept.day != m.day - 1 or kept.params is not m.p
+                or kept.boost != boost or kept.units != _units(f)):
+            kept = _Settled(m.day, m.p, boost)
         rows = f.n
         for side in (RU, UA):
             kept.full[side] = self._quiet_inflow(side, kept.full[side])
