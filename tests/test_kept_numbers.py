@@ -106,22 +106,26 @@ def test_aims_built_later_in_a_ceasefire_are_the_ones_built_at_once():
     assert m.theatre.version == cut
 
 
-def test_the_reserves_cells_kept_are_the_ones_found_afresh():
-    """A reserve's cell is kept for its side, sector, edge and slot until the theatre is
-    cut again or the ground changes hands (``Movement._reserve_places``)."""
+def test_the_cells_units_take_are_the_ones_found_afresh():
+    """A unit's cell is kept for its side, sector, depth and slot until the theatre is
+    cut again or the ground changes hands (``Movement._places``)."""
     from dmzsim.model.processes.movement import SLOTS
 
-    def afresh(m, side, sector, slots):
-        own, depth = m.movement._candidates(side, sector, Posture.RESERVE)
+    def afresh(m, side, posture, slots):
+        own, depth = m.movement._candidates(side, 1, posture)
         return m.theatre.nearest_cells(own, depth, slots)
 
     m = _at_war()
     th = m.theatre
     slots = np.array([th.sectors.lo[1] + 0.1 * k for k in range(2 * SLOTS)])
+    postures = (Posture.RESERVE, Posture.DEFEND, Posture.CONCENTRATE)
     for side in (RU, UA):
-        first = m.movement._reserve_places(side, 1, slots)
-        assert first == afresh(m, side, 1, slots)
-        assert m.movement._reserve_places(side, 1, slots[::-1]) == first[::-1]
+        for posture in postures:
+            first = m.movement._places(side, 1, posture, slots)
+            assert first == afresh(m, side, posture, slots)
+            assert m.movement._places(side, 1, posture, slots[::-1]) == first[::-1]
     m.run_for(30)  # the front moves and the theatre is cut again
     for side in (RU, UA):
-        assert m.movement._reserve_places(side, 1, slots) == afresh(m, side, 1, slots)
+        for posture in postures:
+            assert m.movement._places(side, 1, posture, slots) == afresh(m, side, posture,
+                                                                          slots)

@@ -45,9 +45,9 @@ class Movement:
         self.m = m
         self.ordered: set[int] = set()  # rows of units ordered since they last moved
         self.moved_fronts: set[int] = set()  # sectors whose forward edge moved
-        # the cell of each reserves' place, for the cut and the ground it was found on
-        self._reserve_cells: dict[tuple[int, int, float, float, float], int | None] = {}
-        self._reserve_cells_for: tuple[object, int] | None = None
+        # each unit's place found so far, for the cut and the ground it was found on
+        self._cells: dict[tuple[int, int, float, bool, float], int | None] = {}
+        self._cells_for: tuple[object, int] | None = None
 
     def step(self) -> None:
         """Units that arrive today, were ordered, or whose front moved take their cells."""
@@ -88,31 +88,27 @@ class Movement:
             groups.setdefault(self._group(row), []).append(row)
         for (side, sector, posture), members in groups.items():
             slots = np.array([self._slot(sector, r) for r in members])
-            if posture == Posture.RESERVE:
-                flat = self._reserve_places(side, sector, slots)
-            else:
-                own, depth = self._candidates(side, sector, Posture(posture))
-                flat = m.theatre.nearest_cells(own, depth, slots)
+            flat = self._places(side, sector, Posture(posture), slots)
             for row, cell in zip(members, flat, strict=True):
                 m.units[row].stand_at(None if cell is None else m.theatre.coord(cell))
 
-    def _reserve_places(self, side: int, sector: int, slots: np.ndarray) -> list[int | None]:
-        """``nearest_cells`` for reserves of ``side`` on ``sector`` at ``slots``, each
-        kept. A reserve's cell depends only on the cut (``Theatre.strips``, new at each
-        cut), the ground (``Theatre.version``), its side's edge on the sector and its slot,
-        so in a ceasefire every unit formed there takes a cell already found: a unit is
-        formed every fortnight or so, and finding its cell was a twentieth of a quiet run."""
-        m = self.m
-        th, lines = m.theatre, m.lines
-        kept_for = self._reserve_cells_for
+    def _places(self, side: int, sector: int, posture: Posture, slots: np.ndarray
+                ) -> list[int | None]:
+        """``nearest_cells`` for units of ``side`` in ``posture`` on ``sector`` at
+        ``slots``, each kept. A unit's cell depends only on the cut (``Theatre.strips``,
+        new at each cut), the ground (``Theatre.version``), the depth it stands at, whether
+        it may stand in the zone, and its slot: in a ceasefire every unit formed on a
+        sector takes a cell already found (finding it was a twentieth of a quiet run)."""
+        th = self.m.theatre
+        kept_for = self._cells_for
         if kept_for is None or kept_for[0] is not th.strips or kept_for[1] != th.version:
-            self._reserve_cells, self._reserve_cells_for = {}, (th.strips, th.version)
-        edge = (side, sector, float(lines.ru_depth[sector]), float(lines.ua_depth[sector]))
-        keys = [(*edge, float(slot)) for slot in slots]
-        kept = self._reserve_cells
+            self._cells, self._cells_for = {}, (th.strips, th.version)
+        depth, in_zone = self._stand(side, sector, posture)
+        keys = [(side, sector, depth, in_zone, float(slot)) for slot in slots]
+        kept = self._cells
         missing = [i for i, key in enumerate(keys) if key not in kept]
         if missing:
-            own, depth = self._candidates(side, sector, Posture.RESERVE)
+            own = self._ground_near(side, sector, depth, in_zone)
             found = th.nearest_cells(own, depth, slots[missing])
             for i, cell in zip(missing, found, strict=True):
                 kept[keys[i]] = cell
@@ -136,19 +132,33 @@ class Movement:
                     ) -> tuple[np.ndarray, float]:
         """The cells a unit of ``side`` in ``posture`` may stand on, on ``sector`` (or
         nearest it), and the depth it stands at."""
+        depth, in_zone = self._stand(side, sector, posture)
+        return self._ground_near(side, sector, depth, in_zone), depth
+
+    def _stand(self, side: int, sector: int, posture: Posture) -> tuple[float, bool]:
+        """The depth a unit of ``side`` in ``posture`` stands at on ``sector``, and
+        whether it may stand in the zone (Russia's massing staged there)."""
         m = self.m
-        th = m.theatre
         sign = -1.0 if side == RU else 1.0
         edge = m.lines.ru_depth[sector] if side == RU else m.lines.ua_depth[sector]
         if not np.isfinite(edge):
             edge = 0.0
         behind = {Posture.RESERVE: RESERVE_BEHIND_KM, Posture.CONCENTRATE: MASSING_BEHIND_KM}
-        depth = edge + sign * behind.get(posture, LINE_BEHIND_KM)
-        ground = th.standing_ground()[0 if side == RU else 1]
+        depth = float(edge + sign * behind.get(posture, LINE_BEHIND_KM))
         if side == RU and posture == Posture.CONCENTRATE:
             ahead = float(springboard.ahead_km(m)[sector])
             if ahead > 0.0:  # staged inside the zone it promised not to enter
-                depth, ground = edge + ahead, ground | th.dmz_flat
+                return float(edge + ahead), True
+        return depth, False
+
+    def _ground_near(self, side: int, sector: int, depth: float, in_zone: bool
+                     ) -> np.ndarray:
+        """The cells of ``side``'s ground (and of the zone, if ``in_zone``) on ``sector``
+        near ``depth``; failing those, on the sector; failing those, anywhere."""
+        th = self.m.theatre
+        ground = th.standing_ground()[0 if side == RU else 1]
+        if in_zone:
+            ground = ground | th.dmz_flat
         strip = th.strips[sector]
         near = strip.band(depth - NEAR_KM, depth + NEAR_KM)
         own = near[ground[near]]
@@ -156,7 +166,7 @@ class Movement:
             own = strip.cells[ground[strip.cells]]
         if own.size == 0:  # the sector holds none of this side's ground: its nearest
             own = np.flatnonzero(ground)
-        return own, depth
+        return own
 
     def send_reserves(self, side: int, sector: int, arrive_day: int,
                       posture: Posture = Posture.CONCENTRATE) -> None:

@@ -23,7 +23,6 @@ class _Settled:
     side's strength in its units where every one of them is at nominal strength (None
     where not known), and whether every unit is fully ready."""
 
-    day: int  # the day it was found on
     params: object  # the parameters then (nominal strength is one of them)
     boost: float  # arms support then
     units: bytes = b""  # every unit's strength and readiness then, to the bit
@@ -95,9 +94,9 @@ class Regeneration:
         self._draw_month()
         boost = m.guarantor.arms_support()
         kept = self._settled
-        if (kept is None or kept.day != m.day - 1 or kept.params is not m.p
-                or kept.boost != boost or kept.units != _units(f)):
-            kept = _Settled(m.day, m.p, boost)
+        if (kept is None or kept.params is not m.p or kept.boost != boost
+                or kept.units != _units(f)):  # a day of every process drops it (``step``)
+            kept = _Settled(m.p, boost)
         rows = f.n
         for side in (RU, UA):
             kept.full[side] = self._quiet_inflow(side, kept.full[side])
@@ -105,7 +104,7 @@ class Regeneration:
             kept.full, kept.ready = [None, None], False
         if not kept.ready:
             kept.ready = self._recover(boost)
-        kept.day, kept.units = m.day, _units(f)
+        kept.units = _units(f)
         self._settled = kept
 
     def _quiet_inflow(self, side: int, full: float | None) -> float | None:
