@@ -92,6 +92,19 @@ class RussiaCommand(Agent):
         """Whether it neither reviews nor masses today (``step`` would do nothing)."""
         return self.state == HOLD and not self.model.at_war and not self._reviews_today()
 
+    def quiet_days_ahead(self, limit: int) -> int:
+        """How many of the next ``limit`` days it neither reviews nor masses
+        (``quiet_today`` on each): holding in a ceasefire, until its next review."""
+        m, p = self.model, self.model.p
+        if self.state != HOLD or m.at_war or not m.in_ceasefire or self.early:
+            return 0
+        first = m.day + 1
+        if p.review_jitter_days:
+            review = self.next_review
+        else:  # the first day of the lattice from tomorrow
+            review = -(-first // p.review_interval_days) * p.review_interval_days
+        return min(limit, review - first)
+
     def _reviews_today(self) -> bool:
         """Whether a review falls today: at war or holding, every ``review_interval_days``;
         while massing, on the day the massing is done."""

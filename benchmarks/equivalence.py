@@ -36,6 +36,11 @@ ARMS = [(seq, shape) for seq in ("no_deal", "frozen_line", "territory_first",
                                  "guarantees_first", "simultaneous")
         for shape in ("unilateral", "mirrored")]
 HORIZONS = ((730, 1.0), (1825, 0.2))  # (days, share of the seeds run at that horizon)
+#: Five-year runs that keep the series weekly (as the flagship) and only on the last day
+#: (as a summary-only sweep), for a share of the seeds: a day the series keeps is never
+#: part of a stretch of quiet days run at once, so a daily series would not test those.
+SERIES_KEPT = ((7, "weekly"), (0, "summary"))
+SERIES_KEPT_SHARE = 0.2
 
 
 def _child_env() -> dict[str, str]:
@@ -50,11 +55,12 @@ def _digest(obj: Any) -> str:
     return hashlib.sha256(repr(obj).encode()).hexdigest()[:20]
 
 
-def run_hash(params: dict[str, Any], seed: int) -> dict[str, str]:
-    """Hashes of one run's summary, daily series and final stream states."""
+def run_hash(params: dict[str, Any], seed: int, series_every: int = 1) -> dict[str, str]:
+    """Hashes of one run's summary, series (every ``series_every``-th day, the last
+    day only at 0) and final stream states."""
     from dmzsim.model import api
 
-    model = api._SimulatedModel(api.Params.build(params), rng=seed)
+    model = api._model_class(series_every, None)(api.Params.build(params), rng=seed)
     model.run_for(model.p.horizon_days)
     summary = api.summary(model)
     series = model.datacollector.get_model_vars_dataframe()
@@ -73,6 +79,11 @@ def hashes(seeds: int) -> dict[str, dict[str, str]]:
             for seed in range(max(1, round(seeds * share))):
                 params = {"sequencing": seq, "dmz_shape": shape, "horizon_days": horizon}
                 out[f"{horizon}/{seq}-{shape}/{seed}"] = run_hash(params, seed)
+    for every, name in SERIES_KEPT:  # as sweeps run them: quiet days pass in stretches
+        for seq, shape in ARMS:
+            for seed in range(max(1, round(seeds * SERIES_KEPT_SHARE))):
+                params = {"sequencing": seq, "dmz_shape": shape, "horizon_days": 1825}
+                out[f"1825-{name}/{seq}-{shape}/{seed}"] = run_hash(params, seed, every)
     return out
 
 

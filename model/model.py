@@ -88,6 +88,7 @@ class CeasefireModel(mesa.Model):
         aims.check_scenario(raster.spec, self.p.aims_scenario)
         self.streams = Streams(rng)
         self.day = 0
+        self.days_passed_at_once = 0  # quiet days run in stretches (``_pass_quiet_days``)
         self.phase = "ceasefire"
         self.record = RunRecord()
         self.forces = ForceTable()
@@ -214,7 +215,11 @@ class CeasefireModel(mesa.Model):
         last = min(self._events, default=self.p.horizon_days + 1) - 1
         first, at_war = self.day, self.at_war
         while True:
-            type(self).step(self)  # the day itself, not Mesa's wrapper that advances time
+            quiet = self._quiet_days_ahead(last)
+            if quiet:
+                self._pass_quiet_days(quiet)
+            else:
+                type(self).step(self)  # the day itself, not Mesa's wrapper that advances time
             if self.day >= last or not self.running or self.at_war != at_war:
                 break
         self._days_in_stretch = self.day - first
@@ -275,6 +280,32 @@ class CeasefireModel(mesa.Model):
         return (self.waiting_times and self.in_ceasefire and self.shocks.quiet_today()
                 and self.movement.quiet_today() and self.russia.quiet_today()
                 and self.monitoring.quiet_today())
+
+    def _quiet_days_ahead(self, last: int) -> int:
+        """How many days from tomorrow, up to ``last``, are quiet (``_quiet_today``) and
+        plain: each process can tell, from what it holds today, that on each of them it
+        would do what it does on a quiet day, and nothing that ends a quiet stretch (a
+        unit formed, a month's draw of luck, a row of the series) falls among them.
+        0 when tomorrow is not such a day."""
+        if not (self.waiting_times and self.in_ceasefire and self.movement.quiet_today()):
+            return 0
+        days = last - self.day
+        for process in (self.shocks, self.russia, self.recording, self.monitoring,
+                        self.regeneration):  # regeneration last: it works out their inflow
+            days = process.quiet_days_ahead(days)
+            if days <= 0:
+                return 0
+        return days
+
+    def _pass_quiet_days(self, days: int) -> None:
+        """``days`` quiet days at once (``_quiet_days_ahead``), each process's numbers as
+        ``days`` calls of ``step`` would leave them, to the bit: on such days the processes
+        do not touch each other's state, so each runs its days on its own."""
+        self.regeneration.pass_quiet_days(days)
+        self.fortification.pass_quiet_days(days)
+        self.monitoring.pass_quiet_days(days)
+        self.day += days
+        self.days_passed_at_once += days
 
     # --- phase changes (events) ---------------------------------------------------------
     def start_withdrawal(self) -> None:

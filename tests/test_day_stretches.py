@@ -109,3 +109,49 @@ def test_a_stretch_stops_on_the_eve_of_each_of_the_deals_events(seq):
     m = Watched(Params.build({"horizon_days": 400, "sequencing": seq}), rng=5)
     m.run_for(400)
     assert m.eves and all(day == event_day - 1 for day, event_day in m.eves), m.eves
+
+
+def _state(model: CeasefireModel) -> dict[str, bytes | float]:
+    """Every number a quiet day can touch, to the bit, and where every stream stopped."""
+    f, regen, th = model.forces, model.regeneration, model.theatre
+    out: dict[str, bytes | float] = {c: getattr(f, c)[: f.n].tobytes() for c in f._COLUMNS}
+    out.update(depot=regen.depot.tobytes(), inflow=regen.inflow_total.tobytes(),
+               outflow=regen.outflow_total.tobytes(), works=th.fort_flat.tobytes(),
+               until_next=model.monitoring.until_next, day=model.day)
+    out.update({k: repr(v.bit_generator.state["state"]) for k, v in vars(model.streams).items()})
+    return out
+
+
+@pytest.mark.parametrize(("seq", "shape", "change"), [
+    ("territory_first", "unilateral", {}),
+    ("guarantees_first", "mirrored", {}),
+    ("simultaneous", "unilateral", {"review_jitter_days": 3}),
+    ("territory_first", "mirrored", {"recruitment_noise_sd": 0.0, "ru_theatre_cap_personnel":
+                                     150_000.0}),
+])
+@pytest.mark.parametrize("every", [0, 7])
+def test_quiet_days_passed_at_once_leave_every_number_as_days_one_by_one(seq, shape, change,
+                                                                          every):
+    """Batch runs pass a stretch of quiet days at once (``_quiet_days_ahead``); the
+    visual run steps each. Every unit, the depot, the works, the watch's clock and every
+    stream must come out the same, and most of a holding ceasefire's days must have been
+    passed at once (else this tests nothing)."""
+    params = Params.build({"sequencing": seq, "dmz_shape": shape, "horizon_days": 1095,
+                           **change})
+    stretched_cls = api._model_class(every, None)
+
+    class OneByOne(stretched_cls):
+        days_per_event = False
+
+    for seed in (1, 2, 5):
+        a, b = stretched_cls(params, rng=seed), OneByOne(params, rng=seed)
+        a.run_for(params.horizon_days)
+        b.run_for(params.horizon_days)
+        assert _state(a) == _state(b), (seed, [k for k in _state(a)
+                                               if _state(a)[k] != _state(b)[k]])
+        assert not _same(api.summary(a), api.summary(b))
+        assert b.days_passed_at_once == 0
+        if math.isnan(a.record.day_resumed):
+            assert a.days_passed_at_once > params.horizon_days / 3, a.days_passed_at_once
+        a.grid.recycle()
+        b.grid.recycle()

@@ -88,6 +88,31 @@ class Fortification:
             if th.fort_flat[z].max() <= 0.0:
                 self._bare_zone = z
 
+    def pass_quiet_days(self, days: int) -> None:
+        """``step`` on each of ``days`` quiet days: nobody moves, arrives or is formed on
+        them, so the same sectors are manned on each and the same cells dug. Only the
+        cells not at 1.0 are worked (a day's digging leaves 1.0 as it is)."""
+        m = self.m
+        th, p = m.theatre, m.p
+        if not self._dug_in:
+            cells, sectors, _ = self.zone
+            line = m.forces.line_mask(UA, m.day + 1)
+            manned = m.forces.power_by_sector(line, th.n_sectors) > 0
+            dig = cells[manned[sectors]]
+            dig = dig[th.fort_flat[dig] != 1.0]
+            if dig.size:
+                for _ in range(days):
+                    th.fort_flat[dig] = np.minimum(th.fort_flat[dig] + 1.0 / p.dig_days_to_full,
+                                                   1.0)
+            self._dug_in = bool(th.fort_flat[cells].min(initial=1.0) >= 1.0)
+        z = th.dmz_cells
+        for _ in range(days):
+            if not z.size or z is self._bare_zone:
+                break
+            th.fort_flat[z] = np.maximum(th.fort_flat[z] - 1.0 / p.fortification_decay_days, 0.0)
+            if th.fort_flat[z].max() <= 0.0:
+                self._bare_zone = z
+
     def moved(self, sector: int) -> bool:
         """Whether Ukraine's edge on ``sector`` has moved a cell or more since the defended
         zone was taken (then it must be taken again)."""

@@ -91,6 +91,22 @@ class Monitoring:
         self.until_next -= self._rate_total
         self.detected_today = 0
 
+    def quiet_days_ahead(self, limit: int) -> int:
+        """How many of the next ``limit`` days are quiet for the watch (``quiet_today`` on
+        each, with the day's rate used up in between)."""
+        if self._buildup():
+            return 0
+        rate, left, days = self._total_rate(), self.until_next, 0
+        while days < limit and left >= rate:
+            left -= rate
+            days += 1
+        return days
+
+    def pass_quiet_days(self, days: int) -> None:
+        """``pass_quiet_day`` on each of ``days`` days (``quiet_days_ahead``)."""
+        for _ in range(days):
+            self.pass_quiet_day()
+
     def _observe(self) -> int:
         m = self.m
         if not m.in_ceasefire:

@@ -192,6 +192,16 @@ class Recording:
         if series_day(m.day, m.series_every) or not m.running:
             self.collect()
 
+    def quiet_days_ahead(self, limit: int) -> int:
+        """How many of the next ``limit`` days record nothing: before the next day the
+        series keeps (``series_day``) and before the last day."""
+        m = self.m
+        first, every = m.day + 1, m.series_every
+        stop = m.p.horizon_days  # ``step`` records the last day whatever happens
+        if every > 0:
+            stop = min(stop, -(-first // every) * every)
+        return min(limit, stop - first)
+
     def collect(self) -> None:
         """Record today's row of the series."""
         m = self.m

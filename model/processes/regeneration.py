@@ -60,6 +60,7 @@ class Regeneration:
         self._rates: dict[tuple[int, bool, float, float], float] = {}
         self._rates_for = m.p
         self._settled: _Settled | None = None  # kept from one quiet day to the next
+        self._days_ahead: list[list[float]] = []  # each side's inflow on the quiet days ahead
 
     @property
     def initial_personnel(self) -> np.ndarray:
@@ -68,9 +69,15 @@ class Regeneration:
 
     def step(self) -> None:
         """Each side's daily inflow (at its pause rate during a ceasefire; Ukraine's
-        raised by arms support once guarantees are in force), then readiness recovery."""
+        raised by arms support once guarantees are in force), then readiness recovery.
+
+        Out of combat, that is ``quiet_step``'s day: the same numbers, and what it finds
+        of the units holds for the quiet days after (``quiet_days_ahead``)."""
+        if not self.m.at_war:
+            self.quiet_step()
+            return
         f = self.m.forces
-        self._settled = None  # a day of every process: anything may have changed
+        self._settled = None  # at war: units are seldom all full or all ready
         self._draw_month()
         for side in (RU, UA):
             mask = f.of_side(side)  # its units and their strength, looked up once
@@ -80,13 +87,13 @@ class Regeneration:
         self._recover(self.m.guarantor.arms_support())
 
     def quiet_step(self) -> None:
-        """A quiet day's regeneration (``CeasefireModel._quiet_today``): the same numbers
-        as ``step``, for less. On a quiet day nothing but regeneration writes strength or
-        readiness, and a quiet ceasefire is mostly days on which every unit is at nominal
-        strength and fully ready: then recruits only fill the depot (``fill_units`` gives
-        a full unit nothing) and readiness stays at 1. What one quiet day finds of that
-        (``_Settled``) holds the next, until a unit is formed or the day is not quiet, and
-        such a day is a few sums of numbers rather than of arrays. It is kept with the
+        """A day's regeneration out of combat (every day of a ceasefire, quiet or not):
+        the same numbers as ``step`` at war, for less. Out of combat nothing but
+        regeneration writes strength or readiness, and a ceasefire is mostly days on which
+        every unit is at nominal strength: then recruits only fill the depot
+        (``fill_units`` gives a full unit nothing), and once all are ready readiness stays
+        at 1. What one day finds of that (``_Settled``) holds the next, until a unit is
+        formed, and such a day is a few sums of numbers rather than of arrays. It is kept with the
         units' numbers as they were, and holds only while they still are: whatever else
         writes them (a test, a notebook) makes the day find them again."""
         m = self.m
@@ -106,6 +113,50 @@ class Regeneration:
             kept.ready = self._recover(boost)
         kept.units = _units(f)
         self._settled = kept
+
+    def quiet_days_ahead(self, limit: int) -> int:
+        """How many of the next ``limit`` quiet days are plain ones for regeneration: the
+        units as the last quiet day found them (``_Settled``: each side's all at nominal
+        strength), no month's draw of luck, recruits coming in and no unit formed. Their
+        inflow is worked out here, day by day as ``quiet_step`` would, for
+        ``pass_quiet_days``."""
+        m = self.m
+        kept = self._settled
+        if (kept is None or kept.params is not m.p or None in kept.full
+                or kept.boost != m.guarantor.arms_support() or kept.units != _units(m.forces)):
+            return 0
+        first = m.day + 1
+        limit = min(limit, (1 - first) % 30)  # ``_draw_month`` draws on day 1, 31, 61, ...
+        unit = m.p.unit_personnel
+        self._days_ahead = []
+        for side in (RU, UA):
+            net, cap, full = self.daily_rate(side), self.cap(side), kept.full[side]
+            if not net > 0:  # desertion above recruitment takes from the units
+                return 0
+            depot, inflow = float(self.depot[side]), []
+            while len(inflow) < limit:
+                amount = float(min(net, max(cap - (full + depot), 0.0)))  # ``daily_inflow``
+                if depot + amount >= unit:  # a unit is formed that day
+                    break
+                depot += amount
+                inflow.append(amount)
+            limit = len(inflow)
+            self._days_ahead.append(inflow)
+        return limit
+
+    def pass_quiet_days(self, days: int) -> None:
+        """``quiet_step`` on each of ``days`` days (``quiet_days_ahead``): the inflow it
+        found goes to the depot, and readiness recovers day by day until all are ready."""
+        kept = self._settled
+        for side, inflow in zip((RU, UA), self._days_ahead, strict=True):
+            for amount in inflow[:days]:
+                self.inflow_total[side] += amount
+                self.depot[side] += amount
+        for _ in range(days):
+            if kept.ready:
+                break
+            kept.ready = self._recover(kept.boost)
+        kept.units = _units(self.m.forces)
 
     def _quiet_inflow(self, side: int, full: float | None) -> float | None:
         """A side's inflow on a quiet day, ``full`` its units' strength if every one of

@@ -93,6 +93,10 @@ class Shocks:
         """Whether no shock comes today (waiting times only)."""
         return self.m.day < self._first
 
+    def quiet_days_ahead(self, limit: int) -> int:
+        """How many of the next ``limit`` days bring no shock (``quiet_today`` on each)."""
+        return min(limit, self._first - self.m.day - 1)
+
     def step(self) -> None:
         """Today's shocks: in a ceasefire, apply those that happen and bring Russia's
         review forward."""
