@@ -162,12 +162,17 @@ def take_losses(strength: np.ndarray, loss: float) -> np.ndarray:
     return strength * min(loss / total, 1.0)
 
 
+#: The lowest a unit's readiness falls (a fraction): worn out, it is still a unit.
+#: Assumption: it keeps a spent unit's power above zero, and no result rests on it.
+READINESS_FLOOR = 0.05
+
+
 def recover_readiness(readiness: np.ndarray, in_combat: np.ndarray, recovery_days: float,
                       combat_loss: float, boost: float = 0.0) -> np.ndarray:
     """Readiness recovers out of combat (regrouping) and wears down in it."""
     up = (1.0 + boost) / recovery_days
     new = np.where(in_combat, readiness - combat_loss, readiness + up)
-    return np.minimum(np.maximum(new, 0.05), 1.0)  # np.clip, minus its overhead
+    return np.minimum(np.maximum(new, READINESS_FLOOR), 1.0)  # np.clip, minus its overhead
 
 
 def recover_out_of_combat(readiness: np.ndarray, recovery_days: float,
@@ -175,7 +180,7 @@ def recover_out_of_combat(readiness: np.ndarray, recovery_days: float,
     """``recover_readiness`` with nobody in combat, in the same arithmetic (so to the
     bit): a ceasefire day need not build the combat mask nor the combat branch."""
     up = (1.0 + boost) / recovery_days
-    return np.minimum(np.maximum(readiness + up, 0.05), 1.0)
+    return np.minimum(np.maximum(readiness + up, READINESS_FLOOR), 1.0)
 
 
 def detection_prob(coverage: float, days: int = 1) -> float:

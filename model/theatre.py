@@ -10,6 +10,8 @@ the line far (``rebuild``).
 
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -47,6 +49,74 @@ def _raster(path: str, _mtime: int, cell_km: float) -> Raster:
     if too_large is not None:  # refused before any array is made
         raise MapFileError(too_large)
     return rasterise(spec, cell_km)
+
+
+@dataclass(frozen=True)
+class Cut:
+    """The theatre cut into sectors along a front (``Theatre._cut``): the partition,
+    each sector's cells ordered by depth (and how many lie on Russia's side), each
+    cell's position along the front laid end to end (NaN on ground nearest the still
+    flanks), and its ``s`` with those flank cells far from any sector. Read-only: a
+    cut is shared by the runs that cut the theatre along the same front."""
+
+    sectors: Sectors
+    strips: list[tuple[np.ndarray, np.ndarray, int]]
+    cell_position: np.ndarray
+    s_filled: np.ndarray
+
+
+#: Cuts kept for reuse (``cut_along``, about 1.5 MB each on the default map): the
+#: ceasefire lines of a sweep's arms.
+CUTS_KEPT = 8
+#: Keys remembered without their cut: a cut is kept only when it comes a second time, so
+#: the fronts a war cuts once do not push the others out.
+CUTS_SEEN = 1024
+_cuts: OrderedDict[tuple[int, float, bytes], tuple[Raster, Cut]] = OrderedDict()
+_seen_cuts: OrderedDict[tuple[int, float, bytes], None] = OrderedDict()
+
+
+def cut_along(th: Theatre) -> Cut:
+    """The theatre ``th`` cut along today's front, reused when a run of this process has
+    cut it along the same one. The runs of a sweep cut it along the same lines (the
+    ceasefire line, the line the deal cedes to), and a cut is a pure function of the
+    ground Ukraine holds outside the zone, the map's raster and ``sector_km``: the key
+    digests them, so a reused cut is the one a fresh cut would give, to the bit."""
+    ground = th.ua_ground()
+    key = (id(th.raster), float(th.sector_km),
+           hashlib.blake2b(np.packbits(ground).tobytes(), digest_size=20).digest())
+    hit = _cuts.get(key)
+    if hit is not None and hit[0] is th.raster:
+        _cuts.move_to_end(key)
+        return hit[1]
+    cut = _cut(th, ground)
+    if key in _seen_cuts:
+        _cuts[key] = (th.raster, cut)
+        if len(_cuts) > CUTS_KEPT:
+            _cuts.popitem(last=False)
+    _seen_cuts[key] = None
+    _seen_cuts.move_to_end(key)
+    if len(_seen_cuts) > CUTS_SEEN:
+        _seen_cuts.popitem(last=False)
+    return cut
+
+
+def _cut(th: Theatre, ground: np.ndarray) -> Cut:
+    sec = partition(ground.reshape(th.control.shape), th.active_line,
+                    th.raster.along_km.ravel(), th.cell_km, th.sector_km,
+                    th.raster.crossing_cost if th.water is not None else None)
+    strips = []
+    for k in range(sec.n):
+        strip = Strip.of(np.flatnonzero(sec.sector_of_cell == k), sec.depth)
+        strips.append((_frozen(strip.cells), _frozen(strip.depth), strip.taken_upto))
+    for name in ("depth", "s", "sector_of_cell", "lo", "hi", "anchor", "front", "stretches"):
+        _frozen(getattr(sec, name))
+    return Cut(sec, strips, _frozen(sec.position(sec.s)),
+               _frozen(np.nan_to_num(sec.s, nan=1e9)))
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    a.flags.writeable = False
+    return a
 
 
 @dataclass
@@ -146,18 +216,15 @@ class Theatre:
         return True
 
     def _cut(self) -> None:
-        self.sectors: Sectors = partition(
-            self.ua_ground().reshape(self.control.shape), self.active_line,
-            self.raster.along_km.ravel(), self.cell_km, self.sector_km,
-            self.raster.crossing_cost if self.water is not None else None)
-        sec = self.sectors
+        cut = cut_along(self)
+        sec = self.sectors = cut.sectors
         self.depth = sec.depth
         self.n_sectors = sec.n
-        self.strips = [Strip.of(np.flatnonzero(sec.sector_of_cell == k), self.depth)
-                       for k in range(sec.n)]
+        # a strip notes how far Russia has taken it: each run's strips are its own
+        self.strips = [Strip(cells, depth, taken) for cells, depth, taken in cut.strips]
         self.front_km = sec.length_km
-        self.cell_position = sec.position(sec.s)  # NaN on ground nearest the still flanks
-        self.s_filled = np.nan_to_num(sec.s, nan=1e9)  # flank cells: far from any sector
+        self.cell_position = cut.cell_position
+        self.s_filled = cut.s_filled
 
     # --- queries --------------------------------------------------------------------------
     def ua_ground(self) -> np.ndarray:

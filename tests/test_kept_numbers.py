@@ -129,3 +129,48 @@ def test_the_cells_units_take_are_the_ones_found_afresh():
         for posture in postures:
             assert m.movement._places(side, 1, posture, slots) == afresh(m, side, posture,
                                                                           slots)
+
+
+def test_a_cut_kept_from_an_earlier_run_is_the_one_found_afresh():
+    """Runs that cut the theatre along the same front share the cut (``cut_along``):
+    it is the very cut a fresh one gives, it cannot be written, and each run's strips,
+    which note how far Russia has taken them, are its own."""
+    from dmzsim.model import theatre
+
+    params = small(sequencing="territory_first", horizon_days=200)
+    runs = []
+    for seed in (1, 2, 3):  # a cut is kept once it comes a second time
+        m = CeasefireModel(params, rng=seed, map_path=SMALL_MAP)
+        m.run_for(200)
+        runs.append(m)
+    th = runs[-1].theatre
+    fresh = theatre._cut(th, th.ua_ground())
+    for name in ("depth", "s", "sector_of_cell", "lo", "hi", "anchor", "front", "stretches"):
+        kept = getattr(th.sectors, name)
+        assert kept.tobytes() == getattr(fresh.sectors, name).tobytes(), name
+        assert not kept.flags.writeable, name
+    assert th.sectors is runs[-2].theatre.sectors  # the same front: the same cut
+    assert th.cell_position.tobytes() == fresh.cell_position.tobytes()
+    assert th.s_filled.tobytes() == fresh.s_filled.tobytes()
+    for mine, theirs, (cells, depth, taken) in zip(th.strips, runs[-2].theatre.strips,
+                                                   fresh.strips, strict=True):
+        assert mine is not theirs
+        assert mine.cells.tobytes() == cells.tobytes()
+        assert mine.depth.tobytes() == depth.tobytes() and mine.taken_upto == taken
+
+
+def test_a_forecast_of_today_alone_is_the_one_with_its_growth_worked_out():
+    """A review that looks only at today takes no growth (x 1.0, + 0.0) without reading
+    the units: its attack and defence are those the growth worked out gives."""
+    from dmzsim.model.processes import decision
+
+    for m in (_at_war(), _at_war(5)):
+        today = decision._Today(m)
+        now = np.zeros(1)
+        kept = decision._Forecast(today, now)
+        worked_out = decision._Today(m)
+        for side in (RU, UA):
+            worked_out._growth[(side, now.tobytes())] = decision._growth(m, side, now)
+        full = decision._Forecast(worked_out, now)
+        for name in ("attack", "defence", "reinforcement", "fort", "crossing"):
+            assert getattr(kept, name).tobytes() == getattr(full, name).tobytes(), name

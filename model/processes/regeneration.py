@@ -152,11 +152,32 @@ class Regeneration:
             for amount in inflow[:days]:
                 self.inflow_total[side] += amount
                 self.depot[side] += amount
-        for _ in range(days):
-            if kept.ready:
-                break
-            kept.ready = self._recover(kept.boost)
+        if not kept.ready:
+            kept.ready = self._recover_days(kept.boost, days)
         kept.units = _units(self.m.forces)
+
+    def _recover_days(self, boost: float, days: int) -> bool:
+        """``_recover`` out of combat on each of ``days`` days; returns whether all were
+        ready on the last. A day adds the same ``up`` to each unit's readiness and clips
+        it at 1.0, so the days' sums, taken in turn (``np.add.accumulate``), are the days'
+        readiness to the bit wherever they stay below 1.0, and 1.0 once they pass it (a
+        unit at 1.0 stays there). Where a day could clip at the floor instead (readiness
+        below it, or a negative boost), each day is run as it is."""
+        m = self.m
+        f, p = m.forces, m.p
+        ready = f.view("readiness")
+        if boost < 0.0 or ready.min(initial=1.0) < kernels.READINESS_FLOOR:
+            for _ in range(days):
+                done = self._recover(boost)
+            return done
+        if ready.min(initial=1.0) >= 1.0:
+            return True  # as ``_recover``: all ready, and nothing lowers it
+        ua_boost = np.where(f.view("side") == UA, boost, 0.0) if boost else 0.0
+        up = (1.0 + ua_boost) / p.readiness_recovery_days  # as ``recover_out_of_combat``
+        steps = np.empty((days + 1, ready.size))
+        steps[0], steps[1:] = ready, up
+        f.readiness[: f.n] = np.minimum(np.add.accumulate(steps, axis=0)[-1], 1.0)
+        return False
 
     def _quiet_inflow(self, side: int, full: float | None) -> float | None:
         """A side's inflow on a quiet day, ``full`` its units' strength if every one of
