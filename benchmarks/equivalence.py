@@ -2,7 +2,9 @@
 
 ``python -m benchmarks.equivalence --store FILE`` writes one hash per run (summary
 record, daily series, and where each named random stream stopped) for ``--seeds`` seeds x
-the ten arms of ``runs/sequencing.toml``, at a 2-year and a 5-year horizon;
+the ten arms of ``runs/sequencing.toml``, at a 2-year and a 5-year horizon with the
+daily series, and for a fifth of the seeds at 5 years with the weekly series and with
+the summary only (as sweeps run them: quiet days then pass in stretches);
 ``--check FILE`` recomputes them on this tree and lists every run that differs;
 ``--against COMMIT`` computes them on COMMIT's own code (in a temporary worktree, with
 ``benchmarks.versus_commit``'s finder, so the installed package is not what runs) and on

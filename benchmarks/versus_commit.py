@@ -78,11 +78,13 @@ if "dmzsim" in folders:
     from dmzsim.model.api import simulate
 else:
     from model.api import simulate
-arms, seeds, horizon = {arms!r}, {seeds!r}, {horizon!r}
+arms, seeds, horizon, warm = {arms!r}, {seeds!r}, {horizon!r}, {warm!r}
 simulate({{}}, 0)
 out = {{}}
 for seq, shape in arms:
     run = {{"sequencing": seq, "dmz_shape": shape, "horizon_days": horizon}}
+    for s in range(10_000, 10_000 + warm):  # as the runs of a sweep after its first ones
+        simulate(run, s)
     t = time.process_time()
     for s in seeds:
         simulate(run, s)
@@ -104,11 +106,11 @@ def _child_env() -> dict[str, str]:
     return {**os.environ, **numerics.portable_env()}
 
 def _time(tree: Path, seeds: list[int], arms: list[tuple[str, str]] | None = None,
-          horizon: int = 730) -> tuple[str, dict[str, float]]:
+          horizon: int = 730, warm: int = 0) -> tuple[str, dict[str, float]]:
     """CPU seconds per run by arm on ``tree``'s own code, and the file its ``simulate``
     came from; an error if any of the project's modules came from elsewhere."""
     code = _CHILD.format(tree=str(tree), arms=ARMS if arms is None else arms, seeds=seeds,
-                         horizon=horizon)
+                         horizon=horizon, warm=warm)
     done = subprocess.run([sys.executable, "-c", code], cwd=tree, env=_child_env(),
                           capture_output=True,
                           text=True, check=True)
@@ -126,15 +128,18 @@ def collected(valgrind_stderr: str) -> int:
     return int(found.group(1).replace(",", ""))
 
 
-def _instructions(tree: Path, seeds: list[int], arm: tuple[str, str], horizon: int) -> float:
+def _instructions(tree: Path, seeds: list[int], arm: tuple[str, str], horizon: int,
+                  warm: int = 0) -> float:
     """Instructions a run of ``arm`` takes on ``tree``'s code, on average over ``seeds``:
-    the child's count with the runs less its count without them (imports, the warm-up)."""
+    the child's count with the runs less its count without them (imports, the warm-up,
+    and ``warm`` runs of the arm before them)."""
     counts = []
     # the two children alike: the same hashes, and no bytecode written by the first for
     # the second to read (a module compiled in one only would count against the runs)
     env = {**_child_env(), "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1"}
     for runs in ([], seeds):
-        code = _CHILD.format(tree=str(tree), arms=[arm], seeds=runs, horizon=horizon)
+        code = _CHILD.format(tree=str(tree), arms=[arm], seeds=runs, horizon=horizon,
+                             warm=warm)
         done = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
                                sys.executable, "-c", code], cwd=tree, env=env,
                               capture_output=True, text=True, check=True)
@@ -143,9 +148,9 @@ def _instructions(tree: Path, seeds: list[int], arm: tuple[str, str], horizon: i
 
 
 def count(commit: str, seeds: int, horizon: int, arms: list[tuple[str, str]] | None,
-          then_horizon: int) -> dict[str, dict[str, float]]:
+          then_horizon: int, warm: int = 0) -> dict[str, dict[str, float]]:
     """Instructions per run by arm, now and at ``commit`` (the two trees counted at once,
-    one core each)."""
+    one core each), after ``warm`` runs of each arm."""
     out: dict[str, dict[str, float]] = {"now": {}, "then": {}}
     with tempfile.TemporaryDirectory() as tmp:
         old = Path(tmp) / "old"
@@ -155,9 +160,9 @@ def count(commit: str, seeds: int, horizon: int, arms: list[tuple[str, str]] | N
             for arm in ARMS if arms is None else arms:
                 with ThreadPoolExecutor(2) as pool:
                     now = pool.submit(_instructions, ROOT, list(range(1, seeds + 1)), arm,
-                                      horizon)
+                                      horizon, warm)
                     then = pool.submit(_instructions, old, list(range(1, seeds + 1)), arm,
-                                       then_horizon)
+                                       then_horizon, warm)
                     out["now"]["/".join(arm)] = now.result()
                     out["then"]["/".join(arm)] = then.result()
         finally:
@@ -168,9 +173,11 @@ def count(commit: str, seeds: int, horizon: int, arms: list[tuple[str, str]] | N
 
 def compare(commit: str, seeds: int, rounds: int, horizon: int = 730,
             arms: list[tuple[str, str]] | None = None,
-            then_horizon: int | None = None) -> dict[str, dict[str, list[float]]]:
+            then_horizon: int | None = None, warm: int = 0
+            ) -> dict[str, dict[str, list[float]]]:
     """Seconds of CPU per run by arm in each of ``rounds``, now (runs of ``horizon``
-    days) and at ``commit`` (runs of ``then_horizon`` days, by default the same)."""
+    days) and at ``commit`` (runs of ``then_horizon`` days, by default the same), after
+    ``warm`` runs of each arm."""
     days = {"now": horizon, "then": horizon if then_horizon is None else then_horizon}
     rounds_of: dict[str, dict[str, list[float]]] = {"now": {}, "then": {}}
     with tempfile.TemporaryDirectory() as tmp:
@@ -180,7 +187,7 @@ def compare(commit: str, seeds: int, rounds: int, horizon: int = 730,
         try:
             for _ in range(rounds):
                 for name, tree in (("now", ROOT), ("then", old)):
-                    got = _time(tree, list(range(1, seeds + 1)), arms, days[name])[1]
+                    got = _time(tree, list(range(1, seeds + 1)), arms, days[name], warm)[1]
                     for arm, t in got.items():
                         rounds_of[name].setdefault(arm, []).append(t)
         finally:
@@ -206,6 +213,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--then-horizon", type=int, help="days per run at COMMIT "
                     "(default: --horizon)")
     ap.add_argument("--arms", help="seq/shape,... (default: the six of ARMS)")
+    ap.add_argument("--warm", type=int, default=0,
+                    help="runs of each arm before those counted (other seeds), in both "
+                         "trees: a sweep's runs after its first ones, whose caches kept "
+                         "across runs (the aims, the cuts) are full")
     ap.add_argument("--instructions", action="store_true",
                     help="count instructions under callgrind instead of timing (--rounds "
                          "is not used: a count is the same every time)")
@@ -213,15 +224,17 @@ def main(argv: list[str] | None = None) -> int:
     load0 = os.getloadavg()[0]
     then = args.horizon if args.then_horizon is None else args.then_horizon
     if args.instructions:
-        counted = count(args.commit, args.seeds, args.horizon, _arms(args.arms), then)
+        counted = count(args.commit, args.seeds, args.horizon, _arms(args.arms), then,
+                        args.warm)
         print(f"million instructions per run (callgrind), {args.horizon} days now against "
-              f"{then} days at {args.commit}, {args.seeds} seeds")
+              f"{then} days at {args.commit}, {args.seeds} seeds after {args.warm} of warm-up")
         print(f"{'arm':<30} {'now':>9} {'then':>9} {'ratio':>6}")
         for arm, now in counted["now"].items():
             before = counted["then"][arm]
             print(f"{arm:<30} {now / 1e6:>9.1f} {before / 1e6:>9.1f} {now / before:>6.3f}")
         return 0
-    got = compare(args.commit, args.seeds, args.rounds, args.horizon, _arms(args.arms), then)
+    got = compare(args.commit, args.seeds, args.rounds, args.horizon, _arms(args.arms), then,
+                  args.warm)
     print(f"CPU ms per run, {args.horizon} days now against {then} days at {args.commit}: "
           f"fastest and median of {args.rounds} rounds "
           f"of {args.seeds} seeds, alternating; load {load0:.2f} -> {os.getloadavg()[0]:.2f}")

@@ -173,7 +173,7 @@ class Recording:
 
     #: The parameters it reads (tests/test_processes.py holds this to the code).
     PARAMS = (
-        "breakthrough_ratio",
+        "breakthrough_ratio", "horizon_days",
     )
     STEP = 9
 
