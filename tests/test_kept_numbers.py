@@ -158,19 +158,3 @@ def test_a_cut_kept_from_an_earlier_run_is_the_one_found_afresh():
         assert mine.cells.tobytes() == cells.tobytes()
         assert mine.depth.tobytes() == depth.tobytes() and mine.taken_upto == taken
 
-
-def test_a_forecast_of_today_alone_is_the_one_with_its_growth_worked_out():
-    """A review that looks only at today takes no growth (x 1.0, + 0.0) without reading
-    the units: its attack and defence are those the growth worked out gives."""
-    from dmzsim.model.processes import decision
-
-    for m in (_at_war(), _at_war(5)):
-        today = decision._Today(m)
-        now = np.zeros(1)
-        kept = decision._Forecast(today, now)
-        worked_out = decision._Today(m)
-        for side in (RU, UA):
-            worked_out._growth[(side, now.tobytes())] = decision._growth(m, side, now)
-        full = decision._Forecast(worked_out, now)
-        for name in ("attack", "defence", "reinforcement", "fort", "crossing"):
-            assert getattr(kept, name).tobytes() == getattr(full, name).tobytes(), name

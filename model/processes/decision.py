@@ -308,15 +308,10 @@ class _Today:
         return self._credibility[key]
 
     def growth(self, side: int, days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``_growth`` of a side by the offsets ``days``. Today alone it is no growth,
-        which the forecast's arithmetic leaves as it is (x 1.0, + 0.0): most reviews look
-        only at today, and need not read the units for it."""
+        """``_growth`` of a side by the offsets ``days``."""
         key = (side, days.tobytes())
         if key not in self._growth:
-            if not days.any():
-                self._growth[key] = np.ones(days.size), np.zeros(days.size)
-            else:
-                self._growth[key] = _growth(self.m, side, days)
+            self._growth[key] = _growth(self.m, side, days)
         return self._growth[key]
 
     def standing(self, windows: Windows) -> _Standing:
