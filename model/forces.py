@@ -180,6 +180,14 @@ class ForceTable:
         return np.bincount(sector[m], weights=w, minlength=n_sectors)[:n_sectors]
 
 
+def _rows_along(f: ForceTable, masks: tuple[np.ndarray, ...]) -> np.ndarray:
+    """The rows of the units of any of ``masks`` that stand on a sector."""
+    union = masks[0]
+    for mask in masks[1:]:  # not np.logical_or.reduce: that stacks the masks first
+        union = union | mask
+    return np.flatnonzero(union & (f.sector[: f.n] >= 0))
+
+
 @lru_cache(maxsize=64)
 def _allowed(postures: tuple[Posture, ...]) -> np.ndarray:
     """Lookup table: True at the codes of ``postures`` (read-only, shared)."""
@@ -189,6 +197,11 @@ def _allowed(postures: tuple[Posture, ...]) -> np.ndarray:
     return allowed
 
 
+#: Sets of spans a ``UnitsAlongFront`` keeps what stands on: a review's windows and the
+#: wider frontages of its main effort.
+ON_KEPT = 16
+
+
 class UnitsAlongFront:
     """Where the units of each of several masks stand along the front, and their power,
     for their power on any spans (``on``: ``ForceTable.power_on_each``). What does not
@@ -196,12 +209,10 @@ class UnitsAlongFront:
     (a review's windows, then each wider frontage of its main effort)."""
 
     def __init__(self, f: ForceTable, masks: tuple[np.ndarray, ...],
-                 sector_spans: tuple[np.ndarray, np.ndarray]) -> None:
-        n = f.n
-        union = masks[0]
-        for mask in masks[1:]:  # not np.logical_or.reduce: that stacks the masks first
-            union = union | mask
-        rows = np.flatnonzero(union & (f.sector[:n] >= 0))
+                 sector_spans: tuple[np.ndarray, np.ndarray],
+                 rows: np.ndarray | None = None) -> None:
+        rows = _rows_along(f, masks) if rows is None else rows
+        self._key, self._spans = b"", None  # what it was made of (``kept``)
         sec = f.sector[rows]
         a, b = f.front_from[rows], f.front_to[rows]
         own = np.isfinite(a)
@@ -216,10 +227,40 @@ class UnitsAlongFront:
             onehot = np.zeros((n_sectors, int(mine.sum())))
             onehot[sec[mine], np.arange(onehot.shape[1])] = 1.0
             self.mine.append((mine, onehot))
+        self._on: dict[int, tuple[tuple[np.ndarray, np.ndarray], list[np.ndarray]]] = {}
+
+    @classmethod
+    def kept(cls, f: ForceTable, masks: tuple[np.ndarray, ...],
+             sector_spans: tuple[np.ndarray, np.ndarray],
+             last: UnitsAlongFront | None) -> UnitsAlongFront:
+        """``UnitsAlongFront(f, masks, sector_spans)``, or ``last`` if it was made of the
+        very same units: the same rows in each mask, in the same sectors and places along
+        the front, with the same strength and readiness, to the bit (Russia's reviews of a
+        quiet ceasefire mostly find both lines as they left them)."""
+        rows = _rows_along(f, masks)
+        key = b"".join(a.tobytes() for a in (
+            rows, f.sector[rows], f.front_from[rows], f.front_to[rows], f.strength[rows],
+            f.readiness[rows], *(mask[rows] for mask in masks)))
+        if last is not None and last._key == key and last._spans is sector_spans:
+            return last
+        along = cls(f, masks, sector_spans, rows)
+        along._key, along._spans = key, sector_spans
+        return along
 
     def on(self, spans: tuple[np.ndarray, np.ndarray]) -> list[np.ndarray]:
         """``P[j, k]`` for each mask: the power of its units of sector j standing on span k
-        (a unit without a place of its own stands spread along its sector's front)."""
+        (a unit without a place of its own stands spread along its sector's front).
+        Kept for the spans (the same arrays), which the callers read and do not write."""
+        kept = self._on.get(id(spans[0]))
+        if kept is not None and kept[0][0] is spans[0] and kept[0][1] is spans[1]:
+            return kept[1]
+        got = self._standing_on(spans)
+        if len(self._on) >= ON_KEPT:
+            self._on.clear()
+        self._on[id(spans[0])] = (spans, got)
+        return got
+
+    def _standing_on(self, spans: tuple[np.ndarray, np.ndarray]) -> list[np.ndarray]:
         lo, hi = spans
         cover = np.maximum(np.minimum(self.b[:, None], hi[None, :])
                            - np.maximum(self.a[:, None], lo[None, :]), 0.0)

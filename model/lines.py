@@ -49,6 +49,7 @@ class Lines:
         self._aims: Aims | None = None
         self._widened: dict[float, tuple[Windows, Aims | None]] = {}  # by frontage, km
         self._taken: dict[tuple[float, bytes], Windows] = {}  # by frontage and windows
+        self._along: UnitsAlongFront | None = None  # the units along a review's front
 
     def read(self) -> None:
         """Take both sides' forward edges from the theatre's (new) partition."""
@@ -132,10 +133,17 @@ class Lines:
         """``standing_on`` for each of ``masks`` on the same spans, in one pass."""
         return self.m.forces.power_on_each(masks, spans, self.sector_spans)
 
-    def units_along(self, masks: tuple[np.ndarray, ...]) -> UnitsAlongFront:
+    def units_along(self, masks: tuple[np.ndarray, ...], keep: bool = False
+                    ) -> UnitsAlongFront:
         """The masked units along the front today, for ``standing_on_each`` on several
-        sets of spans in turn (``UnitsAlongFront.on``)."""
-        return UnitsAlongFront(self.m.forces, masks, self.sector_spans)
+        sets of spans in turn (``UnitsAlongFront.on``); with ``keep``, the last one kept
+        if made of the very same units (``UnitsAlongFront.kept``), with what it found
+        standing on each set of spans (one set of masks only: Russia's reviews')."""
+        f = self.m.forces
+        if not keep:
+            return UnitsAlongFront(f, masks, self.sector_spans)
+        self._along = UnitsAlongFront.kept(f, masks, self.sector_spans, self._along)
+        return self._along
 
     def sector_at(self, coord: tuple[int, int], fallback: int) -> int:
         """The sector holding ``coord`` (or ``fallback``, for ground no sector holds)."""

@@ -282,11 +282,12 @@ class CeasefireModel(mesa.Model):
                 and self.monitoring.quiet_today())
 
     def _quiet_days_ahead(self, last: int) -> int:
-        """How many days from tomorrow, up to ``last``, are quiet (``_quiet_today``) and
-        plain: each process can tell, from what it holds today, that on each of them it
-        would do what it does on a quiet day, and nothing that ends a quiet stretch (a
-        unit formed, a month's draw of luck, a row of the series) falls among them.
-        0 when tomorrow is not such a day."""
+        """How many days from tomorrow, up to ``last``, are plain ceasefire days: each
+        process can tell, from what it holds today, that on each of them it would do what
+        it does on a quiet day (``_quiet_today``), but for the small violations on the
+        watch's clock and the guarantor's answer to them, and that nothing that ends such
+        a stretch (a shock, a review, a build-up, a unit formed, a month's draw of luck,
+        a row of the series) falls among them. 0 when tomorrow is not such a day."""
         if not (self.waiting_times and self.in_ceasefire and self.movement.quiet_today()):
             return 0
         days = last - self.day
@@ -299,12 +300,16 @@ class CeasefireModel(mesa.Model):
 
     def _pass_quiet_days(self, days: int) -> None:
         """``days`` quiet days at once (``_quiet_days_ahead``), each process's numbers as
-        ``days`` calls of ``step`` would leave them, to the bit: on such days the processes
-        do not touch each other's state, so each runs its days on its own."""
+        ``days`` calls of ``step`` would leave them, to the bit. On such days regeneration
+        and fortification touch nothing the others read, so each runs its days on its
+        own; the watch and the guarantor go day by day (the small violations on the
+        watch's clock, and the guarantor's answer to those seen)."""
         self.regeneration.pass_quiet_days(days)
         self.fortification.pass_quiet_days(days)
-        self.monitoring.pass_quiet_days(days)
-        self.day += days
+        for _ in range(days):
+            self.day += 1
+            self.monitoring.pass_watch_day()
+            self.guarantor.step()
         self.days_passed_at_once += days
 
     # --- phase changes (events) ---------------------------------------------------------

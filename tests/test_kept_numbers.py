@@ -158,3 +158,30 @@ def test_a_cut_kept_from_an_earlier_run_is_the_one_found_afresh():
         assert mine.cells.tobytes() == cells.tobytes()
         assert mine.depth.tobytes() == depth.tobytes() and mine.taken_upto == taken
 
+
+
+def test_the_units_along_a_review_front_are_kept_only_while_they_are_the_same():
+    """A review keeps where both lines' units stand (``UnitsAlongFront.kept``) while they
+    are the very same units in the same places, as strong and as ready; what it finds
+    standing on the windows is then what a fresh reading finds, and a change of any of
+    them makes a fresh reading."""
+    m = _at_war()
+    f, lines = m.forces, m.lines
+    masks = (f.line_mask(RU), f.line_mask(UA))
+    spans = lines.windows.spans
+    first = lines.units_along(masks, keep=True)
+    assert lines.units_along(masks, keep=True) is first
+    for got, want in zip(first.on(spans), lines.units_along(masks).on(spans), strict=True):
+        assert got.tobytes() == want.tobytes()
+    row = int(np.flatnonzero(masks[0])[0])
+    for column, value in (("strength", 1.0), ("readiness", 0.5), ("front_from", 3.0)):
+        before = getattr(f, column)[row]
+        getattr(f, column)[row] = value
+        again = lines.units_along(masks, keep=True)
+        assert again is not first, column
+        for got, want in zip(again.on(spans), lines.units_along(masks).on(spans), strict=True):
+            assert got.tobytes() == want.tobytes(), column
+        getattr(f, column)[row] = before
+        first = lines.units_along(masks, keep=True)
+    fewer = (masks[0] & (np.arange(f.n) != row), masks[1])
+    assert lines.units_along(fewer, keep=True) is not first

@@ -283,7 +283,7 @@ class _Today:
         self.ua_reserve = f.reserve_power(UA, present_on=m.day)
         self.ahead = springboard.ahead_km(m)  # massing staged inside the zone: a shorter way
         # both lines' units along the front, for what stands on each set of windows
-        self.along = m.lines.units_along((self.ru_line, self.spread))
+        self.along = m.lines.units_along((self.ru_line, self.spread), keep=True)
         # the gap between the lines on each sector (km; 0 where Ukraine holds no line)
         lines, th = m.lines, m.theatre
         between = lines.ua_depth - lines.ru_depth

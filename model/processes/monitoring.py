@@ -92,20 +92,20 @@ class Monitoring:
         self.detected_today = 0
 
     def quiet_days_ahead(self, limit: int) -> int:
-        """How many of the next ``limit`` days are quiet for the watch (``quiet_today`` on
-        each, with the day's rate used up in between)."""
-        if self._buildup():
-            return 0
-        rate, left, days = self._total_rate(), self.until_next, 0
-        while days < limit and left >= rate:
-            left -= rate
-            days += 1
-        return days
+        """How many of the next ``limit`` days the watch can pass day by day with
+        ``pass_watch_day``: all of them while nobody masses, none else."""
+        return 0 if self._buildup() else limit
 
-    def pass_quiet_days(self, days: int) -> None:
-        """``pass_quiet_day`` on each of ``days`` days (``quiet_days_ahead``)."""
-        for _ in range(days):
+    def pass_watch_day(self) -> None:
+        """``step`` on a ceasefire day with no build-up anywhere, in the same arithmetic:
+        the small violations due on the clock (most days none), counted on their sectors,
+        and those seen."""
+        if self.until_next >= self._total_rate():
             self.pass_quiet_day()
+            return
+        counts, seen = self._violations_today()
+        self._count_violations(counts, seen)
+        self.detected_today = int(seen.sum())
 
     def _observe(self) -> int:
         m = self.m

@@ -122,9 +122,14 @@ class Regeneration:
         ``pass_quiet_days``."""
         m = self.m
         kept = self._settled
-        if (kept is None or kept.params is not m.p or None in kept.full
+        if (kept is None or kept.params is not m.p
                 or kept.boost != m.guarantor.arms_support() or kept.units != _units(m.forces)):
             return 0
+        for side in (RU, UA):  # after a unit is formed: found as ``_quiet_inflow`` does
+            if kept.full[side] is None:
+                kept.full[side] = self._all_full(side)
+                if kept.full[side] is None:
+                    return 0
         first = m.day + 1
         limit = min(limit, (1 - first) % 30)  # ``_draw_month`` draws on day 1, 31, 61, ...
         unit = m.p.unit_personnel
@@ -189,7 +194,7 @@ class Regeneration:
             strength = f.strength[: f.n][mask]
             total = float(strength.sum())
             amount = self.daily_inflow(side, total + float(self.depot[side]))
-            if amount < 0 or (m.p.unit_personnel - strength > 0.0).any():
+            if amount < 0 or not _full(strength, m.p.unit_personnel):
                 self._inflow(side, amount, mask, strength)
                 return None
             full = total
@@ -204,6 +209,13 @@ class Regeneration:
         self.depot[side] += amount if amount > 0 else 0.0
         self._form_units(side)
         return full
+
+    def _all_full(self, side: int) -> float | None:
+        """A side's strength in its units if every one of them is at nominal strength
+        (the sum ``_quiet_inflow`` takes), else None."""
+        f = self.m.forces
+        strength = f.strength[: f.n][f.of_side(side)]
+        return float(strength.sum()) if _full(strength, self.m.p.unit_personnel) else None
 
     def _draw_month(self) -> None:
         """Every 30 days (from day 1), each side's recruitment factor for the month: a
@@ -325,6 +337,11 @@ class Regeneration:
             f.view("readiness"), in_combat, p.readiness_recovery_days,
             p.readiness_loss_per_combat_day, ua_boost)
         return False
+
+
+def _full(strength: np.ndarray, nominal: float) -> bool:
+    """Whether every unit is at ``nominal`` strength (``fill_units`` gives it nothing)."""
+    return not (nominal - strength > 0.0).any()
 
 
 def _units(f: ForceTable) -> bytes:
