@@ -50,6 +50,8 @@ class Lines:
         self._widened: dict[float, tuple[Windows, Aims | None]] = {}  # by frontage, km
         self._taken: dict[tuple[float, bytes], Windows] = {}  # by frontage and windows
         self._along: UnitsAlongFront | None = None  # the units along a review's front
+        # what the ground of each set of windows holds (``decision._ground``), by windows
+        self.ground_kept: dict[int, tuple[Windows, tuple, tuple[np.ndarray, ...]]] = {}
 
     def read(self) -> None:
         """Take both sides' forward edges from the theatre's (new) partition."""
@@ -64,7 +66,7 @@ class Lines:
         self.sector_spans = th.sectors.spans
         self.windows = th.sectors.windows(p.attack_frontage_km)
         self._aims = None
-        self._widened, self._taken = {}, {}
+        self._widened, self._taken, self.ground_kept = {}, {}, {}
         m.combat.new_partition(th.n_sectors)
         m.fortification.refresh()
 

@@ -361,27 +361,55 @@ class _Forecast:
     def __init__(self, today: _Today, days: np.ndarray,
                  windows: Windows | None = None) -> None:
         m = today.m
-        p = m.p
-        t = days[:, None]
         windows = m.lines.windows if windows is None else windows  # or a widened frontage
         on = today.standing(windows)
         ru_grow, ua_grow = today.growth(RU, days), today.growth(UA, days)
         self.attack = on.ru[None, :] * ru_grow[0][:, None] + ru_grow[1][:, None]
-        manned = on.ua_line > 0
-        self.fort = np.minimum(on.fort[None, :] + np.where(manned, t / p.dig_days_to_full, 0.0),
-                               1.0)
-        obstacles = np.maximum(on.left[None, :] - t / p.fortification_decay_days, 0.0)
-        self.crossing = on.gap[None, :] * (1.0 + p.obstacle_delay_factor * obstacles) / (
-            p.dmz_crossing_km_per_day)
-        share = kernels.reserve_share(p.warning_model, m.monitoring.coverage,
-                                      p.concentration_days, self.crossing,
-                                      p.ua_alert_response_days)
-        mult = _multiplier(m, self.fort, windows)
+        self.fort, self.crossing, share, mult = _ground(m, on, days, windows)
         self.credibility, support = today.credibility(days)
         ua_line = on.ua_line[None, :] * ua_grow[0][:, None]
         ua_res = today.ua_reserve * ua_grow[0][:, None] + ua_grow[1][:, None]
         self.defence = (ua_line + ua_res * share) * mult * support[:, None]
         self.reinforcement = ua_res * (1.0 - share) * mult * support[:, None]
+
+
+def _ground(m: CeasefireModel, on: _Standing, days: np.ndarray, windows: Windows
+            ) -> tuple[np.ndarray, ...]:
+    """What the ground of each window holds at each offset: Ukraine's works (dug on
+    where it mans its line), the days Russia needs to cross the gap to it (slowed by the
+    works left in the zone), the share of Ukraine's reserves that reach the line in the
+    warning time, and the defender's multiplier (posture x terrain). Each is (T, W).
+
+    They are kept for the windows (``Lines.ground_kept``) and reused while every number
+    they are made of is the same to the bit: the works, the line's being manned, the
+    zone's works and the gap on the windows, the offsets, the coverage, the phase's
+    withdrawal and the parameters; from one review of a quiet ceasefire to the next most
+    of them are."""
+    p = m.p
+    zone, coverage, withdrawing = m.fortification.zone, m.monitoring.coverage, (
+        m.phase == "withdrawal")
+    manned = on.ua_line > 0
+    key = (p, zone, coverage, withdrawing, days.tobytes(), on.fort.tobytes(),
+           manned.tobytes(), on.left.tobytes(), on.gap.tobytes())
+    kept = m.lines.ground_kept.get(id(windows))
+    if kept is not None and kept[0] is windows and _same_key(kept[1], key):
+        return kept[2]
+    t = days[:, None]
+    fort = np.minimum(on.fort[None, :] + np.where(manned, t / p.dig_days_to_full, 0.0), 1.0)
+    obstacles = np.maximum(on.left[None, :] - t / p.fortification_decay_days, 0.0)
+    crossing = on.gap[None, :] * (1.0 + p.obstacle_delay_factor * obstacles) / (
+        p.dmz_crossing_km_per_day)
+    share = kernels.reserve_share(p.warning_model, coverage, p.concentration_days, crossing,
+                                  p.ua_alert_response_days)
+    got = (fort, crossing, share, _multiplier(m, fort, windows))
+    m.lines.ground_kept[id(windows)] = (windows, key, got)
+    return got
+
+
+def _same_key(a: tuple, b: tuple) -> bool:
+    """Keys equal item by item, objects by identity (parameters, the zone's arrays)."""
+    return all(x is y or (type(x) in (bytes, float, bool) and x == y)
+               for x, y in zip(a, b, strict=True))
 
 
 def _mean_over(w: np.ndarray, per_sector: np.ndarray) -> np.ndarray:
