@@ -185,3 +185,36 @@ def test_the_units_along_a_review_front_are_kept_only_while_they_are_the_same():
         first = lines.units_along(masks, keep=True)
     fewer = (masks[0] & (np.arange(f.n) != row), masks[1])
     assert lines.units_along(fewer, keep=True) is not first
+
+
+def test_the_ground_of_a_review_windows_is_kept_only_while_it_is_the_same():
+    """What the ground of the windows holds (``decision._ground``) is reused from one
+    forecast to the next only while the works, the coverage and the rest are the same:
+    a reused one is the one worked out afresh, and a change of the works or of the
+    coverage is seen."""
+    from dmzsim.model.processes import decision
+
+    m = CeasefireModel(small(sequencing="territory_first"), rng=2, map_path=SMALL_MAP)
+    m.run_for(150)
+    days = np.array([21.0])
+
+    def forecast(fresh: bool) -> decision._Forecast:
+        if fresh:
+            m.lines.ground_kept.clear()
+        return decision._Forecast(decision._Today(m), days)
+
+    first = forecast(True)
+    windows = m.lines.windows
+    assert m.lines.ground_kept[id(windows)][0] is windows
+    for change in (None, "works", "coverage"):
+        if change == "works":
+            cells = m.fortification.zone[0]
+            m.theatre.fort_flat[cells[: cells.size // 2]] *= 0.5
+        elif change == "coverage":
+            m.monitoring.coverage = 0.9 if m.monitoring.coverage != 0.9 else 0.2
+        kept, fresh = forecast(False), forecast(True)
+        for name in ("attack", "defence", "reinforcement", "fort", "crossing"):
+            assert getattr(kept, name).tobytes() == getattr(fresh, name).tobytes(), (change,
+                                                                                     name)
+        if change is not None:
+            assert fresh.defence.tobytes() != first.defence.tobytes(), change
