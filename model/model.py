@@ -306,10 +306,11 @@ class CeasefireModel(mesa.Model):
         watch's clock, and the guarantor's answer to those seen)."""
         self.regeneration.pass_quiet_days(days)
         self.fortification.pass_quiet_days(days)
-        for _ in range(days):
-            self.day += 1
-            self.monitoring.pass_watch_day()
-            self.guarantor.step()
+        first = self.day
+        for day, seen in self.monitoring.watch_days(days):
+            self.day = first + day  # the guarantor notes the day it answers
+            self.guarantor.respond_to_violations(seen)
+        self.day = first + days
         self.days_passed_at_once += days
 
     # --- phase changes (events) ---------------------------------------------------------

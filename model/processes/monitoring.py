@@ -12,6 +12,7 @@ model's reference mode (``CeasefireModel.waiting_times`` off) draws every sector
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -96,16 +97,22 @@ class Monitoring:
         ``pass_watch_day``: all of them while nobody masses, none else."""
         return 0 if self._buildup() else limit
 
-    def pass_watch_day(self) -> None:
-        """``step`` on a ceasefire day with no build-up anywhere, in the same arithmetic:
-        the small violations due on the clock (most days none), counted on their sectors,
-        and those seen."""
-        if self.until_next >= self._total_rate():
-            self.pass_quiet_day()
-            return
-        counts, seen = self._violations_today()
-        self._count_violations(counts, seen)
-        self.detected_today = int(seen.sum())
+    def watch_days(self, days: int) -> Iterator[tuple[int, int]]:
+        """``step`` on each of ``days`` ceasefire days with no build-up anywhere, in the
+        same arithmetic: the small violations due on the clock (most days none), counted
+        on their sectors. Yields the day (1 to ``days``) and the violations seen on each
+        day some are seen, for the guarantor to answer that day."""
+        rate = self._total_rate()
+        for day in range(1, days + 1):
+            if self.until_next >= rate:  # ``pass_quiet_day``
+                self.until_next -= rate
+                self.detected_today = 0
+                continue
+            counts, seen = self._violations_today()
+            self._count_violations(counts, seen)
+            self.detected_today = int(seen.sum())
+            if self.detected_today:
+                yield day, self.detected_today
 
     def _observe(self) -> int:
         m = self.m

@@ -154,9 +154,11 @@ class Regeneration:
         found goes to the depot, and readiness recovers day by day until all are ready."""
         kept = self._settled
         for side, inflow in zip((RU, UA), self._days_ahead, strict=True):
-            for amount in inflow[:days]:
-                self.inflow_total[side] += amount
-                self.depot[side] += amount
+            total, depot = float(self.inflow_total[side]), float(self.depot[side])
+            for amount in inflow[:days]:  # each day's sums in turn, as floats (the same bits)
+                total += amount
+                depot += amount
+            self.inflow_total[side], self.depot[side] = total, depot
         if not kept.ready:
             kept.ready = self._recover_days(kept.boost, days)
         kept.units = _units(self.m.forces)
