@@ -114,6 +114,30 @@ def _cut(th: Theatre, ground: np.ndarray) -> Cut:
                _frozen(np.nan_to_num(sec.s, nan=1e9)))
 
 
+#: The cells units take, by cut and zone (``places_on``): the ceasefire lines of a
+#: sweep's arms, a few hundred cells each.
+PLACES_KEPT = 16
+_places: OrderedDict[tuple[int, bytes], tuple[Cut, dict]] = OrderedDict()
+
+
+def places_on(th: Theatre) -> dict:
+    """The cells units have taken on ``th``'s ground as it was cut (no ground has
+    changed hands since, ``Theatre.cut_version``), shared by the runs of this process
+    that cut along the same front with the same zone (``Movement._places`` fills it).
+    A unit's cell is a pure function of the cut, the ground each side holds outside the
+    zone and the zone (which, on the ground as cut, the cut and the zone's cells fix),
+    and of the key it is kept under: the same cell as found afresh."""
+    zone = hashlib.blake2b(np.packbits(th.dmz_flat).tobytes(), digest_size=20).digest()
+    key = (id(th.cut), zone)
+    hit = _places.get(key)
+    if hit is None or hit[0] is not th.cut:
+        hit = _places[key] = (th.cut, {})
+        if len(_places) > PLACES_KEPT:
+            _places.popitem(last=False)
+    _places.move_to_end(key)
+    return hit[1]
+
+
 def _frozen(a: np.ndarray) -> np.ndarray:
     a.flags.writeable = False
     return a
@@ -216,7 +240,8 @@ class Theatre:
         return True
 
     def _cut(self) -> None:
-        cut = cut_along(self)
+        cut = self.cut = cut_along(self)
+        self.cut_version = self.version  # the ground as it was cut along
         sec = self.sectors = cut.sectors
         self.depth = sec.depth
         self.n_sectors = sec.n

@@ -218,3 +218,31 @@ def test_the_ground_of_a_review_windows_is_kept_only_while_it_is_the_same():
                                                                                      name)
         if change is not None:
             assert fresh.defence.tobytes() != first.defence.tobytes(), change
+
+
+def test_cells_found_in_an_earlier_run_on_the_same_ground_are_the_ones_found_afresh():
+    """Runs that cut the theatre along the same front, with the same zone, share the
+    cells their units take (``theatre.places_on``) until ground changes hands: each is
+    the cell found afresh, and none is shared once the ground has changed."""
+    from dmzsim.model import theatre
+
+    params = small(sequencing="territory_first", horizon_days=200)
+    runs = []
+    for seed in (1, 2, 3):
+        m = CeasefireModel(params, rng=seed, map_path=SMALL_MAP)
+        m.run_for(200)
+        runs.append(m)
+    m = runs[-1]
+    th = m.theatre
+    assert th.version == th.cut_version and th.cut is runs[-2].theatre.cut
+    shared = theatre.places_on(th)
+    assert shared and m.movement._cells is shared
+    for (side, sector, depth, in_zone, slot), cell in list(shared.items())[:50]:
+        posture = Posture.CONCENTRATE if in_zone else Posture.RESERVE
+        own = m.movement._ground_near(side, sector, depth, in_zone)
+        assert th.nearest_cells(own, depth, np.array([slot]))[0] == cell, posture
+    war = _at_war()  # ground has changed hands since the last cut, or not
+    slots = np.array([war.theatre.sectors.lo[1] + 0.1])
+    war.movement._places(RU, 1, Posture.RESERVE, slots)
+    if war.theatre.version != war.theatre.cut_version:
+        assert war.movement._cells is not theatre.places_on(war.theatre)

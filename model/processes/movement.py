@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from dmzsim.model import springboard
 from dmzsim.model.forces import RU, Posture
+from dmzsim.model.theatre import places_on
 
 if TYPE_CHECKING:
     from dmzsim.model.model import CeasefireModel
@@ -102,7 +103,9 @@ class Movement:
         th = self.m.theatre
         kept_for = self._cells_for
         if kept_for is None or kept_for[0] is not th.strips or kept_for[1] != th.version:
-            self._cells, self._cells_for = {}, (th.strips, th.version)
+            # on the ground as cut, the cells other runs found on it (``places_on``)
+            cells = places_on(th) if th.version == th.cut_version else {}
+            self._cells, self._cells_for = cells, (th.strips, th.version)
         depth, in_zone = self._stand(side, sector, posture)
         keys = [(side, sector, depth, in_zone, float(slot)) for slot in slots]
         kept = self._cells
