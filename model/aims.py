@@ -22,13 +22,13 @@ it is switched on.
 from __future__ import annotations
 
 import hashlib
-from collections import OrderedDict
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+from dmzsim.common.kept import KeptAcrossRuns
 from dmzsim.model.map_geometry import TheatreFrame
 from dmzsim.model.map_schema import IMPLICIT_AIMS, OBLAST_REGION, MapSpec
 from matplotlib.path import Path as MplPath
@@ -52,8 +52,7 @@ CACHE_SIZE = 64
 #: Keys remembered without their Aims (20 bytes each): an Aims is kept only when its key
 #: comes a second time, so the partitions a war cuts once do not push the others out.
 SEEN_SIZE = 4096
-_built: OrderedDict[tuple[int, bytes], tuple[Raster, Aims]] = OrderedDict()
-_seen: OrderedDict[tuple[int, bytes], None] = OrderedDict()
+_kept = KeptAcrossRuns(CACHE_SIZE, SEEN_SIZE)
 
 
 def aims_for(th: Theatre, p: Params, windows: Windows) -> Aims:
@@ -67,20 +66,7 @@ def aims_for(th: Theatre, p: Params, windows: Windows) -> Aims:
     all, so a reused Aims is the one a fresh build would give, to the bit. Only aims
     built a second time are kept: a war's partitions rarely repeat."""
     key = (id(th.raster), _digest(th, p, windows))
-    hit = _built.get(key)
-    if hit is not None and hit[0] is th.raster:
-        _built.move_to_end(key)
-        return hit[1]
-    aims = Aims(th, p, windows)
-    if key in _seen:
-        _built[key] = (th.raster, aims)
-        if len(_built) > CACHE_SIZE:
-            _built.popitem(last=False)
-    _seen[key] = None
-    _seen.move_to_end(key)
-    if len(_seen) > SEEN_SIZE:
-        _seen.popitem(last=False)
-    return aims
+    return _kept.get(key, th.raster, lambda: Aims(th, p, windows))
 
 
 def _digest(th: Theatre, p: Params, windows: Windows) -> bytes:

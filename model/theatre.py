@@ -18,6 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+from dmzsim.common.kept import KeptAcrossRuns
 from dmzsim.model.forces import RU, UA
 from dmzsim.model.front import NoFrontError, Sectors, front_cells, partition
 from dmzsim.model.theatre_grid import TheatreGrid as TheatreGrid  # re-exported
@@ -71,8 +72,7 @@ CUTS_KEPT = 8
 #: Keys remembered without their cut: a cut is kept only when it comes a second time, so
 #: the fronts a war cuts once do not push the others out.
 CUTS_SEEN = 1024
-_cuts: OrderedDict[tuple[int, float, bytes], tuple[Raster, Cut]] = OrderedDict()
-_seen_cuts: OrderedDict[tuple[int, float, bytes], None] = OrderedDict()
+_cuts = KeptAcrossRuns(CUTS_KEPT, CUTS_SEEN)
 
 
 def cut_along(th: Theatre) -> Cut:
@@ -84,20 +84,7 @@ def cut_along(th: Theatre) -> Cut:
     ground = th.ua_ground()
     key = (id(th.raster), float(th.sector_km),
            hashlib.blake2b(np.packbits(ground).tobytes(), digest_size=20).digest())
-    hit = _cuts.get(key)
-    if hit is not None and hit[0] is th.raster:
-        _cuts.move_to_end(key)
-        return hit[1]
-    cut = _cut(th, ground)
-    if key in _seen_cuts:
-        _cuts[key] = (th.raster, cut)
-        if len(_cuts) > CUTS_KEPT:
-            _cuts.popitem(last=False)
-    _seen_cuts[key] = None
-    _seen_cuts.move_to_end(key)
-    if len(_seen_cuts) > CUTS_SEEN:
-        _seen_cuts.popitem(last=False)
-    return cut
+    return _cuts.get(key, th.raster, lambda: _cut(th, ground))
 
 
 def _cut(th: Theatre, ground: np.ndarray) -> Cut:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from dmzsim.common.kept import KeptAcrossRuns
 from dmzsim.model import aims
 from dmzsim.model.api import simulate
 from dmzsim.model.forces import RU, Posture
@@ -256,8 +257,7 @@ def test_the_default_maps_scenarios_value_its_ground_alike_at_two_cell_sizes(nam
 # --- reuse: the aims a sweep builds again are the ones a fresh build gives --------------------
 def test_reused_aims_are_those_a_fresh_build_gives_and_any_changed_input_builds_anew(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(aims, "_built", type(aims._built)())
-    monkeypatch.setattr(aims, "_seen", type(aims._seen)())
+    monkeypatch.setattr(aims, "_kept", KeptAcrossRuns(aims.CACHE_SIZE, aims.SEEN_SIZE))
     m = CeasefireModel(small(), rng=0, map_path=SMALL_MAP)
     th, w = m.theatre, m.lines.windows
     first, second, third = (aims.aims_for(th, m.p, w) for _ in range(3))
@@ -276,7 +276,6 @@ def test_runs_are_the_same_with_and_without_reused_aims(monkeypatch: pytest.Monk
                                                         ) -> None:
     params = small(sequencing="territory_first", horizon_days=200)
     warm = [simulate(params, seed=s, map_path=SMALL_MAP).summary for s in (1, 2, 1, 2)]
-    monkeypatch.setattr(aims, "CACHE_SIZE", 0)
-    monkeypatch.setattr(aims, "_built", type(aims._built)())
+    monkeypatch.setattr(aims, "_kept", KeptAcrossRuns(0, aims.SEEN_SIZE))
     cold = [simulate(params, seed=s, map_path=SMALL_MAP).summary for s in (1, 2, 1, 2)]
     assert same_records(warm, cold)
