@@ -95,15 +95,11 @@ class RussiaCommand(Agent):
     def quiet_days_ahead(self, limit: int) -> int:
         """How many of the next ``limit`` days it neither reviews nor masses
         (``quiet_today`` on each): holding in a ceasefire, until its next review."""
-        m, p = self.model, self.model.p
+        m = self.model
         if self.state != HOLD or m.at_war or not m.in_ceasefire or self.early:
             return 0
         first = m.day + 1
-        if p.review_jitter_days:
-            review = self.next_review
-        else:  # the first day of the lattice from tomorrow
-            review = -(-first // p.review_interval_days) * p.review_interval_days
-        return min(limit, review - first)
+        return min(limit, self._next_hold_review(first) - first)
 
     def _reviews_today(self) -> bool:
         """Whether a review falls today: at war or holding, every ``review_interval_days``;
@@ -120,10 +116,16 @@ class RussiaCommand(Agent):
     def _hold_review_due(self) -> bool:
         """Holding in a ceasefire: on the fortnightly lattice, unless reviews slip
         (``review_jitter_days``) or a shock brought one forward (``review_early``)."""
-        m, p = self.model, self.model.p
-        if self.early or p.review_jitter_days:
-            return self.early or m.day >= self.next_review
-        return m.day % p.review_interval_days == 0
+        return self.early or self.model.day >= self._next_hold_review(self.model.day)
+
+    def _next_hold_review(self, day: int) -> int:
+        """The first day from ``day`` on which a holding review falls (unless a shock
+        brings one forward): ``next_review`` if reviews slip, else the next day of the
+        fortnightly lattice."""
+        p = self.model.p
+        if p.review_jitter_days:
+            return self.next_review
+        return -(-day // p.review_interval_days) * p.review_interval_days
 
     def review_early(self) -> None:
         """Something changed (``processes/shocks.py``): if holding, review today."""

@@ -51,7 +51,7 @@ class Lines:
         self._taken: dict[tuple[float, bytes], Windows] = {}  # by frontage and windows
         self._along: UnitsAlongFront | None = None  # the units along a review's front
         # what the ground of each set of windows holds (``decision._ground``), by windows
-        self.ground_kept: dict[int, tuple[Windows, tuple, tuple[np.ndarray, ...]]] = {}
+        self.ground_kept: dict[int, tuple] = {}
 
     def read(self) -> None:
         """Take both sides' forward edges from the theatre's (new) partition."""

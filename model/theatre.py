@@ -11,7 +11,6 @@ the line far (``rebuild``).
 from __future__ import annotations
 
 import hashlib
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -102,9 +101,9 @@ def _cut(th: Theatre, ground: np.ndarray) -> Cut:
 
 
 #: The cells units take, by cut and zone (``places_on``): the ceasefire lines of a
-#: sweep's arms, a few hundred cells each.
+#: sweep's arms, a few hundred cells each; kept, as cuts are, once asked for twice.
 PLACES_KEPT = 16
-_places: OrderedDict[tuple[int, bytes], tuple[Cut, dict]] = OrderedDict()
+_places = KeptAcrossRuns(PLACES_KEPT, CUTS_SEEN)
 
 
 def places_on(th: Theatre) -> dict:
@@ -115,14 +114,7 @@ def places_on(th: Theatre) -> dict:
     zone and the zone (which, on the ground as cut, the cut and the zone's cells fix),
     and of the key it is kept under: the same cell as found afresh."""
     zone = hashlib.blake2b(np.packbits(th.dmz_flat).tobytes(), digest_size=20).digest()
-    key = (id(th.cut), zone)
-    hit = _places.get(key)
-    if hit is None or hit[0] is not th.cut:
-        hit = _places[key] = (th.cut, {})
-        if len(_places) > PLACES_KEPT:
-            _places.popitem(last=False)
-    _places.move_to_end(key)
-    return hit[1]
+    return _places.get((id(th.cut), zone), th.cut, dict)
 
 
 def _frozen(a: np.ndarray) -> np.ndarray:

@@ -389,11 +389,12 @@ def _ground(m: CeasefireModel, on: _Standing, days: np.ndarray, windows: Windows
     zone, coverage, withdrawing = m.fortification.zone, m.monitoring.coverage, (
         m.phase == "withdrawal")
     manned = on.ua_line > 0
-    key = (p, zone, coverage, withdrawing, days.tobytes(), on.fort.tobytes(),
-           manned.tobytes(), on.left.tobytes(), on.gap.tobytes())
+    key = (coverage, withdrawing, days.tobytes(), on.fort.tobytes(), manned.tobytes(),
+           on.left.tobytes(), on.gap.tobytes())
     kept = m.lines.ground_kept.get(id(windows))
-    if kept is not None and kept[0] is windows and _same_key(kept[1], key):
-        return kept[2]
+    if (kept is not None and kept[0] is windows and kept[1] is p and kept[2] is zone
+            and kept[3] == key):
+        return kept[4]
     t = days[:, None]
     fort = np.minimum(on.fort[None, :] + np.where(manned, t / p.dig_days_to_full, 0.0), 1.0)
     obstacles = np.maximum(on.left[None, :] - t / p.fortification_decay_days, 0.0)
@@ -402,14 +403,8 @@ def _ground(m: CeasefireModel, on: _Standing, days: np.ndarray, windows: Windows
     share = kernels.reserve_share(p.warning_model, coverage, p.concentration_days, crossing,
                                   p.ua_alert_response_days)
     got = (fort, crossing, share, _multiplier(m, fort, windows))
-    m.lines.ground_kept[id(windows)] = (windows, key, got)
+    m.lines.ground_kept[id(windows)] = (windows, p, zone, key, got)
     return got
-
-
-def _same_key(a: tuple, b: tuple) -> bool:
-    """Keys equal item by item, objects by identity (parameters, the zone's arrays)."""
-    return all(x is y or (type(x) in (bytes, float, bool) and x == y)
-               for x, y in zip(a, b, strict=True))
 
 
 def _mean_over(w: np.ndarray, per_sector: np.ndarray) -> np.ndarray:

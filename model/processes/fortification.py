@@ -73,30 +73,22 @@ class Fortification:
         Nothing else writes the works, so once the defended zone is fully dug, or the
         zone's works are gone, the day changes nothing there and is skipped (most of a
         long ceasefire)."""
-        m = self.m
-        th, p = m.theatre, m.p
-        cells, sectors, _ = self.zone
-        if not self._dug_in:
-            line = m.forces.line_mask(UA, m.day)
-            manned = m.forces.power_by_sector(line, th.n_sectors) > 0
-            dig = cells[manned[sectors]]
-            th.fort_flat[dig] = np.minimum(th.fort_flat[dig] + 1.0 / p.dig_days_to_full, 1.0)
-            self._dug_in = bool(th.fort_flat[cells].min(initial=1.0) >= 1.0)
-        z = th.dmz_cells
-        if z.size and z is not self._bare_zone:
-            th.fort_flat[z] = np.maximum(th.fort_flat[z] - 1.0 / p.fortification_decay_days, 0.0)
-            if th.fort_flat[z].max() <= 0.0:
-                self._bare_zone = z
+        self._work(1, self.m.day)
 
     def pass_quiet_days(self, days: int) -> None:
         """``step`` on each of ``days`` quiet days: nobody moves, arrives or is formed on
-        them, so the same sectors are manned on each and the same cells dug. Only the
-        cells not at 1.0 are worked (a day's digging leaves 1.0 as it is)."""
+        them, so the same sectors are manned on each and the same cells dug."""
+        self._work(days, self.m.day + 1)
+
+    def _work(self, days: int, first_day: int) -> None:
+        """``days`` days of digging and decay from ``first_day``, the line manned as on
+        that day. Only the cells not at 1.0 are dug (a day's digging leaves 1.0 as it
+        is), and the zone's works decay until none are left."""
         m = self.m
         th, p = m.theatre, m.p
         if not self._dug_in:
             cells, sectors, _ = self.zone
-            line = m.forces.line_mask(UA, m.day + 1)
+            line = m.forces.line_mask(UA, first_day)
             manned = m.forces.power_by_sector(line, th.n_sectors) > 0
             dig = cells[manned[sectors]]
             dig = dig[th.fort_flat[dig] != 1.0]

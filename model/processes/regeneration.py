@@ -100,9 +100,8 @@ class Regeneration:
         f = m.forces
         self._draw_month()
         boost = m.guarantor.arms_support()
-        kept = self._settled
-        if (kept is None or kept.params is not m.p or kept.boost != boost
-                or kept.units != _units(f)):  # a day of every process drops it (``step``)
+        kept = self._kept(boost)
+        if kept is None:
             kept = _Settled(m.p, boost)
         rows = f.n
         for side in (RU, UA):
@@ -114,6 +113,15 @@ class Regeneration:
         kept.units = _units(f)
         self._settled = kept
 
+    def _kept(self, boost: float) -> _Settled | None:
+        """What the last day found of the units, if it still holds: the same parameters
+        and arms support, and every unit's strength and readiness the same to the bit."""
+        kept = self._settled
+        if (kept is None or kept.params is not self.m.p or kept.boost != boost
+                or kept.units != _units(self.m.forces)):
+            return None
+        return kept
+
     def quiet_days_ahead(self, limit: int) -> int:
         """How many of the next ``limit`` quiet days are plain ones for regeneration: the
         units as the last quiet day found them (``_Settled``: each side's all at nominal
@@ -121,9 +129,8 @@ class Regeneration:
         inflow is worked out here, day by day as ``quiet_step`` would, for
         ``pass_quiet_days``."""
         m = self.m
-        kept = self._settled
-        if (kept is None or kept.params is not m.p
-                or kept.boost != m.guarantor.arms_support() or kept.units != _units(m.forces)):
+        kept = self._kept(m.guarantor.arms_support())
+        if kept is None:
             return 0
         for side in (RU, UA):  # after a unit is formed: found as ``_quiet_inflow`` does
             if kept.full[side] is None:
