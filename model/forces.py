@@ -49,7 +49,7 @@ class ForceTable:
         # each side's living units, kept until a unit is formed or disbanded (``of_side``)
         self._of_side: list[np.ndarray | None] = [None, None]
 
-    _COLUMNS = ("side", "strength", "readiness", "posture", "sector", "arrive_day", "alive",
+    COLUMNS = ("side", "strength", "readiness", "posture", "sector", "arrive_day", "alive",
                 "committed", "front_from", "front_to")
 
     def add(self, side: int, strength: float, readiness: float, posture: Posture,
@@ -83,7 +83,7 @@ class ForceTable:
         return kept
 
     def _grow(self) -> None:
-        for name in self._COLUMNS:
+        for name in self.COLUMNS:
             col = getattr(self, name)
             new = np.zeros(col.size * 2, dtype=col.dtype)
             new[: col.size] = col

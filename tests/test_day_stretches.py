@@ -114,7 +114,7 @@ def test_a_stretch_stops_on_the_eve_of_each_of_the_deals_events(seq):
 def _state(model: CeasefireModel) -> dict[str, bytes | float]:
     """Every number a quiet day can touch, to the bit, and where every stream stopped."""
     f, regen, th = model.forces, model.regeneration, model.theatre
-    out: dict[str, bytes | float] = {c: getattr(f, c)[: f.n].tobytes() for c in f._COLUMNS}
+    out: dict[str, bytes | float] = {c: getattr(f, c)[: f.n].tobytes() for c in f.COLUMNS}
     out.update(depot=regen.depot.tobytes(), inflow=regen.inflow_total.tobytes(),
                outflow=regen.outflow_total.tobytes(), works=th.fort_flat.tobytes(),
                until_next=model.monitoring.until_next, day=model.day)

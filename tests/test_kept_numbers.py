@@ -246,3 +246,52 @@ def test_cells_found_in_an_earlier_run_on_the_same_ground_are_the_ones_found_afr
     war.movement._places(RU, 1, Posture.RESERVE, slots)
     if war.theatre.version != war.theatre.cut_version:
         assert war.movement._cells is not theatre.places_on(war.theatre)
+
+
+def _estimates_alike(a, b) -> None:
+    for name in ("days", "window", "sector", "ratio", "gain", "losses", "guarantor", "ending",
+                 "discount", "frontage"):
+        assert getattr(a, name).tobytes() == getattr(b, name).tobytes(), name
+
+
+def test_what_a_review_reads_of_today_is_kept_only_while_it_is_the_same():
+    """A review's reading of today (``decision._Today.kept``) is the last review's only
+    while every number it reads is the same to the bit; a change to any of them is seen,
+    and the estimate made with a kept reading is the one made afresh."""
+    from dmzsim.model.processes import decision
+
+    m = CeasefireModel(small(sequencing="territory_first"), rng=2, map_path=SMALL_MAP)
+    m.run_for(150)
+    f = m.forces
+    noise = np.linspace(-0.3, 0.3, m.lines.windows.n)
+
+    def fresh() -> decision.Estimate:
+        m.lines.today_kept = None
+        m.lines.ground_kept.clear()
+        return decision.estimate(m, noise)
+
+    first = decision._Today.kept(m)
+    assert decision._Today.kept(m) is first  # nothing changed
+    rows = np.flatnonzero(f.view("alive"))
+    changes = {
+        "strength": lambda: f.strength.__setitem__(rows[0], f.strength[rows[0]] * (1 - 1e-15)),
+        "readiness": lambda: f.readiness.__setitem__(rows[1], f.readiness[rows[1]] * 0.5),
+        "posture": lambda: f.posture.__setitem__(rows[2], (f.posture[rows[2]] + 1) % 5),
+        "arrival": lambda: f.arrive_day.__setitem__(rows[3], m.day + 5),
+        "place": lambda: f.front_to.__setitem__(rows[4], f.front_to[rows[4]] + 1.0),
+        "depot": lambda: m.regeneration.depot.__setitem__(RU, m.regeneration.depot[RU] + 1.0),
+        "cap": lambda: setattr(m.shocks, "force_shift", m.shocks.force_shift + 0.1),
+        "works": lambda: m.theatre.fort_flat.__setitem__(m.fortification.zone[0][:5], 0.0),
+        "edge": lambda: m.lines.ru_depth.__setitem__(0, m.lines.ru_depth[0] - 1.0),
+        "main effort": lambda: m.effort.aim(0),
+    }
+    last = first
+    for name, change in changes.items():
+        change()
+        kept = decision._Today.kept(m)
+        assert kept is not last, name  # the change is seen
+        assert decision._Today.kept(m) is kept, name
+        _estimates_alike(decision.estimate(m, noise), fresh())
+        last = decision._Today.kept(m)
+    m.run_for(1)  # another day: the credibility is read again, the rest kept if unchanged
+    _estimates_alike(decision.estimate(m, noise), fresh())

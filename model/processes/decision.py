@@ -126,7 +126,7 @@ def estimate(m: CeasefireModel, noise: np.ndarray, lookahead: bool = True,
     lead = 0.0  # days from a review to the attack it weighs (decision_attack_day)
     if lookahead and m.p.decision_attack_day == "after_massing":
         lead = float(m.p.concentration_days)
-    today = _Today(m)
+    today = _Today.kept(m)
     now = _estimate(today, noise, np.zeros(1), window, lead)
     if not lookahead or m.p.lookahead_days < m.p.review_interval_days or now.value_now <= 0:
         return now
@@ -272,11 +272,16 @@ class _Today:
     (now and at later reviews, on the windows and on wider frontages): the masks and
     powers of both sides, their growth by each offset, and what stands on each set of
     windows. Nothing changes the state during a review, so each forecast sees the same
-    numbers it would read itself."""
+    numbers it would read itself.
 
-    def __init__(self, m: CeasefireModel) -> None:
+    It is kept from one review to the next (``kept``) while everything it reads is the
+    same to the bit: in a quiet ceasefire, once the units are full and ready and the
+    works dug, most reviews find the state as the last one left it."""
+
+    def __init__(self, m: CeasefireModel, reads: tuple[tuple, tuple] | None = None) -> None:
         f = m.forces
         self.m = m
+        self.reads = _reads(m) if reads is None else reads
         self.ru_line = f.line_mask(RU)
         self.ru_reserve = f.reserve_power(RU)
         self.spread, self.facing = balance.ua_line_masks(m)
@@ -292,6 +297,20 @@ class _Today:
         self._growth: dict[tuple[int, bytes], tuple[np.ndarray, np.ndarray]] = {}
         self._standing: dict[int, tuple[Windows, _Standing]] = {}
         self._credibility: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
+
+    @classmethod
+    def kept(cls, m: CeasefireModel) -> _Today:
+        """Today's reading: the last review's (``Lines.today_kept``) if what it read is
+        the same to the bit (``_reads``), else a new one. The guarantor's credibility
+        moves with the day, so it is read again whichever."""
+        reads = _reads(m)
+        last = m.lines.today_kept
+        if (isinstance(last, cls) and last.m is m and last.reads[1] == reads[1]
+                and all(a is b for a, b in zip(last.reads[0], reads[0], strict=True))):
+            last._credibility = {}
+            return last
+        today = m.lines.today_kept = cls(m, reads)
+        return today
 
     def credibility(self, days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The guarantor's credibility Russia expects by the offsets ``days``
@@ -320,6 +339,26 @@ class _Today:
         if kept is None or kept[0] is not windows:
             kept = self._standing[id(windows)] = (windows, _Standing(self, windows))
         return kept[1]
+
+
+def _reads(m: CeasefireModel) -> tuple[tuple, tuple]:
+    """Everything a ``_Today`` and what it works out read of the state, besides the
+    day's credibility: the objects (compared by identity: new ones whenever they change)
+    and the numbers (compared to the bit). The units' every column; which have arrived;
+    the main effort; the regeneration that grows each side's power; both lines' edges;
+    the works of Ukraine's defended zone and those left in the zone between the lines."""
+    f, th, lines, regen, effort = m.forces, m.theatre, m.lines, m.regeneration, m.effort
+    n = f.n
+    zone = m.fortification.zone
+    objects = (m.p, lines.windows, lines.sector_spans, zone, th.dmz_cells, th.fort_flat)
+    numbers = (
+        n, m.phase, m.in_ceasefire, effort.window, effort.sector, effort.frontage_km,
+        m.guarantor.arms_support(), regen.cap(RU), regen.cap(UA), regen.depot.tobytes(),
+        th.cell_km, lines.ua_depth.tobytes(), lines.ru_depth.tobytes(),
+        b"".join(getattr(f, c)[:n].tobytes() for c in f.COLUMNS),
+        (f.arrive_day[:n] <= m.day).tobytes(),
+        th.fort_flat[zone[0]].tobytes(), th.fort_flat[th.dmz_cells].tobytes())
+    return objects, numbers
 
 
 class _Standing:
