@@ -52,7 +52,7 @@ class Lines:
         self._along: UnitsAlongFront | None = None  # the units along a review's front
         # what the ground of each set of windows holds (``decision._ground``), by windows
         self.ground_kept: dict[int, tuple] = {}
-        self.today_kept: object | None = None  # what the last review read (``decision``)
+        self.front_kept: object | None = None  # what the last review read of the lines
 
     def read(self) -> None:
         """Take both sides' forward edges from the theatre's (new) partition."""
@@ -68,7 +68,7 @@ class Lines:
         self.windows = th.sectors.windows(p.attack_frontage_km)
         self._aims = None
         self._widened, self._taken, self.ground_kept = {}, {}, {}
-        self.today_kept = None
+        self.front_kept = None
         m.combat.new_partition(th.n_sectors)
         m.fortification.refresh()
 

@@ -254,10 +254,11 @@ def _estimates_alike(a, b) -> None:
         assert getattr(a, name).tobytes() == getattr(b, name).tobytes(), name
 
 
-def test_what_a_review_reads_of_today_is_kept_only_while_it_is_the_same():
-    """A review's reading of today (``decision._Today.kept``) is the last review's only
-    while every number it reads is the same to the bit; a change to any of them is seen,
-    and the estimate made with a kept reading is the one made afresh."""
+def test_what_a_review_reads_of_the_front_is_kept_only_while_it_is_the_same():
+    """A review's reading of both lines (``decision._Front.kept``) is the last review's
+    only while every number it reads is the same to the bit: a change to any of them is
+    seen, a change to the reserves or the depot is not needed, and the estimate made
+    with a kept reading is the one made afresh whatever changed."""
     from dmzsim.model.processes import decision
 
     m = CeasefireModel(small(sequencing="territory_first"), rng=2, map_path=SMALL_MAP)
@@ -266,32 +267,39 @@ def test_what_a_review_reads_of_today_is_kept_only_while_it_is_the_same():
     noise = np.linspace(-0.3, 0.3, m.lines.windows.n)
 
     def fresh() -> decision.Estimate:
-        m.lines.today_kept = None
+        m.lines.front_kept = None
         m.lines.ground_kept.clear()
         return decision.estimate(m, noise)
 
-    first = decision._Today.kept(m)
-    assert decision._Today.kept(m) is first  # nothing changed
-    rows = np.flatnonzero(f.view("alive"))
-    changes = {
-        "strength": lambda: f.strength.__setitem__(rows[0], f.strength[rows[0]] * (1 - 1e-15)),
-        "readiness": lambda: f.readiness.__setitem__(rows[1], f.readiness[rows[1]] * 0.5),
-        "posture": lambda: f.posture.__setitem__(rows[2], (f.posture[rows[2]] + 1) % 5),
-        "arrival": lambda: f.arrive_day.__setitem__(rows[3], m.day + 5),
-        "place": lambda: f.front_to.__setitem__(rows[4], f.front_to[rows[4]] + 1.0),
-        "depot": lambda: m.regeneration.depot.__setitem__(RU, m.regeneration.depot[RU] + 1.0),
-        "cap": lambda: setattr(m.shocks, "force_shift", m.shocks.force_shift + 0.1),
-        "works": lambda: m.theatre.fort_flat.__setitem__(m.fortification.zone[0][:5], 0.0),
-        "edge": lambda: m.lines.ru_depth.__setitem__(0, m.lines.ru_depth[0] - 1.0),
-        "main effort": lambda: m.effort.aim(0),
+    first = decision._Front.kept(m)
+    assert decision._Front.kept(m) is first  # nothing changed
+    line = np.flatnonzero(f.line_mask(RU) | f.line_mask(UA))
+    reserve = np.flatnonzero(f.mask(RU, Posture.RESERVE) | f.mask(UA, Posture.RESERVE))
+    assert line.size >= 4 and reserve.size >= 2
+    depot = m.regeneration.depot
+    changes = {  # name: (change, whether the front reads it)
+        "strength": (lambda: f.strength.__setitem__(line[0], f.strength[line[0]] * (1 - 1e-15)),
+                     True),
+        "readiness": (lambda: f.readiness.__setitem__(line[1], f.readiness[line[1]] * 0.5), True),
+        "posture": (lambda: f.posture.__setitem__(line[2], int(Posture.WITHDRAW)), True),
+        "place": (lambda: f.front_to.__setitem__(line[3], f.front_to[line[3]] + 1.0), True),
+        "a reserve's readiness": (lambda: f.readiness.__setitem__(
+            reserve[0], f.readiness[reserve[0]] * 0.5), False),
+        "a reserve's arrival": (lambda: f.arrive_day.__setitem__(reserve[1], m.day + 5), False),
+        "depot": (lambda: depot.__setitem__(RU, depot[RU] + 1.0), False),
+        "cap": (lambda: setattr(m.shocks, "force_shift", m.shocks.force_shift + 0.1), False),
+        "works": (lambda: m.theatre.fort_flat.__setitem__(m.fortification.zone[0][:5], 0.0),
+                  True),
+        "edge": (lambda: m.lines.ru_depth.__setitem__(0, m.lines.ru_depth[0] - 1.0), True),
+        "main effort": (lambda: m.effort.aim(0), True),
     }
     last = first
-    for name, change in changes.items():
+    for name, (change, read) in changes.items():
         change()
-        kept = decision._Today.kept(m)
-        assert kept is not last, name  # the change is seen
-        assert decision._Today.kept(m) is kept, name
+        kept = decision._Front.kept(m)
+        assert (kept is not last) == read, name
+        assert decision._Front.kept(m) is kept, name
         _estimates_alike(decision.estimate(m, noise), fresh())
-        last = decision._Today.kept(m)
-    m.run_for(1)  # another day: the credibility is read again, the rest kept if unchanged
+        last = decision._Front.kept(m)
+    m.run_for(1)  # another day
     _estimates_alike(decision.estimate(m, noise), fresh())

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from dmzsim.model import aims, balance, kernels, outputs, springboard
-from dmzsim.model.forces import RU, UA
+from dmzsim.model.forces import RU, UA, Posture
 from dmzsim.model.main_effort import frontages
 
 if TYPE_CHECKING:
@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 
 CAMPAIGN_STEP_DAYS = 10  # the staff's forecast resolution; the fighting itself is daily
 TERMS = outputs.DECISION_TERMS
+_RESERVE = int(Posture.RESERVE)  # as a plain int: an IntEnum compared with an array is slow
 #: The parameters the staff estimate reads (tests/test_processes.py holds this to the code).
 PARAMS = (
     "acceptable_losses_per_km2", "aims_growth", "attrition_rate_per_day", "breakthrough_pulse_days",
@@ -126,7 +127,7 @@ def estimate(m: CeasefireModel, noise: np.ndarray, lookahead: bool = True,
     lead = 0.0  # days from a review to the attack it weighs (decision_attack_day)
     if lookahead and m.p.decision_attack_day == "after_massing":
         lead = float(m.p.concentration_days)
-    today = _Today.kept(m)
+    today = _Today(m)
     now = _estimate(today, noise, np.zeros(1), window, lead)
     if not lookahead or m.p.lookahead_days < m.p.review_interval_days or now.value_now <= 0:
         return now
@@ -269,48 +270,19 @@ def _ending(m: CeasefireModel, days: np.ndarray) -> np.ndarray:
 
 class _Today:
     """What a review reads of today's state, read once however many forecasts it makes
-    (now and at later reviews, on the windows and on wider frontages): the masks and
-    powers of both sides, their growth by each offset, and what stands on each set of
-    windows. Nothing changes the state during a review, so each forecast sees the same
-    numbers it would read itself.
+    (now and at later reviews, on the windows and on wider frontages): both lines and
+    what stands on each set of windows (``_Front``), both sides' reserves, their growth
+    by each offset, and the guarantor's credibility. Nothing changes the state during a
+    review, so each forecast sees the same numbers it would read itself."""
 
-    It is kept from one review to the next (``kept``) while everything it reads is the
-    same to the bit: in a quiet ceasefire, once the units are full and ready and the
-    works dug, most reviews find the state as the last one left it."""
-
-    def __init__(self, m: CeasefireModel, reads: tuple[tuple, tuple] | None = None) -> None:
+    def __init__(self, m: CeasefireModel) -> None:
         f = m.forces
         self.m = m
-        self.reads = _reads(m) if reads is None else reads
-        self.ru_line = f.line_mask(RU)
+        self.front = _Front.kept(m)
         self.ru_reserve = f.reserve_power(RU)
-        self.spread, self.facing = balance.ua_line_masks(m)
         self.ua_reserve = f.reserve_power(UA, present_on=m.day)
-        self.ahead = springboard.ahead_km(m)  # massing staged inside the zone: a shorter way
-        # both lines' units along the front, for what stands on each set of windows
-        self.along = m.lines.units_along((self.ru_line, self.spread), keep=True)
-        # the gap between the lines on each sector (km; 0 where Ukraine holds no line)
-        lines, th = m.lines, m.theatre
-        between = lines.ua_depth - lines.ru_depth
-        self.held = np.isfinite(between)
-        self.gap = np.where(self.held, np.maximum(between - th.cell_km, 0.0) - self.ahead, 0.0)
         self._growth: dict[tuple[int, bytes], tuple[np.ndarray, np.ndarray]] = {}
-        self._standing: dict[int, tuple[Windows, _Standing]] = {}
         self._credibility: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
-
-    @classmethod
-    def kept(cls, m: CeasefireModel) -> _Today:
-        """Today's reading: the last review's (``Lines.today_kept``) if what it read is
-        the same to the bit (``_reads``), else a new one. The guarantor's credibility
-        moves with the day, so it is read again whichever."""
-        reads = _reads(m)
-        last = m.lines.today_kept
-        if (isinstance(last, cls) and last.m is m and last.reads[1] == reads[1]
-                and all(a is b for a, b in zip(last.reads[0], reads[0], strict=True))):
-            last._credibility = {}
-            return last
-        today = m.lines.today_kept = cls(m, reads)
-        return today
 
     def credibility(self, days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The guarantor's credibility Russia expects by the offsets ``days``
@@ -334,61 +306,103 @@ class _Today:
         return self._growth[key]
 
     def standing(self, windows: Windows) -> _Standing:
-        """What stands on each of ``windows``' frontages today."""
+        """What stands on each of ``windows``' frontages today (the reserves apart)."""
+        return self.front.standing(windows)
+
+
+class _Front:
+    """What a review reads of both lines: the masks of the units holding them, where they
+    stand along the front, the gap between the lines, and what stands on each set of
+    windows (``_Standing``). The reserves are not in it.
+
+    It is kept from one review to the next (``kept``, ``Lines.front_kept``) while
+    everything it reads is the same to the bit (``_front_reads``). In a quiet ceasefire
+    what changes between reviews is mostly in the depots and the reserves: units formed
+    from recruits, and their readiness recovering."""
+
+    def __init__(self, m: CeasefireModel, reads: tuple[tuple, tuple]) -> None:
+        f = m.forces
+        self.m = m
+        self.reads = reads
+        self.ru_line = f.line_mask(RU)
+        self.spread, self.facing = balance.ua_line_masks(m)
+        self.ahead = springboard.ahead_km(m)  # massing staged inside the zone: a shorter way
+        # both lines' units along the front, for what stands on each set of windows
+        self.along = m.lines.units_along((self.ru_line, self.spread), keep=True)
+        # the gap between the lines on each sector (km; 0 where Ukraine holds no line)
+        lines, th = m.lines, m.theatre
+        between = lines.ua_depth - lines.ru_depth
+        self.held = np.isfinite(between)
+        self.gap = np.where(self.held, np.maximum(between - th.cell_km, 0.0) - self.ahead, 0.0)
+        self._standing: dict[int, tuple[Windows, _Standing]] = {}
+
+    @classmethod
+    def kept(cls, m: CeasefireModel) -> _Front:
+        """The last review's reading of the front if what it read is the same to the bit,
+        else a new one."""
+        reads = _front_reads(m)
+        last = m.lines.front_kept
+        if (isinstance(last, cls) and last.m is m and last.reads[1] == reads[1]
+                and all(a is b for a, b in zip(last.reads[0], reads[0], strict=True))):
+            return last
+        front = m.lines.front_kept = cls(m, reads)
+        return front
+
+    def standing(self, windows: Windows) -> _Standing:
+        """What stands on each of ``windows``' frontages (kept for the windows)."""
         kept = self._standing.get(id(windows))
         if kept is None or kept[0] is not windows:
             kept = self._standing[id(windows)] = (windows, _Standing(self, windows))
         return kept[1]
 
 
-def _reads(m: CeasefireModel) -> tuple[tuple, tuple]:
-    """Everything a ``_Today`` and what it works out read of the state, besides the
-    day's credibility: the objects (compared by identity: new ones whenever they change)
-    and the numbers (compared to the bit). The units' every column; which have arrived;
-    the main effort; the regeneration that grows each side's power; both lines' edges;
-    the works of Ukraine's defended zone and those left in the zone between the lines."""
-    f, th, lines, regen, effort = m.forces, m.theatre, m.lines, m.regeneration, m.effort
-    n = f.n
+def _front_reads(m: CeasefireModel) -> tuple[tuple, tuple]:
+    """Everything a ``_Front`` and its ``_Standing`` read of the state: the objects
+    (compared by identity: new ones whenever they change) and the numbers (compared to
+    the bit). Every column of every unit not in reserve (the lines, the massed main
+    effort, the reserves sent to meet it), the main effort, the phase, both lines'
+    edges, the works of Ukraine's defended zone and those left in the zone."""
+    f, th, lines, effort = m.forces, m.theatre, m.lines, m.effort
     zone = m.fortification.zone
+    rows = np.flatnonzero(f.posture[: f.n] != _RESERVE)
     objects = (m.p, lines.windows, lines.sector_spans, zone, th.dmz_cells, th.fort_flat)
     numbers = (
-        n, m.phase, m.in_ceasefire, effort.window, effort.sector, effort.frontage_km,
-        m.guarantor.arms_support(), regen.cap(RU), regen.cap(UA), regen.depot.tobytes(),
-        th.cell_km, lines.ua_depth.tobytes(), lines.ru_depth.tobytes(),
-        b"".join(getattr(f, c)[:n].tobytes() for c in f.COLUMNS),
-        (f.arrive_day[:n] <= m.day).tobytes(),
+        m.phase, effort.window, effort.sector, effort.frontage_km, th.cell_km,
+        lines.ua_depth.tobytes(), lines.ru_depth.tobytes(),
+        b"".join(getattr(f, c)[rows].tobytes() for c in f.COLUMNS), rows.tobytes(),
         th.fort_flat[zone[0]].tobytes(), th.fort_flat[th.dmz_cells].tobytes())
     return objects, numbers
 
 
 class _Standing:
-    """Today, on each window's frontage: Russia's power (its line there, its massed main
-    effort, all its reserves), Ukraine's line (and the reserves sent to meet the main
-    effort), the works behind it, the works left in the zone before it, and the gap
-    between the lines (km, the window's frontage-weighted mean over the sectors)."""
+    """Today, on each window's frontage: Russia's power (its line there and its massed
+    main effort; its reserves, which stand anywhere, are added by ``_Forecast``),
+    Ukraine's line (and the reserves sent to meet the main effort), the works behind it,
+    the works left in the zone before it, and the gap between the lines (km, the window's
+    frontage-weighted mean over the sectors)."""
 
-    def __init__(self, today: _Today, windows: Windows) -> None:
-        m = today.m
+    def __init__(self, front: _Front, windows: Windows) -> None:
+        m = front.m
         f, lines, th = m.forces, m.lines, m.theatre
         main, main_km = m.effort.window, m.effort.frontage_km
         w, on = windows.weights, windows.spans
-        ru_on, ua_on = today.along.on(on)
+        ru_on, ua_on = front.along.on(on)
         ru_line = ru_on.sum(axis=0)
         massed = np.zeros_like(ru_line)
         if main >= 0:  # the main effort stands on its (widened) window's frontage
             main_at = float(lines.windows_at(main_km).centre[main])
             massed = windows.overlap(main, main_km, main_at) * f.attack_power()
-        self.ru = ru_line + massed + today.ru_reserve
+        self.ru_front = ru_line + massed
         cells, _, weights = m.fortification.zone
         self.fort = th.span_means(cells, th.fort_flat, on, weights, fallback=lambda: _mean_over(
             w, m.fortification.sector_fortification()))
         ua_line = ua_on.sum(axis=0)
         if main >= 0:  # reserves sent to meet the main effort stand on its frontage
             ua_line = ua_line + windows.overlap(main, main_km, main_at) * f.power(
-                today.facing)
+                front.facing)
         self.ua_line = ua_line
         self.left = th.span_means(th.dmz_cells, th.fort_flat, on)
-        self.gap = _mean_over(w * today.held[None, :], today.gap)
+        self.gap = _mean_over(w * front.held[None, :], front.gap)
 
 
 class _Forecast:
@@ -403,7 +417,8 @@ class _Forecast:
         windows = m.lines.windows if windows is None else windows  # or a widened frontage
         on = today.standing(windows)
         ru_grow, ua_grow = today.growth(RU, days), today.growth(UA, days)
-        self.attack = on.ru[None, :] * ru_grow[0][:, None] + ru_grow[1][:, None]
+        ru = on.ru_front + today.ru_reserve
+        self.attack = ru[None, :] * ru_grow[0][:, None] + ru_grow[1][:, None]
         self.fort, self.crossing, share, mult = _ground(m, on, days, windows)
         self.credibility, support = today.credibility(days)
         ua_line = on.ua_line[None, :] * ua_grow[0][:, None]
