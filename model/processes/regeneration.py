@@ -61,6 +61,7 @@ class Regeneration:
         self._rates_for = m.p
         self._settled: _Settled | None = None  # kept from one quiet day to the next
         self._days_ahead: list[list[float]] = []  # each side's inflow on the quiet days ahead
+        self._formed: list[dict[int, int]] = []  # and the days units are formed on them
 
     @property
     def initial_personnel(self) -> np.ndarray:
@@ -125,9 +126,9 @@ class Regeneration:
     def quiet_days_ahead(self, limit: int) -> int:
         """How many of the next ``limit`` quiet days are plain ones for regeneration: the
         units as the last quiet day found them (``_Settled``: each side's all at nominal
-        strength), no month's draw of luck, recruits coming in and no unit formed. Their
-        inflow is worked out here, day by day as ``quiet_step`` would, for
-        ``pass_quiet_days``."""
+        strength), no month's draw of luck, and recruits coming in. Their inflow, and the
+        days units are formed from the depot, are worked out here, day by day as
+        ``quiet_step`` would, for ``pass_quiet_days``."""
         m = self.m
         kept = self._kept(m.guarantor.arms_support())
         if kept is None:
@@ -137,38 +138,64 @@ class Regeneration:
                 kept.full[side] = self._all_full(side)
                 if kept.full[side] is None:
                     return 0
-        first = m.day + 1
-        limit = min(limit, (1 - first) % 30)  # ``_draw_month`` draws on day 1, 31, 61, ...
-        unit = m.p.unit_personnel
-        self._days_ahead = []
+        draw = (1 - (m.day + 1)) % 30  # the days before ``_draw_month`` draws (day 1, 31, ...)
+        ahead = [_Ahead(self, side, kept.full[side]) for side in (RU, UA)]
         for side in (RU, UA):
-            net, cap, full = self.daily_rate(side), self.cap(side), kept.full[side]
-            if not net > 0:  # desertion above recruitment takes from the units
-                return 0
-            depot, inflow = float(self.depot[side]), []
-            while len(inflow) < limit:
-                amount = float(min(net, max(cap - (full + depot), 0.0)))  # ``daily_inflow``
-                if depot + amount >= unit:  # a unit is formed that day
-                    break
-                depot += amount
-                inflow.append(amount)
-            limit = len(inflow)
-            self._days_ahead.append(inflow)
+            if not ahead[side].run(self.daily_rate(side), min(limit, draw)):
+                return 0  # desertion above recruitment takes from the units
+        if limit > draw:  # the month's draw of luck falls in the stretch: drawn now
+            stream = m.streams.regeneration
+            before = stream.bit_generator.state, self.luck.copy()
+            self._draw_month(force=True)
+            if not all(ahead[side].run(self.daily_rate(side), limit - draw)
+                       for side in (RU, UA)):
+                stream.bit_generator.state, self.luck = before  # drawn on its day instead
+                limit = draw
+        self._days_ahead = [a.inflow[:limit] for a in ahead]
+        self._formed = [{d: k for d, k in a.formed.items() if d < limit} for a in ahead]
         return limit
 
     def pass_quiet_days(self, days: int) -> None:
         """``quiet_step`` on each of ``days`` days (``quiet_days_ahead``): the inflow it
-        found goes to the depot, and readiness recovers day by day until all are ready."""
-        kept = self._settled
-        for side, inflow in zip((RU, UA), self._days_ahead, strict=True):
-            total, depot = float(self.inflow_total[side]), float(self.depot[side])
-            for amount in inflow[:days]:  # each day's sums in turn, as floats (the same bits)
-                total += amount
-                depot += amount
-            self.inflow_total[side], self.depot[side] = total, depot
-        if not kept.ready:
+        found goes to the depot, units are formed on their days and take their places
+        (``Movement.step``, as that day's would), and readiness recovers day by day until
+        all are ready. A day's inflow and the units formed come before its recovery, so
+        the days between two on which units are formed recover together."""
+        m, kept = self.m, self._settled
+        formed_on = sorted({d for formed in self._formed for d in formed if d < days})
+        added = [0, 0]  # days of each side's inflow gone in so far
+        recovered = 0  # days of recovery done so far
+        first = m.day + 1
+        for day in formed_on:
+            self._recover_for(kept, day - recovered)
+            recovered = day
+            for side in (RU, UA):
+                self._add_inflow(side, added[side], day + 1)
+                added[side] = day + 1
+                if day in self._formed[side]:
+                    self._form_units(side)
+                    kept.full[side], kept.ready = None, False
+            today, m.day = m.day, first + day  # the new units take their places that day
+            m.movement.step()
+            m.day = today
+        for side in (RU, UA):
+            self._add_inflow(side, added[side], days)
+        self._recover_for(kept, days - recovered)
+        kept.units = _units(m.forces)
+
+    def _add_inflow(self, side: int, start: int, end: int) -> None:
+        """The inflow worked out ahead for days ``start`` to ``end`` (exclusive), each
+        day's sums in turn, as floats (the same bits)."""
+        total, depot = float(self.inflow_total[side]), float(self.depot[side])
+        for amount in self._days_ahead[side][start:end]:
+            total += amount
+            depot += amount
+        self.inflow_total[side], self.depot[side] = total, depot
+
+    def _recover_for(self, kept: _Settled, days: int) -> None:
+        """``days`` days of recovery, unless all were found ready."""
+        if days > 0 and not kept.ready:
             kept.ready = self._recover_days(kept.boost, days)
-        kept.units = _units(self.m.forces)
 
     def _recover_days(self, boost: float, days: int) -> bool:
         """``_recover`` out of combat on each of ``days`` days; returns whether all were
@@ -226,12 +253,13 @@ class Regeneration:
         strength = f.strength[: f.n][f.of_side(side)]
         return float(strength.sum()) if _full(strength, self.m.p.unit_personnel) else None
 
-    def _draw_month(self) -> None:
+    def _draw_month(self, force: bool = False) -> None:
         """Every 30 days (from day 1), each side's recruitment factor for the month: a
         lognormal of mean 1 and log s.d. ``recruitment_noise_sd``, from its own stream
-        (drawn whatever the s.d., so the stream stays aligned)."""
+        (drawn whatever the s.d., so the stream stays aligned). ``force``: the draw of a
+        day in the quiet days ahead (``quiet_days_ahead``), drawn before them."""
         m = self.m
-        if (m.day - 1) % 30:
+        if (m.day - 1) % 30 and not force:
             return
         z = m.streams.regeneration.standard_normal(2)
         sd = m.p.recruitment_noise_sd
@@ -346,6 +374,53 @@ class Regeneration:
             f.view("readiness"), in_combat, p.readiness_recovery_days,
             p.readiness_loss_per_combat_day, ua_boost)
         return False
+
+
+class _Ahead:
+    """A side's inflow on the quiet days ahead (``daily_inflow``, day by day as
+    ``quiet_step`` would), and the days on which units are formed from the depot
+    (``_form_units``), with how many. A unit formed is at nominal strength, so its side's
+    units stay full; their strength is summed again with it, as the next day's
+    ``_quiet_inflow`` sums it."""
+
+    def __init__(self, regen: Regeneration, side: int, full: float) -> None:
+        self.regen, self.side, self.full = regen, side, full
+        self.depot = float(regen.depot[side])
+        self.inflow: list[float] = []
+        self.formed: dict[int, int] = {}
+        self._strength: np.ndarray | None = None
+
+    def run(self, net: float, days: int) -> bool:
+        """``days`` more days at the daily rate ``net``; False if it is not positive."""
+        if days <= 0:
+            return True
+        if not net > 0:
+            return False
+        regen, side = self.regen, self.side
+        cap, unit = regen.cap(side), regen.m.p.unit_personnel
+        full, depot = self.full, self.depot
+        for _ in range(days):
+            amount = float(min(net, max(cap - (full + depot), 0.0)))
+            self.inflow.append(amount)
+            depot += amount
+            if depot >= unit:
+                count = 0
+                while depot >= unit:
+                    depot -= unit
+                    count += 1
+                self.formed[len(self.inflow) - 1] = count
+                full = self._with_new(count, unit)
+        self.full, self.depot = full, depot
+        return True
+
+    def _with_new(self, count: int, unit: float) -> float:
+        """The side's strength in its units once ``count`` more are formed, summed as
+        ``_quiet_inflow`` sums it (a new unit's row comes after every other)."""
+        f = self.regen.m.forces
+        if self._strength is None:
+            self._strength = f.strength[: f.n][f.of_side(self.side)]
+        self._strength = np.append(self._strength, np.full(count, unit))
+        return float(self._strength.sum())
 
 
 def _full(strength: np.ndarray, nominal: float) -> bool:
