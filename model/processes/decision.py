@@ -403,6 +403,8 @@ class _Standing:
         self.ua_line = ua_line
         self.left = th.span_means(th.dmz_cells, th.fort_flat, on)
         self.gap = _mean_over(w * front.held[None, :], front.gap)
+        # ``_ground`` of these numbers, by the offsets, the coverage and the phase
+        self.ground: dict[tuple[float, bool, bytes], tuple[np.ndarray, ...]] = {}
 
 
 class _Forecast:
@@ -434,20 +436,26 @@ def _ground(m: CeasefireModel, on: _Standing, days: np.ndarray, windows: Windows
     works left in the zone), the share of Ukraine's reserves that reach the line in the
     warning time, and the defender's multiplier (posture x terrain). Each is (T, W).
 
-    They are kept for the windows (``Lines.ground_kept``) and reused while every number
-    they are made of is the same to the bit: the works, the line's being manned, the
+    They are kept with the standing they are read from (``_Standing.ground``, by the
+    offsets, the coverage and the phase), and for the windows (``Lines.ground_kept``)
+    while every number they are made of is the same to the bit: the works, the line's being manned, the
     zone's works and the gap on the windows, the offsets, the coverage, the phase's
     withdrawal and the parameters; from one review of a quiet ceasefire to the next most
     of them are."""
     p = m.p
     zone, coverage, withdrawing = m.fortification.zone, m.monitoring.coverage, (
         m.phase == "withdrawal")
+    mine = (coverage, withdrawing, days.tobytes())
+    got = on.ground.get(mine)  # the same standing: the same works, line, zone and gap
+    if got is not None:
+        return got
     manned = on.ua_line > 0
     key = (coverage, withdrawing, days.tobytes(), on.fort.tobytes(), manned.tobytes(),
            on.left.tobytes(), on.gap.tobytes())
     kept = m.lines.ground_kept.get(id(windows))
     if (kept is not None and kept[0] is windows and kept[1] is p and kept[2] is zone
             and kept[3] == key):
+        on.ground[mine] = kept[4]
         return kept[4]
     t = days[:, None]
     fort = np.minimum(on.fort[None, :] + np.where(manned, t / p.dig_days_to_full, 0.0), 1.0)
@@ -458,6 +466,7 @@ def _ground(m: CeasefireModel, on: _Standing, days: np.ndarray, windows: Windows
                                   p.ua_alert_response_days)
     got = (fort, crossing, share, _multiplier(m, fort, windows))
     m.lines.ground_kept[id(windows)] = (windows, p, zone, key, got)
+    on.ground[mine] = got
     return got
 
 
