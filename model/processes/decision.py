@@ -438,10 +438,10 @@ def _ground(m: CeasefireModel, on: _Standing, days: np.ndarray, windows: Windows
 
     They are kept with the standing they are read from (``_Standing.ground``, by the
     offsets, the coverage and the phase), and for the windows (``Lines.ground_kept``)
-    while every number they are made of is the same to the bit: the works, the line's being manned, the
-    zone's works and the gap on the windows, the offsets, the coverage, the phase's
-    withdrawal and the parameters; from one review of a quiet ceasefire to the next most
-    of them are."""
+    while every number they are made of is the same to the bit: the works, the line's
+    being manned, the zone's works and the gap on the windows, the offsets, the
+    coverage, the phase's withdrawal and the parameters; from one review of a quiet
+    ceasefire to the next most of them are."""
     p = m.p
     zone, coverage, withdrawing = m.fortification.zone, m.monitoring.coverage, (
         m.phase == "withdrawal")
