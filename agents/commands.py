@@ -101,6 +101,12 @@ class RussiaCommand(Agent):
         first = m.day + 1
         return min(limit, self._next_hold_review(first) - first)
 
+    def holding_review_ahead(self) -> bool:
+        """Whether the next day it is not quiet is a holding review's, nothing else
+        (after ``quiet_days_ahead`` gave the days before it)."""
+        m = self.model
+        return self.state == HOLD and not m.at_war and m.in_ceasefire and not self.early
+
     def _reviews_today(self) -> bool:
         """Whether a review falls today: at war or holding, every ``review_interval_days``;
         while massing, on the day the massing is done."""

@@ -121,6 +121,10 @@ class CeasefireModel(mesa.Model):
         #: places; the monitors' clock runs on (``pass_quiet_day``).
         self.quiet_processes: tuple[Process, ...] = (
             self.movement, self.fortification, self.recording)
+        #: A day's processes after the watch (``processes`` from the shocks on): the rest
+        #: of a review day at the end of a stretch of quiet days (``_pass_quiet_days``).
+        self.after_the_watch: tuple[Process, ...] = self.processes[
+            self.processes.index(self.shocks):]
         mark_resumption(self)
         if self.timeline.war_from_start:
             self.record.day_resumed = 0.0
@@ -215,9 +219,9 @@ class CeasefireModel(mesa.Model):
         last = min(self._events, default=self.p.horizon_days + 1) - 1
         first, at_war = self.day, self.at_war
         while True:
-            quiet = self._quiet_days_ahead(last)
+            quiet, review = self._quiet_days_ahead(last)
             if quiet:
-                self._pass_quiet_days(quiet)
+                self._pass_quiet_days(quiet, review)
             else:
                 type(self).step(self)  # the day itself, not Mesa's wrapper that advances time
             if self.day >= last or not self.running or self.at_war != at_war:
@@ -281,36 +285,51 @@ class CeasefireModel(mesa.Model):
                 and self.movement.quiet_today() and self.russia.quiet_today()
                 and self.monitoring.quiet_today())
 
-    def _quiet_days_ahead(self, last: int) -> int:
+    def _quiet_days_ahead(self, last: int) -> tuple[int, bool]:
         """How many days from tomorrow, up to ``last``, are plain ceasefire days: each
         process can tell, from what it holds today, that on each of them it would do what
         it does on a quiet day (``_quiet_today``), but for the small violations on the
         watch's clock and the guarantor's answer to them, and that nothing that ends such
-        a stretch (a shock, a review, a build-up, a unit formed, a month's draw of luck,
-        a row of the series) falls among them. 0 when tomorrow is not such a day."""
-        if not (self.waiting_times and self.in_ceasefire and self.movement.quiet_today()):
-            return 0
-        days = last - self.day
-        for process in (self.shocks, self.russia, self.recording, self.monitoring,
-                        self.regeneration):  # regeneration last: it works out their inflow
-            days = process.quiet_days_ahead(days)
-            if days <= 0:
-                return 0
-        return days
+        a stretch (a shock, a build-up, a month that takes from the units, a row of the
+        series) falls among them. 0 when tomorrow is not such a day.
 
-    def _pass_quiet_days(self, days: int) -> None:
+        Russia's holding review may be the stretch's last day (True with the days): up
+        to the review, that day is a quiet one (``_pass_quiet_days`` then runs the rest
+        of it)."""
+        if not (self.waiting_times and self.in_ceasefire and self.movement.quiet_today()):
+            return 0, False
+        days = self.shocks.quiet_days_ahead(last - self.day)
+        before = self.russia.quiet_days_ahead(days) if days > 0 else 0
+        review = 0 < days and before < days and self.russia.holding_review_ahead()
+        days = before + 1 if review else before
+        # regeneration last: it works out the inflow of the days the others leave
+        for process in (self.recording, self.monitoring, self.regeneration):
+            if days <= 0:
+                return 0, False
+            days = process.quiet_days_ahead(days)
+        return max(days, 0), review and days == before + 1
+
+    def _pass_quiet_days(self, days: int, review: bool = False) -> None:
         """``days`` quiet days at once (``_quiet_days_ahead``), each process's numbers as
         ``days`` calls of ``step`` would leave them, to the bit. On such days regeneration
         and fortification touch nothing the others read, so each runs its days on its
         own; the watch and the guarantor go day by day (the small violations on the
-        watch's clock, and the guarantor's answer to those seen)."""
+        watch's clock, and the guarantor's answer to those seen). With ``review``, the
+        last day is Russia's review: after the watch, the day's processes from the shocks
+        on run as ``step`` runs them (the guarantor answers that day's violations after
+        the review, as on any day)."""
         self.regeneration.pass_quiet_days(days)
         self.fortification.pass_quiet_days(days)
         first = self.day
         for day, seen in self.monitoring.watch_days(days):
+            if review and day == days:
+                break  # answered by ``Guarantor.step`` after the review
             self.day = first + day  # the guarantor notes the day it answers
             self.guarantor.respond_to_violations(seen)
         self.day = first + days
+        if review:
+            for process in self.after_the_watch:
+                process.step()
         self.days_passed_at_once += days
 
     # --- phase changes (events) ---------------------------------------------------------
