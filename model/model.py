@@ -300,7 +300,7 @@ class CeasefireModel(mesa.Model):
             return 0, False
         days = self.shocks.quiet_days_ahead(last - self.day)
         before = self.russia.quiet_days_ahead(days) if days > 0 else 0
-        review = 0 < days and before < days and self.russia.holding_review_ahead()
+        review = days > 0 and before < days and self.russia.holding_review_ahead()
         days = before + 1 if review else before
         # regeneration last: it works out the inflow of the days the others leave
         for process in (self.recording, self.monitoring, self.regeneration):
