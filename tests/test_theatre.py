@@ -20,6 +20,33 @@ def test_fast_grid_has_exactly_mesas_connections():
     assert len(ours[(3, 2)].neighborhood) == 8
 
 
+def test_a_grid_given_back_after_a_run_is_taken_again_as_new():
+    """A finished run's grid (``TheatreGrid.recycle``) is the next run's, as a new one
+    would be: no agent on any cell, every cell empty, only the ``empty`` layer; and a run
+    writes no cell's properties, which the reset does not visit."""
+    from dmzsim.model import api
+    from dmzsim.model.theatre_grid import _spares
+
+    _spares.clear()
+    params = small(sequencing="territory_first", horizon_days=120)
+    m = api._SummaryOnlyModel(params, rng=4, map_path=SMALL_MAP)
+    m.run_for(120)
+    grid = m.grid
+    placed = [u for u in m.agents if getattr(u, "cell", None) is not None]
+    assert placed and not any(c.properties for c in grid._celllist)
+    grid.recycle()
+    assert all(getattr(u, "cell", None) is None for u in placed)
+    assert not any(c._agents for c in grid._celllist) and grid.empty.data.all()
+    assert list(grid._mesa_property_layers) == ["empty"]
+    again = api._SummaryOnlyModel(params, rng=4, map_path=SMALL_MAP)
+    assert again.grid is grid
+    fresh = CeasefireModel(params, rng=4, map_path=SMALL_MAP)
+    assert (again.grid.empty.data == fresh.grid.empty.data).all()
+    again.run_for(120)
+    fresh.run_for(120)
+    assert repr(api.summary(again)) == repr(api.summary(fresh))  # NaN as NaN
+
+
 def test_sectors_partition_the_theatre_and_capture_is_monotone():
     m = CeasefireModel(small(), rng=0, map_path=SMALL_MAP)
     th = m.theatre

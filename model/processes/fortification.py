@@ -92,18 +92,22 @@ class Fortification:
             manned = m.forces.power_by_sector(line, th.n_sectors) > 0
             dig = cells[manned[sectors]]
             dig = dig[th.fort_flat[dig] != 1.0]
-            if dig.size:
+            if dig.size:  # day by day, on the cells' values read once and written once
+                works = th.fort_flat[dig]
                 for _ in range(days):
-                    th.fort_flat[dig] = np.minimum(th.fort_flat[dig] + 1.0 / p.dig_days_to_full,
-                                                   1.0)
+                    works = np.minimum(works + 1.0 / p.dig_days_to_full, 1.0)
+                th.fort_flat[dig] = works
             self._dug_in = bool(th.fort_flat[cells].min(initial=1.0) >= 1.0)
         z = th.dmz_cells
+        if not z.size or z is self._bare_zone:
+            return
+        left = th.fort_flat[z]
         for _ in range(days):
-            if not z.size or z is self._bare_zone:
-                break
-            th.fort_flat[z] = np.maximum(th.fort_flat[z] - 1.0 / p.fortification_decay_days, 0.0)
-            if th.fort_flat[z].max() <= 0.0:
+            left = np.maximum(left - 1.0 / p.fortification_decay_days, 0.0)
+            if left.max() <= 0.0:
                 self._bare_zone = z
+                break
+        th.fort_flat[z] = left
 
     def moved(self, sector: int) -> bool:
         """Whether Ukraine's edge on ``sector`` has moved a cell or more since the defended
