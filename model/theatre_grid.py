@@ -36,10 +36,28 @@ _spares: list[TheatreGrid] = []
 _spares_lock = threading.Lock()
 
 
+class _GridCell(Cell):
+    """A cell whose ``random`` is its grid's, one for all its cells (Mesa gives every
+    cell the grid's): a grid taken again for a new run (:meth:`TheatreGrid.take`) gets
+    the run's in one assignment rather than one per cell. Each grid's cells are of a
+    class of their own (Mesa's dynamic ``GridCell``), which holds it."""
+
+    __slots__ = ()
+
+    @property  # type: ignore[override]
+    def random(self) -> Random | None:
+        return type(self)._grid_random
+
+    @random.setter
+    def random(self, value: Random | None) -> None:
+        type(self)._grid_random = value
+
+
 class TheatreGrid(OrthogonalMooreGrid):
     """Mesa's Moore grid, built faster, released cleanly, reusable (see the module)."""
 
     def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("cell_klass", _GridCell)
         gc_was_enabled = gc.isenabled()
         gc.disable()
         try:
@@ -62,8 +80,7 @@ class TheatreGrid(OrthogonalMooreGrid):
         if found is None:
             return cls(dimensions, torus=False, capacity=None, random=random)
         found.random = random
-        for cell in found._celllist:
-            cell.random = random
+        found.cell_klass._grid_random = random  # every cell's (``_GridCell``)
         return found
 
     def recycle(self) -> None:

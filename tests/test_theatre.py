@@ -18,6 +18,7 @@ def test_fast_grid_has_exactly_mesas_connections():
         want = {k: c.coordinate for k, c in cell.connections.items()}
         assert got == want
     assert len(ours[(3, 2)].neighborhood) == 8
+    assert all(c.random is rng for c in ours._celllist)
 
 
 def test_a_grid_given_back_after_a_run_is_taken_again_as_new():
@@ -40,6 +41,7 @@ def test_a_grid_given_back_after_a_run_is_taken_again_as_new():
     assert list(grid._mesa_property_layers) == ["empty"]
     again = api._SummaryOnlyModel(params, rng=4, map_path=SMALL_MAP)
     assert again.grid is grid
+    assert all(c.random is again.random for c in grid._celllist)  # the new run's
     fresh = CeasefireModel(params, rng=4, map_path=SMALL_MAP)
     assert (again.grid.empty.data == fresh.grid.empty.data).all()
     again.run_for(120)
