@@ -33,6 +33,32 @@ from dmzsim.model.rng import SeedLike, Streams, mesa_seed
 from dmzsim.model.theatre import Theatre, TheatreGrid, cached_raster
 from mesa.time import Priority, Schedule
 
+#: Runs' parameters kept, validated (``_params_on_map``): a sweep's points.
+PARAMS_KEPT = 64
+_params_kept: dict[tuple[str, int | None], tuple[Any, Params]] = {}
+
+
+def _params_on_map(explicit: dict[str, Any], map_path: str | Path | None
+                   ) -> tuple[Params, Any]:
+    """A run's parameters: the map's forces (``zones.map_forces``) under the values given
+    explicitly, and the map rasterised at their cell size. Params are frozen, so the
+    same values on the same map are validated once per process (the runs of a sweep
+    share a point's parameters)."""
+    given = repr(sorted(explicit.items()))
+    first = _params_kept.get((given, None), (None, None))[1]
+    if first is None:
+        first = Params.build(explicit)
+    raster = cached_raster(map_path, first.cell_km)
+    key = (given, id(raster))
+    kept = _params_kept.get(key)
+    if kept is None or kept[0] is not raster:  # the raster held: no other takes its id
+        kept = raster, Params.build({**zones.map_forces(raster.spec), **explicit})
+        if len(_params_kept) >= PARAMS_KEPT:
+            _params_kept.clear()
+        _params_kept[(given, None)], _params_kept[key] = (None, first), kept
+    return kept[1], raster
+
+
 WAR_PHASES = ("war", "resumed")
 CEASEFIRE_PHASES = ("ceasefire", "withdrawal", "dmz")
 
@@ -83,8 +109,7 @@ class CeasefireModel(mesa.Model):
                  map_path: str | Path | None = None, **overrides: Any) -> None:
         super().__init__(rng=mesa_seed(rng))
         explicit = Params.explicit(params, overrides)
-        raster = cached_raster(map_path, Params.build(explicit).cell_km)
-        self.p = Params.build({**zones.map_forces(raster.spec), **explicit})
+        self.p, raster = _params_on_map(explicit, map_path)
         aims.check_scenario(raster.spec, self.p.aims_scenario)
         self.streams = Streams(rng)
         self.day = 0

@@ -367,9 +367,9 @@ class Theatre:
         return on, counts, last
 
     def coord(self, flat: int) -> tuple[int, int]:
-        """Grid coordinate of a flat cell index."""
-        x, y = np.unravel_index(int(flat), self.control.shape)
-        return int(x), int(y)
+        """Grid coordinate of a flat cell index (row-major, as ``np.unravel_index``)."""
+        x, y = divmod(int(flat), self.control.shape[1])
+        return x, y
 
     def nearest_cells(self, candidates: np.ndarray, depth: float, s: np.ndarray
                       ) -> list[int | None]:
