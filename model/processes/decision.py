@@ -35,6 +35,7 @@ threshold rule: resume when the expected ratio reaches ``breakthrough_ratio``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -81,7 +82,7 @@ class Estimate:
     discount: np.ndarray  # (T,) what a value at each offset is worth today
     frontage: np.ndarray | None = None  # (T,) km of front the main effort strikes
 
-    @property
+    @cached_property  # read several times a review (now, later, the deciding term)
     def value(self) -> np.ndarray:
         """Net value of resuming at each offset (-inf where no breakthrough is expected)."""
         net = self.gain - self.losses - self.guarantor - self.ending
