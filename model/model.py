@@ -113,7 +113,7 @@ class CeasefireModel(mesa.Model):
         aims.check_scenario(raster.spec, self.p.aims_scenario)
         self.streams = Streams(rng)
         self.day = 0
-        self.days_passed_at_once = 0  # quiet days run in stretches (``_pass_quiet_days``)
+        self.days_passed_at_once = 0  # days run in stretches (``_pass_quiet_days``)
         self.phase = "ceasefire"
         self.record = RunRecord()
         self.forces = ForceTable()
@@ -332,13 +332,14 @@ class CeasefireModel(mesa.Model):
             if days <= 0:
                 return 0, False
             days = process.quiet_days_ahead(days)
-        return max(days, 0), review and days == before + 1
+        return days, review and days == before + 1
 
     def _pass_quiet_days(self, days: int, review: bool = False) -> None:
         """``days`` quiet days at once (``_quiet_days_ahead``), each process's numbers as
         ``days`` calls of ``step`` would leave them, to the bit. On such days regeneration
-        and fortification touch nothing the others read, so each runs its days on its
-        own; the watch and the guarantor go day by day (the small violations on the
+        and fortification touch nothing the others read (a unit regeneration forms is
+        placed on its day, as that day's movement would place it), so each runs its days
+        on its own; the watch and the guarantor go day by day (the small violations on the
         watch's clock, and the guarantor's answer to those seen). With ``review``, the
         last day is Russia's review: after the watch, the day's processes from the shocks
         on run as ``step`` runs them (the guarantor answers that day's violations after

@@ -133,6 +133,8 @@ def _state(model: CeasefireModel) -> dict[str, bytes | float]:
     # a month in three with more deserters than recruits: a draw of luck in the days
     # ahead that ends the stretch on its eve (drawn again on its day)
     ("territory_first", "unilateral", {"recruitment_noise_sd": 1.0}),
+    # reviews two months apart: stretches longer than a month, over two draws of luck
+    ("frozen_line", "unilateral", {"review_interval_days": 60}),
 ])
 @pytest.mark.parametrize("every", [0, 7])
 def test_quiet_days_passed_at_once_leave_every_number_as_days_one_by_one(seq, shape, change,

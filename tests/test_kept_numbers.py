@@ -303,3 +303,24 @@ def test_what_a_review_reads_of_the_front_is_kept_only_while_it_is_the_same():
         last = decision._Front.kept(m)
     m.run_for(1)  # another day
     _estimates_alike(decision.estimate(m, noise), fresh())
+
+
+def test_a_kept_reading_of_the_lines_serves_new_windows_after_a_unit_is_formed():
+    """Units formed from recruits (in reserve) leave the reading of the lines as it was;
+    what stands on windows first asked about afterwards, with a main effort and the
+    reserves sent to meet it, is what a fresh reading finds."""
+    from dmzsim.model.processes import decision
+
+    m = CeasefireModel(small(sequencing="territory_first"), rng=2, map_path=SMALL_MAP)
+    m.run_for(150)
+    m.effort.aim(1)
+    front = decision._Front.kept(m)
+    m.add_unit(RU, m.p.unit_personnel, m.p.initial_readiness, Posture.RESERVE, -1)
+    m.add_unit(UA, m.p.unit_personnel, m.p.initial_readiness, Posture.RESERVE, -1)
+    assert decision._Front.kept(m) is front
+    wide = m.lines.windows_taken(30.0, np.array([0, 1]))
+    kept = front.standing(wide)
+    m.lines.front_kept = None
+    fresh = decision._Front.kept(m).standing(wide)
+    for name in ("ru_front", "ua_line", "fort", "left", "gap"):
+        assert getattr(kept, name).tobytes() == getattr(fresh, name).tobytes(), name

@@ -49,6 +49,9 @@ if TYPE_CHECKING:
 
 CAMPAIGN_STEP_DAYS = 10  # the staff's forecast resolution; the fighting itself is daily
 TERMS = outputs.DECISION_TERMS
+#: Sets of windows a review's reading of the lines keeps what stands on (``_Front``):
+#: the windows and the wider frontages of the main effort on the windows it picked.
+STANDING_KEPT = 128
 _RESERVE = int(Posture.RESERVE)  # as a plain int: an IntEnum compared with an array is slow
 #: The parameters the staff estimate reads (tests/test_processes.py holds this to the code).
 PARAMS = (
@@ -326,7 +329,10 @@ class _Front:
         self.m = m
         self.reads = reads
         self.ru_line = f.line_mask(RU)
-        self.spread, self.facing = balance.ua_line_masks(m)
+        self.spread, facing = balance.ua_line_masks(m)
+        # the reserves sent to meet the main effort: units not in reserve, whose numbers
+        # the reads hold (the masks do not grow with units formed since)
+        self.facing_power = f.power(facing)
         self.ahead = springboard.ahead_km(m)  # massing staged inside the zone: a shorter way
         # both lines' units along the front, for what stands on each set of windows
         self.along = m.lines.units_along((self.ru_line, self.spread), keep=True)
@@ -353,16 +359,20 @@ class _Front:
         """What stands on each of ``windows``' frontages (kept for the windows)."""
         kept = self._standing.get(id(windows))
         if kept is None or kept[0] is not windows:
+            if len(self._standing) >= STANDING_KEPT:
+                self._standing.clear()
             kept = self._standing[id(windows)] = (windows, _Standing(self, windows))
         return kept[1]
 
 
 def _front_reads(m: CeasefireModel) -> tuple[tuple, tuple]:
     """Everything a ``_Front`` and its ``_Standing`` read of the state: the objects
-    (compared by identity: new ones whenever they change) and the numbers (compared to
-    the bit). Every column of every unit not in reserve (the lines, the massed main
-    effort, the reserves sent to meet it), the main effort, the phase, both lines'
-    edges, the works of Ukraine's defended zone and those left in the zone."""
+    (compared by identity: new ones whenever they change) and the numbers (compared by
+    value, the arrays as bytes). Every column of every unit not in reserve (the lines,
+    the massed main effort, the reserves sent to meet it), the main effort, the phase,
+    both lines' edges, the works of Ukraine's defended zone and those left in the zone.
+    A unit formed since (in reserve) leaves it as it was: nothing in it is a mask of
+    every unit, which would grow with it."""
     f, th, lines, effort = m.forces, m.theatre, m.lines, m.effort
     zone = m.fortification.zone
     rows = np.flatnonzero(f.posture[: f.n] != _RESERVE)
@@ -399,8 +409,7 @@ class _Standing:
             w, m.fortification.sector_fortification()))
         ua_line = ua_on.sum(axis=0)
         if main >= 0:  # reserves sent to meet the main effort stand on its frontage
-            ua_line = ua_line + windows.overlap(main, main_km, main_at) * f.power(
-                front.facing)
+            ua_line = ua_line + windows.overlap(main, main_km, main_at) * front.facing_power
         self.ua_line = ua_line
         self.left = th.span_means(th.dmz_cells, th.fort_flat, on)
         self.gap = _mean_over(w * front.held[None, :], front.gap)

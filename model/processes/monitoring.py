@@ -94,7 +94,7 @@ class Monitoring:
 
     def quiet_days_ahead(self, limit: int) -> int:
         """How many of the next ``limit`` days the watch can pass day by day with
-        ``pass_watch_day``: all of them while nobody masses, none else."""
+        ``watch_days``: all of them while nobody masses, none else."""
         return 0 if self._buildup() else limit
 
     def watch_days(self, days: int) -> Iterator[tuple[int, int]]:

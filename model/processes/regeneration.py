@@ -126,9 +126,10 @@ class Regeneration:
     def quiet_days_ahead(self, limit: int) -> int:
         """How many of the next ``limit`` quiet days are plain ones for regeneration: the
         units as the last quiet day found them (``_Settled``: each side's all at nominal
-        strength), no month's draw of luck, and recruits coming in. Their inflow, and the
-        days units are formed from the depot, are worked out here, day by day as
-        ``quiet_step`` would, for ``pass_quiet_days``."""
+        strength), and recruits coming in. Their inflow, and the days units are formed
+        from the depot, are worked out here, day by day as ``quiet_step`` would, for
+        ``pass_quiet_days``; a month's draw of luck among them is drawn here, before them
+        (one at most: the stretch ends before the next month's)."""
         m = self.m
         kept = self._kept(m.guarantor.arms_support())
         if kept is None:
@@ -139,6 +140,7 @@ class Regeneration:
                 if kept.full[side] is None:
                     return 0
         draw = (1 - (m.day + 1)) % 30  # the days before ``_draw_month`` draws (day 1, 31, ...)
+        limit = min(limit, draw + 30)  # and before the month after's
         ahead = [_Ahead(self, side, kept.full[side]) for side in (RU, UA)]
         for side in (RU, UA):
             if not ahead[side].run(self.daily_rate(side), min(limit, draw)):
