@@ -44,7 +44,7 @@ def _params_on_map(explicit: dict[str, Any], map_path: str | Path | None
     explicitly, and the map rasterised at their cell size. Params are frozen, so the
     same values on the same map are validated once per process (the runs of a sweep
     share a point's parameters)."""
-    given = repr(sorted(explicit.items()))
+    given = repr(sorted(explicit.items(), key=lambda item: repr(item[0])))
     first = _params_kept.get((given, None), (None, None))[1]
     if first is None:
         first = Params.build(explicit)

@@ -96,3 +96,19 @@ def test_no_bool_or_text_is_read_as_a_number(key, value, needle):
 def test_numbers_written_as_numbers_still_pass():
     p = Params.build({"dmz_width_km": 20, "withdrawal_days": 14.0})
     assert p.dmz_width_km == 20.0 and p.withdrawal_days == 14
+
+
+def test_a_model_given_bad_parameters_names_them_and_the_same_good_ones_are_shared():
+    """A model validates its parameters once per process for the same values
+    (``model._params_on_map``): bad ones still fail with the error naming them, and good
+    ones give the very Params a fresh validation gives."""
+    from dmzsim.model.model import CeasefireModel
+
+    from tests.helpers import SMALL_MAP
+
+    with pytest.raises(ParamError, match="guarantee_credibilty"):
+        CeasefireModel(None, rng=0, map_path=SMALL_MAP, guarantee_credibilty=0.3)
+    given = Params.build({"horizon_days": 30})
+    a = CeasefireModel(given, rng=0, map_path=SMALL_MAP)
+    b = CeasefireModel(Params.build({"horizon_days": 30}), rng=1, map_path=SMALL_MAP)
+    assert a.p is b.p and a.p == Params.build(a.p.model_dump())
