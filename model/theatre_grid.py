@@ -40,7 +40,8 @@ class _GridCell(Cell):
     """A cell whose ``random`` is its grid's, one for all its cells (Mesa gives every
     cell the grid's): a grid taken again for a new run (:meth:`TheatreGrid.take`) gets
     the run's in one assignment rather than one per cell. Each grid's cells are of a
-    class of their own (Mesa's dynamic ``GridCell``), which holds it."""
+    class of their own (Mesa's dynamic ``GridCell``), which holds it: setting one cell's
+    sets every cell's of its grid (the model sets none)."""
 
     __slots__ = ()
 
