@@ -95,15 +95,14 @@ class RussiaCommand(Agent):
     def quiet_days_ahead(self, limit: int) -> int:
         """How many of the next ``limit`` days it neither reviews nor masses
         (``quiet_today`` on each): holding in a ceasefire, until its next review."""
-        m = self.model
-        if self.state != HOLD or m.at_war or not m.in_ceasefire or self.early:
+        if not self.holding_review_ahead():
             return 0
-        first = m.day + 1
+        first = self.model.day + 1
         return min(limit, self._next_hold_review(first) - first)
 
     def holding_review_ahead(self) -> bool:
-        """Whether the next day it is not quiet is a holding review's, nothing else
-        (after ``quiet_days_ahead`` gave the days before it)."""
+        """Whether the next day it is not quiet is a holding review's, nothing else: it
+        holds in a ceasefire, and no shock has brought a review forward."""
         m = self.model
         return self.state == HOLD and not m.at_war and m.in_ceasefire and not self.early
 

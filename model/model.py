@@ -35,7 +35,9 @@ from mesa.time import Priority, Schedule
 
 #: Runs' parameters kept, validated (``_params_on_map``): a sweep's points.
 PARAMS_KEPT = 64
-_params_kept: dict[tuple[str, int | None], tuple[Any, Params]] = {}
+#: by the values given: those values validated, and on each map (by its raster) the
+#: map's forces under them
+_params_kept: dict[str, tuple[Params, dict[int, tuple[Any, Params]]]] = {}
 
 
 def _params_on_map(explicit: dict[str, Any], map_path: str | Path | None
@@ -45,18 +47,18 @@ def _params_on_map(explicit: dict[str, Any], map_path: str | Path | None
     same values on the same map are validated once per process (the runs of a sweep
     share a point's parameters)."""
     given = repr(sorted(explicit.items(), key=lambda item: repr(item[0])))
-    first = _params_kept.get((given, None), (None, None))[1]
-    if first is None:
-        first = Params.build(explicit)
-    raster = cached_raster(map_path, first.cell_km)
-    key = (given, id(raster))
-    kept = _params_kept.get(key)
-    if kept is None or kept[0] is not raster:  # the raster held: no other takes its id
-        kept = raster, Params.build({**zones.map_forces(raster.spec), **explicit})
+    kept = _params_kept.get(given)
+    if kept is None:
         if len(_params_kept) >= PARAMS_KEPT:
             _params_kept.clear()
-        _params_kept[(given, None)], _params_kept[key] = (None, first), kept
-    return kept[1], raster
+        kept = _params_kept[given] = (Params.build(explicit), {})
+    first, on_maps = kept
+    raster = cached_raster(map_path, first.cell_km)
+    on_map = on_maps.get(id(raster))
+    if on_map is None or on_map[0] is not raster:  # the raster held: none takes its id
+        on_map = on_maps[id(raster)] = (
+            raster, Params.build({**zones.map_forces(raster.spec), **explicit}))
+    return on_map[1], raster
 
 
 WAR_PHASES = ("war", "resumed")
@@ -344,9 +346,12 @@ class CeasefireModel(mesa.Model):
         last day is Russia's review: after the watch, the day's processes from the shocks
         on run as ``step`` runs them (the guarantor answers that day's violations after
         the review, as on any day)."""
-        self.regeneration.pass_quiet_days(days)
-        self.fortification.pass_quiet_days(days)
         first = self.day
+        for day in self.regeneration.pass_quiet_days(days):
+            self.day = first + day  # the units formed that day take their places
+            self.movement.step()
+        self.day = first
+        self.fortification.pass_quiet_days(days)
         for day, seen in self.monitoring.watch_days(days):
             if review and day == days:
                 break  # answered by ``Guarantor.step`` after the review

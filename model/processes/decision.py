@@ -328,14 +328,14 @@ class _Front:
         f = m.forces
         self.m = m
         self.reads = reads
-        self.ru_line = f.line_mask(RU)
-        self.spread, facing = balance.ua_line_masks(m)
+        ru_line = f.line_mask(RU)
+        spread, facing = balance.ua_line_masks(m)
         # the reserves sent to meet the main effort: units not in reserve, whose numbers
         # the reads hold (the masks do not grow with units formed since)
         self.facing_power = f.power(facing)
         self.ahead = springboard.ahead_km(m)  # massing staged inside the zone: a shorter way
         # both lines' units along the front, for what stands on each set of windows
-        self.along = m.lines.units_along((self.ru_line, self.spread), keep=True)
+        self.along = m.lines.units_along((ru_line, spread), keep=True)
         # the gap between the lines on each sector (km; 0 where Ukraine holds no line)
         lines, th = m.lines, m.theatre
         between = lines.ua_depth - lines.ru_depth

@@ -6,6 +6,7 @@ this is regrouping, and it works for both sides at their own rates.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -148,7 +149,7 @@ class Regeneration:
         if limit > draw:  # the month's draw of luck falls in the stretch: drawn now
             stream = m.streams.regeneration
             before = stream.bit_generator.state, self.luck.copy()
-            self._draw_month(force=True)
+            self._draw_luck()
             if not all(ahead[side].run(self.daily_rate(side), limit - draw)
                        for side in (RU, UA)):
                 stream.bit_generator.state, self.luck = before  # drawn on its day instead
@@ -157,17 +158,17 @@ class Regeneration:
         self._formed = [{d: k for d, k in a.formed.items() if d < limit} for a in ahead]
         return limit
 
-    def pass_quiet_days(self, days: int) -> None:
+    def pass_quiet_days(self, days: int) -> Iterator[int]:
         """``quiet_step`` on each of ``days`` days (``quiet_days_ahead``): the inflow it
-        found goes to the depot, units are formed on their days and take their places
-        (``Movement.step``, as that day's would), and readiness recovers day by day until
-        all are ready. A day's inflow and the units formed come before its recovery, so
-        the days between two on which units are formed recover together."""
-        m, kept = self.m, self._settled
+        found goes to the depot, units are formed on their days, and readiness recovers
+        day by day until all are ready. Yields each day (1 to ``days``) on which units
+        are formed, once they are, for the model to place them as that day's movement
+        would. A day's inflow and the units formed come before its recovery, so the days
+        between two on which units are formed recover together."""
+        kept = self._settled
         formed_on = sorted({d for formed in self._formed for d in formed if d < days})
         added = [0, 0]  # days of each side's inflow gone in so far
         recovered = 0  # days of recovery done so far
-        first = m.day + 1
         for day in formed_on:
             self._recover_for(kept, day - recovered)
             recovered = day
@@ -177,13 +178,11 @@ class Regeneration:
                 if day in self._formed[side]:
                     self._form_units(side)
                     kept.full[side], kept.ready = None, False
-            today, m.day = m.day, first + day  # the new units take their places that day
-            m.movement.step()
-            m.day = today
+            yield day + 1
         for side in (RU, UA):
             self._add_inflow(side, added[side], days)
         self._recover_for(kept, days - recovered)
-        kept.units = _units(m.forces)
+        kept.units = _units(self.m.forces)
 
     def _add_inflow(self, side: int, start: int, end: int) -> None:
         """The inflow worked out ahead for days ``start`` to ``end`` (exclusive), each
@@ -255,14 +254,17 @@ class Regeneration:
         strength = f.strength[: f.n][f.of_side(side)]
         return float(strength.sum()) if _full(strength, self.m.p.unit_personnel) else None
 
-    def _draw_month(self, force: bool = False) -> None:
-        """Every 30 days (from day 1), each side's recruitment factor for the month: a
-        lognormal of mean 1 and log s.d. ``recruitment_noise_sd``, from its own stream
-        (drawn whatever the s.d., so the stream stays aligned). ``force``: the draw of a
-        day in the quiet days ahead (``quiet_days_ahead``), drawn before them."""
+    def _draw_month(self) -> None:
+        """Every 30 days (from day 1), each side's recruitment factor for the month
+        (``_draw_luck``)."""
+        if (self.m.day - 1) % 30 == 0:
+            self._draw_luck()
+
+    def _draw_luck(self) -> None:
+        """Each side's recruitment factor for the month: a lognormal of mean 1 and log
+        s.d. ``recruitment_noise_sd``, from its own stream (drawn whatever the s.d., so
+        the stream stays aligned)."""
         m = self.m
-        if (m.day - 1) % 30 and not force:
-            return
         z = m.streams.regeneration.standard_normal(2)
         sd = m.p.recruitment_noise_sd
         if sd > 0:
