@@ -101,8 +101,9 @@ class RussiaCommand(Agent):
         return min(limit, self._next_hold_review(first) - first)
 
     def holding_review_ahead(self) -> bool:
-        """Whether the next day it is not quiet is a holding review's, nothing else: it
-        holds in a ceasefire, and no shock has brought a review forward."""
+        """Whether it holds in a ceasefire and no shock has brought a review forward:
+        then the next day it is not quiet is a holding review's, and a shock before it
+        finds it holding (either day may end a stretch of quiet days)."""
         m = self.model
         return self.state == HOLD and not m.at_war and m.in_ceasefire and not self.early
 

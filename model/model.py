@@ -149,7 +149,8 @@ class CeasefireModel(mesa.Model):
         self.quiet_processes: tuple[Process, ...] = (
             self.movement, self.fortification, self.recording)
         #: A day's processes after the watch (``processes`` from the shocks on): the rest
-        #: of a review day at the end of a stretch of quiet days (``_pass_quiet_days``).
+        #: of a holding review's or a shock's day at the end of a stretch of quiet days
+        #: (``_pass_quiet_days``).
         self.after_the_watch: tuple[Process, ...] = self.processes[
             self.processes.index(self.shocks):]
         mark_resumption(self)
@@ -246,9 +247,9 @@ class CeasefireModel(mesa.Model):
         last = min(self._events, default=self.p.horizon_days + 1) - 1
         first, at_war = self.day, self.at_war
         while True:
-            quiet, review = self._quiet_days_ahead(last)
+            quiet, finish = self._quiet_days_ahead(last)
             if quiet:
-                self._pass_quiet_days(quiet, review)
+                self._pass_quiet_days(quiet, finish)
             else:
                 type(self).step(self)  # the day itself, not Mesa's wrapper that advances time
             if self.day >= last or not self.running or self.at_war != at_war:
@@ -320,32 +321,32 @@ class CeasefireModel(mesa.Model):
         a stretch (a shock, a build-up, a month that takes from the units, a row of the
         series) falls among them. 0 when tomorrow is not such a day.
 
-        Russia's holding review may be the stretch's last day (True with the days): up
-        to the review, that day is a quiet one (``_pass_quiet_days`` then runs the rest
-        of it)."""
+        While Russia holds, the first day that is not quiet, a holding review's or a
+        shock's, may be the stretch's last (True with the days): up to the shocks, that
+        day is a quiet one (``_pass_quiet_days`` then runs the rest of it)."""
         if not (self.waiting_times and self.in_ceasefire and self.movement.quiet_today()):
             return 0, False
-        days = self.shocks.quiet_days_ahead(last - self.day)
-        before = self.russia.quiet_days_ahead(days) if days > 0 else 0
-        review = days > 0 and before < days and self.russia.holding_review_ahead()
-        days = before + 1 if review else before
+        limit = last - self.day
+        before = self.russia.quiet_days_ahead(max(self.shocks.quiet_days_ahead(limit), 0))
+        ends = before < limit and self.russia.holding_review_ahead()
+        days = before + 1 if ends else before
         # regeneration last: it works out the inflow of the days the others leave
         for process in (self.recording, self.monitoring, self.regeneration):
             if days <= 0:
                 return 0, False
             days = process.quiet_days_ahead(days)
-        return days, review and days == before + 1
+        return days, ends and days == before + 1
 
-    def _pass_quiet_days(self, days: int, review: bool = False) -> None:
+    def _pass_quiet_days(self, days: int, finish: bool = False) -> None:
         """``days`` quiet days at once (``_quiet_days_ahead``), each process's numbers as
         ``days`` calls of ``step`` would leave them, to the bit. On such days regeneration
         and fortification touch nothing the others read (a unit regeneration forms is
         placed on its day, as that day's movement would place it), so each runs its days
         on its own; the watch and the guarantor go day by day (the small violations on the
-        watch's clock, and the guarantor's answer to those seen). With ``review``, the
-        last day is Russia's review: after the watch, the day's processes from the shocks
-        on run as ``step`` runs them (the guarantor answers that day's violations after
-        the review, as on any day)."""
+        watch's clock, and the guarantor's answer to those seen). With ``finish``, the
+        last day is a holding review's or a shock's: after the watch, the day's processes
+        from the shocks on run as ``step`` runs them (the guarantor answers that day's
+        violations after them, as on any day)."""
         first = self.day
         for day in self.regeneration.pass_quiet_days(days):
             self.day = first + day  # the units formed that day take their places
@@ -353,12 +354,12 @@ class CeasefireModel(mesa.Model):
         self.day = first
         self.fortification.pass_quiet_days(days)
         for day, seen in self.monitoring.watch_days(days):
-            if review and day == days:
-                break  # answered by ``Guarantor.step`` after the review
+            if finish and day == days:
+                break  # answered by ``Guarantor.step`` after the shocks and the review
             self.day = first + day  # the guarantor notes the day it answers
             self.guarantor.respond_to_violations(seen)
         self.day = first + days
-        if review:
+        if finish:
             for process in self.after_the_watch:
                 process.step()
         self.days_passed_at_once += days

@@ -135,6 +135,10 @@ def _state(model: CeasefireModel) -> dict[str, bytes | float]:
     ("territory_first", "unilateral", {"recruitment_noise_sd": 1.0}),
     # reviews two months apart: stretches longer than a month, over two draws of luck
     ("frozen_line", "unilateral", {"review_interval_days": 60}),
+    # shocks of every kind most weeks: many stretches end on a shock's day
+    ("guarantees_first", "unilateral", {"political_shock_per_year": 12.0,
+                                        "guarantor_shock_per_year": 12.0,
+                                        "zone_incident_per_year": 52.0}),
 ])
 @pytest.mark.parametrize("every", [0, 7])
 def test_quiet_days_passed_at_once_leave_every_number_as_days_one_by_one(seq, shape, change,
@@ -162,3 +166,31 @@ def test_quiet_days_passed_at_once_leave_every_number_as_days_one_by_one(seq, sh
             assert a.days_passed_at_once > params.horizon_days / 3, a.days_passed_at_once
         a.grid.recycle()
         b.grid.recycle()
+
+
+class Finishing(api._model_class(0, None)):
+    """A batch run's model (in stretches of quiet days) that notes the days on which a
+    stretch ends with a shock's day."""
+
+    def __init__(self, *args, **kwargs):
+        self.shock_days: list[int] = []
+        super().__init__(*args, **kwargs)
+
+    def _pass_quiet_days(self, days, finish=False):
+        if finish and self.shocks.quiet_days_ahead(days) < days:
+            self.shock_days.append(self.day + days)
+        super()._pass_quiet_days(days, finish)
+
+
+def test_a_shocks_day_ends_a_stretch_and_is_stepped_no_more():
+    """A shock's day is quiet up to the shocks, so a stretch takes it in as its last day
+    (its shocks, review and the rest as ``step`` runs them): with an incident at the line
+    most weeks, most incidents of a holding ceasefire fall on such days, and few days are
+    left to be stepped one by one."""
+    p = Params.build({"horizon_days": 730, "zone_incident_per_year": 52.0})
+    m = Finishing(p, rng=3)
+    m.run_for(p.horizon_days)
+    assert math.isnan(m.record.day_resumed)
+    incidents = m.shocks.count["incident"]
+    assert incidents > 50 and len(m.shock_days) > incidents / 2, (incidents, m.shock_days)
+    assert m.days_passed_at_once > 0.8 * p.horizon_days, m.days_passed_at_once
