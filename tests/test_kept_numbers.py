@@ -324,3 +324,36 @@ def test_a_kept_reading_of_the_lines_serves_new_windows_after_a_unit_is_formed()
     fresh = decision._Front.kept(m).standing(wide)
     for name in ("ru_front", "ua_line", "fort", "left", "gap"):
         assert getattr(kept, name).tobytes() == getattr(fresh, name).tobytes(), name
+
+
+def test_a_reading_whose_works_alone_changed_keeps_its_lines_and_reads_the_works_again():
+    """Works dug behind the line or decaying in the zone, and nothing else changed: the
+    reading of the lines is kept (``_Front._with_works``), and what stands on each set
+    of windows, on the review's windows and on wider ones, with a main effort, is what a
+    fresh reading finds, its works read again."""
+    from dmzsim.model.processes import decision
+
+    m = CeasefireModel(small(sequencing="territory_first"), rng=2, map_path=SMALL_MAP)
+    m.run_for(150)
+    m.effort.aim(1)
+    th = m.theatre
+    wide = m.lines.windows_taken(30.0, np.array([0, 1]))
+    front = decision._Front.kept(m)
+    before = {id(w): front.standing(w) for w in (m.lines.windows, wide)}
+    for cells in (m.fortification.zone[0][:7], th.dmz_cells[:7]):
+        assert cells.size
+        th.fort_flat[cells] = np.minimum(th.fort_flat[cells] + 0.25, 1.0)
+        kept = decision._Front.kept(m)
+        assert kept is not front and kept.along is front.along
+        for w in (m.lines.windows, wide):
+            on = kept.standing(w)
+            assert on.ru_front is before[id(w)].ru_front  # the lines, as they were read
+            m.lines.front_kept = None
+            fresh = decision._Front.kept(m).standing(w)
+            m.lines.front_kept = kept
+            for name in ("ru_front", "ua_line", "fort", "left", "gap"):
+                assert getattr(on, name).tobytes() == getattr(fresh, name).tobytes(), name
+            works = np.concatenate([on.fort, on.left])
+            assert (works != np.concatenate([before[id(w)].fort, before[id(w)].left])).any()
+            before[id(w)] = on
+        front = kept

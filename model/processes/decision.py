@@ -34,6 +34,7 @@ threshold rule: resume when the expected ratio reaches ``breakthrough_ratio``.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -322,12 +323,15 @@ class _Front:
     It is kept from one review to the next (``kept``, ``Lines.front_kept``) while
     everything it reads is the same to the bit (``_front_reads``). In a quiet ceasefire
     what changes between reviews is mostly in the depots and the reserves: units formed
-    from recruits, and their readiness recovering."""
+    from recruits, and their readiness recovering. Where only the works have changed
+    (dug behind the line, decaying in the zone), what stands on each set of windows is
+    read again from the lines it kept (``_with_works``)."""
 
-    def __init__(self, m: CeasefireModel, reads: tuple[tuple, tuple]) -> None:
+    def __init__(self, m: CeasefireModel, reads: tuple[tuple, tuple, tuple]) -> None:
         f = m.forces
         self.m = m
         self.reads = reads
+        self._lines_of: dict[int, tuple[Windows, _Standing]] = {}  # see ``_with_works``
         ru_line = f.line_mask(RU)
         spread, facing = balance.ua_line_masks(m)
         # the reserves sent to meet the main effort: units not in reserve, whose numbers
@@ -351,8 +355,21 @@ class _Front:
         last = m.lines.front_kept
         if (isinstance(last, cls) and last.m is m and last.reads[1] == reads[1]
                 and all(a is b for a, b in zip(last.reads[0], reads[0], strict=True))):
-            return last
-        front = m.lines.front_kept = cls(m, reads)
+            if last.reads[2] == reads[2]:
+                return last
+            front = last._with_works(reads)
+        else:
+            front = cls(m, reads)
+        m.lines.front_kept = front
+        return front
+
+    def _with_works(self, reads: tuple[tuple, tuple, tuple]) -> _Front:
+        """The same lines, with works that have changed: the units, their masks and the
+        gap are this reading's; what stands on each set of windows is read again, its
+        lines taken from this reading's standing (``_Standing.lines_from``)."""
+        front = copy.copy(self)
+        front.reads = reads
+        front._lines_of, front._standing = self._standing, {}
         return front
 
     def standing(self, windows: Windows) -> _Standing:
@@ -361,18 +378,20 @@ class _Front:
         if kept is None or kept[0] is not windows:
             if len(self._standing) >= STANDING_KEPT:
                 self._standing.clear()
-            kept = self._standing[id(windows)] = (windows, _Standing(self, windows))
+            lines = self._lines_of.get(id(windows))
+            lines = lines[1] if lines is not None and lines[0] is windows else None
+            kept = self._standing[id(windows)] = (windows, _Standing(self, windows, lines))
         return kept[1]
 
 
-def _front_reads(m: CeasefireModel) -> tuple[tuple, tuple]:
+def _front_reads(m: CeasefireModel) -> tuple[tuple, tuple, tuple]:
     """Everything a ``_Front`` and its ``_Standing`` read of the state: the objects
-    (compared by identity: new ones whenever they change) and the numbers (compared by
-    value, the arrays as bytes). Every column of every unit not in reserve (the lines,
-    the massed main effort, the reserves sent to meet it), the main effort, the phase,
-    both lines' edges, the works of Ukraine's defended zone and those left in the zone.
-    A unit formed since (in reserve) leaves it as it was: nothing in it is a mask of
-    every unit, which would grow with it."""
+    (compared by identity: new ones whenever they change), the numbers of the lines and
+    those of the works (compared by value, the arrays as bytes). Every column of every
+    unit not in reserve (the lines, the massed main effort, the reserves sent to meet
+    it), the main effort, the phase and both lines' edges; the works of Ukraine's
+    defended zone and those left in the zone. A unit formed since (in reserve) leaves it
+    as it was: nothing in it is a mask of every unit, which would grow with it."""
     f, th, lines, effort = m.forces, m.theatre, m.lines, m.effort
     zone = m.fortification.zone
     rows = np.flatnonzero(f.posture[: f.n] != _RESERVE)
@@ -380,9 +399,9 @@ def _front_reads(m: CeasefireModel) -> tuple[tuple, tuple]:
     numbers = (
         m.phase, effort.window, effort.sector, effort.frontage_km, th.cell_km,
         lines.ua_depth.tobytes(), lines.ru_depth.tobytes(),
-        b"".join(getattr(f, c)[rows].tobytes() for c in f.COLUMNS), rows.tobytes(),
-        th.fort_flat[zone[0]].tobytes(), th.fort_flat[th.dmz_cells].tobytes())
-    return objects, numbers
+        b"".join(getattr(f, c)[rows].tobytes() for c in f.COLUMNS), rows.tobytes())
+    works = (th.fort_flat[zone[0]].tobytes(), th.fort_flat[th.dmz_cells].tobytes())
+    return objects, numbers, works
 
 
 class _Standing:
@@ -390,31 +409,45 @@ class _Standing:
     main effort; its reserves, which stand anywhere, are added by ``_Forecast``),
     Ukraine's line (and the reserves sent to meet the main effort), the works behind it,
     the works left in the zone before it, and the gap between the lines (km, the window's
-    frontage-weighted mean over the sectors)."""
+    frontage-weighted mean over the sectors). ``lines_from``: a standing on the same
+    windows of the same lines, read before the works changed; its numbers of the lines
+    are taken as they are."""
 
-    def __init__(self, front: _Front, windows: Windows) -> None:
+    def __init__(self, front: _Front, windows: Windows,
+                 lines_from: _Standing | None = None) -> None:
         m = front.m
-        f, lines, th = m.forces, m.lines, m.theatre
+        th = m.theatre
+        if lines_from is None:
+            self._read_lines(front, windows)
+        else:
+            self.ru_front, self.ua_line = lines_from.ru_front, lines_from.ua_line
+            self.gap = lines_from.gap
+        cells, _, weights = m.fortification.zone
+        on = windows.spans
+        self.fort = th.span_means(cells, th.fort_flat, on, weights, fallback=lambda: _mean_over(
+            windows.weights, m.fortification.sector_fortification()))
+        self.left = th.span_means(th.dmz_cells, th.fort_flat, on)
+        # ``_ground`` of these numbers, by the offsets, the coverage and the phase
+        self.ground: dict[tuple[float, bool, bytes], tuple[np.ndarray, ...]] = {}
+
+    def _read_lines(self, front: _Front, windows: Windows) -> None:
+        """Both lines' power on each window's frontage (the main effort massed on its
+        own, and the reserves sent to meet it), and the gap between the lines."""
+        m = front.m
+        f, lines = m.forces, m.lines
         main, main_km = m.effort.window, m.effort.frontage_km
-        w, on = windows.weights, windows.spans
-        ru_on, ua_on = front.along.on(on)
-        ru_line = ru_on.sum(axis=0)
+        ru_on, ua_on = front.along.on(windows.spans)
+        ru_line, ua_line = ru_on.sum(axis=0), ua_on.sum(axis=0)
         massed = np.zeros_like(ru_line)
         if main >= 0:  # the main effort stands on its (widened) window's frontage
             main_at = float(lines.windows_at(main_km).centre[main])
-            massed = windows.overlap(main, main_km, main_at) * f.attack_power()
+            overlap = windows.overlap(main, main_km, main_at)
+            massed = overlap * f.attack_power()
+            # reserves sent to meet the main effort stand on its frontage
+            ua_line = ua_line + overlap * front.facing_power
         self.ru_front = ru_line + massed
-        cells, _, weights = m.fortification.zone
-        self.fort = th.span_means(cells, th.fort_flat, on, weights, fallback=lambda: _mean_over(
-            w, m.fortification.sector_fortification()))
-        ua_line = ua_on.sum(axis=0)
-        if main >= 0:  # reserves sent to meet the main effort stand on its frontage
-            ua_line = ua_line + windows.overlap(main, main_km, main_at) * front.facing_power
         self.ua_line = ua_line
-        self.left = th.span_means(th.dmz_cells, th.fort_flat, on)
-        self.gap = _mean_over(w * front.held[None, :], front.gap)
-        # ``_ground`` of these numbers, by the offsets, the coverage and the phase
-        self.ground: dict[tuple[float, bool, bytes], tuple[np.ndarray, ...]] = {}
+        self.gap = _mean_over(windows.weights * front.held[None, :], front.gap)
 
 
 class _Forecast:

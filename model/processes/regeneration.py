@@ -203,8 +203,9 @@ class Regeneration:
         ready on the last. A day adds the same ``up`` to each unit's readiness and clips
         it at 1.0, so the days' sums, taken in turn (``np.add.accumulate``), are the days'
         readiness to the bit wherever they stay below 1.0, and 1.0 once they pass it (a
-        unit at 1.0 stays there). Where a day could clip at the floor instead (readiness
-        below it, or a negative boost), each day is run as it is."""
+        unit at 1.0 stays there, so only the others are summed). Where a day could clip
+        at the floor instead (readiness below it, or a negative boost), each day is run
+        as it is."""
         m = self.m
         f, p = m.forces, m.p
         ready = f.view("readiness")
@@ -214,11 +215,12 @@ class Regeneration:
             return done
         if ready.min(initial=1.0) >= 1.0:
             return True  # as ``_recover``: all ready, and nothing lowers it
-        ua_boost = np.where(f.view("side") == UA, boost, 0.0) if boost else 0.0
+        rows = np.flatnonzero(ready != 1.0)
+        ua_boost = np.where(f.side[rows] == UA, boost, 0.0) if boost else 0.0
         up = (1.0 + ua_boost) / p.readiness_recovery_days  # as ``recover_out_of_combat``
-        steps = np.empty((days + 1, ready.size))
-        steps[0], steps[1:] = ready, up
-        f.readiness[: f.n] = np.minimum(np.add.accumulate(steps, axis=0)[-1], 1.0)
+        steps = np.empty((days + 1, rows.size))
+        steps[0], steps[1:] = ready[rows], up
+        f.readiness[rows] = np.minimum(np.add.accumulate(steps, axis=0)[-1], 1.0)
         return False
 
     def _quiet_inflow(self, side: int, full: float | None) -> float | None:
