@@ -284,8 +284,11 @@ class _Today:
         f = m.forces
         self.m = m
         self.front = _Front.kept(m)
-        self.ru_reserve = f.reserve_power(RU)
-        self.ua_reserve = f.reserve_power(UA, present_on=m.day)
+        # each unit's power, multiplied once for the reserves' and each side's readiness
+        self.unit_power = f.unit_power()
+        self.ru_reserve = f.power(f.mask(RU, Posture.RESERVE), self.unit_power)
+        self.ua_reserve = f.power(f.mask(UA, Posture.RESERVE, present_on=m.day),
+                                  self.unit_power)
         self._growth: dict[tuple[int, bytes], tuple[np.ndarray, np.ndarray]] = {}
         self._credibility: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
 
@@ -307,7 +310,7 @@ class _Today:
         """``_growth`` of a side by the offsets ``days``."""
         key = (side, days.tobytes())
         if key not in self._growth:
-            self._growth[key] = _growth(self.m, side, days)
+            self._growth[key] = _growth(self.m, side, days, self.unit_power)
         return self._growth[key]
 
     def standing(self, windows: Windows) -> _Standing:
@@ -518,14 +521,18 @@ def _mean_over(w: np.ndarray, per_sector: np.ndarray) -> np.ndarray:
     return w @ per_sector / np.maximum(w.sum(axis=1), 1e-9)
 
 
-def _growth(m: CeasefireModel, side: int, days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _growth(m: CeasefireModel, side: int, days: np.ndarray,
+            unit_power: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """How a side's power grows by each offset: (factor on today's power from readiness,
-    power added by recruits), from the same rates and caps as regeneration."""
+    power added by recruits), from the same rates and caps as regeneration
+    (``unit_power``: each unit's power today, ``ForceTable.unit_power``, if the caller
+    has it)."""
     p, f, regen = m.p, m.forces, m.regeneration
+    if unit_power is None:
+        unit_power = f.unit_power()
     mask = f.of_side(side)
-    s = f.view("strength")[mask]
-    total = s.sum()
-    r_now = float((s * f.view("readiness")[mask]).sum() / total) if total > 0 else 1.0
+    total = f.view("strength")[mask].sum()
+    r_now = float(unit_power[mask].sum() / total) if total > 0 else 1.0
     boost = m.guarantor.arms_support() if side == UA else 0.0
     r_later = np.minimum(r_now + days * (1.0 + boost) / p.readiness_recovery_days, 1.0)
     cap = regen.cap(side)
