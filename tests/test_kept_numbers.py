@@ -357,3 +357,9 @@ def test_a_reading_whose_works_alone_changed_keeps_its_lines_and_reads_the_works
             assert (works != np.concatenate([before[id(w)].fort, before[id(w)].left])).any()
             before[id(w)] = on
         front = kept
+    # the works change twice more, the wider windows asked about only after both: their
+    # lines are still the ones first read
+    for _ in range(2):
+        th.fort_flat[th.dmz_cells[:7]] *= 0.5
+        decision._Front.kept(m).standing(m.lines.windows)
+    assert decision._Front.kept(m).standing(wide).ru_front is before[id(wide)].ru_front

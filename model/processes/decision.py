@@ -369,10 +369,14 @@ class _Front:
     def _with_works(self, reads: tuple[tuple, tuple, tuple]) -> _Front:
         """The same lines, with works that have changed: the units, their masks and the
         gap are this reading's; what stands on each set of windows is read again, its
-        lines taken from this reading's standing (``_Standing.lines_from``)."""
+        lines taken from the last standing on those windows read from these lines
+        (``_Standing.lines_from``), however many times the works changed since."""
         front = copy.copy(self)
         front.reads = reads
-        front._lines_of, front._standing = self._standing, {}
+        lines_of = {**self._lines_of, **self._standing}
+        if len(lines_of) > STANDING_KEPT:
+            lines_of = self._standing
+        front._lines_of, front._standing = lines_of, {}
         return front
 
     def standing(self, windows: Windows) -> _Standing:
