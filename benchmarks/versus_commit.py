@@ -39,6 +39,9 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
+#: Counted on one thread: the BLAS libraries' workers wait for work by spinning, and
+#: callgrind counts the spinning (``_instructions``).
+COUNT_THREADS = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
 ARMS = [("territory_first", "unilateral"), ("frozen_line", "unilateral"),
         ("territory_first", "mirrored"), ("guarantees_first", "unilateral"),
         ("simultaneous", "unilateral"), ("no_deal", "unilateral")]
@@ -135,8 +138,11 @@ def _instructions(tree: Path, seeds: list[int], arm: tuple[str, str], horizon: i
     and ``warm`` runs of the arm before them)."""
     counts = []
     # the two children alike: the same hashes, and no bytecode written by the first for
-    # the second to read (a module compiled in one only would count against the runs)
-    env = {**_child_env(), "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1"}
+    # the second to read (a module compiled in one only would count against the runs);
+    # and one BLAS thread: callgrind counts OpenBLAS's worker waiting for work, for as
+    # long as the machine's load makes it wait (counts of one tree varied by ±4%)
+    env = {**_child_env(), "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1",
+           **COUNT_THREADS}
     for runs in ([], seeds):
         code = _CHILD.format(tree=str(tree), arms=[arm], seeds=runs, horizon=horizon,
                              warm=warm)

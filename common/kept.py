@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from dataclasses import fields, is_dataclass
 from typing import Any, TypeVar
+
+import numpy as np
 
 T = TypeVar("T")
 
@@ -41,3 +44,18 @@ class KeptAcrossRuns:
         if len(self._seen) > self.seen_size:
             self._seen.popitem(last=False)
         return value
+
+
+def read_only[V](value: V) -> V:
+    """``value`` with every array in it made read-only (itself, or in the tuples, lists and
+    dataclasses it is made of): a value shared between runs must not be written by any,
+    and with this a write fails where it is made rather than changing another run."""
+    if isinstance(value, np.ndarray):
+        value.flags.writeable = False
+    elif isinstance(value, tuple | list):
+        for item in value:
+            read_only(item)
+    elif is_dataclass(value) and not isinstance(value, type):
+        for f in fields(value):
+            read_only(getattr(value, f.name))
+    return value

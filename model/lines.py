@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from dmzsim.common.kept import read_only
 from dmzsim.model.aims import Aims, aims_for
 from dmzsim.model.forces import RU, UA, Posture, UnitsAlongFront
 from dmzsim.model.front import Windows
@@ -58,14 +59,19 @@ class Lines:
         """Take both sides' forward edges from the theatre's (new) partition."""
         m = self.m
         th, p = m.theatre, m.p
-        self.ua_depth = np.maximum(th.ua_forward_depth(), 0.0)
-        self.ru_depth = np.minimum(th.ru_forward_depth(), 0.0)
+        ua_edge, ru_edge = th.of_the_cut("edges", lambda: (
+            read_only(th.ua_forward_depth()), read_only(th.ru_forward_depth())), ground=True)
+        self.ua_depth = np.maximum(ua_edge, 0.0)
+        self.ru_depth = np.minimum(ru_edge, 0.0)
         self.ru_depth = np.where(np.isfinite(self.ru_depth), self.ru_depth, -th.cell_km)
         self.rebuilt_at = self.ru_depth.copy()
-        self.frontage = th.sectors.frontage_weights(p.attack_frontage_km)
-        self.frontage_spans = th.sectors.frontage_spans(p.attack_frontage_km)
-        self.sector_spans = th.sectors.spans
-        self.windows = th.sectors.windows(p.attack_frontage_km)
+        # the same arrays in every run on this cut, so that what is kept for them serves
+        # those runs too
+        self.frontage, self.frontage_spans, self.sector_spans, self.windows = th.of_the_cut(
+            ("frontages", p.attack_frontage_km), lambda: read_only((
+                th.sectors.frontage_weights(p.attack_frontage_km),
+                th.sectors.frontage_spans(p.attack_frontage_km),
+                th.sectors.spans, th.sectors.windows(p.attack_frontage_km))))
         self._aims = None
         self._widened, self._taken, self.ground_kept = {}, {}, {}
         self.front_kept = None
@@ -86,7 +92,10 @@ class Lines:
         if frontage_km == self.windows.frontage_km:
             return self.windows
         if frontage_km not in self._widened:
-            wide = self.m.theatre.sectors.widened(self.windows, frontage_km)
+            th = self.m.theatre
+            wide = th.of_the_cut(("widened", self.windows.frontage_km, frontage_km),
+                                 lambda: read_only(th.sectors.widened(self.windows,
+                                                                        frontage_km)))
             self._widened[frontage_km] = (wide, None)
         return self._widened[frontage_km][0]
 
@@ -100,7 +109,10 @@ class Lines:
         if kept is None:
             if len(self._taken) >= TAKEN_KEPT:
                 self._taken.clear()
-            kept = self._taken[key] = self.windows_at(frontage_km).take(idx)
+            wide = self.windows_at(frontage_km)
+            kept = self._taken[key] = self.m.theatre.of_the_cut(
+                ("taken", self.windows.frontage_km, *key),
+                lambda: read_only(wide.take(idx)))
         return kept
 
     def aims_at(self, frontage_km: float) -> Aims:
@@ -247,3 +259,4 @@ def along_front(power: np.ndarray, front_km: np.ndarray
     ends = np.cumsum(front_km) / length
     sector = np.minimum(np.searchsorted(ends, share, side="right"), front_km.size - 1)
     return sector, start * length, end * length
+

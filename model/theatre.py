@@ -11,13 +11,14 @@ the line far (``rebuild``).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
-from dmzsim.common.kept import KeptAcrossRuns
+from dmzsim.common.kept import KeptAcrossRuns, read_only
 from dmzsim.model.forces import RU, UA
 from dmzsim.model.front import NoFrontError, Sectors, front_cells, partition
 from dmzsim.model.theatre_grid import TheatreGrid as TheatreGrid  # re-exported
@@ -57,12 +58,18 @@ class Cut:
     each sector's cells ordered by depth (and how many lie on Russia's side), each
     cell's position along the front laid end to end (NaN on ground nearest the still
     flanks), and its ``s`` with those flank cells far from any sector. Read-only: a
-    cut is shared by the runs that cut the theatre along the same front."""
+    cut is shared by the runs that cut the theatre along the same front, and so is what
+    is read off it (``Theatre.of_the_cut``) and the weights of cells on spans of its front
+    (``Theatre.span_means``)."""
 
     sectors: Sectors
     strips: list[tuple[np.ndarray, np.ndarray, int]]
     cell_position: np.ndarray
     s_filled: np.ndarray
+    kept: dict[Hashable, Any] = field(default_factory=dict, compare=False, repr=False)
+    spans_kept: dict[tuple[int, ...], tuple[object, np.ndarray, np.ndarray,
+                                            list[bytes | np.ndarray]]] = field(
+        default_factory=dict, compare=False, repr=False)
 
 
 #: Cuts kept for reuse (``cut_along``, about 1.5 MB each on the default map): the
@@ -93,12 +100,16 @@ def _cut(th: Theatre, ground: np.ndarray) -> Cut:
     strips = []
     for k in range(sec.n):
         strip = Strip.of(np.flatnonzero(sec.sector_of_cell == k), sec.depth)
-        strips.append((_frozen(strip.cells), _frozen(strip.depth), strip.taken_upto))
+        strips.append((read_only(strip.cells), read_only(strip.depth), strip.taken_upto))
     for name in ("depth", "s", "sector_of_cell", "lo", "hi", "anchor", "front", "stretches"):
-        _frozen(getattr(sec, name))
-    return Cut(sec, strips, _frozen(sec.position(sec.s)),
-               _frozen(np.nan_to_num(sec.s, nan=1e9)))
+        read_only(getattr(sec, name))
+    return Cut(sec, strips, read_only(sec.position(sec.s)),
+               read_only(np.nan_to_num(sec.s, nan=1e9)))
 
+
+#: Values read off a cut kept with it (``Theatre.of_the_cut``): a few per line, frontage
+#: and set of widened windows of a sweep's arms.
+CUT_VALUES_KEPT = 256
 
 #: The cells units take, by cut and zone (``places_on``): the ceasefire lines of a
 #: sweep's arms, a few hundred cells each; kept, as cuts are, once asked for twice.
@@ -115,11 +126,6 @@ def places_on(th: Theatre) -> dict:
     and of the key it is kept under: the same cell as found afresh."""
     zone = hashlib.blake2b(np.packbits(th.dmz_flat).tobytes(), digest_size=20).digest()
     return _places.get((id(th.cut), zone), th.cut, dict)
-
-
-def _frozen(a: np.ndarray) -> np.ndarray:
-    a.flags.writeable = False
-    return a
 
 
 @dataclass
@@ -174,8 +180,6 @@ class Theatre:
         self.towns_held = np.array([self.control[t.cell] == UA for t in raster.towns],
                                    dtype=bool)
         self.dmz_cells = np.empty(0, dtype=np.intp)
-        self._span_cache: dict[tuple[int, ...], tuple[object, np.ndarray, np.ndarray,
-                                                      list[bytes | np.ndarray]]] = {}
         self.version = 0  # counts changes of hands and of the zone (for caches)
         self._ground_version = -1
         self._ground: tuple[np.ndarray, np.ndarray] = (np.zeros(0, bool), np.zeros(0, bool))
@@ -229,6 +233,33 @@ class Theatre:
         self.front_km = sec.length_km
         self.cell_position = cut.cell_position
         self.s_filled = cut.s_filled
+        # the zone's cells as an array shared with the runs on this cut and zone, so that
+        # what is kept for them (``span_means``) serves those runs too
+        self.dmz_cells = self.of_the_cut("zone cells", lambda: read_only(self.dmz_cells.copy()),
+                                         ground=True)
+
+    def of_the_cut[T](self, key: Hashable, make: Callable[[], T], ground: bool = False) -> T:
+        """``make()``, a pure function of the cut and of ``key`` (and, with ``ground``,
+        of the ground each side holds outside the zone and the zone, as they are now),
+        kept with the cut for the runs of this process that share it (``cut_along``):
+        the same value, to the bit, as made afresh. Kept values are shared: they must
+        not be written (arrays are made read-only where they could be)."""
+        if ground:  # whatever changed hands or became zone since the cut, by writing
+            key = (key, self._ground_digest())  # the layers or otherwise
+        kept = self.cut.kept
+        value = kept.get(key)
+        if value is None:
+            if len(kept) >= CUT_VALUES_KEPT:
+                kept.clear()
+            value = kept[key] = make()
+        return value
+
+    def _ground_digest(self) -> bytes:
+        """A digest of the ground Ukraine holds outside the zone and of the zone: with
+        the map's impassable cells they make Russia's ground outside the zone too."""
+        h = hashlib.blake2b(np.packbits(self.ua_ground()).tobytes(), digest_size=20)
+        h.update(np.packbits(self.dmz_flat).tobytes())
+        return h.digest()
 
     # --- queries --------------------------------------------------------------------------
     def ua_ground(self) -> np.ndarray:
@@ -351,7 +382,8 @@ class Theatre:
         of: a review reads the same zone and windows with each day's works, which once
         dug (or gone, in the zone) are the same from one review to the next."""
         key = (id(cells), id(spans[0]), id(spans[1]), id(weights), id(self.cell_position))
-        hit = self._span_cache.get(key)
+        kept = self.cut.spans_kept  # shared with the runs on this cut
+        hit = kept.get(key)
         if hit is not None:
             return hit[1], hit[2], hit[3]
         w = np.ones(cells.size) if weights is None else weights
@@ -359,11 +391,11 @@ class Theatre:
         lo, hi = spans
         on = ((where[None, :] >= lo[:, None]) & (where[None, :] < hi[:, None])) * w[None, :]
         counts = on.sum(axis=1)
-        if len(self._span_cache) >= SPAN_CACHE_SIZE:
-            self._span_cache.clear()
+        if len(kept) >= SPAN_CACHE_SIZE:
+            kept.clear()
         # the arrays of the key are held, so that no other array can take their ids
         last: list[bytes | np.ndarray] = [b"", on[:, :0].sum(axis=1)]
-        self._span_cache[key] = ((cells, spans, weights, self.cell_position), on, counts, last)
+        kept[key] = ((cells, spans, weights, self.cell_position), on, counts, last)
         return on, counts, last
 
     def coord(self, flat: int) -> tuple[int, int]:

@@ -63,7 +63,13 @@ def test_widened_windows_are_kept_until_the_theatre_is_cut_again():
         assert getattr(first, name).tobytes() == getattr(fresh, name).tobytes()
     assert first.spans[0].tobytes() == fresh.spans[0].tobytes()
     assert lines.windows_taken(35.0, used) is not first
-    lines.read()  # the theatre cut again: new windows
+    lines.read()  # read again off the same cut: the windows kept with the cut
+    assert lines.windows_taken(30.0, used) is first
+    th = m.theatre
+    th.control_flat[th.sectors.front[:40]] = RU  # ground changes hands: a new cut
+    th.version += 1
+    assert th.rebuild()
+    lines.recut()
     assert lines.windows_taken(30.0, used) is not first
 
 
@@ -363,3 +369,65 @@ def test_a_reading_whose_works_alone_changed_keeps_its_lines_and_reads_the_works
         th.fort_flat[th.dmz_cells[:7]] *= 0.5
         decision._Front.kept(m).standing(m.lines.windows)
     assert decision._Front.kept(m).standing(wide).ru_front is before[id(wide)].ru_front
+
+
+def test_what_runs_read_off_a_shared_cut_is_shared_and_is_what_is_read_afresh():
+    """Runs on the same cut share what is read off it (``Theatre.of_the_cut``): both
+    lines' edges, the windows and frontages, the widened windows, the defended zone,
+    the zone's cells and the weights of cells on spans. Each is what a fresh reading
+    gives, to the bit, and cannot be written."""
+    from dmzsim.common.kept import read_only
+
+    params = small(sequencing="territory_first", horizon_days=200)
+    runs = []
+    for seed in (1, 2, 3):
+        m = CeasefireModel(params, rng=seed, map_path=SMALL_MAP)
+        m.run_for(200)
+        runs.append(m)
+    a, b = runs[-2], runs[-1]
+    assert a.theatre.cut is b.theatre.cut
+    assert a.lines.windows is b.lines.windows and a.fortification.zone is b.fortification.zone
+    assert a.theatre.dmz_cells is b.theatre.dmz_cells
+    assert a.lines.windows_taken(30.0, np.array([0])) is b.lines.windows_taken(
+        30.0, np.array([0]))
+    th, p = b.theatre, b.p
+    assert b.lines.ua_depth.tobytes() == np.maximum(th.ua_forward_depth(), 0.0).tobytes()
+    ru = np.minimum(th.ru_forward_depth(), 0.0)
+    ru = np.where(np.isfinite(ru), ru, -th.cell_km)
+    assert b.lines.ru_depth.tobytes() == ru.tobytes()
+    fresh = th.sectors.windows(p.attack_frontage_km)
+    for name in ("centre", "owner", "weights"):
+        assert getattr(b.lines.windows, name).tobytes() == getattr(fresh, name).tobytes()
+    for kept, new in zip(b.fortification.zone, th.zone_cells(b.lines.ua_depth,
+                                                             p.defence_zone_km), strict=True):
+        assert kept.tobytes() == new.tobytes() and not kept.flags.writeable
+    assert th.dmz_cells.tobytes() == np.flatnonzero(th.dmz_flat).tobytes()
+    for array in (b.lines.windows.weights, b.lines.windows.spans[0], th.dmz_cells,
+                  b.lines.frontage, b.lines.sector_spans[1]):
+        assert not array.flags.writeable
+    assert not read_only(([np.zeros(2)], np.ones(1)))[0][0].flags.writeable
+
+
+def test_what_is_read_off_the_ground_of_a_cut_follows_the_ground_as_it_is_now():
+    """A value of the ground as cut (``of_the_cut(..., ground=True)``) is kept with the
+    ground each side holds and the zone: ground written since the cut, even without a
+    new cut, is read afresh."""
+    m = CeasefireModel(small(sequencing="territory_first"), rng=2, map_path=SMALL_MAP)
+    th = m.theatre
+    made = []
+
+    def edges():
+        made.append(1)
+        return th.ua_forward_depth()
+
+    first = th.of_the_cut("test edges", edges, ground=True)
+    assert th.of_the_cut("test edges", edges, ground=True) is first and len(made) == 1
+    front = th.sectors.front
+    assert front.size >= 4
+    th.control_flat[front[: front.size // 2]] = RU  # written in place: no version, no cut
+    later = th.of_the_cut("test edges", edges, ground=True)
+    assert len(made) == 2 and later.tobytes() == th.ua_forward_depth().tobytes()
+    assert later.tobytes() != first.tobytes()
+    th.dmz_flat[np.flatnonzero(th.ru_ground())[:10]] = True  # and the zone
+    th.of_the_cut("test edges", edges, ground=True)
+    assert len(made) == 3

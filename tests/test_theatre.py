@@ -78,8 +78,8 @@ def test_property_layers_are_the_model_arrays():
 
 
 def test_span_means_kept_weights_give_the_same_bits_and_follow_new_arrays():
-    """The span weights kept between calls (``Theatre._span_weights``) give what a fresh
-    computation gives, and a new cells array (a new zone) is read afresh."""
+    """The span weights kept between calls (``Theatre._span_weights``, with the cut) give
+    what a fresh computation gives, and a new cells array (a new zone) is read afresh."""
     m = CeasefireModel(small(), rng=1, map_path=SMALL_MAP)
     th, lines = m.theatre, m.lines
     cells, _, weights = m.fortification.zone
@@ -87,7 +87,7 @@ def test_span_means_kept_weights_give_the_same_bits_and_follow_new_arrays():
     first = th.span_means(cells, th.fort_flat, spans, weights)
     th.fort_flat[cells] += 0.125  # the day's works change; the weights do not
     kept = th.span_means(cells, th.fort_flat, spans, weights)
-    th._span_cache.clear()
+    th.cut.spans_kept.clear()
     fresh = th.span_means(cells, th.fort_flat, spans, weights)
     assert kept.tobytes() == fresh.tobytes() and not np.array_equal(first, kept)
     half = cells[: cells.size // 2].copy()
@@ -115,5 +115,5 @@ def test_span_means_of_the_same_values_again_are_the_ones_computed_afresh():
 
 
 def _uncached(th, cells, values, spans, weights):
-    th._span_cache.clear()
+    th.cut.spans_kept.clear()
     return th.span_means(cells, values, spans, weights)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
+from dmzsim.common.kept import read_only
 from dmzsim.model.forces import UA
 
 if TYPE_CHECKING:
@@ -64,7 +65,10 @@ class Fortification:
         """Recompute which cells make up Ukraine's defended zone on each sector."""
         m = self.m
         self.zone_depth = m.lines.ua_depth.copy()
-        self.zone = m.theatre.zone_cells(m.lines.ua_depth, m.p.defence_zone_km)
+        th, depth, km = m.theatre, m.lines.ua_depth, m.p.defence_zone_km
+        # the same arrays in every run on this cut, zone and line (``Theatre.of_the_cut``)
+        self.zone = th.of_the_cut(("defended zone", depth.tobytes(), km), lambda: read_only(
+            th.zone_cells(depth, km)), ground=True)
         self._dug_in = False  # the new zone's cells are not known to be fully dug
 
     def step(self) -> None:
@@ -136,3 +140,4 @@ class Fortification:
         p = self.m.p
         return p.dmz_crossing_km_per_day / (
             1.0 + p.obstacle_delay_factor * self.zone_obstacles())
+
