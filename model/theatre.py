@@ -207,7 +207,6 @@ class Theatre:
         self.control_flat = self.control.reshape(-1)
         self.fort_flat = self.fort.reshape(-1)
         self.dmz_flat = self.dmz.reshape(-1)
-        self.urban_flat = self.grid.urban.data.reshape(-1)
 
     def rebuild(self) -> bool:
         """Cut the theatre into sectors along today's front (see ``model/front.py``).
@@ -233,6 +232,11 @@ class Theatre:
         self.front_km = sec.length_km
         self.cell_position = cut.cell_position
         self.s_filled = cut.s_filled
+        # the towns, read-only and shared with the runs on this cut, so that what is kept
+        # for them (``Fortification.terrain``) serves those runs too; the layer is the
+        # map's and nothing writes it
+        self.urban_flat = self.of_the_cut("towns", lambda: read_only(
+            self.raster.urban.astype(bool).reshape(-1)))
         # the zone's cells as an array shared with the runs on this cut and zone, so that
         # what is kept for them (``span_means``) serves those runs too
         self.dmz_cells = self.of_the_cut("zone cells", lambda: read_only(self.dmz_cells.copy()),

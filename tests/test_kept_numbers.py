@@ -406,6 +406,12 @@ def test_what_runs_read_off_a_shared_cut_is_shared_and_is_what_is_read_afresh():
                   b.lines.frontage, b.lines.sector_spans[1]):
         assert not array.flags.writeable
     assert not read_only(([np.zeros(2)], np.ones(1)))[0][0].flags.writeable
+    # the towns, and the terrain read off them for a set of windows
+    from dmzsim.model.processes import decision
+
+    assert a.theatre.urban_flat is th.urban_flat and not th.urban_flat.flags.writeable
+    assert th.urban_flat.tobytes() == b.grid.urban.data.reshape(-1).tobytes()
+    assert decision._terrain(a, a.lines.windows) is decision._terrain(b, b.lines.windows)
 
 
 def test_what_is_read_off_the_ground_of_a_cut_follows_the_ground_as_it_is_now():

@@ -44,21 +44,22 @@ class Fortification:
         self.zone_depth = np.zeros(0)
         self._dug_in = False  # every cell of the defended zone fully dug
         self._bare_zone: np.ndarray | None = None  # the zone cells whose works are all gone
-        # terrain multipliers on this zone (towns do not move), per window set for the
-        # staff estimate (``decision._terrain``) and per sector (``balance.sector_terrain``)
-        self.terrain_kept: dict[tuple[int, ...], tuple[object, np.ndarray]] = {}
 
     def terrain(self, made_of: tuple[object, ...], make: Callable[[], np.ndarray]
                 ) -> np.ndarray:
         """A terrain multiplier ``make`` builds from the objects ``made_of`` (the zone,
         windows, towns layer, parameters: each a new object whenever it changes), kept
-        for them. They are held with it, so that no other object takes their ids."""
+        for them with the cut they lie on, for the runs that share it (towns do not
+        move): per window set for the staff estimate (``decision._terrain``) and per
+        sector (``balance.sector_terrain``). They are held with it, so that no other
+        object takes their ids."""
         key = tuple(map(id, made_of))
-        kept = self.terrain_kept.get(key)
+        terrain = self.m.theatre.of_the_cut("terrain", dict)
+        kept = terrain.get(key)
         if kept is None:
-            if len(self.terrain_kept) >= TERRAIN_KEPT:
-                self.terrain_kept.clear()
-            kept = self.terrain_kept[key] = (made_of, make())
+            if len(terrain) >= TERRAIN_KEPT:
+                terrain.clear()
+            kept = terrain[key] = (made_of, read_only(make()))
         return kept[1]
 
     def refresh(self) -> None:
