@@ -59,3 +59,19 @@ def read_only[V](value: V) -> V:
         for f in fields(value):
             read_only(getattr(value, f.name))
     return value
+
+
+def kept_in[V](store: OrderedDict[Hashable, V], key: Hashable, make: Callable[[], V],
+               size: int) -> V:
+    """``store[key]``, made by ``make()`` the first time it is asked for, in a store of at
+    most ``size`` values, the least recently used dropped first: values asked for once (a
+    war's lines, which seldom come again) push out only each other, not those a sweep's
+    runs ask for again and again."""
+    value = store.get(key)
+    if value is None:
+        value = store[key] = make()
+        if len(store) > size:
+            store.popitem(last=False)
+    else:
+        store.move_to_end(key)
+    return value

@@ -11,6 +11,7 @@ the line far (``rebuild``).
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from dmzsim.common.kept import KeptAcrossRuns, read_only
+from dmzsim.common.kept import KeptAcrossRuns, kept_in, read_only
 from dmzsim.model.forces import RU, UA
 from dmzsim.model.front import NoFrontError, Sectors, front_cells, partition
 from dmzsim.model.theatre_grid import TheatreGrid as TheatreGrid  # re-exported
@@ -66,10 +67,11 @@ class Cut:
     strips: list[tuple[np.ndarray, np.ndarray, int]]
     cell_position: np.ndarray
     s_filled: np.ndarray
-    kept: dict[Hashable, Any] = field(default_factory=dict, compare=False, repr=False)
-    spans_kept: dict[tuple[int, ...], tuple[object, np.ndarray, np.ndarray,
-                                            list[bytes | np.ndarray]]] = field(
-        default_factory=dict, compare=False, repr=False)
+    kept: OrderedDict[Hashable, Any] = field(default_factory=OrderedDict, compare=False,
+                                             repr=False)
+    spans_kept: OrderedDict[tuple[int, ...], tuple[object, np.ndarray, np.ndarray,
+                                                   list[bytes | np.ndarray]]] = field(
+        default_factory=OrderedDict, compare=False, repr=False)
 
 
 #: Cuts kept for reuse (``cut_along``, about 1.5 MB each on the default map): the
@@ -239,8 +241,8 @@ class Theatre:
             self.raster.urban.astype(bool).reshape(-1)))
         # the zone's cells as an array shared with the runs on this cut and zone, so that
         # what is kept for them (``span_means``) serves those runs too
-        self.dmz_cells = self.of_the_cut("zone cells", lambda: read_only(self.dmz_cells.copy()),
-                                         ground=True)
+        self.dmz_cells = self.of_the_cut(
+            "zone cells", lambda: read_only(np.flatnonzero(self.dmz_flat)), ground=True)
 
     def of_the_cut[T](self, key: Hashable, make: Callable[[], T], ground: bool = False) -> T:
         """``make()``, a pure function of the cut and of ``key`` (and, with ``ground``,
@@ -250,13 +252,7 @@ class Theatre:
         not be written (arrays are made read-only where they could be)."""
         if ground:  # whatever changed hands or became zone since the cut, by writing
             key = (key, self._ground_digest())  # the layers or otherwise
-        kept = self.cut.kept
-        value = kept.get(key)
-        if value is None:
-            if len(kept) >= CUT_VALUES_KEPT:
-                kept.clear()
-            value = kept[key] = make()
-        return value
+        return kept_in(self.cut.kept, key, make, CUT_VALUES_KEPT)
 
     def _ground_digest(self) -> bytes:
         """A digest of the ground Ukraine holds outside the zone and of the zone: with
@@ -386,20 +382,19 @@ class Theatre:
         of: a review reads the same zone and windows with each day's works, which once
         dug (or gone, in the zone) are the same from one review to the next."""
         key = (id(cells), id(spans[0]), id(spans[1]), id(weights), id(self.cell_position))
-        kept = self.cut.spans_kept  # shared with the runs on this cut
-        hit = kept.get(key)
-        if hit is not None:
-            return hit[1], hit[2], hit[3]
-        w = np.ones(cells.size) if weights is None else weights
-        where = self.cell_position[cells]
-        lo, hi = spans
-        on = ((where[None, :] >= lo[:, None]) & (where[None, :] < hi[:, None])) * w[None, :]
-        counts = on.sum(axis=1)
-        if len(kept) >= SPAN_CACHE_SIZE:
-            kept.clear()
-        # the arrays of the key are held, so that no other array can take their ids
-        last: list[bytes | np.ndarray] = [b"", on[:, :0].sum(axis=1)]
-        kept[key] = ((cells, spans, weights, self.cell_position), on, counts, last)
+
+        def make() -> tuple[object, np.ndarray, np.ndarray, list[bytes | np.ndarray]]:
+            w = np.ones(cells.size) if weights is None else weights
+            where = self.cell_position[cells]
+            lo, hi = spans
+            on = ((where[None, :] >= lo[:, None]) & (where[None, :] < hi[:, None])
+                  ) * w[None, :]
+            last: list[bytes | np.ndarray] = [b"", on[:, :0].sum(axis=1)]
+            # the arrays of the key are held, so that no other array can take their ids
+            return (cells, spans, weights, self.cell_position), on, on.sum(axis=1), last
+
+        # shared with the runs on this cut
+        _, on, counts, last = kept_in(self.cut.spans_kept, key, make, SPAN_CACHE_SIZE)
         return on, counts, last
 
     def coord(self, flat: int) -> tuple[int, int]:

@@ -437,3 +437,25 @@ def test_what_is_read_off_the_ground_of_a_cut_follows_the_ground_as_it_is_now():
     th.dmz_flat[np.flatnonzero(th.ru_ground())[:10]] = True  # and the zone
     th.of_the_cut("test edges", edges, ground=True)
     assert len(made) == 3
+
+
+def test_a_store_of_values_kept_with_a_cut_drops_the_least_recently_used():
+    """Values asked for once (a war's lines, read off a sweep's shared cut) push out
+    only each other, not those asked for again and again (``common.kept.kept_in``)."""
+    from collections import OrderedDict
+
+    from dmzsim.common.kept import kept_in
+
+    store: OrderedDict = OrderedDict()
+    made = []
+
+    def make(name):
+        return lambda: made.append(name) or name
+
+    for name in ("windows", "zone"):
+        kept_in(store, name, make(name), size=3)
+    for war_line in ("war 1", "war 2", "war 3"):
+        assert kept_in(store, "windows", make("windows"), size=3) == "windows"
+        kept_in(store, war_line, make(war_line), size=3)
+    assert list(store) == ["war 2", "windows", "war 3"]
+    assert made == ["windows", "zone", "war 1", "war 2", "war 3"]

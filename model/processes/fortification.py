@@ -8,11 +8,12 @@ side that crosses it.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
-from dmzsim.common.kept import read_only
+from dmzsim.common.kept import kept_in, read_only
 from dmzsim.model.forces import UA
 
 if TYPE_CHECKING:
@@ -53,14 +54,9 @@ class Fortification:
         move): per window set for the staff estimate (``decision._terrain``) and per
         sector (``balance.sector_terrain``). They are held with it, so that no other
         object takes their ids."""
-        key = tuple(map(id, made_of))
-        terrain = self.m.theatre.of_the_cut("terrain", dict)
-        kept = terrain.get(key)
-        if kept is None:
-            if len(terrain) >= TERRAIN_KEPT:
-                terrain.clear()
-            kept = terrain[key] = (made_of, read_only(make()))
-        return kept[1]
+        terrain = self.m.theatre.of_the_cut("terrain", OrderedDict)
+        return kept_in(terrain, tuple(map(id, made_of)), lambda: (made_of, read_only(make())),
+                       TERRAIN_KEPT)[1]
 
     def refresh(self) -> None:
         """Recompute which cells make up Ukraine's defended zone on each sector."""
