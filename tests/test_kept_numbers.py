@@ -137,18 +137,25 @@ def test_the_cells_units_take_are_the_ones_found_afresh():
                                                                           slots)
 
 
+def _runs_on_one_cut() -> list[CeasefireModel]:
+    """Three runs of one process that cut the theatre along the same lines (a cut is kept
+    once it comes a second time, ``theatre.cut_along``)."""
+    params = small(sequencing="territory_first", horizon_days=200)
+    runs = []
+    for seed in (1, 2, 3):
+        m = CeasefireModel(params, rng=seed, map_path=SMALL_MAP)
+        m.run_for(200)
+        runs.append(m)
+    return runs
+
+
 def test_a_cut_kept_from_an_earlier_run_is_the_one_found_afresh():
     """Runs that cut the theatre along the same front share the cut (``cut_along``):
     it is the very cut a fresh one gives, it cannot be written, and each run's strips,
     which note how far Russia has taken them, are its own."""
     from dmzsim.model import theatre
 
-    params = small(sequencing="territory_first", horizon_days=200)
-    runs = []
-    for seed in (1, 2, 3):  # a cut is kept once it comes a second time
-        m = CeasefireModel(params, rng=seed, map_path=SMALL_MAP)
-        m.run_for(200)
-        runs.append(m)
+    runs = _runs_on_one_cut()
     th = runs[-1].theatre
     fresh = theatre._cut(th, th.ua_ground())
     for name in ("depth", "s", "sector_of_cell", "lo", "hi", "anchor", "front", "stretches"):
@@ -232,12 +239,7 @@ def test_cells_found_in_an_earlier_run_on_the_same_ground_are_the_ones_found_afr
     the cell found afresh, and none is shared once the ground has changed."""
     from dmzsim.model import theatre
 
-    params = small(sequencing="territory_first", horizon_days=200)
-    runs = []
-    for seed in (1, 2, 3):
-        m = CeasefireModel(params, rng=seed, map_path=SMALL_MAP)
-        m.run_for(200)
-        runs.append(m)
+    runs = _runs_on_one_cut()
     m = runs[-1]
     th = m.theatre
     assert th.version == th.cut_version and th.cut is runs[-2].theatre.cut
@@ -378,12 +380,7 @@ def test_what_runs_read_off_a_shared_cut_is_shared_and_is_what_is_read_afresh():
     gives, to the bit, and cannot be written."""
     from dmzsim.common.kept import read_only
 
-    params = small(sequencing="territory_first", horizon_days=200)
-    runs = []
-    for seed in (1, 2, 3):
-        m = CeasefireModel(params, rng=seed, map_path=SMALL_MAP)
-        m.run_for(200)
-        runs.append(m)
+    runs = _runs_on_one_cut()
     a, b = runs[-2], runs[-1]
     assert a.theatre.cut is b.theatre.cut
     assert a.lines.windows is b.lines.windows and a.fortification.zone is b.fortification.zone
