@@ -28,9 +28,6 @@ REBUILD_KM = 10.0
 #: A breach runs on along its own strip of ground; the theatre is cut again along the new
 #: line once it is this many times ``REBUILD_KM`` deep.
 BREACH_REBUILD_FACTOR = 3.0
-#: Sets of widened windows kept between reviews (``windows_taken``): a review widens one
-#: main effort over a handful of frontages.
-TAKEN_KEPT = 128
 
 
 class Lines:
@@ -49,7 +46,6 @@ class Lines:
         self.windows: Windows | None = None  # Russia's candidate points of attack
         self._aims: Aims | None = None
         self._widened: dict[float, tuple[Windows, Aims | None]] = {}  # by frontage, km
-        self._taken: dict[tuple[float, bytes], Windows] = {}  # by frontage and windows
         self._along: UnitsAlongFront | None = None  # the units along a review's front
         # what the ground of each set of windows holds (``decision._ground``), by windows
         self.ground_kept: dict[int, tuple] = {}
@@ -73,7 +69,7 @@ class Lines:
                 th.sectors.frontage_spans(p.attack_frontage_km),
                 th.sectors.spans, th.sectors.windows(p.attack_frontage_km))))
         self._aims = None
-        self._widened, self._taken, self.ground_kept = {}, {}, {}
+        self._widened, self.ground_kept = {}, {}
         self.front_kept = None
         m.combat.new_partition(th.n_sectors)
         m.fortification.refresh()
@@ -100,20 +96,15 @@ class Lines:
         return self._widened[frontage_km][0]
 
     def windows_taken(self, frontage_km: float, idx: np.ndarray) -> Windows:
-        """``windows_at(frontage_km).take(idx)``, the same object again until the theatre
-        is cut again: what is kept for a set of windows (the weights of the cells behind
-        their spans, their terrain) is then found again at the next review that widens
-        the same main effort."""
-        key = (frontage_km, idx.tobytes())
-        kept = self._taken.get(key)
-        if kept is None:
-            if len(self._taken) >= TAKEN_KEPT:
-                self._taken.clear()
-            wide = self.windows_at(frontage_km)
-            kept = self._taken[key] = self.m.theatre.of_the_cut(
-                ("taken", self.windows.frontage_km, *key),
-                lambda: read_only(wide.take(idx)))
-        return kept
+        """``windows_at(frontage_km).take(idx)``, the same object again while the theatre
+        is cut along the same front, in this run and the others on that cut
+        (``Theatre.of_the_cut``): what is kept for a set of windows (the weights of the
+        cells behind their spans, their terrain) is then found again at the next review
+        that widens the same main effort."""
+        wide = self.windows_at(frontage_km)
+        return self.m.theatre.of_the_cut(
+            ("taken", self.windows.frontage_km, frontage_km, idx.tobytes()),
+            lambda: read_only(wide.take(idx)))
 
     def aims_at(self, frontage_km: float) -> Aims:
         """The value to Russia of each window's corridor ``frontage_km`` wide (built on
@@ -259,4 +250,3 @@ def along_front(power: np.ndarray, front_km: np.ndarray
     ends = np.cumsum(front_km) / length
     sector = np.minimum(np.searchsorted(ends, share, side="right"), front_km.size - 1)
     return sector, start * length, end * length
-

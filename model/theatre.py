@@ -249,9 +249,16 @@ class Theatre:
         of the ground each side holds outside the zone and the zone, as they are now),
         kept with the cut for the runs of this process that share it (``cut_along``):
         the same value, to the bit, as made afresh. Kept values are shared: they must
-        not be written (arrays are made read-only where they could be)."""
-        if ground:  # whatever changed hands or became zone since the cut, by writing
-            key = (key, self._ground_digest())  # the layers or otherwise
+        not be written (arrays are made read-only where they could be).
+
+        With ``ground``, a value of ground that has changed hands since the cut (a war's
+        line moving on it) is made afresh and not kept: such ground seldom comes again,
+        and would push out what the runs of a sweep read again and again."""
+        if ground:
+            if self.version != self.cut_version:
+                return make()
+            # the ground as cut, unless written since by other means than taking it
+            key = (key, self._ground_digest())
         return kept_in(self.cut.kept, key, make, CUT_VALUES_KEPT)
 
     def _ground_digest(self) -> bytes:

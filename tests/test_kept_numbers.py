@@ -414,7 +414,7 @@ def test_what_runs_read_off_a_shared_cut_is_shared_and_is_what_is_read_afresh():
 def test_what_is_read_off_the_ground_of_a_cut_follows_the_ground_as_it_is_now():
     """A value of the ground as cut (``of_the_cut(..., ground=True)``) is kept with the
     ground each side holds and the zone: ground written since the cut, even without a
-    new cut, is read afresh."""
+    new cut, is read afresh; ground taken since the cut is neither found nor kept."""
     m = CeasefireModel(small(sequencing="territory_first"), rng=2, map_path=SMALL_MAP)
     th = m.theatre
     made = []
@@ -434,6 +434,11 @@ def test_what_is_read_off_the_ground_of_a_cut_follows_the_ground_as_it_is_now():
     th.dmz_flat[np.flatnonzero(th.ru_ground())[:10]] = True  # and the zone
     th.of_the_cut("test edges", edges, ground=True)
     assert len(made) == 3
+    # ground taken since the cut (``capture`` counts it): made afresh each time, not kept
+    kept = len(th.cut.kept)
+    th.version += 1
+    a, b = (th.of_the_cut("test edges", edges, ground=True) for _ in range(2))
+    assert len(made) == 5 and a is not b and len(th.cut.kept) == kept
 
 
 def test_a_store_of_values_kept_with_a_cut_drops_the_least_recently_used():

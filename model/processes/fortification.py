@@ -137,4 +137,3 @@ class Fortification:
         p = self.m.p
         return p.dmz_crossing_km_per_day / (
             1.0 + p.obstacle_delay_factor * self.zone_obstacles())
-
